@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+
+namespace Compiled;
+
+/// <summary>What the loss head of a network is; decides what <see cref="INetwork.Predict"/> applies and which targets training takes.</summary>
+public enum LossKind
+{
+    None = 0,
+    SoftmaxCrossEntropy,
+    SigmoidBinaryCrossEntropy,
+    MeanSquaredError,
+    MultiClassHinge,
+}
+
+/// <summary>One parameter tensor inside the network's single contiguous parameter buffer (PyTorch layout and naming).</summary>
+/// <param name="Name">PyTorch-style name, e.g. <c>conv1.weight</c>.</param>
+/// <param name="Layer">The layer's name, e.g. <c>conv1</c>.</param>
+/// <param name="Offset">Offset in floats into <see cref="INetwork.Parameters"/> (and the gradient buffer).</param>
+/// <param name="Shape">Dimensions, PyTorch order: Dense <c>[out, in]</c>, Conv2D <c>[out, in, kh, kw]</c>, biases <c>[out]</c>.</param>
+public sealed record ParameterInfo(string Name, string Layer, int Offset, int[] Shape)
+{
+    public int Length
+    {
+        get
+        {
+            int n = 1;
+            foreach (int d in Shape) n *= d;
+            return n;
+        }
+    }
+}
+
+/// <summary>A generated network, seen by the runtime (trainer, optimizers, checkpoints).</summary>
+public interface INetwork
+{
+    /// <summary>Floats per input sample.</summary>
+    int InputLength { get; }
+    /// <summary>Floats per output sample (classes, or regression outputs).</summary>
+    int OutputLength { get; }
+    /// <summary>Shape of one input sample, e.g. [1, 28, 28] or [784].</summary>
+    IReadOnlyList<int> InputShape { get; }
+    LossKind Loss { get; }
+    /// <summary>All parameters, one contiguous buffer laid out as <see cref="ParameterTable"/> says.</summary>
+    float[] Parameters { get; }
+    IReadOnlyList<ParameterInfo> ParameterTable { get; }
+    /// <summary>Threads used by <see cref="Forward"/> and training; results are deterministic for a fixed count. Default: all cores.</summary>
+    int Threads { get; set; }
+    /// <summary>Keras-style summary: layers, output shapes, parameter counts.</summary>
+    string Summary { get; }
+    /// <summary>Seeded initialization: He for ReLU-family layers, Xavier otherwise, zero biases (overridable per layer).</summary>
+    void Initialize(int seed);
+    /// <summary>Inference: raw outputs of the last layer before the loss head (logits / scores), <c>[batch, OutputLength]</c>.</summary>
+    void Forward(ReadOnlySpan<float> input, Span<float> output, int batch);
+    /// <summary>Inference with the head's link applied: softmax probabilities, sigmoid probabilities, or raw values.</summary>
+    void Predict(ReadOnlySpan<float> input, Span<float> output, int batch);
+}
+
+/// <summary>A network with training code (it has a loss head).</summary>
+public interface ITrainableNetwork : INetwork
+{
+    /// <summary>Gradients, same layout as <see cref="INetwork.Parameters"/>. <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> adds to them.</summary>
+    float[] Gradients { get; }
+    void ZeroGradients();
+    /// <summary>Forward, loss and backward over a batch with integer class labels; accumulates (+=) into <see cref="Gradients"/>; returns the mean loss.</summary>
+    float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batch);
+    /// <summary>As above with float targets <c>[batch, OutputLength]</c> (one-hot rows, BCE targets or regression values).</summary>
+    float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch);
+}
