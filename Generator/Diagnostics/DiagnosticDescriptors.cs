@@ -1,0 +1,104 @@
+using Microsoft.CodeAnalysis;
+
+namespace Compiled.Generator.Diagnostics;
+
+/// <summary>
+/// Every diagnostic the generator reports. IDs are stable (CMP0001..., CMP9999 for internal errors) and listed in
+/// AnalyzerReleases.Unshipped.md and docs/api.md. Each points at the offending attribute and its message states the
+/// shapes involved and what to change.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    public static readonly DiagnosticDescriptor ClassNotPartial = Error(
+        "CMP0001",
+        "Network class must be partial",
+        "The network class '{0}' is not partial; the generator adds the network's members in a second part of the class: declare it as 'partial class {0}'");
+
+    public static readonly DiagnosticDescriptor UnsupportedClass = Error(
+        "CMP0002",
+        "Network class kind is not supported",
+        "The network class '{0}' is {1}, which is not supported; declare the network as a non-generic, non-static class directly in a namespace");
+
+    public static readonly DiagnosticDescriptor MissingInput = Error(
+        "CMP0003",
+        "Network has no [Input]",
+        "The network '{0}' has no [Input] attribute; add [Input(features)] for a feature vector or [Input(channels, height, width)] for images, e.g. [Input(1, 28, 28)]");
+
+    public static readonly DiagnosticDescriptor InvalidInputShape = Error(
+        "CMP0004",
+        "Invalid input shape",
+        "The input shape [{0}] of network '{1}' is invalid: every dimension must be at least 1; change [Input(...)]");
+
+    public static readonly DiagnosticDescriptor NonPositiveArgument = Error(
+        "CMP0005",
+        "Layer size, kernel, window or stride out of range",
+        "{0} of layer '{1}' is {2}, but it must be {3}; change the [{4}] attribute");
+
+    public static readonly DiagnosticDescriptor InvalidPadding = Error(
+        "CMP0006",
+        "Invalid padding",
+        "Padding {0} of layer '{1}' is invalid: use a number of pixels (0 or more) added on every side, \"same\" (output size = ceil(input / stride)) or \"valid\" (no padding)");
+
+    public static readonly DiagnosticDescriptor UnreadableArgument = Error(
+        "CMP0007",
+        "Attribute argument is not a readable constant",
+        "Argument '{0}' of [{1}] is {2}, which is not a constant the generator can read; {3}");
+
+    public static readonly DiagnosticDescriptor KernelLargerThanInput = Error(
+        "CMP0008",
+        "Kernel or window larger than its input",
+        "Layer '{0}': the {1} is larger than its input {2}{3}; {4}");
+
+    public static readonly DiagnosticDescriptor SpatialLayerOnFlatInput = Error(
+        "CMP0009",
+        "Convolution or pooling on a flat input",
+        "Layer '{0}' ({1}) needs a channels x height x width input, but its input is the flat vector [{2}]{3}; declare [Input(channels, height, width)], or move the layer before the first Dense or Flatten");
+
+    public static readonly DiagnosticDescriptor LayerAfterLossHead = Error(
+        "CMP0010",
+        "Layer after the loss head",
+        "Layer '{0}' ({1}) comes after the loss head '{2}' ({3}); the loss head must be the last layer: move or remove '{0}'");
+
+    public static readonly DiagnosticDescriptor MissingLossHead = Error(
+        "CMP0011",
+        "Training requested but no loss head",
+        "The network '{0}' has no loss head, but training code is requested ([Network] means Training = true); end the layers with a loss head (SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, MeanSquaredError or MultiClassHinge), or write [Network(Training = false)] for an inference-only network");
+
+    public static readonly DiagnosticDescriptor LayersOnSeveralDeclarations = Error(
+        "CMP0012",
+        "Layers split over several partial declarations",
+        "The layers of network '{0}' are declared on more than one partial declaration of the class, so their order is not defined; put [Input] and every layer attribute on one declaration");
+
+    public static readonly DiagnosticDescriptor UnknownLayer = Error(
+        "CMP0013",
+        "Unknown layer attribute",
+        "[{0}] derives from Compiled.LayerAttribute but is not a layer the generator knows; use the built-in layer attributes (docs/api.md lists them)");
+
+    public static readonly DiagnosticDescriptor InvalidLayerName = Error(
+        "CMP0014",
+        "Invalid layer name",
+        "Layer name \"{0}\" is invalid: {1}");
+
+    public static readonly DiagnosticDescriptor NoLayers = Error(
+        "CMP0015",
+        "Network has no layers",
+        "The network '{0}' declares no layers before its loss head; add at least one layer after [Input], e.g. [Dense(10)]");
+
+    public static readonly DiagnosticDescriptor NetworkTooLarge = Error(
+        "CMP0016",
+        "Network too large",
+        "Layer '{0}' makes the network too large: {1} would be {2} elements, more than one array can hold (2147483647); use smaller layers");
+
+    public static readonly DiagnosticDescriptor ConstructorConflict = Error(
+        "CMP0017",
+        "Constructor conflicts with a generated one",
+        "The network class '{0}' declares the constructor {0}({1}), which the generator also writes ({0}() and {0}(int threads)); remove it, or give it other parameters and chain to ': this(threads)'");
+
+    public static readonly DiagnosticDescriptor InternalError = Error(
+        "CMP9999",
+        "Internal generator error",
+        "Internal error in the Compiled generator while {0} '{1}': {2}; this is a bug, please report it with the declaration that triggers it");
+
+    private static DiagnosticDescriptor Error(string id, string title, string message)
+        => new(id, title, message, DiagnosticCategories.Network, DiagnosticSeverity.Error, isEnabledByDefault: true);
+}

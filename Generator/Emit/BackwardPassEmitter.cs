@@ -1,0 +1,127 @@
+using System.Collections.Generic;
+using Compiled.Generator.Model;
+using Compiled.Generator.Planning;
+using Compiled.Generator.Shapes;
+
+namespace Compiled.Generator.Emit;
+
+/// <summary>
+/// RunBackward: from the last layer down to the first layer with parameters (whose input gradient is not needed).
+/// The gradient flows between two delta buffers: a layer with weights or a pool reads dy from one and writes dx to
+/// the other; activations work in place. Parameter gradients are added (+=) into this thread's buffer g.
+/// </summary>
+internal static class BackwardPassEmitter
+{
+    /// <summary>Whether any layer has parameters (otherwise training has nothing to propagate).</summary>
+    public static bool HasWork(NetworkPlan plan)
+    {
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            if (layer.Backward) return true;
+        }
+        return false;
+    }
+
+    public static void Emit(SourceWriter w, NetworkPlan plan)
+    {
+        var statements = new List<string>();
+        var used = new List<string>();
+        string current = "deltaA", other = "deltaB";
+        for (int i = plan.Layers.Count - 1; i >= 0; i--)
+        {
+            LayerPlan layer = plan.Layers[i];
+            if (!layer.Backward) break;
+            statements.Add("");
+            EmitLayer(layer, statements, used, ref current, ref other);
+        }
+
+        w.Line();
+        w.Line($"// The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput {plan.Output.Batched} to deltaA;");
+        w.Line("// the activations are those RunForward saved in the workspace.");
+        using (w.Open($"private void RunBackward({TypeNames.ReadOnlySpan} input, {TypeNames.Workspace} workspace, int n)"))
+        {
+            w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
+            w.Line($"{TypeNames.Span} g = workspace.Gradients;");
+            ForwardPassEmitter.DeclareBuffers(w, plan, used, forward: false);
+            string half = Literals.PerSample(plan.DeltaLength);
+            w.Line($"{TypeNames.Span} deltaA = workspace.Deltas(0, {half});");
+            if (statements.Exists(s => s.Contains("deltaB"))) w.Line($"{TypeNames.Span} deltaB = workspace.Deltas({half}, {half});");
+            foreach (string statement in statements) w.Line(statement);
+        }
+    }
+
+    private static void EmitLayer(LayerPlan layer, List<string> statements, List<string> used, ref string current, ref string other)
+    {
+        ShapedLayer s = layer.Layer;
+        string x = layer.InputVariable, y = layer.Variable;
+        string dy = $"{current}.Slice(0, {Literals.PerSample(s.Output.Length)})";
+        string dx = layer.InputGradient ? $"{other}.Slice(0, {Literals.PerSample(s.Input.Length)})" : "default";
+        string shapes = $"dy {s.Output.Batched} → dx {(layer.InputGradient ? s.Input.Batched : "(not needed)")}";
+        string header = $"// {s.Name}: {LayerDescription.Describe(s)} · {shapes}";
+        bool swaps = layer.InputGradient;
+        switch (s.Kind)
+        {
+            case LayerKind.Dense:
+                Use(x);
+                statements.Add($"{header}; dw += dyᵀ · x, db += Σ dy");
+                statements.Add($"{TypeNames.DenseKernels}.Backward({x}, {ForwardPassEmitter.Slice("p", layer.WeightOffset, s.WeightLength)}, {dy}, {dx}, {ForwardPassEmitter.Slice("g", layer.WeightOffset, s.WeightLength)}, {ForwardPassEmitter.Slice("g", layer.BiasOffset, s.BiasLength)}, n, {I(s.Input.Length)}, {I(s.Output.Length)});");
+                break;
+            case LayerKind.Conv2D:
+                Use(x);
+                statements.Add($"{header}; dw += dy ⋆ x, db += Σ dy");
+                statements.Add($"{TypeNames.Conv2DKernels}.Backward(in {ConstantsEmitter.GeometryField(layer)}, {x}, {ForwardPassEmitter.Slice("p", layer.WeightOffset, s.WeightLength)}, {dy}, {dx}, {ForwardPassEmitter.Slice("g", layer.WeightOffset, s.WeightLength)}, {ForwardPassEmitter.Slice("g", layer.BiasOffset, s.BiasLength)}, {ForwardPassEmitter.Columns(layer)}, n);");
+                break;
+            case LayerKind.MaxPool:
+                Use(ForwardPassEmitter.ArgmaxVariable(layer));
+                statements.Add(header);
+                statements.Add($"{TypeNames.PoolKernels}.MaxBackward(in {ConstantsEmitter.GeometryField(layer)}, {dy}, {ForwardPassEmitter.ArgmaxVariable(layer)}, {dx}, n);");
+                break;
+            case LayerKind.AvgPool:
+                statements.Add(header);
+                statements.Add($"{TypeNames.PoolKernels}.AvgBackward(in {ConstantsEmitter.GeometryField(layer)}, {dy}, {dx}, n);");
+                break;
+            case LayerKind.Flatten:
+                statements.Add($"// {s.Name}: Flatten · dy {s.Output.Batched} is dx {s.Input.Batched}, the same floats");
+                swaps = false;
+                break;
+            default:
+                // Activations: dx overwrites dy in place.
+                swaps = false;
+                statements.Add($"// {s.Name}: {LayerDescription.Describe(s)} · dy → dx {s.Output.Batched}, in place");
+                statements.Add(ActivationBackward(s, x, y, dy, Use));
+                break;
+        }
+        if (swaps) (current, other) = (other, current);
+
+        void Use(string variable)
+        {
+            if (variable != "input" && !used.Contains(variable)) used.Add(variable);
+        }
+    }
+
+    private static string ActivationBackward(ShapedLayer s, string x, string y, string dy, System.Action<string> use)
+    {
+        string kernels = TypeNames.ActivationKernels;
+        switch (s.Kind)
+        {
+            case LayerKind.ReLU:
+                use(y);
+                return $"{kernels}.ReluBackward({y}, {dy}, {dy});";
+            case LayerKind.LeakyReLU:
+                use(x);
+                return $"{kernels}.LeakyReluBackward({x}, {dy}, {dy}, {Literals.Float(s.Declaration.Value)});";
+            case LayerKind.ELU:
+                use(x);
+                use(y);
+                return $"{kernels}.EluBackward({x}, {y}, {dy}, {dy}, {Literals.Float(s.Declaration.Value)});";
+            case LayerKind.Sigmoid:
+                use(y);
+                return $"{kernels}.SigmoidBackward({y}, {dy}, {dy});";
+            default:
+                use(y);
+                return $"{kernels}.TanhBackward({y}, {dy}, {dy});";
+        }
+    }
+
+    private static string I(int value) => Literals.Int(value);
+}

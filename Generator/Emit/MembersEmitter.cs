@@ -1,0 +1,113 @@
+using Compiled.Generator.Model;
+using Compiled.Generator.Planning;
+
+namespace Compiled.Generator.Emit;
+
+/// <summary>Fields, constructors, the INetwork properties, Initialize and ZeroGradients.</summary>
+internal static class MembersEmitter
+{
+    public static void Emit(SourceWriter w, NetworkPlan plan, LossHead loss)
+    {
+        w.Line();
+        w.Line($"private readonly {TypeNames.BatchRunner} _runner;");
+        foreach (string body in Bodies(plan, loss)) w.Line($"private readonly {TypeNames.BatchBody} _{LowerFirst(body)};");
+
+        w.Line();
+        w.Line("/// <summary>Creates the network on all cores. Its parameters are zero until <see cref=\"Initialize\"/> (or a loaded checkpoint) fills them.</summary>");
+        w.Line($"public {Identifiers.Escape(plan.ClassName)}()");
+        w.Line("    : this(0)");
+        using (w.Open())
+        {
+        }
+        w.Line();
+        w.Line("/// <summary>Creates the network; <paramref name=\"threads\"/> threads split every batch (0 or negative: all cores).</summary>");
+        using (w.Open($"public {Identifiers.Escape(plan.ClassName)}(int threads)"))
+        {
+            w.Line($"_runner = new {TypeNames.BatchRunner}(threads);");
+            foreach (string body in Bodies(plan, loss)) w.Line($"_{LowerFirst(body)} = {body};");
+        }
+
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public float[] Parameters { get; } = new float[ParameterCount];");
+        if (plan.Training)
+        {
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line("public float[] Gradients { get; } = new float[ParameterCount];");
+        }
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public {TypeNames.ReadOnlyList}<{TypeNames.ParameterInfo}> ParameterTable => s_parameterTable;");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public {TypeNames.ReadOnlyList}<int> InputShape => s_inputShape;");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public {TypeNames.LossKind} Loss => {TypeNames.LossKind}.{loss.LossKindMember};");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public string Summary => ModelSummary;");
+        w.Line();
+        w.Line("/// <summary>Threads that split every batch; results are deterministic for a fixed count. Setting it (0 or negative: all cores) restarts the worker threads.</summary>");
+        using (w.Open("public int Threads"))
+        {
+            w.Line("get => _runner.Threads;");
+            w.Line("set => _runner.Threads = value;");
+        }
+        w.Line();
+        w.Line($"int {TypeNames.INetwork}.InputLength => InputLength;");
+        w.Line();
+        w.Line($"int {TypeNames.INetwork}.OutputLength => OutputLength;");
+
+        EmitInitialize(w, plan);
+
+        if (plan.Training)
+        {
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public void ZeroGradients() => {TypeNames.Array}.Clear(Gradients);");
+        }
+    }
+
+    /// <summary>The chunk bodies the network hands to its runner, by method name.</summary>
+    public static System.Collections.Generic.IEnumerable<string> Bodies(NetworkPlan plan, LossHead loss)
+    {
+        yield return "ForwardChunk";
+        if (loss.HasLink) yield return "PredictChunk";
+        if (plan.Training && loss.TakesLabels) yield return "TrainLabelsChunk";
+        if (plan.Training && loss.TakesTargets) yield return "TrainTargetsChunk";
+    }
+
+    private static void EmitInitialize(SourceWriter w, NetworkPlan plan)
+    {
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// Fills the parameters from <paramref name=\"seed\"/>, layer by layer in order, weight then bias: the same seed gives the");
+        w.Line("/// same parameters on every platform. He normal before a ReLU-family activation, Xavier uniform otherwise, zero biases,");
+        w.Line("/// unless a layer's <c>Init</c> says otherwise.");
+        w.Line("/// </summary>");
+        using (w.Open("public void Initialize(int seed)"))
+        {
+            if (plan.ParameterCount == 0)
+            {
+                w.Line("// This network has no parameters.");
+                return;
+            }
+            w.Line($"var random = new {TypeNames.SeededRandom}(unchecked((ulong)seed));");
+            w.Line($"{TypeNames.Span} p = Parameters;");
+            foreach (LayerPlan layer in plan.Layers)
+            {
+                if (layer.WeightOffset < 0) continue;
+                string init = $"{TypeNames.Init}.{layer.Init}";
+                string reason = layer.InitReason.Length > 0 ? $" ({layer.InitReason})" : "";
+                w.Line($"// {layer.Layer.Name}: {layer.Init}{reason}, fan in {Literals.Int(layer.FanIn)}, fan out {Literals.Int(layer.FanOut)}");
+                w.Line($"{TypeNames.WeightInit}.FillWeights({init}, p.Slice({Literals.Int(layer.WeightOffset)}, {Literals.Int(layer.Layer.WeightLength)}), {Literals.Int(layer.FanIn)}, {Literals.Int(layer.FanOut)}, random);");
+                if (layer.BiasOffset >= 0)
+                    w.Line($"{TypeNames.WeightInit}.FillBias({init}, p.Slice({Literals.Int(layer.BiasOffset)}, {Literals.Int(layer.Layer.BiasLength)}), {Literals.Int(layer.FanIn)}, random);");
+            }
+        }
+    }
+
+    private static string LowerFirst(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+}

@@ -1,0 +1,15 @@
+using System.Globalization;
+
+namespace Compiled.Generator.Model;
+
+/// <summary>Culture-independent number formatting for messages, comments and code.</summary>
+internal static class Invariant
+{
+    public static string Int(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>Thousands separated: 61,706.</summary>
+    public static string Grouped(long value) => value.ToString("N0", CultureInfo.InvariantCulture);
+
+    /// <summary>Shortest round-trip form: 0.01, 1, 1E-05.</summary>
+    public static string Float(float value) => value.ToString("R", CultureInfo.InvariantCulture);
+}

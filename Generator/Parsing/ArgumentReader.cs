@@ -1,0 +1,172 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Compiled.Generator.Parsing;
+
+/// <summary>
+/// Reads the constant arguments of one attribute. An argument the generator cannot use (a compile error, a wrong type,
+/// an undefined enum value) becomes a CMP0007 diagnostic and the caller gets the default back.
+/// </summary>
+internal sealed class ArgumentReader
+{
+    private readonly AttributeData _attribute;
+    private readonly string _attributeName;
+    private readonly LocationInfo? _location;
+    private readonly List<DiagnosticInfo> _diagnostics;
+
+    public ArgumentReader(AttributeData attribute, string attributeName, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        _attribute = attribute;
+        _attributeName = attributeName;
+        _location = location;
+        _diagnostics = diagnostics;
+    }
+
+    /// <summary>Number of constructor arguments bound (optional ones included).</summary>
+    public int ConstructorCount => _attribute.ConstructorArguments.Length;
+
+    /// <summary>True once any argument of this attribute was unreadable.</summary>
+    public bool Failed { get; private set; }
+
+    /// <summary>
+    /// Checks that the arguments bound to a constructor; otherwise reports one diagnostic naming the expected form.
+    /// </summary>
+    public bool RequireConstructor(string parameters, string example)
+    {
+        if (_attribute.AttributeConstructor is not null) return true;
+        Report(parameters, "missing or of the wrong type", $"write {example}");
+        return false;
+    }
+
+    public int ConstructorInt(int index, string parameter, string example)
+    {
+        if (index >= _attribute.ConstructorArguments.Length)
+        {
+            Report(parameter, "missing", $"write {example}");
+            return 0;
+        }
+        TypedConstant value = _attribute.ConstructorArguments[index];
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is int i) return i;
+        Report(parameter, Describe(value), $"use an int constant, e.g. {example}");
+        return 0;
+    }
+
+    public float ConstructorFloat(int index, string parameter, float fallback, string example)
+    {
+        if (index >= _attribute.ConstructorArguments.Length) return fallback;
+        TypedConstant value = _attribute.ConstructorArguments[index];
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is float f) return f;
+        Report(parameter, Describe(value), $"use a float constant, e.g. {example}");
+        return fallback;
+    }
+
+    public int NamedInt(string name, int fallback)
+    {
+        if (!TryGetNamed(name, out TypedConstant value)) return fallback;
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is int i) return i;
+        Report(name, Describe(value), $"use an int constant, e.g. {name} = 2");
+        return fallback;
+    }
+
+    public bool NamedBool(string name, bool fallback)
+    {
+        if (!TryGetNamed(name, out TypedConstant value)) return fallback;
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is bool b) return b;
+        Report(name, Describe(value), $"use true or false");
+        return fallback;
+    }
+
+    public float NamedFloat(string name, float fallback)
+    {
+        if (!TryGetNamed(name, out TypedConstant value)) return fallback;
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is float f) return f;
+        Report(name, Describe(value), $"use a float constant, e.g. {name} = 1f");
+        return fallback;
+    }
+
+    /// <summary>An optional string; null when absent or explicitly null.</summary>
+    public string? NamedString(string name)
+    {
+        if (!TryGetNamed(name, out TypedConstant value)) return null;
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is string s) return s;
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is null) return null;
+        Report(name, Describe(value), "use a string constant");
+        return null;
+    }
+
+    public InitKind NamedInit(string name)
+    {
+        if (!TryGetNamed(name, out TypedConstant value)) return InitKind.Default;
+        if (value.Kind == TypedConstantKind.Enum && value.Value is int i && i >= (int)InitKind.Default && i <= (int)InitKind.Zeros)
+            return (InitKind)i;
+        Report(name, Describe(value), "use a member of Compiled.Init, e.g. Init = Init.HeNormal");
+        return InitKind.Default;
+    }
+
+    /// <summary>Conv2D padding: an int (pixels on every side) or "same"/"valid" (any case).</summary>
+    public Padding NamedPadding(string name)
+    {
+        if (!TryGetNamed(name, out TypedConstant value)) return new Padding(PaddingMode.Explicit, 0);
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is int pixels) return new Padding(PaddingMode.Explicit, pixels);
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is string text)
+        {
+            if (string.Equals(text, "same", StringComparison.OrdinalIgnoreCase)) return new Padding(PaddingMode.Same, 0);
+            if (string.Equals(text, "valid", StringComparison.OrdinalIgnoreCase)) return new Padding(PaddingMode.Valid, 0);
+            return new Padding(PaddingMode.Invalid, 0, text);
+        }
+        Report(name, Describe(value), "use an int number of pixels (Padding = 2), \"same\" or \"valid\"");
+        return new Padding(PaddingMode.Explicit, 0);
+    }
+
+    /// <summary>Reports an unreadable argument.</summary>
+    public void Report(string argument, string description, string advice)
+    {
+        Failed = true;
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, _location, argument, _attributeName, description, advice));
+    }
+
+    private bool TryGetNamed(string name, out TypedConstant value)
+    {
+        foreach (KeyValuePair<string, TypedConstant> argument in _attribute.NamedArguments)
+        {
+            if (argument.Key == name)
+            {
+                value = argument.Value;
+                return true;
+            }
+        }
+        value = default;
+        return false;
+    }
+
+    /// <summary>How a constant reads in a message: <c>2.5 (double)</c>, <c>null</c>, <c>an array</c>, <c>not a valid constant</c>.</summary>
+    public static string Describe(TypedConstant value)
+    {
+        switch (value.Kind)
+        {
+            case TypedConstantKind.Error:
+                return "not a valid constant (see the compiler's error)";
+            case TypedConstantKind.Array:
+                return "an array";
+            case TypedConstantKind.Type:
+                return "a type";
+            case TypedConstantKind.Enum:
+                return $"{Format(value.Value)} ({value.Type?.ToDisplayString() ?? "enum"})";
+            default:
+                if (value.Value is null) return "null";
+                return $"{Format(value.Value)} ({value.Type?.ToDisplayString() ?? value.Value.GetType().Name})";
+        }
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "null",
+        string s => "\"" + s + "\"",
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "",
+    };
+}

@@ -1,0 +1,154 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Compiled.Generator.Parsing;
+
+/// <summary>
+/// Turns a [Network] class into a <see cref="NetworkDeclaration"/>: the class checks (partial, top-level, not generic),
+/// the [Network] options, [Input] and the layer attributes in source order. Compiler objects stay in here.
+/// </summary>
+internal static class NetworkParser
+{
+    /// <summary>
+    /// The parsed network; null when this [Network] attribute is a duplicate on another partial declaration
+    /// (the compiler reports it; only the first produces a network).
+    /// </summary>
+    public static StageResult<NetworkDeclaration>? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        var symbol = (INamedTypeSymbol)context.TargetSymbol;
+        var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+        AttributeData networkAttribute = context.Attributes[0];
+        List<AttributeInSource> attributes = AttributeInSource.InSourceOrder(symbol, cancellationToken);
+
+        AttributeInSource? firstNetwork = attributes.FirstOrDefault(a => a.Class is { } c && KnownTypes.Is(c, KnownTypes.NetworkAttributeName));
+        if (firstNetwork is not null && !SameNode(firstNetwork.Syntax.Parent?.Parent, classSyntax)) return null;
+
+        var diagnostics = new List<DiagnosticInfo>();
+        LocationInfo? networkLocation = LocationOfAttribute(networkAttribute, cancellationToken) ?? LocationInfo.From(classSyntax.Identifier.GetLocation());
+        string className = symbol.Name;
+
+        CheckClass(symbol, classSyntax, networkLocation, diagnostics);
+        bool training = ReadTraining(networkAttribute, networkLocation, diagnostics);
+
+        int[] input = System.Array.Empty<int>();
+        LocationInfo? inputLocation = null;
+        var layers = new List<LayerDeclaration>();
+        SyntaxNode? layerDeclaration = null;
+        bool reportedSplit = false;
+
+        foreach (AttributeInSource attribute in attributes)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            INamedTypeSymbol? attributeClass = attribute.Class;
+            if (attributeClass is null || attributeClass.TypeKind == TypeKind.Error) continue; // the compiler reports unknown attributes
+
+            bool isInput = KnownTypes.Is(attributeClass, KnownTypes.InputAttributeName);
+            LayerKind? kind = KnownTypes.LayerKindOf(attributeClass);
+            bool isUnknownLayer = kind is null && !isInput && KnownTypes.DerivesFromLayerAttribute(attributeClass);
+            if (!isInput && kind is null && !isUnknownLayer) continue;
+
+            LocationInfo? location = LocationInfo.From(attribute.Syntax);
+            SyntaxNode? owner = attribute.Syntax.Parent?.Parent;
+            layerDeclaration ??= owner;
+            if (!SameNode(owner, layerDeclaration) && !reportedSplit)
+            {
+                reportedSplit = true;
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersOnSeveralDeclarations, location, className));
+            }
+
+            string attributeName = KnownTypes.ShortName(attributeClass);
+            var reader = new ArgumentReader(attribute.Data, attributeName, location, diagnostics);
+            if (isUnknownLayer)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, location, attributeName));
+            }
+            else if (isInput)
+            {
+                if (inputLocation is not null) continue; // a second [Input] is a compiler error (AllowMultiple = false)
+                inputLocation = location;
+                input = ReadInput(reader);
+            }
+            else if (LayerParser.Parse(kind!.Value, attributeName, reader, location) is { } layer)
+            {
+                layers.Add(layer);
+            }
+        }
+
+        var declaration = new NetworkDeclaration(
+            symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+            className,
+            training,
+            networkLocation,
+            new EquatableArray<int>(input),
+            inputLocation,
+            new EquatableArray<LayerDeclaration>(layers.ToArray()));
+        var found = new EquatableArray<DiagnosticInfo>(diagnostics.ToArray());
+        return diagnostics.Count == 0 ? new StageResult<NetworkDeclaration>(declaration, found) : StageResult<NetworkDeclaration>.Failed(found);
+    }
+
+    /// <summary>The location of the [Network] attribute (used by the pipeline's error guard as well).</summary>
+    public static LocationInfo? LocationOfAttribute(AttributeData attribute, CancellationToken cancellationToken)
+        => LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
+
+    /// <summary>Members every generated network has; a class with one of these names could not declare them (CS0542).</summary>
+    private static readonly string[] GeneratedMemberNames =
+    {
+        "InputLength", "OutputLength", "ParameterCount", "InputChannels", "InputHeight", "InputWidth", "ModelSummary",
+        "Parameters", "Gradients", "ParameterTable", "InputShape", "Loss", "Summary", "Threads", "Initialize", "ZeroGradients",
+        "Forward", "Predict", "TrainStep", "ChunkSamples", "ActivationsPerSample", "DeltasPerSample", "ArgmaxPerSample", "ColumnLength",
+        "ForwardChunk", "PredictChunk", "TrainLabelsChunk", "TrainTargetsChunk", "RunForward", "RunBackward",
+    };
+
+    private static bool SameNode(SyntaxNode? a, SyntaxNode? b)
+        => a is not null && b is not null && a.SyntaxTree == b.SyntaxTree && a.Span == b.Span;
+
+    private static void CheckClass(INamedTypeSymbol symbol, ClassDeclarationSyntax syntax, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    {
+        var reasons = new List<string>();
+        if (symbol.IsGenericType) reasons.Add("generic");
+        if (symbol.ContainingType is not null) reasons.Add($"nested in '{symbol.ContainingType.Name}'");
+        if (symbol.IsStatic) reasons.Add("static");
+        if (symbol.IsFileLocal) reasons.Add("file-local");
+        if (System.Array.IndexOf(GeneratedMemberNames, symbol.Name) >= 0) reasons.Add($"named like a member the generator adds ('{symbol.Name}')");
+        if (reasons.Count > 0)
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, symbol.Name, string.Join(" and ", reasons)));
+        foreach (IMethodSymbol constructor in symbol.InstanceConstructors)
+        {
+            if (constructor.IsImplicitlyDeclared) continue;
+            bool parameterless = constructor.Parameters.Length == 0;
+            bool threads = constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32;
+            if (parameterless || threads)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ConstructorConflict, location, symbol.Name, threads ? "int" : ""));
+                break;
+            }
+        }
+        if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, location, symbol.Name));
+    }
+
+    private static bool ReadTraining(AttributeData networkAttribute, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+        => new ArgumentReader(networkAttribute, "Network", location, diagnostics).NamedBool("Training", true);
+
+    private static int[] ReadInput(ArgumentReader reader)
+    {
+        const string example = "[Input(784)] or [Input(1, 28, 28)]";
+        if (!reader.RequireConstructor("features, or channels, height, width", example)) return System.Array.Empty<int>();
+        return reader.ConstructorCount switch
+        {
+            1 => new[] { reader.ConstructorInt(0, "features", "[Input(784)]") },
+            _ => new[]
+            {
+                reader.ConstructorInt(0, "channels", "[Input(1, 28, 28)]"),
+                reader.ConstructorInt(1, "height", "[Input(1, 28, 28)]"),
+                reader.ConstructorInt(2, "width", "[Input(1, 28, 28)]"),
+            },
+        };
+    }
+}

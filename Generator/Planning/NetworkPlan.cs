@@ -1,0 +1,46 @@
+using Compiled.Generator.Model;
+using Compiled.Generator.Shapes;
+
+namespace Compiled.Generator.Planning;
+
+/// <summary>Everything the emitter needs for one network: every number in it becomes a literal in the generated code.</summary>
+/// <param name="Namespace">Containing namespace, or null.</param>
+/// <param name="ClassName">The network class.</param>
+/// <param name="Training">Emit training code (the class implements ITrainableNetwork).</param>
+/// <param name="Loss">The loss head (the last declared layer), or null.</param>
+/// <param name="Input">Shape of one input sample.</param>
+/// <param name="Output">Shape of one output sample (what Forward writes): the loss head's input, flattened.</param>
+/// <param name="OutputVariable">The span holding the output in the emitted forward pass.</param>
+/// <param name="ParameterCount">Floats in the parameter buffer.</param>
+/// <param name="Layers">The layers before the loss head, in order.</param>
+/// <param name="Parameters">The parameter table, in buffer order.</param>
+/// <param name="ActivationsPerSample">Activation workspace floats per sample.</param>
+/// <param name="DeltaLength">Floats per sample of each of the two backward delta buffers.</param>
+/// <param name="ArgmaxPerSample">Arg-max ints per sample.</param>
+/// <param name="ColumnLength">im2col floats the largest convolution needs per sample.</param>
+/// <param name="ChunkSamples">Most samples one thread processes at once (bounds the workspace).</param>
+/// <param name="Summary">The Keras-style summary table.</param>
+/// <param name="Location">The [Network] attribute, for an internal error while emitting.</param>
+internal sealed record NetworkPlan(
+    string? Namespace,
+    string ClassName,
+    bool Training,
+    ShapedLayer? Loss,
+    Shape Input,
+    Shape Output,
+    string OutputVariable,
+    int ParameterCount,
+    EquatableArray<LayerPlan> Layers,
+    EquatableArray<ParameterPlan> Parameters,
+    int ActivationsPerSample,
+    int DeltaLength,
+    int ArgmaxPerSample,
+    int ColumnLength,
+    int ChunkSamples,
+    string Summary,
+    LocationInfo? Location)
+{
+    public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
+
+    public LayerKind? LossKind => Loss?.Kind;
+}

@@ -1,0 +1,17 @@
+using Compiled.Generator.Model;
+
+namespace Compiled.Generator.Planning;
+
+/// <summary>One tensor of the parameter table: PyTorch name (<c>conv1.weight</c>), layer, offset and shape.</summary>
+internal sealed record ParameterPlan(string Name, string Layer, int Offset, EquatableArray<int> Shape)
+{
+    public int Length
+    {
+        get
+        {
+            int length = 1;
+            foreach (int dimension in Shape) length *= dimension;
+            return length;
+        }
+    }
+}

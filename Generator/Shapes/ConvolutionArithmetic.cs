@@ -1,0 +1,20 @@
+namespace Compiled.Generator.Shapes;
+
+/// <summary>Output sizes and "same" padding of convolutions and pools (all in long, so absurd sizes cannot overflow).</summary>
+internal static class ConvolutionArithmetic
+{
+    /// <summary>floor((input + padding - kernel) / stride) + 1, as PyTorch's Conv2d and MaxPool2d compute it.</summary>
+    public static long OutputSize(long input, long padTotal, long kernel, long stride) => (input + padTotal - kernel) / stride + 1;
+
+    /// <summary>
+    /// "same" padding as Keras/TensorFlow define it, for any stride: output = ceil(input / stride),
+    /// total padding = max((output - 1) * stride + kernel - input, 0), the smaller half before (top/left), the rest after.
+    /// For stride 1 this equals PyTorch's padding='same'.
+    /// </summary>
+    public static (long Before, long After) SamePadding(long input, long kernel, long stride)
+    {
+        long output = (input + stride - 1) / stride;
+        long total = System.Math.Max((output - 1) * stride + kernel - input, 0);
+        return (total / 2, total - total / 2);
+    }
+}

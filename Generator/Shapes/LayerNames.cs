@@ -1,0 +1,82 @@
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Model;
+
+namespace Compiled.Generator.Shapes;
+
+/// <summary>
+/// Layer names: explicit ones are checked, the others get the default: the kind's prefix and the layer's position among
+/// layers of that prefix (conv1, conv2, fc1, pool1, relu1, leaky_relu1, flatten1; a loss head is "loss").
+/// Each name also gives the PascalCase identifier the generated members use (Conv1OutputLength).
+/// </summary>
+internal static class LayerNames
+{
+    public static (string Name, string Identifier)[] Resolve(EquatableArray<LayerDeclaration> layers, List<DiagnosticInfo> diagnostics)
+    {
+        var result = new (string Name, string Identifier)[layers.Count];
+        var counters = new Dictionary<string, int>();
+        var identifiers = new Dictionary<string, string>();
+        for (int i = 0; i < layers.Count; i++)
+        {
+            LayerDeclaration layer = layers[i];
+            string prefix = layer.Kind.DefaultNamePrefix();
+            counters.TryGetValue(prefix, out int count);
+            counters[prefix] = ++count;
+            string name = layer.Name ?? (layer.Kind.IsLoss() ? prefix : prefix + count.ToString(CultureInfo.InvariantCulture));
+
+            string identifier = ToPascal(name);
+            if (!IsValidName(name) || identifier.Length == 0)
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layer.Location, name,
+                    "a name must start with a letter and contain only letters, digits and '_' (it becomes part of parameter names such as \"" + name + ".weight\" and of member names)"));
+            }
+            else if (identifiers.TryGetValue(identifier, out string? other))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layer.Location, name,
+                    $"it clashes with the layer named \"{other}\" (both give the member names {identifier}...); give each layer a distinct name"));
+            }
+            else
+            {
+                identifiers[identifier] = name;
+            }
+            result[i] = (name, identifier);
+        }
+        return result;
+    }
+
+    /// <summary>conv1 → Conv1, leaky_relu1 → LeakyRelu1, myLayer → MyLayer.</summary>
+    public static string ToPascal(string name)
+    {
+        var builder = new StringBuilder(name.Length);
+        bool upper = true;
+        foreach (char c in name)
+        {
+            if (c == '_')
+            {
+                upper = true;
+                continue;
+            }
+            builder.Append(upper ? char.ToUpperInvariant(c) : c);
+            upper = false;
+        }
+        return builder.ToString();
+    }
+
+    /// <summary>Conv1 → conv1, LeakyRelu1 → leakyRelu1.</summary>
+    public static string ToCamel(string identifier)
+        => identifier.Length == 0 ? identifier : char.ToLowerInvariant(identifier[0]) + identifier.Substring(1);
+
+    private static bool IsValidName(string name)
+    {
+        if (name.Length == 0 || !IsAsciiLetter(name[0])) return false;
+        foreach (char c in name)
+        {
+            if (!IsAsciiLetter(c) && !(c >= '0' && c <= '9') && c != '_') return false;
+        }
+        return true;
+    }
+
+    private static bool IsAsciiLetter(char c) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}

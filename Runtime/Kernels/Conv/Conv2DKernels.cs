@@ -1,0 +1,142 @@
+using System;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// 2-D convolution over a batch (PyTorch <c>nn.Conv2d</c>), per sample as im2col + GEMM.
+/// x [n, Cin, H, W], w [Cout, Cin, KH, KW] (OIHW), b [Cout] (or empty: no bias), y [n, Cout, OH, OW];
+/// col is one sample's im2col workspace (at least <see cref="Conv2DGeometry.ColumnLength"/> floats; may be empty for
+/// a 1×1 kernel with stride 1 and no padding, whose input already is its im2col matrix).
+/// </summary>
+public static class Conv2DKernels
+{
+    /// <summary>y = conv(x, w) + b.</summary>
+    public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n)
+        => Forward(g, x, w, b, y, col, n, Simd.Width);
+
+    public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
+        CheckBias(b.Length, g.OutChannels, nameof(b));
+        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
+        CheckColumns(g, col.Length);
+
+        int patch = g.PatchLength, pixels = g.OutPixels;
+        bool hasBias = !b.IsEmpty;
+        for (int s = 0; s < n; s++)
+        {
+            ReadOnlySpan<float> xs = x.Slice(s * g.InputLength, g.InputLength);
+            Span<float> ys = y.Slice(s * g.OutputLength, g.OutputLength);
+
+            // col [Cin·KH·KW, OH·OW]; for a pointwise kernel x itself.
+            ReadOnlySpan<float> columns = xs;
+            if (!g.IsPointwise)
+            {
+                Im2Col.Expand(g, xs, col);
+                columns = col[..g.ColumnLength];
+            }
+
+            // y [Cout, OH·OW] = b (per row) + w [Cout, Cin·KH·KW] · col
+            if (hasBias)
+            {
+                for (int o = 0; o < g.OutChannels; o++) ys.Slice(o * pixels, pixels).Fill(b[o]);
+            }
+            Gemm.Multiply(false, false, g.OutChannels, pixels, patch, w, patch, columns, pixels, ys, pixels, accumulate: hasBias, width);
+        }
+    }
+
+    /// <summary>
+    /// dw [Cout, Cin, KH, KW] += Σ_samples dy·colᵀ (summed over the batch first, then added); db [Cout] += Σ dy (skipped when db is empty);
+    /// dx [n, Cin, H, W] = col2im(wᵀ·dy), overwritten (skipped when dx is empty). col is overwritten.
+    /// </summary>
+    public static void Backward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, Span<float> col, int n)
+        => Backward(g, x, w, dy, dx, dw, db, col, n, Simd.Width);
+
+    public static void Backward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, Span<float> col, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
+        KernelArguments.AtLeast(dy.Length, (long)n * g.OutputLength, nameof(dy));
+        if (!dx.IsEmpty) KernelArguments.AtLeast(dx.Length, (long)n * g.InputLength, nameof(dx));
+        KernelArguments.Exactly(dw.Length, g.WeightLength, nameof(dw));
+        CheckBias(db.Length, g.OutChannels, nameof(db));
+        CheckColumns(g, col.Length);
+
+        int patch = g.PatchLength, pixels = g.OutPixels;
+        Span<float> weightGradientT = Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels);
+        for (int s = 0; s < n; s++)
+        {
+            ReadOnlySpan<float> xs = x.Slice(s * g.InputLength, g.InputLength);
+            ReadOnlySpan<float> dys = dy.Slice(s * g.OutputLength, g.OutputLength);
+
+            ReadOnlySpan<float> columns = xs;
+            if (!g.IsPointwise)
+            {
+                Im2Col.Expand(g, xs, col);
+                columns = col[..g.ColumnLength];
+            }
+
+            // dwᵀ [Cin·KH·KW, Cout] (+)= col [Cin·KH·KW, OH·OW] · dyᵀ [OH·OW, Cout], summed over the samples in a scratch
+            // and added to dw once at the end. This orientation packs only dy (Cout × OH·OW) for the GEMM, not col.
+            Gemm.Multiply(false, true, patch, g.OutChannels, pixels, columns, pixels, dys, pixels, weightGradientT, g.OutChannels, accumulate: s > 0, width);
+
+            // db [Cout] += Σ_pixels dy
+            if (!db.IsEmpty)
+            {
+                for (int o = 0; o < g.OutChannels; o++) db[o] += VectorOps.Sum(dys.Slice(o * pixels, pixels), width);
+            }
+
+            if (dx.IsEmpty) continue;
+            Span<float> dxs = dx.Slice(s * g.InputLength, g.InputLength);
+            if (g.IsPointwise)
+            {
+                // dx [Cin, H·W] = wᵀ [Cin, Cout] · dy
+                Gemm.Multiply(true, false, patch, pixels, g.OutChannels, w, patch, dys, pixels, dxs, pixels, accumulate: false, width);
+            }
+            else
+            {
+                // dcol [Cin·KH·KW, OH·OW] = wᵀ · dy (into col, no longer needed), then folded back onto the pixels.
+                Span<float> dcol = col[..g.ColumnLength];
+                Gemm.Multiply(true, false, patch, pixels, g.OutChannels, w, patch, dys, pixels, dcol, pixels, accumulate: false, width);
+                Im2Col.Fold(g, dcol, dxs, width);
+            }
+        }
+
+        // dw [Cout, Cin·KH·KW] += (dwᵀ)ᵀ
+        if (n == 0) return;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            Span<float> row = dw.Slice(o * patch, patch);
+            for (int r = 0; r < patch; r++) row[r] += weightGradientT[r * g.OutChannels + o];
+        }
+    }
+
+    /// <summary>Positive sizes and strides, non-negative padding, a kernel no larger than the padded input.</summary>
+    internal static void Validate(in Conv2DGeometry g, int n, VectorWidth width)
+    {
+        KernelArguments.Width(width);
+        KernelArguments.NonNegative(n, nameof(n));
+        if (g.InChannels <= 0 || g.InHeight <= 0 || g.InWidth <= 0 || g.OutChannels <= 0 || g.KernelHeight <= 0 || g.KernelWidth <= 0)
+            throw new ArgumentException($"Conv2D sizes must be positive: {g}.", nameof(g));
+        if (g.StrideHeight <= 0 || g.StrideWidth <= 0)
+            throw new ArgumentException($"Conv2D strides must be positive: {g}.", nameof(g));
+        if (g.PadTop < 0 || g.PadLeft < 0 || g.PadBottom < 0 || g.PadRight < 0)
+            throw new ArgumentException($"Conv2D padding must not be negative: {g}.", nameof(g));
+        if (g.InHeight + g.PadTop + g.PadBottom < g.KernelHeight || g.InWidth + g.PadLeft + g.PadRight < g.KernelWidth)
+            throw new ArgumentException($"Conv2D kernel {g.KernelHeight}×{g.KernelWidth} is larger than the padded input: {g}.", nameof(g));
+    }
+
+    private static void CheckColumns(in Conv2DGeometry g, int length)
+    {
+        if (!g.IsPointwise) KernelArguments.AtLeast(length, g.ColumnLength, "col");
+    }
+
+    private static void CheckBias(int length, int outChannels, string name)
+    {
+        if (length != 0 && length != outChannels)
+            throw new ArgumentException($"{name} has {length} elements but needs {outChannels} (one per output channel) or none (no bias).", name);
+    }
+}

@@ -1,0 +1,78 @@
+using System;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// Fully connected layer over a batch (PyTorch <c>nn.Linear</c>), as GEMMs:
+/// x [n, in], w [out, in], b [out] (or empty: no bias), y [n, out].
+/// </summary>
+public static class DenseKernels
+{
+    /// <summary>y = x·wᵀ + b.</summary>
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures)
+        => Forward(x, w, b, y, n, inFeatures, outFeatures, Simd.Width);
+
+    public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures, VectorWidth width)
+    {
+        Validate(n, inFeatures, outFeatures, width);
+        KernelArguments.AtLeast(x.Length, (long)n * inFeatures, nameof(x));
+        KernelArguments.Exactly(w.Length, (long)outFeatures * inFeatures, nameof(w));
+        CheckBias(b.Length, outFeatures, nameof(b));
+        KernelArguments.AtLeast(y.Length, (long)n * outFeatures, nameof(y));
+
+        // y rows start as the bias, then the GEMM adds x·wᵀ (op(B) = wᵀ: w is packed once per call).
+        bool hasBias = !b.IsEmpty;
+        if (hasBias)
+        {
+            for (int i = 0; i < n; i++) b.CopyTo(y.Slice(i * outFeatures, outFeatures));
+        }
+        Gemm.Multiply(false, true, n, outFeatures, inFeatures, x, inFeatures, w, inFeatures, y, outFeatures, accumulate: hasBias, width);
+    }
+
+    /// <summary>
+    /// dw [out, in] += dyᵀ·x; db [out] += Σ_rows dy (skipped when db is empty); dx [n, in] = dy·w, overwritten
+    /// (skipped when dx is empty: the first layer needs no input gradient).
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db,
+        int n, int inFeatures, int outFeatures)
+        => Backward(x, w, dy, dx, dw, db, n, inFeatures, outFeatures, Simd.Width);
+
+    public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db,
+        int n, int inFeatures, int outFeatures, VectorWidth width)
+    {
+        Validate(n, inFeatures, outFeatures, width);
+        KernelArguments.AtLeast(x.Length, (long)n * inFeatures, nameof(x));
+        KernelArguments.Exactly(w.Length, (long)outFeatures * inFeatures, nameof(w));
+        KernelArguments.AtLeast(dy.Length, (long)n * outFeatures, nameof(dy));
+        if (!dx.IsEmpty) KernelArguments.AtLeast(dx.Length, (long)n * inFeatures, nameof(dx));
+        KernelArguments.Exactly(dw.Length, (long)outFeatures * inFeatures, nameof(dw));
+        CheckBias(db.Length, outFeatures, nameof(db));
+
+        // dw [out, in] += dyᵀ [out, n] · x [n, in]
+        Gemm.Multiply(true, false, outFeatures, inFeatures, n, dy, outFeatures, x, inFeatures, dw, inFeatures, accumulate: true, width);
+
+        // db [out] += Σ_i dy[i, :]
+        if (!db.IsEmpty)
+        {
+            for (int i = 0; i < n; i++) VectorOps.Add(db, dy.Slice(i * outFeatures, outFeatures), db, width);
+        }
+
+        // dx [n, in] = dy [n, out] · w [out, in]
+        if (!dx.IsEmpty)
+            Gemm.Multiply(false, false, n, inFeatures, outFeatures, dy, outFeatures, w, inFeatures, dx, inFeatures, accumulate: false, width);
+    }
+
+    private static void Validate(int n, int inFeatures, int outFeatures, VectorWidth width)
+    {
+        KernelArguments.Width(width);
+        KernelArguments.NonNegative(n, nameof(n));
+        KernelArguments.Positive(inFeatures, nameof(inFeatures));
+        KernelArguments.Positive(outFeatures, nameof(outFeatures));
+    }
+
+    private static void CheckBias(int length, int outFeatures, string name)
+    {
+        if (length != 0 && length != outFeatures)
+            throw new ArgumentException($"{name} has {length} elements but needs {outFeatures} (one per output feature) or none (no bias).", name);
+    }
+}

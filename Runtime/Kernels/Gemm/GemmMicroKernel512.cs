@@ -1,0 +1,64 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// The 512-bit micro-kernel: a 6 × 32 tile of C in 12 Vector512 accumulators (6 rows × 2 vectors). Per step of k:
+/// two vector loads of B, six broadcasts of A, twelve fused multiply-adds.
+/// </summary>
+internal readonly struct GemmMicroKernel512 : IGemmMicroKernel
+{
+    public static int NR => 2 * Vector512<float>.Count;
+
+    public static void Run(nint kc, ref float a, nint aRow, nint aCol, ref float b, nint bRow, ref float c, nint ldc, bool overwrite)
+    {
+        // A's rows 1..5 sit at these offsets from row 0 (aRow = 1 when A is packed or transposed).
+        nint a1 = aRow, a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector512<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (nint p = 0; p < kc; p++)
+        {
+            Vector512<float> b0 = Vector512.LoadUnsafe(ref b);
+            Vector512<float> b1 = Vector512.LoadUnsafe(ref b, (nuint)Vector512<float>.Count);
+            Vector512<float> ai = Vector512.Create(a);
+            c00 = Vector512.FusedMultiplyAdd(ai, b0, c00);
+            c01 = Vector512.FusedMultiplyAdd(ai, b1, c01);
+            ai = Vector512.Create(Unsafe.Add(ref a, a1));
+            c10 = Vector512.FusedMultiplyAdd(ai, b0, c10);
+            c11 = Vector512.FusedMultiplyAdd(ai, b1, c11);
+            ai = Vector512.Create(Unsafe.Add(ref a, a2));
+            c20 = Vector512.FusedMultiplyAdd(ai, b0, c20);
+            c21 = Vector512.FusedMultiplyAdd(ai, b1, c21);
+            ai = Vector512.Create(Unsafe.Add(ref a, a3));
+            c30 = Vector512.FusedMultiplyAdd(ai, b0, c30);
+            c31 = Vector512.FusedMultiplyAdd(ai, b1, c31);
+            ai = Vector512.Create(Unsafe.Add(ref a, a4));
+            c40 = Vector512.FusedMultiplyAdd(ai, b0, c40);
+            c41 = Vector512.FusedMultiplyAdd(ai, b1, c41);
+            ai = Vector512.Create(Unsafe.Add(ref a, a5));
+            c50 = Vector512.FusedMultiplyAdd(ai, b0, c50);
+            c51 = Vector512.FusedMultiplyAdd(ai, b1, c51);
+            a = ref Unsafe.Add(ref a, aCol);
+            b = ref Unsafe.Add(ref b, bRow);
+        }
+        StoreRow(ref c, c00, c01, overwrite);
+        StoreRow(ref Unsafe.Add(ref c, ldc), c10, c11, overwrite);
+        StoreRow(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, overwrite);
+        StoreRow(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, overwrite);
+        StoreRow(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, overwrite);
+        StoreRow(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, overwrite);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(ref float c, Vector512<float> left, Vector512<float> right, bool overwrite)
+    {
+        if (!overwrite)
+        {
+            left += Vector512.LoadUnsafe(ref c);
+            right += Vector512.LoadUnsafe(ref c, (nuint)Vector512<float>.Count);
+        }
+        left.StoreUnsafe(ref c);
+        right.StoreUnsafe(ref c, (nuint)Vector512<float>.Count);
+    }
+}

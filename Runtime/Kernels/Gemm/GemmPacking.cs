@@ -1,0 +1,70 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// Copies of op(A) and op(B) into the layout the micro-kernel streams: element (i, p) of an A panel at [p·MR + i],
+/// element (p, j) of a B panel at [p·NR + j]. Padding rows and columns are zero.
+/// </summary>
+internal static class GemmPacking
+{
+    /// <summary>
+    /// op(A) rows [row0, row0 + rows) × k [pc, pc + kc) into one MR-row panel, rows ≥ <paramref name="rows"/> zero.
+    /// op(A)[i, p] = transA ? a[p·lda + i] : a[i·lda + p].
+    /// </summary>
+    public static void PackA(bool transA, ReadOnlySpan<float> a, int lda, int row0, int rows, int pc, int kc, Span<float> panel)
+    {
+        const int MR = GemmBlocking.MR;
+        panel[..(kc * MR)].Clear();
+        for (int i = 0; i < rows; i++)
+        {
+            if (transA)
+            {
+                for (int p = 0; p < kc; p++) panel[p * MR + i] = a[(pc + p) * lda + row0 + i];
+            }
+            else
+            {
+                ReadOnlySpan<float> row = a.Slice((row0 + i) * lda + pc, kc);
+                for (int p = 0; p < kc; p++) panel[p * MR + i] = row[p];
+            }
+        }
+    }
+
+    /// <summary>
+    /// op(B) = Bᵀ (B is [n, k], row stride ldb): k [pc, pc + kc) × columns [col0, col0 + cols) into ⌈cols / NR⌉ panels of
+    /// kc·NR floats each, columns past <paramref name="cols"/> zero.
+    /// </summary>
+    public static void PackTransposedB(ReadOnlySpan<float> b, int ldb, int pc, int kc, int col0, int cols, int nr, Span<float> panels)
+    {
+        ref float bStart = ref MemoryMarshal.GetReference(b);
+        int panelCount = (cols + nr - 1) / nr;
+        for (int q = 0; q < panelCount; q++)
+        {
+            Span<float> panel = panels.Slice(q * kc * nr, kc * nr);
+            int width = Math.Min(nr, cols - q * nr);
+            if (width < nr) panel.Clear();
+            // Row j of the panel is row (col0 + q·NR + j) of B: write the panel contiguously, reading the NR rows of B
+            // side by side (their cache lines stay in L1 across consecutive p).
+            ref float rows = ref Unsafe.Add(ref bStart, (nint)(col0 + q * nr) * ldb + pc);
+            ref float dst = ref MemoryMarshal.GetReference(panel);
+            for (int p = 0; p < kc; p++)
+            {
+                ref float source = ref Unsafe.Add(ref rows, p);
+                ref float target = ref Unsafe.Add(ref dst, p * nr);
+                for (int j = 0; j < width; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref source, (nint)j * ldb);
+            }
+        }
+    }
+
+    /// <summary>
+    /// op(B) = B (B is [k, n], row stride ldb): k [pc, pc + kc) × columns [col0, col0 + cols), cols &lt; NR, into one panel
+    /// zero-padded to NR columns (the partial panel at the right edge; full panels are read from B in place).
+    /// </summary>
+    public static void PackEdgeB(ReadOnlySpan<float> b, int ldb, int pc, int kc, int col0, int cols, int nr, Span<float> panel)
+    {
+        panel[..(kc * nr)].Clear();
+        for (int p = 0; p < kc; p++) b.Slice((pc + p) * ldb + col0, cols).CopyTo(panel.Slice(p * nr, cols));
+    }
+}

@@ -1,0 +1,197 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// Max and average pooling over a batch (PyTorch <c>nn.MaxPool2d</c> / <c>nn.AvgPool2d</c>, no padding, floor):
+/// x [n, C, H, W] → y [n, C, OH, OW]. Max pooling records, per output, the flat index of its input within the sample
+/// (c·H·W + h·W + w; the first maximum in row-major window order wins ties; NaN wins). Average pooling divides by Window².
+/// Forward rows run vectorized for strides 1 and 2 (other strides and rows shorter than a vector run scalar);
+/// the backward passes are scatters (same code at every width). Backward overwrites dx; overlapping windows
+/// (Stride &lt; Window) add up.
+/// </summary>
+public static class PoolKernels
+{
+    // ---- Max ----
+
+    /// <summary>y = max over each window; argmax [n, C, OH, OW] = the index of that maximum within its sample.</summary>
+    public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n) => MaxForward(g, x, y, argmax, n, Simd.Width);
+
+    public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
+        KernelArguments.AtLeast(argmax.Length, (long)n * g.OutputLength, nameof(argmax));
+
+        int inPlane = g.InHeight * g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth, outPlane = outHeight * outWidth;
+        VectorWidth rowWidth = RowWidth(g, width);
+        for (int s = 0; s < n; s++)
+        {
+            for (int c = 0; c < g.Channels; c++)
+            {
+                int plane = s * g.Channels + c;
+                ref float xPlane = ref MemoryMarshal.GetReference(x.Slice(plane * inPlane, inPlane));
+                int indexBase = c * inPlane;
+                for (int oh = 0; oh < outHeight; oh++)
+                {
+                    int o = plane * outPlane + oh * outWidth;
+                    ref float yRow = ref y[o];
+                    ref int aRow = ref argmax[o];
+                    switch (rowWidth)
+                    {
+                        case VectorWidth.V512: PoolRows.MaxRow512(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        case VectorWidth.V256: PoolRows.MaxRow256(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        case VectorWidth.V128: PoolRows.MaxRow128(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        default: MaxRowScalar(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>dx = 0, then dx[argmax] += dy for every output.</summary>
+    public static void MaxBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int n) => MaxBackward(g, dy, argmax, dx, n, Simd.Width);
+
+    public static void MaxBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.AtLeast(dy.Length, (long)n * g.OutputLength, nameof(dy));
+        KernelArguments.AtLeast(argmax.Length, (long)n * g.OutputLength, nameof(argmax));
+        KernelArguments.AtLeast(dx.Length, (long)n * g.InputLength, nameof(dx));
+
+        int inLength = g.InputLength, outLength = g.OutputLength;
+        for (int s = 0; s < n; s++)
+        {
+            Span<float> dxs = dx.Slice(s * inLength, inLength);
+            ReadOnlySpan<float> dys = dy.Slice(s * outLength, outLength);
+            ReadOnlySpan<int> indices = argmax.Slice(s * outLength, outLength);
+            dxs.Clear();
+            for (int o = 0; o < outLength; o++)
+            {
+                int index = indices[o];
+                if ((uint)index >= (uint)inLength)
+                    throw new ArgumentException($"argmax[{s * outLength + o}] = {index} is not an input index of a sample (0 to {inLength - 1}).", nameof(argmax));
+                dxs[index] += dys[o];
+            }
+        }
+    }
+
+    // ---- Average ----
+
+    /// <summary>y = (sum over each window) / Window².</summary>
+    public static void AvgForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n) => AvgForward(g, x, y, n, Simd.Width);
+
+    public static void AvgForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
+
+        int inPlane = g.InHeight * g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth, outPlane = outHeight * outWidth;
+        VectorWidth rowWidth = RowWidth(g, width);
+        for (int plane = 0; plane < n * g.Channels; plane++)
+        {
+            ref float xPlane = ref MemoryMarshal.GetReference(x.Slice(plane * inPlane, inPlane));
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                ref float yRow = ref y[plane * outPlane + oh * outWidth];
+                switch (rowWidth)
+                {
+                    case VectorWidth.V512: PoolRows.AvgRow512(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow); break;
+                    case VectorWidth.V256: PoolRows.AvgRow256(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow); break;
+                    case VectorWidth.V128: PoolRows.AvgRow128(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow); break;
+                    default: AvgRowScalar(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow); break;
+                }
+            }
+        }
+    }
+
+    /// <summary>dx = 0, then every input of each window gets dy / Window².</summary>
+    public static void AvgBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int n) => AvgBackward(g, dy, dx, n, Simd.Width);
+
+    public static void AvgBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.AtLeast(dy.Length, (long)n * g.OutputLength, nameof(dy));
+        KernelArguments.AtLeast(dx.Length, (long)n * g.InputLength, nameof(dx));
+
+        int inPlane = g.InHeight * g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth, outPlane = outHeight * outWidth;
+        float area = g.Window * g.Window;
+        dx[..(n * g.InputLength)].Clear();
+        for (int plane = 0; plane < n * g.Channels; plane++)
+        {
+            Span<float> dxPlane = dx.Slice(plane * inPlane, inPlane);
+            ReadOnlySpan<float> dyPlane = dy.Slice(plane * outPlane, outPlane);
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                for (int ow = 0; ow < outWidth; ow++)
+                {
+                    float share = dyPlane[oh * outWidth + ow] / area;
+                    for (int kh = 0; kh < g.Window; kh++)
+                    {
+                        Span<float> row = dxPlane.Slice((oh * g.Stride + kh) * g.InWidth + ow * g.Stride, g.Window);
+                        for (int kw = 0; kw < row.Length; kw++) row[kw] += share;
+                    }
+                }
+            }
+        }
+    }
+
+    // ---- shared ----
+
+    private static void Validate(in Pool2DGeometry g, int n, VectorWidth width)
+    {
+        KernelArguments.Width(width);
+        KernelArguments.NonNegative(n, nameof(n));
+        if (g.Channels <= 0 || g.InHeight <= 0 || g.InWidth <= 0 || g.Window <= 0 || g.Stride <= 0)
+            throw new ArgumentException($"Pooling sizes must be positive: {g}.", nameof(g));
+        if (g.Window > g.InHeight || g.Window > g.InWidth)
+            throw new ArgumentException($"Pooling window {g.Window} is larger than the input {g.InHeight}×{g.InWidth}.", nameof(g));
+    }
+
+    /// <summary>The width the forward rows run at: strides 1 and 2 vectorize; rows narrower than the vector narrow it.</summary>
+    private static VectorWidth RowWidth(in Pool2DGeometry g, VectorWidth width)
+        => g.Stride is 1 or 2 ? VectorLanes.Narrow(width, g.OutWidth) : VectorWidth.Scalar;
+
+    private static void MaxRowScalar(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+    {
+        for (int ow = 0; ow < outWidth; ow++)
+        {
+            float max = float.NegativeInfinity;
+            int arg = indexBase + oh * stride * inWidth + ow * stride;
+            for (int kh = 0; kh < window; kh++)
+            {
+                int offset = (oh * stride + kh) * inWidth + ow * stride;
+                for (int kw = 0; kw < window; kw++)
+                {
+                    float v = Unsafe.Add(ref plane, offset + kw);
+                    if (v > max || float.IsNaN(v))
+                    {
+                        max = v;
+                        arg = indexBase + offset + kw;
+                    }
+                }
+            }
+            Unsafe.Add(ref y, ow) = max;
+            Unsafe.Add(ref argmax, ow) = arg;
+        }
+    }
+
+    private static void AvgRowScalar(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y)
+    {
+        float area = window * window;
+        for (int ow = 0; ow < outWidth; ow++)
+        {
+            float sum = 0f;
+            for (int kh = 0; kh < window; kh++)
+            {
+                int offset = (oh * stride + kh) * inWidth + ow * stride;
+                for (int kw = 0; kw < window; kw++) sum += Unsafe.Add(ref plane, offset + kw);
+            }
+            Unsafe.Add(ref y, ow) = sum / area;
+        }
+    }
+}

@@ -1,0 +1,248 @@
+using System;
+using System.ComponentModel;
+using System.Numerics;
+using Compiled.Threading;
+
+namespace Compiled.Networks;
+
+/// <summary>
+/// Splits a batch over a <see cref="WorkerGroup"/> for generated networks: thread <c>t</c> takes samples
+/// <c>[t*B/T, (t+1)*B/T)</c>, processes them in chunks of at most the network's chunk size with its own
+/// <see cref="NetworkWorkspace"/>, and in training its own gradient buffer; the per-thread gradients are then added
+/// into the network's gradients in thread order, so results are deterministic for a fixed thread count.
+/// </summary>
+/// <remarks>
+/// The caller's spans are pinned for the duration of a call and handed to the workers as pointers, which is why
+/// generated code needs neither <c>unsafe</c> nor closures. Not reentrant (a network is not thread-safe); allocates
+/// nothing per call once the workspaces have grown to the largest chunk.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public sealed unsafe class BatchRunner
+{
+    // Below this many parameters, adding the per-thread gradients on the calling thread beats waking the workers.
+    private const int ParallelReduceThreshold = 1 << 15;
+
+    private readonly Action<int> _runThread;
+    private readonly Action<int> _reduceRange;
+    private WorkerGroup _group;
+    private NetworkWorkspace[] _workspaces;
+    private float[] _losses;
+    private bool[] _worked;
+
+    // State of the call in progress (valid only inside Infer/Train).
+    private BatchBody? _body;
+    private float* _input;
+    private int* _labels;
+    private float* _targets;
+    private float* _output;
+    private int _labelCount;
+    private int _targetCount;
+    private int _outputCount;
+    private int _inputLength;
+    private int _outputLength;
+    private int _batch;
+    private int _chunkSamples;
+    private float[]? _gradients;
+
+    /// <param name="threads">Threads to split batches over; 0 or negative means all cores.</param>
+    public BatchRunner(int threads)
+    {
+        _runThread = RunThread;
+        _reduceRange = ReduceRange;
+        _group = new WorkerGroup(threads);
+        _workspaces = CreateWorkspaces(Array.Empty<NetworkWorkspace>(), _group.Threads);
+        _losses = new float[_group.Threads];
+        _worked = new bool[_group.Threads];
+    }
+
+    /// <summary>Threads a batch is split over. Setting it (0 or negative: all cores) recreates the worker group.</summary>
+    public int Threads
+    {
+        get => _group.Threads;
+        set
+        {
+            int threads = value > 0 ? value : Environment.ProcessorCount;
+            if (threads == _group.Threads) return;
+            WorkerGroup old = _group;
+            _group = new WorkerGroup(threads);
+            _workspaces = CreateWorkspaces(_workspaces, threads);
+            _losses = new float[threads];
+            _worked = new bool[threads];
+            old.Dispose();
+        }
+    }
+
+    /// <summary>Runs <paramref name="body"/> over the batch for inference; each chunk writes its own rows of <paramref name="output"/>.</summary>
+    public void Infer(BatchBody body, ReadOnlySpan<float> input, int inputLength, Span<float> output, int outputLength, int batch, int chunkSamples)
+    {
+        fixed (float* pInput = input)
+        fixed (float* pOutput = output)
+        {
+            Begin(body, pInput, inputLength, null, 0, null, 0, pOutput, output.Length, outputLength, batch, chunkSamples, null);
+            try
+            {
+                Dispatch();
+            }
+            finally
+            {
+                End();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Runs a training <paramref name="body"/> over the batch (labels or targets, the other empty): every working thread
+    /// zeroes its gradient buffer, runs its chunks, then all buffers are added into <paramref name="gradients"/> in thread order.
+    /// Returns the sum of the chunks' loss sums, in thread order.
+    /// </summary>
+    public float Train(BatchBody body, ReadOnlySpan<float> input, int inputLength, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
+        int outputLength, int batch, int chunkSamples, float[] gradients)
+    {
+        ArgumentNullException.ThrowIfNull(gradients);
+        fixed (float* pInput = input)
+        fixed (int* pLabels = labels)
+        fixed (float* pTargets = targets)
+        {
+            Begin(body, pInput, inputLength, pLabels, labels.Length, pTargets, targets.Length, null, 0, outputLength, batch, chunkSamples, gradients);
+            try
+            {
+                Dispatch();
+                float loss = 0f;
+                for (int t = 0; t < _losses.Length; t++)
+                {
+                    if (_worked[t]) loss += _losses[t];
+                }
+                if (gradients.Length >= ParallelReduceThreshold && _group.Threads > 1) _group.Run(_reduceRange);
+                else ReduceRange(-1);
+                return loss;
+            }
+            finally
+            {
+                End();
+            }
+        }
+    }
+
+    private void Begin(BatchBody body, float* input, int inputLength, int* labels, int labelCount, float* targets, int targetCount,
+        float* output, int outputCount, int outputLength, int batch, int chunkSamples, float[]? gradients)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSamples, 1);
+        _body = body;
+        _input = input;
+        _inputLength = inputLength;
+        _labels = labels;
+        _labelCount = labelCount;
+        _targets = targets;
+        _targetCount = targetCount;
+        _output = output;
+        _outputCount = outputCount;
+        _outputLength = outputLength;
+        _batch = batch;
+        _chunkSamples = chunkSamples;
+        _gradients = gradients;
+        Array.Clear(_losses);
+        Array.Clear(_worked);
+    }
+
+    private void End()
+    {
+        _body = null;
+        _input = null;
+        _labels = null;
+        _targets = null;
+        _output = null;
+        _gradients = null;
+    }
+
+    // Runs every thread's slice; when only one slice is non-empty it runs inline with that thread's workspace (same result, no wake-up).
+    private void Dispatch()
+    {
+        int threads = _group.Threads;
+        int busy = 0, only = 0;
+        for (int t = 0; t < threads; t++)
+        {
+            if (SliceStart(t + 1, threads) > SliceStart(t, threads))
+            {
+                busy++;
+                only = t;
+            }
+        }
+        if (busy == 1) RunThread(only);
+        else _group.Run(_runThread);
+    }
+
+    private int SliceStart(int thread, int threads) => (int)((long)thread * _batch / threads);
+
+    private void RunThread(int thread)
+    {
+        int threads = _group.Threads;
+        int start = SliceStart(thread, threads);
+        int end = SliceStart(thread + 1, threads);
+        if (end <= start) return;
+
+        NetworkWorkspace workspace = _workspaces[thread];
+        if (_gradients is not null) workspace.ClearGradients(_gradients.Length);
+        BatchBody body = _body!;
+        float loss = 0f;
+        for (int first = start; first < end; first += _chunkSamples)
+        {
+            int count = Math.Min(_chunkSamples, end - first);
+            var chunk = new BatchChunk(
+                Rows(_input, first, count, _inputLength, (long)_batch * _inputLength),
+                Rows(_labels, first, count, 1, _labelCount),
+                Rows(_targets, first, count, _outputLength, _targetCount),
+                RowsMutable(_output, first, count, _outputLength, _outputCount),
+                first, count, _batch);
+            loss += body(in chunk, workspace);
+        }
+        _losses[thread] = loss;
+        _worked[thread] = true;
+    }
+
+    // Rows [first, first + count) of a pinned [batch, rowLength] buffer; empty when that buffer was not supplied.
+    private static ReadOnlySpan<T> Rows<T>(T* start, int first, int count, int rowLength, long available) where T : unmanaged
+        => available == 0 ? default : new ReadOnlySpan<T>(start + (long)first * rowLength, count * rowLength);
+
+    private static Span<T> RowsMutable<T>(T* start, int first, int count, int rowLength, long available) where T : unmanaged
+        => available == 0 ? default : new Span<T>(start + (long)first * rowLength, count * rowLength);
+
+    // Adds the working threads' gradients into the destination, thread by thread in order, over one range of parameters
+    // (index -1: all of them on the calling thread).
+    private void ReduceRange(int index)
+    {
+        float[] destination = _gradients!;
+        int length = destination.Length;
+        int threads = _group.Threads;
+        int from = index < 0 ? 0 : (int)((long)index * length / threads);
+        int to = index < 0 ? length : (int)((long)(index + 1) * length / threads);
+        for (int t = 0; t < threads; t++)
+        {
+            if (!_worked[t]) continue;
+            Add(destination.AsSpan(from, to - from), _workspaces[t].GradientBuffer.AsSpan(from, to - from));
+        }
+    }
+
+    // destination += source
+    private static void Add(Span<float> destination, ReadOnlySpan<float> source)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= destination.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var sum = new Vector<float>(destination.Slice(i)) + new Vector<float>(source.Slice(i));
+                sum.CopyTo(destination.Slice(i));
+            }
+        }
+        for (; i < destination.Length; i++) destination[i] += source[i];
+    }
+
+    private static NetworkWorkspace[] CreateWorkspaces(NetworkWorkspace[] existing, int threads)
+    {
+        var workspaces = new NetworkWorkspace[threads];
+        for (int t = 0; t < threads; t++) workspaces[t] = t < existing.Length ? existing[t] : new NetworkWorkspace();
+        return workspaces;
+    }
+}

@@ -1,0 +1,172 @@
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace Compiled.Threading;
+
+/// <summary>
+/// A fixed set of persistent background threads that run one body on every index at once:
+/// <c>Run(body)</c> calls <c>body(0)</c> on the calling thread and <c>body(1..Threads-1)</c> on the workers,
+/// and returns when all are done. Nothing is allocated per call, so a training step can use it every batch.
+/// </summary>
+/// <remarks>
+/// Not reentrant: one <see cref="Run"/> at a time (a second concurrent or nested call throws).
+/// The workers hold only the inner <see cref="Crew"/>, so a group nobody references is finalized and its threads end.
+/// </remarks>
+public sealed class WorkerGroup : IDisposable
+{
+    private readonly Crew _crew;
+
+    /// <param name="threads">Number of indices <see cref="Run"/> covers; 0 or negative means <see cref="Environment.ProcessorCount"/>.</param>
+    public WorkerGroup(int threads)
+    {
+        Threads = threads > 0 ? threads : Environment.ProcessorCount;
+        _crew = new Crew(Threads);
+    }
+
+    ~WorkerGroup() => _crew.Shutdown(join: false);
+
+    /// <summary>The number of indices every <see cref="Run"/> call covers (the caller plus <c>Threads - 1</c> workers).</summary>
+    public int Threads { get; }
+
+    /// <summary>
+    /// Runs <paramref name="body"/> for every index 0..Threads-1 concurrently (index 0 on the calling thread) and waits for all.
+    /// If any call throws, the first exception is rethrown here after every index has finished.
+    /// </summary>
+    public void Run(Action<int> body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        _crew.Run(body);
+    }
+
+    /// <summary>Stops and joins the worker threads. <see cref="Run"/> throws afterwards.</summary>
+    public void Dispose()
+    {
+        _crew.Shutdown(join: true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The state the worker threads share with the caller (they never see the outer <see cref="WorkerGroup"/>).</summary>
+    private sealed class Crew
+    {
+        // Workers spin this many rounds on the generation counter before blocking, so back-to-back batches avoid a kernel wait.
+        private const int SpinRounds = 64;
+
+        private readonly object _gate = new();
+        private readonly Thread[] _workers;
+        private readonly ManualResetEventSlim _done = new(false);
+        private Action<int>? _body;
+        private long _generation;
+        private int _pending;
+        private int _running;
+        private volatile bool _shutdown;
+        private Exception? _error;
+
+        public Crew(int threads)
+        {
+            _workers = new Thread[threads - 1];
+            for (int i = 0; i < _workers.Length; i++)
+            {
+                int index = i + 1;
+                _workers[i] = new Thread(() => WorkerLoop(index))
+                {
+                    IsBackground = true,
+                    Name = $"Compiled worker {index}",
+                };
+                _workers[i].Start();
+            }
+        }
+
+        public void Run(Action<int> body)
+        {
+            if (_shutdown) throw new ObjectDisposedException(nameof(WorkerGroup));
+            if (Interlocked.Exchange(ref _running, 1) != 0)
+                throw new InvalidOperationException("WorkerGroup.Run is already running: it is not reentrant and not for concurrent callers.");
+            try
+            {
+                if (_workers.Length == 0)
+                {
+                    body(0);
+                    return;
+                }
+
+                _error = null;
+                _done.Reset();
+                lock (_gate)
+                {
+                    _body = body;
+                    _pending = _workers.Length;
+                    Volatile.Write(ref _generation, _generation + 1);
+                    Monitor.PulseAll(_gate);
+                }
+
+                try
+                {
+                    body(0);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, e, null);
+                }
+
+                _done.Wait();
+                _body = null;
+                if (_error is { } error) ExceptionDispatchInfo.Capture(error).Throw();
+            }
+            finally
+            {
+                Volatile.Write(ref _running, 0);
+            }
+        }
+
+        public void Shutdown(bool join)
+        {
+            lock (_gate)
+            {
+                _shutdown = true;
+                Monitor.PulseAll(_gate);
+            }
+            if (!join) return;
+            foreach (Thread worker in _workers)
+            {
+                if (worker != Thread.CurrentThread) worker.Join();
+            }
+        }
+
+        private void WorkerLoop(int index)
+        {
+            long seen = 0;
+            while (true)
+            {
+                Action<int>? body = WaitForWork(ref seen);
+                if (body is null) return;
+                try
+                {
+                    body(index);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _error, e, null);
+                }
+                if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
+            }
+        }
+
+        // Returns the body of the next generation, or null at shutdown.
+        private Action<int>? WaitForWork(ref long seen)
+        {
+            var spinner = new SpinWait();
+            for (int i = 0; i < SpinRounds && Volatile.Read(ref _generation) == seen && !_shutdown; i++)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            lock (_gate)
+            {
+                while (_generation == seen && !_shutdown) Monitor.Wait(_gate);
+                if (_shutdown) return null;
+                seen = _generation;
+                return _body;
+            }
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using Compiled.Kernels;
+using Compiled.Training;
+
+namespace Compiled.Samples.Mnist;
+
+/// <summary>The one-line JSON result of <c>--json</c> (seconds_per_epoch is the mean training time of an epoch, without evaluation), written with <see cref="Utf8JsonWriter"/> (no reflection).</summary>
+internal static class JsonSummary
+{
+    public static string Write(string model, IReadOnlyList<EpochRecord> epochs, double testAccuracy, VectorWidth width, int threads,
+        int batch, float learningRate)
+    {
+        using var stream = new MemoryStream();
+        using (var json = new Utf8JsonWriter(stream))
+        {
+            json.WriteStartObject();
+            json.WriteString("model", model);
+            json.WriteNumber("epochs", epochs.Count);
+            json.WriteNumber("seconds_per_epoch", Math.Round(epochs.Average(r => r.TrainSeconds), 4));
+            json.WriteNumber("test_accuracy", Math.Round(testAccuracy, 6));
+            json.WriteString("vector_width", width == VectorWidth.Scalar ? "scalar" : ((int)width).ToString(System.Globalization.CultureInfo.InvariantCulture));
+            json.WriteNumber("threads", threads);
+            json.WriteNumber("batch", batch);
+            json.WriteNumber("lr", learningRate);
+            json.WriteNumber("train_loss", Math.Round(epochs[^1].TrainLoss, 6));
+            json.WriteStartArray("epoch_seconds");
+            foreach (EpochRecord r in epochs) json.WriteNumberValue(Math.Round(r.TrainSeconds, 4));
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

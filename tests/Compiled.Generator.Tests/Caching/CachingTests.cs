@@ -1,0 +1,130 @@
+using System.Collections.Generic;
+using System.Linq;
+using Compiled.Generator.Pipeline;
+using Compiled.Generator.Tests.Support;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Compiled.Generator.Tests.Caching;
+
+/// <summary>
+/// Incremental behaviour, per kind of edit (the expected run reason of every tracked step):
+/// <list type="bullet">
+/// <item>unrelated edit (a file added): every step Cached (the attribute provider does not even re-run the transform
+/// for a tree that did not change);</item>
+/// <item>a layer's size changed: Declarations, Shapes, Plans and Sources Modified.</item>
+/// </list>
+/// And the models hold no compiler objects.
+/// </summary>
+public sealed class CachingTests
+{
+    private static readonly string[] TrackedSteps =
+    {
+        TrackingNames.Declarations, TrackingNames.Shapes, TrackingNames.Plans, TrackingNames.Diagnostics, TrackingNames.Sources,
+    };
+
+    public static TheoryData<string> Networks => new()
+    {
+        TestNetworks.LeNet5,
+        TestNetworks.Mlp,
+        // one with a diagnostic, so the diagnostics branch carries data
+        """
+        using Compiled;
+        [Network]
+        [Input(1, 4, 4)]
+        [Conv2D(2, Kernel = 7), ReLU]
+        [Dense(2), MeanSquaredError]
+        public partial class Broken;
+        """,
+    };
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Unrelated_edit_leaves_every_tracked_step_cached_or_unchanged(string source)
+    {
+        GeneratorOutcome first = GeneratorHarness.Run(source);
+        Compilation edited = first.Input.Clone().AddSyntaxTrees(
+            CSharpSyntaxTree.ParseText("namespace Other { internal static class Unrelated { public const int Answer = 42; } }", GeneratorHarness.ParseOptions, path: "Unrelated.cs"));
+
+        GeneratorOutcome second = GeneratorHarness.Run(first.Driver, edited);
+
+        Dictionary<string, IncrementalStepRunReason[]> reasons = Reasons(second);
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, reasons[TrackingNames.Declarations]);
+        foreach (string step in TrackedSteps)
+        {
+            Assert.All(reasons[step], reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
+        }
+        Assert.Equal(new[] { IncrementalStepRunReason.Cached }, reasons[TrackingNames.Plans]);
+    }
+
+    [Fact]
+    public void Layer_size_edit_modifies_the_model_and_every_later_step()
+    {
+        GeneratorOutcome first = GeneratorHarness.Run(TestNetworks.LeNet5);
+        SyntaxTree tree = first.Input.SyntaxTrees.Single();
+        SyntaxTree changed = tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(TestNetworks.LeNet5.Replace("Dense(120)", "Dense(100)")));
+        Compilation edited = first.Input.ReplaceSyntaxTree(tree, changed);
+
+        GeneratorOutcome second = GeneratorHarness.Run(first.Driver, edited);
+
+        Dictionary<string, IncrementalStepRunReason[]> reasons = Reasons(second);
+        foreach (string step in new[] { TrackingNames.Declarations, TrackingNames.Shapes, TrackingNames.Plans, TrackingNames.Sources })
+        {
+            Assert.Equal(new[] { IncrementalStepRunReason.Modified }, reasons[step]);
+        }
+        Assert.Contains("fc1.weight\", \"fc1\", 2572, new int[] { 100, 400 }", second.Source("Samples.LeNet5.g.cs"));
+    }
+
+    [Fact]
+    public void Editing_one_network_leaves_another_cached()
+    {
+        GeneratorOutcome first = GeneratorHarness.Run(TestNetworks.LeNet5, TestNetworks.Mlp);
+        SyntaxTree mlp = first.Input.SyntaxTrees.Last();
+        Compilation edited = first.Input.ReplaceSyntaxTree(mlp, mlp.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(TestNetworks.Mlp.Replace("Dense(64)", "Dense(32)"))));
+
+        GeneratorOutcome second = GeneratorHarness.Run(first.Driver, edited);
+
+        IncrementalStepRunReason[] plans = Reasons(second)[TrackingNames.Plans];
+        Assert.Equal(2, plans.Length);
+        Assert.Contains(IncrementalStepRunReason.Cached, plans);
+        Assert.Contains(IncrementalStepRunReason.Modified, plans);
+    }
+
+    [Theory]
+    [MemberData(nameof(Networks))]
+    public void Models_hold_no_compiler_objects(string source)
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run(source);
+
+        int outputs = 0;
+        foreach (string step in TrackedSteps)
+        {
+            if (!outcome.Generator.TrackedSteps.TryGetValue(step, out var runs)) continue; // a step that got no input
+            foreach (IncrementalGeneratorRunStep run in runs)
+            {
+                foreach ((object value, IncrementalStepRunReason _) in run.Outputs)
+                {
+                    outputs++;
+                    Assert.Empty(ModelGraph.FindCompilerObjects(value));
+                }
+            }
+        }
+        Assert.True(outputs >= 3, $"expected the tracked steps to produce outputs, got {outputs}");
+    }
+
+    [Fact]
+    public void The_graph_walk_does_find_compiler_objects()
+    {
+        Compilation compilation = GeneratorHarness.Compilation(TestNetworks.Mlp);
+        var holder = new List<object> { 1, "text", new[] { compilation.SyntaxTrees.Single().GetRoot().GetLocation() } };
+
+        Assert.Single(ModelGraph.FindCompilerObjects(holder));
+    }
+
+    private static Dictionary<string, IncrementalStepRunReason[]> Reasons(GeneratorOutcome outcome)
+        => TrackedSteps.ToDictionary(
+            step => step,
+            step => outcome.Generator.TrackedSteps.TryGetValue(step, out var runs)
+                ? runs.SelectMany(run => run.Outputs.Select(o => o.Reason)).ToArray()
+                : System.Array.Empty<IncrementalStepRunReason>());
+}

@@ -1,0 +1,87 @@
+using Compiled.Generator.Tests.Support;
+
+namespace Compiled.Generator.Tests.Diagnostics;
+
+/// <summary>Diagnostics about one layer's arguments: ranges, padding, unreadable constants, unknown layers, names.</summary>
+public sealed class ArgumentDiagnosticsTests
+{
+    [Theory]
+    [InlineData("Dense(0)", "Units of layer 'fc1' is 0")]
+    [InlineData("Conv2D(0)", "Filters of layer 'conv1' is 0")]
+    [InlineData("Conv2D(4, Kernel = -3)", "Kernel of layer 'conv1' is -3")]
+    [InlineData("Conv2D(4, Stride = 0)", "Stride of layer 'conv1' is 0")]
+    [InlineData("MaxPool(0)", "Window of layer 'pool1' is 0")]
+    [InlineData("AvgPool(2, Stride = -1)", "Stride of layer 'pool1' is -1, but it must be at least 1 (or 0, the default, for the window size)")]
+    [InlineData("LeakyReLU(float.NaN)", "Slope of layer 'leaky_relu1' is NaN, but it must be a finite number")]
+    public void CMP0005_size_kernel_window_or_stride_out_of_range(string layer, string message)
+        => DiagnosticAssert.Single("CMP0005", $$"""
+            using Compiled;
+            [Network]
+            [Input(1, 8, 8)]
+            [[|{{layer}}|]]
+            [Flatten, Dense(2), MeanSquaredError]
+            public partial class BadArgument;
+            """, new[] { message });
+
+    [Theory]
+    [InlineData("Padding = -1", "Padding -1 of layer 'conv1' is invalid")]
+    [InlineData("Padding = \"full\"", "Padding \"full\" of layer 'conv1' is invalid")]
+    public void CMP0006_invalid_padding(string padding, string message)
+        => DiagnosticAssert.Single("CMP0006", $$"""
+            using Compiled;
+            [Network]
+            [Input(1, 8, 8)]
+            [[|Conv2D(4, {{padding}})|]]
+            [Dense(2), MeanSquaredError]
+            public partial class BadPadding;
+            """, new[] { message, "\"same\"", "\"valid\"" });
+
+    [Theory]
+    [InlineData("Conv2D(4, Padding = 2.5)", "Argument 'Padding' of [Conv2D] is 2.5 (double)")]
+    [InlineData("Conv2D(4, Padding = new[] { 1, 2 })", "Argument 'Padding' of [Conv2D] is an array")]
+    [InlineData("Conv2D(4, Init = (Init)42)", "Argument 'Init' of [Conv2D] is 42 (Compiled.Init)")]
+    public void CMP0007_argument_not_a_readable_constant(string layer, string message)
+        => DiagnosticAssert.Single("CMP0007", $$"""
+            using Compiled;
+            [Network]
+            [Input(1, 8, 8)]
+            [[|{{layer}}|]]
+            [Dense(2), MeanSquaredError]
+            public partial class Unreadable;
+            """, new[] { message, "not a constant the generator can read" });
+
+    [Fact]
+    public void CMP0013_unknown_layer_attribute()
+        => DiagnosticAssert.Single("CMP0013", """
+            using Compiled;
+            public sealed class SwishAttribute : LayerAttribute { }
+
+            [Network]
+            [Input(4)]
+            [Dense(3), [|Swish|]]
+            [Dense(2), MeanSquaredError]
+            public partial class Custom;
+            """, new[] { "[Swish] derives from Compiled.LayerAttribute" });
+
+    [Fact]
+    public void CMP0014_layer_name_not_an_identifier()
+        => DiagnosticAssert.Single("CMP0014", """
+            using Compiled;
+            [Network]
+            [Input(4)]
+            [[|Dense(3, Name = "1st layer")|], ReLU]
+            [Dense(2), MeanSquaredError]
+            public partial class BadName;
+            """, new[] { "\"1st layer\" is invalid", "start with a letter" });
+
+    [Fact]
+    public void CMP0014_duplicate_layer_name()
+        => DiagnosticAssert.Single("CMP0014", """
+            using Compiled;
+            [Network]
+            [Input(4)]
+            [Dense(3, Name = "hidden"), ReLU]
+            [[|Dense(2, Name = "hidden")|], MeanSquaredError]
+            public partial class SameName;
+            """, new[] { "clashes with the layer named \"hidden\"" });
+}

@@ -1,0 +1,97 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+using Compiled.Threading;
+
+namespace Compiled.Networks.Tests.Smoke;
+
+/// <summary>The persistent worker threads every generated network splits its batches over.</summary>
+public sealed class WorkerGroupTests
+{
+    [Fact]
+    public void Runs_every_index_once_with_index_0_on_the_caller()
+    {
+        using var group = new WorkerGroup(3);
+        var counts = new int[3];
+        var threadIds = new int[3];
+
+        group.Run(i =>
+        {
+            Interlocked.Increment(ref counts[i]);
+            threadIds[i] = Environment.CurrentManagedThreadId;
+        });
+
+        Assert.Equal(new[] { 1, 1, 1 }, counts);
+        Assert.Equal(Environment.CurrentManagedThreadId, threadIds[0]);
+        Assert.Equal(3, new HashSet<int>(threadIds).Count);
+    }
+
+    [Fact]
+    public void Reuses_the_same_threads_across_runs()
+    {
+        using var group = new WorkerGroup(2);
+        var seen = new HashSet<int>();
+        for (int run = 0; run < 200; run++)
+        {
+            int id = 0;
+            group.Run(i =>
+            {
+                if (i == 1) id = Environment.CurrentManagedThreadId;
+            });
+            seen.Add(id);
+        }
+        Assert.Single(seen);
+    }
+
+    [Fact]
+    public void Zero_or_negative_means_all_cores()
+    {
+        using var zero = new WorkerGroup(0);
+        using var negative = new WorkerGroup(-4);
+        Assert.Equal(Environment.ProcessorCount, zero.Threads);
+        Assert.Equal(Environment.ProcessorCount, negative.Threads);
+    }
+
+    [Fact]
+    public void Rethrows_the_exception_of_a_worker_and_stays_usable()
+    {
+        using var group = new WorkerGroup(2);
+        var finished = new int[2];
+
+        var error = Assert.Throws<InvalidOperationException>(() => group.Run(i =>
+        {
+            if (i == 1) throw new InvalidOperationException("worker failed");
+            Thread.Sleep(20);
+            finished[i] = 1; // the caller's index still completes before Run returns
+        }));
+
+        Assert.Equal("worker failed", error.Message);
+        Assert.Equal(1, finished[0]);
+        int sum = 0;
+        group.Run(i => Interlocked.Add(ref sum, i + 1));
+        Assert.Equal(3, sum);
+    }
+
+    [Fact]
+    public void Rethrows_the_exception_of_the_caller_index()
+    {
+        using var group = new WorkerGroup(2);
+        Assert.Throws<ArithmeticException>(() => group.Run(i =>
+        {
+            if (i == 0) throw new ArithmeticException();
+        }));
+    }
+
+    [Fact]
+    public void Is_not_reentrant_and_not_usable_after_dispose()
+    {
+        var group = new WorkerGroup(2);
+        Assert.Throws<InvalidOperationException>(() => group.Run(i =>
+        {
+            if (i == 0) group.Run(_ => { });
+        }));
+
+        group.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => group.Run(_ => { }));
+    }
+}

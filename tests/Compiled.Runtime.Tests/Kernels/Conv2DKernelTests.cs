@@ -1,0 +1,148 @@
+using System;
+using System.Collections.Generic;
+using Compiled.Kernels;
+using Compiled.Kernels.Reference;
+using Compiled.Runtime.Tests.TestSupport;
+
+namespace Compiled.Runtime.Tests.Kernels;
+
+/// <summary>
+/// Conv2DKernels (im2col + GEMM) at every width against the direct-loop reference in double: strides 1 and 2, padding
+/// 0/1/2, asymmetric ("same" for even kernels), padding wider than the kernel, rectangular kernels, 1×1 (with and without
+/// the no-copy path), several channels. Tolerance 1e-5 of the same sums over absolute values.
+/// </summary>
+public class Conv2DKernelTests
+{
+    private const double Tolerance = 1e-5;
+    private const int Batch = 2;
+
+    public static readonly Conv2DGeometry[] Geometries =
+    [
+        new(1, 8, 8, 2, 3, 3, 1, 1, 0, 0, 0, 0),          // valid, stride 1
+        new(2, 7, 9, 3, 3, 3, 1, 1, 1, 1, 1, 1),          // padding 1
+        new(3, 9, 8, 4, 5, 5, 1, 1, 2, 2, 2, 2),          // padding 2 ("same" for 5×5)
+        new(2, 9, 9, 3, 3, 3, 2, 2, 0, 0, 0, 0),          // stride 2
+        new(2, 10, 11, 3, 3, 3, 2, 2, 1, 1, 1, 1),        // stride 2, padding 1
+        new(2, 8, 8, 2, 4, 4, 1, 1, 1, 1, 2, 2),          // even kernel, "same": 1 before, 2 after
+        new(1, 6, 7, 2, 2, 2, 1, 1, 0, 0, 1, 1),          // 2×2 "same"
+        new(3, 5, 6, 4, 1, 1, 1, 1, 0, 0, 0, 0),          // pointwise: x is its own im2col
+        new(3, 5, 6, 4, 1, 1, 2, 2, 0, 0, 0, 0),          // 1×1 with stride 2
+        new(2, 7, 6, 3, 3, 2, 2, 1, 0, 1, 2, 0),          // rectangular kernel, mixed strides, asymmetric padding
+        new(1, 4, 4, 2, 2, 2, 1, 1, 3, 3, 3, 3),          // padding wider than the kernel: whole rows of zeros
+        new(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2),        // LeNet-5 conv1
+        new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0),       // LeNet-5 conv2
+    ];
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (VectorWidth width in TestValues.AllWidths)
+        foreach (bool bias in new[] { true, false })
+            yield return [width, bias];
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_matches_direct_convolution(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(31);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+            float[] y = random.Floats(Batch * g.OutputLength), col = random.Floats(g.ColumnLength + 5);
+            Conv2DKernels.Forward(g, x, w, b, y, col, Batch, width);
+
+            double[] expected = new double[y.Length], magnitude = new double[y.Length];
+            Conv2DReference.Forward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, Batch);
+            Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, Batch);
+            KernelAssert.CloseToMagnitude(expected, magnitude, y, Tolerance, $"y {width} {g}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Backward_matches_direct_convolution(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(32);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), dy = random.Floats(Batch * g.OutputLength);
+            float[] dx = random.Floats(x.Length), dw = random.Floats(w.Length), db = bias ? random.Floats(g.OutChannels) : [];
+            float[] col = new float[g.ColumnLength];
+            double[] dw0 = TestValues.Wide(dw), db0 = TestValues.Wide(db);
+            Conv2DKernels.Backward(g, x, w, dy, dx, dw, db, col, Batch, width);
+
+            double[] edx = new double[dx.Length], edw = (double[])dw0.Clone(), edb = (double[])db0.Clone();
+            Conv2DReference.Backward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(dy), edx, edw, edb, Batch);
+            double[] mdx = new double[dx.Length], mdw = Array.ConvertAll(dw0, Math.Abs), mdb = Array.ConvertAll(db0, Math.Abs);
+            Conv2DReference.Backward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(dy), mdx, mdw, mdb, Batch);
+
+            string what = $"{width} {g}";
+            KernelAssert.CloseToMagnitude(edx, mdx, dx, Tolerance, "dx " + what);
+            KernelAssert.CloseToMagnitude(edw, mdw, dw, Tolerance, "dw " + what);
+            KernelAssert.CloseToMagnitude(edb, mdb, db, Tolerance, "db " + what);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Backward_without_dx_gives_the_same_weight_gradients(VectorWidth width)
+    {
+        var random = new TestValues(33);
+        Conv2DGeometry g = Geometries[4];
+        float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), dy = random.Floats(Batch * g.OutputLength);
+        float[] dw1 = new float[w.Length], db1 = new float[g.OutChannels], dw2 = new float[w.Length], db2 = new float[g.OutChannels];
+        Conv2DKernels.Backward(g, x, w, dy, new float[x.Length], dw1, db1, new float[g.ColumnLength], Batch, width);
+        Conv2DKernels.Backward(g, x, w, dy, Span<float>.Empty, dw2, db2, new float[g.ColumnLength], Batch, width);
+        KernelAssert.Identical(dw1, dw2, "dw");
+        KernelAssert.Identical(db1, db2, "db");
+    }
+
+    [Fact]
+    public void Pointwise_convolution_needs_no_column_buffer()
+    {
+        var random = new TestValues(34);
+        Conv2DGeometry g = Geometries[7];
+        Assert.True(g.IsPointwise);
+        float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+        float[] y1 = new float[Batch * g.OutputLength], y2 = new float[y1.Length];
+        Conv2DKernels.Forward(g, x, w, b, y1, Span<float>.Empty, Batch);
+        Conv2DKernels.Forward(g, x, w, b, y2, new float[g.ColumnLength], Batch);
+        KernelAssert.Identical(y1, y2, "y");
+        Conv2DKernels.Backward(g, x, w, y1, new float[x.Length], new float[w.Length], new float[g.OutChannels], Span<float>.Empty, Batch);
+    }
+
+    [Fact]
+    public void Hand_computed_convolution()
+    {
+        // x = 3×3 of 1..9, one 2×2 kernel of ones, padding 1 on the left and top only, stride 2:
+        // windows at (−1, −1), (−1, 1), (1, −1), (1, 1) → [1, 2+3, 4+7, 5+6+8+9] = [1, 5, 11, 28], plus bias 0.5.
+        var g = new Conv2DGeometry(1, 3, 3, 1, 2, 2, 2, 2, 1, 1, 0, 0);
+        float[] y = new float[4];
+        Conv2DKernels.Forward(g, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 1, 1], [0.5f], y, new float[g.ColumnLength], 1);
+        Assert.Equal([1.5f, 5.5f, 11.5f, 28.5f], y);
+        double[] reference = new double[4];
+        Conv2DReference.Forward<double>(g, [1, 2, 3, 4, 5, 6, 7, 8, 9], [1, 1, 1, 1], [0.5], reference, 1);
+        Assert.Equal([1.5, 5.5, 11.5, 28.5], reference);
+    }
+
+    [Fact]
+    public void Wrong_lengths_and_geometries_throw()
+    {
+        Conv2DGeometry g = Geometries[1];
+        float[] x = new float[g.InputLength], w = new float[g.WeightLength], b = new float[g.OutChannels], y = new float[g.OutputLength], col = new float[g.ColumnLength];
+        Conv2DKernels.Forward(g, x, w, b, y, col, 1);
+        Assert.Equal("x", Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, x, w, b, y, col, 2)).ParamName);
+        Assert.Equal("w", Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, x, new float[w.Length - 1], b, y, col, 1)).ParamName);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, x, w, new float[1], y, col, 1)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, x, w, b, new float[y.Length - 1], col, 1)).ParamName);
+        var ex = Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, x, w, b, y, new float[col.Length - 1], 1));
+        Assert.Equal("col", ex.ParamName);
+        Assert.Contains(g.ColumnLength.ToString(), ex.Message);
+        Assert.Equal("dw", Assert.Throws<ArgumentException>(() => Conv2DKernels.Backward(g, x, w, y, x, new float[1], b, col, 1)).ParamName);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() => Conv2DKernels.Backward(g, x, w, y, new float[3], w.AsSpan().ToArray(), b, col, 1)).ParamName);
+
+        Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g with { StrideHeight = 0 }, x, w, b, y, col, 1));
+        Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g with { PadLeft = -1 }, x, w, b, y, col, 1));
+        Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(new Conv2DGeometry(1, 2, 2, 1, 5, 5, 1, 1, 0, 0, 0, 0), x, w, b, y, col, 1));
+    }
+}

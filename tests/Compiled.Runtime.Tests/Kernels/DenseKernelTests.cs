@@ -1,0 +1,114 @@
+using System;
+using System.Collections.Generic;
+using Compiled.Kernels;
+using Compiled.Kernels.Reference;
+using Compiled.Runtime.Tests.TestSupport;
+
+namespace Compiled.Runtime.Tests.Kernels;
+
+/// <summary>
+/// DenseKernels at every width against the double reference. Tolerance 1e-5 of the same sum over absolute values
+/// (Σ|x||w| + |b| for y, Σ|dy||x| + |dw0| for dw, and so on).
+/// </summary>
+public class DenseKernelTests
+{
+    private const double Tolerance = 1e-5;
+
+    private static readonly (int N, int In, int Out)[] Shapes = [(1, 1, 1), (3, 7, 5), (8, 33, 17), (13, 64, 10), (7, 300, 6)];
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (VectorWidth width in TestValues.AllWidths)
+        foreach (bool bias in new[] { true, false })
+            yield return [width, bias];
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_matches_reference(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(21);
+        foreach (var (n, inFeatures, outFeatures) in Shapes)
+        {
+            float[] x = random.Floats(n * inFeatures), w = random.Floats(outFeatures * inFeatures), b = bias ? random.Floats(outFeatures) : [];
+            float[] y = random.Floats(n * outFeatures);     // overwritten
+            DenseKernels.Forward(x, w, b, y, n, inFeatures, outFeatures, width);
+
+            double[] expected = new double[y.Length], magnitude = new double[y.Length];
+            DenseReference.Forward<double>(TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, n, inFeatures, outFeatures);
+            DenseReference.Forward<double>(TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, n, inFeatures, outFeatures);
+            KernelAssert.CloseToMagnitude(expected, magnitude, y, Tolerance, $"y {width} {n}×{inFeatures}→{outFeatures}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Backward_matches_reference(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(22);
+        foreach (var (n, inFeatures, outFeatures) in Shapes)
+        {
+            float[] x = random.Floats(n * inFeatures), w = random.Floats(outFeatures * inFeatures), dy = random.Floats(n * outFeatures);
+            float[] dx = random.Floats(n * inFeatures), dw = random.Floats(w.Length), db = bias ? random.Floats(outFeatures) : [];
+            double[] dw0 = TestValues.Wide(dw), db0 = TestValues.Wide(db);
+            DenseKernels.Backward(x, w, dy, dx, dw, db, n, inFeatures, outFeatures, width);
+
+            // Expected: the reference from the same starting gradients (dw, db accumulate; dx is overwritten).
+            double[] edx = new double[dx.Length], edw = (double[])dw0.Clone(), edb = (double[])db0.Clone();
+            DenseReference.Backward<double>(TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(dy), edx, edw, edb, n, inFeatures, outFeatures);
+            double[] mdx = new double[dx.Length], mdw = Abs(dw0), mdb = Abs(db0);
+            DenseReference.Backward<double>(TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(dy), mdx, mdw, mdb, n, inFeatures, outFeatures);
+
+            string what = $"{width} {n}×{inFeatures}→{outFeatures}";
+            KernelAssert.CloseToMagnitude(edx, mdx, dx, Tolerance, "dx " + what);
+            KernelAssert.CloseToMagnitude(edw, mdw, dw, Tolerance, "dw " + what);
+            KernelAssert.CloseToMagnitude(edb, mdb, db, Tolerance, "db " + what);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Backward_without_dx_still_accumulates_weight_gradients(VectorWidth width)
+    {
+        var random = new TestValues(23);
+        int n = 4, inFeatures = 9, outFeatures = 3;
+        float[] x = random.Floats(n * inFeatures), w = random.Floats(outFeatures * inFeatures), dy = random.Floats(n * outFeatures);
+        float[] dwWith = new float[w.Length], dbWith = new float[outFeatures], dwWithout = new float[w.Length], dbWithout = new float[outFeatures];
+        DenseKernels.Backward(x, w, dy, new float[n * inFeatures], dwWith, dbWith, n, inFeatures, outFeatures, width);
+        DenseKernels.Backward(x, w, dy, Span<float>.Empty, dwWithout, dbWithout, n, inFeatures, outFeatures, width);
+        KernelAssert.Identical(dwWith, dwWithout, "dw");
+        KernelAssert.Identical(dbWith, dbWithout, "db");
+        // Twice accumulates twice.
+        DenseKernels.Backward(x, w, dy, Span<float>.Empty, dwWithout, dbWithout, n, inFeatures, outFeatures, width);
+        for (int i = 0; i < dwWith.Length; i++) Assert.Equal(2 * dwWith[i], dwWithout[i], 5);
+    }
+
+    [Fact]
+    public void Hand_computed_layer()
+    {
+        // x = [1 2], w = [[1 0], [0.5 −1], [2 3]], b = [0.1 0.2 0.3] → y = [1.1, −1.3, 8.3]
+        float[] y = new float[3];
+        DenseKernels.Forward([1, 2], [1, 0, 0.5f, -1, 2, 3], [0.1f, 0.2f, 0.3f], y, 1, 2, 3);
+        Assert.Equal(1.1f, y[0], 6);
+        Assert.Equal(-1.3f, y[1], 6);
+        Assert.Equal(8.3f, y[2], 6);
+    }
+
+    [Fact]
+    public void Wrong_lengths_throw_naming_the_span()
+    {
+        float[] x = new float[6], w = new float[12], b = new float[4], y = new float[8];   // n = 2, in = 3, out = 4
+        DenseKernels.Forward(x, w, b, y, 2, 3, 4);
+        Assert.Equal("x", Assert.Throws<ArgumentException>(() => DenseKernels.Forward(new float[5], w, b, y, 2, 3, 4)).ParamName);
+        Assert.Equal("w", Assert.Throws<ArgumentException>(() => DenseKernels.Forward(x, new float[11], b, y, 2, 3, 4)).ParamName);
+        Assert.Equal("b", Assert.Throws<ArgumentException>(() => DenseKernels.Forward(x, w, new float[3], y, 2, 3, 4)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => DenseKernels.Forward(x, w, b, new float[7], 2, 3, 4)).ParamName);
+        Assert.Equal("dy", Assert.Throws<ArgumentException>(() => DenseKernels.Backward(x, w, new float[7], x, w.AsSpan().ToArray(), b, 2, 3, 4)).ParamName);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() => DenseKernels.Backward(x, w, y, new float[5], new float[12], b, 2, 3, 4)).ParamName);
+        Assert.Equal("dw", Assert.Throws<ArgumentException>(() => DenseKernels.Backward(x, w, y, x, new float[13], b, 2, 3, 4)).ParamName);
+        Assert.Equal("db", Assert.Throws<ArgumentException>(() => DenseKernels.Backward(x, w, y, x, new float[12], new float[5], 2, 3, 4)).ParamName);
+        Assert.Equal("inFeatures", Assert.Throws<ArgumentOutOfRangeException>(() => DenseKernels.Forward(x, w, b, y, 2, 0, 4)).ParamName);
+    }
+
+    private static double[] Abs(double[] values) => Array.ConvertAll(values, Math.Abs);
+}

@@ -1,0 +1,142 @@
+using System;
+using System.Collections.Generic;
+using Compiled.Kernels;
+using Compiled.Kernels.Reference;
+using Compiled.Runtime.Tests.TestSupport;
+
+namespace Compiled.Runtime.Tests.Kernels;
+
+/// <summary>
+/// PoolKernels at every width against the float reference, exactly (same comparisons and the same order of additions):
+/// windows 2 and 3, strides 1 (overlapping), 2 (vectorized with even-lane loads) and 3 (scalar rows); rows narrower and
+/// wider than each vector; ties (the first maximum wins), NaN and −∞.
+/// </summary>
+public class PoolKernelTests
+{
+    private const int Batch = 2;
+
+    public static readonly Pool2DGeometry[] Geometries =
+    [
+        new(3, 28, 28, 2, 2),     // LeNet pool1 shape (14 wide)
+        new(2, 10, 10, 2, 2),     // LeNet pool2 shape (5 wide)
+        new(2, 7, 9, 2, 2),       // odd sizes: the last row and column are dropped
+        new(1, 9, 70, 2, 2),      // 35 wide: several vectors plus a tail at every width
+        new(2, 8, 37, 3, 1),      // overlapping 3×3 windows, stride 1
+        new(2, 6, 20, 2, 1),      // overlapping 2×2 windows
+        new(2, 11, 40, 3, 2),     // overlapping 3×3 windows, stride 2
+        new(1, 12, 50, 3, 3),     // stride 3: scalar rows
+        new(1, 4, 4, 4, 4),       // one window covering everything
+    ];
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Max_pooling_matches_reference_exactly(VectorWidth width)
+    {
+        var random = new TestValues(41);
+        foreach (Pool2DGeometry g in Geometries)
+        {
+            foreach (bool ties in new[] { false, true })
+            {
+                float[] x = ties ? Quantized(random, Batch * g.InputLength) : random.Floats(Batch * g.InputLength);
+                float[] y = new float[Batch * g.OutputLength], expected = new float[y.Length];
+                int[] argmax = new int[y.Length], expectedArgmax = new int[y.Length];
+                PoolKernels.MaxForward(g, x, y, argmax, Batch, width);
+                PoolReference.MaxForward<float>(g, x, expected, expectedArgmax, Batch);
+                KernelAssert.Identical(expected, y, $"y {width} {g} ties={ties}");
+                Assert.Equal(expectedArgmax, argmax);
+
+                float[] dy = random.Floats(y.Length), dx = random.Floats(x.Length), expectedDx = new float[x.Length];
+                PoolKernels.MaxBackward(g, dy, argmax, dx, Batch, width);
+                PoolReference.MaxBackward<float>(g, dy, argmax, expectedDx, Batch);
+                KernelAssert.Identical(expectedDx, dx, $"dx {width} {g} ties={ties}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Average_pooling_matches_reference_exactly(VectorWidth width)
+    {
+        var random = new TestValues(42);
+        foreach (Pool2DGeometry g in Geometries)
+        {
+            float[] x = random.Floats(Batch * g.InputLength);
+            float[] y = new float[Batch * g.OutputLength], expected = new float[y.Length];
+            PoolKernels.AvgForward(g, x, y, Batch, width);
+            PoolReference.AvgForward<float>(g, x, expected, Batch);
+            KernelAssert.Identical(expected, y, $"y {width} {g}");
+
+            float[] dy = random.Floats(y.Length), dx = random.Floats(x.Length), expectedDx = new float[x.Length];
+            PoolKernels.AvgBackward(g, dy, dx, Batch, width);
+            PoolReference.AvgBackward<float>(g, dy, expectedDx, Batch);
+            KernelAssert.Identical(expectedDx, dx, $"dx {width} {g}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Max_pooling_follows_pytorch_on_ties_nan_and_infinity(VectorWidth width)
+    {
+        // One channel 2×40, window 2, stride 2: 20 outputs; the flat index is h·40 + w.
+        var g = new Pool2DGeometry(1, 2, 40, 2, 2);
+        float[] x = new float[80];
+        Array.Fill(x, 1f);                                            // all equal: the first element of each window
+        x[2 * 3 + 1] = float.NaN;                                     // window 3: NaN beats everything
+        x[40 + 2 * 5] = float.NaN; x[40 + 2 * 5 + 1] = float.NaN;     // window 5: two NaNs, the last one is kept (PyTorch)
+        for (int i = 0; i < 2; i++) { x[2 * 7 + i] = float.NegativeInfinity; x[40 + 2 * 7 + i] = float.NegativeInfinity; }   // window 7: all −∞
+        x[40 + 2 * 9 + 1] = 2f;                                       // window 9: the maximum in the second row
+        float[] y = new float[20];
+        int[] argmax = new int[20];
+        PoolKernels.MaxForward(g, x, y, argmax, 1, width);
+        for (int o = 0; o < 20; o++)
+        {
+            int expectedIndex = o switch { 3 => 7, 5 => 40 + 11, 9 => 40 + 19, _ => 2 * o };
+            Assert.Equal(expectedIndex, argmax[o]);
+        }
+        Assert.True(float.IsNaN(y[3]) && float.IsNaN(y[5]));
+        Assert.Equal(float.NegativeInfinity, y[7]);
+        Assert.Equal(2f, y[9]);
+        Assert.Equal(1f, y[0]);
+    }
+
+    [Fact]
+    public void Overlapping_windows_accumulate_in_backward()
+    {
+        // 1×3×3 of zeros except the center 5: every 2×2 window (stride 1) picks the center, so dx[center] = Σ dy.
+        var g = new Pool2DGeometry(1, 3, 3, 2, 1);
+        float[] x = [0, 0, 0, 0, 5, 0, 0, 0, 0], y = new float[4], dx = new float[9];
+        int[] argmax = new int[4];
+        PoolKernels.MaxForward(g, x, y, argmax, 1);
+        Assert.Equal([4, 4, 4, 4], argmax);
+        PoolKernels.MaxBackward(g, [1, 2, 3, 4], argmax, dx, 1);
+        Assert.Equal([0, 0, 0, 0, 10, 0, 0, 0, 0], dx);
+        PoolKernels.AvgBackward(g, [4, 4, 4, 4], dx, 1);
+        Assert.Equal([1, 2, 1, 2, 4, 2, 1, 2, 1], dx);
+    }
+
+    [Fact]
+    public void Wrong_lengths_and_indices_throw()
+    {
+        var g = new Pool2DGeometry(2, 4, 4, 2, 2);
+        float[] x = new float[g.InputLength], y = new float[g.OutputLength];
+        int[] argmax = new int[g.OutputLength];
+        Assert.Equal("x", Assert.Throws<ArgumentException>(() => PoolKernels.MaxForward(g, x, y, argmax, 2)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => PoolKernels.AvgForward(g, x, new float[3], 1)).ParamName);
+        Assert.Equal("argmax", Assert.Throws<ArgumentException>(() => PoolKernels.MaxForward(g, x, y, new int[3], 1)).ParamName);
+        Assert.Equal("dx", Assert.Throws<ArgumentException>(() => PoolKernels.AvgBackward(g, y, new float[3], 1)).ParamName);
+        argmax[5] = g.InputLength;
+        var ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxBackward(g, y, argmax, x, 1));
+        Assert.Equal("argmax", ex.ParamName);
+        Assert.Contains("argmax[5]", ex.Message);
+        Assert.Throws<ArgumentException>(() => PoolKernels.AvgForward(g with { Window = 5 }, x, y, 1));
+        Assert.Throws<ArgumentException>(() => PoolKernels.AvgForward(g with { Stride = 0 }, x, y, 1));
+    }
+
+    /// <summary>Values from {−2, −1, 0, 1, 2}: many ties in every window.</summary>
+    private static float[] Quantized(TestValues random, int length)
+    {
+        var values = new float[length];
+        for (int i = 0; i < length; i++) values[i] = random.NextInt(5) - 2;
+        return values;
+    }
+}
