@@ -38,7 +38,8 @@ internal sealed class ArgumentReader
     public bool RequireConstructor(string parameters, string example)
     {
         if (_attribute.AttributeConstructor is not null) return true;
-        Report(parameters, "missing or of the wrong type", $"write {example}");
+        if (parameters.Length == 0) Report("(constructor)", $"given, but [{_attributeName}] takes no constructor arguments", $"write {example}");
+        else Report(parameters, "missing, not a constant or of the wrong type", $"write {example}");
         return false;
     }
 

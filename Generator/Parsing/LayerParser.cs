@@ -58,12 +58,12 @@ internal static class LayerParser
                 break;
 
             case LayerKind.MultiClassHinge:
-                if (!args.RequireConstructor("(none)", "[MultiClassHinge] or [MultiClassHinge(Margin = 1f)]")) return null;
+                if (!args.RequireConstructor("", "[MultiClassHinge] or [MultiClassHinge(Margin = 1f)]")) return null;
                 layer = layer with { Value = args.NamedFloat("Margin", 1f) };
                 break;
 
             default:
-                if (!args.RequireConstructor("(none)", $"[{attributeName}] without arguments")) return null;
+                if (!args.RequireConstructor("", $"[{attributeName}]")) return null;
                 break;
         }
 

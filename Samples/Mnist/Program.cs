@@ -80,12 +80,12 @@ static int Run(SampleOptions options)
     int epochs = options.EpochsOrDefault;
     float learningRate = options.LearningRateOrDefault;
     Optimizer optimizer = options.Optimizer == "adam"
-        ? new Adam(learningRate)
-        : new Sgd(learningRate, options.Momentum);
+        ? new Adam(learningRate, weightDecay: options.WeightDecayOrDefault)
+        : new Sgd(learningRate, options.Momentum, weightDecay: options.WeightDecayOrDefault);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"train {train.Count}{(validation is null ? "" : $", validation {validation.Count}")}, test {test.Count} (standardized: mean {standardization.Mean[0]:F4}, std {standardization.Std[0]:F4})"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{(optimizer is Adam ? "Adam" : $"SGD momentum {options.Momentum:G3}")}, lr {learningRate:G4}{(options.LearningRateDecayOrDefault == 1f ? "" : $" × {options.LearningRateDecayOrDefault:G3} per epoch")}, batch {options.Batch}, {epochs} epochs, seed {options.Seed}"));
+        $"{(optimizer is Adam ? "Adam" : $"SGD momentum {options.Momentum:G3}")}, lr {learningRate:G4}{(options.LearningRateDecayOrDefault == 1f ? "" : $" × {options.LearningRateDecayOrDefault:G3} per epoch")}{(options.WeightDecayOrDefault == 0f ? "" : $", weight decay {options.WeightDecayOrDefault:G3}")}, batch {options.Batch}, {epochs} epochs, seed {options.Seed}"));
 
     var trainer = new Trainer(network, optimizer, new TrainerOptions
     {

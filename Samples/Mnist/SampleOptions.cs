@@ -13,6 +13,7 @@ internal sealed record SampleOptions
     public string Optimizer { get; init; } = "sgd";
     public float Momentum { get; init; } = 0.9f;
     public float? LearningRateDecay { get; init; }
+    public float? WeightDecay { get; init; }
     public int Seed { get; init; } = 1;
     public string DataDirectory { get; init; } = "data/mnist";
     public int Threads { get; init; }
@@ -25,6 +26,7 @@ internal sealed record SampleOptions
     /// <summary>Defaults per model, chosen so LeNet-5 reaches ≥ 99.0% and the MLP ≥ 97.5% test accuracy (see README).</summary>
     public int EpochsOrDefault => Epochs ?? 10;
     public float LearningRateDecayOrDefault => LearningRateDecay ?? 1f;
+    public float WeightDecayOrDefault => WeightDecay ?? 0f;
     public float LearningRateOrDefault => LearningRate ?? (Optimizer == "adam" ? 1e-3f : Model == "lenet5" ? 0.02f : 0.02f);
 
     public const string Usage = """
@@ -37,6 +39,7 @@ internal sealed record SampleOptions
           --batch N              mini-batch size (default 64)
           --lr X                 learning rate (default 0.02 for SGD, 0.001 for Adam)
           --lr-decay X           multiply the learning rate by X after every epoch (default 1: constant)
+          --weight-decay X       L2 weight decay added to the gradients (default 0)
           --optimizer sgd|adam   optimizer (default sgd, with momentum)
           --momentum X           SGD momentum (default 0.9)
           --seed N               seed of the initialization and the shuffles (default 1)
@@ -81,6 +84,7 @@ internal sealed record SampleOptions
                 "--lr" => options with { LearningRate = PositiveFloat(name, Value()) },
                 "--momentum" => options with { Momentum = Fraction(name, Value()) },
                 "--lr-decay" => options with { LearningRateDecay = PositiveFloat(name, Value()) },
+                "--weight-decay" => options with { WeightDecay = Fraction(name, Value()) },
                 "--seed" => options with { Seed = NonNegativeInt(name, Value()) },
                 "--data" => options with { DataDirectory = Value() },
                 "--threads" => options with { Threads = NonNegativeInt(name, Value()) },

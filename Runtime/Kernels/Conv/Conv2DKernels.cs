@@ -101,7 +101,7 @@ public static class Conv2DKernels
                 // dcol [Cin·KH·KW, OH·OW] = wᵀ · dy (into col, no longer needed), then folded back onto the pixels.
                 Span<float> dcol = col[..g.ColumnLength];
                 Gemm.Multiply(true, false, patch, pixels, g.OutChannels, w, patch, dys, pixels, dcol, pixels, accumulate: false, width);
-                Im2Col.Fold(g, dcol, dxs, width);
+                Im2Col.Fold(g, dcol, dxs);
             }
         }
 

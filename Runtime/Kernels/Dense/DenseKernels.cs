@@ -8,7 +8,7 @@ namespace Compiled.Kernels;
 /// </summary>
 public static class DenseKernels
 {
-    /// <summary>y = x·wᵀ + b.</summary>
+    /// <summary>y = x·wᵀ + b (one GEMM; the orientation is chosen so that the smaller of x and w is packed).</summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures)
         => Forward(x, w, b, y, n, inFeatures, outFeatures, Simd.Width);
 
@@ -20,13 +20,29 @@ public static class DenseKernels
         CheckBias(b.Length, outFeatures, nameof(b));
         KernelArguments.AtLeast(y.Length, (long)n * outFeatures, nameof(y));
 
-        // y rows start as the bias, then the GEMM adds x·wᵀ (op(B) = wᵀ: w is packed once per call).
+        if (n == 0) return;
         bool hasBias = !b.IsEmpty;
-        if (hasBias)
+        if (n >= outFeatures)
         {
-            for (int i = 0; i < n; i++) b.CopyTo(y.Slice(i * outFeatures, outFeatures));
+            // y [n, out] = b (per row) + x [n, in] · wᵀ: the GEMM packs op(B) = wᵀ, the smaller operand here.
+            if (hasBias)
+            {
+                for (int i = 0; i < n; i++) b.CopyTo(y.Slice(i * outFeatures, outFeatures));
+            }
+            Gemm.Multiply(false, true, n, outFeatures, inFeatures, x, inFeatures, w, inFeatures, y, outFeatures, accumulate: hasBias, width);
         }
-        Gemm.Multiply(false, true, n, outFeatures, inFeatures, x, inFeatures, w, inFeatures, y, outFeatures, accumulate: hasBias, width);
+        else
+        {
+            // Fewer samples than outputs: yᵀ [out, n] = w [out, in] · xᵀ packs x instead of w (far fewer floats for
+            // small batches), then yᵀ is transposed into y with the bias added.
+            Span<float> yT = DenseWorkspace.Current.TransposedOutput(outFeatures * n);
+            Gemm.Multiply(false, true, outFeatures, n, inFeatures, w, inFeatures, x, inFeatures, yT, n, accumulate: false, width);
+            for (int i = 0; i < n; i++)
+            {
+                Span<float> row = y.Slice(i * outFeatures, outFeatures);
+                for (int o = 0; o < outFeatures; o++) row[o] = hasBias ? yT[o * n + i] + b[o] : yT[o * n + i];
+            }
+        }
     }
 
     /// <summary>

@@ -50,6 +50,34 @@ public sealed class ArgumentDiagnosticsTests
             public partial class Unreadable;
             """, new[] { message, "not a constant the generator can read" });
 
+    [Theory]
+    [InlineData("Conv2D(4, Kernel = \"3\")", "Argument 'Kernel' of [Conv2D] is not a valid constant", "CS0029")]
+    [InlineData("Dense", "Argument 'units' of [Dense] is missing, not a constant or of the wrong type", "CS7036")]
+    [InlineData("Dense(Size)", "Argument 'units' of [Dense] is missing, not a constant or of the wrong type", "CS0103")]
+    [InlineData("ReLU(3)", "[ReLU] takes no constructor arguments", "CS1729")]
+    public void CMP0007_also_for_arguments_the_compiler_rejects(string layer, string message, string compilerError)
+    {
+        Markup markup = Markup.Parse($$"""
+            using Compiled;
+            [Network]
+            [Input(1, 8, 8)]
+            [[|{{layer}}|]]
+            [Dense(2), MeanSquaredError]
+            public partial class Rejected;
+            """);
+
+        GeneratorOutcome outcome = GeneratorHarness.Run(markup.Source);
+
+        Assert.Null(outcome.Generator.Exception);
+        Microsoft.CodeAnalysis.Diagnostic diagnostic = Assert.Single(outcome.GeneratorDiagnostics);
+        Assert.Equal("CMP0007", diagnostic.Id);
+        Assert.Equal(markup.Span, diagnostic.Location.SourceSpan);
+        Assert.Contains(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.All(outcome.CompilationProblems, d => Assert.Equal(compilerError, d.Id)); // the compiler's own error, nothing from generated code
+        Assert.NotEmpty(outcome.CompilationProblems);
+        Assert.Empty(outcome.HintNames);
+    }
+
     [Fact]
     public void CMP0013_unknown_layer_attribute()
         => DiagnosticAssert.Single("CMP0013", """
