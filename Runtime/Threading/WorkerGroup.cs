@@ -54,7 +54,9 @@ public sealed class WorkerGroup : IDisposable
 
         private readonly object _gate = new();
         private readonly Thread[] _workers;
-        private readonly ManualResetEventSlim _done = new(false);
+        // The caller waits on this for the workers to finish. A plain monitor, not ManualResetEventSlim: that one creates its
+        // lock object lazily the first time it really blocks, an allocation in the middle of a warmed-up step.
+        private readonly object _doneGate = new();
         private Action<int>? _body;
         private long _generation;
         private int _pending;
@@ -91,7 +93,6 @@ public sealed class WorkerGroup : IDisposable
                 }
 
                 _error = null;
-                _done.Reset();
                 lock (_gate)
                 {
                     _body = body;
@@ -109,7 +110,7 @@ public sealed class WorkerGroup : IDisposable
                     Interlocked.CompareExchange(ref _error, e, null);
                 }
 
-                _done.Wait();
+                WaitForWorkers();
                 _body = null;
                 if (_error is { } error) ExceptionDispatchInfo.Capture(error).Throw();
             }
@@ -148,7 +149,24 @@ public sealed class WorkerGroup : IDisposable
                 {
                     Interlocked.CompareExchange(ref _error, e, null);
                 }
-                if (Interlocked.Decrement(ref _pending) == 0) _done.Set();
+                if (Interlocked.Decrement(ref _pending) == 0)
+                {
+                    lock (_doneGate) Monitor.PulseAll(_doneGate);
+                }
+            }
+        }
+
+        // Spins briefly, then blocks until every worker has finished the current generation.
+        private void WaitForWorkers()
+        {
+            var spinner = new SpinWait();
+            for (int i = 0; i < SpinRounds && Volatile.Read(ref _pending) != 0; i++)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+            lock (_doneGate)
+            {
+                while (Volatile.Read(ref _pending) != 0) Monitor.Wait(_doneGate);
             }
         }
 
