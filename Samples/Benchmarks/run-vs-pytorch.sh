@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One epoch (by default) of LeNet-5 and of the MLP with compiled-mnist, then the same models, data, normalization,
-# batch, optimizer (SGD with momentum) and learning rate in PyTorch with 2 threads; prints both epoch times and the ratio.
+# batch, optimizer (SGD, momentum 0.9, constant lr, no weight decay) and learning rate in PyTorch with 2 threads;
+# prints both epoch times and the ratio.
 #
 #   Samples/Benchmarks/run-vs-pytorch.sh [--epochs N] [--limit N] [--lr X] [--batch N] [--threads N] [--aot]
 #
@@ -49,7 +50,7 @@ limit_args=()
 compare_args=()
 for model in lenet5 mlp; do
   echo "=== compiled-mnist --model $model"
-  "${ours[@]}" --model "$model" --epochs "$epochs" --batch "$batch" --lr "$lr" --threads "$threads" \
+  "${ours[@]}" --model "$model" --epochs "$epochs" --batch "$batch" --lr "$lr" --lr-decay 1 --weight-decay 0 --threads "$threads" \
     "${limit_args[@]}" --json | tee "$out/$model.log"
   compare_args+=(--ours "$model=$out/$model.log")
 done

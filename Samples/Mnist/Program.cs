@@ -85,7 +85,7 @@ static int Run(SampleOptions options)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"train {train.Count}{(validation is null ? "" : $", validation {validation.Count}")}, test {test.Count} (standardized: mean {standardization.Mean[0]:F4}, std {standardization.Std[0]:F4})"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{(optimizer is Adam ? "Adam" : $"SGD momentum {options.Momentum:G3}")}, lr {learningRate:G4}{(options.LearningRateDecayOrDefault == 1f ? "" : $" × {options.LearningRateDecayOrDefault:G3} per epoch")}{(options.WeightDecayOrDefault == 0f ? "" : $", weight decay {options.WeightDecayOrDefault:G3}")}, batch {options.Batch}, {epochs} epochs, seed {options.Seed}"));
+        $"{(optimizer is Adam ? "Adam" : $"SGD momentum {options.Momentum:G3}")}, lr {learningRate:G4}{(options.LearningRateDecayOrDefault == 1f ? "" : $" × {options.LearningRateDecayOrDefault:G3} per epoch")}{(options.WeightDecayOrDefault == 0f ? "" : $", weight decay {options.WeightDecayOrDefault:G3}")}, batch {options.Batch}, {epochs} epoch{(epochs == 1 ? "" : "s")}, seed {options.Seed}"));
 
     var trainer = new Trainer(network, optimizer, new TrainerOptions
     {

@@ -23,11 +23,13 @@ internal sealed record SampleOptions
     public string? Width { get; init; }
     public bool Help { get; init; }
 
-    /// <summary>Defaults per model, chosen so LeNet-5 reaches ≥ 99.0% and the MLP ≥ 97.5% test accuracy (see README).</summary>
+    // The defaults (both models): SGD, momentum 0.9, lr 0.02 decayed ×0.8 per epoch, weight decay 5e-4, batch 64, 10 epochs.
+    // Measured (README.md): LeNet-5 99.07-99.14% and the MLP 97.93-98.12% test accuracy over seeds 1-3;
+    // with a constant lr 0.02 and no weight decay LeNet-5 ended at 98.84%.
     public int EpochsOrDefault => Epochs ?? 10;
-    public float LearningRateDecayOrDefault => LearningRateDecay ?? 1f;
-    public float WeightDecayOrDefault => WeightDecay ?? 0f;
-    public float LearningRateOrDefault => LearningRate ?? (Optimizer == "adam" ? 1e-3f : Model == "lenet5" ? 0.02f : 0.02f);
+    public float LearningRateOrDefault => LearningRate ?? (Optimizer == "adam" ? 1e-3f : 0.02f);
+    public float LearningRateDecayOrDefault => LearningRateDecay ?? 0.8f;
+    public float WeightDecayOrDefault => WeightDecay ?? 5e-4f;
 
     public const string Usage = """
         Usage: compiled-mnist [options]
@@ -38,8 +40,8 @@ internal sealed record SampleOptions
           --epochs N             epochs (default 10)
           --batch N              mini-batch size (default 64)
           --lr X                 learning rate (default 0.02 for SGD, 0.001 for Adam)
-          --lr-decay X           multiply the learning rate by X after every epoch (default 1: constant)
-          --weight-decay X       L2 weight decay added to the gradients (default 0)
+          --lr-decay X           multiply the learning rate by X after every epoch (default 0.8; 1 keeps it constant)
+          --weight-decay X       L2 weight decay added to the gradients (default 0.0005)
           --optimizer sgd|adam   optimizer (default sgd, with momentum)
           --momentum X           SGD momentum (default 0.9)
           --seed N               seed of the initialization and the shuffles (default 1)
