@@ -10,10 +10,23 @@ internal static class TrainingEmitter
 {
     public static void Emit(SourceWriter w, NetworkPlan plan, LossHead loss)
     {
+        EmitLastOutputs(w);
         EmitStep(w, plan, loss, labels: true);
         EmitStep(w, plan, loss, labels: false);
         if (loss.TakesLabels) EmitChunk(w, plan, loss, labels: true);
         if (loss.TakesTargets) EmitChunk(w, plan, loss, labels: false);
+    }
+
+    // The outputs of the last TrainStep, [batch, OutputLength]: each chunk copies its rows in, so the trainer can report a
+    // running training accuracy without a second forward pass (ITrainingOutputs). Grows with the batch, like the workspaces.
+    private static void EmitLastOutputs(SourceWriter w)
+    {
+        w.Line();
+        w.Line("private float[] _lastOutputs = global::System.Array.Empty<float>();");
+        w.Line("private int _lastBatch;");
+        w.Line();
+        w.Line("/// <summary>The raw outputs [batch, OutputLength] of the last <c>TrainStep</c>, valid until the next one.</summary>");
+        w.Line($"public {TypeNames.ReadOnlySpan} LastOutputs => new {TypeNames.ReadOnlySpan}(_lastOutputs, 0, _lastBatch * OutputLength);");
     }
 
     private static void EmitStep(SourceWriter w, NetworkPlan plan, LossHead loss, bool labels)
@@ -39,6 +52,8 @@ internal static class TrainingEmitter
             w.Line(labels
                 ? $"{TypeNames.Guard}.CheckLabels(input.Length, labels, batch, InputLength, OutputLength);"
                 : $"{TypeNames.Guard}.CheckTargets(input.Length, targets.Length, batch, InputLength, OutputLength);");
+            w.Line("if (_lastOutputs.Length < batch * OutputLength) _lastOutputs = new float[batch * OutputLength];");
+            w.Line("_lastBatch = batch;");
             w.Line(labels
                 ? "float lossSum = _runner.Train(_trainLabelsChunk, input, InputLength, labels, default, OutputLength, batch, ChunkSamples, Gradients);"
                 : "float lossSum = _runner.Train(_trainTargetsChunk, input, InputLength, default, targets, OutputLength, batch, ChunkSamples, Gradients);");
@@ -58,6 +73,7 @@ internal static class TrainingEmitter
             w.Line("workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);");
             w.Line($"{TypeNames.Span} outputs = workspace.Activations({Literals.PerSample(last.ActivationOffset)}, {Literals.PerSample(plan.Output.Length)});");
             w.Line("RunForward(chunk.Input, workspace, n, outputs);");
+            w.Line("outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));");
             w.Line($"// {loss.Name}: {loss.Kind} over {plan.Output.Batched}");
             w.Line($"float loss = {loss.KernelCall(labels, "outputs", $"workspace.Deltas(0, {Literals.PerSample(plan.Output.Length)})")};");
             if (BackwardPassEmitter.HasWork(plan)) w.Line("RunBackward(chunk.Input, workspace, n);");

@@ -14,6 +14,7 @@ internal static class TypeNames
 
     public const string INetwork = "global::Compiled.INetwork";
     public const string ITrainableNetwork = "global::Compiled.ITrainableNetwork";
+    public const string ITrainingOutputs = "global::Compiled.ITrainingOutputs";
     public const string ParameterInfo = "global::Compiled.ParameterInfo";
     public const string LossKind = "global::Compiled.LossKind";
     public const string Init = "global::Compiled.Init";

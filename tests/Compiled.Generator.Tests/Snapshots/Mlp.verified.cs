@@ -22,7 +22,7 @@ namespace Samples
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "0.1.0.0")]
-    partial class Mlp : global::Compiled.ITrainableNetwork
+    partial class Mlp : global::Compiled.ITrainableNetwork, global::Compiled.ITrainingOutputs
     {
         /// <summary>Floats per input sample: [784].</summary>
         public const int InputLength = 784;
@@ -191,10 +191,18 @@ namespace Samples
             return 0f;
         }
 
+        private float[] _lastOutputs = global::System.Array.Empty<float>();
+        private int _lastBatch;
+
+        /// <summary>The raw outputs [batch, OutputLength] of the last <c>TrainStep</c>, valid until the next one.</summary>
+        public global::System.ReadOnlySpan<float> LastOutputs => new global::System.ReadOnlySpan<float>(_lastOutputs, 0, _lastBatch * OutputLength);
+
         /// <summary>One training step on class labels [batch] in [0, 10): forward, SoftmaxCrossEntropy loss, backward; adds (+=) the gradients to <see cref="Gradients"/> and returns the loss, mean over the batch.</summary>
         public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch)
         {
             global::Compiled.Networks.NetworkGuard.CheckLabels(input.Length, labels, batch, InputLength, OutputLength);
+            if (_lastOutputs.Length < batch * OutputLength) _lastOutputs = new float[batch * OutputLength];
+            _lastBatch = batch;
             float lossSum = _runner.Train(_trainLabelsChunk, input, InputLength, labels, default, OutputLength, batch, ChunkSamples, Gradients);
             return lossSum / batch;
         }
@@ -203,6 +211,8 @@ namespace Samples
         public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int batch)
         {
             global::Compiled.Networks.NetworkGuard.CheckTargets(input.Length, targets.Length, batch, InputLength, OutputLength);
+            if (_lastOutputs.Length < batch * OutputLength) _lastOutputs = new float[batch * OutputLength];
+            _lastBatch = batch;
             float lossSum = _runner.Train(_trainTargetsChunk, input, InputLength, default, targets, OutputLength, batch, ChunkSamples, Gradients);
             return lossSum / batch;
         }
@@ -215,6 +225,7 @@ namespace Samples
             workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
             global::System.Span<float> outputs = workspace.Activations(384 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
+            outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
             float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Labels, workspace.Deltas(0, 10 * n), n, 10, 1f / chunk.Batch);
             RunBackward(chunk.Input, workspace, n);
@@ -229,6 +240,7 @@ namespace Samples
             workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
             global::System.Span<float> outputs = workspace.Activations(384 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
+            outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
             float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Targets, workspace.Deltas(0, 10 * n), n, 10, 1f / chunk.Batch);
             RunBackward(chunk.Input, workspace, n);
