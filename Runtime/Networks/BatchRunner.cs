@@ -1,6 +1,7 @@
 using System;
 using System.ComponentModel;
 using System.Numerics;
+using System.Threading;
 using Compiled.Threading;
 
 namespace Compiled.Networks;
@@ -8,8 +9,9 @@ namespace Compiled.Networks;
 /// <summary>
 /// Splits a batch over a <see cref="WorkerGroup"/> for generated networks: thread <c>t</c> takes samples
 /// <c>[t*B/T, (t+1)*B/T)</c>, processes them in chunks of at most the network's chunk size with its own
-/// <see cref="NetworkWorkspace"/>, and in training its own gradient buffer; the per-thread gradients are then added
-/// into the network's gradients in thread order, so results are deterministic for a fixed thread count.
+/// <see cref="NetworkWorkspace"/>. In training thread 0 adds its gradients straight into the network's, every other
+/// thread into its own buffer; once all slices are done the buffers are added into the network's gradients in thread
+/// order (each thread one range of the parameters), so results are deterministic for a fixed thread count.
 /// </summary>
 /// <remarks>
 /// The caller's spans are pinned for the duration of a call and handed to the workers as pointers, which is why
@@ -19,11 +21,11 @@ namespace Compiled.Networks;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class BatchRunner
 {
-    // Below this many parameters, adding the per-thread gradients on the calling thread beats waking the workers.
+    // Below this many parameters, adding the per-thread gradients on the calling thread (after the workers are done) beats
+    // splitting the sum over the threads behind a barrier.
     private const int ParallelReduceThreshold = 1 << 15;
 
     private readonly Action<int> _runThread;
-    private readonly Action<int> _reduceRange;
     private WorkerGroup _group;
     private NetworkWorkspace[] _workspaces;
     private float[] _losses;
@@ -43,12 +45,15 @@ public sealed unsafe class BatchRunner
     private int _batch;
     private int _chunkSamples;
     private float[]? _gradients;
+    // Training with several busy threads and many parameters: each thread, once all have finished their slices, adds its
+    // range of the other threads' buffers into the destination (one dispatch per step instead of two).
+    private bool _reduceInside;
+    private int _finished;
 
     /// <param name="threads">Threads to split batches over; 0 or negative means all cores.</param>
     public BatchRunner(int threads)
     {
         _runThread = RunThread;
-        _reduceRange = ReduceRange;
         _group = new WorkerGroup(threads);
         _workspaces = CreateWorkspaces(Array.Empty<NetworkWorkspace>(), _group.Threads);
         _losses = new float[_group.Threads];
@@ -91,8 +96,9 @@ public sealed unsafe class BatchRunner
     }
 
     /// <summary>
-    /// Runs a training <paramref name="body"/> over the batch (labels or targets, the other empty): every working thread
-    /// zeroes its gradient buffer, runs its chunks, then all buffers are added into <paramref name="gradients"/> in thread order.
+    /// Runs a training <paramref name="body"/> over the batch (labels or targets, the other empty): thread 0 adds into
+    /// <paramref name="gradients"/> directly, every other working thread zeroes its own buffer and runs its chunks into it,
+    /// then those buffers are added into <paramref name="gradients"/> in thread order.
     /// Returns the sum of the chunks' loss sums, in thread order.
     /// </summary>
     public float Train(BatchBody body, ReadOnlySpan<float> input, int inputLength, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
@@ -106,14 +112,14 @@ public sealed unsafe class BatchRunner
             Begin(body, pInput, inputLength, pLabels, labels.Length, pTargets, targets.Length, null, 0, outputLength, batch, chunkSamples, gradients);
             try
             {
+                _reduceInside = gradients.Length >= ParallelReduceThreshold && BusyThreads(out _) > 1;
                 Dispatch();
                 float loss = 0f;
                 for (int t = 0; t < _losses.Length; t++)
                 {
                     if (_worked[t]) loss += _losses[t];
                 }
-                if (gradients.Length >= ParallelReduceThreshold && _group.Threads > 1) _group.Run(_reduceRange);
-                else ReduceRange(-1);
+                if (!_reduceInside) ReduceRange(-1);
                 return loss;
             }
             finally
@@ -144,6 +150,8 @@ public sealed unsafe class BatchRunner
         _gradients = gradients;
         Array.Clear(_losses);
         Array.Clear(_worked);
+        _finished = 0;
+        _reduceInside = false;
     }
 
     private void End()
@@ -159,8 +167,16 @@ public sealed unsafe class BatchRunner
     // Runs every thread's slice; when only one slice is non-empty it runs inline with that thread's workspace (same result, no wake-up).
     private void Dispatch()
     {
+        if (BusyThreads(out int only) == 1) RunThread(only);
+        else _group.Run(_runThread);
+    }
+
+    // Threads whose slice of the batch is not empty; only: the last of them.
+    private int BusyThreads(out int only)
+    {
         int threads = _group.Threads;
-        int busy = 0, only = 0;
+        int busy = 0;
+        only = 0;
         for (int t = 0; t < threads; t++)
         {
             if (SliceStart(t + 1, threads) > SliceStart(t, threads))
@@ -169,13 +185,33 @@ public sealed unsafe class BatchRunner
                 only = t;
             }
         }
-        if (busy == 1) RunThread(only);
-        else _group.Run(_runThread);
+        return busy;
     }
 
     private int SliceStart(int thread, int threads) => (int)((long)thread * _batch / threads);
 
     private void RunThread(int thread)
+    {
+        if (!_reduceInside)
+        {
+            RunSlice(thread);
+            return;
+        }
+        try
+        {
+            RunSlice(thread);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _finished);
+        }
+        // Every thread of the group arrives (empty slices too); then each adds its range of the buffers.
+        var spinner = new SpinWait();
+        while (Volatile.Read(ref _finished) < _group.Threads) spinner.SpinOnce(sleep1Threshold: -1);
+        ReduceRange(thread);
+    }
+
+    private void RunSlice(int thread)
     {
         int threads = _group.Threads;
         int start = SliceStart(thread, threads);
@@ -183,19 +219,32 @@ public sealed unsafe class BatchRunner
         if (end <= start) return;
 
         NetworkWorkspace workspace = _workspaces[thread];
-        if (_gradients is not null) workspace.ClearGradients(_gradients.Length);
+        if (_gradients is not null)
+        {
+            // The first busy thread (thread 0) adds straight into the destination; the others into their own zeroed
+            // buffers, added to the destination afterwards in thread order.
+            if (start == 0) workspace.UseGradients(_gradients);
+            else workspace.ClearGradients(_gradients.Length);
+        }
         BatchBody body = _body!;
         float loss = 0f;
-        for (int first = start; first < end; first += _chunkSamples)
+        try
         {
-            int count = Math.Min(_chunkSamples, end - first);
-            var chunk = new BatchChunk(
-                Rows(_input, first, count, _inputLength, (long)_batch * _inputLength),
-                Rows(_labels, first, count, 1, _labelCount),
-                Rows(_targets, first, count, _outputLength, _targetCount),
-                RowsMutable(_output, first, count, _outputLength, _outputCount),
-                first, count, _batch);
-            loss += body(in chunk, workspace);
+            for (int first = start; first < end; first += _chunkSamples)
+            {
+                int count = Math.Min(_chunkSamples, end - first);
+                var chunk = new BatchChunk(
+                    Rows(_input, first, count, _inputLength, (long)_batch * _inputLength),
+                    Rows(_labels, first, count, 1, _labelCount),
+                    Rows(_targets, first, count, _outputLength, _targetCount),
+                    RowsMutable(_output, first, count, _outputLength, _outputCount),
+                    first, count, _batch);
+                loss += body(in chunk, workspace);
+            }
+        }
+        finally
+        {
+            workspace.UseGradients(null);
         }
         _losses[thread] = loss;
         _worked[thread] = true;
@@ -219,7 +268,8 @@ public sealed unsafe class BatchRunner
         int to = index < 0 ? length : (int)((long)(index + 1) * length / threads);
         for (int t = 0; t < threads; t++)
         {
-            if (!_worked[t]) continue;
+            // Thread 0's slice (t = 0 starts the batch) was added straight into the destination.
+            if (!_worked[t] || SliceStart(t, threads) == 0) continue;
             Add(destination.AsSpan(from, to - from), _workspaces[t].GradientBuffer.AsSpan(from, to - from));
         }
     }

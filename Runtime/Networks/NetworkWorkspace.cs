@@ -17,9 +17,13 @@ public sealed class NetworkWorkspace
     private int[] _argmax = Array.Empty<int>();
     private float[] _columns = Array.Empty<float>();
     private float[] _gradients = Array.Empty<float>();
+    private float[]? _external;
 
-    /// <summary>This thread's parameter gradients (the network's parameter layout), zeroed by <see cref="ClearGradients"/>.</summary>
-    public Span<float> Gradients => _gradients;
+    /// <summary>
+    /// This thread's parameter gradients (the network's parameter layout): its own buffer, zeroed by <see cref="ClearGradients"/>,
+    /// or, for the thread whose slice starts the batch, the network's gradients themselves (the kernels add to them).
+    /// </summary>
+    public Span<float> Gradients => _external ?? _gradients;
 
     internal float[] GradientBuffer => _gradients;
 
@@ -53,6 +57,9 @@ public sealed class NetworkWorkspace
         if (_gradients.Length != parameterCount) _gradients = new float[parameterCount];
         else Array.Clear(_gradients);
     }
+
+    /// <summary>Makes <see cref="Gradients"/> the given buffer (the network's own gradients) until called again with null.</summary>
+    internal void UseGradients(float[]? gradients) => _external = gradients;
 
     private static T[] Grow<T>(T[] buffer, int samples, int perSample)
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 
@@ -49,8 +50,10 @@ public sealed class WorkerGroup : IDisposable
     /// <summary>The state the worker threads share with the caller (they never see the outer <see cref="WorkerGroup"/>).</summary>
     private sealed class Crew
     {
-        // Workers spin this many rounds on the generation counter before blocking, so back-to-back batches avoid a kernel wait.
-        private const int SpinRounds = 64;
+        // Both sides spin (yielding the core to other ready threads now and then) for this long before blocking: training
+        // steps come back to back, with only the optimizer step between them, so a worker that blocked would pay a kernel
+        // wake-up (tens of microseconds on a busy machine) on every batch.
+        private static readonly long s_spinTicks = Stopwatch.Frequency / 2000; // 0.5 ms
 
         private readonly object _gate = new();
         private readonly Thread[] _workers;
@@ -156,13 +159,15 @@ public sealed class WorkerGroup : IDisposable
             }
         }
 
-        // Spins briefly, then blocks until every worker has finished the current generation.
+        // Spins for a while, then blocks until every worker has finished the current generation.
         private void WaitForWorkers()
         {
             var spinner = new SpinWait();
-            for (int i = 0; i < SpinRounds && Volatile.Read(ref _pending) != 0; i++)
+            long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+            while (Volatile.Read(ref _pending) != 0)
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
+                if ((spinner.Count & 15) == 0 && Stopwatch.GetTimestamp() > deadline) break;
             }
             lock (_doneGate)
             {
@@ -174,9 +179,11 @@ public sealed class WorkerGroup : IDisposable
         private Action<int>? WaitForWork(ref long seen)
         {
             var spinner = new SpinWait();
-            for (int i = 0; i < SpinRounds && Volatile.Read(ref _generation) == seen && !_shutdown; i++)
+            long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+            while (Volatile.Read(ref _generation) == seen && !_shutdown)
             {
                 spinner.SpinOnce(sleep1Threshold: -1);
+                if ((spinner.Count & 15) == 0 && Stopwatch.GetTimestamp() > deadline) break;
             }
             lock (_gate)
             {

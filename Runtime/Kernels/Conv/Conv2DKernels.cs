@@ -23,6 +23,12 @@ public static class Conv2DKernels
         KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
         CheckColumns(g, col.Length);
 
+        if (GridConvolution.CanForward(g, width))
+        {
+            GridConvolution.Forward(g, x, w, b, y, n, width);
+            return;
+        }
+
         int patch = g.PatchLength, pixels = g.OutPixels;
         bool hasBias = !b.IsEmpty;
         for (int s = 0; s < n; s++)
@@ -66,22 +72,36 @@ public static class Conv2DKernels
         CheckColumns(g, col.Length);
 
         int patch = g.PatchLength, pixels = g.OutPixels;
-        Span<float> weightGradientT = Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels);
+        // Few output channels over a long grid (a first convolution): dw straight from the padded input, no im2col.
+        // Other stride-1 convolutions: six patch entries × the output channels at a time over the whole chunk, no im2col either.
+        bool gridWeights = GridConvolution.CanForward(g, width);
+        if (GridConvolution.CanWeightGradient(g, width)) GridConvolution.WeightGradient(g, x, dy, dw, n, width);
+        else if (gridWeights) GridConvolution.PatchWeightGradient(g, x, dy, dw, n, width);
+        Span<float> weightGradientT = gridWeights ? default : Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels);
+
+        // Stride 1: samples whose dy is mostly zero (behind ReLU and max-pool) scatter their non-zeros instead.
+        bool scatter = !dx.IsEmpty && SparseInputGradient.Applies(g, width);
+        Span<float> scatterWeights = scatter ? Conv2DWorkspace.Current.ScatterWeights(SparseInputGradient.PackedLength(g)) : default;
+        Span<float> scatterPlanes = scatter ? Conv2DWorkspace.Current.ScatterPlanes(SparseInputGradient.PaddedLength(g)) : default;
+        if (scatter) SparseInputGradient.Pack(g, w, scatterWeights);
         for (int s = 0; s < n; s++)
         {
             ReadOnlySpan<float> xs = x.Slice(s * g.InputLength, g.InputLength);
             ReadOnlySpan<float> dys = dy.Slice(s * g.OutputLength, g.OutputLength);
 
-            ReadOnlySpan<float> columns = xs;
-            if (!g.IsPointwise)
+            if (!gridWeights)
             {
-                Im2Col.Expand(g, xs, col);
-                columns = col[..g.ColumnLength];
-            }
+                ReadOnlySpan<float> columns = xs;
+                if (!g.IsPointwise)
+                {
+                    Im2Col.Expand(g, xs, col);
+                    columns = col[..g.ColumnLength];
+                }
 
-            // dwᵀ [Cin·KH·KW, Cout] (+)= col [Cin·KH·KW, OH·OW] · dyᵀ [OH·OW, Cout], summed over the samples in a scratch
-            // and added to dw once at the end. This orientation packs only dy (Cout × OH·OW) for the GEMM, not col.
-            Gemm.Multiply(false, true, patch, g.OutChannels, pixels, columns, pixels, dys, pixels, weightGradientT, g.OutChannels, accumulate: s > 0, width);
+                // dwᵀ [Cin·KH·KW, Cout] (+)= col [Cin·KH·KW, OH·OW] · dyᵀ [OH·OW, Cout], summed over the samples in a scratch
+                // and added to dw once at the end. This orientation packs only dy (Cout × OH·OW) for the GEMM, not col.
+                Gemm.Multiply(false, true, patch, g.OutChannels, pixels, columns, pixels, dys, pixels, weightGradientT, g.OutChannels, accumulate: s > 0, width);
+            }
 
             // db [Cout] += Σ_pixels dy
             if (!db.IsEmpty)
@@ -91,7 +111,11 @@ public static class Conv2DKernels
 
             if (dx.IsEmpty) continue;
             Span<float> dxs = dx.Slice(s * g.InputLength, g.InputLength);
-            if (g.IsPointwise)
+            if (scatter && SparseInputGradient.IsSparse(dys))
+            {
+                SparseInputGradient.Run(g, scatterWeights, dys, dxs, scatterPlanes, width);
+            }
+            else if (g.IsPointwise)
             {
                 // dx [Cin, H·W] = wᵀ [Cin, Cout] · dy
                 Gemm.Multiply(true, false, patch, pixels, g.OutChannels, w, patch, dys, pixels, dxs, pixels, accumulate: false, width);
@@ -106,7 +130,7 @@ public static class Conv2DKernels
         }
 
         // dw [Cout, Cin·KH·KW] += (dwᵀ)ᵀ
-        if (n == 0) return;
+        if (n == 0 || gridWeights) return;
         for (int o = 0; o < g.OutChannels; o++)
         {
             Span<float> row = dw.Slice(o * patch, patch);

@@ -12,6 +12,23 @@ public static class LossKernels
 {
     // ---- softmax + cross-entropy ----
 
+    // Rows up to this many classes run as plain loops (the Scalar width's arithmetic): the drivers' per-call set-up would
+    // cost more than such a row.
+    private const int ShortRow = 16;
+
+    // d = exp(x − max) · (scale / Σ exp(x − max)); returns max. (One vector per row measured no faster: the exponentials
+    // are not what a short row costs.)
+    private static float ShortRowSoftmax(ReadOnlySpan<float> x, Span<float> d, float scale, out float sum)
+    {
+        float max = float.NegativeInfinity;
+        for (int j = 0; j < x.Length; j++) max = MathF.Max(max, x[j]);
+        sum = 0f;
+        for (int j = 0; j < x.Length; j++) sum += d[j] = MathF.Exp(x[j] - max);
+        float factor = scale / sum;
+        for (int j = 0; j < x.Length; j++) d[j] *= factor;
+        return max;
+    }
+
     /// <summary>Σ_i −log softmax(logits_i)[labels_i]; dlogits = (softmax − onehot)·gradScale.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A label is not in [0, classes).</exception>
     public static float SoftmaxCrossEntropy(ReadOnlySpan<float> logits, ReadOnlySpan<int> labels, Span<float> dlogits, int n, int classes, float gradScale)
@@ -31,9 +48,18 @@ public static class LossKernels
             int label = labels[i];
 
             // d = exp(x − max) / Σ exp(x − max) · g, then d[label] −= g; loss term = logsumexp(x) − x[label].
-            float max = ElementwiseDriver.Aggregate(new IdentityOperator(), new MaxAggregation(), x, width);
-            float sum = ElementwiseDriver.MapSum(new ExpShiftOperator(max), x, d, width);
-            ElementwiseDriver.Unary(new ScaleOperator(gradScale / sum), d, d, width);
+            // Short rows (a classifier's few classes) run scalar: the drivers' per-call set-up would cost more than the row.
+            float max, sum;
+            if (classes <= ShortRow)
+            {
+                max = ShortRowSoftmax(x, d, gradScale, out sum);
+            }
+            else
+            {
+                max = ElementwiseDriver.Aggregate(new IdentityOperator(), new MaxAggregation(), x, width);
+                sum = ElementwiseDriver.MapSum(new ExpShiftOperator(max), x, d, width);
+                ElementwiseDriver.Unary(new ScaleOperator(gradScale / sum), d, d, width);
+            }
             d[label] -= gradScale;
             loss += (double)max + Math.Log(sum) - x[label];
         }
@@ -79,6 +105,11 @@ public static class LossKernels
         {
             ReadOnlySpan<float> x = logits.Slice(i * classes, classes);
             Span<float> p = probabilities.Slice(i * classes, classes);
+            if (classes <= ShortRow)
+            {
+                ShortRowSoftmax(x, p, 1f, out _);
+                continue;
+            }
             float max = ElementwiseDriver.Aggregate(new IdentityOperator(), new MaxAggregation(), x, width);
             float sum = ElementwiseDriver.MapSum(new ExpShiftOperator(max), x, p, width);
             ElementwiseDriver.Unary(new ScaleOperator(1f / sum), p, p, width);

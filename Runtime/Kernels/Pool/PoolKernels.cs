@@ -16,6 +16,9 @@ public static class PoolKernels
 {
     // ---- Max ----
 
+    private static void ThrowBadIndex(int position, int index, int inLength)
+        => throw new ArgumentException($"argmax[{position}] = {index} is not an input index of a sample (0 to {inLength - 1}).", "argmax");
+
     /// <summary>y = max over each window; argmax [n, C, OH, OW] = the index of that maximum within its sample.</summary>
     public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n) => MaxForward(g, x, y, argmax, n, Simd.Width);
 
@@ -66,15 +69,15 @@ public static class PoolKernels
         for (int s = 0; s < n; s++)
         {
             Span<float> dxs = dx.Slice(s * inLength, inLength);
-            ReadOnlySpan<float> dys = dy.Slice(s * outLength, outLength);
-            ReadOnlySpan<int> indices = argmax.Slice(s * outLength, outLength);
             dxs.Clear();
+            ref float dxStart = ref MemoryMarshal.GetReference(dxs);
+            ref float dyStart = ref MemoryMarshal.GetReference(dy.Slice(s * outLength, outLength));
+            ref int indexStart = ref MemoryMarshal.GetReference(argmax.Slice(s * outLength, outLength));
             for (int o = 0; o < outLength; o++)
             {
-                int index = indices[o];
-                if ((uint)index >= (uint)inLength)
-                    throw new ArgumentException($"argmax[{s * outLength + o}] = {index} is not an input index of a sample (0 to {inLength - 1}).", nameof(argmax));
-                dxs[index] += dys[o];
+                int index = Unsafe.Add(ref indexStart, o);
+                if ((uint)index >= (uint)inLength) ThrowBadIndex(s * outLength + o, index, inLength);
+                Unsafe.Add(ref dxStart, index) += Unsafe.Add(ref dyStart, o);
             }
         }
     }

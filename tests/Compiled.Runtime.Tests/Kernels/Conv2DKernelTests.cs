@@ -31,6 +31,13 @@ public class Conv2DKernelTests
         new(1, 4, 4, 2, 2, 2, 1, 1, 3, 3, 3, 3),          // padding wider than the kernel: whole rows of zeros
         new(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2),        // LeNet-5 conv1
         new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0),       // LeNet-5 conv2
+        // The grid paths of stride 1 (GridConvolution): channel-major forward and dot-product weight gradient over a long
+        // grid with two channel blocks (6 + 1), an odd patch and asymmetric padding; position-major forward with a partial
+        // vector of output channels (flat tiles, then row by row); a long grid padded only horizontally.
+        new(1, 16, 17, 7, 3, 3, 1, 1, 1, 0, 2, 1),
+        new(3, 9, 10, 10, 3, 2, 1, 1, 1, 1, 0, 0),
+        new(2, 9, 14, 9, 4, 5, 1, 1, 1, 0, 0, 0),
+        new(2, 20, 13, 5, 5, 5, 1, 1, 0, 2, 0, 2),
     ];
 
     public static IEnumerable<object[]> Cases()
@@ -60,12 +67,26 @@ public class Conv2DKernelTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Backward_matches_direct_convolution(VectorWidth width, bool bias)
+    public void Backward_matches_direct_convolution(VectorWidth width, bool bias) => CheckBackward(width, bias, sparse: false);
+
+    /// <summary>
+    /// dy as it comes out of ReLU and max-pool, mostly zero, in the first sample (stride 1 scatters it: SparseInputGradient)
+    /// and dense in the second (im2col + GEMM), in the same call.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Backward_with_mostly_zero_dy_matches_direct_convolution(VectorWidth width) => CheckBackward(width, bias: true, sparse: true);
+
+    private static void CheckBackward(VectorWidth width, bool bias, bool sparse)
     {
         var random = new TestValues(32);
         foreach (Conv2DGeometry g in Geometries)
         {
             float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), dy = random.Floats(Batch * g.OutputLength);
+            if (sparse)
+            {
+                for (int i = 0; i < g.OutputLength; i++) if (i % 4 != 1) dy[i] = 0f;
+            }
             float[] dx = random.Floats(x.Length), dw = random.Floats(w.Length), db = bias ? random.Floats(g.OutChannels) : [];
             float[] col = new float[g.ColumnLength];
             double[] dw0 = TestValues.Wide(dw), db0 = TestValues.Wide(db);

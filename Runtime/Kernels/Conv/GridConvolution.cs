@@ -1,0 +1,343 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// Stride-1 convolution without an im2col matrix, on the padded grid of <see cref="ConvGrid"/>:
+/// <list type="bullet">
+/// <item>forward, at most 8 output channels: y on the grid [Cout, Q] = w [Cout, patch] · xpad[Offset(p) + q], 6 channels ×
+/// two vectors of positions per micro-kernel call (<see cref="IGridRowKernel"/>), copied row by row into y with the bias;</item>
+/// <item>forward, more channels: yᵀ on the grid [Q, Cout] = Σ_p xpad[Offset(p) + q] · wᵀ[p, :], twelve positions × one
+/// vector of output channels per call (<see cref="IGridMicroKernel"/>), then the valid positions go to y [Cout, OH, OW]
+/// with the bias;</item>
+/// <item>weight gradient, few channels over a long grid (a first layer): dw[o, p] = Σ_samples Σ_q dyg[o, q] ·
+/// xpad[Offset(p) + q], dot products along the grid (junk positions of dyg are zero), accumulated lane-wise over the chunk
+/// and summed across lanes once (<see cref="IGridDotKernel"/>);</item>
+/// <item>weight gradient, otherwise: dwᵀ[p, :] = Σ_samples Σ_pixels xpad[Offset(p) + pixel] · dyᵀ[pixel, :], six patch
+/// entries × one vector of output channels, in registers over the whole chunk (<see cref="IPatchKernel"/>).</item>
+/// </list>
+/// Arguments are validated by <see cref="Conv2DKernels"/>. Deterministic; only the dot products split their sums over
+/// lanes, so only their rounding depends on the width.
+/// </summary>
+internal static class GridConvolution
+{
+    /// <summary>Grid positions per forward micro-kernel call.</summary>
+    public const int Rows = 12;
+
+    /// <summary>Output channels per weight-gradient and per row-kernel call.</summary>
+    private const int DotRows = 6;
+
+    /// <summary>Up to this many output channels the forward runs channel-major (<see cref="IGridRowKernel"/>), in blocks of 6.</summary>
+    private const int RowsPerBlock = 8;
+
+    /// <summary>The forward applies to every stride-1 convolution at a vector width.</summary>
+    public static bool CanForward(in Conv2DGeometry g, VectorWidth width)
+        => width != VectorWidth.Scalar && g.StrideHeight == 1 && g.StrideWidth == 1 && !g.IsPointwise;
+
+    /// <summary>The weight gradient pays with few output channels over a long grid (a first convolution).</summary>
+    public static bool CanWeightGradient(in Conv2DGeometry g, VectorWidth width)
+        => CanForward(g, width) && g.OutChannels <= 8 && g.OutHeight * (g.InWidth + g.PadLeft + g.PadRight) >= 256;
+
+    // ---- forward ----
+
+    /// <summary>y [n, Cout, OH, OW] = conv(x, w) + b.</summary>
+    public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, VectorWidth width)
+    {
+        // Few output channels: channel rows × vectors of positions; otherwise positions × a vector of output channels
+        // (lanes past Cout compute zeros).
+        if (g.OutChannels <= RowsPerBlock)
+        {
+            switch (width)
+            {
+                case VectorWidth.V512: ForwardRows<GridRowKernel512>(g, x, w, b, y, n); break;
+                case VectorWidth.V256: ForwardRows<GridRowKernel256>(g, x, w, b, y, n); break;
+                default: ForwardRows<GridRowKernel128>(g, x, w, b, y, n); break;
+            }
+            return;
+        }
+        switch (width)
+        {
+            case VectorWidth.V512: Forward<GridMicroKernel512>(g, x, w, b, y, n); break;
+            case VectorWidth.V256: Forward<GridMicroKernel256>(g, x, w, b, y, n); break;
+            default: Forward<GridMicroKernel128>(g, x, w, b, y, n); break;
+        }
+    }
+
+    private static void Forward<TKernel>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n)
+        where TKernel : struct, IGridMicroKernel
+    {
+        int lanes = TKernel.Lanes, patch = g.PatchLength, cout = g.OutChannels;
+        int panels = (cout + lanes - 1) / lanes;
+        var grid = new ConvGrid(g, Rows);
+        int positions = grid.PaddedPositions, pitch = grid.PlaneWidth;
+        Conv2DWorkspace workspace = Conv2DWorkspace.Current;
+
+        Span<float> source = workspace.Source(grid.SourceLength);
+        source.Clear();
+        Span<int> offsets = workspace.Offsets(patch);
+        grid.FillOffsets(g, offsets);
+
+        // packed [panel, p, lane] = w[panel·lanes + lane, p] (wᵀ in vector-wide panels), zero past Cout.
+        Span<float> packed = workspace.Packed(panels * patch * lanes);
+        packed.Clear();
+        for (int o = 0; o < cout; o++)
+        {
+            int panel = o / lanes, lane = o % lanes;
+            ReadOnlySpan<float> row = w.Slice(o * patch, patch);
+            for (int p = 0; p < patch; p++) packed[(panel * patch + p) * lanes + lane] = row[p];
+        }
+
+        // results [panel, q, lane]
+        Span<float> results = workspace.Grid(panels * positions * lanes);
+        ref float src = ref MemoryMarshal.GetReference(source);
+        ref int offset0 = ref MemoryMarshal.GetReference(offsets);
+        int outHeight = g.OutHeight, outWidth = g.OutWidth, pixels = g.OutPixels;
+        bool hasBias = !b.IsEmpty;
+        // Tiles run along the whole grid, or row by row when that skips enough junk columns (a row's tiles end within the
+        // row pitch, so they stay inside the grid and the source's slack).
+        int tilesPerRow = (outWidth + Rows - 1) / Rows;
+        bool byRow = tilesPerRow * Rows <= pitch && outHeight * tilesPerRow < positions / Rows;
+        int rowCount = byRow ? outHeight : 1, rowStep = byRow ? pitch : 0, rowLength = byRow ? tilesPerRow * Rows : positions;
+        for (int s = 0; s < n; s++)
+        {
+            grid.CopyInterior(g, x.Slice(s * g.InputLength, g.InputLength), source);
+            for (int panel = 0; panel < panels; panel++)
+            {
+                ref float weights = ref packed[panel * patch * lanes];
+                ref float panelResults = ref results[panel * positions * lanes];
+                for (int r = 0; r < rowCount; r++)
+                {
+                    for (int q = r * rowStep, end = q + rowLength; q < end; q += Rows)
+                    {
+                        TKernel.Run(patch, ref Unsafe.Add(ref src, q), ref offset0, ref weights,
+                            ref Unsafe.Add(ref panelResults, q * lanes), lanes);
+                    }
+                }
+            }
+
+            // y[s, o, oh, ow] = results[o / lanes, oh·PW + ow, o % lanes] + b[o]
+            ref float ys = ref y[s * g.OutputLength];
+            for (int o = 0; o < cout; o++)
+            {
+                float bias = hasBias ? b[o] : 0f;
+                ref float channel = ref results[(o / lanes) * positions * lanes + o % lanes];
+                ref float plane = ref Unsafe.Add(ref ys, o * pixels);
+                for (int oh = 0; oh < outHeight; oh++)
+                {
+                    ref float from = ref Unsafe.Add(ref channel, oh * pitch * lanes);
+                    ref float to = ref Unsafe.Add(ref plane, oh * outWidth);
+                    for (int ow = 0; ow < outWidth; ow++) Unsafe.Add(ref to, ow) = Unsafe.Add(ref from, ow * lanes) + bias;
+                }
+            }
+        }
+    }
+
+    private static void ForwardRows<TKernel>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n)
+        where TKernel : struct, IGridRowKernel
+    {
+        int columns = TKernel.Columns, patch = g.PatchLength, cout = g.OutChannels;
+        int blocks = (cout + DotRows - 1) / DotRows;
+        var grid = new ConvGrid(g, columns);
+        int positions = grid.PaddedPositions, pitch = grid.PlaneWidth;
+        Conv2DWorkspace workspace = Conv2DWorkspace.Current;
+
+        Span<float> source = workspace.Source(grid.SourceLength);
+        source.Clear();
+        Span<int> offsets = workspace.Offsets(patch);
+        grid.FillOffsets(g, offsets);
+
+        // packed [block, p, 6] = w[block·6 + i, p], zero past Cout.
+        Span<float> packed = workspace.Packed(blocks * patch * DotRows);
+        packed.Clear();
+        for (int o = 0; o < cout; o++)
+        {
+            int block = o / DotRows, i = o % DotRows;
+            ReadOnlySpan<float> row = w.Slice(o * patch, patch);
+            for (int p = 0; p < patch; p++) packed[(block * patch + p) * DotRows + i] = row[p];
+        }
+
+        // results [blocks·6, Q]
+        Span<float> results = workspace.Grid(blocks * DotRows * positions);
+        ref float src = ref MemoryMarshal.GetReference(source);
+        ref int offset0 = ref MemoryMarshal.GetReference(offsets);
+        int outHeight = g.OutHeight, outWidth = g.OutWidth, pixels = g.OutPixels;
+        bool hasBias = !b.IsEmpty;
+        for (int s = 0; s < n; s++)
+        {
+            grid.CopyInterior(g, x.Slice(s * g.InputLength, g.InputLength), source);
+            for (int block = 0; block < blocks; block++)
+            {
+                ref float weights = ref packed[block * patch * DotRows];
+                ref float blockResults = ref results[block * DotRows * positions];
+                for (int q = 0; q < positions; q += columns)
+                {
+                    TKernel.Run(patch, ref weights, ref Unsafe.Add(ref src, q), ref offset0, ref Unsafe.Add(ref blockResults, q), positions);
+                }
+            }
+
+            // y[s, o, oh, :] = results[o, oh·PW .. oh·PW + OW) + b[o]
+            Span<float> ys = y.Slice(s * g.OutputLength, g.OutputLength);
+            for (int o = 0; o < cout; o++)
+            {
+                for (int oh = 0; oh < outHeight; oh++)
+                {
+                    ReadOnlySpan<float> from = results.Slice(o * positions + oh * pitch, outWidth);
+                    Span<float> to = ys.Slice(o * pixels + oh * outWidth, outWidth);
+                    if (hasBias) AddBias(from, b[o], to);
+                    else from.CopyTo(to);
+                }
+            }
+        }
+    }
+
+    // to = from + bias, a short run (one output row)
+    private static void AddBias(ReadOnlySpan<float> from, float bias, Span<float> to)
+    {
+        ref float source = ref MemoryMarshal.GetReference(from);
+        ref float target = ref MemoryMarshal.GetReference(to);
+        int j = 0;
+        var biasVector = Vector128.Create(bias);
+        for (; j + Vector128<float>.Count <= to.Length; j += Vector128<float>.Count)
+            (Vector128.LoadUnsafe(ref source, (nuint)j) + biasVector).StoreUnsafe(ref target, (nuint)j);
+        for (; j < to.Length; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref source, j) + bias;
+    }
+
+    // ---- weight gradient, patch-major ----
+
+    /// <summary>dw [Cout, Cin·KH·KW] += Σ over the n samples of dy ⋆ x, six patch entries × one vector of output channels at a time.</summary>
+    public static void PatchWeightGradient(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n, VectorWidth width)
+    {
+        if (width == VectorWidth.V512 && g.OutChannels > 8) PatchWeightGradient<PatchKernel512>(g, x, dy, dw, n);
+        else if (width != VectorWidth.V128 && g.OutChannels > 4) PatchWeightGradient<PatchKernel256>(g, x, dy, dw, n);
+        else PatchWeightGradient<PatchKernel128>(g, x, dy, dw, n);
+    }
+
+    private static void PatchWeightGradient<TKernel>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n)
+        where TKernel : struct, IPatchKernel
+    {
+        int lanes = TKernel.Lanes, patch = g.PatchLength, cout = g.OutChannels, pixels = g.OutPixels;
+        int panels = (cout + lanes - 1) / lanes, tiles = (patch + DotRows - 1) / DotRows;
+        var grid = new ConvGrid(g, 1);
+        int plane = g.InChannels * grid.PlaneHeight * grid.PlaneWidth;
+        Conv2DWorkspace workspace = Conv2DWorkspace.Current;
+
+        // The chunk's padded inputs [n, Cin, PH, PW] (x itself when there is no padding).
+        ReadOnlySpan<float> source = x;
+        if (g.PadTop != 0 || g.PadLeft != 0 || g.PadBottom != 0 || g.PadRight != 0)
+        {
+            Span<float> padded = workspace.Source(n * plane);
+            padded.Clear();
+            for (int s = 0; s < n; s++) grid.CopyInterior(g, x.Slice(s * g.InputLength, g.InputLength), padded.Slice(s * plane, plane));
+            source = padded;
+        }
+
+        // Offsets of the patch entries, the last tile filled up with the last entry (its sums are dropped).
+        Span<int> offsets = workspace.Offsets(tiles * DotRows);
+        grid.FillOffsets(g, offsets);
+        for (int p = patch; p < offsets.Length; p++) offsets[p] = offsets[patch - 1];
+
+        // dyᵀ [panel, n, OH·OW, lanes], zero past Cout.
+        Span<float> dyT = workspace.Grid(panels * n * pixels * lanes);
+        if (cout % lanes != 0) dyT.Clear();
+        ref float dyStart = ref MemoryMarshal.GetReference(dy);
+        ref float dyTStart = ref MemoryMarshal.GetReference(dyT);
+        for (int o = 0; o < cout; o++)
+        {
+            ref float target = ref Unsafe.Add(ref dyTStart, (o / lanes) * n * pixels * lanes + o % lanes);
+            for (int s = 0; s < n; s++)
+            {
+                ref float from = ref Unsafe.Add(ref dyStart, (s * cout + o) * pixels);
+                ref float to = ref Unsafe.Add(ref target, s * pixels * lanes);
+                for (int i = 0; i < pixels; i++) Unsafe.Add(ref to, i * lanes) = Unsafe.Add(ref from, i);
+            }
+        }
+
+        Span<float> tile = workspace.Packed(DotRows * lanes);
+        ref float src = ref MemoryMarshal.GetReference(source);
+        for (int panel = 0; panel < panels; panel++)
+        {
+            ref float dyPanel = ref Unsafe.Add(ref dyTStart, panel * n * pixels * lanes);
+            for (int t = 0; t < tiles; t++)
+            {
+                TKernel.Run(n, g.OutHeight, g.OutWidth, ref src, plane, grid.PlaneWidth, ref offsets[t * DotRows], ref dyPanel, ref tile[0]);
+                for (int i = 0; i < DotRows && t * DotRows + i < patch; i++)
+                {
+                    int p = t * DotRows + i;
+                    for (int j = 0; j < lanes && panel * lanes + j < cout; j++) dw[(panel * lanes + j) * patch + p] += tile[i * lanes + j];
+                }
+            }
+        }
+    }
+
+    // ---- weight gradient ----
+
+    /// <summary>dw [Cout, Cin·KH·KW] += Σ over the n samples of dy ⋆ x.</summary>
+    public static void WeightGradient(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n, VectorWidth width)
+    {
+        switch (width)
+        {
+            case VectorWidth.V512: WeightGradient<GridDotKernel512>(g, x, dy, dw, n); break;
+            case VectorWidth.V256: WeightGradient<GridDotKernel256>(g, x, dy, dw, n); break;
+            default: WeightGradient<GridDotKernel128>(g, x, dy, dw, n); break;
+        }
+    }
+
+    private static void WeightGradient<TKernel>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n)
+        where TKernel : struct, IGridDotKernel
+    {
+        int lanes = TKernel.Lanes, patch = g.PatchLength, cout = g.OutChannels;
+        int blocks = (cout + DotRows - 1) / DotRows, pairs = (patch + 1) / 2;
+        var grid = new ConvGrid(g, lanes);
+        int positions = grid.PaddedPositions;
+        Conv2DWorkspace workspace = Conv2DWorkspace.Current;
+
+        Span<float> source = workspace.Source(grid.SourceLength);
+        source.Clear();
+        // Offsets of 2·pairs entries: an odd patch repeats its last entry (its sums are dropped).
+        Span<int> offsets = workspace.Offsets(2 * pairs);
+        grid.FillOffsets(g, offsets);
+        if (patch % 2 != 0) offsets[patch] = offsets[patch - 1];
+        // dyg [blocks·6, Q]: rows past Cout stay zero, as do the junk positions.
+        Span<float> dyGrid = workspace.Grid(blocks * DotRows * positions);
+        dyGrid.Clear();
+        // acc [block, pair, 6·2, lanes]
+        Span<float> accumulators = workspace.Accumulators(blocks * pairs * 2 * DotRows * lanes);
+        accumulators.Clear();
+
+        ref float src = ref MemoryMarshal.GetReference(source);
+        int steps = positions / lanes;
+        for (int s = 0; s < n; s++)
+        {
+            grid.CopyInterior(g, x.Slice(s * g.InputLength, g.InputLength), source);
+            grid.CopyToGrid(g, dy.Slice(s * g.OutputLength, g.OutputLength), dyGrid);
+            for (int block = 0; block < blocks; block++)
+            {
+                ref float dyBlock = ref dyGrid[block * DotRows * positions];
+                for (int pair = 0; pair < pairs; pair++)
+                {
+                    TKernel.Run(steps, ref dyBlock, positions,
+                        ref Unsafe.Add(ref src, offsets[2 * pair]),
+                        ref Unsafe.Add(ref src, offsets[2 * pair + 1]),
+                        ref accumulators[(block * pairs + pair) * 2 * DotRows * lanes]);
+                }
+            }
+        }
+
+        // dw[o, p] += Σ_lanes acc(o, p)
+        for (int o = 0; o < cout; o++)
+        {
+            int block = o / DotRows, i = o % DotRows;
+            for (int p = 0; p < patch; p++)
+            {
+                int pair = p / 2, j = p % 2;
+                ReadOnlySpan<float> lanesOf = accumulators.Slice(((block * pairs + pair) * 2 * DotRows + 2 * i + j) * lanes, lanes);
+                float sum = 0f;
+                for (int l = 0; l < lanes; l++) sum += lanesOf[l];
+                dw[o * patch + p] += sum;
+            }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// The input gradient of a stride-1 convolution as a scatter over the non-zero output gradients:
+/// dxpad[c, oh + kh, ow + kw] += dy[o, oh, ow] · w[o, c, kh, kw], one 8-lane vector per kernel row (kw &lt; KW ≤ 8, the
+/// packed weights zero past KW), then dx is the interior of dxpad. Behind a ReLU and a max-pool most of dy is zero (a
+/// 2×2 pool passes at most one gradient in four), and a zero costs one comparison instead of KH·KW·Cin multiply-adds;
+/// <see cref="Conv2DKernels"/> uses it for a sample only when at most half of its dy is non-zero (else im2col + GEMM).
+/// Every width gives the same result (one fused multiply-add per term, in the same order).
+/// </summary>
+internal static class SparseInputGradient
+{
+    /// <summary>Lanes of a kernel row.</summary>
+    private const int Lanes = 8;
+
+    /// <summary>Stride 1 with kernel rows that fit one 8-lane vector, at a vector width.</summary>
+    public static bool Applies(in Conv2DGeometry g, VectorWidth width)
+        => width != VectorWidth.Scalar && g.StrideHeight == 1 && g.StrideWidth == 1 && g.KernelWidth <= Lanes && !g.IsPointwise;
+
+    /// <summary>Floats of the packed weights [Cout, Cin, KH, 8].</summary>
+    public static int PackedLength(in Conv2DGeometry g) => g.OutChannels * g.InChannels * g.KernelHeight * Lanes;
+
+    /// <summary>Floats of one sample's padded input gradient [Cin, PH, PW + 8] (the last vector of a row may run past PW).</summary>
+    public static int PaddedLength(in Conv2DGeometry g) => g.InChannels * (g.InHeight + g.PadTop + g.PadBottom) * Pitch(g);
+
+    /// <summary>packed[o, c, kh, kw] = w[o, c, kh, kw] for kw &lt; KW, zero up to 8.</summary>
+    public static void Pack(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed)
+    {
+        packed.Clear();
+        int rows = g.OutChannels * g.InChannels * g.KernelHeight, kw = g.KernelWidth;
+        for (int r = 0; r < rows; r++) w.Slice(r * kw, kw).CopyTo(packed.Slice(r * Lanes, kw));
+    }
+
+    /// <summary>
+    /// Whether at most half of one sample's dy is non-zero, and all of it finite (an infinity times the zero padding of
+    /// the packed weights would put NaN beside its window; the dense path keeps the reference's NaN pattern).
+    /// </summary>
+    public static bool IsSparse(ReadOnlySpan<float> dys)
+    {
+        int nonZero = 0;
+        foreach (float v in dys)
+        {
+            if (v == 0f) continue;
+            if (!float.IsFinite(v)) return false;
+            nonZero++;
+        }
+        return 2 * nonZero <= dys.Length;
+    }
+
+    /// <summary>dxs [Cin, H, W] = the input gradient of one sample from dys [Cout, OH, OW] (dxs overwritten; dxpad scratch).</summary>
+    public static void Run(in Conv2DGeometry g, ReadOnlySpan<float> packed, ReadOnlySpan<float> dys, Span<float> dxs, Span<float> dxpad, VectorWidth width)
+    {
+        int planeHeight = g.InHeight + g.PadTop + g.PadBottom, pitch = Pitch(g);
+        int cin = g.InChannels, kh = g.KernelHeight, outHeight = g.OutHeight, outWidth = g.OutWidth;
+        dxpad.Clear();
+        ref float dxStart = ref MemoryMarshal.GetReference(dxpad);
+        ref float wStart = ref MemoryMarshal.GetReference(packed);
+        ref float dyStart = ref MemoryMarshal.GetReference(dys);
+        bool wide = width != VectorWidth.V128;
+        for (int o = 0; o < g.OutChannels; o++)
+        {
+            ref float wOut = ref Unsafe.Add(ref wStart, o * cin * kh * Lanes);
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                ref float dyRow = ref Unsafe.Add(ref dyStart, (o * outHeight + oh) * outWidth);
+                for (int ow = 0; ow < outWidth; ow++)
+                {
+                    float v = Unsafe.Add(ref dyRow, ow);
+                    if (v == 0f) continue;
+                    // rows (c, kh) of w[o] onto dxpad[c, oh + kh, ow ..]
+                    for (int c = 0; c < cin; c++)
+                    {
+                        ref float target = ref Unsafe.Add(ref dxStart, (c * planeHeight + oh) * pitch + ow);
+                        ref float weights = ref Unsafe.Add(ref wOut, c * kh * Lanes);
+                        if (wide) AddRows256(v, ref weights, ref target, kh, pitch);
+                        else AddRows128(v, ref weights, ref target, kh, pitch);
+                    }
+                }
+            }
+        }
+
+        // dx = the interior of dxpad
+        for (int c = 0; c < cin; c++)
+        {
+            for (int i = 0; i < g.InHeight; i++)
+            {
+                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dxStart, (c * planeHeight + i + g.PadTop) * pitch + g.PadLeft), g.InWidth)
+                    .CopyTo(dxs.Slice((c * g.InHeight + i) * g.InWidth, g.InWidth));
+            }
+        }
+    }
+
+    private static int Pitch(in Conv2DGeometry g) => g.InWidth + g.PadLeft + g.PadRight + Lanes;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRows256(float v, ref float weights, ref float target, int rows, int pitch)
+    {
+        var scale = Vector256.Create(v);
+        for (int r = 0; r < rows; r++)
+        {
+            ref float row = ref Unsafe.Add(ref target, r * pitch);
+            Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref weights, (nuint)(r * Lanes)), Vector256.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddRows128(float v, ref float weights, ref float target, int rows, int pitch)
+    {
+        var scale = Vector128.Create(v);
+        for (int r = 0; r < rows; r++)
+        {
+            ref float row = ref Unsafe.Add(ref target, r * pitch);
+            Vector128.FusedMultiplyAdd(scale, Vector128.LoadUnsafe(ref weights, (nuint)(r * Lanes)), Vector128.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+            Vector128.FusedMultiplyAdd(scale, Vector128.LoadUnsafe(ref weights, (nuint)(r * Lanes + 4)), Vector128.LoadUnsafe(ref row, 4)).StoreUnsafe(ref row, 4);
+        }
+    }
+}
