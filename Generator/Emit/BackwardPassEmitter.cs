@@ -27,9 +27,10 @@ internal static class BackwardPassEmitter
         var statements = new List<string>();
         var used = new List<string>();
         string current = "deltaA", other = "deltaB";
-        for (int i = plan.Layers.Count - 1; i >= 0; i--)
+        LayerPlan[] steps = plan.Steps;
+        for (int i = steps.Length - 1; i >= 0; i--)
         {
-            LayerPlan layer = plan.Layers[i];
+            LayerPlan layer = steps[i];
             if (!layer.Backward) break;
             statements.Add("");
             EmitLayer(layer, statements, used, ref current, ref other);
@@ -54,10 +55,10 @@ internal static class BackwardPassEmitter
     {
         ShapedLayer s = layer.Layer;
         string x = layer.InputVariable, y = layer.Variable;
-        string dy = $"{current}.Slice(0, {Literals.PerSample(s.Output.Length)})";
+        string dy = $"{current}.Slice(0, {Literals.PerSample(layer.Operand.Length)})";
         string dx = layer.InputGradient ? $"{other}.Slice(0, {Literals.PerSample(s.Input.Length)})" : "default";
         string shapes = $"dy {s.Output.Batched} → dx {(layer.InputGradient ? s.Input.Batched : "(not needed)")}";
-        string header = $"// {s.Name}: {LayerDescription.Describe(s)} · {shapes}";
+        string header = ForwardPassEmitter.Header(layer, shapes, inPlace: false);
         bool swaps = layer.InputGradient;
         switch (s.Kind)
         {
@@ -87,7 +88,7 @@ internal static class BackwardPassEmitter
             default:
                 // Activations: dx overwrites dy in place.
                 swaps = false;
-                statements.Add($"// {s.Name}: {LayerDescription.Describe(s)} · dy → dx {s.Output.Batched}, in place");
+                statements.Add(ForwardPassEmitter.Header(layer, $"dy → dx {layer.Operand.Batched}", inPlace: true));
                 statements.Add(ActivationBackward(s, x, y, dy, Use));
                 break;
         }

@@ -12,12 +12,12 @@ internal static class ForwardPassEmitter
     {
         w.Line();
         w.Line("// The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace");
-        w.Line("// (the backward pass reads them again); the last layer writes to output.");
+        w.Line("// (the backward pass reads them again) unless an activation overwrites it in place; the last layer writes to output.");
         using (w.Open($"private void RunForward({TypeNames.ReadOnlySpan} input, {TypeNames.Workspace} workspace, int n, {TypeNames.Span} output)"))
         {
             if (plan.ParameterCount > 0) w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
             DeclareBuffers(w, plan, plan.Layers.Select(l => l.Variable).Concat(plan.Layers.Select(ArgmaxVariable)), forward: true);
-            foreach (LayerPlan layer in plan.Layers)
+            foreach (LayerPlan layer in plan.Steps)
             {
                 w.Line();
                 EmitLayer(w, layer);
@@ -59,7 +59,7 @@ internal static class ForwardPassEmitter
     {
         ShapedLayer s = layer.Layer;
         string x = layer.InputVariable, y = layer.Variable;
-        string header = $"// {s.Name}: {LayerDescription.Describe(s)} · {s.Input.Batched} → {s.Output.Batched}";
+        string header = Header(layer, $"{(s.Kind.IsActivation() ? layer.Operand.Batched : s.Input.Batched)} → {layer.Operand.Batched}", x == y);
         switch (s.Kind)
         {
             case LayerKind.Dense:
@@ -110,6 +110,16 @@ internal static class ForwardPassEmitter
                 w.Line($"{TypeNames.ActivationKernels}.Tanh({x}, {y});");
                 break;
         }
+    }
+
+    /// <summary>The comment over a layer's call: what it computes, in place or not, and why it runs out of the declared order.</summary>
+    public static string Header(LayerPlan layer, string shapes, bool inPlace)
+    {
+        ShapedLayer s = layer.Layer;
+        string header = $"// {s.Name}: {LayerDescription.Describe(s)} · {shapes}";
+        if (inPlace && s.Kind.IsActivation()) header += ", in place";
+        if (layer.Note.Length > 0) header += "; " + layer.Note;
+        return header;
     }
 
     private static string I(int value) => Literals.Int(value);

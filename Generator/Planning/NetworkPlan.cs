@@ -43,4 +43,15 @@ internal sealed record NetworkPlan(
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 
     public LayerKind? LossKind => Loss?.Kind;
+
+    /// <summary>The layers in run order (<see cref="LayerPlan.Step"/>), which the forward pass follows and the backward pass reverses.</summary>
+    public LayerPlan[] Steps
+    {
+        get
+        {
+            var steps = new LayerPlan[Layers.Count];
+            foreach (LayerPlan layer in Layers) steps[layer.Step] = layer;
+            return steps;
+        }
+    }
 }

@@ -8,8 +8,9 @@ using Compiled.Generator.Shapes;
 namespace Compiled.Generator.Planning;
 
 /// <summary>
-/// Plans the code of a checked network: the parameter layout (per layer weight then bias, PyTorch order), which
-/// workspace buffer holds each layer's output, what the backward pass visits, and the workspace sizes per sample.
+/// Plans the code of a checked network: the parameter layout (per layer weight then bias, PyTorch order), the run order
+/// and in-place activations (<see cref="ExecutionOrder"/>), which workspace buffer holds each layer's output, what the
+/// backward pass visits, and the workspace sizes per sample.
 /// </summary>
 internal static class Planner
 {
@@ -30,17 +31,58 @@ internal static class Planner
             if (all[i].Kind.HasParameters()) firstWithParameters = i;
         }
 
+        // Run order first: which buffer holds each layer's output, and what each kernel call works on.
+        int[] order = ExecutionOrder.Of(all, count);
+        var variables = new string[count];
+        var inputVariables = new string[count];
+        var activationOffsets = new int[count];
+        var argmaxOffsets = new int[count];
+        var steps = new int[count];
+        var operands = new Shape[count];
+        var notes = new string[count];
+        long activationOffset = 0, argmaxOffset = 0;
+        string inputVariable = "input";
+        bool flattenLast = count > 0 && all[count - 1].Kind == LayerKind.Flatten;
+        for (int k = 0; k < count; k++)
+        {
+            int i = order[k];
+            ShapedLayer layer = all[i];
+            steps[i] = k;
+            operands[i] = layer.Output;
+            notes[i] = "";
+            if (i != k && layer.Kind == LayerKind.MaxPool)
+            {
+                notes[i] = $"{layer.Name} before {all[i - 1].Name}: max-pool commutes with ReLU, which then works on the pooled tensor";
+            }
+            else if (i != k)
+            {
+                operands[i] = all[i + 1].Output;
+                notes[i] = $"after {all[i + 1].Name} (declared before it): max-pool commutes with ReLU";
+            }
+
+            LayerKind? producer = k == 0 ? null : all[order[k - 1]].Kind;
+            bool last = k == count - 1 || (flattenLast && k == count - 2);
+            bool inPlace = layer.Kind.IsActivation() && ExecutionOrder.InPlace(layer.Kind, producer, last);
+            bool writes = layer.Kind != LayerKind.Flatten && !inPlace;
+            variables[i] = writes ? LayerNames.ToCamel(layer.Identifier) + "Out" : inputVariable;
+            inputVariables[i] = inputVariable;
+            activationOffsets[i] = writes ? (int)Math.Min(activationOffset, int.MaxValue) : -1;
+            argmaxOffsets[i] = layer.Kind == LayerKind.MaxPool ? (int)Math.Min(argmaxOffset, int.MaxValue) : -1;
+            if (writes) activationOffset += operands[i].Length;
+            if (layer.Kind == LayerKind.MaxPool) argmaxOffset += layer.Output.Length;
+            inputVariable = variables[i];
+
+            if (activationOffset > int.MaxValue || argmaxOffset > int.MaxValue)
+                return TooLarge(layer, "the activations of one sample", Math.Max(activationOffset, argmaxOffset));
+        }
+
         var layers = new List<LayerPlan>(count);
         var parameters = new List<ParameterPlan>();
-        long parameterOffset = 0, activationOffset = 0, argmaxOffset = 0, columns = 0;
+        long parameterOffset = 0, columns = 0;
         long deltaLength = count == 0 ? network.Input.Length : all[count - 1].Output.Length;
-        string inputVariable = "input";
         for (int i = 0; i < count; i++)
         {
             ShapedLayer layer = all[i];
-            bool writes = layer.Kind != LayerKind.Flatten;
-            string variable = writes ? LayerNames.ToCamel(layer.Identifier) + "Out" : inputVariable;
-
             int weightOffset = -1, biasOffset = -1, fanIn = 0, fanOut = 0;
             InitKind init = InitKind.Default;
             string initReason = "";
@@ -73,10 +115,10 @@ internal static class Planner
 
             layers.Add(new LayerPlan(
                 layer,
-                variable,
-                inputVariable,
-                writes ? (int)Math.Min(activationOffset, int.MaxValue) : -1,
-                layer.Kind == LayerKind.MaxPool ? (int)Math.Min(argmaxOffset, int.MaxValue) : -1,
+                variables[i],
+                inputVariables[i],
+                activationOffsets[i],
+                argmaxOffsets[i],
                 weightOffset,
                 biasOffset,
                 fanIn,
@@ -84,17 +126,20 @@ internal static class Planner
                 init,
                 initReason,
                 backward,
-                backward && i > firstWithParameters));
-
-            if (writes) activationOffset += layer.Output.Length;
-            if (layer.Kind == LayerKind.MaxPool) argmaxOffset += layer.Output.Length;
-            inputVariable = variable;
-
-            if (activationOffset > int.MaxValue || argmaxOffset > int.MaxValue)
-                return TooLarge(layer, "the activations of one sample", Math.Max(activationOffset, argmaxOffset));
+                backward && i > firstWithParameters,
+                steps[i],
+                operands[i],
+                notes[i]));
         }
 
-        long perSample = activationOffset + 2 * deltaLength + argmaxOffset;
+        // The chunk size comes from the declared layers' footprint (every layer its own output), not the smaller one of the
+        // run order: a different chunk would regroup the gradient sums, and the run order must not change a single bit.
+        long declaredActivations = 0;
+        for (int i = 0; i < count; i++)
+        {
+            if (all[i].Kind != LayerKind.Flatten) declaredActivations += all[i].Output.Length;
+        }
+        long perSample = declaredActivations + 2 * deltaLength + argmaxOffset;
         if (2 * deltaLength > int.MaxValue)
             return TooLarge(all[count - 1], "the backward buffers of one sample", 2 * deltaLength);
         int chunk = ChunkSamples(perSample);

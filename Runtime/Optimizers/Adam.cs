@@ -42,7 +42,13 @@ public sealed class Adam : Optimizer
     public float WeightDecay { get; }
     public bool AmsGrad { get; }
 
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Run(parameters, gradients, default);
+
+    /// <inheritdoc/>
+    public override void StepAndZeroGradients(Span<float> parameters, Span<float> gradients) => Run(parameters, gradients, gradients);
+
+    // zero: empty, or the gradients themselves (cleared as they are read).
+    private void Run(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> zero)
     {
         long step = BeginStep(parameters.Length, gradients.Length);
         double biasCorrection1 = 1.0 - Math.Pow(Beta1, step);
@@ -50,7 +56,7 @@ public sealed class Adam : Optimizer
         float stepSize = (float)(LearningRate / biasCorrection1);
         float biasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2);
         Update(parameters, gradients, _expAvg, _expAvgSq, AmsGrad ? _maxExpAvgSq : default,
-            stepSize, biasCorrection2Sqrt, Beta1, Beta2, Epsilon, WeightDecay);
+            stepSize, biasCorrection2Sqrt, Beta1, Beta2, Epsilon, WeightDecay, zero);
     }
 
     protected override void CreateState(int parameterCount)
@@ -67,11 +73,13 @@ public sealed class Adam : Optimizer
         _maxExpAvgSq = null;
     }
 
-    // p, g, m (exp_avg), v (exp_avg_sq) [n]; vMax (max_exp_avg_sq) [n], or empty without AMSGrad.
+    // p, g, m (exp_avg), v (exp_avg_sq) [n]; vMax (max_exp_avg_sq) [n], or empty without AMSGrad;
+    // zero: empty, or g itself, set to 0 once read (fused ZeroGradients).
     internal static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, Span<float> vMax,
-        float stepSize, float biasCorrection2Sqrt, float beta1, float beta2, float eps, float wd)
+        float stepSize, float biasCorrection2Sqrt, float beta1, float beta2, float eps, float wd, Span<float> zero = default)
     {
         bool amsGrad = !vMax.IsEmpty;
+        bool clear = !zero.IsEmpty;
         float oneMinusBeta1 = 1f - beta1;
         float oneMinusBeta2 = 1f - beta2;
         int i = 0;
@@ -82,6 +90,7 @@ public sealed class Adam : Optimizer
             Span<Vector<float>> mv = MemoryMarshal.Cast<float, Vector<float>>(m[..p.Length]);
             Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v[..p.Length]);
             Span<Vector<float>> vmaxv = amsGrad ? MemoryMarshal.Cast<float, Vector<float>>(vMax[..p.Length]) : default;
+            Span<Vector<float>> zv = clear ? MemoryMarshal.Cast<float, Vector<float>>(zero[..p.Length]) : default;
             var wdv = new Vector<float>(wd);
             var b1c = new Vector<float>(oneMinusBeta1);
             var b2 = new Vector<float>(beta2);
@@ -92,6 +101,7 @@ public sealed class Adam : Optimizer
             for (int k = 0; k < pv.Length; k++)
             {
                 Vector<float> grad = Vector.FusedMultiplyAdd(pv[k], wdv, gv[k]);
+                if (clear) zv[k] = Vector<float>.Zero;
                 Vector<float> avg = Vector.FusedMultiplyAdd(b1c, grad - mv[k], mv[k]);
                 Vector<float> avgSq = Vector.FusedMultiplyAdd(grad * grad, b2c, vv[k] * b2);
                 mv[k] = avg;
@@ -109,6 +119,7 @@ public sealed class Adam : Optimizer
         for (; i < p.Length; i++)
         {
             float grad = MathF.FusedMultiplyAdd(p[i], wd, g[i]);
+            if (clear) zero[i] = 0f;
             float avg = MathF.FusedMultiplyAdd(oneMinusBeta1, grad - m[i], m[i]);
             float avgSq = MathF.FusedMultiplyAdd(grad * grad, oneMinusBeta2, v[i] * beta2);
             m[i] = avg;

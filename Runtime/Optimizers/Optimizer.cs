@@ -45,6 +45,18 @@ public abstract class Optimizer
     /// <exception cref="ArgumentException">The lengths differ from each other or from the length the state was sized for.</exception>
     public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
 
+    /// <summary>
+    /// <see cref="Step"/>, then every gradient set to 0, in one pass over the buffers (each gradient is read once and
+    /// overwritten with 0 while its cache line is at hand) — what a training loop does after each batch.
+    /// The parameters and state end exactly as after <see cref="Step"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths differ from each other or from the length the state was sized for.</exception>
+    public virtual void StepAndZeroGradients(Span<float> parameters, Span<float> gradients)
+    {
+        Step(parameters, gradients);
+        gradients.Clear();
+    }
+
     /// <summary>Forgets all state: the next step is a first step again.</summary>
     public void Reset()
     {

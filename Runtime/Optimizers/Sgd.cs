@@ -38,13 +38,19 @@ public sealed class Sgd : Optimizer
     public float WeightDecay { get; }
     public bool Nesterov { get; }
 
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
+    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Run(parameters, gradients, default);
+
+    /// <inheritdoc/>
+    public override void StepAndZeroGradients(Span<float> parameters, Span<float> gradients) => Run(parameters, gradients, gradients);
+
+    // zero: empty, or the gradients themselves (cleared as they are read).
+    private void Run(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> zero)
     {
         long step = BeginStep(parameters.Length, gradients.Length);
         if (Momentum == 0f)
-            Update(parameters, gradients, LearningRate, WeightDecay);
+            Update(parameters, gradients, LearningRate, WeightDecay, zero);
         else
-            UpdateWithMomentum(parameters, gradients, _momentumBuffer, step == 1, LearningRate, Momentum, Dampening, WeightDecay, Nesterov);
+            UpdateWithMomentum(parameters, gradients, _momentumBuffer, step == 1, LearningRate, Momentum, Dampening, WeightDecay, Nesterov, zero);
     }
 
     protected override void CreateState(int parameterCount)
@@ -56,18 +62,22 @@ public sealed class Sgd : Optimizer
     protected override void OnStateCleared() => _momentumBuffer = null;
 
     // p [n], g [n]: p = p − lr·(g + wd·p). Additions with a factor are fused, as ATen's add(alpha) is.
-    internal static void Update(Span<float> p, ReadOnlySpan<float> g, float lr, float wd)
+    // zero: empty, or g itself, set to 0 once read (fused ZeroGradients).
+    internal static void Update(Span<float> p, ReadOnlySpan<float> g, float lr, float wd, Span<float> zero = default)
     {
+        bool clear = !zero.IsEmpty;
         int i = 0;
         if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
         {
             Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
             ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+            Span<Vector<float>> zv = clear ? MemoryMarshal.Cast<float, Vector<float>>(zero[..p.Length]) : default;
             var wdv = new Vector<float>(wd);
             var minusLr = new Vector<float>(-lr);
             for (int v = 0; v < pv.Length; v++)
             {
                 Vector<float> d = Vector.FusedMultiplyAdd(pv[v], wdv, gv[v]);
+                if (clear) zv[v] = Vector<float>.Zero;
                 pv[v] = Vector.FusedMultiplyAdd(d, minusLr, pv[v]);
             }
             i = pv.Length * Vector<float>.Count;
@@ -75,14 +85,16 @@ public sealed class Sgd : Optimizer
         for (; i < p.Length; i++)
         {
             float d = MathF.FusedMultiplyAdd(p[i], wd, g[i]);
+            if (clear) zero[i] = 0f;
             p[i] = MathF.FusedMultiplyAdd(d, -lr, p[i]);
         }
     }
 
-    // p [n], g [n], b [n] (momentum buffer).
+    // p [n], g [n], b [n] (momentum buffer); zero: empty, or g itself, set to 0 once read.
     internal static void UpdateWithMomentum(Span<float> p, ReadOnlySpan<float> g, Span<float> b, bool first,
-        float lr, float momentum, float dampening, float wd, bool nesterov)
+        float lr, float momentum, float dampening, float wd, bool nesterov, Span<float> zero = default)
     {
+        bool clear = !zero.IsEmpty;
         float keep = 1f - dampening;
         int i = 0;
         if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
@@ -90,6 +102,7 @@ public sealed class Sgd : Optimizer
             Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
             ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
             Span<Vector<float>> bv = MemoryMarshal.Cast<float, Vector<float>>(b[..p.Length]);
+            Span<Vector<float>> zv = clear ? MemoryMarshal.Cast<float, Vector<float>>(zero[..p.Length]) : default;
             var wdv = new Vector<float>(wd);
             var mv = new Vector<float>(momentum);
             var keepv = new Vector<float>(keep);
@@ -97,6 +110,7 @@ public sealed class Sgd : Optimizer
             for (int v = 0; v < pv.Length; v++)
             {
                 Vector<float> d = Vector.FusedMultiplyAdd(pv[v], wdv, gv[v]);
+                if (clear) zv[v] = Vector<float>.Zero;
                 Vector<float> buf = first ? d : Vector.FusedMultiplyAdd(d, keepv, bv[v] * mv);
                 bv[v] = buf;
                 d = nesterov ? Vector.FusedMultiplyAdd(buf, mv, d) : buf;
@@ -107,6 +121,7 @@ public sealed class Sgd : Optimizer
         for (; i < p.Length; i++)
         {
             float d = MathF.FusedMultiplyAdd(p[i], wd, g[i]);
+            if (clear) zero[i] = 0f;
             float buf = first ? d : MathF.FusedMultiplyAdd(d, keep, b[i] * momentum);
             b[i] = buf;
             d = nesterov ? MathF.FusedMultiplyAdd(buf, momentum, d) : buf;

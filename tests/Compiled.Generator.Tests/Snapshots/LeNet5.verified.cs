@@ -98,7 +98,7 @@ namespace Samples
 
         // One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.
         private const int ChunkSamples = 80;
-        private const int ActivationsPerSample = 14602;
+        private const int ActivationsPerSample = 8094;
         private const int DeltasPerSample = 9408; // two backward buffers of 4704
         private const int ArgmaxPerSample = 1576;
         private const int ColumnLength = 19600; // im2col of one sample of the largest convolution, conv1
@@ -246,7 +246,7 @@ namespace Samples
         {
             int n = chunk.Count;
             workspace.Reserve(n, ActivationsPerSample, 0, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(14592 * n, 10 * n);
+            global::System.Span<float> outputs = workspace.Activations(8084 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             global::Compiled.Kernels.LossKernels.Softmax(outputs, chunk.Output, n, 10);
             return 0f;
@@ -284,7 +284,7 @@ namespace Samples
         {
             int n = chunk.Count;
             workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(14592 * n, 10 * n);
+            global::System.Span<float> outputs = workspace.Activations(8084 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
@@ -299,7 +299,7 @@ namespace Samples
         {
             int n = chunk.Count;
             workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(14592 * n, 10 * n);
+            global::System.Span<float> outputs = workspace.Activations(8084 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
@@ -309,56 +309,52 @@ namespace Samples
         }
 
         // The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace
-        // (the backward pass reads them again); the last layer writes to output.
+        // (the backward pass reads them again) unless an activation overwrites it in place; the last layer writes to output.
         private void RunForward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n, global::System.Span<float> output)
         {
             global::System.ReadOnlySpan<float> p = Parameters;
             global::System.Span<float> conv1Out = workspace.Activations(0, 4704 * n);
-            global::System.Span<float> relu1Out = workspace.Activations(4704 * n, 4704 * n);
-            global::System.Span<float> pool1Out = workspace.Activations(9408 * n, 1176 * n);
+            global::System.Span<float> pool1Out = workspace.Activations(4704 * n, 1176 * n);
             global::System.Span<int> pool1Argmax = workspace.Argmax(0, 1176 * n);
-            global::System.Span<float> conv2Out = workspace.Activations(10584 * n, 1600 * n);
-            global::System.Span<float> relu2Out = workspace.Activations(12184 * n, 1600 * n);
-            global::System.Span<float> pool2Out = workspace.Activations(13784 * n, 400 * n);
+            global::System.Span<float> conv2Out = workspace.Activations(5880 * n, 1600 * n);
+            global::System.Span<float> pool2Out = workspace.Activations(7480 * n, 400 * n);
             global::System.Span<int> pool2Argmax = workspace.Argmax(1176 * n, 400 * n);
-            global::System.Span<float> fc1Out = workspace.Activations(14184 * n, 120 * n);
-            global::System.Span<float> relu3Out = workspace.Activations(14304 * n, 120 * n);
-            global::System.Span<float> fc2Out = workspace.Activations(14424 * n, 84 * n);
-            global::System.Span<float> relu4Out = workspace.Activations(14508 * n, 84 * n);
+            global::System.Span<float> fc1Out = workspace.Activations(7880 * n, 120 * n);
+            global::System.Span<float> fc2Out = workspace.Activations(8000 * n, 84 * n);
             global::System.Span<float> fc3Out = output;
 
             // conv1: Conv2D 5x5, pad 2 · [n, 1, 28, 28] → [n, 6, 28, 28]; w [6, 1, 5, 5]
             global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv1Geometry, input, p.Slice(0, 150), p.Slice(150, 6), conv1Out, workspace.Columns(19600), n);
 
-            // relu1: ReLU · [n, 6, 28, 28] → [n, 6, 28, 28]
-            global::Compiled.Kernels.ActivationKernels.Relu(conv1Out, relu1Out);
+            // pool1: MaxPool 2x2 · [n, 6, 28, 28] → [n, 6, 14, 14]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor
+            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);
 
-            // pool1: MaxPool 2x2 · [n, 6, 28, 28] → [n, 6, 14, 14]
-            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool1Geometry, relu1Out, pool1Out, pool1Argmax, n);
+            // relu1: ReLU · [n, 6, 14, 14] → [n, 6, 14, 14], in place; after pool1 (declared before it): max-pool commutes with ReLU
+            global::Compiled.Kernels.ActivationKernels.Relu(pool1Out, pool1Out);
 
             // conv2: Conv2D 5x5 · [n, 6, 14, 14] → [n, 16, 10, 10]; w [16, 6, 5, 5]
             global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), p.Slice(2556, 16), conv2Out, workspace.Columns(15000), n);
 
-            // relu2: ReLU · [n, 16, 10, 10] → [n, 16, 10, 10]
-            global::Compiled.Kernels.ActivationKernels.Relu(conv2Out, relu2Out);
+            // pool2: MaxPool 2x2 · [n, 16, 10, 10] → [n, 16, 5, 5]; pool2 before relu2: max-pool commutes with ReLU, which then works on the pooled tensor
+            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool2Geometry, conv2Out, pool2Out, pool2Argmax, n);
 
-            // pool2: MaxPool 2x2 · [n, 16, 10, 10] → [n, 16, 5, 5]
-            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool2Geometry, relu2Out, pool2Out, pool2Argmax, n);
+            // relu2: ReLU · [n, 16, 5, 5] → [n, 16, 5, 5], in place; after pool2 (declared before it): max-pool commutes with ReLU
+            global::Compiled.Kernels.ActivationKernels.Relu(pool2Out, pool2Out);
 
             // fc1: Dense · [n, 16, 5, 5] → [n, 120]; y = x · wᵀ + b, w [120, 400]
             global::Compiled.Kernels.DenseKernels.Forward(pool2Out, p.Slice(2572, 48000), p.Slice(50572, 120), fc1Out, n, 400, 120);
 
-            // relu3: ReLU · [n, 120] → [n, 120]
-            global::Compiled.Kernels.ActivationKernels.Relu(fc1Out, relu3Out);
+            // relu3: ReLU · [n, 120] → [n, 120], in place
+            global::Compiled.Kernels.ActivationKernels.Relu(fc1Out, fc1Out);
 
             // fc2: Dense · [n, 120] → [n, 84]; y = x · wᵀ + b, w [84, 120]
-            global::Compiled.Kernels.DenseKernels.Forward(relu3Out, p.Slice(50692, 10080), p.Slice(60772, 84), fc2Out, n, 120, 84);
+            global::Compiled.Kernels.DenseKernels.Forward(fc1Out, p.Slice(50692, 10080), p.Slice(60772, 84), fc2Out, n, 120, 84);
 
-            // relu4: ReLU · [n, 84] → [n, 84]
-            global::Compiled.Kernels.ActivationKernels.Relu(fc2Out, relu4Out);
+            // relu4: ReLU · [n, 84] → [n, 84], in place
+            global::Compiled.Kernels.ActivationKernels.Relu(fc2Out, fc2Out);
 
             // fc3: Dense · [n, 84] → [n, 10]; y = x · wᵀ + b, w [10, 84]
-            global::Compiled.Kernels.DenseKernels.Forward(relu4Out, p.Slice(60856, 840), p.Slice(61696, 10), fc3Out, n, 84, 10);
+            global::Compiled.Kernels.DenseKernels.Forward(fc2Out, p.Slice(60856, 840), p.Slice(61696, 10), fc3Out, n, 84, 10);
         }
 
         // The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput [n, 10] to deltaA;
@@ -367,46 +363,44 @@ namespace Samples
         {
             global::System.ReadOnlySpan<float> p = Parameters;
             global::System.Span<float> g = workspace.Gradients;
-            global::System.Span<float> relu1Out = workspace.Activations(4704 * n, 4704 * n);
-            global::System.Span<float> pool1Out = workspace.Activations(9408 * n, 1176 * n);
+            global::System.Span<float> pool1Out = workspace.Activations(4704 * n, 1176 * n);
             global::System.Span<int> pool1Argmax = workspace.Argmax(0, 1176 * n);
-            global::System.Span<float> relu2Out = workspace.Activations(12184 * n, 1600 * n);
-            global::System.Span<float> pool2Out = workspace.Activations(13784 * n, 400 * n);
+            global::System.Span<float> pool2Out = workspace.Activations(7480 * n, 400 * n);
             global::System.Span<int> pool2Argmax = workspace.Argmax(1176 * n, 400 * n);
-            global::System.Span<float> relu3Out = workspace.Activations(14304 * n, 120 * n);
-            global::System.Span<float> relu4Out = workspace.Activations(14508 * n, 84 * n);
+            global::System.Span<float> fc1Out = workspace.Activations(7880 * n, 120 * n);
+            global::System.Span<float> fc2Out = workspace.Activations(8000 * n, 84 * n);
             global::System.Span<float> deltaA = workspace.Deltas(0, 4704 * n);
             global::System.Span<float> deltaB = workspace.Deltas(4704 * n, 4704 * n);
 
             // fc3: Dense · dy [n, 10] → dx [n, 84]; dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(relu4Out, p.Slice(60856, 840), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 84 * n), g.Slice(60856, 840), g.Slice(61696, 10), n, 84, 10);
+            global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 84 * n), g.Slice(60856, 840), g.Slice(61696, 10), n, 84, 10);
 
             // relu4: ReLU · dy → dx [n, 84], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(relu4Out, deltaB.Slice(0, 84 * n), deltaB.Slice(0, 84 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, deltaB.Slice(0, 84 * n), deltaB.Slice(0, 84 * n));
 
             // fc2: Dense · dy [n, 84] → dx [n, 120]; dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(relu3Out, p.Slice(50692, 10080), deltaB.Slice(0, 84 * n), deltaA.Slice(0, 120 * n), g.Slice(50692, 10080), g.Slice(60772, 84), n, 120, 84);
+            global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), deltaB.Slice(0, 84 * n), deltaA.Slice(0, 120 * n), g.Slice(50692, 10080), g.Slice(60772, 84), n, 120, 84);
 
             // relu3: ReLU · dy → dx [n, 120], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(relu3Out, deltaA.Slice(0, 120 * n), deltaA.Slice(0, 120 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, deltaA.Slice(0, 120 * n), deltaA.Slice(0, 120 * n));
 
             // fc1: Dense · dy [n, 120] → dx [n, 16, 5, 5]; dw += dyᵀ · x, db += Σ dy
             global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), deltaA.Slice(0, 120 * n), deltaB.Slice(0, 400 * n), g.Slice(2572, 48000), g.Slice(50572, 120), n, 400, 120);
 
-            // pool2: MaxPool 2x2 · dy [n, 16, 5, 5] → dx [n, 16, 10, 10]
-            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool2Geometry, deltaB.Slice(0, 400 * n), pool2Argmax, deltaA.Slice(0, 1600 * n), n);
+            // relu2: ReLU · dy → dx [n, 16, 5, 5], in place; after pool2 (declared before it): max-pool commutes with ReLU
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(pool2Out, deltaB.Slice(0, 400 * n), deltaB.Slice(0, 400 * n));
 
-            // relu2: ReLU · dy → dx [n, 16, 10, 10], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(relu2Out, deltaA.Slice(0, 1600 * n), deltaA.Slice(0, 1600 * n));
+            // pool2: MaxPool 2x2 · dy [n, 16, 5, 5] → dx [n, 16, 10, 10]; pool2 before relu2: max-pool commutes with ReLU, which then works on the pooled tensor
+            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool2Geometry, deltaB.Slice(0, 400 * n), pool2Argmax, deltaA.Slice(0, 1600 * n), n);
 
             // conv2: Conv2D 5x5 · dy [n, 16, 10, 10] → dx [n, 6, 14, 14]; dw += dy ⋆ x, db += Σ dy
             global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), deltaA.Slice(0, 1600 * n), deltaB.Slice(0, 1176 * n), g.Slice(156, 2400), g.Slice(2556, 16), workspace.Columns(15000), n);
 
-            // pool1: MaxPool 2x2 · dy [n, 6, 14, 14] → dx [n, 6, 28, 28]
-            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool1Geometry, deltaB.Slice(0, 1176 * n), pool1Argmax, deltaA.Slice(0, 4704 * n), n);
+            // relu1: ReLU · dy → dx [n, 6, 14, 14], in place; after pool1 (declared before it): max-pool commutes with ReLU
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(pool1Out, deltaB.Slice(0, 1176 * n), deltaB.Slice(0, 1176 * n));
 
-            // relu1: ReLU · dy → dx [n, 6, 28, 28], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(relu1Out, deltaA.Slice(0, 4704 * n), deltaA.Slice(0, 4704 * n));
+            // pool1: MaxPool 2x2 · dy [n, 6, 14, 14] → dx [n, 6, 28, 28]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor
+            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool1Geometry, deltaB.Slice(0, 1176 * n), pool1Argmax, deltaA.Slice(0, 4704 * n), n);
 
             // conv1: Conv2D 5x5, pad 2 · dy [n, 6, 28, 28] → dx (not needed); dw += dy ⋆ x, db += Σ dy
             global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv1Geometry, input, p.Slice(0, 150), deltaA.Slice(0, 4704 * n), default, g.Slice(0, 150), g.Slice(150, 6), workspace.Columns(19600), n);

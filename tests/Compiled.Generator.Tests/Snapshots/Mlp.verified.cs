@@ -65,7 +65,7 @@ namespace Samples
 
         // One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.
         private const int ChunkSamples = 256;
-        private const int ActivationsPerSample = 394;
+        private const int ActivationsPerSample = 202;
         private const int DeltasPerSample = 256; // two backward buffers of 128
         private const int ArgmaxPerSample = 0;
         private const int ColumnLength = 0; // no convolution
@@ -185,7 +185,7 @@ namespace Samples
         {
             int n = chunk.Count;
             workspace.Reserve(n, ActivationsPerSample, 0, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(384 * n, 10 * n);
+            global::System.Span<float> outputs = workspace.Activations(192 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             global::Compiled.Kernels.LossKernels.Softmax(outputs, chunk.Output, n, 10);
             return 0f;
@@ -223,7 +223,7 @@ namespace Samples
         {
             int n = chunk.Count;
             workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(384 * n, 10 * n);
+            global::System.Span<float> outputs = workspace.Activations(192 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
@@ -238,7 +238,7 @@ namespace Samples
         {
             int n = chunk.Count;
             workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(384 * n, 10 * n);
+            global::System.Span<float> outputs = workspace.Activations(192 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
@@ -248,30 +248,28 @@ namespace Samples
         }
 
         // The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace
-        // (the backward pass reads them again); the last layer writes to output.
+        // (the backward pass reads them again) unless an activation overwrites it in place; the last layer writes to output.
         private void RunForward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n, global::System.Span<float> output)
         {
             global::System.ReadOnlySpan<float> p = Parameters;
             global::System.Span<float> fc1Out = workspace.Activations(0, 128 * n);
-            global::System.Span<float> relu1Out = workspace.Activations(128 * n, 128 * n);
-            global::System.Span<float> fc2Out = workspace.Activations(256 * n, 64 * n);
-            global::System.Span<float> relu2Out = workspace.Activations(320 * n, 64 * n);
+            global::System.Span<float> fc2Out = workspace.Activations(128 * n, 64 * n);
             global::System.Span<float> fc3Out = output;
 
             // fc1: Dense · [n, 784] → [n, 128]; y = x · wᵀ + b, w [128, 784]
             global::Compiled.Kernels.DenseKernels.Forward(input, p.Slice(0, 100352), p.Slice(100352, 128), fc1Out, n, 784, 128);
 
-            // relu1: ReLU · [n, 128] → [n, 128]
-            global::Compiled.Kernels.ActivationKernels.Relu(fc1Out, relu1Out);
+            // relu1: ReLU · [n, 128] → [n, 128], in place
+            global::Compiled.Kernels.ActivationKernels.Relu(fc1Out, fc1Out);
 
             // fc2: Dense · [n, 128] → [n, 64]; y = x · wᵀ + b, w [64, 128]
-            global::Compiled.Kernels.DenseKernels.Forward(relu1Out, p.Slice(100480, 8192), p.Slice(108672, 64), fc2Out, n, 128, 64);
+            global::Compiled.Kernels.DenseKernels.Forward(fc1Out, p.Slice(100480, 8192), p.Slice(108672, 64), fc2Out, n, 128, 64);
 
-            // relu2: ReLU · [n, 64] → [n, 64]
-            global::Compiled.Kernels.ActivationKernels.Relu(fc2Out, relu2Out);
+            // relu2: ReLU · [n, 64] → [n, 64], in place
+            global::Compiled.Kernels.ActivationKernels.Relu(fc2Out, fc2Out);
 
             // fc3: Dense · [n, 64] → [n, 10]; y = x · wᵀ + b, w [10, 64]
-            global::Compiled.Kernels.DenseKernels.Forward(relu2Out, p.Slice(108736, 640), p.Slice(109376, 10), fc3Out, n, 64, 10);
+            global::Compiled.Kernels.DenseKernels.Forward(fc2Out, p.Slice(108736, 640), p.Slice(109376, 10), fc3Out, n, 64, 10);
         }
 
         // The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput [n, 10] to deltaA;
@@ -280,22 +278,22 @@ namespace Samples
         {
             global::System.ReadOnlySpan<float> p = Parameters;
             global::System.Span<float> g = workspace.Gradients;
-            global::System.Span<float> relu1Out = workspace.Activations(128 * n, 128 * n);
-            global::System.Span<float> relu2Out = workspace.Activations(320 * n, 64 * n);
+            global::System.Span<float> fc1Out = workspace.Activations(0, 128 * n);
+            global::System.Span<float> fc2Out = workspace.Activations(128 * n, 64 * n);
             global::System.Span<float> deltaA = workspace.Deltas(0, 128 * n);
             global::System.Span<float> deltaB = workspace.Deltas(128 * n, 128 * n);
 
             // fc3: Dense · dy [n, 10] → dx [n, 64]; dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(relu2Out, p.Slice(108736, 640), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 64 * n), g.Slice(108736, 640), g.Slice(109376, 10), n, 64, 10);
+            global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 64 * n), g.Slice(108736, 640), g.Slice(109376, 10), n, 64, 10);
 
             // relu2: ReLU · dy → dx [n, 64], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(relu2Out, deltaB.Slice(0, 64 * n), deltaB.Slice(0, 64 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, deltaB.Slice(0, 64 * n), deltaB.Slice(0, 64 * n));
 
             // fc2: Dense · dy [n, 64] → dx [n, 128]; dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(relu1Out, p.Slice(100480, 8192), deltaB.Slice(0, 64 * n), deltaA.Slice(0, 128 * n), g.Slice(100480, 8192), g.Slice(108672, 64), n, 128, 64);
+            global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), deltaB.Slice(0, 64 * n), deltaA.Slice(0, 128 * n), g.Slice(100480, 8192), g.Slice(108672, 64), n, 128, 64);
 
             // relu1: ReLU · dy → dx [n, 128], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(relu1Out, deltaA.Slice(0, 128 * n), deltaA.Slice(0, 128 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, deltaA.Slice(0, 128 * n), deltaA.Slice(0, 128 * n));
 
             // fc1: Dense · dy [n, 128] → dx (not needed); dw += dyᵀ · x, db += Σ dy
             global::Compiled.Kernels.DenseKernels.Backward(input, p.Slice(0, 100352), deltaA.Slice(0, 128 * n), default, g.Slice(0, 100352), g.Slice(100352, 128), n, 784, 128);

@@ -78,6 +78,27 @@ public class BatchIteratorTests
     }
 
     [Fact]
+    public void Without_shuffle_a_batch_is_a_view_of_the_dataset_rows()
+    {
+        Dataset data = Make();
+        var ordered = new BatchIterator(data, 4, shuffle: false);
+        int index = 0;
+        foreach (Batch batch in ordered.Epoch(0))
+        {
+            int start = index * 4;
+            Assert.True(batch.Inputs.Overlaps(data.Features));
+            Assert.True(batch.Inputs.SequenceEqual(data.Features.AsSpan(start * 3, batch.Size * 3)));
+            Assert.True(batch.Labels.SequenceEqual(data.Labels.AsSpan(start, batch.Size)));
+            index++;
+        }
+        Assert.Equal(3, index);
+
+        var shuffled = new BatchIterator(data, 4, seed: 1);
+        foreach (Batch batch in shuffled.Epoch(0))
+            Assert.False(batch.Inputs.Overlaps(data.Features));   // shuffled batches are copies
+    }
+
+    [Fact]
     public void Arguments_are_validated()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new BatchIterator(Make(), 0));
@@ -88,12 +109,15 @@ public class BatchIteratorTests
     [Fact]
     public void Batches_allocate_nothing()
     {
-        var iterator = new BatchIterator(Make(1000), 32, seed: 3);
-        Sum(iterator, 0);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        float total = Sum(iterator, 1) + Sum(iterator, 2);
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
-        Assert.True(total > 0);
+        foreach (bool shuffle in new[] { true, false })
+        {
+            var iterator = new BatchIterator(Make(1000), 32, shuffle, seed: 3);
+            Sum(iterator, 0);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            float total = Sum(iterator, 1) + Sum(iterator, 2);
+            Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+            Assert.True(total > 0);
+        }
 
         static float Sum(BatchIterator iterator, int epoch)
         {

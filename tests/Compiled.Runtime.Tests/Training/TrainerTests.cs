@@ -52,6 +52,27 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Fit_is_bitwise_the_plain_loop_of_TrainStep_Step_and_ZeroGradients()
+    {
+        var (fitted, _) = Train(shuffleSeed: 2, epochs: 3, optimizer: new Adam(0.05f));
+
+        var net = new SoftmaxRegression(Features, Classes);
+        net.Initialize(3);
+        var adam = new Adam(0.05f);
+        var batches = new BatchIterator(Blobs.Make(1000, Features, Classes, seed: 10), 32, shuffle: true, seed: 2);
+        for (int epoch = 0; epoch < 3; epoch++)
+        {
+            foreach (Batch batch in batches.Epoch(epoch))
+            {
+                net.TrainStep(batch.Inputs, batch.Labels, batch.Size);
+                adam.Step(net.Parameters, net.Gradients);
+                net.ZeroGradients();
+            }
+        }
+        Assert.Equal(net.Parameters, fitted.Parameters);
+    }
+
+    [Fact]
     public void Same_seeds_same_result_and_the_shuffle_seed_matters()
     {
         var (a, historyA) = Train(shuffleSeed: 4);

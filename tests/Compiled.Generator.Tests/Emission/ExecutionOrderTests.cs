@@ -1,0 +1,91 @@
+using Compiled.Generator.Tests.Support;
+
+namespace Compiled.Generator.Tests.Emission;
+
+/// <summary>
+/// The run order and in-place activations: a ReLU before a MaxPool runs after it on the pooled tensor, nothing else moves;
+/// activations whose backward reads only their output overwrite their input. The declared order stays in the summary
+/// and the constants.
+/// </summary>
+public sealed class ExecutionOrderTests
+{
+    private static string Generate(string layers)
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run($"using Compiled; namespace Valid; [Network] [Input(2, 8, 8)] {layers} public partial class A;");
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilationProblems);
+        return outcome.Source("Valid.A.g.cs");
+    }
+
+    [Fact]
+    public void Relu_before_max_pool_runs_after_it_on_the_pooled_tensor_in_place()
+    {
+        string source = Generate("[Conv2D(3, Kernel = 3, Padding = 1), ReLU, MaxPool(2)] [Dense(4), SoftmaxCrossEntropy]");
+
+        // Forward: the pool reads the convolution's output, then ReLU overwrites the pooled [n, 3, 4, 4] tensor.
+        int pool = source.IndexOf("PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);", System.StringComparison.Ordinal);
+        int relu = source.IndexOf("ActivationKernels.Relu(pool1Out, pool1Out);", System.StringComparison.Ordinal);
+        Assert.True(pool > 0 && relu > pool, "max-pool first, then ReLU in place on its output");
+        Assert.Contains("// relu1: ReLU · [n, 3, 4, 4] → [n, 3, 4, 4], in place; after pool1 (declared before it): max-pool commutes with ReLU", source);
+        Assert.DoesNotContain("relu1Out", source);
+
+        // Backward: ReLU's backward on the pooled gradient, then the pool's scatter.
+        int reluBackward = source.IndexOf("ActivationKernels.ReluBackward(pool1Out, deltaB.Slice(0, 48 * n), deltaB.Slice(0, 48 * n));", System.StringComparison.Ordinal);
+        int poolBackward = source.IndexOf("PoolKernels.MaxBackward(in s_pool1Geometry, deltaB.Slice(0, 48 * n), pool1Argmax, deltaA.Slice(0, 192 * n), n);", System.StringComparison.Ordinal);
+        Assert.True(reluBackward > 0 && poolBackward > reluBackward, "ReLU backward first, then the pool's scatter");
+
+        // The declared order and shapes stay in the summary and the constants; conv1Out [192] + pool1Out [48] + fc1Out [4].
+        Assert.Contains("\"relu1 (ReLU)                [3, 8, 8]          0\\n\" +", source);
+        Assert.Contains("public const int Relu1OutputChannels = 3, Relu1OutputHeight = 8, Relu1OutputWidth = 8, Relu1OutputLength = 192;", source);
+        Assert.Contains("private const int ActivationsPerSample = 244;", source);
+    }
+
+    [Theory]
+    [InlineData("ELU", "ActivationKernels.Elu(conv1Out, elu1Out, 1f);", "PoolKernels.MaxForward(in s_pool1Geometry, elu1Out, pool1Out, pool1Argmax, n);")]
+    [InlineData("LeakyReLU(0.1f)", "ActivationKernels.LeakyRelu(conv1Out, leakyRelu1Out, 0.1f);", "PoolKernels.MaxForward(in s_pool1Geometry, leakyRelu1Out, pool1Out, pool1Argmax, n);")]
+    [InlineData("Tanh", "ActivationKernels.Tanh(conv1Out, conv1Out);", "PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);")]
+    public void Other_activations_before_max_pool_keep_the_declared_order(string activation, string activationCall, string poolCall)
+    {
+        string source = Generate($"[Conv2D(3, Kernel = 3, Padding = 1), {activation}, MaxPool(2)] [Dense(4), SoftmaxCrossEntropy]");
+
+        int first = source.IndexOf(activationCall, System.StringComparison.Ordinal);
+        int second = source.IndexOf(poolCall, System.StringComparison.Ordinal);
+        Assert.True(first > 0 && second > first, $"{activation} then the pool, as declared");
+        Assert.DoesNotContain("commutes", source);
+    }
+
+    [Fact]
+    public void Relu_before_average_pool_keeps_the_declared_order()
+    {
+        // avg(relu(x)) is not relu(avg(x)): the pool must see the rectified values.
+        string source = Generate("[Conv2D(3, Kernel = 3, Padding = 1), ReLU, AvgPool(2)] [Dense(4), SoftmaxCrossEntropy]");
+
+        int relu = source.IndexOf("ActivationKernels.Relu(conv1Out, conv1Out);", System.StringComparison.Ordinal);
+        int pool = source.IndexOf("PoolKernels.AvgForward(in s_pool1Geometry, conv1Out, pool1Out, n);", System.StringComparison.Ordinal);
+        Assert.True(relu > 0 && pool > relu, "ReLU (in place) then the average pool");
+        Assert.DoesNotContain("commutes", source);
+    }
+
+    [Fact]
+    public void Activations_reading_their_input_in_backward_keep_their_own_buffer()
+    {
+        string source = GeneratorHarness.Run("using Compiled; namespace Valid; [Network] [Input(6)] [Dense(5), LeakyReLU(0.2f), Dense(4), ELU, Dense(3), Sigmoid, Dense(2), MeanSquaredError] public partial class A;").Source("Valid.A.g.cs");
+
+        Assert.Contains("ActivationKernels.LeakyRelu(fc1Out, leakyRelu1Out, 0.2f);", source);
+        Assert.Contains("ActivationKernels.Elu(fc2Out, elu1Out, 1f);", source);
+        Assert.Contains("ActivationKernels.Sigmoid(fc3Out, fc3Out);", source);
+        Assert.Contains("ActivationKernels.LeakyReluBackward(fc1Out,", source);
+        Assert.Contains("ActivationKernels.EluBackward(fc2Out, elu1Out,", source);
+        Assert.Contains("ActivationKernels.SigmoidBackward(fc3Out,", source);
+    }
+
+    [Fact]
+    public void The_last_layer_and_activations_of_the_input_are_not_in_place()
+    {
+        string last = GeneratorHarness.Run("using Compiled; namespace Valid; [Network(Training = false)] [Input(6)] [Dense(5), ReLU] public partial class A;").Source("Valid.A.g.cs");
+        Assert.Contains("ActivationKernels.Relu(fc1Out, relu1Out);", last);
+
+        string first = GeneratorHarness.Run("using Compiled; namespace Valid; [Network] [Input(6)] [Tanh, Dense(5), MeanSquaredError] public partial class A;").Source("Valid.A.g.cs");
+        Assert.Contains("ActivationKernels.Tanh(input, tanh1Out);", first);
+    }
+}
