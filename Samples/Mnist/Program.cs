@@ -85,12 +85,12 @@ static int Run(SampleOptions options)
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"train {train.Count}{(validation is null ? "" : $", validation {validation.Count}")}, test {test.Count} (standardized: mean {standardization.Mean[0]:F4}, std {standardization.Std[0]:F4})"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{(optimizer is Adam ? "Adam" : $"SGD momentum {options.Momentum:G3}")}, lr {learningRate:G4}{(options.LearningRateDecayOrDefault == 1f ? "" : $" × {options.LearningRateDecayOrDefault:G3} per epoch")}{(options.WeightDecayOrDefault == 0f ? "" : $", weight decay {options.WeightDecayOrDefault:G3}")}, batch {options.Batch}, {epochs} epoch{(epochs == 1 ? "" : "s")}, seed {options.Seed}"));
+        $"{(optimizer is Adam ? "Adam" : $"SGD momentum {options.Momentum:G3}")}, lr {learningRate:G4}{(options.LearningRateDecayOrDefault == 1f ? "" : $" × {options.LearningRateDecayOrDefault:G3} per epoch")}{(options.WeightDecayOrDefault == 0f ? "" : $", weight decay {options.WeightDecayOrDefault:G3}")}, batch {options.BatchOrDefault}, {epochs} epoch{(epochs == 1 ? "" : "s")}, seed {options.Seed}"));
 
     var trainer = new Trainer(network, optimizer, new TrainerOptions
     {
         Epochs = epochs,
-        BatchSize = options.Batch,
+        BatchSize = options.BatchOrDefault,
         Seed = (ulong)options.Seed,
         Callbacks = options.LearningRateDecayOrDefault == 1f ? [] : [new ExponentialDecay(learningRate, options.LearningRateDecayOrDefault)],
     });
@@ -104,6 +104,6 @@ static int Run(SampleOptions options)
         $"test accuracy {result.Accuracy * 100:F2}% ({(int)Math.Round(result.Accuracy * result.Count)}/{result.Count}), test loss {result.Loss:F4}; {secondsPerEpoch:F2} s per epoch, test pass {evaluationSeconds:F2} s"));
 
     if (options.Json)
-        Console.WriteLine(JsonSummary.Write(options.Model, history.Epochs, result.Accuracy, Simd.Width, network.Threads, options.Batch, learningRate));
+        Console.WriteLine(JsonSummary.Write(options.Model, history.Epochs, result.Accuracy, Simd.Width, network.Threads, options.BatchOrDefault, learningRate));
     return 0;
 }
