@@ -142,13 +142,19 @@ public sealed class Trainer
 
         string where = $"at epoch {epoch}, batch {batch}";
         string lossText = float.IsFinite(loss) ? $"the loss is {loss.ToString("G6", CultureInfo.InvariantCulture)}" : $"the loss is {Show(loss)}";
-        string what = "gradient";
-        float[] buffer = gradients;
-        if (bad < 0)
+        // A non-finite parameter (set by hand, loaded, or transferred) is the cause when there is one: name it first.
+        // Otherwise name the first non-finite gradient.
+        string what = "parameter";
+        float[] buffer = Network.Parameters;
+        int badParameter = FiniteCheck.IndexOfNonFinite(buffer);
+        if (badParameter >= 0)
         {
-            bad = FiniteCheck.IndexOfNonFinite(Network.Parameters);
-            what = "parameter";
-            buffer = Network.Parameters;
+            bad = badParameter;
+        }
+        else
+        {
+            what = "gradient";
+            buffer = gradients;
         }
         ParameterInfo? parameter = bad < 0 ? null : FiniteCheck.FindParameter(Network.ParameterTable, bad);
         string message = parameter is null
