@@ -163,6 +163,7 @@ internal static class Planner
             (int)columns,
             chunk,
             SummaryBuilder.Build(network, (int)parameterOffset),
+            ArchitectureBuilder.Build(network),
             declaration.NetworkLocation);
         return new StageResult<NetworkPlan>(plan, EquatableArray<DiagnosticInfo>.Empty);
     }

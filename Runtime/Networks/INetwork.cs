@@ -48,6 +48,11 @@ public interface INetwork
     int Threads { get; set; }
     /// <summary>Keras-style summary: layers, output shapes, parameter counts.</summary>
     string Summary { get; }
+    /// <summary>
+    /// A canonical, stable one-line description of the architecture: input shape, then every layer in declared order with
+    /// kind, name, its arguments that change parameters or shapes, and output shape; checkpoints store a hash of it.
+    /// </summary>
+    string Architecture { get; }
     /// <summary>Seeded initialization: He for ReLU-family layers, Xavier otherwise, zero biases (overridable per layer).</summary>
     void Initialize(int seed);
     /// <summary>Inference: raw outputs of the last layer before the loss head (logits / scores), <c>[batch, OutputLength]</c>.</summary>
