@@ -42,7 +42,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnreadableArgument = Error(
         "CMP0007",
         "Attribute argument is not a readable constant",
-        "Argument '{0}' of [{1}] is {2}, which is not a constant the generator can read; {3}");
+        "Argument '{0}' of [{1}] cannot be read: it is {2}; {3}");
 
     public static readonly DiagnosticDescriptor KernelLargerThanInput = Error(
         "CMP0008",
@@ -118,6 +118,11 @@ internal static class DiagnosticDescriptors
         "CMP0022",
         "Network class derives from another network",
         "The network class '{0}' derives from the network '{1}', whose generated members its own would hide; derive it from another class, or give it a field holding a '{1}'");
+
+    public static readonly DiagnosticDescriptor NoMatchingConstructor = Error(
+        "CMP0023",
+        "Attribute arguments match no constructor",
+        "The arguments {0} given to [{1}] match none of its constructors (the compiler's error says why); {2}");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "CMP9999",

@@ -239,7 +239,7 @@ internal static class NetworkParser
     private static int[] ReadInput(ArgumentReader reader)
     {
         const string example = "[Input(784)] or [Input(1, 28, 28)]";
-        if (!reader.RequireConstructor("features, or channels, height, width", example)) return System.Array.Empty<int>();
+        if (!reader.RequireConstructor(example)) return System.Array.Empty<int>();
         return reader.ConstructorCount switch
         {
             1 => new[] { reader.ConstructorInt(0, "features", "[Input(784)]") },
