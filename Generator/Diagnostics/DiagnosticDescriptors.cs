@@ -124,6 +124,16 @@ internal static class DiagnosticDescriptors
         "Attribute arguments match no constructor",
         "The arguments {0} given to [{1}] match none of its constructors (the compiler's error says why); {2}");
 
+    public static readonly DiagnosticDescriptor BaseWithoutParameterlessConstructor = Error(
+        "CMP0024",
+        "Base class has no parameterless constructor",
+        "The network class '{0}' derives from '{1}', which has no accessible parameterless constructor, but the generated constructor {0}(int threads) calls base(); give '{1}' a public or protected parameterless constructor, or derive '{0}' from another class");
+
+    public static readonly DiagnosticDescriptor MemberLeftNull = Error(
+        "CMP0025",
+        "Non-nullable member not set by the generated constructor",
+        "The {0} '{1}' of network '{2}' is a non-nullable {3} with no initializer, but the generated constructor {2}(int threads) does not set it (CS8618); give it an initializer, declare it nullable ({3}?), or mark it 'required'");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "CMP9999",
         "Internal generator error",
