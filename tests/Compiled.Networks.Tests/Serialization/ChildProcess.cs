@@ -6,16 +6,27 @@ namespace Compiled.Networks.Tests.Serialization;
 
 /// <summary>
 /// The test assembly's entry point. Test runners never call it; the kill-during-save test starts this assembly with
-/// <c>dotnet Compiled.Networks.Tests.dll save-loop PATH FIRST</c> to get a process that saves checkpoints until it is killed.
+/// <c>dotnet Compiled.Networks.Tests.dll save-loop PATH FIRST</c> to get a process that saves checkpoints until it is killed;
+/// <c>copy-safetensors IN OUT</c> loads a .safetensors file into <see cref="SafeTensorsNet"/> and writes it back, for
+/// checking by hand with <c>tests/fixtures/make_safetensors_fixture.py --verify OUT</c>.
 /// </summary>
 public static class ChildProcess
 {
     public const string SaveLoop = "save-loop";
+    public const string CopySafeTensors = "copy-safetensors";
 
     public static int Main(string[] args)
     {
         if (args.Length == 3 && args[0] == SaveLoop) return RunSaveLoop(args[1], long.Parse(args[2], CultureInfo.InvariantCulture));
-        Console.Error.WriteLine($"usage: {SaveLoop} PATH FIRST (this assembly's tests run under a test runner)");
+        if (args.Length == 3 && args[0] == CopySafeTensors)
+        {
+            // By hand: a file written by .NET for make_safetensors_fixture.py --verify (the round trip outside .NET).
+            var network = new SafeTensorsNet(1);
+            SafeTensors.Load(args[1], network);
+            SafeTensors.Save(args[2], network);
+            return 0;
+        }
+        Console.Error.WriteLine($"usage: {SaveLoop} PATH FIRST | {CopySafeTensors} IN OUT (this assembly's tests run under a test runner)");
         return 2;
     }
 
