@@ -12,37 +12,19 @@ using Compiled.Samples.Mnist;
 using Compiled.Training;
 
 // compiled-mnist: train LeNet-5 or the MLP on MNIST, then report the test accuracy (scripts/fetch-mnist.sh gets the data).
-SampleOptions options;
-try
+// SampleCommand declares the options (System.CommandLine prints help and errors); Run does the work.
+return new SampleCommand().Invoke(args, options =>
 {
-    options = SampleOptions.Parse(args);
-}
-catch (FormatException e)
-{
-    Console.Error.WriteLine($"compiled-mnist: {e.Message}");
-    Console.Error.WriteLine("Try 'compiled-mnist --help'.");
-    return 2;
-}
-if (options.Help)
-{
-    Console.WriteLine(SampleOptions.Usage);
-    return 0;
-}
-
-try
-{
-    return Run(options);
-}
-catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException)
-{
-    Console.Error.WriteLine($"compiled-mnist: {e.Message}");
-    return 1;
-}
-catch (NonFiniteException e)
-{
-    Console.Error.WriteLine($"compiled-mnist: {e.Message}");
-    return 1;
-}
+    try
+    {
+        return Run(options);
+    }
+    catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or NonFiniteException)
+    {
+        Console.Error.WriteLine($"compiled-mnist: {e.Message}");
+        return 1;
+    }
+});
 
 static int Run(SampleOptions options)
 {
