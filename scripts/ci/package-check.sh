@@ -140,6 +140,25 @@ baseline=$(run_best "baseline NativeAOT" "$work/baseline.log" "$work/aot-baselin
 baseline_check=$(last_check "$work/baseline.log")
 echo "NativeAOT (baseline): $(grep '^SIMD' "$work/baseline.log" | tail -n 1); best of $RUNS: $baseline s ($baseline_check)"
 [ "$(field "$baseline_check" width)" = 128 ] || fail "the baseline binary runs the $(field "$baseline_check" width)-bit path, expected 128"
+# No software fused multiply-add: name the methods that call the C library's fmaf (from the symbols ILCompiler keeps in
+# app.dbg). A kernel calling it fails the check; other Compiled code calling it is reported.
+fmaf_callers() {
+  local binary=$1
+  nm -D "$binary" 2>/dev/null | grep -qw 'fmaf' || return 0
+  command -v objdump >/dev/null && [ -f "$binary.dbg" ] || { echo "(fmaf imported; no objdump or $binary.dbg to name the callers)"; return 0; }
+  # Call sites and function starts as 16-digit hex, sorted together: each site belongs to the last function before it.
+  objdump -d --no-show-raw-insn "$binary" | awk '/(call|jmp).*<fmaf@plt>/ { sub(":", "", $1); print $1 }' |
+    while read -r site; do printf '%016x ~site\n' "0x$site"; done > "$work/fmaf-sites"
+  nm -n "$binary.dbg" | awk '$2 == "t" || $2 == "T" { print $1, $3 }' |
+    cat - "$work/fmaf-sites" | LC_ALL=C sort | awk '$2 == "~site" { print last; next } { last = $2 }' | sort | uniq -c
+}
+fmaf=$(fmaf_callers "$work/aot-baseline/app")
+if [ -n "$fmaf" ]; then
+  echo "software fmaf call sites in the baseline binary:"; echo "$fmaf"
+  grep -q "Compiled_Kernels" <<<"$fmaf" && fail "a kernel calls the software fmaf on the baseline target (route it through Compiled.Kernels.MultiplyAdd.Of)"
+else
+  echo "the baseline binary calls no software fmaf"
+fi
 baseline_ratio=$(ratio "$baseline" "$jit128")
 within "$baseline_ratio" "$BASELINE_LIMIT" || fail "the baseline binary trains in $baseline s, ${baseline_ratio}x the JIT's 128-bit $jit128 s (limit ${BASELINE_LIMIT}x)"
 
