@@ -24,12 +24,13 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        // 1. Discover and parse: classes carrying [Network] (the predicate only checks the node kind; all semantic work is
-        //    in the transform), read into a NetworkDeclaration with the class checks and unreadable arguments reported.
+        // 1. Discover and parse: type declarations carrying [Network] (the predicate only checks the node kind; all semantic
+        //    work is in the transform), read into a NetworkDeclaration with the class checks and unreadable arguments
+        //    reported. Records, structs, interfaces and enums pass the predicate too, so that they get CMP0002 rather than silence.
         IncrementalValuesProvider<StageResult<NetworkDeclaration>> declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownTypes.NetworkAttribute,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                predicate: static (node, _) => node is BaseTypeDeclarationSyntax,
                 transform: static (context, cancellationToken) => Parse(context, cancellationToken))
             .Where(static result => result is not null)
             .Select(static (result, _) => result!)

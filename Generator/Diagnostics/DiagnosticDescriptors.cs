@@ -17,7 +17,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedClass = Error(
         "CMP0002",
         "Network class kind is not supported",
-        "The network class '{0}' is {1}, which is not supported; declare the network as a non-generic, non-static class directly in a namespace");
+        "The network type '{0}' is {1}, which is not supported; declare the network as a partial class (not a record, generic, static, file-local or nested) directly in a namespace");
 
     public static readonly DiagnosticDescriptor MissingInput = Error(
         "CMP0003",

@@ -49,6 +49,9 @@ internal static class MembersEmitter
         w.Line("/// <inheritdoc/>");
         w.Line("public string Summary => ModelSummary;");
         w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public string Architecture => {Literals.String(plan.Architecture)};");
+        w.Line();
         w.Line("/// <summary>Threads that split every batch; results are deterministic for a fixed count. Setting it (0 or negative: all cores) restarts the worker threads.</summary>");
         using (w.Open("public int Threads"))
         {

@@ -22,7 +22,7 @@ internal static class NetworkParser
     public static StageResult<NetworkDeclaration>? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var symbol = (INamedTypeSymbol)context.TargetSymbol;
-        var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+        var classSyntax = (BaseTypeDeclarationSyntax)context.TargetNode;
         AttributeData networkAttribute = context.Attributes[0];
         List<AttributeInSource> attributes = AttributeInSource.InSourceOrder(symbol, cancellationToken);
 
@@ -33,6 +33,11 @@ internal static class NetworkParser
         LocationInfo? networkLocation = LocationOfAttribute(networkAttribute, cancellationToken) ?? LocationInfo.From(classSyntax.Identifier.GetLocation());
         string className = symbol.Name;
 
+        if (UnsupportedKind(classSyntax) is { } typeKind)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, networkLocation, className, typeKind));
+            return StageResult<NetworkDeclaration>.Failed(new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+        }
         CheckClass(symbol, classSyntax, networkLocation, diagnostics);
         bool training = ReadTraining(networkAttribute, networkLocation, diagnostics);
 
@@ -105,10 +110,22 @@ internal static class NetworkParser
         "ForwardChunk", "PredictChunk", "TrainLabelsChunk", "TrainTargetsChunk", "RunForward", "RunBackward",
     };
 
+    /// <summary>What the declaration is when it is not a class ("a record class", "a struct", ...), else null.</summary>
+    private static string? UnsupportedKind(BaseTypeDeclarationSyntax syntax) => syntax.Kind() switch
+    {
+        SyntaxKind.ClassDeclaration => null,
+        SyntaxKind.RecordDeclaration => "a record class",
+        SyntaxKind.RecordStructDeclaration => "a record struct",
+        SyntaxKind.StructDeclaration => "a struct",
+        SyntaxKind.InterfaceDeclaration => "an interface",
+        SyntaxKind.EnumDeclaration => "an enum",
+        _ => "not a class",
+    };
+
     private static bool SameNode(SyntaxNode? a, SyntaxNode? b)
         => a is not null && b is not null && a.SyntaxTree == b.SyntaxTree && a.Span == b.Span;
 
-    private static void CheckClass(INamedTypeSymbol symbol, ClassDeclarationSyntax syntax, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    private static void CheckClass(INamedTypeSymbol symbol, BaseTypeDeclarationSyntax syntax, LocationInfo? location, List<DiagnosticInfo> diagnostics)
     {
         var reasons = new List<string>();
         if (symbol.IsGenericType) reasons.Add("generic");
