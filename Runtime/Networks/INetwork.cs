@@ -44,6 +44,14 @@ public interface INetwork
     /// <summary>All parameters, one contiguous buffer laid out as <see cref="ParameterTable"/> says.</summary>
     float[] Parameters { get; }
     IReadOnlyList<ParameterInfo> ParameterTable { get; }
+    /// <summary>
+    /// Non-parameter state that checkpoints and <c>state_dict</c>s carry but optimizers never update (PyTorch's buffers,
+    /// e.g. batch norm's <c>running_mean</c>): one contiguous buffer laid out as <see cref="StateTable"/> says.
+    /// Empty for networks without such layers (today every network).
+    /// </summary>
+    float[] StateBuffer => [];
+    /// <summary>Names (PyTorch's, e.g. <c>bn1.running_var</c>), offsets and shapes of the tensors in <see cref="StateBuffer"/>.</summary>
+    IReadOnlyList<ParameterInfo> StateTable => [];
     /// <summary>Threads used by <see cref="Forward"/> and training; results are deterministic for a fixed count. Default: all cores.</summary>
     int Threads { get; set; }
     /// <summary>Keras-style summary: layers, output shapes, parameter counts.</summary>
