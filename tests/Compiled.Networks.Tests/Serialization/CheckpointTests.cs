@@ -276,6 +276,19 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void AnOptimizerWithOtherHyperparametersIsRefusedAndNothingChanges()
+    {
+        var (path, _, _, _) = SavedCheckpoint();
+        var target = new Target();
+        var otherAdam = new Adam(0.01f, beta1: 0.8f);
+        // "extra" is restored first (name order), then the optimizer refuses its state: "extra" must be put back.
+        var states = CheckpointAssert.States(("extra", target.Extra), ("optimizer", otherAdam));
+        CheckpointAssert.Fails(() => Checkpoint.Load(path, target.Network, states), "the state 'optimizer' (Adam) cannot be restored", "Hyperparameter");
+        target.AssertUntouched();
+        Assert.Equal(0, otherAdam.StepCount);
+    }
+
+    [Fact]
     public void TheFileLayoutIsAsDocumented()
     {
         var (path, network, _, _) = SavedCheckpoint();
