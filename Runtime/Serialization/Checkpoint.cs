@@ -168,7 +168,7 @@ public static class Checkpoint
                 if (saved.Kind != entry.Value.StateKind)
                 {
                     throw new InvalidDataException(
-                        $"'{path}' holds the state '{entry.Key}' of a {saved.Kind}, which cannot be loaded into a {entry.Value.StateKind}.");
+                        $"'{path}' holds the state '{entry.Key}' written by {saved.Kind}, which cannot be loaded into {entry.Value.StateKind}.");
                 }
                 toRestore.Add((entry.Key, entry.Value, saved));
             }
@@ -230,7 +230,7 @@ public static class Checkpoint
             throw new InvalidDataException($"'{path}' is corrupted: its header gives header length {headerLength} and payload length {payloadLength} (version {version} has a {CheckpointHeader.Length}-byte header).");
         long expected = CheckpointHeader.Length + payloadLength;
         if (fileLength < expected)
-            throw new InvalidDataException($"'{path}' is truncated: it has {fileLength} bytes but its header says {expected} ({fileLength - expected} missing).");
+            throw new InvalidDataException($"'{path}' is truncated: it has {fileLength} bytes but its header says {expected} ({expected - fileLength} missing).");
         if (fileLength > expected)
             throw new InvalidDataException($"'{path}' is corrupted: it has {fileLength - expected} bytes after the {expected} its header accounts for.");
 
