@@ -37,6 +37,8 @@ public sealed class Lbfgs : Optimizer
     private float[] _al = Array.Empty<float>();
     private float[] _flatGrad = Array.Empty<float>(), _y = Array.Empty<float>(), _s = Array.Empty<float>();
     private float[] _x = Array.Empty<float>(), _gNew = Array.Empty<float>(), _gPrev = Array.Empty<float>(), _g0 = Array.Empty<float>(), _g1 = Array.Empty<float>(), _g = Array.Empty<float>();
+    private readonly double[] _bracket = new double[2], _bracketF = new double[2];
+    private readonly float[] _bracketGtd = new float[2];
     private double _t;
     private float _hDiag = 1f;
     private double _prevLoss;
@@ -248,9 +250,8 @@ public sealed class Lbfgs : Optimizer
         _g.AsSpan().CopyTo(_gPrev);
         bool done = false;
         int lsIter = 0;
-        var bracket = new double[2];
-        var bracketF = new double[2];
-        var bracketGtd = new float[2];
+        double[] bracket = _bracket, bracketF = _bracketF;
+        float[] bracketGtd = _bracketGtd;
         int bracketCount = 0;
         // bracket_g lives in _g0 / _g1.
         while (lsIter < maxLs)
