@@ -98,6 +98,12 @@ public abstract class Optimizer : IStateful
     /// <summary>The parameter tensors (empty until <see cref="SetGroups(IReadOnlyList{ParameterInfo}, ParameterGroupRule[])"/> or the first step).</summary>
     public IReadOnlyList<OptimizedParameter> Parameters => _parameters;
 
+    /// <summary>
+    /// True once the network's parameter table was given (<see cref="SetGroups(IReadOnlyList{ParameterInfo}, ParameterGroupRule[])"/>):
+    /// tensors can then be frozen by name. A trainer that freezes layers calls <c>SetGroups(network.ParameterTable)</c> when this is false.
+    /// </summary>
+    public bool HasParameterTable => _namedParameters;
+
     /// <summary>The names of the per-element state buffers this configuration keeps (PyTorch's state keys).</summary>
     public IReadOnlyList<string> StateNames => _stateNames;
 
@@ -412,8 +418,8 @@ public abstract class Optimizer : IStateful
     }
 
     /// <summary>
-    /// Restores a state written by <see cref="WriteState"/> of an optimizer of the same kind, hyperparameters and groups.
-    /// Everything is validated first; on any problem an <see cref="InvalidDataException"/> names the entry and this
+    /// Restores a state written by <see cref="WriteState"/> of an optimizer of the same kind, hyperparameters and groups
+    /// (configure the groups, with the same table and rules, before reading). Everything is validated first; on any problem an <see cref="InvalidDataException"/> names the entry and this
     /// optimizer is left unchanged.
     /// </summary>
     public void ReadState(StateBag state)
