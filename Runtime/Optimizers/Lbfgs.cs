@@ -69,11 +69,17 @@ public sealed class Lbfgs : Optimizer
         LineSearch = lineSearch;
     }
 
+    /// <summary>PyTorch's <c>max_iter</c>: iterations per step.</summary>
     public int MaxIter { get; }
+    /// <summary>PyTorch's <c>max_eval</c>: function evaluations per step.</summary>
     public int MaxEval { get; }
+    /// <summary>PyTorch's <c>tolerance_grad</c>.</summary>
     public float ToleranceGrad { get; }
+    /// <summary>PyTorch's <c>tolerance_change</c>.</summary>
     public float ToleranceChange { get; }
+    /// <summary>PyTorch's <c>history_size</c>.</summary>
     public int HistorySize { get; }
+    /// <summary>PyTorch's <c>line_search_fn</c>.</summary>
     public LineSearch LineSearch { get; }
 
     /// <summary>Closure evaluations so far (PyTorch's <c>func_evals</c>).</summary>
