@@ -486,7 +486,7 @@ public abstract class Optimizer : IStateful
         long step = Integer(state, "step", "");
         if (count < 0 || count > int.MaxValue) throw Bad($"'parameter_count' is {count}.");
         if (step < 0) throw Bad($"'step' is {step}.");
-        if (ParameterCount != 0 && count != ParameterCount)
+        if (ParameterCount != 0 && count != 0 && count != ParameterCount)
             throw Bad($"The state is for {count} parameters; this optimizer has stepped over {ParameterCount} (another network?).");
         float lr = NonNegative(state, "lr", "");
         float wd = NonNegative(state, "weight_decay", "");
@@ -527,7 +527,7 @@ public abstract class Optimizer : IStateful
         }
 
         long parameterTensors = Integer(state, "param_count", "");
-        bool createWhole = !_namedParameters && _parameters.Count == 0;
+        bool createWhole = !_namedParameters;   // no table: one tensor, the whole buffer, once there is a buffer
         int expectedTensors = createWhole ? (count == 0 ? 0 : 1) : _parameters.Count;
         if (parameterTensors != expectedTensors)
             throw Bad($"The state has {parameterTensors} parameter tensors; this optimizer has {expectedTensors}{(createWhole ? " (no table was given: one tensor, the whole buffer)" : "")}.");
