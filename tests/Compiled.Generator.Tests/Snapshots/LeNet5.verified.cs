@@ -178,6 +178,9 @@ namespace Samples
         /// <inheritdoc/>
         public string Summary => ModelSummary;
 
+        /// <inheritdoc/>
+        public string Architecture => "Input[1,28,28];Conv2D conv1 filters=6 kernel=5 stride=1 padding=2 bias=true ->[6,28,28];ReLU relu1 ->[6,28,28];MaxPool pool1 window=2 stride=2 ->[6,14,14];Conv2D conv2 filters=16 kernel=5 stride=1 padding=0 bias=true ->[16,10,10];ReLU relu2 ->[16,10,10];MaxPool pool2 window=2 stride=2 ->[16,5,5];Dense fc1 units=120 bias=true ->[120];ReLU relu3 ->[120];Dense fc2 units=84 bias=true ->[84];ReLU relu4 ->[84];Dense fc3 units=10 bias=true ->[10];SoftmaxCrossEntropy";
+
         /// <summary>Threads that split every batch; results are deterministic for a fixed count. Setting it (0 or negative: all cores) restarts the worker threads.</summary>
         public int Threads
         {

@@ -123,6 +123,9 @@ namespace Samples
         /// <inheritdoc/>
         public string Summary => ModelSummary;
 
+        /// <inheritdoc/>
+        public string Architecture => "Input[784];Dense fc1 units=128 bias=true ->[128];ReLU relu1 ->[128];Dense fc2 units=64 bias=true ->[64];ReLU relu2 ->[64];Dense fc3 units=10 bias=true ->[10];SoftmaxCrossEntropy";
+
         /// <summary>Threads that split every batch; results are deterministic for a fixed count. Setting it (0 or negative: all cores) restarts the worker threads.</summary>
         public int Threads
         {

@@ -1,0 +1,231 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+
+namespace Compiled.Differential.Tests.Declarations;
+
+/// <summary>The layer kinds of the declaration API (docs/api.md), as this test suite models them.</summary>
+internal enum SpecKind { Dense, Conv2D, MaxPool, AvgPool, Flatten, ReLU, LeakyReLU, ELU, Sigmoid, Tanh }
+
+/// <summary>The loss heads; <see cref="None"/> only with <c>[Network(Training = false)]</c>.</summary>
+internal enum HeadSpec { None, SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, MeanSquaredError, MultiClassHinge }
+
+/// <summary><c>Padding = 2</c> (<see cref="Keyword"/> null) or <c>Padding = "same"</c> / <c>"valid"</c>.</summary>
+internal sealed record PaddingSpec(int Pixels, string? Keyword)
+{
+    public string Render() => Keyword is null ? Pixels.ToString(CultureInfo.InvariantCulture) : "\"" + Keyword + "\"";
+}
+
+/// <summary>
+/// One layer attribute. Null optional arguments are not written (the attribute's default applies).
+/// <see cref="Size"/> is Dense units, Conv2D filters or a pool's window.
+/// </summary>
+internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
+{
+    public int? Kernel { get; init; }
+    /// <summary>Conv2D: null = 1. Pools: null = not written (= window); 0 written explicitly also means the window.</summary>
+    public int? Stride { get; init; }
+    public PaddingSpec? Padding { get; init; }
+    public bool Bias { get; init; } = true;
+    /// <summary>An <c>Init</c> member name (<c>HeUniform</c>), or null for the default.</summary>
+    public string? Init { get; init; }
+    public string? Name { get; init; }
+    /// <summary>LeakyReLU slope or ELU alpha when written; null = the constructor's default.</summary>
+    public float? Parameter { get; init; }
+    /// <summary>Starts a new attribute list <c>[...]</c> (otherwise shares the previous one).</summary>
+    public bool NewList { get; init; } = true;
+
+    public bool HasParameters => Kind is SpecKind.Dense or SpecKind.Conv2D;
+
+    public float Slope => Parameter ?? 0.01f;
+    public float Alpha => Parameter ?? 1f;
+    public int ConvKernel => Kernel ?? 3;
+    public int ConvStride => Stride ?? 1;
+    public int PoolStride => Stride is null or 0 ? Size : Stride.Value;
+
+    public string Render()
+    {
+        var args = new List<string>();
+        switch (Kind)
+        {
+            case SpecKind.Dense:
+                args.Add(Int(Size));
+                break;
+            case SpecKind.Conv2D:
+                args.Add(Int(Size));
+                if (Kernel is int k) args.Add("Kernel = " + Int(k));
+                if (Stride is int s) args.Add("Stride = " + Int(s));
+                if (Padding is not null) args.Add("Padding = " + Padding.Render());
+                break;
+            case SpecKind.MaxPool:
+            case SpecKind.AvgPool:
+                args.Add(Int(Size));
+                if (Stride is int ps) args.Add("Stride = " + Int(ps));
+                break;
+            case SpecKind.LeakyReLU:
+            case SpecKind.ELU:
+                if (Parameter is float p) args.Add(FloatLiteral(p));
+                break;
+        }
+        if (HasParameters && !Bias) args.Add("Bias = false");
+        if (HasParameters && Init is not null) args.Add("Init = Init." + Init);
+        if (Name is not null) args.Add("Name = \"" + Name + "\"");
+        return args.Count == 0 ? Kind.ToString() : $"{Kind}({string.Join(", ", args)})";
+    }
+
+    public static string FloatLiteral(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+}
+
+/// <summary>A whole random declaration: input shape, layers, head, training flag.</summary>
+internal sealed record NetworkSpec(bool Training, int[] Input, IReadOnlyList<LayerSpec> Layers, HeadSpec Head)
+{
+    /// <summary>MultiClassHinge's margin when written.</summary>
+    public float? Margin { get; init; }
+    public bool HeadOnNewList { get; init; }
+
+    public float HingeMargin => Margin ?? 1f;
+
+    /// <summary>The declaration's C# source, in namespace <paramref name="ns"/>, class <paramref name="className"/>.</summary>
+    public string Render(string ns, string className)
+    {
+        var text = new StringBuilder();
+        text.Append("using Compiled;\n\nnamespace ").Append(ns).Append(";\n\n");
+        text.Append(DeclarationText()).Append("public partial class ").Append(className).Append(";\n");
+        return text.ToString();
+    }
+
+    /// <summary>The attribute lines (what a failure report shows).</summary>
+    public string DeclarationText()
+    {
+        var text = new StringBuilder();
+        text.Append(Training ? "[Network]\n" : "[Network(Training = false)]\n");
+        text.Append("[Input(").Append(string.Join(", ", Input.Select(d => d.ToString(CultureInfo.InvariantCulture)))).Append(")]\n");
+        var lists = new List<List<string>>();
+        foreach (LayerSpec layer in Layers)
+        {
+            if (layer.NewList || lists.Count == 0) lists.Add(new List<string>());
+            lists[^1].Add(layer.Render());
+        }
+        if (Head != HeadSpec.None)
+        {
+            string head = Head == HeadSpec.MultiClassHinge && Margin is float m ? $"MultiClassHinge(Margin = {LayerSpec.FloatLiteral(m)})" : Head.ToString();
+            if (HeadOnNewList || lists.Count == 0) lists.Add(new List<string>());
+            lists[^1].Add(head);
+        }
+        foreach (List<string> list in lists) text.Append('[').Append(string.Join(", ", list)).Append("]\n");
+        return text.ToString();
+    }
+
+    public override string ToString() => DeclarationText();
+}
+
+/// <summary>Shapes after each layer (this suite's own reading of docs/api.md, independent of the generator's ShapeInference).</summary>
+internal static class SpecShapes
+{
+    /// <summary>Conv2D padding on each side: (top, bottom, left, right).</summary>
+    public static (int Top, int Bottom, int Left, int Right) ConvPadding(LayerSpec conv, int height, int width)
+    {
+        if (conv.Padding is null || conv.Padding.Keyword == "valid") return (0, 0, 0, 0);
+        if (conv.Padding.Keyword is null) return (conv.Padding.Pixels, conv.Padding.Pixels, conv.Padding.Pixels, conv.Padding.Pixels);
+        // "same", Keras/TensorFlow rule: out = ceil(in / stride), total = max((out - 1)·stride + k - in, 0), smaller half first.
+        (int top, int bottom) = Same(height, conv.ConvKernel, conv.ConvStride);
+        (int left, int right) = Same(width, conv.ConvKernel, conv.ConvStride);
+        return (top, bottom, left, right);
+
+        static (int, int) Same(int size, int kernel, int stride)
+        {
+            int output = (size + stride - 1) / stride;
+            int total = Math.Max((output - 1) * stride + kernel - size, 0);
+            return (total / 2, total - total / 2);
+        }
+    }
+
+    /// <summary>The shape after <paramref name="layer"/>, or null with <paramref name="why"/> when the declaration would be invalid.</summary>
+    public static int[]? Next(int[] shape, LayerSpec layer, out string? why)
+    {
+        why = null;
+        int length = shape.Aggregate(1, (a, b) => a * b);
+        switch (layer.Kind)
+        {
+            case SpecKind.Dense:
+                if (layer.Size < 1) { why = "units < 1"; return null; }
+                return new[] { layer.Size };
+            case SpecKind.Flatten:
+                return new[] { length };
+            case SpecKind.Conv2D:
+            {
+                if (shape.Length != 3) { why = "Conv2D on a flat input"; return null; }
+                if (layer.Size < 1 || layer.ConvKernel < 1 || layer.ConvStride < 1) { why = "size below 1"; return null; }
+                (int top, int bottom, int left, int right) = ConvPadding(layer, shape[1], shape[2]);
+                int paddedH = shape[1] + top + bottom, paddedW = shape[2] + left + right;
+                if (layer.ConvKernel > paddedH || layer.ConvKernel > paddedW) { why = "kernel larger than the padded input"; return null; }
+                return new[] { layer.Size, (paddedH - layer.ConvKernel) / layer.ConvStride + 1, (paddedW - layer.ConvKernel) / layer.ConvStride + 1 };
+            }
+            case SpecKind.MaxPool:
+            case SpecKind.AvgPool:
+            {
+                if (shape.Length != 3) { why = "pool on a flat input"; return null; }
+                if (layer.Size < 1 || layer.PoolStride < 1) { why = "size below 1"; return null; }
+                if (layer.Size > shape[1] || layer.Size > shape[2]) { why = "window larger than the input"; return null; }
+                return new[] { shape[0], (shape[1] - layer.Size) / layer.PoolStride + 1, (shape[2] - layer.Size) / layer.PoolStride + 1 };
+            }
+            default:
+                return shape;
+        }
+    }
+
+    /// <summary>Shapes[0] is the input, Shapes[i + 1] the output of layer i; null if invalid.</summary>
+    public static List<int[]>? All(NetworkSpec spec, out string? why)
+    {
+        why = null;
+        if (spec.Input.Length is not (1 or 3) || spec.Input.Any(d => d < 1)) { why = "bad input"; return null; }
+        if (spec.Layers.Count == 0) { why = "no layers"; return null; }
+        if (spec.Training && spec.Head == HeadSpec.None) { why = "training without a head"; return null; }
+        var shapes = new List<int[]> { spec.Input };
+        foreach (LayerSpec layer in spec.Layers)
+        {
+            int[]? next = Next(shapes[^1], layer, out why);
+            if (next is null) return null;
+            shapes.Add(next);
+        }
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (string name in Names(spec))
+        {
+            if (!names.Add(Pascal(name))) { why = "duplicate name " + name; return null; }
+        }
+        return shapes;
+    }
+
+    public static int Length(int[] shape) => shape.Aggregate(1, (a, b) => a * b);
+
+    /// <summary>Each layer's name as docs/api.md defines it (kind prefix and position among that prefix; explicit names win).</summary>
+    public static List<string> Names(NetworkSpec spec)
+    {
+        var counters = new Dictionary<string, int>();
+        var names = new List<string>();
+        foreach (LayerSpec layer in spec.Layers)
+        {
+            string prefix = layer.Kind switch
+            {
+                SpecKind.Dense => "fc",
+                SpecKind.Conv2D => "conv",
+                SpecKind.MaxPool or SpecKind.AvgPool => "pool",
+                SpecKind.Flatten => "flatten",
+                SpecKind.ReLU => "relu",
+                SpecKind.LeakyReLU => "leaky_relu",
+                SpecKind.ELU => "elu",
+                SpecKind.Sigmoid => "sigmoid",
+                SpecKind.Tanh => "tanh",
+                _ => throw new ArgumentOutOfRangeException(nameof(spec)),
+            };
+            counters[prefix] = counters.GetValueOrDefault(prefix) + 1;
+            names.Add(layer.Name ?? prefix + counters[prefix].ToString(CultureInfo.InvariantCulture));
+        }
+        return names;
+    }
+
+    private static string Pascal(string name) => string.Concat(name.Split('_').Select(p => p.Length == 0 ? p : char.ToUpperInvariant(p[0]) + p[1..]));
+}

@@ -1,0 +1,159 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text;
+using Compiled.Differential.Tests.Declarations;
+using Compiled.Differential.Tests.Harness;
+using Compiled.Kernels;
+using Xunit.Abstractions;
+
+// The checks set the process-wide Simd.Width: no two tests may run at once.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Compiled.Differential.Tests;
+
+/// <summary>
+/// Differential testing of generated networks (issue 6): random valid declarations, compiled in-process with the
+/// generator, run at every vector width (512, 256, 128, scalar), 1 and 3 threads, batch 1 and an odd batch, and held
+/// against an independent double-precision interpreter built from the scalar reference kernels: Forward, Predict, the
+/// loss (labels and float targets where the head takes both) and every gradient; every 5th network also checks the
+/// interpreter's own gradients by central differences. Tolerances: <see cref="NetworkChecker"/>.
+///
+/// <para>Environment: <c>COMPILED_DIFFERENTIAL_COUNT</c> sets how many networks (default 500, the CI run; e.g. 10000
+/// for the large run), <c>COMPILED_DIFFERENTIAL_SEED</c> the seed (default 20261126). A failure message gives each
+/// failing declaration as generated and shrunk to a small one that still fails, with its seed and index.</para>
+/// </summary>
+public sealed class DifferentialTests
+{
+    private const int DefaultCount = 500;
+    private const int DefaultSeed = 20261126;
+    private readonly ITestOutputHelper _output;
+
+    public DifferentialTests(ITestOutputHelper output) => _output = output;
+
+    [Fact]
+    public void RandomNetworksMatchTheReferenceInterpreter()
+    {
+        int count = EnvironmentInt("COMPILED_DIFFERENTIAL_COUNT", DefaultCount);
+        int seed = EnvironmentInt("COMPILED_DIFFERENTIAL_SEED", DefaultSeed);
+        DifferentialSummary summary = DifferentialRun.Run(count, seed, line => _output.WriteLine(line));
+        _output.WriteLine($"seed {seed}: {summary.Networks} networks ({summary.WithHead} with a loss head, {summary.Untrainable} with Training = false), " +
+            $"{summary.Configurations} width/thread/batch configurations, {summary.FiniteDifferenceChecked} interpreters checked by finite differences, " +
+            $"{summary.Fragile} with inputs near a kink after 6 draws, {summary.Failures.Count} failing, {summary.Elapsed.TotalSeconds:F1} s");
+        Assert.True(summary.Networks == count);
+        if (summary.Failures.Count > 0) Assert.Fail(Describe(summary, seed));
+    }
+
+    [Fact]
+    public void GeneratorCoversTheDeclarationApi()
+    {
+        // The random declarations reach every layer kind, head, padding form and option this suite claims to test.
+        var generator = new SpecGenerator(DefaultSeed);
+        var specs = Enumerable.Range(0, DefaultCount).Select(_ => generator.Next()).ToList();
+        var layers = specs.SelectMany(s => s.Layers).ToList();
+        foreach (SpecKind kind in Enum.GetValues<SpecKind>()) Assert.Contains(layers, l => l.Kind == kind);
+        foreach (HeadSpec head in Enum.GetValues<HeadSpec>()) Assert.Contains(specs, s => s.Head == head);
+        Assert.Contains(specs, s => !s.Training && s.Head == HeadSpec.None);
+        Assert.Contains(specs, s => !s.Training && s.Head != HeadSpec.None);
+        Assert.Contains(layers, l => l.Padding?.Keyword == "same" && l.ConvStride > 1);
+        Assert.Contains(layers, l => l.Padding?.Keyword == "valid");
+        Assert.Contains(layers, l => l.Padding is { Keyword: null, Pixels: > 0 });
+        Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.Stride is > 0 && l.Stride != l.Size);
+        Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.Stride == 0);
+        Assert.Contains(layers, l => !l.Bias);
+        Assert.Contains(layers, l => l.Init is not null);
+        Assert.Contains(layers, l => l.Name is not null);
+        Assert.Contains(layers, l => l.Kind == SpecKind.LeakyReLU && l.Parameter is not null);
+        Assert.Contains(layers, l => l.Kind == SpecKind.ELU && l.Parameter is not null);
+        Assert.Contains(specs, s => s.Margin is not null);
+        Assert.Contains(specs, s => s.Layers.Take(s.Layers.Count - 1).Any(l => l.Kind == SpecKind.Flatten));
+        foreach (int size in new[] { 1, 2, 3, 5, 7, 17, 31 }) Assert.Contains(layers, l => l.Kind == SpecKind.Dense && l.Size == size);
+        Assert.All(specs, s => Assert.NotNull(SpecShapes.All(s, out _)));
+    }
+
+    [Fact]
+    public void CheckerCatchesAWrongNetwork()
+    {
+        // A network compiled from one declaration and judged as another (a different LeakyReLU slope) must fail:
+        // the comparison is able to see a wrong network.
+        var compiled = new NetworkSpec(true, new[] { 7 },
+            new[] { new LayerSpec(SpecKind.Dense, 5), new LayerSpec(SpecKind.LeakyReLU) { Parameter = 0.2f }, new LayerSpec(SpecKind.Dense, 3) },
+            HeadSpec.MeanSquaredError);
+        NetworkSpec judgedAs = compiled with { Layers = new[] { compiled.Layers[0], new LayerSpec(SpecKind.LeakyReLU) { Parameter = 0.3f }, compiled.Layers[2] } };
+        var networks = new List<CompiledNetwork> { new(compiled, "Differential.Meta", "Wrong") };
+        System.Runtime.Loader.AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(networks);
+        try
+        {
+            Assert.Empty(networks[0].Problems);
+            var plan = new CheckPlan(new[] { VectorWidth.Scalar }, new[] { 1 }, new[] { 5 }, FiniteDifferences: false);
+            CheckOutcome right = NetworkChecker.Check(networks[0], plan, 1);
+            Assert.Empty(right.Failures);
+            var misjudged = new CompiledNetwork(judgedAs, "Differential.Meta", "Wrong") { Type = networks[0].Type };
+            CheckOutcome wrong = NetworkChecker.Check(misjudged, plan, 1);
+            Assert.Contains(wrong.Failures, f => f.Contains("Forward", StringComparison.Ordinal));
+            Assert.Contains(wrong.Failures, f => f.Contains("dfc1.weight", StringComparison.Ordinal));
+        }
+        finally
+        {
+            context?.Unload();
+        }
+    }
+
+    [Fact]
+    public void ShrinkerFindsASmallFailingDeclaration()
+    {
+        // With "fails when it has a Tanh after a Conv2D" as the oracle, shrinking a large declaration keeps only that.
+        NetworkSpec large = new SpecGenerator(3).Next() with
+        {
+            Training = true,
+            Input = new[] { 3, 11, 9 },
+            Head = HeadSpec.SoftmaxCrossEntropy,
+            Layers = new[]
+            {
+                new LayerSpec(SpecKind.Conv2D, 7) { Kernel = 3, Padding = new PaddingSpec(0, "same"), Name = "stem_1" },
+                new LayerSpec(SpecKind.ReLU), new LayerSpec(SpecKind.MaxPool, 2),
+                new LayerSpec(SpecKind.Conv2D, 5) { Bias = false }, new LayerSpec(SpecKind.Tanh),
+                new LayerSpec(SpecKind.Dense, 31), new LayerSpec(SpecKind.ELU) { Parameter = 0.5f }, new LayerSpec(SpecKind.Dense, 5),
+            },
+        };
+        static bool Fails(NetworkSpec s) => s.Layers.Select((l, i) => (l, i)).Any(p => p.l.Kind == SpecKind.Tanh && s.Layers.Take(p.i).Any(c => c.Kind == SpecKind.Conv2D));
+        NetworkSpec smallest = Shrinker.Shrink(large, candidates =>
+        {
+            for (int i = 0; i < candidates.Count; i++)
+                if (Fails(candidates[i])) return i;
+            return null;
+        });
+        Assert.True(Fails(smallest));
+        Assert.Equal(new[] { SpecKind.Conv2D, SpecKind.Tanh }, smallest.Layers.Select(l => l.Kind));
+        Assert.Equal(new[] { 1, 1, 1 }, smallest.Input);
+        Assert.Equal(HeadSpec.None, smallest.Head);
+    }
+
+    private static string Describe(DifferentialSummary summary, int seed)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture, $"{summary.Failures.Count} of {summary.Networks} random networks (seed {seed}) disagree with the reference interpreter:");
+        foreach (DifferentialFailure failure in summary.Failures.Take(12))
+        {
+            text.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"network N{failure.Index}, shrunk to:");
+            text.Append(failure.Smallest.DeclarationText());
+            foreach (string reason in failure.SmallestReasons.Take(4)) text.AppendLine("  " + reason);
+            if (!ReferenceEquals(failure.Smallest, failure.Original))
+            {
+                text.AppendLine("as generated:").Append(failure.Original.DeclarationText());
+                foreach (string reason in failure.Reasons.Take(2)) text.AppendLine("  " + reason);
+            }
+        }
+        return text.ToString();
+    }
+
+    private static int EnvironmentInt(string name, int fallback)
+    {
+        string? value = Environment.GetEnvironmentVariable(name);
+        if (string.IsNullOrWhiteSpace(value)) return fallback;
+        return int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int parsed) && parsed >= 0
+            ? parsed
+            : throw new ArgumentException($"{name}={value} is not a non-negative integer.");
+    }
+}

@@ -1,0 +1,116 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Linq;
+using System.Runtime.Loader;
+using System.Threading.Tasks;
+using Compiled.Differential.Tests.Declarations;
+
+namespace Compiled.Differential.Tests.Harness;
+
+/// <summary>A failing declaration: as generated, shrunk, and why.</summary>
+internal sealed record DifferentialFailure(int Index, NetworkSpec Original, NetworkSpec Smallest, IReadOnlyList<string> Reasons, IReadOnlyList<string> SmallestReasons);
+
+/// <summary>What a run did: counts, time, failures.</summary>
+internal sealed record DifferentialSummary(int Networks, int Configurations, int Fragile, int WithHead, int Untrainable, int FiniteDifferenceChecked,
+    TimeSpan Elapsed, IReadOnlyList<DifferentialFailure> Failures);
+
+/// <summary>
+/// Generates <c>count</c> random valid declarations from <c>seed</c>, compiles them <see cref="PerCompilation"/> at a
+/// time (the next batch compiles while the current one runs), checks each with <see cref="NetworkChecker"/>, and shrinks
+/// the first few failures to small declarations that still fail.
+/// </summary>
+internal static class DifferentialRun
+{
+    public const int PerCompilation = 50;
+    private const int MaxShrunk = 4;
+
+    public static DifferentialSummary Run(int count, int seed, Action<string>? log = null)
+    {
+        var clock = Stopwatch.StartNew();
+        var generator = new SpecGenerator(seed);
+        var specs = Enumerable.Range(0, count).Select(_ => generator.Next()).ToList();
+        var failures = new List<(int Index, NetworkSpec Spec, List<string> Reasons)>();
+        int configurations = 0, fragile = 0, finiteDifferences = 0;
+
+        List<CompiledNetwork> Batch(int start)
+            => specs.Skip(start).Take(PerCompilation)
+                .Select((spec, i) => new CompiledNetwork(spec, $"Differential.S{seed}.B{start / PerCompilation}", $"N{start + i}"))
+                .ToList();
+
+        Task<(List<CompiledNetwork>, AssemblyLoadContext?)>? next = count > 0 ? CompileAsync(Batch(0)) : null;
+        for (int start = 0; start < count; start += PerCompilation)
+        {
+            (List<CompiledNetwork> batch, AssemblyLoadContext? context) = next!.Result;
+            next = start + PerCompilation < count ? CompileAsync(Batch(start + PerCompilation)) : null;
+            foreach (CompiledNetwork network in batch)
+            {
+                int index = int.Parse(network.ClassName.AsSpan(1), provider: System.Globalization.CultureInfo.InvariantCulture);
+                if (network.Problems.Count > 0 || network.Type is null)
+                {
+                    failures.Add((index, network.Spec, network.Problems.Count > 0 ? network.Problems : new List<string> { "not compiled: its batch kept failing" }));
+                    continue;
+                }
+                CheckPlan plan = PlanFor(index, seed);
+                if (plan.FiniteDifferences && network.Spec.Training) finiteDifferences++;
+                CheckOutcome outcome = NetworkChecker.Check(network, plan, seed * 7919 + index);
+                configurations += outcome.Configurations;
+                if (outcome.Fragile) fragile++;
+                if (outcome.Failures.Count > 0) failures.Add((index, network.Spec, outcome.Failures));
+            }
+            context?.Unload();
+            log?.Invoke($"{Math.Min(count, start + PerCompilation)}/{count} networks, {failures.Count} failing, {clock.Elapsed.TotalSeconds:F0} s");
+        }
+
+        var reported = new List<DifferentialFailure>();
+        foreach ((int index, NetworkSpec spec, List<string> reasons) in failures)
+        {
+            if (reported.Count >= MaxShrunk)
+            {
+                reported.Add(new DifferentialFailure(index, spec, spec, reasons, reasons));
+                continue;
+            }
+            List<string> smallestReasons = reasons;
+            NetworkSpec smallest = Shrinker.Shrink(spec, candidates =>
+            {
+                (int? at, List<string> why) = FirstFailing(candidates, PlanFor(index, seed), seed * 7919 + index);
+                if (at is not null) smallestReasons = why;
+                return at;
+            });
+            reported.Add(new DifferentialFailure(index, spec, smallest, reasons, smallestReasons));
+        }
+        return new DifferentialSummary(count, configurations, fragile, specs.Count(s => s.Head != HeadSpec.None), specs.Count(s => !s.Training),
+            finiteDifferences, clock.Elapsed, reported);
+    }
+
+    /// <summary>Every network runs at all four widths and 1 and 3 threads, at batch 1 and an odd batch; every 5th also checks the interpreter by finite differences.</summary>
+    public static CheckPlan PlanFor(int index, int seed)
+    {
+        int odd = new[] { 3, 5, 7 }[(index + seed) % 3];
+        return new CheckPlan(CheckPlan.AllWidths, new[] { 1, 3 }, new[] { 1, odd }, FiniteDifferences: index % 5 == 0);
+    }
+
+    private static Task<(List<CompiledNetwork>, AssemblyLoadContext?)> CompileAsync(List<CompiledNetwork> batch)
+        => Task.Run(() => (batch, NetworkCompiler.CompileAndLoad(batch)));
+
+    private static (int? Index, List<string> Reasons) FirstFailing(IReadOnlyList<NetworkSpec> candidates, CheckPlan plan, int seed)
+    {
+        var batch = candidates.Select((spec, i) => new CompiledNetwork(spec, "Differential.Shrink" + Guid.NewGuid().ToString("N"), $"N{i}")).ToList();
+        AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(batch);
+        try
+        {
+            for (int i = 0; i < batch.Count; i++)
+            {
+                if (batch[i].Problems.Count > 0) return (i, batch[i].Problems);
+                if (batch[i].Type is null) continue;
+                CheckOutcome outcome = NetworkChecker.Check(batch[i], plan, seed);
+                if (outcome.Failures.Count > 0) return (i, outcome.Failures);
+            }
+            return (null, new List<string>());
+        }
+        finally
+        {
+            context?.Unload();
+        }
+    }
+}

@@ -1,0 +1,388 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Compiled.Differential.Tests.Declarations;
+using Compiled.Differential.Tests.Interpreter;
+using Compiled.Kernels;
+
+namespace Compiled.Differential.Tests.Harness;
+
+/// <summary>Where a network is run: vector widths, thread counts, batch sizes.</summary>
+internal sealed record CheckPlan(VectorWidth[] Widths, int[] Threads, int[] Batches, bool FiniteDifferences)
+{
+    public static readonly VectorWidth[] AllWidths = { VectorWidth.V512, VectorWidth.V256, VectorWidth.V128, VectorWidth.Scalar };
+}
+
+/// <summary>The outcome of checking one network: failures (empty: it passed) and whether inputs near a kink were unavoidable.</summary>
+internal sealed record CheckOutcome(List<string> Failures, bool Fragile, int Configurations);
+
+/// <summary>
+/// Runs one generated network and holds every result against <see cref="ReferenceInterpreter"/> (double precision).
+///
+/// Tolerances (float32 network against the exact-to-double interpreter; a float sum of K terms errs by about
+/// 1e-7·√K of their magnitude, a few layers deep that stays far below these):
+/// <list type="bullet">
+/// <item>Forward, LastOutputs: |a − e| ≤ 2e-4·max|e| + 1e-4·|e| (per output tensor).</item>
+/// <item>Predict (softmax, sigmoid): relative, |a − e| ≤ |e|·(2δ + 1e-5) + 1e-37 with δ the row's Forward tolerance: a
+/// probability's relative error is at most twice its logit's absolute error, so tails such as sigmoid(−20) = 2e-9 are
+/// compared relatively, not hidden under an absolute floor. Without a link as Forward.</item>
+/// <item>Loss: 2e-4·max|outputs| + 1e-4·|loss|.</item>
+/// <item>Each gradient tensor: |a − e| ≤ 5e-4·max|e| + 1e-3·|e| + 1e-6·(1 + max|e| over all gradients): the last
+/// term for gradients that are exactly zero in exact arithmetic (a one-class softmax: 1 − 1), which float rounding
+/// leaves at ~1e-8.</item>
+/// <item>Finite differences (double, h = 1e-6·max(1, |θ|), interpreter only, checks the interpreter's backward):
+/// |fd − g| ≤ 1e-5·max|g| + 1e-4·|g| + 1e-9.</item>
+/// </list>
+/// Inputs are redrawn (up to 6 times) while any value lies within 1e-4 (relative) of a kink (ReLU-family at 0,
+/// a max-pool runner-up, a hinge margin), where float rounding could legitimately pick the other side.
+/// </summary>
+internal static class NetworkChecker
+{
+    private const double ForwardScaled = 2e-4, ForwardRelative = 1e-4;
+    private const double PredictRelative = 1e-5, PredictFloor = 1e-37;
+    private const double LossScaled = 2e-4, LossRelative = 1e-4;
+    private const double GradientScaled = 5e-4, GradientRelative = 1e-3, GradientFloor = 1e-6;
+    private const double FdScaled = 1e-5, FdRelative = 1e-4, FdFloor = 1e-9;
+    private const double KinkThreshold = 1e-4;
+    private const int MaxFailures = 6;
+
+    public static CheckOutcome Check(CompiledNetwork compiled, CheckPlan plan, int seed)
+    {
+        var failures = new List<string>();
+        NetworkSpec spec = compiled.Spec;
+        var interpreter = new ReferenceInterpreter(spec);
+        var random = new Random(seed);
+        bool fragile = false;
+        int configurations = 0;
+
+        // One instance per thread count, all initialized from the same seed: Parameters must agree bitwise.
+        var networks = new List<INetwork>();
+        foreach (int threads in plan.Threads)
+        {
+            object instance;
+            try
+            {
+                instance = Activator.CreateInstance(compiled.Type!, threads)!;
+            }
+            catch (Exception e)
+            {
+                failures.Add($"new {compiled.ClassName}({threads}) threw {Unwrap(e)}");
+                return new CheckOutcome(failures, false, 0);
+            }
+            if (instance is not INetwork network)
+            {
+                failures.Add($"{compiled.ClassName} does not implement INetwork");
+                return new CheckOutcome(failures, false, 0);
+            }
+            network.Initialize(seed);
+            networks.Add(network);
+        }
+        INetwork first = networks[0];
+        CheckContract(first, spec, interpreter, failures);
+        for (int i = 1; i < networks.Count; i++)
+        {
+            if (!networks[i].Parameters.AsSpan().SequenceEqual(first.Parameters))
+                failures.Add($"Initialize({seed}) gave different parameters at {plan.Threads[i]} threads than at {plan.Threads[0]}");
+        }
+        if (failures.Count > 0) return new CheckOutcome(failures, false, 0);
+
+        // Biases start at zero; give them values so a bias that forward forgets shows.
+        Dictionary<string, ParameterInfo> table = first.ParameterTable.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        foreach (ExpectedParameter p in interpreter.Parameters.Where(p => p.Name.EndsWith(".bias", StringComparison.Ordinal)))
+        {
+            ParameterInfo info = table[p.Name];
+            for (int j = 0; j < info.Length; j++)
+            {
+                float value = (float)(random.NextDouble() - 0.5);
+                foreach (INetwork network in networks) network.Parameters[info.Offset + j] = value;
+            }
+        }
+        var parameters = interpreter.Parameters.ToDictionary(p => p.Name,
+            p => first.Parameters.AsSpan(table[p.Name].Offset, p.Length).ToArray().Select(v => (double)v).ToArray(), StringComparer.Ordinal);
+
+        // Expected results per batch size, from inputs away from kinks.
+        var cases = new List<Case>();
+        foreach (int batch in plan.Batches)
+        {
+            Case? chosen = null;
+            for (int attempt = 0; attempt < 6; attempt++)
+            {
+                Case candidate = Case.Draw(spec, interpreter, parameters, batch, random);
+                chosen = candidate;
+                if (candidate.KinkMargin >= KinkThreshold) break;
+            }
+            if (chosen!.KinkMargin < KinkThreshold) fragile = true;
+            cases.Add(chosen);
+        }
+
+        if (plan.FiniteDifferences && spec.Training && !fragile) CheckFiniteDifferences(interpreter, parameters, cases[^1], random, failures);
+
+        VectorWidth saved = Simd.Width;
+        try
+        {
+            foreach (VectorWidth width in plan.Widths)
+            {
+                Simd.Width = width;
+                for (int t = 0; t < networks.Count; t++)
+                {
+                    foreach (Case c in cases)
+                    {
+                        if (failures.Count >= MaxFailures) break;
+                        configurations++;
+                        string where = $"width {width}, {plan.Threads[t]} threads, batch {c.Batch}";
+                        try
+                        {
+                            RunCase(networks[t], spec, interpreter, c, where, failures);
+                        }
+                        catch (Exception e)
+                        {
+                            failures.Add($"{where}: threw {Unwrap(e)}");
+                        }
+                    }
+                }
+            }
+
+            // TrainStep adds into Gradients: a second step without ZeroGradients doubles them.
+            if (spec.Training && failures.Count == 0 && networks[^1] is ITrainableNetwork last)
+            {
+                Case c = cases[^1];
+                last.ZeroGradients();
+                Train(last, spec, c, useTargets: false);
+                Train(last, spec, c, useTargets: false);
+                foreach (ExpectedParameter p in interpreter.Parameters)
+                {
+                    double[] doubled = c.Expected.Gradients[p.Name].Select(g => 2 * g).ToArray();
+                    CompareScaled($"accumulated d{p.Name} after two TrainSteps ({Simd.Width}, batch {c.Batch})", last.Gradients.AsSpan(table[p.Name].Offset, p.Length),
+                        doubled, GradientScaled, GradientRelative, failures, GradientFloor * (1 + 2 * c.Expected.Gradients.Values.Select(MaxAbs).DefaultIfEmpty(0).Max()));
+                }
+            }
+        }
+        finally
+        {
+            Simd.Width = saved;
+        }
+        return new CheckOutcome(failures, fragile, configurations);
+    }
+
+    private static void CheckContract(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, List<string> failures)
+    {
+        if (network.InputLength != interpreter.InputLength) failures.Add($"InputLength {network.InputLength}, expected {interpreter.InputLength}");
+        if (network.OutputLength != interpreter.OutputLength) failures.Add($"OutputLength {network.OutputLength}, expected {interpreter.OutputLength}");
+        if (!network.InputShape.SequenceEqual(spec.Input)) failures.Add($"InputShape [{string.Join(", ", network.InputShape)}], expected [{string.Join(", ", spec.Input)}]");
+        LossKind expectedLoss = spec.Head switch
+        {
+            HeadSpec.SoftmaxCrossEntropy => LossKind.SoftmaxCrossEntropy,
+            HeadSpec.SigmoidBinaryCrossEntropy => LossKind.SigmoidBinaryCrossEntropy,
+            HeadSpec.MeanSquaredError => LossKind.MeanSquaredError,
+            HeadSpec.MultiClassHinge => LossKind.MultiClassHinge,
+            _ => LossKind.None,
+        };
+        if (network.Loss != expectedLoss) failures.Add($"Loss {network.Loss}, expected {expectedLoss}");
+        if (spec.Training != network is ITrainableNetwork) failures.Add($"ITrainableNetwork: {network is ITrainableNetwork}, Training = {spec.Training}");
+
+        var actual = network.ParameterTable.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        var expectedNames = interpreter.Parameters.Select(p => p.Name).ToList();
+        if (!actual.Keys.OrderBy(k => k, StringComparer.Ordinal).SequenceEqual(expectedNames.OrderBy(k => k, StringComparer.Ordinal)))
+        {
+            failures.Add($"ParameterTable names [{string.Join(", ", network.ParameterTable.Select(p => p.Name))}], expected [{string.Join(", ", expectedNames)}]");
+            return;
+        }
+        long total = 0;
+        foreach (ExpectedParameter p in interpreter.Parameters)
+        {
+            ParameterInfo info = actual[p.Name];
+            if (!info.Shape.SequenceEqual(p.Shape)) failures.Add($"{p.Name} shape [{string.Join(", ", info.Shape)}], expected [{string.Join(", ", p.Shape)}]");
+            if (info.Offset < 0 || info.Offset + info.Length > network.Parameters.Length) failures.Add($"{p.Name} offset {info.Offset} outside Parameters ({network.Parameters.Length})");
+            total += info.Length;
+        }
+        if (total != network.Parameters.Length) failures.Add($"ParameterTable covers {total} floats, Parameters has {network.Parameters.Length}");
+        var ranges = network.ParameterTable.OrderBy(p => p.Offset).ToList();
+        for (int i = 1; i < ranges.Count; i++)
+        {
+            if (ranges[i - 1].Offset + ranges[i - 1].Length > ranges[i].Offset) failures.Add($"{ranges[i - 1].Name} overlaps {ranges[i].Name}");
+        }
+        if (network is ITrainableNetwork trainable && trainable.Gradients.Length != network.Parameters.Length)
+            failures.Add($"Gradients has {trainable.Gradients.Length} floats, Parameters {network.Parameters.Length}");
+    }
+
+    private static void RunCase(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, Case c, string where, List<string> failures)
+    {
+        int outputs = interpreter.OutputLength;
+        var output = new float[c.Batch * outputs];
+        Array.Fill(output, float.NaN);
+        network.Forward(c.Input, output, c.Batch);
+        double forwardTolerance = CompareScaled($"{where}: Forward", output, c.Expected.Output, ForwardScaled, ForwardRelative, failures);
+
+        Array.Fill(output, float.NaN);
+        network.Predict(c.Input, output, c.Batch);
+        if (spec.Head is HeadSpec.SoftmaxCrossEntropy or HeadSpec.SigmoidBinaryCrossEntropy)
+            CompareRelative($"{where}: Predict", output, c.Expected.Prediction, 2 * forwardTolerance + PredictRelative, failures);
+        else
+            CompareScaled($"{where}: Predict", output, c.Expected.Prediction, ForwardScaled, ForwardRelative, failures);
+
+        if (network is not ITrainableNetwork trainable) return;
+        double outputScale = MaxAbs(c.Expected.Output);
+        foreach (bool useTargets in spec.Head == HeadSpec.SoftmaxCrossEntropy ? new[] { false, true } : new[] { c.Labels is null })
+        {
+            InterpreterResult expected = useTargets && spec.Head == HeadSpec.SoftmaxCrossEntropy ? c.ExpectedWithTargets! : c.Expected;
+            string how = useTargets ? "targets" : "labels";
+            trainable.ZeroGradients();
+            float loss = Train(trainable, spec, c, useTargets);
+            double lossTolerance = LossScaled * outputScale + LossRelative * Math.Abs(expected.Loss);
+            if (!(Math.Abs(loss - expected.Loss) <= lossTolerance))
+                failures.Add($"{where}: TrainStep({how}) loss {Fmt(loss)}, expected {Fmt(expected.Loss)} (tolerance {Fmt(lossTolerance)})");
+            if (network is ITrainingOutputs last)
+                CompareScaled($"{where}: LastOutputs after TrainStep({how})", last.LastOutputs, c.Expected.Output, ForwardScaled, ForwardRelative, failures);
+            double floor = GradientFloor * (1 + expected.Gradients.Values.Select(MaxAbs).DefaultIfEmpty(0).Max());
+            foreach (ParameterInfo info in network.ParameterTable)
+                CompareScaled($"{where}: TrainStep({how}) d{info.Name}", trainable.Gradients.AsSpan(info.Offset, info.Length), expected.Gradients[info.Name],
+                    GradientScaled, GradientRelative, failures, floor);
+        }
+    }
+
+    private static float Train(ITrainableNetwork network, NetworkSpec spec, Case c, bool useTargets)
+        => spec.Head is HeadSpec.SoftmaxCrossEntropy or HeadSpec.MultiClassHinge && !useTargets
+            ? network.TrainStep(c.Input, c.Labels!, c.Batch)
+            : network.TrainStep(c.Input, c.Targets, c.Batch);
+
+    private static void CheckFiniteDifferences(ReferenceInterpreter interpreter, Dictionary<string, double[]> parameters, Case c, Random random, List<string> failures)
+    {
+        bool useLabels = c.Labels is not null;
+        foreach (ExpectedParameter p in interpreter.Parameters)
+        {
+            double[] analytic = c.Expected.Gradients[p.Name];
+            double scale = MaxAbs(analytic);
+            double[] values = parameters[p.Name];
+            for (int k = 0; k < Math.Min(4, p.Length); k++)
+            {
+                int index = random.Next(p.Length);
+                double saved = values[index], h = 1e-6 * Math.Max(1, Math.Abs(saved));
+                values[index] = saved + h;
+                double plus = interpreter.Run(parameters, c.InputDouble, c.Batch, useLabels ? c.Labels : null, useLabels ? null : c.TargetsDouble, true).Loss;
+                values[index] = saved - h;
+                double minus = interpreter.Run(parameters, c.InputDouble, c.Batch, useLabels ? c.Labels : null, useLabels ? null : c.TargetsDouble, true).Loss;
+                values[index] = saved;
+                double fd = (plus - minus) / (2 * h), g = analytic[index];
+                double tolerance = FdScaled * scale + FdRelative * Math.Abs(g) + FdFloor;
+                if (!(Math.Abs(fd - g) <= tolerance))
+                    failures.Add($"interpreter d{p.Name}[{index}] = {Fmt(g)}, central difference {Fmt(fd)} (tolerance {Fmt(tolerance)}): the reference itself is wrong");
+            }
+        }
+    }
+
+    /// <summary>Element-wise |a − e| ≤ scaled·max|e| + relative·|e|; returns the largest tolerance (for Predict's bound).</summary>
+    private static double CompareScaled(string what, ReadOnlySpan<float> actual, double[] expected, double scaled, double relative, List<string> failures, double floor = 0)
+    {
+        double absolute = scaled * MaxAbs(expected) + floor;
+        if (actual.Length != expected.Length)
+        {
+            failures.Add($"{what}: {actual.Length} values, expected {expected.Length}");
+            return absolute;
+        }
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = absolute + relative * Math.Abs(expected[i]);
+            if (!(Math.Abs(actual[i] - expected[i]) <= tolerance))
+            {
+                failures.Add($"{what}[{i}] = {Fmt(actual[i])}, expected {Fmt(expected[i])} (tolerance {Fmt(tolerance)}; {Mismatches(actual, expected, absolute, relative)} of {expected.Length} differ)");
+                break;
+            }
+        }
+        return absolute + relative * MaxAbs(expected);
+    }
+
+    private static void CompareRelative(string what, ReadOnlySpan<float> actual, double[] expected, double relative, List<string> failures)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double tolerance = relative * Math.Abs(expected[i]) + PredictFloor;
+            if (!(Math.Abs(actual[i] - expected[i]) <= tolerance))
+            {
+                failures.Add($"{what}[{i}] = {Fmt(actual[i])}, expected {Fmt(expected[i])} (relative tolerance {Fmt(relative)})");
+                return;
+            }
+        }
+    }
+
+    private static int Mismatches(ReadOnlySpan<float> actual, double[] expected, double absolute, double relative)
+    {
+        int count = 0;
+        for (int i = 0; i < expected.Length; i++)
+        {
+            if (!(Math.Abs(actual[i] - expected[i]) <= absolute + relative * Math.Abs(expected[i]))) count++;
+        }
+        return count;
+    }
+
+    private static double MaxAbs(double[] values) => values.Length == 0 ? 0 : values.Max(Math.Abs);
+    private static string Fmt(double value) => value.ToString("G7", CultureInfo.InvariantCulture);
+    private static string Unwrap(Exception e)
+    {
+        if (e is System.Reflection.TargetInvocationException { InnerException: { } inner }) e = inner;
+        return string.Join("\n", e.ToString().Split('\n').Take(4));
+    }
+
+    /// <summary>One batch: inputs, labels and targets (as the head takes them) and the interpreter's results.</summary>
+    private sealed class Case
+    {
+        public required int Batch { get; init; }
+        public required float[] Input { get; init; }
+        public required double[] InputDouble { get; init; }
+        public int[]? Labels { get; init; }
+        public float[] Targets { get; init; } = Array.Empty<float>();
+        public double[]? TargetsDouble { get; init; }
+        public required InterpreterResult Expected { get; init; }
+        public InterpreterResult? ExpectedWithTargets { get; init; }
+        public double KinkMargin { get; init; }
+
+        public static Case Draw(NetworkSpec spec, ReferenceInterpreter interpreter, Dictionary<string, double[]> parameters, int batch, Random random)
+        {
+            int outputs = interpreter.OutputLength;
+            float[] input = Normal(random, batch * interpreter.InputLength);
+            double[] inputDouble = input.Select(v => (double)v).ToArray();
+            int[] labels = Enumerable.Range(0, batch).Select(_ => random.Next(outputs)).ToArray();
+            float[] targets = spec.Head switch
+            {
+                HeadSpec.SigmoidBinaryCrossEntropy => Enumerable.Range(0, batch * outputs).Select(_ => (float)random.NextDouble()).ToArray(),
+                HeadSpec.MeanSquaredError => Normal(random, batch * outputs),
+                HeadSpec.SoftmaxCrossEntropy => SoftmaxRows(Normal(random, batch * outputs), outputs),
+                _ => Array.Empty<float>(),
+            };
+            double[] targetsDouble = targets.Select(v => (double)v).ToArray();
+            bool training = spec.Training;
+            bool takesLabels = spec.Head is HeadSpec.SoftmaxCrossEntropy or HeadSpec.MultiClassHinge;
+            InterpreterResult expected = interpreter.Run(parameters, inputDouble, batch, takesLabels ? labels : null, takesLabels ? null : targetsDouble, training);
+            InterpreterResult? withTargets = training && spec.Head == HeadSpec.SoftmaxCrossEntropy
+                ? interpreter.Run(parameters, inputDouble, batch, null, targetsDouble, true)
+                : null;
+            return new Case
+            {
+                Batch = batch, Input = input, InputDouble = inputDouble, Labels = takesLabels ? labels : null, Targets = targets,
+                TargetsDouble = takesLabels ? null : targetsDouble, Expected = expected, ExpectedWithTargets = withTargets,
+                KinkMargin = expected.KinkMargin,
+            };
+        }
+
+        private static float[] Normal(Random random, int count)
+        {
+            var values = new float[count];
+            for (int i = 0; i < count; i++)
+                values[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+            return values;
+        }
+
+        private static float[] SoftmaxRows(float[] logits, int classes)
+        {
+            var result = new float[logits.Length];
+            for (int row = 0; row < logits.Length / classes; row++)
+            {
+                double max = double.NegativeInfinity, sum = 0;
+                for (int j = 0; j < classes; j++) max = Math.Max(max, logits[row * classes + j]);
+                for (int j = 0; j < classes; j++) sum += Math.Exp(logits[row * classes + j] - max);
+                for (int j = 0; j < classes; j++) result[row * classes + j] = (float)(Math.Exp(logits[row * classes + j] - max) / sum);
+            }
+            return result;
+        }
+    }
+}

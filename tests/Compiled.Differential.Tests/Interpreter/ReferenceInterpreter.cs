@@ -1,0 +1,267 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Compiled.Differential.Tests.Declarations;
+using Compiled.Kernels;
+using Compiled.Kernels.Reference;
+
+namespace Compiled.Differential.Tests.Interpreter;
+
+/// <summary>A parameter tensor the interpreter expects: PyTorch name and shape, and the layer index it belongs to.</summary>
+internal sealed record ExpectedParameter(string Name, int Layer, int[] Shape)
+{
+    public int Length => Shape.Aggregate(1, (a, b) => a * b);
+}
+
+/// <summary>What one forward (and optionally backward) pass of the interpreter produced.</summary>
+internal sealed class InterpreterResult
+{
+    public required double[] Output { get; init; }
+    /// <summary>Softmax / sigmoid / identity of <see cref="Output"/>, as the head's Predict defines it.</summary>
+    public required double[] Prediction { get; init; }
+    public double Loss { get; set; }
+    public Dictionary<string, double[]> Gradients { get; } = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The smallest distance, relative to its tensor's scale, of any value to a point where the model is not
+    /// differentiable (an activation's kink, a max-pool tie, a hinge margin). Below ~1e-4 float rounding may cross it.
+    /// </summary>
+    public double KinkMargin { get; set; } = double.PositiveInfinity;
+}
+
+/// <summary>
+/// An independent plain interpreter of a <see cref="NetworkSpec"/> in double precision: this suite's own shape rules
+/// (<see cref="SpecShapes"/>) and the scalar reference kernels of Runtime/Kernels/Reference, nothing of the generator.
+/// Layer by layer as declared (ReLU before a max pool stays before it), losses as PyTorch defines them.
+/// </summary>
+internal sealed class ReferenceInterpreter
+{
+    private readonly NetworkSpec _spec;
+    private readonly List<int[]> _shapes;
+    private readonly List<string> _names;
+
+    public ReferenceInterpreter(NetworkSpec spec)
+    {
+        _spec = spec;
+        _shapes = SpecShapes.All(spec, out string? why) ?? throw new ArgumentException($"invalid spec ({why}):\n{spec}", nameof(spec));
+        _names = SpecShapes.Names(spec);
+        var parameters = new List<ExpectedParameter>();
+        for (int i = 0; i < spec.Layers.Count; i++)
+        {
+            LayerSpec layer = spec.Layers[i];
+            int[] input = _shapes[i];
+            if (layer.Kind == SpecKind.Dense)
+                parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { layer.Size, SpecShapes.Length(input) }));
+            else if (layer.Kind == SpecKind.Conv2D)
+                parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { layer.Size, input[0], layer.ConvKernel, layer.ConvKernel }));
+            else continue;
+            if (layer.Bias) parameters.Add(new ExpectedParameter(_names[i] + ".bias", i, new[] { layer.Size }));
+        }
+        Parameters = parameters;
+    }
+
+    public IReadOnlyList<ExpectedParameter> Parameters { get; }
+    public int InputLength => SpecShapes.Length(_shapes[0]);
+    public int OutputLength => SpecShapes.Length(_shapes[^1]);
+
+    /// <summary>Forward; with labels or targets (per the head) also the mean loss and every parameter's gradient.</summary>
+    public InterpreterResult Run(IReadOnlyDictionary<string, double[]> parameters, double[] input, int n, int[]? labels, double[]? targets, bool backward)
+    {
+        int layers = _spec.Layers.Count;
+        var activations = new double[layers + 1][];
+        var argmax = new int[layers][];
+        activations[0] = input;
+        double margin = double.PositiveInfinity;
+        for (int i = 0; i < layers; i++)
+        {
+            LayerSpec layer = _spec.Layers[i];
+            int[] inShape = _shapes[i], outShape = _shapes[i + 1];
+            double[] x = activations[i];
+            var y = new double[n * SpecShapes.Length(outShape)];
+            switch (layer.Kind)
+            {
+                case SpecKind.Dense:
+                    DenseReference.Forward<double>(x, parameters[_names[i] + ".weight"], Bias(parameters, i), y, n, SpecShapes.Length(inShape), layer.Size);
+                    break;
+                case SpecKind.Conv2D:
+                    Conv2DReference.Forward<double>(ConvGeometry(i), x, parameters[_names[i] + ".weight"], Bias(parameters, i), y, n);
+                    break;
+                case SpecKind.MaxPool:
+                    argmax[i] = new int[y.Length];
+                    PoolReference.MaxForward<double>(PoolGeometry(i), x, y, argmax[i], n);
+                    margin = Math.Min(margin, PoolTieMargin(PoolGeometry(i), x, n));
+                    break;
+                case SpecKind.AvgPool:
+                    PoolReference.AvgForward<double>(PoolGeometry(i), x, y, n);
+                    break;
+                case SpecKind.Flatten:
+                    x.CopyTo(y, 0);
+                    break;
+                case SpecKind.ReLU:
+                    ActivationReference.Relu<double>(x, y);
+                    margin = Math.Min(margin, ZeroMargin(x));
+                    break;
+                case SpecKind.LeakyReLU:
+                    ActivationReference.LeakyRelu<double>(x, y, layer.Slope);
+                    margin = Math.Min(margin, ZeroMargin(x));
+                    break;
+                case SpecKind.ELU:
+                    ActivationReference.Elu<double>(x, y, layer.Alpha);
+                    margin = Math.Min(margin, ZeroMargin(x));
+                    break;
+                case SpecKind.Sigmoid:
+                    ActivationReference.Sigmoid<double>(x, y);
+                    break;
+                case SpecKind.Tanh:
+                    ActivationReference.Tanh<double>(x, y);
+                    break;
+            }
+            activations[i + 1] = y;
+        }
+
+        double[] output = activations[layers];
+        int outputs = OutputLength;
+        var prediction = new double[output.Length];
+        switch (_spec.Head)
+        {
+            case HeadSpec.SoftmaxCrossEntropy:
+                LossReference.Softmax<double>(output, prediction, n, outputs);
+                break;
+            case HeadSpec.SigmoidBinaryCrossEntropy:
+                ActivationReference.Sigmoid<double>(output, prediction);
+                break;
+            default:
+                output.CopyTo(prediction, 0);
+                break;
+        }
+        var result = new InterpreterResult { Output = output, Prediction = prediction };
+        if (_spec.Head == HeadSpec.MultiClassHinge && labels is not null) margin = Math.Min(margin, HingeMargin(output, labels, n, outputs));
+        result.KinkMargin = margin;
+        if (!backward) return result;
+
+        // The head: mean loss and its gradient with respect to the outputs.
+        var delta = new double[output.Length];
+        double all = n * (double)outputs;
+        result.Loss = _spec.Head switch
+        {
+            HeadSpec.SoftmaxCrossEntropy when labels is not null => LossReference.SoftmaxCrossEntropy<double>(output, labels, delta, n, outputs, 1.0 / n) / n,
+            HeadSpec.SoftmaxCrossEntropy => LossReference.SoftmaxCrossEntropy<double>(output, targets!, delta, n, outputs, 1.0 / n) / n,
+            HeadSpec.SigmoidBinaryCrossEntropy => LossReference.SigmoidBinaryCrossEntropy<double>(output, targets!, delta, output.Length, 1.0 / all) / all,
+            HeadSpec.MeanSquaredError => LossReference.MeanSquaredError<double>(output, targets!, delta, output.Length, 1.0 / all) / all,
+            HeadSpec.MultiClassHinge => LossReference.MultiClassHinge<double>(output, labels!, delta, n, outputs, _spec.HingeMargin, 1.0 / n) / n,
+            _ => throw new InvalidOperationException("no loss head"),
+        };
+
+        foreach (ExpectedParameter p in Parameters) result.Gradients[p.Name] = new double[p.Length];
+        for (int i = layers - 1; i >= 0; i--)
+        {
+            LayerSpec layer = _spec.Layers[i];
+            double[] x = activations[i], y = activations[i + 1];
+            var dx = new double[x.Length];
+            switch (layer.Kind)
+            {
+                case SpecKind.Dense:
+                    DenseReference.Backward<double>(x, parameters[_names[i] + ".weight"], delta, dx, result.Gradients[_names[i] + ".weight"],
+                        layer.Bias ? result.Gradients[_names[i] + ".bias"] : Span<double>.Empty, n, SpecShapes.Length(_shapes[i]), layer.Size);
+                    break;
+                case SpecKind.Conv2D:
+                    Conv2DReference.Backward<double>(ConvGeometry(i), x, parameters[_names[i] + ".weight"], delta, dx, result.Gradients[_names[i] + ".weight"],
+                        layer.Bias ? result.Gradients[_names[i] + ".bias"] : Span<double>.Empty, n);
+                    break;
+                case SpecKind.MaxPool:
+                    PoolReference.MaxBackward<double>(PoolGeometry(i), delta, argmax[i], dx, n);
+                    break;
+                case SpecKind.AvgPool:
+                    PoolReference.AvgBackward<double>(PoolGeometry(i), delta, dx, n);
+                    break;
+                case SpecKind.Flatten:
+                    delta.CopyTo(dx, 0);
+                    break;
+                case SpecKind.ReLU:
+                    ActivationReference.ReluBackward<double>(y, delta, dx);
+                    break;
+                case SpecKind.LeakyReLU:
+                    ActivationReference.LeakyReluBackward<double>(x, delta, dx, layer.Slope);
+                    break;
+                case SpecKind.ELU:
+                    ActivationReference.EluBackward<double>(x, y, delta, dx, layer.Alpha);
+                    break;
+                case SpecKind.Sigmoid:
+                    ActivationReference.SigmoidBackward<double>(y, delta, dx);
+                    break;
+                case SpecKind.Tanh:
+                    ActivationReference.TanhBackward<double>(y, delta, dx);
+                    break;
+            }
+            delta = dx;
+        }
+        return result;
+    }
+
+    private ReadOnlySpan<double> Bias(IReadOnlyDictionary<string, double[]> parameters, int layer)
+        => _spec.Layers[layer].Bias ? parameters[_names[layer] + ".bias"] : ReadOnlySpan<double>.Empty;
+
+    private Conv2DGeometry ConvGeometry(int i)
+    {
+        LayerSpec layer = _spec.Layers[i];
+        int[] s = _shapes[i];
+        (int top, int bottom, int left, int right) = SpecShapes.ConvPadding(layer, s[1], s[2]);
+        return new Conv2DGeometry(s[0], s[1], s[2], layer.Size, layer.ConvKernel, layer.ConvKernel, layer.ConvStride, layer.ConvStride, top, left, bottom, right);
+    }
+
+    private Pool2DGeometry PoolGeometry(int i)
+    {
+        int[] s = _shapes[i];
+        return new Pool2DGeometry(s[0], s[1], s[2], _spec.Layers[i].Size, _spec.Layers[i].PoolStride);
+    }
+
+    /// <summary>Smallest nonzero |x| relative to max |x| (exact zeros are structural: float computes them exactly too).</summary>
+    private static double ZeroMargin(double[] x)
+    {
+        double scale = x.Length == 0 ? 0 : x.Max(Math.Abs);
+        if (scale == 0) return double.PositiveInfinity;
+        double smallest = double.PositiveInfinity;
+        foreach (double v in x)
+        {
+            if (v != 0) smallest = Math.Min(smallest, Math.Abs(v));
+        }
+        return smallest / scale;
+    }
+
+    /// <summary>Smallest gap between a window's maximum and a different runner-up, relative to max |x|.</summary>
+    private static double PoolTieMargin(in Pool2DGeometry g, double[] x, int n)
+    {
+        double scale = x.Length == 0 ? 0 : x.Max(Math.Abs);
+        if (scale == 0) return double.PositiveInfinity;
+        double smallest = double.PositiveInfinity;
+        for (int s = 0; s < n; s++)
+        for (int c = 0; c < g.Channels; c++)
+        for (int oh = 0; oh < g.OutHeight; oh++)
+        for (int ow = 0; ow < g.OutWidth; ow++)
+        {
+            double first = double.NegativeInfinity, second = double.NegativeInfinity;
+            for (int kh = 0; kh < g.Window; kh++)
+            for (int kw = 0; kw < g.Window; kw++)
+            {
+                double v = x[s * g.InputLength + (c * g.InHeight + oh * g.Stride + kh) * g.InWidth + ow * g.Stride + kw];
+                if (v > first) { second = first; first = v; }
+                else if (v > second && v != first) second = v;
+            }
+            if (second > double.NegativeInfinity) smallest = Math.Min(smallest, (first - second) / scale);
+        }
+        return smallest;
+    }
+
+    private double HingeMargin(double[] scores, int[] labels, int n, int classes)
+    {
+        double scale = _spec.HingeMargin + (scores.Length == 0 ? 0 : scores.Max(Math.Abs));
+        double smallest = double.PositiveInfinity;
+        for (int i = 0; i < n; i++)
+        for (int j = 0; j < classes; j++)
+        {
+            if (j == labels[i]) continue;
+            double z = _spec.HingeMargin - scores[i * classes + labels[i]] + scores[i * classes + j];
+            smallest = Math.Min(smallest, Math.Abs(z) / scale);
+        }
+        return smallest;
+    }
+}
