@@ -187,8 +187,10 @@ public sealed class TrainerFeatureTests
 
         var net = NewNet();
         firstNet.Parameters.AsSpan().CopyTo(net.Parameters);
+        var adamState = new StateBag();
+        firstAdam.WriteState(adamState);
         var adam = new Adam(0.05f);
-        adam.LoadState(firstAdam.ParameterCount, firstAdam.StepCount, firstAdam.State);
+        adam.ReadState(adamState);
         var schedule = new CosineAnnealingLR(adam, tMax: 4);
         schedule.ReadState(scheduleState);
         var stop = new EarlyStopping(TrainingMetric.TrainLoss, patience: 50);
