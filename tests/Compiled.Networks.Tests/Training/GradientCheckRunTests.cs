@@ -79,6 +79,7 @@ public sealed class GradientCheckRunTests(Xunit.Abstractions.ITestOutputHelper o
         public IReadOnlyList<ParameterInfo> ParameterTable => inner.ParameterTable;
         public int Threads { get => inner.Threads; set => inner.Threads = value; }
         public string Summary => inner.Summary;
+        public string Architecture => inner.Architecture;
         public float[] Gradients => inner.Gradients;
         public void Initialize(int seed) => inner.Initialize(seed);
         public void Forward(ReadOnlySpan<float> input, Span<float> output, int batch) => inner.Forward(input, output, batch);
