@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
 using System.IO;
@@ -9,6 +10,8 @@ using Compiled.Kernels;
 using Compiled.Metrics;
 using Compiled.Optimizers;
 using Compiled.Samples.Mnist;
+using Compiled.Schedules;
+using Compiled.Serialization;
 using Compiled.Training;
 
 // compiled-mnist: train LeNet-5 or the MLP on MNIST, then report the test accuracy (scripts/fetch-mnist.sh gets the data).
@@ -19,7 +22,7 @@ return new SampleCommand().Invoke(args, options =>
     {
         return Run(options);
     }
-    catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or NonFiniteException)
+    catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or InvalidDataException or NonFiniteException or NotSupportedException)
     {
         Console.Error.WriteLine($"compiled-mnist: {e.Message}");
         return 1;
@@ -28,6 +31,9 @@ return new SampleCommand().Invoke(args, options =>
 
 static int Run(SampleOptions options)
 {
+    foreach ((bool given, string name) in new[] { (options.ClipNorm is not null, "--clip-norm"), (options.L1 is not null, "--l1"), (options.L2 is not null, "--l2"),
+        (options.EarlyStoppingPatience is not null, "--early-stopping"), (options.Resume is not null, "--resume"), (options.Schedule?.PerBatch == true, "--schedule onecycle") })
+        if (given) throw new NotSupportedException($"{name} is not wired to the trainer yet.");
     if (options.Width is string width)
         Simd.Width = width switch
         {
@@ -64,19 +70,37 @@ static int Run(SampleOptions options)
     Optimizer optimizer = options.Optimizer == "adam"
         ? new Adam(learningRate, weightDecay: options.WeightDecayOrDefault)
         : new Sgd(learningRate, options.Momentum, weightDecay: options.WeightDecayOrDefault);
+    ScheduleSpec schedule = options.Schedule ?? new ScheduleSpec("exponential", new Dictionary<string, string> { ["gamma"] = options.LearningRateDecayOrDefault.ToString("R", CultureInfo.InvariantCulture) });
+    int batchesPerEpoch = (train.Count + options.BatchOrDefault - 1) / options.BatchOrDefault;
+    LearningRateScheduler? scheduler = schedule.Create(optimizer, epochs, batchesPerEpoch, options.LearningRateDecayOrDefault);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"train {train.Count}{(validation is null ? "" : $", validation {validation.Count}")}, test {test.Count} (standardized: mean {standardization.Mean[0]:F4}, std {standardization.Std[0]:F4})"));
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"{(optimizer is Adam ? "Adam" : $"SGD momentum {options.Momentum:G3}")}, lr {learningRate:G4}{(options.LearningRateDecayOrDefault == 1f ? "" : $" × {options.LearningRateDecayOrDefault:G3} per epoch")}{(options.WeightDecayOrDefault == 0f ? "" : $", weight decay {options.WeightDecayOrDefault:G3}")}, batch {options.BatchOrDefault}, {epochs} epoch{(epochs == 1 ? "" : "s")}, seed {options.Seed}"));
+        $"{(optimizer is Adam ? "Adam" : $"SGD momentum {options.Momentum:G3}")}, lr {learningRate:G4}, schedule {schedule}{(options.WeightDecayOrDefault == 0f ? "" : $", weight decay {options.WeightDecayOrDefault:G3}")}, batch {options.BatchOrDefault}, {epochs} epoch{(epochs == 1 ? "" : "s")}, seed {options.Seed}"));
 
+    if (options.LoadSafeTensors is string load)
+    {
+        SafeTensorsLoadResult loaded = SafeTensors.Load(load, network);
+        Console.WriteLine($"loaded {loaded.Loaded.Count} tensors from {load}");
+    }
+
+    var callbacks = new List<ITrainingCallback>();
+    if (scheduler is not null) callbacks.Add(new ScheduleStep(scheduler));
+    if (options.Save is string save) callbacks.Add(new SaveCheckpoint(save, options.SaveEvery, optimizer, scheduler));
     var trainer = new Trainer(network, optimizer, new TrainerOptions
     {
         Epochs = epochs,
         BatchSize = options.BatchOrDefault,
         Seed = (ulong)options.Seed,
-        Callbacks = options.LearningRateDecayOrDefault == 1f ? [] : [new ExponentialDecay(learningRate, options.LearningRateDecayOrDefault)],
+        Callbacks = callbacks,
     });
     TrainingHistory history = trainer.Fit(train, validation);
+
+    if (options.SaveSafeTensors is string saveTensors)
+    {
+        SafeTensors.Save(saveTensors, network);
+        Console.WriteLine($"wrote {network.ParameterTable.Count} tensors to {saveTensors}");
+    }
 
     long evaluationStart = Stopwatch.GetTimestamp();
     EvaluationResult result = Evaluator.Run(network, test);

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Globalization;
+using System.Linq;
 
 namespace Compiled.Samples.Mnist;
 
@@ -43,6 +44,40 @@ public sealed class SampleCommand
         DefaultValueFactory = _ => 0,
     });
     private readonly Option<string?> _width = Choice<string?>("--width", "force the SIMD width [default: the widest the CPU accelerates]", null, "512", "256", "128", "scalar");
+    private readonly Option<ScheduleSpec?> _schedule = new("--schedule")
+    {
+        Description = "learning-rate schedule, name[:key=value,...] with PyTorch's argument names [default: exponential:gamma=<--lr-decay>]:\n"
+            + string.Join('\n', ScheduleSpec.Kinds.Select(k => $"  {k.Kind}{(k.Keys.Length == 0 ? "" : $":{string.Join(',', k.Keys.Select(key => key + "=.."))}")}  {k.Help}")),
+        HelpName = "SPEC",
+        CustomParser = result =>
+        {
+            ScheduleSpec? spec = ScheduleSpec.TryParse(result.Tokens[^1].Value, out string? error);
+            if (error is not null) result.AddError(error);
+            return spec;
+        },
+    };
+    private readonly Option<float?> _clipNorm = PositiveNumber(new Option<float?>("--clip-norm")
+    {
+        Description = "clip the gradients' global L2 norm to X before each step (torch.nn.utils.clip_grad_norm_)",
+        HelpName = "X",
+    });
+    private readonly Option<float?> _l1 = NonNegativeNumber(new Option<float?>("--l1") { Description = "L1 penalty X·Σ|w| on the weights, added to the loss", HelpName = "X" });
+    private readonly Option<float?> _l2 = NonNegativeNumber(new Option<float?>("--l2") { Description = "L2 penalty X·Σw² on the weights, added to the loss (Keras convention)", HelpName = "X" });
+    private readonly Option<int?> _earlyStopping = Positive(new Option<int?>("--early-stopping")
+    {
+        Description = "stop when the validation loss has not improved for PATIENCE epochs [default patience: 10] and restore the best weights (needs --validation)",
+        HelpName = "PATIENCE",
+        Arity = ArgumentArity.ZeroOrOne,
+    });
+    private readonly Option<string?> _save = new("--save") { Description = "write a checkpoint (parameters, optimizer, schedule, epoch) to FILE", HelpName = "FILE" };
+    private readonly Option<int> _saveEvery = Positive(new Option<int>("--save-every") { Description = "with --save: every N epochs (and after the last)", HelpName = "N", DefaultValueFactory = _ => 1 });
+    private readonly Option<string?> _resume = new("--resume") { Description = "resume from a checkpoint written by --save (same model and options)", HelpName = "FILE" };
+    private readonly Option<string?> _loadSafeTensors = new("--load-safetensors")
+    {
+        Description = "load the parameters from a .safetensors file (PyTorch names, e.g. a state_dict saved by safetensors.torch) before training",
+        HelpName = "FILE",
+    };
+    private readonly Option<string?> _saveSafeTensors = new("--save-safetensors") { Description = "write the trained parameters to a .safetensors file (PyTorch names)", HelpName = "FILE" };
     private readonly Option<bool> _json = new("--json")
     {
         Description = "print one JSON line at the end (model, epochs, seconds_per_epoch, test_accuracy, vector_width, threads, ...)",
@@ -53,7 +88,7 @@ public sealed class SampleCommand
         Root = new RootCommand("Trains LeNet-5 or an MLP (784-128-64-10) on MNIST and reports the test accuracy.")
         {
             _model, _epochs, _batch, _lr, _lrDecay, _weightDecay, _optimizer, _momentum, _seed, _data, _threads, _limit, _validation,
-            _width, _json,
+            _width, _schedule, _clipNorm, _l1, _l2, _earlyStopping, _save, _saveEvery, _resume, _loadSafeTensors, _saveSafeTensors, _json,
         };
     }
 
@@ -86,6 +121,17 @@ public sealed class SampleCommand
             Validation = result.GetValue(_validation),
             Width = result.GetValue(_width),
             Json = result.GetValue(_json),
+            Schedule = result.GetValue(_schedule),
+            ClipNorm = result.GetValue(_clipNorm),
+            L1 = result.GetValue(_l1),
+            L2 = result.GetValue(_l2),
+            // "--early-stopping" alone means the default patience, 10 epochs (Keras' course default).
+            EarlyStoppingPatience = result.GetResult(_earlyStopping) is { Implicit: false } ? result.GetValue(_earlyStopping) ?? 10 : null,
+            Save = result.GetValue(_save),
+            SaveEvery = result.GetValue(_saveEvery),
+            Resume = result.GetValue(_resume),
+            LoadSafeTensors = result.GetValue(_loadSafeTensors),
+            SaveSafeTensors = result.GetValue(_saveSafeTensors),
         };
     }
 
@@ -133,12 +179,15 @@ public sealed class SampleCommand
 
     private static Option<T> PositiveNumber<T>(Option<T> option) => Number(option, x => x > 0, "a number > 0", integer: false);
 
+    private static Option<T> NonNegativeNumber<T>(Option<T> option) => Number(option, x => x >= 0, "a number >= 0", integer: false);
+
     private static Option<T> Fraction<T>(Option<T> option) => Number(option, x => x is >= 0 and < 1, "a number in [0, 1)", integer: false);
 
     private static Option<T> Number<T>(Option<T> option, Func<double, bool> valid, string what, bool integer)
     {
         option.CustomParser = result =>
         {
+            if (result.Tokens.Count == 0) return default; // an optional value left out (--early-stopping)
             string text = result.Tokens[^1].Value;
             double value = double.NaN;
             if (integer && int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out int n)) value = n;

@@ -18,6 +18,25 @@ public sealed record SampleOptions
     public int Validation { get; init; }
     public bool Json { get; init; }
     public string? Width { get; init; }
+    /// <summary>The learning-rate schedule; null: exponential with <see cref="LearningRateDecayOrDefault"/>.</summary>
+    public ScheduleSpec? Schedule { get; init; }
+    /// <summary>Clip the gradients' global L2 norm to this before each step (torch's <c>clip_grad_norm_</c>).</summary>
+    public float? ClipNorm { get; init; }
+    /// <summary>L1 penalty factor on the weights, added to the loss and its gradient.</summary>
+    public float? L1 { get; init; }
+    /// <summary>L2 penalty factor on the weights, added to the loss and its gradient (Keras convention: factor · Σw²).</summary>
+    public float? L2 { get; init; }
+    /// <summary>Early stopping on the validation loss with this patience (epochs); null: off.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+    /// <summary>Checkpoint file written every <see cref="SaveEvery"/> epochs.</summary>
+    public string? Save { get; init; }
+    public int SaveEvery { get; init; } = 1;
+    /// <summary>Checkpoint to resume from (parameters, optimizer, schedule, epoch).</summary>
+    public string? Resume { get; init; }
+    /// <summary>A .safetensors file (PyTorch names) loaded into the network before training.</summary>
+    public string? LoadSafeTensors { get; init; }
+    /// <summary>A .safetensors file the trained network is written to.</summary>
+    public string? SaveSafeTensors { get; init; }
 
     // The defaults (both models): SGD, momentum 0.9, lr 0.02 decayed ×0.8 per epoch, weight decay 5e-4, 10 epochs;
     // batch 32 for LeNet-5, 64 for the MLP. Measured (README.md): LeNet-5 99.07-99.23% over seeds 1-3 and widths 512/256

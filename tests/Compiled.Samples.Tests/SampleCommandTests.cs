@@ -136,3 +136,65 @@ public sealed class SampleCommandTests
         Assert.Equal(3, new SampleCommand().Invoke(["--epochs", "2"], o => o.EpochsOrDefault + 1));
     }
 }
+
+/// <summary>The training-toolkit options: values, defaults and range errors.</summary>
+public sealed class ToolkitOptionTests
+{
+    private static SampleOptions Parse(params string[] args)
+    {
+        var command = new SampleCommand();
+        ParseResult result = command.Parse(args);
+        Assert.True(result.Errors.Count == 0, string.Join("; ", System.Linq.Enumerable.Select(result.Errors, e => e.Message)));
+        return command.Bind(result);
+    }
+
+    [Fact]
+    public void Off_by_default()
+    {
+        SampleOptions o = Parse();
+        Assert.Null(o.ClipNorm);
+        Assert.Null(o.L1);
+        Assert.Null(o.L2);
+        Assert.Null(o.EarlyStoppingPatience);
+        Assert.Null(o.Save);
+        Assert.Equal(1, o.SaveEvery);
+        Assert.Null(o.Resume);
+        Assert.Null(o.LoadSafeTensors);
+        Assert.Null(o.SaveSafeTensors);
+    }
+
+    [Fact]
+    public void Values_reach_the_settings()
+    {
+        SampleOptions o = Parse("--clip-norm", "1.5", "--l1", "1e-5", "--l2", "0", "--early-stopping", "4", "--save", "run.ckpt", "--save-every", "3",
+            "--resume", "old.ckpt", "--load-safetensors", "in.safetensors", "--save-safetensors", "out.safetensors");
+        Assert.Equal(1.5f, o.ClipNorm);
+        Assert.Equal(1e-5f, o.L1);
+        Assert.Equal(0f, o.L2);
+        Assert.Equal(4, o.EarlyStoppingPatience);
+        Assert.Equal("run.ckpt", o.Save);
+        Assert.Equal(3, o.SaveEvery);
+        Assert.Equal("old.ckpt", o.Resume);
+        Assert.Equal("in.safetensors", o.LoadSafeTensors);
+        Assert.Equal("out.safetensors", o.SaveSafeTensors);
+    }
+
+    [Fact]
+    public void Early_stopping_without_a_value_has_patience_10()
+    {
+        Assert.Equal(10, Parse("--early-stopping").EarlyStoppingPatience);
+        Assert.Equal(10, Parse("--early-stopping", "--json").EarlyStoppingPatience);
+    }
+
+    [Theory]
+    [InlineData("--clip-norm", "0", "--clip-norm needs a number > 0; got '0'.")]
+    [InlineData("--l1", "-1", "--l1 needs a number >= 0; got '-1'.")]
+    [InlineData("--l2", "x", "--l2 needs a number >= 0; got 'x'.")]
+    [InlineData("--early-stopping", "0", "--early-stopping needs a whole number > 0; got '0'.")]
+    [InlineData("--save-every", "0", "--save-every needs a whole number > 0; got '0'.")]
+    public void Bad_values_are_rejected(string option, string value, string message)
+    {
+        ParseResult result = new SampleCommand().Parse([option, value]);
+        Assert.Equal(message, Assert.Single(result.Errors).Message);
+    }
+}
