@@ -41,9 +41,10 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (declaration, _) => StageGuard.Run(declaration, "inferring the shapes of", NameOf(declaration.Value), declaration.Value?.NetworkLocation, ShapeInference.Infer))
             .WithTrackingName(TrackingNames.Shapes);
 
-        // 3. Plan the code: parameter layout, workspace regions and sizes, initialization, summary.
+        // 3. Plan the code: parameter layout, workspace regions and sizes, initialization, summary; then reserve the names of
+        //    the members it will declare against the class name, the user's members and inherited ones.
         IncrementalValuesProvider<StageResult<NetworkPlan>> plans = shapes
-            .Select(static (shaped, _) => StageGuard.Run(shaped, "planning", NameOf(shaped.Value?.Declaration), shaped.Value?.Declaration.NetworkLocation, Planner.Plan))
+            .Select(static (shaped, _) => StageGuard.Run(shaped, "planning", NameOf(shaped.Value?.Declaration), shaped.Value?.Declaration.NetworkLocation, PlanAndReserveNames))
             .WithTrackingName(TrackingNames.Plans);
 
         // 4a. Report every stage's diagnostics from their own output.
@@ -93,6 +94,12 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             return;
         }
         output.AddSource(plan.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
+    }
+
+    private static StageResult<NetworkPlan> PlanAndReserveNames(ShapedNetwork shaped)
+    {
+        StageResult<NetworkPlan> planned = Planner.Plan(shaped);
+        return planned.Value is null ? planned : ReservedNames.Check(planned.Value, shaped.Declaration);
     }
 
     private static string NameOf(NetworkDeclaration? declaration) => declaration?.ClassName ?? "?";

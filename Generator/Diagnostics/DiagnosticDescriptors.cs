@@ -94,6 +94,31 @@ internal static class DiagnosticDescriptors
         "Constructor conflicts with a generated one",
         "The network class '{0}' declares the constructor {0}({1}), which the generator also writes ({0}() and {0}(int threads)); remove it, or give it other parameters and chain to ': this(threads)'");
 
+    public static readonly DiagnosticDescriptor MemberClash = Error(
+        "CMP0018",
+        "Member has the name of a generated member",
+        "The {0} '{1}' of network '{2}' has the name of {3}, which the generator adds to the class; {4}");
+
+    public static readonly DiagnosticDescriptor InheritedMemberClash = Error(
+        "CMP0019",
+        "Inherited member has the name of a generated member",
+        "The network '{0}' inherits the {1} from '{2}', but the generator adds {3} to the network, which would hide it (CS0108) or overload it; rename it in '{2}', or derive '{0}' from another class");
+
+    public static readonly DiagnosticDescriptor ClassNameClash = Error(
+        "CMP0020",
+        "Network class has the name of a generated member",
+        "The network class '{0}' has the name of {1}, which the generator adds, and a member cannot have its class's name (CS0542); rename the class{2}");
+
+    public static readonly DiagnosticDescriptor PrimaryConstructor = Error(
+        "CMP0021",
+        "Network class has a primary constructor",
+        "The network class '{0}' has a primary constructor {1}; the generator writes the constructors {0}() and {0}(int threads), which could not chain to it (CS8862): remove the parameter list and declare an ordinary constructor that chains to ': this(threads)'");
+
+    public static readonly DiagnosticDescriptor DerivedFromNetwork = Error(
+        "CMP0022",
+        "Network class derives from another network",
+        "The network class '{0}' derives from the network '{1}', whose generated members its own would hide; derive it from another class, or give it a field holding a '{1}'");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "CMP9999",
         "Internal generator error",

@@ -10,7 +10,7 @@ internal static class MembersEmitter
     {
         w.Line();
         w.Line($"private readonly {TypeNames.BatchRunner} _runner;");
-        foreach (string body in Bodies(plan, loss)) w.Line($"private readonly {TypeNames.BatchBody} _{LowerFirst(body)};");
+        foreach (string body in Bodies(plan, loss)) w.Line($"private readonly {TypeNames.BatchBody} {BodyField(body)};");
 
         w.Line();
         w.Line("/// <summary>Creates the network on all cores. Its parameters are zero until <see cref=\"Initialize\"/> (or a loaded checkpoint) fills them.</summary>");
@@ -24,7 +24,7 @@ internal static class MembersEmitter
         using (w.Open($"public {Identifiers.Escape(plan.ClassName)}(int threads)"))
         {
             w.Line($"_runner = new {TypeNames.BatchRunner}(threads);");
-            foreach (string body in Bodies(plan, loss)) w.Line($"_{LowerFirst(body)} = {body};");
+            foreach (string body in Bodies(plan, loss)) w.Line($"{BodyField(body)} = {body};");
         }
 
         w.Line();
@@ -112,5 +112,6 @@ internal static class MembersEmitter
         }
     }
 
-    private static string LowerFirst(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+    /// <summary>The field holding a chunk body's delegate: ForwardChunk → <c>_forwardChunk</c>.</summary>
+    public static string BodyField(string body) => "_" + char.ToLowerInvariant(body[0]) + body.Substring(1);
 }

@@ -11,9 +11,9 @@ namespace Compiled.Serialization;
 /// Two networks whose descriptions differ cannot exchange checkpoints.
 /// </summary>
 /// <remarks>
-/// The description lists, one per line: the input shape, the output length, the loss head, then every parameter
-/// tensor and every state tensor with its name and shape, in buffer order. Layer kinds without parameters (activations,
-/// pooling) do not appear in it yet; they will once generated networks describe themselves.
+/// The description is the generated <see cref="INetwork.Architecture"/> line (input shape, every layer's kind, name,
+/// shape-changing arguments and output shape, the loss head), then one line per parameter tensor and per state tensor with
+/// its name and shape, in buffer order (so the buffer layout a checkpoint's data follows is part of what must match).
 /// </remarks>
 public static class NetworkArchitecture
 {
@@ -22,9 +22,7 @@ public static class NetworkArchitecture
     {
         ArgumentNullException.ThrowIfNull(network);
         var text = new StringBuilder();
-        text.Append("input ").Append(Shape(network.InputShape)).Append('\n');
-        text.Append("output ").Append(network.OutputLength.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        text.Append("loss ").Append(network.Loss.ToString()).Append('\n');
+        text.Append(network.Architecture).Append('\n');
         foreach (ParameterInfo p in network.ParameterTable)
             text.Append("parameter ").Append(p.Name).Append(' ').Append(Shape(p.Shape)).Append('\n');
         foreach (ParameterInfo s in network.StateTable)
@@ -40,20 +38,20 @@ public static class NetworkArchitecture
     }
 
     /// <summary>
-    /// Where two descriptions first differ, for an error message: the first differing line of each
-    /// (or "(nothing)" where one ends first), with its line number.
+    /// Where two descriptions first differ, for an error message: the first differing item (a layer of the architecture
+    /// line, or a tensor line) of each, or "(nothing)" where one ends first.
     /// </summary>
     public static string FirstDifference(string saved, string current)
     {
-        string[] a = saved.Split('\n');
-        string[] b = current.Split('\n');
+        string[] a = saved.Split('\n', ';');
+        string[] b = current.Split('\n', ';');
         int n = Math.Max(a.Length, b.Length);
         for (int i = 0; i < n; i++)
         {
             string left = i < a.Length ? a[i] : "(nothing)";
             string right = i < b.Length ? b[i] : "(nothing)";
             if (left != right)
-                return $"line {i + 1}: the checkpoint has '{Show(left)}', this network has '{Show(right)}'";
+                return $"the checkpoint has '{Show(left)}' where this network has '{Show(right)}'";
         }
         return "the descriptions are identical";
     }

@@ -18,8 +18,8 @@ internal sealed class SpecGenerator
     /// </summary>
     public static bool AvoidTrailingFlatten { get; set; } = true;
 
-    private static readonly int[] FlatSizes = { 1, 2, 3, 5, 7, 8, 16, 17, 31, 33, 64 };
-    private static readonly int[] ImageSides = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 17 };
+    private static readonly int[] FlatSizes = { 1, 2, 3, 5, 7, 8, 16, 17, 31, 33, 64, 100, 130 };
+    private static readonly int[] ImageSides = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 17, 19, 23, 28 };
     private static readonly int[] Channels = { 1, 2, 3, 5 };
     private static readonly int[] Filters = { 1, 2, 3, 4, 5, 7, 8, 17 };
     private static readonly string[] Inits = { "Default", "HeNormal", "HeUniform", "XavierNormal", "XavierUniform", "PyTorchDefault", "Zeros" };
@@ -29,8 +29,8 @@ internal sealed class SpecGenerator
     private static readonly float[] Margins = { 0.5f, 1f, 2f };
 
     /// <summary>Most floats one sample's activations may take (keeps every network cheap).</summary>
-    private const int MaxActivation = 4096;
-    private const int MaxWeights = 40_000;
+    private const int MaxActivation = 6000;
+    private const int MaxWeights = 80_000;
 
     private readonly Random _random;
 
@@ -71,7 +71,7 @@ internal sealed class SpecGenerator
             shape = next;
         }
         if (layers.Count == 0) return null;
-        if (AvoidTrailingFlatten && layers[^1].Kind == SpecKind.Flatten) layers.RemoveAt(layers.Count - 1);
+        while (AvoidTrailingFlatten && layers.Count > 0 && layers[^1].Kind == SpecKind.Flatten) layers.RemoveAt(layers.Count - 1);
         if (layers.Count == 0) return null;
 
         HeadSpec head = training || _random.NextDouble() < 0.3

@@ -114,7 +114,7 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(9, contents.Epoch);
         Assert.Equal(123.5f, contents.Parameters[0].Data[0]);
         Assert.Empty(contents.States);
-        Assert.Equal([Path.GetFileName(path)], Directory.GetFiles(_dir.Path).Select(Path.GetFileName).ToArray());
+        Assert.Equal(new[] { Path.GetFileName(path) }, Directory.GetFiles(_dir.Path).Select(f => Path.GetFileName(f)).ToArray());
     }
 
     [Fact]
@@ -135,7 +135,7 @@ public sealed class CheckpointTests : IDisposable
         wider.Initialize(3);
         float[] before = (float[])wider.Parameters.Clone();
 
-        CheckpointAssert.Fails(() => Checkpoint.Load(path, wider), "different network architecture", "CheckpointMlpWider", "[16, 8]", "[17, 8]");
+        CheckpointAssert.Fails(() => Checkpoint.Load(path, wider), "different network architecture", "CheckpointMlpWider", "units=16", "units=17");
         CheckpointAssert.BitwiseEqual(before, wider.Parameters, "the wider network's parameters");
     }
 
