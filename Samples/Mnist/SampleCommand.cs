@@ -72,7 +72,7 @@ public sealed class SampleCommand
         HelpName = "PATIENCE",
         Arity = ArgumentArity.ZeroOrOne,
     });
-    private readonly Option<string?> _save = new("--save") { Description = "write a checkpoint (parameters, optimizer, schedule, epoch) to FILE", HelpName = "FILE" };
+    private readonly Option<string?> _save = new("--save") { Description = "write a checkpoint (parameters, optimizer, schedule, early stopping, epoch) to FILE; {epoch} in FILE keeps one per epoch", HelpName = "FILE" };
     private readonly Option<int> _saveEvery = Positive(new Option<int>("--save-every") { Description = "with --save: every N epochs (and after the last)", HelpName = "N", DefaultValueFactory = _ => 1 });
     private readonly Option<string?> _resume = new("--resume") { Description = "resume from a checkpoint written by --save (same model and options)", HelpName = "FILE" };
     private readonly Option<string?> _loadSafeTensors = new("--load-safetensors")
@@ -96,17 +96,25 @@ public sealed class SampleCommand
         AddCombinationChecks();
     }
 
-    // Combinations the options cannot check one by one.
+    // Combinations the options cannot check one by one. Values convert lazily: one that does not convert throws here, and
+    // its own error (added by its parser) is then the one reported.
     private void AddCombinationChecks()
     {
         Root.Validators.Add(result =>
         {
-            if (result.GetResult(_earlyStopping) is { Implicit: false } && result.GetValue(_validation) == 0)
-                result.AddError("--early-stopping watches the validation loss: give --validation N too.");
-            if (result.GetValue(_optimizer) == "rprop" && result.GetResult(_weightDecay) is { Implicit: false } && result.GetValue(_weightDecay) > 0)
-                result.AddError("--optimizer rprop takes no --weight-decay (torch.optim.Rprop has none).");
-            if (result.GetResult(_saveEvery) is { Implicit: false } && result.GetValue(_save) is null)
-                result.AddError("--save-every needs --save FILE.");
+            try
+            {
+                if (result.GetResult(_earlyStopping) is { Implicit: false } && result.GetValue(_validation) == 0)
+                    result.AddError("--early-stopping watches the validation loss: give --validation N too.");
+                if (result.GetValue(_optimizer) == "rprop" && result.GetResult(_weightDecay) is { Implicit: false } && result.GetValue(_weightDecay) > 0)
+                    result.AddError("--optimizer rprop takes no --weight-decay (torch.optim.Rprop has none).");
+                if (result.GetResult(_saveEvery) is { Implicit: false } && result.GetValue(_save) is null)
+                    result.AddError("--save-every needs --save FILE.");
+            }
+            catch (InvalidOperationException)
+            {
+                // A value that does not convert: its parser's error is already recorded.
+            }
         });
     }
 

@@ -181,12 +181,15 @@ public sealed class TrainingSetup
     }
 }
 
-/// <summary>Writes a checkpoint every <paramref name="every"/> epochs, after the last one and when training stops early (atomically: a crash keeps the previous one).</summary>
+/// <summary>
+/// Writes a checkpoint every <paramref name="every"/> epochs, after the last one and when training stops early (atomically: a
+/// crash keeps the previous one). <c>{epoch}</c> in the path is replaced by the epoch number, keeping one file per checkpoint.
+/// </summary>
 internal sealed class SaveCheckpoint(string path, int every, IReadOnlyDictionary<string, IStateful> states) : ITrainingCallback
 {
     public void OnEpochEnd(TrainingContext context, EpochRecord record)
     {
         if (record.Epoch % every != 0 && record.Epoch != context.Options.Epochs && !context.StopRequested) return;
-        Checkpoint.Save(path, context.Network, states, epoch: record.Epoch);
+        Checkpoint.Save(path.Replace("{epoch}", record.Epoch.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), context.Network, states, epoch: record.Epoch);
     }
 }
