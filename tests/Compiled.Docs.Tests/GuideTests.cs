@@ -26,6 +26,10 @@ public sealed class GuideTests(Xunit.Abstractions.ITestOutputHelper log)
         ["predict"] = ["image 7: predicted"],
         ["optimizers"] = ["Sgd   after 57 steps", "Adam  after 57 steps"],
         ["width"] = ["scalar"],
+        ["schedules"] = ["0.1000 0.0905 0.0655 0.0345 0.0095", "0.00025 0.000625 0.001 0.001 0.0005 0.0005"],
+        ["schedule-trainer"] = ["final learning rate"],
+        ["checkpoint"] = ["resumed after epoch 2: lr 0.0125, same weights: True", "saved from a different network architecture"],
+        ["safetensors"] = ["conv1.weight F32 [6, 1, 5, 5]", "loaded 10 tensors; equal: True"],
     };
 
     public static TheoryData<string> Names()
