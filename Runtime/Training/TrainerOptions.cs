@@ -79,4 +79,14 @@ public sealed record TrainerOptions
     /// from a checkpoint taken after epoch <c>InitialEpoch</c>, the run continues bit for bit (same thread count).
     /// </summary>
     public int InitialEpoch { get; init; }
+
+    /// <summary>
+    /// Where to write a checkpoint (<see cref="Serialization.Checkpoint"/>: parameters, optimizer, schedule, early stopping,
+    /// batch position, epoch) every <see cref="CheckpointEvery"/> epochs and after the last one, atomically; null: none.
+    /// <see cref="Trainer.Resume"/> continues from it.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Epochs between checkpoints (default 1); the last epoch run is always saved.</summary>
+    public int CheckpointEvery { get; init; } = 1;
 }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Compiled.Optimizers;
 using Compiled.Serialization;
 
 namespace Compiled.Networks.Tests.Serialization;
@@ -20,39 +19,6 @@ internal sealed class TempDirectory : IDisposable
     {
         try { Directory.Delete(Path, recursive: true); }
         catch (IOException) { }
-    }
-}
-
-/// <summary>
-/// Saves an <see cref="Optimizer"/>'s state through <see cref="IStateful"/> using its public state API
-/// (<see cref="Optimizer.State"/>, <see cref="Optimizer.StepCount"/>, <see cref="Optimizer.LoadState"/>).
-/// </summary>
-internal sealed class OptimizerStateAdapter(Optimizer optimizer) : IStateful
-{
-    public string StateKind => optimizer.GetType().Name;
-
-    public void WriteState(StateBag state)
-    {
-        state.Integers["step"] = optimizer.StepCount;
-        state.Integers["parameter_count"] = optimizer.ParameterCount;
-        state.Scalars["lr"] = optimizer.LearningRate;
-        foreach (OptimizerStateBuffer buffer in optimizer.State) state.Buffers[buffer.Name] = (float[])buffer.Buffer.Clone();
-    }
-
-    public void ReadState(StateBag state)
-    {
-        if (!state.Integers.TryGetValue("step", out long step) || !state.Integers.TryGetValue("parameter_count", out long count)
-            || !state.Scalars.TryGetValue("lr", out double lr))
-            throw new InvalidDataException("The optimizer state lacks 'step', 'parameter_count' or 'lr'.");
-        if (count == 0)
-        {
-            optimizer.Reset();
-        }
-        else
-        {
-            optimizer.LoadState((int)count, step, state.Buffers.Select(b => new OptimizerStateBuffer(b.Key, b.Value)).ToList());
-        }
-        optimizer.LearningRate = (float)lr;
     }
 }
 

@@ -41,7 +41,7 @@ public sealed class ResumeTests : IDisposable
         public StepLR Schedule { get; }
         public BatchIterator Batches { get; }
 
-        public Dictionary<string, IStateful> States => CheckpointAssert.States(("optimizer", new OptimizerStateAdapter(Adam)), ("schedule", Schedule));
+        public Dictionary<string, IStateful> States => CheckpointAssert.States(("optimizer", Adam), ("schedule", Schedule));
 
         /// <summary>Trains from batch <paramref name="from"/> (epoch, index) up to, not including, <paramref name="to"/>.</summary>
         public void Train((int Epoch, int Batch) from, (int Epoch, int Batch) to)
@@ -88,8 +88,8 @@ public sealed class ResumeTests : IDisposable
         resumed.Train(((int)contents.Epoch, (int)contents.Step), (Epochs, 0));
 
         CheckpointAssert.BitwiseEqual(uninterrupted.Network.Parameters, resumed.Network.Parameters, "parameters");
-        foreach (OptimizerStateBuffer buffer in uninterrupted.Adam.State)
-            CheckpointAssert.BitwiseEqual(buffer.Buffer, resumed.Adam.State.Single(s => s.Name == buffer.Name).Buffer, buffer.Name);
+        foreach (string name in uninterrupted.Adam.StateNames)
+            CheckpointAssert.BitwiseEqual(uninterrupted.Adam.StateBuffer(name), resumed.Adam.StateBuffer(name), name);
         Assert.Equal(uninterrupted.Adam.StepCount, resumed.Adam.StepCount);
         Assert.Equal(uninterrupted.Adam.LearningRate, resumed.Adam.LearningRate);
         Assert.Equal(uninterrupted.Schedule.LastEpoch, resumed.Schedule.LastEpoch);

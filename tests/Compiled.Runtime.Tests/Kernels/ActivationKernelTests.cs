@@ -118,6 +118,34 @@ public class ActivationKernelTests
 
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Elu_is_relatively_accurate_near_zero(VectorWidth width)
+    {
+        // ELU(x) = alpha·expm1(x) for x ≤ 0: near 0, exp(x) − 1 cancels (the vector Exp gave ELU(0) = 1.2e-7 and a
+        // positive ELU(−1e-8)); an absolute tolerance would hide that, so compare relatively, and 0 exactly.
+        var x = new float[1001];
+        for (int i = 0; i < 1000; i++) x[i] = -MathF.Pow(10f, -30f + i * 0.03f);   // −1e-30 … −1e0, geometric
+        x[1000] = 0f;
+        var y = new float[x.Length];
+        ActivationKernels.Elu(x, y, Alpha, width);
+        for (int i = 0; i < x.Length; i++)
+        {
+            double v = x[i], expM1 = 0, term = 1;
+            if (Math.Abs(v) < 0.25)
+            {
+                for (int k = 1; k <= 12; k++) expM1 += term *= v / k;
+            }
+            else
+            {
+                expM1 = Math.Exp(v) - 1;
+            }
+            double expected = Alpha * expM1;
+            Assert.True(Math.Abs(y[i] - expected) <= 4e-7 * Math.Abs(expected), $"elu({x[i]}) = {y[i]}, expected {expected} at {width}");
+        }
+        Assert.Equal(0f, y[1000]);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Tanh_is_accurate_across_its_range(VectorWidth width)
     {
         // Dense sweep through the polynomial/exponential switch at 0.625 and the saturation region.

@@ -1,4 +1,4 @@
-using System;
+using System.Collections.Generic;
 using Compiled.Optimizers;
 using Compiled.Schedules;
 
@@ -7,9 +7,14 @@ namespace Compiled.Runtime.Tests.Schedules;
 /// <summary>An optimizer that updates nothing but lets a schedule set its momentum, as SGD and Adam do in torch.</summary>
 internal sealed class ScheduleTestOptimizer : Optimizer, IScheduledMomentum
 {
-    public ScheduleTestOptimizer(float learningRate, float momentum) : base(learningRate) => ScheduledMomentum = momentum;
+    public ScheduleTestOptimizer(float learningRate, float momentum) : base(learningRate, 0f, []) => ScheduledMomentum = momentum;
 
     public float ScheduledMomentum { get; set; }
 
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => BeginStep(parameters.Length, gradients.Length);
+    private protected override void Update(in ParameterSlice slice)
+    {
+    }
+
+    private protected override void DescribeHyperparameters(Dictionary<string, double> hyperparameters) =>
+        hyperparameters["momentum"] = ScheduledMomentum;
 }
