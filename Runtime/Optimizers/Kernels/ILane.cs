@@ -9,8 +9,9 @@ namespace Compiled.Optimizers.Kernels;
 /// <summary>
 /// The arithmetic an update rule uses, over one lane type: <c>float</c> (the scalar twin) or a 128-, 256- or 512-bit
 /// vector. Each update rule is written once, generic over the lane, so every width runs exactly the same IEEE operations
-/// in the same order (fused multiply-adds are fused at every width, square roots and divisions are correctly rounded)
-/// and all widths give the same bits. Masks are lanes whose bits are all set (true) or all clear (false).
+/// in the same order (multiply-adds are fused at every width where the code has FMA instructions, multiply then add at
+/// every width where it has not, see <see cref="MultiplyAdd"/>; square roots and divisions are correctly rounded) and
+/// all widths give the same bits. Masks are lanes whose bits are all set (true) or all clear (false).
 /// </summary>
 internal interface ILane<T> where T : struct
 {
@@ -22,7 +23,7 @@ internal interface ILane<T> where T : struct
     static abstract T Subtract(T a, T b);
     static abstract T Multiply(T a, T b);
     static abstract T Divide(T a, T b);
-    /// <summary>a·b + c with one rounding.</summary>
+    /// <summary>a·b + c with one rounding where the code has FMA instructions (<see cref="MultiplyAdd"/>).</summary>
     static abstract T FusedMultiplyAdd(T a, T b, T c);
     static abstract T Sqrt(T a);
     /// <summary>IEEE 754:2019 maximum: NaN when either is NaN (as <c>torch.maximum</c>), +0 above −0.</summary>
@@ -49,7 +50,7 @@ internal readonly struct ScalarLane : ILane<float>
     public static float Subtract(float a, float b) => a - b;
     public static float Multiply(float a, float b) => a * b;
     public static float Divide(float a, float b) => a / b;
-    public static float FusedMultiplyAdd(float a, float b, float c) => MathF.FusedMultiplyAdd(a, b, c);
+    public static float FusedMultiplyAdd(float a, float b, float c) => MultiplyAdd.Of(a, b, c);
     public static float Sqrt(float a) => MathF.Sqrt(a);
     public static float Max(float a, float b) => MathF.Max(a, b);
     public static float Min(float a, float b) => MathF.Min(a, b);
@@ -70,7 +71,7 @@ internal readonly struct Lane128 : ILane<Vector128<float>>
     public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
     public static Vector128<float> Multiply(Vector128<float> a, Vector128<float> b) => a * b;
     public static Vector128<float> Divide(Vector128<float> a, Vector128<float> b) => a / b;
-    public static Vector128<float> FusedMultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => Vector128.FusedMultiplyAdd(a, b, c);
+    public static Vector128<float> FusedMultiplyAdd(Vector128<float> a, Vector128<float> b, Vector128<float> c) => MultiplyAdd.Of(a, b, c);
     public static Vector128<float> Sqrt(Vector128<float> a) => Vector128.Sqrt(a);
     public static Vector128<float> Max(Vector128<float> a, Vector128<float> b) => Vector128.Max(a, b);
     public static Vector128<float> Min(Vector128<float> a, Vector128<float> b) => Vector128.Min(a, b);
@@ -91,7 +92,7 @@ internal readonly struct Lane256 : ILane<Vector256<float>>
     public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
     public static Vector256<float> Multiply(Vector256<float> a, Vector256<float> b) => a * b;
     public static Vector256<float> Divide(Vector256<float> a, Vector256<float> b) => a / b;
-    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => Vector256.FusedMultiplyAdd(a, b, c);
+    public static Vector256<float> FusedMultiplyAdd(Vector256<float> a, Vector256<float> b, Vector256<float> c) => MultiplyAdd.Of(a, b, c);
     public static Vector256<float> Sqrt(Vector256<float> a) => Vector256.Sqrt(a);
     public static Vector256<float> Max(Vector256<float> a, Vector256<float> b) => Vector256.Max(a, b);
     public static Vector256<float> Min(Vector256<float> a, Vector256<float> b) => Vector256.Min(a, b);
@@ -112,7 +113,7 @@ internal readonly struct Lane512 : ILane<Vector512<float>>
     public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;
     public static Vector512<float> Multiply(Vector512<float> a, Vector512<float> b) => a * b;
     public static Vector512<float> Divide(Vector512<float> a, Vector512<float> b) => a / b;
-    public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => Vector512.FusedMultiplyAdd(a, b, c);
+    public static Vector512<float> FusedMultiplyAdd(Vector512<float> a, Vector512<float> b, Vector512<float> c) => MultiplyAdd.Of(a, b, c);
     public static Vector512<float> Sqrt(Vector512<float> a) => Vector512.Sqrt(a);
     public static Vector512<float> Max(Vector512<float> a, Vector512<float> b) => Vector512.Max(a, b);
     public static Vector512<float> Min(Vector512<float> a, Vector512<float> b) => Vector512.Min(a, b);
