@@ -133,6 +133,7 @@ public sealed class Trainer
         callbacks.AddRange(o.Callbacks);
         if (o.CheckpointPath is not null) callbacks.Add(new TrainingCheckpoint(o.CheckpointPath, o.CheckpointEvery));
 
+        SyncFrozenLayers();
         net.ZeroGradients();
         for (int epoch = firstEpoch; epoch <= o.Epochs; epoch++)
         {
@@ -242,6 +243,41 @@ public sealed class Trainer
                 throw new ArgumentException($"The network's {loss} head trains on float targets, but the {name} dataset holds class labels; convert them with {name}.OneHot({Network.OutputLength}).", name);
             if (data.ClassCount > Network.OutputLength)
                 throw new ArgumentException($"The {name} labels go up to {data.ClassCount - 1} but the network has {Network.OutputLength} outputs.", name);
+        }
+    }
+
+    // Per optimizer (several trainers may share one in turn): the layers a trainer froze in it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Optimizer, HashSet<string>> s_frozenByTrainers = new();
+
+    // A layer frozen in the network (ITrainableNetwork.Freeze) must not move in the optimizer either: momentum and weight
+    // decay would keep changing it with a zero gradient. Freezes those layers in the optimizer (giving it the network's
+    // parameter table first if it has none and has not stepped yet), and unfreezes the ones a trainer froze in this optimizer
+    // earlier that the network has unfrozen since; tensors frozen through the optimizer itself are left alone.
+    private void SyncFrozenLayers()
+    {
+        var layers = new List<string>();
+        foreach (ParameterInfo p in Network.ParameterTable)
+            if (!layers.Contains(p.Layer)) layers.Add(p.Layer);
+        var frozen = layers.FindAll(Network.IsFrozen);
+        HashSet<string> frozenByTrainer = s_frozenByTrainers.GetValue(Optimizer, _ => new HashSet<string>(StringComparer.Ordinal));
+        if (frozen.Count == 0 && frozenByTrainer.Count == 0) return;
+        bool named = Optimizer.Parameters.Count > 0 && Optimizer.Parameters[0].Layer.Length > 0;
+        if (!named)
+        {
+            if (Optimizer.StepCount > 0)
+                throw new InvalidOperationException($"Layer '{frozen[0]}' is frozen, but the optimizer has already stepped without the network's parameter table, so it cannot skip that layer: call optimizer.SetGroups(network.ParameterTable) before its first step.");
+            Optimizer.SetGroups(Network.ParameterTable);
+        }
+        foreach (string layer in frozen)
+        {
+            Optimizer.Freeze(layer);
+            frozenByTrainer.Add(layer);
+        }
+        foreach (string layer in new List<string>(frozenByTrainer))
+        {
+            if (frozen.Contains(layer)) continue;
+            Optimizer.Freeze(layer, frozen: false);
+            frozenByTrainer.Remove(layer);
         }
     }
 
