@@ -27,10 +27,11 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         // 1. Discover and parse: type declarations carrying [Network] (the predicate only checks the node kind; all semantic
         //    work is in the transform), read into a NetworkDeclaration with the class checks and unreadable arguments
         //    reported. Records, structs, interfaces and enums pass the predicate too, so that they get CMP0002 rather than silence.
+        //    A declaration without a name (`partial class` cut short) is left to the compiler's CS1001: code for it could not compile.
         IncrementalValuesProvider<StageResult<NetworkDeclaration>> declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownTypes.NetworkAttribute,
-                predicate: static (node, _) => node is BaseTypeDeclarationSyntax,
+                predicate: static (node, _) => node is BaseTypeDeclarationSyntax { Identifier.IsMissing: false },
                 transform: static (context, cancellationToken) => Parse(context, cancellationToken))
             .Where(static result => result is not null)
             .Select(static (result, _) => result!)

@@ -42,7 +42,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnreadableArgument = Error(
         "CMP0007",
         "Attribute argument is not a readable constant",
-        "Argument '{0}' of [{1}] is {2}, which is not a constant the generator can read; {3}");
+        "Argument '{0}' of [{1}] cannot be read: it is {2}; {3}");
 
     public static readonly DiagnosticDescriptor KernelLargerThanInput = Error(
         "CMP0008",
@@ -118,6 +118,21 @@ internal static class DiagnosticDescriptors
         "CMP0022",
         "Network class derives from another network",
         "The network class '{0}' derives from the network '{1}', whose generated members its own would hide; derive it from another class, or give it a field holding a '{1}'");
+
+    public static readonly DiagnosticDescriptor NoMatchingConstructor = Error(
+        "CMP0023",
+        "Attribute arguments match no constructor",
+        "The arguments {0} given to [{1}] match none of its constructors (the compiler's error says why); {2}");
+
+    public static readonly DiagnosticDescriptor BaseWithoutParameterlessConstructor = Error(
+        "CMP0024",
+        "Base class has no parameterless constructor",
+        "The network class '{0}' derives from '{1}', which has no accessible parameterless constructor, but the generated constructor {0}(int threads) calls base(); give '{1}' a public or protected parameterless constructor, or derive '{0}' from another class");
+
+    public static readonly DiagnosticDescriptor MemberLeftNull = Error(
+        "CMP0025",
+        "Non-nullable member not set by the generated constructor",
+        "The {0} '{1}' of network '{2}' is a non-nullable {3} with no initializer, but the generated constructor {2}(int threads) does not set it (CS8618); give it an initializer, declare it nullable ({3}?), or mark it 'required'");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "CMP9999",

@@ -34,7 +34,7 @@ internal static class GeneratedMembers
     {
         "InputLength", "OutputLength", "ParameterCount", "InputChannels", "InputHeight", "InputWidth", "ModelSummary",
         "ChunkSamples", "ActivationsPerSample", "DeltasPerSample", "ArgmaxPerSample", "ColumnLength", "s_parameterTable", "s_inputShape",
-        "_runner", "_forwardChunk", "_predictChunk", "_trainLabelsChunk", "_trainTargetsChunk",
+        "_runner", "_freezing", "Freeze", "Unfreeze", "IsFrozen", "_forwardChunk", "_predictChunk", "_trainLabelsChunk", "_trainTargetsChunk",
         "Parameters", "Gradients", "ParameterTable", "InputShape", "Loss", "Summary", "Architecture", "Threads",
         ExplicitName("InputLength"), ExplicitName("OutputLength"), "Initialize", "ZeroGradients",
         "Forward", "Predict", "ForwardChunk", "PredictChunk",
@@ -108,7 +108,14 @@ internal static class GeneratedMembers
         members.Add(new GeneratedMember(ExplicitName("InputLength"), "explicit implementation", "INetwork.InputLength", null));
         members.Add(new GeneratedMember(ExplicitName("OutputLength"), "explicit implementation", "INetwork.OutputLength", null));
         Method("Initialize");
-        if (plan.Training) Method("ZeroGradients");
+        if (plan.Training)
+        {
+            Method("ZeroGradients");
+            Field("_freezing");
+            Method("Freeze");
+            Method("Unfreeze");
+            Method("IsFrozen");
+        }
 
         // InferenceEmitter
         Method("Forward");

@@ -70,6 +70,7 @@ internal static class MembersEmitter
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line($"public void ZeroGradients() => {TypeNames.Array}.Clear(Gradients);");
+            EmitFreezing(w, plan);
         }
     }
 
@@ -110,6 +111,31 @@ internal static class MembersEmitter
                     w.Line($"{TypeNames.WeightInit}.FillBias({init}, p.Slice({Literals.Int(layer.BiasOffset)}, {Literals.Int(layer.Layer.BiasLength)}), {Literals.Int(layer.FanIn)}, random);");
             }
         }
+    }
+
+    // Freeze/Unfreeze/IsFrozen over the layers with parameters; RunBackward reads _freezing by index.
+    private static void EmitFreezing(SourceWriter w, NetworkPlan plan)
+    {
+        var names = new System.Collections.Generic.List<string>();
+        var inputGradients = new System.Collections.Generic.List<string>();
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            if (layer.WeightOffset < 0) continue;
+            names.Add(Literals.String(layer.Layer.Name));
+            inputGradients.Add(layer.InputGradient ? "true" : "false");
+        }
+        w.Line();
+        w.Line("// The layers with parameters, in order, and whether each computes an input gradient: what freezing can skip.");
+        w.Line($"private readonly {TypeNames.LayerFreezing} _freezing = new {TypeNames.LayerFreezing}({Literals.String(plan.ClassName)}, new string[] {{ {string.Join(", ", names)} }}, new bool[] {{ {string.Join(", ", inputGradients)} }});");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public void Freeze(string layer) => _freezing.Set(layer, true);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public void Unfreeze(string layer) => _freezing.Set(layer, false);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public bool IsFrozen(string layer) => _freezing.IsFrozen(layer);");
     }
 
     /// <summary>The field holding a chunk body's delegate: ForwardChunk → <c>_forwardChunk</c>.</summary>

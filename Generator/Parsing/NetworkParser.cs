@@ -39,7 +39,7 @@ internal static class NetworkParser
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, networkLocation, className, typeKind));
             return StageResult<NetworkDeclaration>.Failed(new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
         }
-        CheckClass(symbol, classSyntax, networkLocation, diagnostics);
+        CheckClass(symbol, classSyntax, networkLocation, context.SemanticModel.Compilation, diagnostics);
         bool training = ReadTraining(networkAttribute, networkLocation, diagnostics);
 
         int[] input = System.Array.Empty<int>();
@@ -118,7 +118,7 @@ internal static class NetworkParser
     private static bool SameNode(SyntaxNode? a, SyntaxNode? b)
         => a is not null && b is not null && a.SyntaxTree == b.SyntaxTree && a.Span == b.Span;
 
-    private static void CheckClass(INamedTypeSymbol symbol, BaseTypeDeclarationSyntax syntax, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    private static void CheckClass(INamedTypeSymbol symbol, BaseTypeDeclarationSyntax syntax, LocationInfo? location, Compilation compilation, List<DiagnosticInfo> diagnostics)
     {
         var reasons = new List<string>();
         if (symbol.IsGenericType) reasons.Add("generic");
@@ -154,8 +154,57 @@ internal static class NetworkParser
                 break;
             }
         }
+        if (symbol.BaseType is { } baseType && !HasParameterlessConstructor(baseType, symbol, compilation))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BaseWithoutParameterlessConstructor, location, symbol.Name, baseType.ToDisplayString()));
+        CheckMembersTheConstructorMustSet(symbol, diagnostics);
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, location, symbol.Name));
+    }
+
+    /// <summary>Whether the generated constructor's implicit <c>: base()</c> can call one of the base class's constructors.</summary>
+    private static bool HasParameterlessConstructor(INamedTypeSymbol baseType, INamedTypeSymbol network, Compilation compilation)
+    {
+        foreach (IMethodSymbol constructor in baseType.InstanceConstructors)
+        {
+            if (!compilation.IsSymbolAccessibleWithin(constructor, network)) continue;
+            if (constructor.Parameters.All(p => p.IsOptional || p.IsParams)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Instance fields and auto-properties of a non-nullable reference type, with no initializer and not <c>required</c>:
+    /// the generated constructor <c>X(int threads)</c> does not set them, so the compiler would warn in it (CS8618).
+    /// </summary>
+    private static void CheckMembersTheConstructorMustSet(INamedTypeSymbol symbol, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (ISymbol member in symbol.GetMembers())
+        {
+            if (member is not IFieldSymbol { IsStatic: false, IsConst: false } field) continue;
+            if (field.AssociatedSymbol is null && !field.CanBeReferencedByName) continue; // compiler-made (a captured primary constructor parameter)
+            ISymbol declared = field.AssociatedSymbol ?? field; // an auto-property's backing field stands for the property
+            if (declared is IPropertySymbol { IsRequired: true } || field.IsRequired) continue;
+            if (!field.Type.IsReferenceType || field.NullableAnnotation != NullableAnnotation.NotAnnotated) continue;
+            if (HasInitializer(declared)) continue;
+            Location? where = declared.Locations.FirstOrDefault(l => l.IsInSource);
+            if (where is null) continue;
+            string kind = declared is IPropertySymbol ? "property" : "field";
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberLeftNull, LocationInfo.From(where), kind, declared.Name, symbol.Name, field.Type.ToDisplayString()));
+        }
+    }
+
+    private static bool HasInitializer(ISymbol member)
+    {
+        foreach (SyntaxReference reference in member.DeclaringSyntaxReferences)
+        {
+            switch (reference.GetSyntax())
+            {
+                case VariableDeclaratorSyntax { Initializer: not null }:
+                case PropertyDeclarationSyntax { Initializer: not null }:
+                    return true;
+            }
+        }
+        return false;
     }
 
     /// <summary>
@@ -239,7 +288,7 @@ internal static class NetworkParser
     private static int[] ReadInput(ArgumentReader reader)
     {
         const string example = "[Input(784)] or [Input(1, 28, 28)]";
-        if (!reader.RequireConstructor("features, or channels, height, width", example)) return System.Array.Empty<int>();
+        if (!reader.RequireConstructor(example)) return System.Array.Empty<int>();
         return reader.ConstructorCount switch
         {
             1 => new[] { reader.ConstructorInt(0, "features", "[Input(784)]") },

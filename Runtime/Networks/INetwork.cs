@@ -79,4 +79,17 @@ public interface ITrainableNetwork : INetwork
     float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batch);
     /// <summary>As above with float targets <c>[batch, OutputLength]</c> (one-hot rows, BCE targets or regression values).</summary>
     float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch);
+    /// <summary>
+    /// Freezes the layer named <paramref name="layer"/> (e.g. <c>"conv1"</c>): the backward pass no longer computes its weight and
+    /// bias gradients (their part of <see cref="Gradients"/> is left as it is), and the <see cref="Training.Trainer"/> does not
+    /// update it. Generated networks implement it; other networks throw <see cref="NotSupportedException"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">No layer with parameters has that name.</exception>
+    void Freeze(string layer) => throw new NotSupportedException($"{GetType().Name} does not support freezing layers.");
+
+    /// <summary>Trains the layer named <paramref name="layer"/> again after <see cref="Freeze"/>.</summary>
+    void Unfreeze(string layer) => throw new NotSupportedException($"{GetType().Name} does not support freezing layers.");
+
+    /// <summary>Whether the layer named <paramref name="layer"/> is frozen (false for networks that cannot freeze layers).</summary>
+    bool IsFrozen(string layer) => false;
 }

@@ -33,8 +33,11 @@ public sealed class Adadelta : Optimizer
         Maximize = maximize;
     }
 
+    /// <summary>PyTorch's <c>rho</c>: decay of the running averages.</summary>
     public float Rho { get; }
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize { get; }
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)

@@ -36,9 +36,13 @@ public sealed class Adagrad : Optimizer
         Maximize = maximize;
     }
 
+    /// <summary>PyTorch's <c>lr_decay</c>.</summary>
     public float LearningRateDecay { get; }
+    /// <summary>PyTorch's <c>initial_accumulator_value</c>: the sum's starting value.</summary>
     public float InitialAccumulatorValue { get; }
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize { get; }
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)

@@ -35,10 +35,15 @@ public sealed class Adam : Optimizer
     }
 
     internal AdamRule Rule { get; }
+    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
     public float Beta1 => Rule.Beta1;
+    /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 => Rule.Beta2;
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon => Rule.Epsilon;
+    /// <summary>The AMSGrad variant (PyTorch's <c>amsgrad</c>).</summary>
     public bool AmsGrad => Rule.AmsGrad;
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize => Rule.Maximize;
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h) => Rule.Describe(h);
@@ -67,10 +72,15 @@ public sealed class AdamW : Optimizer
     }
 
     internal AdamRule Rule { get; }
+    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
     public float Beta1 => Rule.Beta1;
+    /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 => Rule.Beta2;
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon => Rule.Epsilon;
+    /// <summary>The AMSGrad variant (PyTorch's <c>amsgrad</c>).</summary>
     public bool AmsGrad => Rule.AmsGrad;
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize => Rule.Maximize;
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h) => Rule.Describe(h);
@@ -95,10 +105,15 @@ internal sealed class AdamRule
         Decoupled = decoupled;
     }
 
+    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
     public float Beta1 { get; }
+    /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon { get; }
+    /// <summary>The AMSGrad variant (PyTorch's <c>amsgrad</c>).</summary>
     public bool AmsGrad { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize { get; }
     public bool Decoupled { get; }
 

@@ -38,9 +38,13 @@ public sealed class Asgd : Optimizer
         Maximize = maximize;
     }
 
+    /// <summary>PyTorch's <c>lambd</c>: the decay term.</summary>
     public float Lambda { get; }
+    /// <summary>PyTorch's <c>alpha</c>.</summary>
     public float Alpha { get; }
+    /// <summary>PyTorch's <c>t0</c>: the step at which averaging starts.</summary>
     public float T0 { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize { get; }
 
     /// <summary>The averaged parameters (<c>ax</c>), or null before the first step.</summary>

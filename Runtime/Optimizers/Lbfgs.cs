@@ -37,6 +37,8 @@ public sealed class Lbfgs : Optimizer
     private float[] _al = Array.Empty<float>();
     private float[] _flatGrad = Array.Empty<float>(), _y = Array.Empty<float>(), _s = Array.Empty<float>();
     private float[] _x = Array.Empty<float>(), _gNew = Array.Empty<float>(), _gPrev = Array.Empty<float>(), _g0 = Array.Empty<float>(), _g1 = Array.Empty<float>(), _g = Array.Empty<float>();
+    private readonly double[] _bracket = new double[2], _bracketF = new double[2];
+    private readonly float[] _bracketGtd = new float[2];
     private double _t;
     private float _hDiag = 1f;
     private double _prevLoss;
@@ -67,11 +69,17 @@ public sealed class Lbfgs : Optimizer
         LineSearch = lineSearch;
     }
 
+    /// <summary>PyTorch's <c>max_iter</c>: iterations per step.</summary>
     public int MaxIter { get; }
+    /// <summary>PyTorch's <c>max_eval</c>: function evaluations per step.</summary>
     public int MaxEval { get; }
+    /// <summary>PyTorch's <c>tolerance_grad</c>.</summary>
     public float ToleranceGrad { get; }
+    /// <summary>PyTorch's <c>tolerance_change</c>.</summary>
     public float ToleranceChange { get; }
+    /// <summary>PyTorch's <c>history_size</c>.</summary>
     public int HistorySize { get; }
+    /// <summary>PyTorch's <c>line_search_fn</c>.</summary>
     public LineSearch LineSearch { get; }
 
     /// <summary>Closure evaluations so far (PyTorch's <c>func_evals</c>).</summary>
@@ -248,9 +256,8 @@ public sealed class Lbfgs : Optimizer
         _g.AsSpan().CopyTo(_gPrev);
         bool done = false;
         int lsIter = 0;
-        var bracket = new double[2];
-        var bracketF = new double[2];
-        var bracketGtd = new float[2];
+        double[] bracket = _bracket, bracketF = _bracketF;
+        float[] bracketGtd = _bracketGtd;
         int bracketCount = 0;
         // bracket_g lives in _g0 / _g1.
         while (lsIter < maxLs)

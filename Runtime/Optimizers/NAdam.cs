@@ -38,9 +38,13 @@ public sealed class NAdam : Optimizer
         MomentumDecay = momentumDecay;
     }
 
+    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
     public float Beta1 { get; }
+    /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon { get; }
+    /// <summary>PyTorch's <c>momentum_decay</c> ψ.</summary>
     public float MomentumDecay { get; }
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)

@@ -37,9 +37,17 @@ public abstract class Optimizer : IStateful
     private readonly List<ParameterGroup> _groups = new();
     private readonly List<OptimizedParameter> _parameters = new();
     private float[][]? _buffers;
+    private OptimizerStateBuffer[] _stateView = Array.Empty<OptimizerStateBuffer>();
     private bool _namedParameters;
     private float _learningRate;
     private float _weightDecay;
+
+    /// <summary>For optimizers defined outside this library: they override <see cref="Step"/> and call <see cref="BeginStep"/>.</summary>
+    /// <param name="learningRate">The default learning rate.</param>
+    protected Optimizer(float learningRate)
+        : this(learningRate, 0f, Array.Empty<string>())
+    {
+    }
 
     /// <param name="learningRate">The default learning rate (every group without its own follows it).</param>
     /// <param name="weightDecay">The default weight decay.</param>
@@ -98,8 +106,46 @@ public abstract class Optimizer : IStateful
     /// <summary>The parameter tensors (empty until <see cref="SetGroups(IReadOnlyList{ParameterInfo}, ParameterGroupRule[])"/> or the first step).</summary>
     public IReadOnlyList<OptimizedParameter> Parameters => _parameters;
 
+    /// <summary>
+    /// True once the network's parameter table was given (<see cref="SetGroups(IReadOnlyList{ParameterInfo}, ParameterGroupRule[])"/>):
+    /// tensors can then be frozen by name. A trainer that freezes layers calls <c>SetGroups(network.ParameterTable)</c> when this is false.
+    /// </summary>
+    public bool HasParameterTable => _namedParameters;
+
     /// <summary>The names of the per-element state buffers this configuration keeps (PyTorch's state keys).</summary>
     public IReadOnlyList<string> StateNames => _stateNames;
+
+    /// <summary>The named live state buffers (empty before the first step). Checkpoints use <see cref="IStateful"/>, which saves everything.</summary>
+    public IReadOnlyList<OptimizerStateBuffer> State => _stateView;
+
+    /// <summary>
+    /// Restores the buffers (by name, each of <paramref name="parameterCount"/> floats) and the step count, as
+    /// <see cref="State"/> and <see cref="StepCount"/> gave them; every tensor's own step count becomes
+    /// <paramref name="stepCount"/> (none was frozen). Prefer <see cref="ReadState"/>, which restores everything.
+    /// </summary>
+    /// <exception cref="ArgumentException">A buffer is missing or has another length, or the count differs from the state's.</exception>
+    public void LoadState(int parameterCount, long stepCount, IReadOnlyList<OptimizerStateBuffer> state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
+        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
+        if (ParameterCount != 0 && ParameterCount != parameterCount)
+            throw new ArgumentException($"This optimizer's state is sized for {ParameterCount} parameters, not {parameterCount}.", nameof(parameterCount));
+        var sources = new float[_stateNames.Length][];
+        for (int i = 0; i < _stateNames.Length; i++)
+        {
+            foreach (OptimizerStateBuffer candidate in state)
+                if (candidate.Name == _stateNames[i]) sources[i] = candidate.Buffer;
+            if (sources[i] is null)
+                throw new ArgumentException($"The saved state has no buffer '{_stateNames[i]}' ({GetType().Name} needs it).", nameof(state));
+            if (sources[i].Length != parameterCount)
+                throw new ArgumentException($"The saved buffer '{_stateNames[i]}' has {sources[i].Length} floats; expected {parameterCount}.", nameof(state));
+        }
+        if (ParameterCount == 0) Allocate(parameterCount);
+        for (int i = 0; i < sources.Length; i++) sources[i].AsSpan().CopyTo(_buffers![i]);
+        StepCount = stepCount;
+        foreach (OptimizedParameter p in _parameters) p.StepCount = stepCount;
+    }
 
     /// <summary>The live state buffer named <paramref name="name"/> (one float per parameter), or null before the first step.</summary>
     public float[]? StateBuffer(string name)
@@ -116,13 +162,20 @@ public abstract class Optimizer : IStateful
     /// then be frozen by name.
     /// </summary>
     /// <exception cref="ArgumentException">A rule matches no tensor, the table overlaps itself, or a setting is negative.</exception>
-    /// <exception cref="InvalidOperationException">The optimizer has already stepped (call <see cref="Reset"/> first).</exception>
+    /// <remarks>
+    /// After the first step, a table without rules can still be given once (to freeze layers of a run that started
+    /// without one); every tensor then carries on from the whole buffer's step count and scalars.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The optimizer has already stepped and rules, or a second table, were given (call <see cref="Reset"/> first).</exception>
     public void SetGroups(IReadOnlyList<ParameterInfo> table, params ParameterGroupRule[] rules)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(rules);
-        if (ParameterCount != 0)
-            throw new InvalidOperationException("Groups are set before the first step; call Reset() to start over with new groups.");
+        // After the first step only the table may be given, to name (and then freeze) the tensors of a run that started
+        // without one: every tensor inherits the whole buffer's step count and scalars, so the trajectory is unchanged.
+        bool naming = ParameterCount != 0;
+        if (naming && (rules.Length > 0 || _namedParameters))
+            throw new InvalidOperationException("Groups are set before the first step (after it, only a first parameter table, without rules); call Reset() to start over with new groups.");
         if (!SupportsGroups && rules.Length > 0)
             throw new NotSupportedException($"{GetType().Name} does not support parameter groups (as in PyTorch): give no rules.");
         if (table.Count == 0) throw new ArgumentException("The parameter table is empty.", nameof(table));
@@ -134,7 +187,7 @@ public abstract class Optimizer : IStateful
             if (string.IsNullOrEmpty(rule.Pattern)) throw new ArgumentException("A group rule has an empty pattern.", nameof(rules));
             groups.Add(new ParameterGroup(rule.Pattern, rule.LearningRate, rule.WeightDecay, rule.Frozen, _learningRate, _weightDecay));
         }
-        var defaultGroup = new ParameterGroup(DefaultGroupName, null, null, false, _learningRate, _weightDecay);
+        ParameterGroup defaultGroup = naming ? _groups[^1] : new ParameterGroup(DefaultGroupName, null, null, false, _learningRate, _weightDecay);
         groups.Add(defaultGroup);
 
         var parameters = new List<OptimizedParameter>();
@@ -165,6 +218,18 @@ public abstract class Optimizer : IStateful
             if (sorted[i].Offset < sorted[i - 1].Offset + sorted[i - 1].Length)
                 throw new ArgumentException($"Parameters '{sorted[i - 1].Name}' and '{sorted[i].Name}' overlap.", nameof(table));
 
+        if (naming)
+        {
+            OptimizedParameter whole = _parameters[0];
+            foreach (OptimizedParameter p in parameters)
+            {
+                if (p.Offset + p.Length > ParameterCount)
+                    throw new ArgumentException($"Parameter '{p.Name}' ends at {p.Offset + p.Length} but the state is sized for {ParameterCount} floats: the table is not this network's.", nameof(table));
+                p.StepCount = whole.StepCount;
+                p.Frozen = whole.Frozen;
+                whole.Scalars.AsSpan().CopyTo(p.Scalars);
+            }
+        }
         _groups.Clear();
         _groups.AddRange(groups);
         _parameters.Clear();
@@ -214,6 +279,7 @@ public abstract class Optimizer : IStateful
     public void Reset()
     {
         _buffers = null;
+        _stateView = Array.Empty<OptimizerStateBuffer>();
         ParameterCount = 0;
         StepCount = 0;
         if (!_namedParameters) _parameters.Clear();
@@ -249,8 +315,12 @@ public abstract class Optimizer : IStateful
         if (!zero.IsEmpty && covered != zero.Length) ClearUncovered(zero);
     }
 
-    /// <summary>Validates the lengths, sizes the state at the first call and counts the step.</summary>
-    private protected void BeginStep(int parameterLength, int gradientLength)
+    /// <summary>
+    /// Validates the lengths, sizes the state at the first call, counts the step and returns its number (1 for the first).
+    /// A <see cref="Step"/> override calls it first.
+    /// </summary>
+    /// <exception cref="ArgumentException">The lengths differ from each other or from the state's.</exception>
+    protected long BeginStep(int parameterLength, int gradientLength)
     {
         if (parameterLength != gradientLength)
             throw new ArgumentException($"Parameters have {parameterLength} floats but gradients have {gradientLength}; they must have the same layout.", "gradients");
@@ -264,7 +334,7 @@ public abstract class Optimizer : IStateful
         {
             throw new ArgumentException($"This optimizer's state is sized for {ParameterCount} parameters but the buffer has {parameterLength}; use one optimizer per network (or Reset()).", "parameters");
         }
-        StepCount++;
+        return ++StepCount;
     }
 
     private void Allocate(int parameterCount)
@@ -283,6 +353,9 @@ public abstract class Optimizer : IStateful
         var buffers = new float[_stateNames.Length][];
         for (int i = 0; i < buffers.Length; i++) buffers[i] = new float[parameterCount];
         _buffers = buffers;
+        var view = new OptimizerStateBuffer[buffers.Length];
+        for (int i = 0; i < view.Length; i++) view[i] = new OptimizerStateBuffer(_stateNames[i], buffers[i]);
+        _stateView = view;
         ParameterCount = parameterCount;
         OnAllocated(parameterCount);
     }
@@ -320,7 +393,8 @@ public abstract class Optimizer : IStateful
     private protected virtual int DefaultRowLength(int parameterCount) => 1;
 
     /// <summary>One tensor's update: its slices of the buffers, its group's settings and its step count (already counted).</summary>
-    private protected abstract void Update(in ParameterSlice slice);
+    private protected virtual void Update(in ParameterSlice slice) =>
+        throw new NotSupportedException($"{GetType().Name} overrides Step instead of updating tensor by tensor.");
 
     /// <summary>Called when a tensor takes its first step, before <see cref="Update"/> (state that starts at a group setting, e.g. Rprop's step sizes).</summary>
     private protected virtual void InitializeParameter(OptimizedParameter parameter)
@@ -341,7 +415,9 @@ public abstract class Optimizer : IStateful
     private protected float[] Buffer(int index) => _buffers![index];
 
     /// <summary>The constructor's hyperparameters, by PyTorch's argument names, saved with the state and checked when it is read back.</summary>
-    private protected abstract void DescribeHyperparameters(Dictionary<string, double> hyperparameters);
+    private protected virtual void DescribeHyperparameters(Dictionary<string, double> hyperparameters)
+    {
+    }
 
     /// <summary>True for buffers <see cref="WriteExtraState"/> writes (checked by <see cref="ValidateExtraState"/>, not as state buffers).</summary>
     private protected virtual bool IsExtraBuffer(string name) => false;
@@ -412,8 +488,8 @@ public abstract class Optimizer : IStateful
     }
 
     /// <summary>
-    /// Restores a state written by <see cref="WriteState"/> of an optimizer of the same kind, hyperparameters and groups.
-    /// Everything is validated first; on any problem an <see cref="InvalidDataException"/> names the entry and this
+    /// Restores a state written by <see cref="WriteState"/> of an optimizer of the same kind, hyperparameters and groups
+    /// (configure the groups, with the same table and rules, before reading). Everything is validated first; on any problem an <see cref="InvalidDataException"/> names the entry and this
     /// optimizer is left unchanged.
     /// </summary>
     public void ReadState(StateBag state)
@@ -429,7 +505,7 @@ public abstract class Optimizer : IStateful
         long step = Integer(state, "step", "");
         if (count < 0 || count > int.MaxValue) throw Bad($"'parameter_count' is {count}.");
         if (step < 0) throw Bad($"'step' is {step}.");
-        if (ParameterCount != 0 && count != ParameterCount)
+        if (ParameterCount != 0 && count != 0 && count != ParameterCount)
             throw Bad($"The state is for {count} parameters; this optimizer has stepped over {ParameterCount} (another network?).");
         float lr = NonNegative(state, "lr", "");
         float wd = NonNegative(state, "weight_decay", "");
@@ -470,7 +546,7 @@ public abstract class Optimizer : IStateful
         }
 
         long parameterTensors = Integer(state, "param_count", "");
-        bool createWhole = !_namedParameters && _parameters.Count == 0;
+        bool createWhole = !_namedParameters;   // no table: one tensor, the whole buffer, once there is a buffer
         int expectedTensors = createWhole ? (count == 0 ? 0 : 1) : _parameters.Count;
         if (parameterTensors != expectedTensors)
             throw Bad($"The state has {parameterTensors} parameter tensors; this optimizer has {expectedTensors}{(createWhole ? " (no table was given: one tensor, the whole buffer)" : "")}.");

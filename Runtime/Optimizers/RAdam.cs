@@ -35,8 +35,11 @@ public sealed class RAdam : Optimizer
         Epsilon = epsilon;
     }
 
+    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
     public float Beta1 { get; }
+    /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon { get; }
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)

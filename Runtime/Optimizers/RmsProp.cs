@@ -39,10 +39,15 @@ public sealed class RmsProp : Optimizer
         Maximize = maximize;
     }
 
+    /// <summary>PyTorch's <c>alpha</c>.</summary>
     public float Alpha { get; }
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon { get; }
+    /// <summary>Momentum factor (PyTorch's <c>momentum</c>).</summary>
     public float Momentum { get; }
+    /// <summary>PyTorch's <c>centered</c>: normalize by the estimated variance of the gradient.</summary>
     public bool Centered { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize { get; }
 
     private static string[] Names(float momentum, bool centered)

@@ -40,10 +40,15 @@ public sealed class Rprop : Optimizer
         Maximize = maximize;
     }
 
+    /// <summary>First of PyTorch's <c>etas</c>: the step-size decrease factor.</summary>
     public float EtaMinus { get; }
+    /// <summary>Second of PyTorch's <c>etas</c>: the step-size increase factor.</summary>
     public float EtaPlus { get; }
+    /// <summary>First of PyTorch's <c>step_sizes</c>: the smallest step size.</summary>
     public float StepSizeMin { get; }
+    /// <summary>Second of PyTorch's <c>step_sizes</c>: the largest step size.</summary>
     public float StepSizeMax { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize { get; }
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)

@@ -39,9 +39,13 @@ public sealed class Sgd : Optimizer
         Maximize = maximize;
     }
 
+    /// <summary>Momentum factor (PyTorch's <c>momentum</c>).</summary>
     public float Momentum { get; }
+    /// <summary>Dampening of the momentum (PyTorch's <c>dampening</c>).</summary>
     public float Dampening { get; }
+    /// <summary>Nesterov momentum (PyTorch's <c>nesterov</c>).</summary>
     public bool Nesterov { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize { get; }
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)

@@ -42,10 +42,15 @@ public sealed class SparseAdam : Optimizer
         _rowLength = rowLength;
     }
 
+    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
     public float Beta1 { get; }
+    /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
     public bool Maximize { get; }
+    /// <summary>Floats per row when no parameter table is given.</summary>
     public int RowLength => _rowLength;
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)

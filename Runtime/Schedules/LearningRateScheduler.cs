@@ -13,6 +13,7 @@ namespace Compiled.Schedules;
 /// after every batch) and writes the new rate of every parameter group into the optimizer.
 /// </summary>
 /// <remarks>
+/// Set the optimizer's parameter groups (<see cref="Optimizer.SetGroups"/>) before creating a schedule: it drives every group.
 /// Rates are computed in double, as PyTorch computes them in Python floats, from each group's base rate
 /// (<see cref="BaseLearningRates"/>, the optimizer's rate when the first schedule was attached), and stored into the
 /// optimizer rounded to float. Each schedule's state (<see cref="IStateful"/>) is its epoch counter, base and last rates
@@ -61,6 +62,8 @@ public abstract class LearningRateScheduler : IStateful
     /// <summary>Writes this group's rate into <see cref="LastLearningRates"/> and the optimizer.</summary>
     private protected void SetRate(int group, double rate)
     {
+        if (OptimizerRates.Count(Optimizer) != _lastRates.Length)
+            throw new InvalidOperationException($"The optimizer now has {OptimizerRates.Count(Optimizer)} parameter groups; the schedule was built for {_lastRates.Length}. Set the groups (Optimizer.SetGroups) before creating the schedule.");
         _lastRates[group] = rate;
         OptimizerRates.Set(Optimizer, group, rate);
     }

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -168,7 +169,7 @@ public static class Checkpoint
                 if (saved.Kind != entry.Value.StateKind)
                 {
                     throw new InvalidDataException(
-                        $"'{path}' holds the state '{entry.Key}' of a {saved.Kind}, which cannot be loaded into a {entry.Value.StateKind}.");
+                        $"'{path}' holds the state '{entry.Key}' written by {saved.Kind}, which cannot be loaded into {entry.Value.StateKind}.");
                 }
                 toRestore.Add((entry.Key, entry.Value, saved));
             }
@@ -217,20 +218,20 @@ public static class Checkpoint
             throw new InvalidDataException($"'{path}' is not a checkpoint: it does not start with the checkpoint magic bytes {Hex(magic)} (found {Hex(header[..compared])}){LooksLike(header)}.");
         if (got < 12)
             throw new InvalidDataException($"'{path}' is truncated: it has {fileLength} bytes, fewer than the {CheckpointHeader.Length}-byte checkpoint header.");
-        uint version = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
+        uint version = BinaryPrimitives.ReadUInt32LittleEndian(header[8..]);
         if (version > CheckpointHeader.CurrentVersion)
             throw new InvalidDataException($"'{path}' has checkpoint format version {version}, newer than the version {CheckpointHeader.CurrentVersion} this library reads; load it with a newer version of Compiled.");
         if (version == 0)
             throw new InvalidDataException($"'{path}' is corrupted: its header gives format version 0, which does not exist.");
         if (got < CheckpointHeader.Length)
             throw new InvalidDataException($"'{path}' is truncated: it has {fileLength} bytes, fewer than the {CheckpointHeader.Length}-byte checkpoint header.");
-        uint headerLength = System.Buffers.Binary.BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
-        long payloadLength = System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
+        uint headerLength = BinaryPrimitives.ReadUInt32LittleEndian(header[12..]);
+        long payloadLength = BinaryPrimitives.ReadInt64LittleEndian(header[16..]);
         if (headerLength != CheckpointHeader.Length || payloadLength < 0 || payloadLength > long.MaxValue - CheckpointHeader.Length)
             throw new InvalidDataException($"'{path}' is corrupted: its header gives header length {headerLength} and payload length {payloadLength} (version {version} has a {CheckpointHeader.Length}-byte header).");
         long expected = CheckpointHeader.Length + payloadLength;
         if (fileLength < expected)
-            throw new InvalidDataException($"'{path}' is truncated: it has {fileLength} bytes but its header says {expected} ({fileLength - expected} missing).");
+            throw new InvalidDataException($"'{path}' is truncated: it has {fileLength} bytes but its header says {expected} ({expected - fileLength} missing).");
         if (fileLength > expected)
             throw new InvalidDataException($"'{path}' is corrupted: it has {fileLength - expected} bytes after the {expected} its header accounts for.");
 
@@ -416,7 +417,7 @@ public static class Checkpoint
 
     private static string LooksLike(ReadOnlySpan<byte> header)
     {
-        if (header.Length >= 9 && header[8] == (byte)'{' && System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(header) < (1UL << 32))
+        if (header.Length >= 9 && header[8] == (byte)'{' && BinaryPrimitives.ReadUInt64LittleEndian(header) < (1UL << 32))
             return "; it looks like a .safetensors file: read it with SafeTensors.Load";
         return "";
     }

@@ -60,6 +60,8 @@ public sealed class SafeTensorsHeader
     /// </summary>
     internal static SafeTensorsHeader Parse(ReadOnlySpan<byte> json, long dataStart, long dataLength, string path)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(json))
+            throw Bad(path, "the header is not valid UTF-8");
         var tensors = new List<SafeTensorInfo>();
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var names = new HashSet<string>(StringComparer.Ordinal);

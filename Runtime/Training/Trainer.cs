@@ -45,6 +45,7 @@ public sealed class Trainer
         options ??= new TrainerOptions();
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Epochs, "options.Epochs");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, "options.BatchSize");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.CheckpointEvery, "options.CheckpointEvery");
         if (options.InitialEpoch < 0 || options.InitialEpoch >= options.Epochs)
             throw new ArgumentOutOfRangeException("options.InitialEpoch", options.InitialEpoch, $"InitialEpoch must be in 0..{options.Epochs - 1} (Epochs is {options.Epochs}).");
         if (options.Schedule is { } schedule)
@@ -75,7 +76,22 @@ public sealed class Trainer
     /// a dataset of float targets (<see cref="Dataset.HasTargets"/>) trains MSE, BCE and cross-entropy heads.
     /// </summary>
     /// <exception cref="NonFiniteException">The loss or a gradient became NaN or infinite.</exception>
-    public TrainingHistory Fit(Dataset train, Dataset? validation = null)
+    public TrainingHistory Fit(Dataset train, Dataset? validation = null) => Run(train, validation, null);
+
+    /// <summary>
+    /// Continues a run from the checkpoint at <paramref name="checkpointPath"/> (written by <see cref="TrainerOptions.CheckpointPath"/>):
+    /// restores the parameters, the optimizer, the schedule and early stopping (those this trainer has) and the epoch, then
+    /// trains the remaining epochs up to <see cref="TrainerOptions.Epochs"/>. With the same data, seeds, options and thread
+    /// count the result is bit for bit that of the uninterrupted run.
+    /// </summary>
+    /// <exception cref="System.IO.InvalidDataException">The checkpoint is unreadable, of another network, or lacks a state this trainer needs (nothing is changed then).</exception>
+    public TrainingHistory Resume(string checkpointPath, Dataset train, Dataset? validation = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(checkpointPath);
+        return Run(train, validation, checkpointPath);
+    }
+
+    private TrainingHistory Run(Dataset train, Dataset? validation, string? resumeFrom)
     {
         ArgumentNullException.ThrowIfNull(train);
         RequireFits(train, nameof(train));
@@ -83,8 +99,23 @@ public sealed class Trainer
 
         ITrainableNetwork net = Network;
         TrainerOptions o = Options;
+        if (validation is null)
+        {
+            if (o.EarlyStopping is { Monitor: TrainingMetric.ValidationLoss or TrainingMetric.ValidationAccuracy } stopping)
+                throw new ArgumentException($"Early stopping monitors {stopping.Monitor.Name()}, which needs a validation set: pass one to Fit, or monitor a training metric.", nameof(validation));
+            if (o.Schedule is ReduceLROnPlateau && o.ScheduleMetric is TrainingMetric.ValidationLoss or TrainingMetric.ValidationAccuracy)
+                throw new ArgumentException($"ReduceLROnPlateau steps on {o.ScheduleMetric.Name()}, which needs a validation set: pass one to Fit, or set ScheduleMetric to a training metric.", nameof(validation));
+        }
         var history = new TrainingHistory();
         var batches = new BatchIterator(train, o.BatchSize, o.Shuffle, o.Seed);
+        int firstEpoch = o.InitialEpoch + 1;
+        if (resumeFrom is not null)
+        {
+            long done = Serialization.Checkpoint.Load(resumeFrom, net, TrainingCheckpoint.States(Optimizer, o, batches)).Epoch;
+            if (done < 0 || done >= o.Epochs)
+                throw new System.IO.InvalidDataException($"'{resumeFrom}' was saved after epoch {done}; this trainer runs {o.Epochs} epochs, so there is nothing left to train.");
+            firstEpoch = (int)done + 1;
+        }
         var context = new TrainingContext(net, Optimizer, o, history, batches);
         var evaluator = new Evaluator(o.EvaluationBatchSize);
         TextWriter? output = o.Output;
@@ -100,9 +131,11 @@ public sealed class Trainer
         var callbacks = new List<ITrainingCallback>(o.Callbacks.Count + 1);
         if (o.EarlyStopping is not null) callbacks.Add(o.EarlyStopping);
         callbacks.AddRange(o.Callbacks);
+        if (o.CheckpointPath is not null) callbacks.Add(new TrainingCheckpoint(o.CheckpointPath, o.CheckpointEvery));
 
+        SyncFrozenLayers();
         net.ZeroGradients();
-        for (int epoch = o.InitialEpoch + 1; epoch <= o.Epochs; epoch++)
+        for (int epoch = firstEpoch; epoch <= o.Epochs; epoch++)
         {
             context.Epoch = epoch;
             foreach (ITrainingCallback callback in callbacks) callback.OnEpochStart(context);
@@ -210,6 +243,41 @@ public sealed class Trainer
                 throw new ArgumentException($"The network's {loss} head trains on float targets, but the {name} dataset holds class labels; convert them with {name}.OneHot({Network.OutputLength}).", name);
             if (data.ClassCount > Network.OutputLength)
                 throw new ArgumentException($"The {name} labels go up to {data.ClassCount - 1} but the network has {Network.OutputLength} outputs.", name);
+        }
+    }
+
+    // Per optimizer (several trainers may share one in turn): the layers a trainer froze in it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Optimizer, HashSet<string>> s_frozenByTrainers = new();
+
+    // A layer frozen in the network (ITrainableNetwork.Freeze) must not move in the optimizer either: momentum and weight
+    // decay would keep changing it with a zero gradient. Freezes those layers in the optimizer (giving it the network's
+    // parameter table first if it has none and has not stepped yet), and unfreezes the ones a trainer froze in this optimizer
+    // earlier that the network has unfrozen since; tensors frozen through the optimizer itself are left alone.
+    private void SyncFrozenLayers()
+    {
+        var layers = new List<string>();
+        foreach (ParameterInfo p in Network.ParameterTable)
+            if (!layers.Contains(p.Layer)) layers.Add(p.Layer);
+        var frozen = layers.FindAll(Network.IsFrozen);
+        HashSet<string> frozenByTrainer = s_frozenByTrainers.GetValue(Optimizer, _ => new HashSet<string>(StringComparer.Ordinal));
+        if (frozen.Count == 0 && frozenByTrainer.Count == 0) return;
+        bool named = Optimizer.Parameters.Count > 0 && Optimizer.Parameters[0].Layer.Length > 0;
+        if (!named)
+        {
+            if (Optimizer.StepCount > 0)
+                throw new InvalidOperationException($"Layer '{frozen[0]}' is frozen, but the optimizer has already stepped without the network's parameter table, so it cannot skip that layer: call optimizer.SetGroups(network.ParameterTable) before its first step.");
+            Optimizer.SetGroups(Network.ParameterTable);
+        }
+        foreach (string layer in frozen)
+        {
+            Optimizer.Freeze(layer);
+            frozenByTrainer.Add(layer);
+        }
+        foreach (string layer in new List<string>(frozenByTrainer))
+        {
+            if (frozen.Contains(layer)) continue;
+            Optimizer.Freeze(layer, frozen: false);
+            frozenByTrainer.Remove(layer);
         }
     }
 

@@ -79,4 +79,15 @@ public sealed record TrainerOptions
     /// from a checkpoint taken after epoch <c>InitialEpoch</c>, the run continues bit for bit (same thread count).
     /// </summary>
     public int InitialEpoch { get; init; }
+
+    /// <summary>
+    /// Where to write a checkpoint (<see cref="Serialization.Checkpoint"/>: parameters, optimizer, schedule, early stopping,
+    /// batch position, epoch) every <see cref="CheckpointEvery"/> epochs and after the last one, atomically; null: none.
+    /// <c>{epoch}</c> in the path is replaced by the epoch number, keeping one file per checkpoint (as Keras' <c>ModelCheckpoint</c>
+    /// file patterns do); otherwise each checkpoint replaces the previous one. <see cref="Trainer.Resume"/> continues from any of them.
+    /// </summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Epochs between checkpoints (default 1); the last epoch run is always saved.</summary>
+    public int CheckpointEvery { get; init; } = 1;
 }

@@ -19,14 +19,17 @@ public sealed class SampleCommand
     private readonly Option<string> _model = Choice("--model", "network", "lenet5", "lenet5", "mlp");
     private readonly Option<int?> _epochs = Positive(new Option<int?>("--epochs") { Description = "epochs [default: 10]", HelpName = "N" });
     private readonly Option<int?> _batch = Positive(new Option<int?>("--batch") { Description = "mini-batch size [default: 32 for lenet5, 64 for mlp]", HelpName = "N" });
-    private readonly Option<float?> _lr = PositiveNumber(new Option<float?>("--lr") { Description = "learning rate [default: 0.02 for SGD, 0.001 for Adam]", HelpName = "X" });
+    private readonly Option<float?> _lr = PositiveNumber(new Option<float?>("--lr") { Description = "learning rate [default: the optimizer's, listed under --optimizer]", HelpName = "X" });
     private readonly Option<float?> _lrDecay = PositiveNumber(new Option<float?>("--lr-decay")
     {
         Description = "multiply the learning rate by X after every epoch; 1 keeps it constant [default: 0.8]",
         HelpName = "X",
     });
-    private readonly Option<float?> _weightDecay = Fraction(new Option<float?>("--weight-decay") { Description = "L2 weight decay added to the gradients [default: 0.0005]", HelpName = "X" });
-    private readonly Option<string> _optimizer = Choice("--optimizer", "optimizer (SGD with momentum, or Adam)", "sgd", "sgd", "adam");
+    private readonly Option<float?> _weightDecay = Fraction(new Option<float?>("--weight-decay") { Description = "weight decay of the optimizer (torch's weight_decay; AdamW's is decoupled) [default: 0.0005; Rprop: none]", HelpName = "X" });
+    private readonly Option<string> _optimizer = Choice("--optimizer",
+        "optimizer, torch.optim's rule and defaults (L-BFGS and SparseAdam are not offered: full-batch and embedding-only):\n"
+            + string.Join('\n', OptimizerChoice.All.Select(o => $"  {o.Name,-9}{o.Help}, lr {o.LearningRate.ToString("G", CultureInfo.InvariantCulture)}")),
+        "sgd", OptimizerChoice.Names);
     private readonly Option<float> _momentum = Fraction(new Option<float>("--momentum") { Description = "SGD momentum", HelpName = "X", DefaultValueFactory = _ => 0.9f });
     private readonly Option<int> _seed = NonNegative(new Option<int>("--seed") { Description = "seed of the initialization and the shuffles", HelpName = "N", DefaultValueFactory = _ => 1 });
     private readonly Option<string> _data = new("--data")
@@ -69,7 +72,7 @@ public sealed class SampleCommand
         HelpName = "PATIENCE",
         Arity = ArgumentArity.ZeroOrOne,
     });
-    private readonly Option<string?> _save = new("--save") { Description = "write a checkpoint (parameters, optimizer, schedule, epoch) to FILE", HelpName = "FILE" };
+    private readonly Option<string?> _save = new("--save") { Description = "write a checkpoint (parameters, optimizer, schedule, early stopping, epoch) to FILE; {epoch} in FILE keeps one per epoch", HelpName = "FILE" };
     private readonly Option<int> _saveEvery = Positive(new Option<int>("--save-every") { Description = "with --save: every N epochs (and after the last)", HelpName = "N", DefaultValueFactory = _ => 1 });
     private readonly Option<string?> _resume = new("--resume") { Description = "resume from a checkpoint written by --save (same model and options)", HelpName = "FILE" };
     private readonly Option<string?> _loadSafeTensors = new("--load-safetensors")
@@ -90,6 +93,29 @@ public sealed class SampleCommand
             _model, _epochs, _batch, _lr, _lrDecay, _weightDecay, _optimizer, _momentum, _seed, _data, _threads, _limit, _validation,
             _width, _schedule, _clipNorm, _l1, _l2, _earlyStopping, _save, _saveEvery, _resume, _loadSafeTensors, _saveSafeTensors, _json,
         };
+        AddCombinationChecks();
+    }
+
+    // Combinations the options cannot check one by one. Values convert lazily: one that does not convert throws here, and
+    // its own error (added by its parser) is then the one reported.
+    private void AddCombinationChecks()
+    {
+        Root.Validators.Add(result =>
+        {
+            try
+            {
+                if (result.GetResult(_earlyStopping) is { Implicit: false } && result.GetValue(_validation) == 0)
+                    result.AddError("--early-stopping watches the validation loss: give --validation N too.");
+                if (result.GetValue(_optimizer) == "rprop" && result.GetResult(_weightDecay) is { Implicit: false } && result.GetValue(_weightDecay) > 0)
+                    result.AddError("--optimizer rprop takes no --weight-decay (torch.optim.Rprop has none).");
+                if (result.GetResult(_saveEvery) is { Implicit: false } && result.GetValue(_save) is null)
+                    result.AddError("--save-every needs --save FILE.");
+            }
+            catch (InvalidOperationException)
+            {
+                // A value that does not convert: its parser's error is already recorded.
+            }
+        });
     }
 
     /// <summary>The command; its help lists every option with its default.</summary>

@@ -43,7 +43,8 @@ public sealed record SampleOptions
     // (batch 64 gave 99.01-99.14%, too close to the 99.0% target), the MLP 97.93-98.12%.
     public int BatchOrDefault => Batch ?? (Model == "lenet5" ? 32 : 64);
     public int EpochsOrDefault => Epochs ?? 10;
-    public float LearningRateOrDefault => LearningRate ?? (Optimizer == "adam" ? 1e-3f : 0.02f);
+    public float LearningRateOrDefault => LearningRate ?? OptimizerChoice.DefaultLearningRate(Optimizer);
     public float LearningRateDecayOrDefault => LearningRateDecay ?? 0.8f;
-    public float WeightDecayOrDefault => WeightDecay ?? 5e-4f;
+    /// <summary>5e-4 for every optimizer that takes a weight decay (Rprop does not: 0).</summary>
+    public float WeightDecayOrDefault => WeightDecay ?? (OptimizerChoice.TakesWeightDecay(Optimizer) ? 5e-4f : 0f);
 }

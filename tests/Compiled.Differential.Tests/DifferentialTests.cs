@@ -40,6 +40,7 @@ public sealed class DifferentialTests
         DifferentialSummary summary = DifferentialRun.Run(count, seed, line => _output.WriteLine(line));
         _output.WriteLine($"seed {seed}: {summary.Networks} networks ({summary.WithHead} with a loss head, {summary.Untrainable} with Training = false), " +
             $"{summary.Configurations} width/thread/batch configurations, {summary.FiniteDifferenceChecked} interpreters checked by finite differences, " +
+            $"{summary.MultiChunk} also at a batch of several workspace chunks per thread, " +
             $"{summary.Fragile} with inputs near a kink after 6 draws, {summary.Failures.Count} failing, {summary.Elapsed.TotalSeconds:F1} s");
         Assert.True(summary.Networks == count);
         if (summary.Failures.Count > 0) Assert.Fail(Describe(summary, seed));
@@ -70,6 +71,36 @@ public sealed class DifferentialTests
         Assert.Contains(specs, s => s.Layers.Take(s.Layers.Count - 1).Any(l => l.Kind == SpecKind.Flatten));
         foreach (int size in new[] { 1, 2, 3, 5, 7, 17, 31 }) Assert.Contains(layers, l => l.Kind == SpecKind.Dense && l.Size == size);
         Assert.All(specs, s => Assert.NotNull(SpecShapes.All(s, out _)));
+    }
+
+    [Fact]
+    public void BatchesOfSeveralWorkspaceChunksMatchTheInterpreter()
+    {
+        // Random networks are mostly small, so their workspace holds the whole batch; this one holds far fewer samples,
+        // and the checker adds a batch that every thread (1 and 3) splits into several chunks.
+        // Wide activations (seven of 4·32·32 floats per sample) with little arithmetic: the generated workspace holds 48 samples.
+        var spec = new NetworkSpec(true, new[] { 4, 32, 32 },
+            new[]
+            {
+                new LayerSpec(SpecKind.Conv2D, 4) { Kernel = 1 }, new LayerSpec(SpecKind.Tanh), new LayerSpec(SpecKind.Sigmoid),
+                new LayerSpec(SpecKind.ELU), new LayerSpec(SpecKind.LeakyReLU), new LayerSpec(SpecKind.Tanh), new LayerSpec(SpecKind.Sigmoid),
+                new LayerSpec(SpecKind.AvgPool, 2), new LayerSpec(SpecKind.Dense, 3),
+            },
+            HeadSpec.SoftmaxCrossEntropy);
+        var networks = new List<CompiledNetwork> { new(spec, "Differential.Chunks", "Large") };
+        System.Runtime.Loader.AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(networks);
+        try
+        {
+            Assert.Empty(networks[0].Problems);
+            var plan = new CheckPlan(new[] { VectorWidth.Scalar, Simd.Detect() }, new[] { 1, 3 }, new[] { 1, 5 }, FiniteDifferences: false);
+            CheckOutcome outcome = NetworkChecker.Check(networks[0], plan, 5);
+            Assert.True(outcome.MultiChunk, "the network's workspace should hold only a few dozen samples");
+            Assert.Empty(outcome.Failures);
+        }
+        finally
+        {
+            context?.Unload();
+        }
     }
 
     [Fact]

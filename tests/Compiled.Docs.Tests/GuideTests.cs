@@ -23,9 +23,16 @@ public sealed class GuideTests(Xunit.Abstractions.ITestOutputHelper log)
         ["by-hand"] = ["epoch 3: train loss"],
         ["trainer"] = ["epoch 3/3  loss", "val acc", "epoch,train_loss,train_accuracy", "test accuracy"],
         ["callback"] = ["reached at epoch"],
-        ["predict"] = ["image 7: predicted"],
-        ["optimizers"] = ["Sgd   after 57 steps", "Adam  after 57 steps"],
+        ["predict"] = ["PredictClasses: ", "image 7: predicted"],
+        ["optimizers"] = ["Sgd   after 57 steps", "AdamW after 57 steps", "NAdam after 57 steps"],
+        ["groups"] = ["group *.bias: lr 0.02, weight decay 0", "group conv1: lr 0.002, weight decay 0.0005", "group default: lr 0.02, weight decay 0.0005", "conv2 frozen: True"],
+        ["regularization"] = ["early stopping:", "restored: True"],
+        ["regression"] = ["w = [2.000, -1.000], b = 0.500"],
         ["width"] = ["scalar"],
+        ["schedules"] = ["0.1000 0.0905 0.0655 0.0345 0.0095", "0.00025 0.000625 0.001 0.001 0.0005 0.0005"],
+        ["schedule-trainer"] = ["final learning rate", "one cycle: 45 of 45 steps"],
+        ["checkpoint"] = ["resumed after epoch 2; identical to the straight run: True", "saved from a different network architecture"],
+        ["safetensors"] = ["conv1.weight F32 [6, 1, 5, 5]", "loaded 10 tensors; equal: True"],
     };
 
     public static TheoryData<string> Names()

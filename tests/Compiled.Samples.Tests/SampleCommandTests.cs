@@ -91,6 +91,7 @@ public sealed class SampleCommandTests
     [InlineData("--weight-decay", "2", "--weight-decay needs a number in [0, 1); got '2'.")]
     [InlineData("--seed", "-3", "--seed needs a whole number >= 0; got '-3'.")]
     [InlineData("--model", "resnet", "--model must be one of lenet5, mlp; got 'resnet'.")]
+    [InlineData("--optimizer", "lbfgs", "--optimizer must be one of sgd, adagrad, adadelta, rmsprop, adam, adamw, adamax, nadam, radam, asgd, rprop; got 'lbfgs'.")]
     [InlineData("--width", "64", "--width must be one of 512, 256, 128, scalar; got '64'.")]
     public void Bad_values_are_rejected_with_a_message_naming_the_option(string option, string value, string message) =>
         Assert.Equal(message, Error(option, value));
@@ -166,7 +167,7 @@ public sealed class ToolkitOptionTests
     [Fact]
     public void Values_reach_the_settings()
     {
-        SampleOptions o = Parse("--clip-norm", "1.5", "--l1", "1e-5", "--l2", "0", "--early-stopping", "4", "--save", "run.ckpt", "--save-every", "3",
+        SampleOptions o = Parse("--clip-norm", "1.5", "--l1", "1e-5", "--l2", "0", "--validation", "100", "--early-stopping", "4", "--save", "run.ckpt", "--save-every", "3",
             "--resume", "old.ckpt", "--load-safetensors", "in.safetensors", "--save-safetensors", "out.safetensors");
         Assert.Equal(1.5f, o.ClipNorm);
         Assert.Equal(1e-5f, o.L1);
@@ -182,8 +183,8 @@ public sealed class ToolkitOptionTests
     [Fact]
     public void Early_stopping_without_a_value_has_patience_10()
     {
-        Assert.Equal(10, Parse("--early-stopping").EarlyStoppingPatience);
-        Assert.Equal(10, Parse("--early-stopping", "--json").EarlyStoppingPatience);
+        Assert.Equal(10, Parse("--validation", "100", "--early-stopping").EarlyStoppingPatience);
+        Assert.Equal(10, Parse("--validation", "100", "--early-stopping", "--json").EarlyStoppingPatience);
     }
 
     [Theory]
@@ -194,7 +195,26 @@ public sealed class ToolkitOptionTests
     [InlineData("--save-every", "0", "--save-every needs a whole number > 0; got '0'.")]
     public void Bad_values_are_rejected(string option, string value, string message)
     {
-        ParseResult result = new SampleCommand().Parse([option, value]);
+        ParseResult result = new SampleCommand().Parse([option, value, "--validation", "100", "--save", "x.ckpt"]);
         Assert.Equal(message, Assert.Single(result.Errors).Message);
+    }
+
+    [Theory]
+    [InlineData("--early-stopping watches the validation loss: give --validation N too.", "--early-stopping")]
+    [InlineData("--early-stopping watches the validation loss: give --validation N too.", "--early-stopping", "3")]
+    [InlineData("--optimizer rprop takes no --weight-decay (torch.optim.Rprop has none).", "--optimizer", "rprop", "--weight-decay", "0.1")]
+    [InlineData("--save-every needs --save FILE.", "--save-every", "2")]
+    public void Combinations_that_cannot_work_are_rejected(string message, params string[] args)
+    {
+        ParseResult result = new SampleCommand().Parse(args);
+        Assert.Equal(message, Assert.Single(result.Errors).Message);
+    }
+
+    [Fact]
+    public void Rprop_without_an_explicit_weight_decay_gets_none()
+    {
+        Assert.Equal(0f, Parse("--optimizer", "rprop").WeightDecayOrDefault);
+        Assert.Equal(0f, Parse("--optimizer", "rprop", "--weight-decay", "0").WeightDecayOrDefault);
+        Assert.Equal(5e-4f, Parse("--optimizer", "adamw").WeightDecayOrDefault);
     }
 }

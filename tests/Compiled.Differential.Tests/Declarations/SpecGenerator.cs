@@ -28,8 +28,10 @@ internal sealed class SpecGenerator
     private static readonly float[] Alphas = { 0.5f, 1f, 1.5f, 0.1f };
     private static readonly float[] Margins = { 0.5f, 1f, 2f };
 
-    /// <summary>Most floats one sample's activations may take (keeps every network cheap).</summary>
+    /// <summary>Most floats one layer's output may take for one sample (keeps every network cheap)...</summary>
     private const int MaxActivation = 6000;
+    /// <summary>...except in one network in 100, large enough that the generated workspace holds only a few dozen samples.</summary>
+    private const int MaxLargeActivation = 30_000;
     private const int MaxWeights = 80_000;
 
     private readonly Random _random;
@@ -48,8 +50,10 @@ internal sealed class SpecGenerator
     private NetworkSpec? TryNext()
     {
         bool training = _random.NextDouble() < 0.85;
-        int[] input = _random.NextDouble() < 0.6
-            ? new[] { Pick(Channels), Pick(ImageSides), Pick(ImageSides) }
+        bool large = _random.NextDouble() < 0.01;
+        int maxActivation = large ? MaxLargeActivation : MaxActivation;
+        int[] input = large ? new[] { Pick(Channels), 28 + _random.Next(8), 28 + _random.Next(8) }
+            : _random.NextDouble() < 0.6 ? new[] { Pick(Channels), Pick(ImageSides), Pick(ImageSides) }
             : new[] { Pick(FlatSizes) };
         if (input.Length == 3 && _random.NextDouble() < 0.4) input[2] = input[1];
 
@@ -61,7 +65,7 @@ internal sealed class SpecGenerator
         {
             LayerSpec layer = RandomLayer(shape);
             int[]? next = SpecShapes.Next(shape, layer, out _);
-            if (next is null || SpecShapes.Length(next) > MaxActivation) continue;
+            if (next is null || SpecShapes.Length(next) > maxActivation) continue;
             long weights = layer.Kind == SpecKind.Dense ? (long)SpecShapes.Length(shape) * layer.Size
                 : layer.Kind == SpecKind.Conv2D ? (long)layer.Size * shape[0] * layer.ConvKernel * layer.ConvKernel : 0;
             if (weights > MaxWeights) continue;

@@ -104,7 +104,7 @@ public sealed class GeneratorFuzzTests
     // test, not yet in issue 6's list).
     private static readonly HashSet<string> s_clashErrors = new(StringComparer.Ordinal)
     {
-        "CS0102", "CS0111", "CS0108", "CS0114", "CS0229", "CS0542", "CS8862", "CS8618", "CS7036",
+        "CS7036", "CS1729",
     };
 
     private sealed record BatchResult(List<string> Problems, int Emitted, int DeclarationsWithCmp, List<string> CmpIds);

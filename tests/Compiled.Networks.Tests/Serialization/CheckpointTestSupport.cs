@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
-using Compiled.Optimizers;
 using Compiled.Serialization;
 
 namespace Compiled.Networks.Tests.Serialization;

@@ -39,7 +39,7 @@ public sealed class CheckpointTests : IDisposable
         public void AssertUntouched()
         {
             CheckpointAssert.BitwiseEqual(ParametersBefore, Network.Parameters, "parameters after a failed load");
-            CheckpointAssert.BitwiseEqual(ExpAvgBefore, Adam.StateBuffer("exp_avg")!, "Adam exp_avg after a failed load");
+            CheckpointAssert.BitwiseEqual(ExpAvgBefore, Adam.StateBuffer("exp_avg"), "Adam exp_avg after a failed load");
             Assert.Equal(2, Adam.StepCount);
             Assert.Equal(5, Extra.Counter);
             Assert.Equal("before", Extra.Label);
@@ -83,8 +83,9 @@ public sealed class CheckpointTests : IDisposable
 
         CheckpointAssert.BitwiseEqual(source.Parameters, target.Network.Parameters, "parameters");
         Assert.Equal(sourceAdam.StepCount, target.Adam.StepCount);
+        Assert.Equal(["exp_avg", "exp_avg_sq"], sourceAdam.StateNames);
         foreach (string name in sourceAdam.StateNames)
-            CheckpointAssert.BitwiseEqual(sourceAdam.StateBuffer(name)!, target.Adam.StateBuffer(name)!, name);
+            CheckpointAssert.BitwiseEqual(sourceAdam.StateBuffer(name), target.Adam.StateBuffer(name), name);
         Assert.Equal(41, target.Extra.Counter);
         Assert.Equal(1.0 / 3.0, target.Extra.Rate);
         CheckpointAssert.BitwiseEqual(sourceExtra.Values, target.Extra.Values, "extra values (NaN, -0, denormal kept)");
@@ -186,7 +187,7 @@ public sealed class CheckpointTests : IDisposable
         foreach (int length in new[] { 3, 8, 11, 12, 50, 95, 96, 97, original.Length / 2, original.Length - 1 })
         {
             File.WriteAllBytes(path, original[..length]);
-            CheckpointAssert.Fails(() => Checkpoint.Load(path, target.Network, target.States), "is truncated", $"has {length} bytes");
+            CheckpointAssert.Fails(() => Checkpoint.Load(path, target.Network, target.States), "is truncated", $"has {length} bytes", length >= 96 ? $"({original.Length - length} missing)" : "header");
             target.AssertUntouched();
         }
     }
@@ -253,7 +254,7 @@ public sealed class CheckpointTests : IDisposable
         var target = new Target();
         var sgd = new Sgd(0.1f, momentum: 0.9f);
         var states = CheckpointAssert.States(("optimizer", sgd), ("extra", target.Extra));
-        CheckpointAssert.Fails(() => Checkpoint.Load(path, target.Network, states), "state 'optimizer' of a Adam", "cannot be loaded into a Sgd");
+        CheckpointAssert.Fails(() => Checkpoint.Load(path, target.Network, states), "state 'optimizer' written by Adam", "cannot be loaded into Sgd");
         target.AssertUntouched();
         Assert.Equal(0, sgd.StepCount);
     }
@@ -272,6 +273,19 @@ public sealed class CheckpointTests : IDisposable
         CheckpointAssert.Fails(() => Checkpoint.Load(_dir.File("two.ckpt"), target.Network, states), "the state 'z_last' (TestState) cannot be restored", "FailOnRead");
         target.AssertUntouched();       // a_first was restored, then rolled back
         Assert.Equal(77, failing.Counter);
+    }
+
+    [Fact]
+    public void AnOptimizerWithOtherHyperparametersIsRefusedAndNothingChanges()
+    {
+        var (path, _, _, _) = SavedCheckpoint();
+        var target = new Target();
+        var otherAdam = new Adam(0.01f, beta1: 0.8f);
+        // "extra" is restored first (name order), then the optimizer refuses its state: "extra" must be put back.
+        var states = CheckpointAssert.States(("extra", target.Extra), ("optimizer", otherAdam));
+        CheckpointAssert.Fails(() => Checkpoint.Load(path, target.Network, states), "the state 'optimizer' (Adam) cannot be restored", "Hyperparameter");
+        target.AssertUntouched();
+        Assert.Equal(0, otherAdam.StepCount);
     }
 
     [Fact]

@@ -89,7 +89,7 @@ public sealed class ResumeTests : IDisposable
 
         CheckpointAssert.BitwiseEqual(uninterrupted.Network.Parameters, resumed.Network.Parameters, "parameters");
         foreach (string name in uninterrupted.Adam.StateNames)
-            CheckpointAssert.BitwiseEqual(uninterrupted.Adam.StateBuffer(name)!, resumed.Adam.StateBuffer(name)!, name);
+            CheckpointAssert.BitwiseEqual(uninterrupted.Adam.StateBuffer(name), resumed.Adam.StateBuffer(name), name);
         Assert.Equal(uninterrupted.Adam.StepCount, resumed.Adam.StepCount);
         Assert.Equal(uninterrupted.Adam.LearningRate, resumed.Adam.LearningRate);
         Assert.Equal(uninterrupted.Schedule.LastEpoch, resumed.Schedule.LastEpoch);

@@ -95,9 +95,10 @@ public sealed class SafeTensorsTests : IDisposable
         return (path, header, bytes[(8 + (int)n)..]);
     }
 
-    private string Write(string header, byte[] data, ulong? length = null)
+    private string Write(string header, byte[] data, ulong? length = null) => Write(Encoding.UTF8.GetBytes(header), data, length);
+
+    private string Write(byte[] json, byte[] data, ulong? length = null)
     {
-        byte[] json = Encoding.UTF8.GetBytes(header);
         string path = _dir.File("crafted.safetensors");
         using var file = File.Create(path);
         Span<byte> prefix = stackalloc byte[8];
@@ -142,6 +143,7 @@ public sealed class SafeTensorsTests : IDisposable
         Refused(Write("{\"a\": {\"dtype\": \"F32\", \"shape\": [-1], \"data_offsets\": [0, 4]}}", data), "'shape' entry that is not a non-negative integer");
         Refused(Write("{\"a\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0]}}", data), "1 data_offsets; it needs two");
         Refused(Write("\u00ff\u00fe", data), "not valid JSON");
+        Refused(Write([(byte)'{', (byte)'"', 0xC3, 0x28, (byte)'"', (byte)':', (byte)'1', (byte)'}'], data), "the header is not valid UTF-8");
     }
 
     [Fact]

@@ -107,6 +107,27 @@ public class StateTests
         Assert.Equal(p, q);
     }
 
+    [Fact]
+    public void A_state_saved_before_the_first_step_resets_a_used_optimizer()
+    {
+        var fresh = new RmsProp(0.01f, momentum: 0.9f);
+        var bag = new StateBag();
+        fresh.WriteState(bag);
+        var used = new RmsProp(0.01f, momentum: 0.9f);
+        float[] p = [1f, 2f, 3f];
+        used.Step(p, [0.5f, 0.5f, 0.5f]);
+        used.LearningRate = 0.5f;
+        used.ReadState(bag);
+        Assert.Equal(0, used.StepCount);
+        Assert.Equal(0, used.ParameterCount);
+        Assert.Equal(0.01f, used.LearningRate);
+        float[] q = [1f, 2f, 3f];
+        float[] r = [1f, 2f, 3f];
+        used.Step(q, [0.5f, -0.5f, 0.25f]);
+        new RmsProp(0.01f, momentum: 0.9f).Step(r, [0.5f, -0.5f, 0.25f]);
+        Assert.Equal(r, q);
+    }
+
     public static TheoryData<string, string> Corruptions() => new()
     {
         { "kind", "a Sgd's" },

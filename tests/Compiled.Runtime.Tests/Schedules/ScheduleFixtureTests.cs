@@ -56,11 +56,12 @@ public sealed class ScheduleFixtureTests
         for (int k = 0; k <= steps; k++)
         {
             if (k > 0) Advance(c, schedule, k);
+            Assert.Equal(2, schedule.GroupCount);
             for (int g = 0; g < schedule.GroupCount; g++)
             {
                 double want = expected[k][g];
                 Close(want, schedule.LastLearningRates[g], $"{name}: lr of group {g} at step {k}");
-                Close(want, optimizer.LearningRate, $"{name}: the optimizer's rate at step {k}", floatRel: 6e-8);
+                Close(want, optimizer.Groups[g].LearningRate, $"{name}: the optimizer's rate of group {g} at step {k}", floatRel: 6e-8);
             }
             if (momentum is not null)
             {
@@ -91,13 +92,13 @@ public sealed class ScheduleFixtureTests
         (ScheduleTestOptimizer resumedOptimizer, LearningRateScheduler resumed) = Build(c);
         resumed.ReadState(state);
         Assert.Equal(first.LastEpoch, resumed.LastEpoch);
-        Assert.Equal(straight.LearningRate, resumedOptimizer.LearningRate);
+        Assert.Equal(straight.Groups.Select(g => g.LearningRate), resumedOptimizer.Groups.Select(g => g.LearningRate));
         for (int k = half + 1; k <= steps; k++)
         {
             Advance(c, uninterrupted, k);
             Advance(c, resumed, k);
             Assert.Equal(uninterrupted.LastLearningRates, resumed.LastLearningRates);
-            Assert.Equal(straight.LearningRate, resumedOptimizer.LearningRate);
+            Assert.Equal(straight.Groups.Select(g => g.LearningRate), resumedOptimizer.Groups.Select(g => g.LearningRate));
         }
     }
 
@@ -117,11 +118,13 @@ public sealed class ScheduleFixtureTests
     private static double[][] Rates(JsonElement rows) =>
         rows.EnumerateArray().Select(r => r.EnumerateArray().Select(v => v.GetDouble()).ToArray()).ToArray();
 
-    /// <summary>The optimizer holds group 0's rate (the fixtures have two groups; an optimizer has one until parameter groups land).</summary>
+    /// <summary>Two groups as in the script: "a" with its own rate (group 0), then the default group following the optimizer's rate.</summary>
     internal static (ScheduleTestOptimizer, LearningRateScheduler) Build(JsonElement c)
     {
-        double lr = Fixtures.Root("schedules.json").GetProperty("groups")[0].GetDouble();
-        var optimizer = new ScheduleTestOptimizer((float)lr, (float)c.GetProperty("momentum0").GetDouble());
+        JsonElement groups = Fixtures.Root("schedules.json").GetProperty("groups");
+        var optimizer = new ScheduleTestOptimizer((float)groups[1].GetDouble(), (float)c.GetProperty("momentum0").GetDouble());
+        optimizer.SetGroups([new ParameterInfo("a.weight", "a", 0, [2]), new ParameterInfo("b.weight", "b", 2, [3])],
+            new ParameterGroupRule("a") { LearningRate = (float)groups[0].GetDouble() });
         string kind = c.GetProperty("kind").GetString()!;
         LearningRateScheduler schedule = kind == "SequentialLR"
             ? new SequentialLR(optimizer,
@@ -133,7 +136,10 @@ public sealed class ScheduleFixtureTests
 
     private static LearningRateScheduler Make(Optimizer o, string kind, JsonElement a)
     {
-        double D(string n, double d) => a.TryGetProperty(n, out JsonElement v) ? FirstDouble(v) : d;
+        double D(string n, double d) => a.TryGetProperty(n, out JsonElement v) ? v.GetDouble() : d;
+        double[] L(string n, double d) => a.TryGetProperty(n, out JsonElement v)
+            ? v.ValueKind == JsonValueKind.Array ? v.EnumerateArray().Select(e => e.GetDouble()).ToArray() : [v.GetDouble(), v.GetDouble()]
+            : [d, d];
         int I(string n, int d) => a.TryGetProperty(n, out JsonElement v) ? v.GetInt32() : d;
         int? N(string n) => a.TryGetProperty(n, out JsonElement v) ? v.GetInt32() : null;
         bool B(string n, bool d) => a.TryGetProperty(n, out JsonElement v) ? v.GetBoolean() : d;
@@ -148,18 +154,15 @@ public sealed class ScheduleFixtureTests
             "CosineAnnealingWarmRestarts" => new CosineAnnealingWarmRestarts(o, I("T_0", 0), I("T_mult", 1), D("eta_min", 0)),
             "LinearLR" => new LinearLR(o, D("start_factor", 1.0 / 3), D("end_factor", 1.0), I("total_iters", 5)),
             "ConstantLR" => new ConstantLR(o, D("factor", 1.0 / 3), I("total_iters", 5)),
-            "OneCycleLR" => new OneCycleLR(o, D("max_lr", double.NaN), N("total_steps"), N("epochs"), N("steps_per_epoch"),
+            "OneCycleLR" => new OneCycleLR(o, L("max_lr", double.NaN), N("total_steps"), N("epochs"), N("steps_per_epoch"),
                 D("pct_start", 0.3), S("anneal_strategy", "cos") == "cos" ? AnnealStrategy.Cos : AnnealStrategy.Linear,
                 B("cycle_momentum", true), D("base_momentum", 0.85), D("max_momentum", 0.95),
                 D("div_factor", 25), D("final_div_factor", 1e4), B("three_phase", false)),
             "ReduceLROnPlateau" => new ReduceLROnPlateau(o, S("mode", "min") == "min" ? MetricMode.Min : MetricMode.Max,
                 D("factor", 0.1), I("patience", 10), D("threshold", 1e-4),
                 S("threshold_mode", "rel") == "rel" ? ThresholdMode.Relative : ThresholdMode.Absolute,
-                I("cooldown", 0), D("min_lr", 0), D("eps", 1e-8)),
+                I("cooldown", 0), L("min_lr", 0), D("eps", 1e-8)),
             _ => throw new ArgumentException($"Unknown schedule kind '{kind}' in schedules.json."),
         };
     }
-
-    // A per-group list (max_lr, min_lr) gives group 0's value.
-    private static double FirstDouble(JsonElement v) => v.ValueKind == JsonValueKind.Array ? v[0].GetDouble() : v.GetDouble();
 }

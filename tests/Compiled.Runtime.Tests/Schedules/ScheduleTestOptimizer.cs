@@ -15,6 +15,6 @@ internal sealed class ScheduleTestOptimizer : Optimizer, IScheduledMomentum
     {
     }
 
-    private protected override void DescribeHyperparameters(Dictionary<string, double> hyperparameters)
-        => hyperparameters["momentum"] = ScheduledMomentum;
+    private protected override void DescribeHyperparameters(Dictionary<string, double> hyperparameters) =>
+        hyperparameters["momentum"] = ScheduledMomentum;
 }

@@ -104,7 +104,7 @@ public sealed class TrainerFeatureTests
         Assert.Equal(3, plateau.LastEpoch);
         Assert.Equal([0.1f, 0.05f, 0.025f], history.Epochs.Select(r => r.LearningRate));
         Assert.Throws<ArgumentException>(() => new Trainer(NewNet(), sgd, Options(3) with { Schedule = plateau, ScheduleInterval = ScheduleInterval.Step }));
-        Assert.Throws<InvalidOperationException>(() => new Trainer(NewNet(), sgd, Options(3) with { Schedule = new ReduceLROnPlateau(sgd) }).Fit(Train));
+        Assert.Throws<ArgumentException>(() => new Trainer(NewNet(), sgd, Options(3) with { Schedule = new ReduceLROnPlateau(sgd) }).Fit(Train));
     }
 
     [Fact]
@@ -187,9 +187,9 @@ public sealed class TrainerFeatureTests
 
         var net = NewNet();
         firstNet.Parameters.AsSpan().CopyTo(net.Parameters);
-        var adam = new Adam(0.05f);
         var adamState = new StateBag();
         firstAdam.WriteState(adamState);
+        var adam = new Adam(0.05f);
         adam.ReadState(adamState);
         var schedule = new CosineAnnealingLR(adam, tMax: 4);
         schedule.ReadState(scheduleState);
