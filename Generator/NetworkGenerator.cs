@@ -24,12 +24,14 @@ public sealed class NetworkGenerator : IIncrementalGenerator
 
     public void Initialize(IncrementalGeneratorInitializationContext context)
     {
-        // 1. Discover and parse: classes carrying [Network] (the predicate only checks the node kind; all semantic work is
-        //    in the transform), read into a NetworkDeclaration with the class checks and unreadable arguments reported.
+        // 1. Discover and parse: type declarations carrying [Network] (the predicate only checks the node kind; all semantic
+        //    work is in the transform), read into a NetworkDeclaration with the class checks and unreadable arguments
+        //    reported. Records, structs, interfaces and enums pass the predicate too, so that they get CMP0002 rather than silence.
+        //    A declaration without a name (`partial class` cut short) is left to the compiler's CS1001: code for it could not compile.
         IncrementalValuesProvider<StageResult<NetworkDeclaration>> declarations = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownTypes.NetworkAttribute,
-                predicate: static (node, _) => node is ClassDeclarationSyntax,
+                predicate: static (node, _) => node is BaseTypeDeclarationSyntax { Identifier.IsMissing: false },
                 transform: static (context, cancellationToken) => Parse(context, cancellationToken))
             .Where(static result => result is not null)
             .Select(static (result, _) => result!)
@@ -40,9 +42,10 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (declaration, _) => StageGuard.Run(declaration, "inferring the shapes of", NameOf(declaration.Value), declaration.Value?.NetworkLocation, ShapeInference.Infer))
             .WithTrackingName(TrackingNames.Shapes);
 
-        // 3. Plan the code: parameter layout, workspace regions and sizes, initialization, summary.
+        // 3. Plan the code: parameter layout, workspace regions and sizes, initialization, summary; then reserve the names of
+        //    the members it will declare against the class name, the user's members and inherited ones.
         IncrementalValuesProvider<StageResult<NetworkPlan>> plans = shapes
-            .Select(static (shaped, _) => StageGuard.Run(shaped, "planning", NameOf(shaped.Value?.Declaration), shaped.Value?.Declaration.NetworkLocation, Planner.Plan))
+            .Select(static (shaped, _) => StageGuard.Run(shaped, "planning", NameOf(shaped.Value?.Declaration), shaped.Value?.Declaration.NetworkLocation, PlanAndReserveNames))
             .WithTrackingName(TrackingNames.Plans);
 
         // 4a. Report every stage's diagnostics from their own output.
@@ -92,6 +95,12 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             return;
         }
         output.AddSource(plan.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
+    }
+
+    private static StageResult<NetworkPlan> PlanAndReserveNames(ShapedNetwork shaped)
+    {
+        StageResult<NetworkPlan> planned = Planner.Plan(shaped);
+        return planned.Value is null ? planned : ReservedNames.Check(planned.Value, shaped.Declaration);
     }
 
     private static string NameOf(NetworkDeclaration? declaration) => declaration?.ClassName ?? "?";

@@ -17,7 +17,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnsupportedClass = Error(
         "CMP0002",
         "Network class kind is not supported",
-        "The network class '{0}' is {1}, which is not supported; declare the network as a non-generic, non-static class directly in a namespace");
+        "The network type '{0}' is {1}, which is not supported; declare the network as a partial class (not a record, generic, static, file-local or nested) directly in a namespace");
 
     public static readonly DiagnosticDescriptor MissingInput = Error(
         "CMP0003",
@@ -42,7 +42,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor UnreadableArgument = Error(
         "CMP0007",
         "Attribute argument is not a readable constant",
-        "Argument '{0}' of [{1}] is {2}, which is not a constant the generator can read; {3}");
+        "Argument '{0}' of [{1}] cannot be read: it is {2}; {3}");
 
     public static readonly DiagnosticDescriptor KernelLargerThanInput = Error(
         "CMP0008",
@@ -93,6 +93,46 @@ internal static class DiagnosticDescriptors
         "CMP0017",
         "Constructor conflicts with a generated one",
         "The network class '{0}' declares the constructor {0}({1}), which the generator also writes ({0}() and {0}(int threads)); remove it, or give it other parameters and chain to ': this(threads)'");
+
+    public static readonly DiagnosticDescriptor MemberClash = Error(
+        "CMP0018",
+        "Member has the name of a generated member",
+        "The {0} '{1}' of network '{2}' has the name of {3}, which the generator adds to the class; {4}");
+
+    public static readonly DiagnosticDescriptor InheritedMemberClash = Error(
+        "CMP0019",
+        "Inherited member has the name of a generated member",
+        "The network '{0}' inherits the {1} from '{2}', but the generator adds {3} to the network, which would hide it (CS0108) or overload it; rename it in '{2}', or derive '{0}' from another class");
+
+    public static readonly DiagnosticDescriptor ClassNameClash = Error(
+        "CMP0020",
+        "Network class has the name of a generated member",
+        "The network class '{0}' has the name of {1}, which the generator adds, and a member cannot have its class's name (CS0542); rename the class{2}");
+
+    public static readonly DiagnosticDescriptor PrimaryConstructor = Error(
+        "CMP0021",
+        "Network class has a primary constructor",
+        "The network class '{0}' has a primary constructor {1}; the generator writes the constructors {0}() and {0}(int threads), which could not chain to it (CS8862): remove the parameter list and declare an ordinary constructor that chains to ': this(threads)'");
+
+    public static readonly DiagnosticDescriptor DerivedFromNetwork = Error(
+        "CMP0022",
+        "Network class derives from another network",
+        "The network class '{0}' derives from the network '{1}', whose generated members its own would hide; derive it from another class, or give it a field holding a '{1}'");
+
+    public static readonly DiagnosticDescriptor NoMatchingConstructor = Error(
+        "CMP0023",
+        "Attribute arguments match no constructor",
+        "The arguments {0} given to [{1}] match none of its constructors (the compiler's error says why); {2}");
+
+    public static readonly DiagnosticDescriptor BaseWithoutParameterlessConstructor = Error(
+        "CMP0024",
+        "Base class has no parameterless constructor",
+        "The network class '{0}' derives from '{1}', which has no accessible parameterless constructor, but the generated constructor {0}(int threads) calls base(); give '{1}' a public or protected parameterless constructor, or derive '{0}' from another class");
+
+    public static readonly DiagnosticDescriptor MemberLeftNull = Error(
+        "CMP0025",
+        "Non-nullable member not set by the generated constructor",
+        "The {0} '{1}' of network '{2}' is a non-nullable {3} with no initializer, but the generated constructor {2}(int threads) does not set it (CS8618); give it an initializer, declare it nullable ({3}?), or mark it 'required'");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "CMP9999",

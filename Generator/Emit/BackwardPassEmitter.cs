@@ -9,6 +9,9 @@ namespace Compiled.Generator.Emit;
 /// RunBackward: from the last layer down to the first layer with parameters (whose input gradient is not needed).
 /// The gradient flows between two delta buffers: a layer with weights or a pool reads dy from one and writes dx to
 /// the other; activations work in place. Parameter gradients are added (+=) into this thread's buffer g.
+/// A layer with parameters consults the network's <c>_freezing</c> (Runtime/Networks/LayerFreezing): while it is frozen its
+/// weight and bias gradients are skipped, its input gradient is computed only if an earlier layer with parameters is trained,
+/// and the pass returns once no earlier layer needs a gradient.
 /// </summary>
 internal static class BackwardPassEmitter
 {
@@ -28,12 +31,13 @@ internal static class BackwardPassEmitter
         var used = new List<string>();
         string current = "deltaA", other = "deltaB";
         LayerPlan[] steps = plan.Steps;
+        List<string> trainable = TrainableLayers(plan);
         for (int i = steps.Length - 1; i >= 0; i--)
         {
             LayerPlan layer = steps[i];
             if (!layer.Backward) break;
             statements.Add("");
-            EmitLayer(layer, statements, used, ref current, ref other);
+            EmitLayer(layer, trainable.IndexOf(layer.Layer.Name), statements, used, ref current, ref other);
         }
 
         w.Line();
@@ -51,7 +55,17 @@ internal static class BackwardPassEmitter
         }
     }
 
-    private static void EmitLayer(LayerPlan layer, List<string> statements, List<string> used, ref string current, ref string other)
+    /// <summary>The names of the layers with parameters, in forward order: the indices of <c>_freezing</c>.</summary>
+    public static List<string> TrainableLayers(NetworkPlan plan)
+    {
+        var names = new List<string>();
+        foreach (LayerPlan layer in plan.Layers)
+            if (layer.WeightOffset >= 0) names.Add(layer.Layer.Name);
+        return names;
+    }
+
+    // index: the layer's position among the layers with parameters (-1 for the others).
+    private static void EmitLayer(LayerPlan layer, int index, List<string> statements, List<string> used, ref string current, ref string other)
     {
         ShapedLayer s = layer.Layer;
         string x = layer.InputVariable, y = layer.Variable;
@@ -64,13 +78,15 @@ internal static class BackwardPassEmitter
         {
             case LayerKind.Dense:
                 Use(x);
-                statements.Add($"{header}; dw += dyᵀ · x, db += Σ dy");
-                statements.Add($"{TypeNames.DenseKernels}.Backward({x}, {ForwardPassEmitter.Slice("p", layer.WeightOffset, s.WeightLength)}, {dy}, {dx}, {ForwardPassEmitter.Slice("g", layer.WeightOffset, s.WeightLength)}, {ForwardPassEmitter.Slice("g", layer.BiasOffset, s.BiasLength)}, n, {I(s.Input.Length)}, {I(s.Output.Length)});");
+                statements.Add($"{header}; dw += dyᵀ · x, db += Σ dy (not while {s.Name} is frozen)");
+                Trainable(layer, index, statements, dx, (dxArg, dw, db) =>
+                    $"{TypeNames.DenseKernels}.Backward({x}, {ForwardPassEmitter.Slice("p", layer.WeightOffset, s.WeightLength)}, {dy}, {dxArg}, {dw}, {db}, n, {I(s.Input.Length)}, {I(s.Output.Length)});");
                 break;
             case LayerKind.Conv2D:
                 Use(x);
-                statements.Add($"{header}; dw += dy ⋆ x, db += Σ dy");
-                statements.Add($"{TypeNames.Conv2DKernels}.Backward(in {ConstantsEmitter.GeometryField(layer)}, {x}, {ForwardPassEmitter.Slice("p", layer.WeightOffset, s.WeightLength)}, {dy}, {dx}, {ForwardPassEmitter.Slice("g", layer.WeightOffset, s.WeightLength)}, {ForwardPassEmitter.Slice("g", layer.BiasOffset, s.BiasLength)}, {ForwardPassEmitter.Columns(layer)}, n);");
+                statements.Add($"{header}; dw += dy ⋆ x, db += Σ dy (not while {s.Name} is frozen)");
+                Trainable(layer, index, statements, dx, (dxArg, dw, db) =>
+                    $"{TypeNames.Conv2DKernels}.Backward(in {ConstantsEmitter.GeometryField(layer)}, {x}, {ForwardPassEmitter.Slice("p", layer.WeightOffset, s.WeightLength)}, {dy}, {dxArg}, {dw}, {db}, {ForwardPassEmitter.Columns(layer)}, n);");
                 break;
             case LayerKind.MaxPool:
                 Use(ForwardPassEmitter.ArgmaxVariable(layer));
@@ -98,6 +114,24 @@ internal static class BackwardPassEmitter
         {
             if (variable != "input" && !used.Contains(variable)) used.Add(variable);
         }
+    }
+
+    // A layer with parameters: the full backward while trained (its input gradient only if an earlier layer is trained),
+    // the input gradient alone while frozen and needed, and the end of the pass when no earlier layer needs a gradient.
+    private static void Trainable(LayerPlan layer, int index, List<string> statements, string dx, System.Func<string, string, string, string> call)
+    {
+        ShapedLayer s = layer.Layer;
+        string k = Literals.Int(index);
+        string dw = ForwardPassEmitter.Slice("g", layer.WeightOffset, s.WeightLength);
+        string db = ForwardPassEmitter.Slice("g", layer.BiasOffset, s.BiasLength);
+        if (!layer.InputGradient)
+        {
+            statements.Add($"if (!_freezing.IsFrozen({k})) {call("default", dw, db)}");
+            return;
+        }
+        statements.Add($"if (!_freezing.IsFrozen({k})) {call($"_freezing.NeedsInputGradient({k}) ? {dx} : default", dw, db)}");
+        statements.Add($"else if (_freezing.NeedsInputGradient({k})) {call(dx, "default", "default")}");
+        statements.Add($"if (!_freezing.NeedsInputGradient({k})) return;");
     }
 
     private static string ActivationBackward(ShapedLayer s, string x, string y, string dy, System.Action<string> use)

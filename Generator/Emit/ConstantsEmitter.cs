@@ -31,11 +31,11 @@ internal static class ConstantsEmitter
         foreach (LayerPlan layer in plan.Layers)
         {
             ShapedLayer shaped = layer.Layer;
-            string id = shaped.Identifier;
             w.Line($"/// <summary>Output of {shaped.Name} ({LayerDescription.Describe(shaped)}), one sample: {shaped.Output}.</summary>");
+            string[] names = GeneratedMembers.LayerConstants(shaped);
             w.Line(shaped.Output.IsSpatial
-                ? $"public const int {id}OutputChannels = {Literals.Int(shaped.Output.Channels)}, {id}OutputHeight = {Literals.Int(shaped.Output.Height)}, {id}OutputWidth = {Literals.Int(shaped.Output.Width)}, {id}OutputLength = {Literals.Int(shaped.Output.Length)};"
-                : $"public const int {id}OutputLength = {Literals.Int(shaped.Output.Length)};");
+                ? $"public const int {names[0]} = {Literals.Int(shaped.Output.Channels)}, {names[1]} = {Literals.Int(shaped.Output.Height)}, {names[2]} = {Literals.Int(shaped.Output.Width)}, {names[3]} = {Literals.Int(shaped.Output.Length)};"
+                : $"public const int {names[0]} = {Literals.Int(shaped.Output.Length)};");
             w.Line();
         }
 

@@ -39,7 +39,7 @@ internal static class ForwardPassEmitter
             {
                 string region = forward && i == plan.Layers.Count - 1
                     ? "output"
-                    : $"workspace.Activations({Literals.PerSample(layer.ActivationOffset)}, {Literals.PerSample(layer.Layer.Output.Length)})";
+                    : $"workspace.Activations({Literals.PerSample(layer.ActivationOffset)}, {Literals.PerSample(layer.Operand.Length)})";
                 w.Line($"{TypeNames.Span} {layer.Variable} = {region};");
             }
             if (layer.ArgmaxOffset >= 0 && wanted.Contains(ArgmaxVariable(layer)))
@@ -85,7 +85,7 @@ internal static class ForwardPassEmitter
                 }
                 else
                 {
-                    w.Line(header);
+                    w.Line($"{header}: the last layer, so it copies the (already flat, NCHW) rows of {x} to the output.");
                     w.Line($"{x}.CopyTo({y});");
                 }
                 break;

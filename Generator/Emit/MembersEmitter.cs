@@ -10,7 +10,7 @@ internal static class MembersEmitter
     {
         w.Line();
         w.Line($"private readonly {TypeNames.BatchRunner} _runner;");
-        foreach (string body in Bodies(plan, loss)) w.Line($"private readonly {TypeNames.BatchBody} _{LowerFirst(body)};");
+        foreach (string body in Bodies(plan, loss)) w.Line($"private readonly {TypeNames.BatchBody} {BodyField(body)};");
 
         w.Line();
         w.Line("/// <summary>Creates the network on all cores. Its parameters are zero until <see cref=\"Initialize\"/> (or a loaded checkpoint) fills them.</summary>");
@@ -24,7 +24,7 @@ internal static class MembersEmitter
         using (w.Open($"public {Identifiers.Escape(plan.ClassName)}(int threads)"))
         {
             w.Line($"_runner = new {TypeNames.BatchRunner}(threads);");
-            foreach (string body in Bodies(plan, loss)) w.Line($"_{LowerFirst(body)} = {body};");
+            foreach (string body in Bodies(plan, loss)) w.Line($"{BodyField(body)} = {body};");
         }
 
         w.Line();
@@ -49,6 +49,9 @@ internal static class MembersEmitter
         w.Line("/// <inheritdoc/>");
         w.Line("public string Summary => ModelSummary;");
         w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line($"public string Architecture => {Literals.String(plan.Architecture)};");
+        w.Line();
         w.Line("/// <summary>Threads that split every batch; results are deterministic for a fixed count. Setting it (0 or negative: all cores) restarts the worker threads.</summary>");
         using (w.Open("public int Threads"))
         {
@@ -67,6 +70,7 @@ internal static class MembersEmitter
             w.Line();
             w.Line("/// <inheritdoc/>");
             w.Line($"public void ZeroGradients() => {TypeNames.Array}.Clear(Gradients);");
+            EmitFreezing(w, plan);
         }
     }
 
@@ -109,5 +113,31 @@ internal static class MembersEmitter
         }
     }
 
-    private static string LowerFirst(string name) => char.ToLowerInvariant(name[0]) + name.Substring(1);
+    // Freeze/Unfreeze/IsFrozen over the layers with parameters; RunBackward reads _freezing by index.
+    private static void EmitFreezing(SourceWriter w, NetworkPlan plan)
+    {
+        var names = new System.Collections.Generic.List<string>();
+        var inputGradients = new System.Collections.Generic.List<string>();
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            if (layer.WeightOffset < 0) continue;
+            names.Add(Literals.String(layer.Layer.Name));
+            inputGradients.Add(layer.InputGradient ? "true" : "false");
+        }
+        w.Line();
+        w.Line("// The layers with parameters, in order, and whether each computes an input gradient: what freezing can skip.");
+        w.Line($"private readonly {TypeNames.LayerFreezing} _freezing = new {TypeNames.LayerFreezing}({Literals.String(plan.ClassName)}, new string[] {{ {string.Join(", ", names)} }}, new bool[] {{ {string.Join(", ", inputGradients)} }});");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public void Freeze(string layer) => _freezing.Set(layer, true);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public void Unfreeze(string layer) => _freezing.Set(layer, false);");
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        w.Line("public bool IsFrozen(string layer) => _freezing.IsFrozen(layer);");
+    }
+
+    /// <summary>The field holding a chunk body's delegate: ForwardChunk → <c>_forwardChunk</c>.</summary>
+    public static string BodyField(string body) => "_" + char.ToLowerInvariant(body[0]) + body.Substring(1);
 }

@@ -26,6 +26,7 @@ internal static class TypeNames
     public const string BatchChunk = "global::Compiled.Networks.BatchChunk";
     public const string Workspace = "global::Compiled.Networks.NetworkWorkspace";
     public const string Guard = "global::Compiled.Networks.NetworkGuard";
+    public const string LayerFreezing = "global::Compiled.Networks.LayerFreezing";
 
     public const string Conv2DGeometry = "global::Compiled.Kernels.Conv2DGeometry";
     public const string Pool2DGeometry = "global::Compiled.Kernels.Pool2DGeometry";

@@ -8,6 +8,7 @@ namespace Compiled.Generator.Model;
 /// <param name="Input">The <c>[Input]</c> dimensions (1 or 3 of them), or empty when there is no [Input].</param>
 /// <param name="InputLocation">The <c>[Input]</c> attribute.</param>
 /// <param name="Layers">The layer attributes in source order.</param>
+/// <param name="Members">The class's own and inherited members whose names the generator may use (<see cref="ClassMember"/>).</param>
 internal sealed record NetworkDeclaration(
     string? Namespace,
     string ClassName,
@@ -15,7 +16,8 @@ internal sealed record NetworkDeclaration(
     LocationInfo? NetworkLocation,
     EquatableArray<int> Input,
     LocationInfo? InputLocation,
-    EquatableArray<LayerDeclaration> Layers)
+    EquatableArray<LayerDeclaration> Layers,
+    EquatableArray<ClassMember> Members)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 }

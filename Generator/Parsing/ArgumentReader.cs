@@ -4,6 +4,7 @@ using System.Globalization;
 using Compiled.Generator.Diagnostics;
 using Compiled.Generator.Model;
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Compiled.Generator.Parsing;
 
@@ -33,13 +34,16 @@ internal sealed class ArgumentReader
     public bool Failed { get; private set; }
 
     /// <summary>
-    /// Checks that the arguments bound to a constructor; otherwise reports one diagnostic naming the expected form.
+    /// Checks that the arguments bound to a constructor; otherwise reports CMP0023 naming the forms the attribute takes.
     /// </summary>
-    public bool RequireConstructor(string parameters, string example)
+    public bool RequireConstructor(string example)
     {
         if (_attribute.AttributeConstructor is not null) return true;
-        if (parameters.Length == 0) Report("(constructor)", $"given, but [{_attributeName}] takes no constructor arguments", $"write {example}");
-        else Report(parameters, "missing, not a constant or of the wrong type", $"write {example}");
+        // The compiler could not bind the arguments (too many, too few, a wrong type, an error): it reports why; this
+        // says what the layer takes.
+        string given = (_attribute.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax)?.ArgumentList?.ToString() ?? "()";
+        Failed = true;
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoMatchingConstructor, _location, given, _attributeName, $"write {example}"));
         return false;
     }
 

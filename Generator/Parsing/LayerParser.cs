@@ -15,7 +15,7 @@ internal static class LayerParser
         switch (kind)
         {
             case LayerKind.Dense:
-                if (!args.RequireConstructor("units", "[Dense(units)], e.g. [Dense(128)]")) return null;
+                if (!args.RequireConstructor("[Dense(units)], e.g. [Dense(128)]")) return null;
                 layer = layer with
                 {
                     Size = args.ConstructorInt(0, "units", "[Dense(128)]"),
@@ -25,7 +25,7 @@ internal static class LayerParser
                 break;
 
             case LayerKind.Conv2D:
-                if (!args.RequireConstructor("filters", "[Conv2D(filters, Kernel = k)], e.g. [Conv2D(32, Kernel = 3)]")) return null;
+                if (!args.RequireConstructor("[Conv2D(filters, Kernel = k)], e.g. [Conv2D(32, Kernel = 3)]")) return null;
                 layer = layer with
                 {
                     Size = args.ConstructorInt(0, "filters", "[Conv2D(32)]"),
@@ -39,7 +39,7 @@ internal static class LayerParser
 
             case LayerKind.MaxPool:
             case LayerKind.AvgPool:
-                if (!args.RequireConstructor("window", $"[{attributeName}(window)], e.g. [{attributeName}(2)]")) return null;
+                if (!args.RequireConstructor($"[{attributeName}(window)], e.g. [{attributeName}(2)]")) return null;
                 layer = layer with
                 {
                     Size = args.ConstructorInt(0, "window", $"[{attributeName}(2)]"),
@@ -48,22 +48,22 @@ internal static class LayerParser
                 break;
 
             case LayerKind.LeakyReLU:
-                if (!args.RequireConstructor("slope", "[LeakyReLU] or [LeakyReLU(0.01f)]")) return null;
+                if (!args.RequireConstructor("[LeakyReLU] or [LeakyReLU(0.01f)]")) return null;
                 layer = layer with { Value = args.ConstructorFloat(0, "slope", 0.01f, "[LeakyReLU(0.01f)]") };
                 break;
 
             case LayerKind.ELU:
-                if (!args.RequireConstructor("alpha", "[ELU] or [ELU(1f)]")) return null;
+                if (!args.RequireConstructor("[ELU] or [ELU(1f)]")) return null;
                 layer = layer with { Value = args.ConstructorFloat(0, "alpha", 1f, "[ELU(1f)]") };
                 break;
 
             case LayerKind.MultiClassHinge:
-                if (!args.RequireConstructor("", "[MultiClassHinge] or [MultiClassHinge(Margin = 1f)]")) return null;
+                if (!args.RequireConstructor("[MultiClassHinge] or [MultiClassHinge(Margin = 1f)]")) return null;
                 layer = layer with { Value = args.NamedFloat("Margin", 1f) };
                 break;
 
             default:
-                if (!args.RequireConstructor("", $"[{attributeName}]")) return null;
+                if (!args.RequireConstructor($"[{attributeName}]")) return null;
                 break;
         }
 

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Threading;
 using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Emit;
 using Compiled.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -22,7 +23,7 @@ internal static class NetworkParser
     public static StageResult<NetworkDeclaration>? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var symbol = (INamedTypeSymbol)context.TargetSymbol;
-        var classSyntax = (ClassDeclarationSyntax)context.TargetNode;
+        var classSyntax = (BaseTypeDeclarationSyntax)context.TargetNode;
         AttributeData networkAttribute = context.Attributes[0];
         List<AttributeInSource> attributes = AttributeInSource.InSourceOrder(symbol, cancellationToken);
 
@@ -33,7 +34,12 @@ internal static class NetworkParser
         LocationInfo? networkLocation = LocationOfAttribute(networkAttribute, cancellationToken) ?? LocationInfo.From(classSyntax.Identifier.GetLocation());
         string className = symbol.Name;
 
-        CheckClass(symbol, classSyntax, networkLocation, diagnostics);
+        if (UnsupportedKind(classSyntax) is { } typeKind)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, networkLocation, className, typeKind));
+            return StageResult<NetworkDeclaration>.Failed(new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+        }
+        CheckClass(symbol, classSyntax, networkLocation, context.SemanticModel.Compilation, diagnostics);
         bool training = ReadTraining(networkAttribute, networkLocation, diagnostics);
 
         int[] input = System.Array.Empty<int>();
@@ -87,7 +93,8 @@ internal static class NetworkParser
             networkLocation,
             new EquatableArray<int>(input),
             inputLocation,
-            new EquatableArray<LayerDeclaration>(layers.ToArray()));
+            new EquatableArray<LayerDeclaration>(layers.ToArray()),
+            MembersNamedLikeGenerated(symbol, context.SemanticModel.Compilation, cancellationToken));
         var found = new EquatableArray<DiagnosticInfo>(diagnostics.ToArray());
         return diagnostics.Count == 0 ? new StageResult<NetworkDeclaration>(declaration, found) : StageResult<NetworkDeclaration>.Failed(found);
     }
@@ -96,31 +103,33 @@ internal static class NetworkParser
     public static LocationInfo? LocationOfAttribute(AttributeData attribute, CancellationToken cancellationToken)
         => LocationInfo.From(attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken));
 
-    /// <summary>Members every generated network has; a class with one of these names could not declare them (CS0542).</summary>
-    private static readonly string[] GeneratedMemberNames =
+    /// <summary>What the declaration is when it is not a class ("a record class", "a struct", ...), else null.</summary>
+    private static string? UnsupportedKind(BaseTypeDeclarationSyntax syntax) => syntax.Kind() switch
     {
-        "InputLength", "OutputLength", "ParameterCount", "InputChannels", "InputHeight", "InputWidth", "ModelSummary",
-        "Parameters", "Gradients", "ParameterTable", "InputShape", "Loss", "Summary", "Threads", "Initialize", "ZeroGradients",
-        "Forward", "Predict", "TrainStep", "ChunkSamples", "ActivationsPerSample", "DeltasPerSample", "ArgmaxPerSample", "ColumnLength",
-        "ForwardChunk", "PredictChunk", "TrainLabelsChunk", "TrainTargetsChunk", "RunForward", "RunBackward",
+        SyntaxKind.ClassDeclaration => null,
+        SyntaxKind.RecordDeclaration => "a record class",
+        SyntaxKind.RecordStructDeclaration => "a record struct",
+        SyntaxKind.StructDeclaration => "a struct",
+        SyntaxKind.InterfaceDeclaration => "an interface",
+        SyntaxKind.EnumDeclaration => "an enum",
+        _ => "not a class",
     };
 
     private static bool SameNode(SyntaxNode? a, SyntaxNode? b)
         => a is not null && b is not null && a.SyntaxTree == b.SyntaxTree && a.Span == b.Span;
 
-    private static void CheckClass(INamedTypeSymbol symbol, ClassDeclarationSyntax syntax, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    private static void CheckClass(INamedTypeSymbol symbol, BaseTypeDeclarationSyntax syntax, LocationInfo? location, Compilation compilation, List<DiagnosticInfo> diagnostics)
     {
         var reasons = new List<string>();
         if (symbol.IsGenericType) reasons.Add("generic");
         if (symbol.ContainingType is not null) reasons.Add($"nested in '{symbol.ContainingType.Name}'");
         if (symbol.IsStatic) reasons.Add("static");
         if (symbol.IsFileLocal) reasons.Add("file-local");
-        if (System.Array.IndexOf(GeneratedMemberNames, symbol.Name) >= 0) reasons.Add($"named like a member the generator adds ('{symbol.Name}')");
         if (reasons.Count > 0)
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, location, symbol.Name, string.Join(" and ", reasons)));
         foreach (IMethodSymbol constructor in symbol.InstanceConstructors)
         {
-            if (constructor.IsImplicitlyDeclared) continue;
+            if (constructor.IsImplicitlyDeclared || IsPrimary(constructor)) continue; // a primary constructor is CMP0021
             bool parameterless = constructor.Parameters.Length == 0;
             bool threads = constructor.Parameters.Length == 1 && constructor.Parameters[0].Type.SpecialType == SpecialType.System_Int32;
             if (parameterless || threads)
@@ -129,9 +138,149 @@ internal static class NetworkParser
                 break;
             }
         }
+        foreach (SyntaxReference reference in symbol.DeclaringSyntaxReferences)
+        {
+            if (reference.GetSyntax() is ClassDeclarationSyntax { ParameterList: { } parameters })
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PrimaryConstructor, LocationInfo.From(parameters), symbol.Name, parameters.ToString()));
+                break;
+            }
+        }
+        for (INamedTypeSymbol? type = symbol.BaseType; type is not null; type = type.BaseType)
+        {
+            if (type.GetAttributes().Any(a => a.AttributeClass is { } c && KnownTypes.Is(c, KnownTypes.NetworkAttributeName)))
+            {
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DerivedFromNetwork, location, symbol.Name, type.ToDisplayString()));
+                break;
+            }
+        }
+        if (symbol.BaseType is { } baseType && !HasParameterlessConstructor(baseType, symbol, compilation))
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BaseWithoutParameterlessConstructor, location, symbol.Name, baseType.ToDisplayString()));
+        CheckMembersTheConstructorMustSet(symbol, diagnostics);
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, location, symbol.Name));
     }
+
+    /// <summary>Whether the generated constructor's implicit <c>: base()</c> can call one of the base class's constructors.</summary>
+    private static bool HasParameterlessConstructor(INamedTypeSymbol baseType, INamedTypeSymbol network, Compilation compilation)
+    {
+        foreach (IMethodSymbol constructor in baseType.InstanceConstructors)
+        {
+            if (!compilation.IsSymbolAccessibleWithin(constructor, network)) continue;
+            if (constructor.Parameters.All(p => p.IsOptional || p.IsParams)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Instance fields and auto-properties of a non-nullable reference type, with no initializer and not <c>required</c>:
+    /// the generated constructor <c>X(int threads)</c> does not set them, so the compiler would warn in it (CS8618).
+    /// </summary>
+    private static void CheckMembersTheConstructorMustSet(INamedTypeSymbol symbol, List<DiagnosticInfo> diagnostics)
+    {
+        foreach (ISymbol member in symbol.GetMembers())
+        {
+            if (member is not IFieldSymbol { IsStatic: false, IsConst: false } field) continue;
+            if (field.AssociatedSymbol is null && !field.CanBeReferencedByName) continue; // compiler-made (a captured primary constructor parameter)
+            ISymbol declared = field.AssociatedSymbol ?? field; // an auto-property's backing field stands for the property
+            if (declared is IPropertySymbol { IsRequired: true } || field.IsRequired) continue;
+            if (!field.Type.IsReferenceType || field.NullableAnnotation != NullableAnnotation.NotAnnotated) continue;
+            if (HasInitializer(declared)) continue;
+            Location? where = declared.Locations.FirstOrDefault(l => l.IsInSource);
+            if (where is null) continue;
+            string kind = declared is IPropertySymbol ? "property" : "field";
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberLeftNull, LocationInfo.From(where), kind, declared.Name, symbol.Name, field.Type.ToDisplayString()));
+        }
+    }
+
+    private static bool HasInitializer(ISymbol member)
+    {
+        foreach (SyntaxReference reference in member.DeclaringSyntaxReferences)
+        {
+            switch (reference.GetSyntax())
+            {
+                case VariableDeclaratorSyntax { Initializer: not null }:
+                case PropertyDeclarationSyntax { Initializer: not null }:
+                    return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The class's own members and the accessible members it inherits whose names some network's generated members have
+    /// (<see cref="GeneratedMembers.MayBeGenerated"/>); the planning stage checks them against the exact list. Constructors,
+    /// accessors and other compiler-made members are left out (the constructors are CMP0017's concern).
+    /// </summary>
+    private static EquatableArray<ClassMember> MembersNamedLikeGenerated(INamedTypeSymbol symbol, Compilation compilation, CancellationToken cancellationToken)
+    {
+        var found = new List<ClassMember>();
+        var names = new HashSet<string>();
+        foreach (ISymbol member in symbol.GetMembers())
+        {
+            string name = NameOf(member);
+            if (!IsNamedMember(member) || !GeneratedMembers.MayBeGenerated(name) || !names.Add(name)) continue;
+            Location? declared = member.Locations.FirstOrDefault(l => l.IsInSource);
+            found.Add(new ClassMember(name, KindOf(member), DisplayOf(member), null, LocationInfo.From(declared)));
+        }
+        for (INamedTypeSymbol? type = symbol.BaseType; type is not null; type = type.BaseType)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            foreach (ISymbol member in type.GetMembers())
+            {
+                if (!IsNamedMember(member) || IsExplicitImplementation(member) || !GeneratedMembers.MayBeGenerated(member.Name)) continue;
+                if (!compilation.IsSymbolAccessibleWithin(member, symbol) || !names.Add(member.Name)) continue;
+                found.Add(new ClassMember(member.Name, KindOf(member), member.Name, type.ToDisplayString(), null));
+            }
+        }
+        return new EquatableArray<ClassMember>(found.ToArray());
+    }
+
+    private static bool IsPrimary(IMethodSymbol constructor)
+        => constructor.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax);
+
+    private static bool IsNamedMember(ISymbol member)
+        => !member.IsImplicitlyDeclared
+           && member is not IMethodSymbol { MethodKind: not (MethodKind.Ordinary or MethodKind.ExplicitInterfaceImplementation) };
+
+    private static bool IsExplicitImplementation(ISymbol member) => member switch
+    {
+        IPropertySymbol p => p.ExplicitInterfaceImplementations.Length > 0,
+        IMethodSymbol m => m.ExplicitInterfaceImplementations.Length > 0,
+        IEventSymbol e => e.ExplicitInterfaceImplementations.Length > 0,
+        _ => false,
+    };
+
+    private static string KindOf(ISymbol member) => member switch
+    {
+        IFieldSymbol { IsConst: true } => "constant",
+        IFieldSymbol => "field",
+        IPropertySymbol => "property",
+        IMethodSymbol => "method",
+        IEventSymbol => "event",
+        INamedTypeSymbol type => type.TypeKind.ToString().ToLowerInvariant(),
+        _ => "member",
+    };
+
+    /// <summary>The member's name, or for an explicit interface implementation <c>INetwork.InputLength</c>.</summary>
+    private static string DisplayOf(ISymbol member)
+        => Implemented(member) is { } implemented ? implemented.ContainingType.Name + "." + implemented.Name : member.Name;
+
+    /// <summary>
+    /// The name <see cref="GeneratedMembers"/> uses: the member's name, or for an explicit interface implementation the
+    /// implemented member with its interface's full name, <c>Compiled.INetwork.InputLength</c> (the compiler's own name
+    /// for it follows the syntax, <c>INetwork.InputLength</c> or <c>global::Compiled.INetwork.InputLength</c>).
+    /// </summary>
+    internal static string NameOf(ISymbol member)
+        => Implemented(member) is { } implemented ? implemented.ContainingType.ToDisplayString() + "." + implemented.Name : member.Name;
+
+    private static ISymbol? Implemented(ISymbol member) => member switch
+    {
+        IPropertySymbol p when p.ExplicitInterfaceImplementations.Length > 0 => p.ExplicitInterfaceImplementations[0],
+        IMethodSymbol m when m.ExplicitInterfaceImplementations.Length > 0 => m.ExplicitInterfaceImplementations[0],
+        IEventSymbol e when e.ExplicitInterfaceImplementations.Length > 0 => e.ExplicitInterfaceImplementations[0],
+        _ => null,
+    };
 
     private static bool ReadTraining(AttributeData networkAttribute, LocationInfo? location, List<DiagnosticInfo> diagnostics)
         => new ArgumentReader(networkAttribute, "Network", location, diagnostics).NamedBool("Training", true);
@@ -139,7 +288,7 @@ internal static class NetworkParser
     private static int[] ReadInput(ArgumentReader reader)
     {
         const string example = "[Input(784)] or [Input(1, 28, 28)]";
-        if (!reader.RequireConstructor("features, or channels, height, width", example)) return System.Array.Empty<int>();
+        if (!reader.RequireConstructor(example)) return System.Array.Empty<int>();
         return reader.ConstructorCount switch
         {
             1 => new[] { reader.ConstructorInt(0, "features", "[Input(784)]") },

@@ -7,7 +7,7 @@ namespace Compiled.Generator.Planning;
 /// <param name="Layer">The layer and its shapes.</param>
 /// <param name="Variable">Local name of the span holding this layer's output in the emitted code (<c>conv1Out</c>), or of the span it aliases.</param>
 /// <param name="InputVariable">Local name of the span holding its input (<c>input</c> for the first layer).</param>
-/// <param name="ActivationOffset">Offset of its output per sample in the activation workspace (times the chunk size); -1 when it writes none (Flatten aliases its input; an in-place activation overwrites it).</param>
+/// <param name="ActivationOffset">Offset of its output per sample in the activation workspace (times the chunk size); -1 when it writes none (a Flatten before the last layer aliases its input; an in-place activation overwrites it).</param>
 /// <param name="ArgmaxOffset">MaxPool: offset per sample in the arg-max workspace; otherwise -1.</param>
 /// <param name="WeightOffset">Offset of its weight in the parameter buffer; -1 without parameters.</param>
 /// <param name="BiasOffset">Offset of its bias; -1 without a bias.</param>

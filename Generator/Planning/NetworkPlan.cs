@@ -20,6 +20,7 @@ namespace Compiled.Generator.Planning;
 /// <param name="ColumnLength">im2col floats the largest convolution needs per sample.</param>
 /// <param name="ChunkSamples">Most samples one thread processes at once (bounds the workspace).</param>
 /// <param name="Summary">The Keras-style summary table.</param>
+/// <param name="Architecture">The canonical one-line architecture checkpoints hash (<see cref="ArchitectureBuilder"/>).</param>
 /// <param name="Location">The [Network] attribute, for an internal error while emitting.</param>
 internal sealed record NetworkPlan(
     string? Namespace,
@@ -38,6 +39,7 @@ internal sealed record NetworkPlan(
     int ColumnLength,
     int ChunkSamples,
     string Summary,
+    string Architecture,
     LocationInfo? Location)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;

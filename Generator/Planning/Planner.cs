@@ -42,7 +42,6 @@ internal static class Planner
         var notes = new string[count];
         long activationOffset = 0, argmaxOffset = 0;
         string inputVariable = "input";
-        bool flattenLast = count > 0 && all[count - 1].Kind == LayerKind.Flatten;
         for (int k = 0; k < count; k++)
         {
             int i = order[k];
@@ -61,9 +60,11 @@ internal static class Planner
             }
 
             LayerKind? producer = k == 0 ? null : all[order[k - 1]].Kind;
-            bool last = k == count - 1 || (flattenLast && k == count - 2);
+            // The last layer writes the network's output (Forward's caller's rows), so it always has a buffer of its
+            // own: a Flatten there copies its input (which may be the network's input) instead of aliasing it.
+            bool last = k == count - 1;
             bool inPlace = layer.Kind.IsActivation() && ExecutionOrder.InPlace(layer.Kind, producer, last);
-            bool writes = layer.Kind != LayerKind.Flatten && !inPlace;
+            bool writes = (layer.Kind != LayerKind.Flatten || last) && !inPlace;
             variables[i] = writes ? LayerNames.ToCamel(layer.Identifier) + "Out" : inputVariable;
             inputVariables[i] = inputVariable;
             activationOffsets[i] = writes ? (int)Math.Min(activationOffset, int.MaxValue) : -1;
@@ -137,7 +138,7 @@ internal static class Planner
         long declaredActivations = 0;
         for (int i = 0; i < count; i++)
         {
-            if (all[i].Kind != LayerKind.Flatten) declaredActivations += all[i].Output.Length;
+            if (all[i].Kind != LayerKind.Flatten || i == count - 1) declaredActivations += all[i].Output.Length;
         }
         long perSample = declaredActivations + 2 * deltaLength + argmaxOffset;
         if (2 * deltaLength > int.MaxValue)
@@ -163,6 +164,7 @@ internal static class Planner
             (int)columns,
             chunk,
             SummaryBuilder.Build(network, (int)parameterOffset),
+            ArchitectureBuilder.Build(network),
             declaration.NetworkLocation);
         return new StageResult<NetworkPlan>(plan, EquatableArray<DiagnosticInfo>.Empty);
     }

@@ -8,7 +8,7 @@ namespace Compiled.Generator.Shapes;
 
 /// <summary>
 /// Layer names: explicit ones are checked, the others get the default: the kind's prefix and the layer's position among
-/// layers of that prefix (conv1, conv2, fc1, pool1, relu1, leaky_relu1, flatten1; a loss head is "loss").
+/// layers of that prefix (conv1, conv2, fc1, pool1, relu1, leaky_relu1, flatten1; the loss head is "loss").
 /// Each name also gives the PascalCase identifier the generated members use (Conv1OutputLength).
 /// </summary>
 internal static class LayerNames
@@ -17,31 +17,41 @@ internal static class LayerNames
     {
         var result = new (string Name, string Identifier)[layers.Count];
         var counters = new Dictionary<string, int>();
-        var identifiers = new Dictionary<string, string>();
+        var identifiers = new Dictionary<string, int>(); // identifier → the first layer with it
         for (int i = 0; i < layers.Count; i++)
         {
             LayerDeclaration layer = layers[i];
             string prefix = layer.Kind.DefaultNamePrefix();
             counters.TryGetValue(prefix, out int count);
             counters[prefix] = ++count;
-            string name = layer.Name ?? (layer.Kind.IsLoss() ? prefix : prefix + count.ToString(CultureInfo.InvariantCulture));
+            // The first loss head is "loss"; a second one (itself CMP0010) is loss2, so that it is not also a name clash.
+            string name = layer.Name ?? (layer.Kind.IsLoss() && count == 1 ? prefix : prefix + count.ToString(CultureInfo.InvariantCulture));
 
             string identifier = ToPascal(name);
+            result[i] = (name, identifier);
             if (!IsValidName(name) || identifier.Length == 0)
             {
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layer.Location, name,
                     "a name must start with a letter and contain only letters, digits and '_' (it becomes part of parameter names such as \"" + name + ".weight\" and of member names)"));
             }
-            else if (identifiers.TryGetValue(identifier, out string? other))
+            else if (identifiers.TryGetValue(identifier, out int first))
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layer.Location, name,
-                    $"it clashes with the layer named \"{other}\" (both give the member names {identifier}...); give each layer a distinct name"));
+                // Point at the name the user wrote: this layer's, or when this one has a default name, the earlier one's.
+                bool thisExplicit = layer.Name is not null;
+                int at = thisExplicit ? i : first;
+                int other = thisExplicit ? first : i;
+                string otherName = result[other].Name;
+                string clash = layers[other].Name is null
+                    ? $"it clashes with \"{otherName}\", the default name of the {layers[other].AttributeName} layer"
+                    : $"it clashes with the layer named \"{otherName}\"";
+                string fix = layers[other].Name is null ? "choose another name" : "give each layer a distinct name";
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layers[at].Location, result[at].Name,
+                    $"{clash} (both give the member names {identifier}...); {fix}"));
             }
             else
             {
-                identifiers[identifier] = name;
+                identifiers[identifier] = i;
             }
-            result[i] = (name, identifier);
         }
         return result;
     }

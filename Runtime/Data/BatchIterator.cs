@@ -1,5 +1,7 @@
 using System;
+using System.IO;
 using System.Runtime.Intrinsics.X86;
+using Compiled.Serialization;
 
 namespace Compiled.Data;
 
@@ -16,12 +18,15 @@ namespace Compiled.Data;
 ///     loss += net.TrainStep(batch.Inputs, batch.Labels, batch.Size);
 /// </code>
 /// A batch's spans point into the iterator's buffers (without shuffling: into the dataset) and are valid until the next
-/// batch is fetched: run one epoch at a time.
+/// batch is fetched: run one epoch at a time. A dataset of float targets gives <see cref="Batch.Targets"/> instead of labels.
+/// The iterator's position (epoch and next batch) is its <see cref="IStateful"/> state: a checkpoint restores it and
+/// <see cref="Resume"/> continues with exactly the batches an uninterrupted run would have seen.
 /// </remarks>
-public sealed class BatchIterator
+public sealed class BatchIterator : IStateful
 {
     private readonly float[] _inputs;
     private readonly int[] _labels;
+    private readonly float[] _targets;
     private readonly int[] _order;
     private readonly SeededRandom _random;
     private int _start;
@@ -45,7 +50,8 @@ public sealed class BatchIterator
         DropLast = dropLast;
         BatchCount = dropLast ? data.Count / batchSize : (data.Count + batchSize - 1) / batchSize;
         _inputs = shuffle ? new float[batchSize * data.SampleLength] : [];
-        _labels = shuffle ? new int[batchSize] : [];
+        _labels = shuffle && !data.HasTargets ? new int[batchSize] : [];
+        _targets = shuffle && data.HasTargets ? new float[batchSize * data.TargetLength] : [];
         _order = new int[data.Count];
         _random = new SeededRandom(seed);
     }
@@ -62,8 +68,26 @@ public sealed class BatchIterator
     /// <summary>Samples per epoch (all of them, or the full batches only with dropLast).</summary>
     public int SamplesPerEpoch => DropLast ? BatchCount * BatchSize : Data.Count;
 
+    /// <summary>The epoch (0-based) of the last <see cref="Epoch"/> or <see cref="Resume"/> call, or −1 before the first.</summary>
+    public int CurrentEpoch { get; private set; } = -1;
+
+    /// <summary>Index of the next batch the current epoch will deliver (<see cref="BatchCount"/> once it is done).</summary>
+    public int NextBatch { get; private set; }
+
     /// <summary>The batches of epoch <paramref name="epoch"/> (0-based): the order depends only on the seed and the epoch.</summary>
-    public BatchEnumerator Epoch(int epoch)
+    public BatchEnumerator Epoch(int epoch) => Start(epoch, 0);
+
+    /// <summary>
+    /// The rest of the epoch the iterator was in (after <see cref="ReadState"/>): the batches from <see cref="NextBatch"/> on,
+    /// in that epoch's order; the next epoch when the current one was finished.
+    /// </summary>
+    public BatchEnumerator Resume()
+    {
+        if (CurrentEpoch < 0) return Start(0, 0);
+        return NextBatch >= BatchCount ? Start(CurrentEpoch + 1, 0) : Start(CurrentEpoch, NextBatch);
+    }
+
+    private BatchEnumerator Start(int epoch, int firstBatch)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
@@ -72,8 +96,43 @@ public sealed class BatchIterator
             _random.Reseed(SeededRandom.DeriveSeed(Seed, (ulong)epoch));
             _random.Shuffle(_order);
         }
-        return new BatchEnumerator(this);
+        CurrentEpoch = epoch;
+        NextBatch = firstBatch;
+        return new BatchEnumerator(this, firstBatch);
     }
+
+    /// <inheritdoc/>
+    public string StateKind => nameof(BatchIterator);
+
+    /// <inheritdoc/>
+    public void WriteState(StateBag state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Integers["seed"] = unchecked((long)Seed);
+        state.Integers["epoch"] = CurrentEpoch;
+        state.Integers["next_batch"] = NextBatch;
+        state.Integers["batch_count"] = BatchCount;
+    }
+
+    /// <inheritdoc/>
+    public void ReadState(StateBag state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        long seed = Get(state, "seed"), epoch = Get(state, "epoch"), next = Get(state, "next_batch"), count = Get(state, "batch_count");
+        if (unchecked((ulong)seed) != Seed)
+            throw new InvalidDataException($"The saved batch iterator was seeded with {unchecked((ulong)seed)}; this one with {Seed}: the shuffles would differ.");
+        if (count != BatchCount)
+            throw new InvalidDataException($"The saved batch iterator had {count} batches per epoch; this one has {BatchCount} (a different dataset or batch size).");
+        if (epoch < -1 || epoch > int.MaxValue) throw new InvalidDataException($"The saved epoch {epoch} is out of range.");
+        if (next < 0 || next > BatchCount) throw new InvalidDataException($"The saved next batch {next} is outside 0..{BatchCount}.");
+        CurrentEpoch = (int)epoch;
+        NextBatch = (int)next;
+    }
+
+    private static long Get(StateBag state, string name) =>
+        state.Integers.TryGetValue(name, out long value) ? value : throw new InvalidDataException($"BatchIterator state has no integer '{name}'.");
+
+    internal void Advance(int next) => NextBatch = next;
 
     /// <summary>Fills the buffers with batch <paramref name="index"/> of the current epoch's order (shuffled only); returns its size.</summary>
     internal int Fill(int index)
@@ -85,6 +144,8 @@ public sealed class BatchIterator
         int length = Data.SampleLength;
         float[] features = Data.Features;
         int[] labels = Data.Labels;
+        float[] targets = Data.Targets;
+        int targetLength = Data.TargetLength;
         int[] order = _order;
         for (int i = 0; i < size; i++)
         {
@@ -92,7 +153,8 @@ public sealed class BatchIterator
             if (ahead < order.Length) Prefetch(features, order[ahead] * length, length);
             int source = order[start + i];
             features.AsSpan(source * length, length).CopyTo(_inputs.AsSpan(i * length, length));
-            _labels[i] = labels[source];
+            if (targetLength > 0) targets.AsSpan(source * targetLength, targetLength).CopyTo(_targets.AsSpan(i * targetLength, targetLength));
+            else _labels[i] = labels[source];
         }
         return size;
     }
@@ -115,16 +177,22 @@ public sealed class BatchIterator
         ? _inputs.AsSpan(0, size * Data.SampleLength)
         : Data.Features.AsSpan(_start * Data.SampleLength, size * Data.SampleLength);
 
-    internal ReadOnlySpan<int> Labels(int size) => Shuffles ? _labels.AsSpan(0, size) : Data.Labels.AsSpan(_start, size);
+    internal ReadOnlySpan<int> Labels(int size) =>
+        Data.HasTargets ? default : Shuffles ? _labels.AsSpan(0, size) : Data.Labels.AsSpan(_start, size);
+
+    internal ReadOnlySpan<float> Targets(int size) =>
+        !Data.HasTargets ? default
+        : Shuffles ? _targets.AsSpan(0, size * Data.TargetLength) : Data.Targets.AsSpan(_start * Data.TargetLength, size * Data.TargetLength);
 }
 
-/// <summary>One mini-batch: inputs <c>[Size, SampleLength]</c> and labels <c>[Size]</c>, valid until the next batch is fetched.</summary>
+/// <summary>One mini-batch: inputs <c>[Size, SampleLength]</c> and labels <c>[Size]</c> (or float targets <c>[Size, TargetLength]</c>), valid until the next batch is fetched.</summary>
 public readonly ref struct Batch
 {
-    internal Batch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, int size, int index)
+    internal Batch(ReadOnlySpan<float> inputs, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets, int size, int index)
     {
         Inputs = inputs;
         Labels = labels;
+        Targets = targets;
         Size = size;
         Index = index;
     }
@@ -132,8 +200,11 @@ public readonly ref struct Batch
     /// <summary>[Size, SampleLength] features.</summary>
     public ReadOnlySpan<float> Inputs { get; }
 
-    /// <summary>[Size] class indices.</summary>
+    /// <summary>[Size] class indices (empty for a dataset of float targets).</summary>
     public ReadOnlySpan<int> Labels { get; }
+
+    /// <summary>[Size, TargetLength] float targets (empty for a dataset of class labels).</summary>
+    public ReadOnlySpan<float> Targets { get; }
 
     /// <summary>Samples in this batch (the batch size, or fewer for the last one).</summary>
     public int Size { get; }
@@ -149,10 +220,10 @@ public ref struct BatchEnumerator
     private int _index;
     private int _size;
 
-    internal BatchEnumerator(BatchIterator iterator)
+    internal BatchEnumerator(BatchIterator iterator, int firstBatch)
     {
         _iterator = iterator;
-        _index = -1;
+        _index = firstBatch - 1;
         _size = 0;
     }
 
@@ -163,8 +234,9 @@ public ref struct BatchEnumerator
         if (_index + 1 >= _iterator.BatchCount) return false;
         _index++;
         _size = _iterator.Fill(_index);
+        _iterator.Advance(_index + 1);
         return true;
     }
 
-    public readonly Batch Current => new(_iterator.Inputs(_size), _iterator.Labels(_size), _size, _index);
+    public readonly Batch Current => new(_iterator.Inputs(_size), _iterator.Labels(_size), _iterator.Targets(_size), _size, _index);
 }

@@ -7,7 +7,7 @@ namespace Compiled.Kernels;
 /// <summary>
 /// Element-wise helpers over flat float buffers for optimizers and gradient reduction. Every span of one call has the
 /// same length; a destination may be one of the inputs (the same span), never a partial overlap. Add, Scale and
-/// AddScaled give the same bits at every width (one rounding per element; AddScaled is fused).
+/// AddScaled give the same bits at every width (AddScaled is fused where the CPU has FMA, see MultiplyAdd).
 /// </summary>
 public static class VectorOps
 {
@@ -37,7 +37,7 @@ public static class VectorOps
 
     public static void Scale(Span<float> values, float alpha, VectorWidth width) => Scale(values, alpha, values, width);
 
-    /// <summary>dst += alpha·x (axpy), fused multiply-add.</summary>
+    /// <summary>dst += alpha·x (axpy), a fused multiply-add where the CPU has FMA.</summary>
     public static void AddScaled(ReadOnlySpan<float> x, float alpha, Span<float> dst) => AddScaled(x, alpha, dst, Simd.Width);
 
     public static void AddScaled(ReadOnlySpan<float> x, float alpha, Span<float> dst, VectorWidth width)

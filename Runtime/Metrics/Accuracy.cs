@@ -40,4 +40,31 @@ public static class Accuracy
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         return CountCorrect(outputs, labels, batch, classes) / (double)batch;
     }
+
+    /// <summary>
+    /// Correct predictions against float targets, and how many were judged: cross-entropy counts samples whose argmax
+    /// matches the target row's argmax; binary cross-entropy counts every output whose sign (probability &gt; 0.5) matches
+    /// its target rounded at 0.5 (Keras' binary accuracy). Other losses (MSE) have no accuracy: (0, 0).
+    /// </summary>
+    public static (int Correct, int Judged) CountCorrect(LossKind kind, ReadOnlySpan<float> outputs, ReadOnlySpan<float> targets, int batch, int width)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
+        int n = batch * width;
+        if (outputs.Length < n || targets.Length < n)
+            throw new ArgumentException($"A batch of {batch} × {width} needs {n} outputs and {n} targets; got {outputs.Length} and {targets.Length}.");
+        int correct = 0;
+        switch (kind)
+        {
+            case LossKind.SoftmaxCrossEntropy:
+                for (int i = 0; i < batch; i++)
+                    if (ArgMax(outputs.Slice(i * width, width)) == ArgMax(targets.Slice(i * width, width))) correct++;
+                return (correct, batch);
+            case LossKind.SigmoidBinaryCrossEntropy:
+                for (int i = 0; i < n; i++)
+                    if (outputs[i] > 0f == targets[i] >= 0.5f) correct++;
+                return (correct, n);
+            default:
+                return (0, 0);
+        }
+    }
 }

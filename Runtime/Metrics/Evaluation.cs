@@ -4,10 +4,14 @@ using Compiled.Data;
 namespace Compiled.Metrics;
 
 /// <summary>Loss and accuracy of a network over a dataset.</summary>
-/// <param name="Loss">Mean loss (NaN when the network's loss needs float targets; see <see cref="ClassificationLoss"/>).</param>
-/// <param name="Accuracy">Fraction correct, in [0, 1].</param>
+/// <param name="Loss">Mean loss as the network's head reduces it (NaN when the head cannot score these targets, e.g. class labels for an MSE head).</param>
+/// <param name="Accuracy">Fraction correct, in [0, 1]; NaN when the head has no accuracy (MSE). See <see cref="Metrics.Accuracy"/> for float targets.</param>
 /// <param name="Count">Samples evaluated.</param>
-public readonly record struct EvaluationResult(double Loss, double Accuracy, int Count);
+public readonly record struct EvaluationResult(double Loss, double Accuracy, int Count)
+{
+    /// <summary><see cref="Accuracy"/>, or null when it is undefined.</summary>
+    public double? AccuracyOrNull => double.IsNaN(Accuracy) ? null : Accuracy;
+}
 
 /// <summary>Evaluates a network with <see cref="INetwork.Forward"/> in batches (inference only; parameters and gradients untouched).</summary>
 public sealed class Evaluator
@@ -23,18 +27,23 @@ public sealed class Evaluator
 
     public int BatchSize { get; }
 
-    /// <summary>One pass over <paramref name="data"/> in order. The output buffer is allocated once and reused across calls.</summary>
+    /// <summary>
+    /// One pass over <paramref name="data"/> in order. The output buffer is allocated once and reused across calls.
+    /// Class labels are scored with <see cref="ClassificationLoss"/>, float targets with <see cref="TargetLoss"/>.
+    /// </summary>
     public EvaluationResult Evaluate(INetwork network, Dataset data)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
         if (data.SampleLength != network.InputLength)
             throw new ArgumentException($"The network takes {network.InputLength} floats per sample; the dataset's samples [{string.Join(", ", data.SampleShape)}] have {data.SampleLength}.", nameof(data));
+        if (data.HasTargets && data.TargetLength != network.OutputLength)
+            throw new ArgumentException($"The network has {network.OutputLength} outputs; the dataset's targets have {data.TargetLength} per sample.", nameof(data));
         int classes = network.OutputLength;
         if (_outputs.Length < BatchSize * classes) _outputs = new float[BatchSize * classes];
 
         double lossSum = 0;
-        int correct = 0;
+        long correct = 0, judged = 0;
         for (int start = 0; start < data.Count; start += BatchSize)
         {
             int size = Math.Min(BatchSize, data.Count - start);
@@ -42,11 +51,24 @@ public sealed class Evaluator
             ReadOnlySpan<float> input = data.Features.AsSpan(start * data.SampleLength, size * data.SampleLength);
             Span<float> output = _outputs.AsSpan(0, size * classes);
             network.Forward(input, output, size);
-            ReadOnlySpan<int> labels = data.Labels.AsSpan(start, size);
-            correct += Accuracy.CountCorrect(output, labels, size, classes);
-            lossSum += ClassificationLoss.Sum(network.Loss, output, labels, size, classes);
+            if (data.HasTargets)
+            {
+                ReadOnlySpan<float> targets = data.Targets.AsSpan(start * classes, size * classes);
+                (int c, int j) = Accuracy.CountCorrect(network.Loss, output, targets, size, classes);
+                correct += c;
+                judged += j;
+                lossSum += TargetLoss.Sum(network.Loss, output, targets, size, classes);
+            }
+            else
+            {
+                ReadOnlySpan<int> labels = data.Labels.AsSpan(start, size);
+                correct += Accuracy.CountCorrect(output, labels, size, classes);
+                judged += size;
+                lossSum += ClassificationLoss.Sum(network.Loss, output, labels, size, classes);
+            }
         }
-        return new EvaluationResult(lossSum / data.Count, correct / (double)data.Count, data.Count);
+        double terms = data.HasTargets ? (double)data.Count * TargetLoss.TermsPerSample(network.Loss, classes) : data.Count;
+        return new EvaluationResult(lossSum / terms, judged == 0 ? double.NaN : correct / (double)judged, data.Count);
     }
 
     /// <summary>Convenience: a one-off evaluation with a fresh <see cref="Evaluator"/>.</summary>

@@ -44,10 +44,23 @@ public interface INetwork
     /// <summary>All parameters, one contiguous buffer laid out as <see cref="ParameterTable"/> says.</summary>
     float[] Parameters { get; }
     IReadOnlyList<ParameterInfo> ParameterTable { get; }
+    /// <summary>
+    /// Non-parameter state that checkpoints and <c>state_dict</c>s carry but optimizers never update (PyTorch's buffers,
+    /// e.g. batch norm's <c>running_mean</c>): one contiguous buffer laid out as <see cref="StateTable"/> says.
+    /// Empty for networks without such layers (today every network).
+    /// </summary>
+    float[] StateBuffer => [];
+    /// <summary>Names (PyTorch's, e.g. <c>bn1.running_var</c>), offsets and shapes of the tensors in <see cref="StateBuffer"/>.</summary>
+    IReadOnlyList<ParameterInfo> StateTable => [];
     /// <summary>Threads used by <see cref="Forward"/> and training; results are deterministic for a fixed count. Default: all cores.</summary>
     int Threads { get; set; }
     /// <summary>Keras-style summary: layers, output shapes, parameter counts.</summary>
     string Summary { get; }
+    /// <summary>
+    /// A canonical, stable one-line description of the architecture: input shape, then every layer in declared order with
+    /// kind, name, its arguments that change parameters or shapes, and output shape; checkpoints store a hash of it.
+    /// </summary>
+    string Architecture { get; }
     /// <summary>Seeded initialization: He for ReLU-family layers, Xavier otherwise, zero biases (overridable per layer).</summary>
     void Initialize(int seed);
     /// <summary>Inference: raw outputs of the last layer before the loss head (logits / scores), <c>[batch, OutputLength]</c>.</summary>
@@ -66,4 +79,17 @@ public interface ITrainableNetwork : INetwork
     float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batch);
     /// <summary>As above with float targets <c>[batch, OutputLength]</c> (one-hot rows, BCE targets or regression values).</summary>
     float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch);
+    /// <summary>
+    /// Freezes the layer named <paramref name="layer"/> (e.g. <c>"conv1"</c>): the backward pass no longer computes its weight and
+    /// bias gradients (their part of <see cref="Gradients"/> is left as it is), and the <see cref="Training.Trainer"/> does not
+    /// update it. Generated networks implement it; other networks throw <see cref="NotSupportedException"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">No layer with parameters has that name.</exception>
+    void Freeze(string layer) => throw new NotSupportedException($"{GetType().Name} does not support freezing layers.");
+
+    /// <summary>Trains the layer named <paramref name="layer"/> again after <see cref="Freeze"/>.</summary>
+    void Unfreeze(string layer) => throw new NotSupportedException($"{GetType().Name} does not support freezing layers.");
+
+    /// <summary>Whether the layer named <paramref name="layer"/> is frozen (false for networks that cannot freeze layers).</summary>
+    bool IsFrozen(string layer) => false;
 }

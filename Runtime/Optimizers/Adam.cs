@@ -1,136 +1,189 @@
 using System;
-using System.Numerics;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
+using Compiled.Optimizers.Kernels;
 
 namespace Compiled.Optimizers;
 
 /// <summary>
-/// Adam exactly as <c>torch.optim.Adam</c> (L2-style weight decay added to the gradient; AMSGrad optional):
+/// Adam as <c>torch.optim.Adam</c> (1.13, single-tensor path; L2 weight decay added to the gradient, AMSGrad optional):
 /// <code>
 /// t = t + 1
-/// g = g + weightDecay·p
-/// m = m + (1 − β1)·(g − m)                    (lerp)
-/// v = β2·v + (1 − β2)·g²
+/// g = maximize ? −g : g
+/// g = g + weightDecay·p                          (when weightDecay ≠ 0)
+/// m = β1·m + (1 − β1)·g
+/// v = β2·v + (1 − β2)·g·g
 /// v̂ = amsGrad ? (vmax = max(vmax, v)) : v
 /// p = p − lr / (1 − β1^t) · m / (√v̂ / √(1 − β2^t) + ε)
 /// </code>
-/// The bias corrections are computed in double, as PyTorch computes them in Python floats.
+/// The bias corrections are computed in double, as PyTorch computes them in Python floats; the element-wise operations
+/// follow ATen's order (<c>add(alpha)</c> fused, <c>addcmul</c>/<c>addcdiv</c> as <c>self + (value·a)·b</c> and <c>self + (value·a)/b</c>).
 /// </summary>
 public sealed class Adam : Optimizer
 {
-    private float[]? _expAvg;
-    private float[]? _expAvgSq;
-    private float[]? _maxExpAvgSq;
+    /// <param name="learningRate">PyTorch's <c>lr</c> (default 1e-3).</param>
+    /// <param name="beta1">First of PyTorch's <c>betas</c> (default 0.9).</param>
+    /// <param name="beta2">Second of PyTorch's <c>betas</c> (default 0.999).</param>
+    /// <param name="epsilon">PyTorch's <c>eps</c> (default 1e-8).</param>
+    /// <param name="weightDecay">L2 penalty added to the gradient (default 0; see <see cref="AdamW"/> for decoupled decay).</param>
+    /// <param name="amsGrad">The AMSGrad variant: the running maximum of v normalizes the step.</param>
+    /// <param name="maximize">Maximize the objective instead of minimizing it.</param>
+    public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f, bool amsGrad = false, bool maximize = false)
+        : base(learningRate, weightDecay, AdamRule.StateNames(amsGrad))
+    {
+        Rule = new AdamRule(beta1, beta2, epsilon, amsGrad, maximize, decoupled: false);
+    }
 
-    public Adam(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 0f, bool amsGrad = false)
-        : base(learningRate)
+    internal AdamRule Rule { get; }
+    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
+    public float Beta1 => Rule.Beta1;
+    /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
+    public float Beta2 => Rule.Beta2;
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
+    public float Epsilon => Rule.Epsilon;
+    /// <summary>The AMSGrad variant (PyTorch's <c>amsgrad</c>).</summary>
+    public bool AmsGrad => Rule.AmsGrad;
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
+    public bool Maximize => Rule.Maximize;
+
+    private protected override void DescribeHyperparameters(Dictionary<string, double> h) => Rule.Describe(h);
+
+    private protected override void Update(in ParameterSlice s) =>
+        Rule.Update(s, s.State(Buffer(0)), s.State(Buffer(1)), AmsGrad ? s.State(Buffer(2)) : default);
+}
+
+/// <summary>
+/// AdamW as <c>torch.optim.AdamW</c> (1.13): Adam with decoupled weight decay, <c>p = p·(1 − lr·weightDecay)</c> before
+/// the moments are updated, and nothing added to the gradient. Default weight decay 1e-2.
+/// </summary>
+public sealed class AdamW : Optimizer
+{
+    /// <param name="learningRate">PyTorch's <c>lr</c> (default 1e-3).</param>
+    /// <param name="beta1">First of PyTorch's <c>betas</c> (default 0.9).</param>
+    /// <param name="beta2">Second of PyTorch's <c>betas</c> (default 0.999).</param>
+    /// <param name="epsilon">PyTorch's <c>eps</c> (default 1e-8).</param>
+    /// <param name="weightDecay">Decoupled weight decay (default 1e-2).</param>
+    /// <param name="amsGrad">The AMSGrad variant.</param>
+    /// <param name="maximize">Maximize the objective instead of minimizing it.</param>
+    public AdamW(float learningRate = 1e-3f, float beta1 = 0.9f, float beta2 = 0.999f, float epsilon = 1e-8f, float weightDecay = 1e-2f, bool amsGrad = false, bool maximize = false)
+        : base(learningRate, weightDecay, AdamRule.StateNames(amsGrad))
+    {
+        Rule = new AdamRule(beta1, beta2, epsilon, amsGrad, maximize, decoupled: true);
+    }
+
+    internal AdamRule Rule { get; }
+    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
+    public float Beta1 => Rule.Beta1;
+    /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
+    public float Beta2 => Rule.Beta2;
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
+    public float Epsilon => Rule.Epsilon;
+    /// <summary>The AMSGrad variant (PyTorch's <c>amsgrad</c>).</summary>
+    public bool AmsGrad => Rule.AmsGrad;
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
+    public bool Maximize => Rule.Maximize;
+
+    private protected override void DescribeHyperparameters(Dictionary<string, double> h) => Rule.Describe(h);
+
+    private protected override void Update(in ParameterSlice s) =>
+        Rule.Update(s, s.State(Buffer(0)), s.State(Buffer(1)), AmsGrad ? s.State(Buffer(2)) : default);
+}
+
+/// <summary>The update rule Adam and AdamW share (they differ only in where the weight decay goes).</summary>
+internal sealed class AdamRule
+{
+    public AdamRule(float beta1, float beta2, float epsilon, bool amsGrad, bool maximize, bool decoupled)
     {
         if (!(beta1 >= 0f && beta1 < 1f)) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1).");
         if (!(beta2 >= 0f && beta2 < 1f)) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1).");
-        RequireNonNegative(epsilon, nameof(epsilon));
-        RequireNonNegative(weightDecay, nameof(weightDecay));
+        Optimizer.RequireNonNegative(epsilon, nameof(epsilon));
         Beta1 = beta1;
         Beta2 = beta2;
         Epsilon = epsilon;
-        WeightDecay = weightDecay;
         AmsGrad = amsGrad;
+        Maximize = maximize;
+        Decoupled = decoupled;
     }
 
+    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
     public float Beta1 { get; }
+    /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
+    /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon { get; }
-    public float WeightDecay { get; }
+    /// <summary>The AMSGrad variant (PyTorch's <c>amsgrad</c>).</summary>
     public bool AmsGrad { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
+    public bool Maximize { get; }
+    public bool Decoupled { get; }
 
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Run(parameters, gradients, default);
+    public static string[] StateNames(bool amsGrad) => amsGrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
 
-    /// <inheritdoc/>
-    public override void StepAndZeroGradients(Span<float> parameters, Span<float> gradients) => Run(parameters, gradients, gradients);
-
-    // zero: empty, or the gradients themselves (cleared as they are read).
-    private void Run(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> zero)
+    public void Describe(Dictionary<string, double> h)
     {
-        long step = BeginStep(parameters.Length, gradients.Length);
-        double biasCorrection1 = 1.0 - Math.Pow(Beta1, step);
-        double biasCorrection2 = 1.0 - Math.Pow(Beta2, step);
-        float stepSize = (float)(LearningRate / biasCorrection1);
-        float biasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2);
-        Update(parameters, gradients, _expAvg, _expAvgSq, AmsGrad ? _maxExpAvgSq : default,
-            stepSize, biasCorrection2Sqrt, Beta1, Beta2, Epsilon, WeightDecay, zero);
+        h["beta1"] = Beta1;
+        h["beta2"] = Beta2;
+        h["eps"] = Epsilon;
+        h["amsgrad"] = AmsGrad ? 1 : 0;
+        h["maximize"] = Maximize ? 1 : 0;
     }
 
-    protected override void CreateState(int parameterCount)
+    public void Update(in ParameterSlice s, Span<float> m, Span<float> v, Span<float> vMax)
     {
-        _expAvg = AddState("exp_avg", parameterCount);
-        _expAvgSq = AddState("exp_avg_sq", parameterCount);
-        _maxExpAvgSq = AmsGrad ? AddState("max_exp_avg_sq", parameterCount) : null;
-    }
-
-    protected override void OnStateCleared()
-    {
-        _expAvg = null;
-        _expAvgSq = null;
-        _maxExpAvgSq = null;
-    }
-
-    // p, g, m (exp_avg), v (exp_avg_sq) [n]; vMax (max_exp_avg_sq) [n], or empty without AMSGrad;
-    // zero: empty, or g itself, set to 0 once read (fused ZeroGradients).
-    internal static void Update(Span<float> p, ReadOnlySpan<float> g, Span<float> m, Span<float> v, Span<float> vMax,
-        float stepSize, float biasCorrection2Sqrt, float beta1, float beta2, float eps, float wd, Span<float> zero = default)
-    {
-        bool amsGrad = !vMax.IsEmpty;
-        bool clear = !zero.IsEmpty;
-        float oneMinusBeta1 = 1f - beta1;
-        float oneMinusBeta2 = 1f - beta2;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
+        double lr = s.LearningRate, wd = s.WeightDecay;
+        double biasCorrection1 = 1.0 - Math.Pow(Beta1, s.Step);
+        double biasCorrection2 = 1.0 - Math.Pow(Beta2, s.Step);
+        var k = new Kernel
         {
-            Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
-            ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
-            Span<Vector<float>> mv = MemoryMarshal.Cast<float, Vector<float>>(m[..p.Length]);
-            Span<Vector<float>> vv = MemoryMarshal.Cast<float, Vector<float>>(v[..p.Length]);
-            Span<Vector<float>> vmaxv = amsGrad ? MemoryMarshal.Cast<float, Vector<float>>(vMax[..p.Length]) : default;
-            Span<Vector<float>> zv = clear ? MemoryMarshal.Cast<float, Vector<float>>(zero[..p.Length]) : default;
-            var wdv = new Vector<float>(wd);
-            var b1c = new Vector<float>(oneMinusBeta1);
-            var b2 = new Vector<float>(beta2);
-            var b2c = new Vector<float>(oneMinusBeta2);
-            var bc2 = new Vector<float>(biasCorrection2Sqrt);
-            var epsv = new Vector<float>(eps);
-            var minusStep = new Vector<float>(-stepSize);
-            for (int k = 0; k < pv.Length; k++)
-            {
-                Vector<float> grad = Vector.FusedMultiplyAdd(pv[k], wdv, gv[k]);
-                if (clear) zv[k] = Vector<float>.Zero;
-                Vector<float> avg = Vector.FusedMultiplyAdd(b1c, grad - mv[k], mv[k]);
-                Vector<float> avgSq = Vector.FusedMultiplyAdd(grad * grad, b2c, vv[k] * b2);
-                mv[k] = avg;
-                vv[k] = avgSq;
-                if (amsGrad)
-                {
-                    avgSq = Vector.Max(vmaxv[k], avgSq);
-                    vmaxv[k] = avgSq;
-                }
-                Vector<float> denom = Vector.SquareRoot(avgSq) / bc2 + epsv;
-                pv[k] = Vector.FusedMultiplyAdd(avg / denom, minusStep, pv[k]);
-            }
-            i = pv.Length * Vector<float>.Count;
-        }
-        for (; i < p.Length; i++)
+            P = s.Parameters,
+            G = s.Gradients,
+            M = m,
+            V = v,
+            VMax = vMax,
+            Sign = Maximize ? -1f : 1f,
+            L2 = Decoupled ? 0f : (float)wd,
+            Decay = Decoupled ? (float)(1.0 - lr * wd) : 1f,
+            Decoupled = Decoupled,
+            Beta1 = Beta1,
+            OneMinusBeta1 = (float)(1.0 - Beta1),
+            Beta2 = Beta2,
+            OneMinusBeta2 = (float)(1.0 - Beta2),
+            BiasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2),
+            Epsilon = Epsilon,
+            MinusStepSize = (float)-(lr / biasCorrection1),
+            AmsGrad = AmsGrad,
+        };
+        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+    }
+
+    private ref struct Kernel : IUpdateKernel
+    {
+        public Span<float> P, M, V, VMax;
+        public ReadOnlySpan<float> G;
+        public float Sign, L2, Decay, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, BiasCorrection2Sqrt, Epsilon, MinusStepSize;
+        public bool Decoupled, AmsGrad;
+
+        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
         {
-            float grad = MathF.FusedMultiplyAdd(p[i], wd, g[i]);
-            if (clear) zero[i] = 0f;
-            float avg = MathF.FusedMultiplyAdd(oneMinusBeta1, grad - m[i], m[i]);
-            float avgSq = MathF.FusedMultiplyAdd(grad * grad, oneMinusBeta2, v[i] * beta2);
-            m[i] = avg;
-            v[i] = avgSq;
-            if (amsGrad)
+            ref float p = ref MemoryMarshal.GetReference(P);
+            ref float m = ref MemoryMarshal.GetReference(M);
+            ref float v = ref MemoryMarshal.GetReference(V);
+            T param = L.Load(ref p, i);
+            T g = L.Multiply(L.Load(ref MemoryMarshal.GetReference(G), i), L.Splat(Sign));
+            if (L2 != 0f) g = L.FusedMultiplyAdd(param, L.Splat(L2), g);
+            if (Decoupled) param = L.Multiply(param, L.Splat(Decay));
+            T avg = L.FusedMultiplyAdd(g, L.Splat(OneMinusBeta1), L.Multiply(L.Load(ref m, i), L.Splat(Beta1)));
+            T avgSq = L.Add(L.Multiply(L.Load(ref v, i), L.Splat(Beta2)), L.Multiply(L.Multiply(L.Splat(OneMinusBeta2), g), g));
+            L.Store(ref m, i, avg);
+            L.Store(ref v, i, avgSq);
+            if (AmsGrad)
             {
-                avgSq = MathF.Max(vMax[i], avgSq);
-                vMax[i] = avgSq;
+                ref float vMax = ref MemoryMarshal.GetReference(VMax);
+                avgSq = L.Max(L.Load(ref vMax, i), avgSq);
+                L.Store(ref vMax, i, avgSq);
             }
-            float denom = MathF.Sqrt(avgSq) / biasCorrection2Sqrt + eps;
-            p[i] = MathF.FusedMultiplyAdd(avg / denom, -stepSize, p[i]);
+            T denom = L.Add(L.Divide(L.Sqrt(avgSq), L.Splat(BiasCorrection2Sqrt)), L.Splat(Epsilon));
+            L.Store(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MinusStepSize), avg), denom)));
         }
     }
 }

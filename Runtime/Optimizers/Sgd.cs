@@ -1,131 +1,101 @@
 using System;
-using System.Numerics;
+using System.Collections.Generic;
 using System.Runtime.InteropServices;
+using Compiled.Optimizers.Kernels;
 
 namespace Compiled.Optimizers;
 
 /// <summary>
-/// Stochastic gradient descent exactly as <c>torch.optim.SGD</c>:
+/// Stochastic gradient descent as <c>torch.optim.SGD</c> (1.13, single-tensor path):
 /// <code>
-/// d = g + weightDecay·p
+/// g = maximize ? −g : g
+/// g = g + weightDecay·p                          (when weightDecay ≠ 0)
 /// if momentum ≠ 0:
-///     b = d                                   (first step: the buffer starts as a copy of d)
-///     b = momentum·b + (1 − dampening)·d       (later steps)
-///     d = nesterov ? d + momentum·b : b
-/// p = p − lr·d
+///     b = g                                      (the tensor's first step: the buffer starts as a copy of g)
+///     b = momentum·b + (1 − dampening)·g          (later steps)
+///     g = nesterov ? g + momentum·b : b
+/// p = p − lr·g
 /// </code>
+/// Additions with a factor are fused multiply-adds, as ATen's <c>add(alpha)</c> is.
 /// </summary>
 public sealed class Sgd : Optimizer
 {
-    private float[]? _momentumBuffer;
-
-    public Sgd(float learningRate, float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false)
-        : base(learningRate)
+    /// <param name="learningRate">PyTorch's <c>lr</c> (SGD has no default there; a value is required).</param>
+    /// <param name="momentum">Momentum factor (default 0).</param>
+    /// <param name="dampening">Dampening of the momentum (default 0).</param>
+    /// <param name="weightDecay">L2 penalty added to the gradient (default 0).</param>
+    /// <param name="nesterov">Nesterov momentum (needs momentum &gt; 0 and no dampening).</param>
+    /// <param name="maximize">Maximize the objective instead of minimizing it.</param>
+    public Sgd(float learningRate, float momentum = 0f, float dampening = 0f, float weightDecay = 0f, bool nesterov = false, bool maximize = false)
+        : base(learningRate, weightDecay, momentum != 0f ? ["momentum_buffer"] : [])
     {
         RequireNonNegative(momentum, nameof(momentum));
         RequireNonNegative(dampening, nameof(dampening));
-        RequireNonNegative(weightDecay, nameof(weightDecay));
         if (nesterov && (momentum <= 0f || dampening != 0f))
             throw new ArgumentException("Nesterov momentum requires a momentum > 0 and zero dampening (as torch.optim.SGD).", nameof(nesterov));
         Momentum = momentum;
         Dampening = dampening;
-        WeightDecay = weightDecay;
         Nesterov = nesterov;
+        Maximize = maximize;
     }
 
+    /// <summary>Momentum factor (PyTorch's <c>momentum</c>).</summary>
     public float Momentum { get; }
+    /// <summary>Dampening of the momentum (PyTorch's <c>dampening</c>).</summary>
     public float Dampening { get; }
-    public float WeightDecay { get; }
+    /// <summary>Nesterov momentum (PyTorch's <c>nesterov</c>).</summary>
     public bool Nesterov { get; }
+    /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
+    public bool Maximize { get; }
 
-    public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients) => Run(parameters, gradients, default);
-
-    /// <inheritdoc/>
-    public override void StepAndZeroGradients(Span<float> parameters, Span<float> gradients) => Run(parameters, gradients, gradients);
-
-    // zero: empty, or the gradients themselves (cleared as they are read).
-    private void Run(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> zero)
+    private protected override void DescribeHyperparameters(Dictionary<string, double> h)
     {
-        long step = BeginStep(parameters.Length, gradients.Length);
-        if (Momentum == 0f)
-            Update(parameters, gradients, LearningRate, WeightDecay, zero);
-        else
-            UpdateWithMomentum(parameters, gradients, _momentumBuffer, step == 1, LearningRate, Momentum, Dampening, WeightDecay, Nesterov, zero);
+        h["momentum"] = Momentum;
+        h["dampening"] = Dampening;
+        h["nesterov"] = Nesterov ? 1 : 0;
+        h["maximize"] = Maximize ? 1 : 0;
     }
 
-    protected override void CreateState(int parameterCount)
+    private protected override void Update(in ParameterSlice s)
     {
-        if (Momentum != 0f)
-            _momentumBuffer = AddState("momentum_buffer", parameterCount);
-    }
-
-    protected override void OnStateCleared() => _momentumBuffer = null;
-
-    // p [n], g [n]: p = p − lr·(g + wd·p). Additions with a factor are fused, as ATen's add(alpha) is.
-    // zero: empty, or g itself, set to 0 once read (fused ZeroGradients).
-    internal static void Update(Span<float> p, ReadOnlySpan<float> g, float lr, float wd, Span<float> zero = default)
-    {
-        bool clear = !zero.IsEmpty;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
+        var k = new Kernel
         {
-            Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
-            ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
-            Span<Vector<float>> zv = clear ? MemoryMarshal.Cast<float, Vector<float>>(zero[..p.Length]) : default;
-            var wdv = new Vector<float>(wd);
-            var minusLr = new Vector<float>(-lr);
-            for (int v = 0; v < pv.Length; v++)
+            P = s.Parameters,
+            G = s.Gradients,
+            B = Momentum != 0f ? s.State(Buffer(0)) : default,
+            Sign = Maximize ? -1f : 1f,
+            WeightDecay = s.WeightDecay,
+            Momentum = Momentum,
+            Keep = (float)(1.0 - Dampening),
+            MinusLr = (float)-(double)s.LearningRate,
+            First = s.Step == 1,
+            Nesterov = Nesterov,
+        };
+        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+    }
+
+    private ref struct Kernel : IUpdateKernel
+    {
+        public Span<float> P;
+        public ReadOnlySpan<float> G;
+        public Span<float> B;   // momentum buffer, empty without momentum
+        public float Sign, WeightDecay, Momentum, Keep, MinusLr;
+        public bool First, Nesterov;
+
+        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        {
+            ref float p = ref MemoryMarshal.GetReference(P);
+            T param = L.Load(ref p, i);
+            T d = L.Multiply(L.Load(ref MemoryMarshal.GetReference(G), i), L.Splat(Sign));
+            if (WeightDecay != 0f) d = L.FusedMultiplyAdd(param, L.Splat(WeightDecay), d);
+            if (Momentum != 0f)
             {
-                Vector<float> d = Vector.FusedMultiplyAdd(pv[v], wdv, gv[v]);
-                if (clear) zv[v] = Vector<float>.Zero;
-                pv[v] = Vector.FusedMultiplyAdd(d, minusLr, pv[v]);
+                ref float b = ref MemoryMarshal.GetReference(B);
+                T buf = First ? d : L.FusedMultiplyAdd(d, L.Splat(Keep), L.Multiply(L.Load(ref b, i), L.Splat(Momentum)));
+                L.Store(ref b, i, buf);
+                d = Nesterov ? L.FusedMultiplyAdd(buf, L.Splat(Momentum), d) : buf;
             }
-            i = pv.Length * Vector<float>.Count;
-        }
-        for (; i < p.Length; i++)
-        {
-            float d = MathF.FusedMultiplyAdd(p[i], wd, g[i]);
-            if (clear) zero[i] = 0f;
-            p[i] = MathF.FusedMultiplyAdd(d, -lr, p[i]);
-        }
-    }
-
-    // p [n], g [n], b [n] (momentum buffer); zero: empty, or g itself, set to 0 once read.
-    internal static void UpdateWithMomentum(Span<float> p, ReadOnlySpan<float> g, Span<float> b, bool first,
-        float lr, float momentum, float dampening, float wd, bool nesterov, Span<float> zero = default)
-    {
-        bool clear = !zero.IsEmpty;
-        float keep = 1f - dampening;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && p.Length >= Vector<float>.Count)
-        {
-            Span<Vector<float>> pv = MemoryMarshal.Cast<float, Vector<float>>(p);
-            ReadOnlySpan<Vector<float>> gv = MemoryMarshal.Cast<float, Vector<float>>(g);
-            Span<Vector<float>> bv = MemoryMarshal.Cast<float, Vector<float>>(b[..p.Length]);
-            Span<Vector<float>> zv = clear ? MemoryMarshal.Cast<float, Vector<float>>(zero[..p.Length]) : default;
-            var wdv = new Vector<float>(wd);
-            var mv = new Vector<float>(momentum);
-            var keepv = new Vector<float>(keep);
-            var minusLr = new Vector<float>(-lr);
-            for (int v = 0; v < pv.Length; v++)
-            {
-                Vector<float> d = Vector.FusedMultiplyAdd(pv[v], wdv, gv[v]);
-                if (clear) zv[v] = Vector<float>.Zero;
-                Vector<float> buf = first ? d : Vector.FusedMultiplyAdd(d, keepv, bv[v] * mv);
-                bv[v] = buf;
-                d = nesterov ? Vector.FusedMultiplyAdd(buf, mv, d) : buf;
-                pv[v] = Vector.FusedMultiplyAdd(d, minusLr, pv[v]);
-            }
-            i = pv.Length * Vector<float>.Count;
-        }
-        for (; i < p.Length; i++)
-        {
-            float d = MathF.FusedMultiplyAdd(p[i], wd, g[i]);
-            if (clear) zero[i] = 0f;
-            float buf = first ? d : MathF.FusedMultiplyAdd(d, keep, b[i] * momentum);
-            b[i] = buf;
-            d = nesterov ? MathF.FusedMultiplyAdd(buf, momentum, d) : buf;
-            p[i] = MathF.FusedMultiplyAdd(d, -lr, p[i]);
+            L.Store(ref p, i, L.FusedMultiplyAdd(d, L.Splat(MinusLr), param));
         }
     }
 }

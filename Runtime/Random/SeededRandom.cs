@@ -1,5 +1,7 @@
 using System;
+using System.IO;
 using System.Numerics;
+using Compiled.Serialization;
 
 namespace Compiled;
 
@@ -8,8 +10,12 @@ namespace Compiled;
 /// The same seed gives the same sequence on every platform and .NET version: the integer and uniform
 /// streams are pure integer arithmetic; <see cref="NextGaussian"/> uses Box-Muller in double and rounds to float.
 /// </summary>
-/// <remarks>Not thread-safe: give each thread its own instance (derive seeds with <see cref="DeriveSeed"/>).</remarks>
-public sealed class SeededRandom
+/// <remarks>
+/// Not thread-safe: give each thread its own instance (derive seeds with <see cref="DeriveSeed"/>).
+/// Its <see cref="IStateful"/> state is the 256-bit xoshiro state and the spare Gaussian, so a restored generator
+/// continues the same sequence bit for bit.
+/// </remarks>
+public sealed class SeededRandom : IStateful
 {
     private ulong _s0, _s1, _s2, _s3;
     private float _spareGaussian;
@@ -103,6 +109,39 @@ public sealed class SeededRandom
             (values[i], values[j]) = (values[j], values[i]);
         }
     }
+
+    /// <inheritdoc/>
+    public string StateKind => nameof(SeededRandom);
+
+    /// <inheritdoc/>
+    public void WriteState(StateBag state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        state.Integers["s0"] = unchecked((long)_s0);
+        state.Integers["s1"] = unchecked((long)_s1);
+        state.Integers["s2"] = unchecked((long)_s2);
+        state.Integers["s3"] = unchecked((long)_s3);
+        state.Integers["has_spare_gaussian"] = _hasSpareGaussian ? 1 : 0;
+        state.Integers["spare_gaussian_bits"] = BitConverter.SingleToInt32Bits(_spareGaussian);
+    }
+
+    /// <inheritdoc/>
+    public void ReadState(StateBag state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ulong s0 = Word(state, "s0"), s1 = Word(state, "s1"), s2 = Word(state, "s2"), s3 = Word(state, "s3");
+        if ((s0 | s1 | s2 | s3) == 0) throw new InvalidDataException("SeededRandom state is all zeros, which xoshiro256** never reaches.");
+        ulong spare = Word(state, "has_spare_gaussian");
+        if (spare > 1) throw new InvalidDataException($"SeededRandom state: has_spare_gaussian is {spare}, not 0 or 1.");
+        long bits = (long)Word(state, "spare_gaussian_bits");
+        if (bits < int.MinValue || bits > int.MaxValue) throw new InvalidDataException("SeededRandom state: spare_gaussian_bits is not a 32-bit value.");
+        (_s0, _s1, _s2, _s3) = (s0, s1, s2, s3);
+        _hasSpareGaussian = spare == 1;
+        _spareGaussian = BitConverter.Int32BitsToSingle((int)bits);
+    }
+
+    private static ulong Word(StateBag state, string name) =>
+        state.Integers.TryGetValue(name, out long value) ? unchecked((ulong)value) : throw new InvalidDataException($"SeededRandom state has no integer '{name}'.");
 
     private static ulong SplitMix64(ref ulong x)
     {

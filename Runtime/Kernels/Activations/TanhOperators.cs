@@ -25,11 +25,11 @@ internal readonly struct TanhOperator : IUnaryOperator
         Vector128<float> t = Vector128.Exp(ax * -2f);
         Vector128<float> large = Vector128.CopySign((Vector128<float>.One - t) / (Vector128<float>.One + t), x);
         Vector128<float> z = x * x;
-        Vector128<float> p = Vector128.FusedMultiplyAdd(z, Vector128.Create(C5), Vector128.Create(C4));
-        p = Vector128.FusedMultiplyAdd(p, z, Vector128.Create(C3));
-        p = Vector128.FusedMultiplyAdd(p, z, Vector128.Create(C2));
-        p = Vector128.FusedMultiplyAdd(p, z, Vector128.Create(C1));
-        Vector128<float> small = Vector128.FusedMultiplyAdd(p * z, x, x);
+        Vector128<float> p = MultiplyAdd.Of(z, Vector128.Create(C5), Vector128.Create(C4));
+        p = MultiplyAdd.Of(p, z, Vector128.Create(C3));
+        p = MultiplyAdd.Of(p, z, Vector128.Create(C2));
+        p = MultiplyAdd.Of(p, z, Vector128.Create(C1));
+        Vector128<float> small = MultiplyAdd.Of(p * z, x, x);
         return Vector128.ConditionalSelect(Vector128.LessThan(ax, Vector128.Create(PolynomialLimit)), small, large);
     }
 
@@ -39,11 +39,11 @@ internal readonly struct TanhOperator : IUnaryOperator
         Vector256<float> t = Vector256.Exp(ax * -2f);
         Vector256<float> large = Vector256.CopySign((Vector256<float>.One - t) / (Vector256<float>.One + t), x);
         Vector256<float> z = x * x;
-        Vector256<float> p = Vector256.FusedMultiplyAdd(z, Vector256.Create(C5), Vector256.Create(C4));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(C3));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(C2));
-        p = Vector256.FusedMultiplyAdd(p, z, Vector256.Create(C1));
-        Vector256<float> small = Vector256.FusedMultiplyAdd(p * z, x, x);
+        Vector256<float> p = MultiplyAdd.Of(z, Vector256.Create(C5), Vector256.Create(C4));
+        p = MultiplyAdd.Of(p, z, Vector256.Create(C3));
+        p = MultiplyAdd.Of(p, z, Vector256.Create(C2));
+        p = MultiplyAdd.Of(p, z, Vector256.Create(C1));
+        Vector256<float> small = MultiplyAdd.Of(p * z, x, x);
         return Vector256.ConditionalSelect(Vector256.LessThan(ax, Vector256.Create(PolynomialLimit)), small, large);
     }
 
@@ -53,11 +53,11 @@ internal readonly struct TanhOperator : IUnaryOperator
         Vector512<float> t = Vector512.Exp(ax * -2f);
         Vector512<float> large = Vector512.CopySign((Vector512<float>.One - t) / (Vector512<float>.One + t), x);
         Vector512<float> z = x * x;
-        Vector512<float> p = Vector512.FusedMultiplyAdd(z, Vector512.Create(C5), Vector512.Create(C4));
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(C3));
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(C2));
-        p = Vector512.FusedMultiplyAdd(p, z, Vector512.Create(C1));
-        Vector512<float> small = Vector512.FusedMultiplyAdd(p * z, x, x);
+        Vector512<float> p = MultiplyAdd.Of(z, Vector512.Create(C5), Vector512.Create(C4));
+        p = MultiplyAdd.Of(p, z, Vector512.Create(C3));
+        p = MultiplyAdd.Of(p, z, Vector512.Create(C2));
+        p = MultiplyAdd.Of(p, z, Vector512.Create(C1));
+        Vector512<float> small = MultiplyAdd.Of(p * z, x, x);
         return Vector512.ConditionalSelect(Vector512.LessThan(ax, Vector512.Create(PolynomialLimit)), small, large);
     }
 }

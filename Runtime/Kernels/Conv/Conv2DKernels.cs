@@ -54,7 +54,8 @@ public static class Conv2DKernels
     }
 
     /// <summary>
-    /// dw [Cout, Cin, KH, KW] += Σ_samples dy·colᵀ (summed over the batch first, then added); db [Cout] += Σ dy (skipped when db is empty);
+    /// dw [Cout, Cin, KH, KW] += Σ_samples dy·colᵀ (summed over the batch first, then added; skipped when dw is empty: a frozen
+    /// layer); db [Cout] += Σ dy (skipped when db is empty);
     /// dx [n, Cin, H, W] = col2im(wᵀ·dy), overwritten (skipped when dx is empty). col is overwritten.
     /// </summary>
     public static void Backward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db, Span<float> col, int n)
@@ -67,7 +68,8 @@ public static class Conv2DKernels
         KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
         KernelArguments.AtLeast(dy.Length, (long)n * g.OutputLength, nameof(dy));
         if (!dx.IsEmpty) KernelArguments.AtLeast(dx.Length, (long)n * g.InputLength, nameof(dx));
-        KernelArguments.Exactly(dw.Length, g.WeightLength, nameof(dw));
+        bool weights = !dw.IsEmpty;
+        if (weights) KernelArguments.Exactly(dw.Length, g.WeightLength, nameof(dw));
         CheckBias(db.Length, g.OutChannels, nameof(db));
         CheckColumns(g, col.Length);
 
@@ -75,9 +77,10 @@ public static class Conv2DKernels
         // Few output channels over a long grid (a first convolution): dw straight from the padded input, no im2col.
         // Other stride-1 convolutions: six patch entries × the output channels at a time over the whole chunk, no im2col either.
         bool gridWeights = GridConvolution.CanForward(g, width);
-        if (GridConvolution.CanWeightGradient(g, width)) GridConvolution.WeightGradient(g, x, dy, dw, n, width);
-        else if (gridWeights) GridConvolution.PatchWeightGradient(g, x, dy, dw, n, width);
-        Span<float> weightGradientT = gridWeights ? default : Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels);
+        if (weights && GridConvolution.CanWeightGradient(g, width)) GridConvolution.WeightGradient(g, x, dy, dw, n, width);
+        else if (weights && gridWeights) GridConvolution.PatchWeightGradient(g, x, dy, dw, n, width);
+        bool columnWeights = weights && !gridWeights;   // dw through im2col and a GEMM per sample
+        Span<float> weightGradientT = columnWeights ? Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels) : default;
 
         // Stride 1: samples whose dy is mostly zero (behind ReLU and max-pool) scatter their non-zeros instead.
         bool scatter = !dx.IsEmpty && SparseInputGradient.Applies(g, width);
@@ -89,7 +92,7 @@ public static class Conv2DKernels
             ReadOnlySpan<float> xs = x.Slice(s * g.InputLength, g.InputLength);
             ReadOnlySpan<float> dys = dy.Slice(s * g.OutputLength, g.OutputLength);
 
-            if (!gridWeights)
+            if (columnWeights)
             {
                 ReadOnlySpan<float> columns = xs;
                 if (!g.IsPointwise)
@@ -130,7 +133,7 @@ public static class Conv2DKernels
         }
 
         // dw [Cout, Cin·KH·KW] += (dwᵀ)ᵀ
-        if (n == 0 || gridWeights) return;
+        if (n == 0 || !columnWeights) return;
         for (int o = 0; o < g.OutChannels; o++)
         {
             Span<float> row = dw.Slice(o * patch, patch);

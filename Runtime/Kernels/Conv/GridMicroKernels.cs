@@ -32,18 +32,18 @@ internal readonly struct GridMicroKernel128 : IGridMicroKernel
         {
             ref float a = ref Unsafe.Add(ref src, Unsafe.Add(ref offsets, p));
             Vector128<float> bv = Vector128.LoadUnsafe(ref b, (nuint)(p * Vector128<float>.Count));
-            c0 = Vector128.FusedMultiplyAdd(Vector128.Create(a), bv, c0);
-            c1 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 1)), bv, c1);
-            c2 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 2)), bv, c2);
-            c3 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 3)), bv, c3);
-            c4 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 4)), bv, c4);
-            c5 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 5)), bv, c5);
-            c6 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 6)), bv, c6);
-            c7 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 7)), bv, c7);
-            c8 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 8)), bv, c8);
-            c9 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 9)), bv, c9);
-            c10 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 10)), bv, c10);
-            c11 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref a, 11)), bv, c11);
+            c0 = MultiplyAdd.Of(Vector128.Create(a), bv, c0);
+            c1 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 1)), bv, c1);
+            c2 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 2)), bv, c2);
+            c3 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 3)), bv, c3);
+            c4 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 4)), bv, c4);
+            c5 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 5)), bv, c5);
+            c6 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 6)), bv, c6);
+            c7 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 7)), bv, c7);
+            c8 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 8)), bv, c8);
+            c9 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 9)), bv, c9);
+            c10 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 10)), bv, c10);
+            c11 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref a, 11)), bv, c11);
         }
         c0.StoreUnsafe(ref c);
         c1.StoreUnsafe(ref Unsafe.Add(ref c, 1 * ldc));
@@ -72,18 +72,18 @@ internal readonly struct GridMicroKernel256 : IGridMicroKernel
         {
             ref float a = ref Unsafe.Add(ref src, Unsafe.Add(ref offsets, p));
             Vector256<float> bv = Vector256.LoadUnsafe(ref b, (nuint)(p * Vector256<float>.Count));
-            c0 = Vector256.FusedMultiplyAdd(Vector256.Create(a), bv, c0);
-            c1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 1)), bv, c1);
-            c2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 2)), bv, c2);
-            c3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 3)), bv, c3);
-            c4 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 4)), bv, c4);
-            c5 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 5)), bv, c5);
-            c6 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 6)), bv, c6);
-            c7 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 7)), bv, c7);
-            c8 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 8)), bv, c8);
-            c9 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 9)), bv, c9);
-            c10 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 10)), bv, c10);
-            c11 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref a, 11)), bv, c11);
+            c0 = MultiplyAdd.Of(Vector256.Create(a), bv, c0);
+            c1 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 1)), bv, c1);
+            c2 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 2)), bv, c2);
+            c3 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 3)), bv, c3);
+            c4 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 4)), bv, c4);
+            c5 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 5)), bv, c5);
+            c6 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 6)), bv, c6);
+            c7 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 7)), bv, c7);
+            c8 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 8)), bv, c8);
+            c9 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 9)), bv, c9);
+            c10 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 10)), bv, c10);
+            c11 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref a, 11)), bv, c11);
         }
         c0.StoreUnsafe(ref c);
         c1.StoreUnsafe(ref Unsafe.Add(ref c, 1 * ldc));
@@ -112,18 +112,18 @@ internal readonly struct GridMicroKernel512 : IGridMicroKernel
         {
             ref float a = ref Unsafe.Add(ref src, Unsafe.Add(ref offsets, p));
             Vector512<float> bv = Vector512.LoadUnsafe(ref b, (nuint)(p * Vector512<float>.Count));
-            c0 = Vector512.FusedMultiplyAdd(Vector512.Create(a), bv, c0);
-            c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 1)), bv, c1);
-            c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 2)), bv, c2);
-            c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 3)), bv, c3);
-            c4 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 4)), bv, c4);
-            c5 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 5)), bv, c5);
-            c6 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 6)), bv, c6);
-            c7 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 7)), bv, c7);
-            c8 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 8)), bv, c8);
-            c9 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 9)), bv, c9);
-            c10 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 10)), bv, c10);
-            c11 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref a, 11)), bv, c11);
+            c0 = MultiplyAdd.Of(Vector512.Create(a), bv, c0);
+            c1 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 1)), bv, c1);
+            c2 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 2)), bv, c2);
+            c3 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 3)), bv, c3);
+            c4 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 4)), bv, c4);
+            c5 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 5)), bv, c5);
+            c6 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 6)), bv, c6);
+            c7 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 7)), bv, c7);
+            c8 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 8)), bv, c8);
+            c9 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 9)), bv, c9);
+            c10 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 10)), bv, c10);
+            c11 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref a, 11)), bv, c11);
         }
         c0.StoreUnsafe(ref c);
         c1.StoreUnsafe(ref Unsafe.Add(ref c, 1 * ldc));

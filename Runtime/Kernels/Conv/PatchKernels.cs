@@ -43,12 +43,12 @@ internal readonly struct PatchKernel128 : IPatchKernel
                 {
                     Vector128<float> b = Vector128.LoadUnsafe(ref dyT);
                     dyT = ref Unsafe.Add(ref dyT, Vector128<float>.Count);
-                    c0 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref r0, row + ow)), b, c0);
-                    c1 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref r1, row + ow)), b, c1);
-                    c2 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref r2, row + ow)), b, c2);
-                    c3 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref r3, row + ow)), b, c3);
-                    c4 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref r4, row + ow)), b, c4);
-                    c5 = Vector128.FusedMultiplyAdd(Vector128.Create(Unsafe.Add(ref r5, row + ow)), b, c5);
+                    c0 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref r0, row + ow)), b, c0);
+                    c1 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref r1, row + ow)), b, c1);
+                    c2 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref r2, row + ow)), b, c2);
+                    c3 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref r3, row + ow)), b, c3);
+                    c4 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref r4, row + ow)), b, c4);
+                    c5 = MultiplyAdd.Of(Vector128.Create(Unsafe.Add(ref r5, row + ow)), b, c5);
                 }
             }
         }
@@ -84,12 +84,12 @@ internal readonly struct PatchKernel256 : IPatchKernel
                 {
                     Vector256<float> b = Vector256.LoadUnsafe(ref dyT);
                     dyT = ref Unsafe.Add(ref dyT, Vector256<float>.Count);
-                    c0 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref r0, row + ow)), b, c0);
-                    c1 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref r1, row + ow)), b, c1);
-                    c2 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref r2, row + ow)), b, c2);
-                    c3 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref r3, row + ow)), b, c3);
-                    c4 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref r4, row + ow)), b, c4);
-                    c5 = Vector256.FusedMultiplyAdd(Vector256.Create(Unsafe.Add(ref r5, row + ow)), b, c5);
+                    c0 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref r0, row + ow)), b, c0);
+                    c1 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref r1, row + ow)), b, c1);
+                    c2 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref r2, row + ow)), b, c2);
+                    c3 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref r3, row + ow)), b, c3);
+                    c4 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref r4, row + ow)), b, c4);
+                    c5 = MultiplyAdd.Of(Vector256.Create(Unsafe.Add(ref r5, row + ow)), b, c5);
                 }
             }
         }
@@ -125,12 +125,12 @@ internal readonly struct PatchKernel512 : IPatchKernel
                 {
                     Vector512<float> b = Vector512.LoadUnsafe(ref dyT);
                     dyT = ref Unsafe.Add(ref dyT, Vector512<float>.Count);
-                    c0 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref r0, row + ow)), b, c0);
-                    c1 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref r1, row + ow)), b, c1);
-                    c2 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref r2, row + ow)), b, c2);
-                    c3 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref r3, row + ow)), b, c3);
-                    c4 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref r4, row + ow)), b, c4);
-                    c5 = Vector512.FusedMultiplyAdd(Vector512.Create(Unsafe.Add(ref r5, row + ow)), b, c5);
+                    c0 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref r0, row + ow)), b, c0);
+                    c1 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref r1, row + ow)), b, c1);
+                    c2 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref r2, row + ow)), b, c2);
+                    c3 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref r3, row + ow)), b, c3);
+                    c4 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref r4, row + ow)), b, c4);
+                    c5 = MultiplyAdd.Of(Vector512.Create(Unsafe.Add(ref r5, row + ow)), b, c5);
                 }
             }
         }

@@ -104,7 +104,7 @@ internal static class SparseInputGradient
         for (int r = 0; r < rows; r++)
         {
             ref float row = ref Unsafe.Add(ref target, r * pitch);
-            Vector256.FusedMultiplyAdd(scale, Vector256.LoadUnsafe(ref weights, (nuint)(r * Lanes)), Vector256.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+            MultiplyAdd.Of(scale, Vector256.LoadUnsafe(ref weights, (nuint)(r * Lanes)), Vector256.LoadUnsafe(ref row)).StoreUnsafe(ref row);
         }
     }
 
@@ -115,8 +115,8 @@ internal static class SparseInputGradient
         for (int r = 0; r < rows; r++)
         {
             ref float row = ref Unsafe.Add(ref target, r * pitch);
-            Vector128.FusedMultiplyAdd(scale, Vector128.LoadUnsafe(ref weights, (nuint)(r * Lanes)), Vector128.LoadUnsafe(ref row)).StoreUnsafe(ref row);
-            Vector128.FusedMultiplyAdd(scale, Vector128.LoadUnsafe(ref weights, (nuint)(r * Lanes + 4)), Vector128.LoadUnsafe(ref row, 4)).StoreUnsafe(ref row, 4);
+            MultiplyAdd.Of(scale, Vector128.LoadUnsafe(ref weights, (nuint)(r * Lanes)), Vector128.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+            MultiplyAdd.Of(scale, Vector128.LoadUnsafe(ref weights, (nuint)(r * Lanes + 4)), Vector128.LoadUnsafe(ref row, 4)).StoreUnsafe(ref row, 4);
         }
     }
 }

@@ -46,8 +46,8 @@ public static class DenseKernels
     }
 
     /// <summary>
-    /// dw [out, in] += dyᵀ·x; db [out] += Σ_rows dy (skipped when db is empty); dx [n, in] = dy·w, overwritten
-    /// (skipped when dx is empty: the first layer needs no input gradient).
+    /// dw [out, in] += dyᵀ·x (skipped when dw is empty: a frozen layer); db [out] += Σ_rows dy (skipped when db is empty);
+    /// dx [n, in] = dy·w, overwritten (skipped when dx is empty: the first layer needs no input gradient).
     /// </summary>
     public static void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, Span<float> dw, Span<float> db,
         int n, int inFeatures, int outFeatures)
@@ -61,11 +61,12 @@ public static class DenseKernels
         KernelArguments.Exactly(w.Length, (long)outFeatures * inFeatures, nameof(w));
         KernelArguments.AtLeast(dy.Length, (long)n * outFeatures, nameof(dy));
         if (!dx.IsEmpty) KernelArguments.AtLeast(dx.Length, (long)n * inFeatures, nameof(dx));
-        KernelArguments.Exactly(dw.Length, (long)outFeatures * inFeatures, nameof(dw));
+        if (!dw.IsEmpty) KernelArguments.Exactly(dw.Length, (long)outFeatures * inFeatures, nameof(dw));
         CheckBias(db.Length, outFeatures, nameof(db));
 
         // dw [out, in] += dyᵀ [out, n] · x [n, in]
-        Gemm.Multiply(true, false, outFeatures, inFeatures, n, dy, outFeatures, x, inFeatures, dw, inFeatures, accumulate: true, width);
+        if (!dw.IsEmpty)
+            Gemm.Multiply(true, false, outFeatures, inFeatures, n, dy, outFeatures, x, inFeatures, dw, inFeatures, accumulate: true, width);
 
         // db [out] += Σ_i dy[i, :]
         if (!db.IsEmpty)

@@ -30,13 +30,13 @@ internal readonly struct AddOperator : IBinaryOperator
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x + y;
 }
 
-/// <summary>alpha·x + y, fused (one rounding), so every width gives the same bits.</summary>
+/// <summary>alpha·x + y, fused where the CPU has FMA (<see cref="MultiplyAdd"/>); every width gives the same bits.</summary>
 internal readonly struct MultiplyAddOperator(float alpha) : IBinaryOperator
 {
-    public float Invoke(float x, float y) => MathF.FusedMultiplyAdd(alpha, x, y);
-    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => Vector128.FusedMultiplyAdd(Vector128.Create(alpha), x, y);
-    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.FusedMultiplyAdd(Vector256.Create(alpha), x, y);
-    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.FusedMultiplyAdd(Vector512.Create(alpha), x, y);
+    public float Invoke(float x, float y) => MultiplyAdd.Of(alpha, x, y);
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => MultiplyAdd.Of(Vector128.Create(alpha), x, y);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => MultiplyAdd.Of(Vector256.Create(alpha), x, y);
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => MultiplyAdd.Of(Vector512.Create(alpha), x, y);
 }
 
 /// <summary>Sum.</summary>

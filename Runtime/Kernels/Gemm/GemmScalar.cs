@@ -26,7 +26,7 @@ internal static class GemmScalar
                     for (int j = 0; j < n; j++)
                     {
                         float s = 0f;
-                        for (int p = pc; p < pc + kc; p++) s = MathF.FusedMultiplyAdd(ElementA(transA, a, lda, i, p), b[j * ldb + p], s);
+                        for (int p = pc; p < pc + kc; p++) s = MultiplyAdd.Of(ElementA(transA, a, lda, i, p), b[j * ldb + p], s);
                         row[j] = s;
                     }
                 }
@@ -38,7 +38,7 @@ internal static class GemmScalar
                     {
                         float aip = ElementA(transA, a, lda, i, p);
                         ReadOnlySpan<float> bRow = b.Slice(p * ldb, n);
-                        for (int j = 0; j < n; j++) row[j] = MathF.FusedMultiplyAdd(aip, bRow[j], row[j]);
+                        for (int j = 0; j < n; j++) row[j] = MultiplyAdd.Of(aip, bRow[j], row[j]);
                     }
                 }
 

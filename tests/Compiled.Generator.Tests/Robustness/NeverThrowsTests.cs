@@ -58,6 +58,9 @@ public sealed class NeverThrowsTests
         "[Network] [Input(1, 28 [Conv2D(6, Kernel = 5)] public partial class A",
         "[Network] [Input(4)] [Dense(2), ] public partial class A;",
         "[Network(] public partial class",
+        "[Network] [Input(3)] [Dense(7)] [MeanSquaredError] public sealed partial class",
+        "[Network] [Input(3)] [Dense(7)] [MeanSquaredError] public partial class { }",
+        "[Network] [Input(3)] [Dense(7)] [MeanSquaredError] public partial class : Base { } public class Base { }",
     };
 
     [Theory]

@@ -178,6 +178,9 @@ namespace Samples
         /// <inheritdoc/>
         public string Summary => ModelSummary;
 
+        /// <inheritdoc/>
+        public string Architecture => "Input[1,28,28];Conv2D conv1 filters=6 kernel=5 stride=1 padding=2 bias=true ->[6,28,28];ReLU relu1 ->[6,28,28];MaxPool pool1 window=2 stride=2 ->[6,14,14];Conv2D conv2 filters=16 kernel=5 stride=1 padding=0 bias=true ->[16,10,10];ReLU relu2 ->[16,10,10];MaxPool pool2 window=2 stride=2 ->[16,5,5];Dense fc1 units=120 bias=true ->[120];ReLU relu3 ->[120];Dense fc2 units=84 bias=true ->[84];ReLU relu4 ->[84];Dense fc3 units=10 bias=true ->[10];SoftmaxCrossEntropy";
+
         /// <summary>Threads that split every batch; results are deterministic for a fixed count. Setting it (0 or negative: all cores) restarts the worker threads.</summary>
         public int Threads
         {
@@ -217,6 +220,18 @@ namespace Samples
 
         /// <inheritdoc/>
         public void ZeroGradients() => global::System.Array.Clear(Gradients);
+
+        // The layers with parameters, in order, and whether each computes an input gradient: what freezing can skip.
+        private readonly global::Compiled.Networks.LayerFreezing _freezing = new global::Compiled.Networks.LayerFreezing("LeNet5", new string[] { "conv1", "conv2", "fc1", "fc2", "fc3" }, new bool[] { false, true, true, true, true });
+
+        /// <inheritdoc/>
+        public void Freeze(string layer) => _freezing.Set(layer, true);
+
+        /// <inheritdoc/>
+        public void Unfreeze(string layer) => _freezing.Set(layer, false);
+
+        /// <inheritdoc/>
+        public bool IsFrozen(string layer) => _freezing.IsFrozen(layer);
 
         /// <summary>Inference: the raw outputs [batch, 10] (logits or scores, before the loss head) of the inputs [batch, 1, 28, 28]; the batch is split over <see cref="Threads"/>.</summary>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
@@ -372,20 +387,26 @@ namespace Samples
             global::System.Span<float> deltaA = workspace.Deltas(0, 4704 * n);
             global::System.Span<float> deltaB = workspace.Deltas(4704 * n, 4704 * n);
 
-            // fc3: Dense · dy [n, 10] → dx [n, 84]; dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 84 * n), g.Slice(60856, 840), g.Slice(61696, 10), n, 84, 10);
+            // fc3: Dense · dy [n, 10] → dx [n, 84]; dw += dyᵀ · x, db += Σ dy (not while fc3 is frozen)
+            if (!_freezing.IsFrozen(4)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), deltaA.Slice(0, 10 * n), _freezing.NeedsInputGradient(4) ? deltaB.Slice(0, 84 * n) : default, g.Slice(60856, 840), g.Slice(61696, 10), n, 84, 10);
+            else if (_freezing.NeedsInputGradient(4)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 84 * n), default, default, n, 84, 10);
+            if (!_freezing.NeedsInputGradient(4)) return;
 
             // relu4: ReLU · dy → dx [n, 84], in place
             global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, deltaB.Slice(0, 84 * n), deltaB.Slice(0, 84 * n));
 
-            // fc2: Dense · dy [n, 84] → dx [n, 120]; dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), deltaB.Slice(0, 84 * n), deltaA.Slice(0, 120 * n), g.Slice(50692, 10080), g.Slice(60772, 84), n, 120, 84);
+            // fc2: Dense · dy [n, 84] → dx [n, 120]; dw += dyᵀ · x, db += Σ dy (not while fc2 is frozen)
+            if (!_freezing.IsFrozen(3)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), deltaB.Slice(0, 84 * n), _freezing.NeedsInputGradient(3) ? deltaA.Slice(0, 120 * n) : default, g.Slice(50692, 10080), g.Slice(60772, 84), n, 120, 84);
+            else if (_freezing.NeedsInputGradient(3)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), deltaB.Slice(0, 84 * n), deltaA.Slice(0, 120 * n), default, default, n, 120, 84);
+            if (!_freezing.NeedsInputGradient(3)) return;
 
             // relu3: ReLU · dy → dx [n, 120], in place
             global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, deltaA.Slice(0, 120 * n), deltaA.Slice(0, 120 * n));
 
-            // fc1: Dense · dy [n, 120] → dx [n, 16, 5, 5]; dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), deltaA.Slice(0, 120 * n), deltaB.Slice(0, 400 * n), g.Slice(2572, 48000), g.Slice(50572, 120), n, 400, 120);
+            // fc1: Dense · dy [n, 120] → dx [n, 16, 5, 5]; dw += dyᵀ · x, db += Σ dy (not while fc1 is frozen)
+            if (!_freezing.IsFrozen(2)) global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), deltaA.Slice(0, 120 * n), _freezing.NeedsInputGradient(2) ? deltaB.Slice(0, 400 * n) : default, g.Slice(2572, 48000), g.Slice(50572, 120), n, 400, 120);
+            else if (_freezing.NeedsInputGradient(2)) global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), deltaA.Slice(0, 120 * n), deltaB.Slice(0, 400 * n), default, default, n, 400, 120);
+            if (!_freezing.NeedsInputGradient(2)) return;
 
             // relu2: ReLU · dy → dx [n, 16, 5, 5], in place; after pool2 (declared before it): max-pool commutes with ReLU
             global::Compiled.Kernels.ActivationKernels.ReluBackward(pool2Out, deltaB.Slice(0, 400 * n), deltaB.Slice(0, 400 * n));
@@ -393,8 +414,10 @@ namespace Samples
             // pool2: MaxPool 2x2 · dy [n, 16, 5, 5] → dx [n, 16, 10, 10]; pool2 before relu2: max-pool commutes with ReLU, which then works on the pooled tensor
             global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool2Geometry, deltaB.Slice(0, 400 * n), pool2Argmax, deltaA.Slice(0, 1600 * n), n);
 
-            // conv2: Conv2D 5x5 · dy [n, 16, 10, 10] → dx [n, 6, 14, 14]; dw += dy ⋆ x, db += Σ dy
-            global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), deltaA.Slice(0, 1600 * n), deltaB.Slice(0, 1176 * n), g.Slice(156, 2400), g.Slice(2556, 16), workspace.Columns(15000), n);
+            // conv2: Conv2D 5x5 · dy [n, 16, 10, 10] → dx [n, 6, 14, 14]; dw += dy ⋆ x, db += Σ dy (not while conv2 is frozen)
+            if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), deltaA.Slice(0, 1600 * n), _freezing.NeedsInputGradient(1) ? deltaB.Slice(0, 1176 * n) : default, g.Slice(156, 2400), g.Slice(2556, 16), workspace.Columns(15000), n);
+            else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), deltaA.Slice(0, 1600 * n), deltaB.Slice(0, 1176 * n), default, default, workspace.Columns(15000), n);
+            if (!_freezing.NeedsInputGradient(1)) return;
 
             // relu1: ReLU · dy → dx [n, 6, 14, 14], in place; after pool1 (declared before it): max-pool commutes with ReLU
             global::Compiled.Kernels.ActivationKernels.ReluBackward(pool1Out, deltaB.Slice(0, 1176 * n), deltaB.Slice(0, 1176 * n));
@@ -402,8 +425,8 @@ namespace Samples
             // pool1: MaxPool 2x2 · dy [n, 6, 14, 14] → dx [n, 6, 28, 28]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor
             global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool1Geometry, deltaB.Slice(0, 1176 * n), pool1Argmax, deltaA.Slice(0, 4704 * n), n);
 
-            // conv1: Conv2D 5x5, pad 2 · dy [n, 6, 28, 28] → dx (not needed); dw += dy ⋆ x, db += Σ dy
-            global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv1Geometry, input, p.Slice(0, 150), deltaA.Slice(0, 4704 * n), default, g.Slice(0, 150), g.Slice(150, 6), workspace.Columns(19600), n);
+            // conv1: Conv2D 5x5, pad 2 · dy [n, 6, 28, 28] → dx (not needed); dw += dy ⋆ x, db += Σ dy (not while conv1 is frozen)
+            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv1Geometry, input, p.Slice(0, 150), deltaA.Slice(0, 4704 * n), default, g.Slice(0, 150), g.Slice(150, 6), workspace.Columns(19600), n);
         }
     }
 }

@@ -123,6 +123,9 @@ namespace Samples
         /// <inheritdoc/>
         public string Summary => ModelSummary;
 
+        /// <inheritdoc/>
+        public string Architecture => "Input[784];Dense fc1 units=128 bias=true ->[128];ReLU relu1 ->[128];Dense fc2 units=64 bias=true ->[64];ReLU relu2 ->[64];Dense fc3 units=10 bias=true ->[10];SoftmaxCrossEntropy";
+
         /// <summary>Threads that split every batch; results are deterministic for a fixed count. Setting it (0 or negative: all cores) restarts the worker threads.</summary>
         public int Threads
         {
@@ -156,6 +159,18 @@ namespace Samples
 
         /// <inheritdoc/>
         public void ZeroGradients() => global::System.Array.Clear(Gradients);
+
+        // The layers with parameters, in order, and whether each computes an input gradient: what freezing can skip.
+        private readonly global::Compiled.Networks.LayerFreezing _freezing = new global::Compiled.Networks.LayerFreezing("Mlp", new string[] { "fc1", "fc2", "fc3" }, new bool[] { false, true, true });
+
+        /// <inheritdoc/>
+        public void Freeze(string layer) => _freezing.Set(layer, true);
+
+        /// <inheritdoc/>
+        public void Unfreeze(string layer) => _freezing.Set(layer, false);
+
+        /// <inheritdoc/>
+        public bool IsFrozen(string layer) => _freezing.IsFrozen(layer);
 
         /// <summary>Inference: the raw outputs [batch, 10] (logits or scores, before the loss head) of the inputs [batch, 784]; the batch is split over <see cref="Threads"/>.</summary>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
@@ -283,20 +298,24 @@ namespace Samples
             global::System.Span<float> deltaA = workspace.Deltas(0, 128 * n);
             global::System.Span<float> deltaB = workspace.Deltas(128 * n, 128 * n);
 
-            // fc3: Dense · dy [n, 10] → dx [n, 64]; dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 64 * n), g.Slice(108736, 640), g.Slice(109376, 10), n, 64, 10);
+            // fc3: Dense · dy [n, 10] → dx [n, 64]; dw += dyᵀ · x, db += Σ dy (not while fc3 is frozen)
+            if (!_freezing.IsFrozen(2)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), deltaA.Slice(0, 10 * n), _freezing.NeedsInputGradient(2) ? deltaB.Slice(0, 64 * n) : default, g.Slice(108736, 640), g.Slice(109376, 10), n, 64, 10);
+            else if (_freezing.NeedsInputGradient(2)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 64 * n), default, default, n, 64, 10);
+            if (!_freezing.NeedsInputGradient(2)) return;
 
             // relu2: ReLU · dy → dx [n, 64], in place
             global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, deltaB.Slice(0, 64 * n), deltaB.Slice(0, 64 * n));
 
-            // fc2: Dense · dy [n, 64] → dx [n, 128]; dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), deltaB.Slice(0, 64 * n), deltaA.Slice(0, 128 * n), g.Slice(100480, 8192), g.Slice(108672, 64), n, 128, 64);
+            // fc2: Dense · dy [n, 64] → dx [n, 128]; dw += dyᵀ · x, db += Σ dy (not while fc2 is frozen)
+            if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), deltaB.Slice(0, 64 * n), _freezing.NeedsInputGradient(1) ? deltaA.Slice(0, 128 * n) : default, g.Slice(100480, 8192), g.Slice(108672, 64), n, 128, 64);
+            else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), deltaB.Slice(0, 64 * n), deltaA.Slice(0, 128 * n), default, default, n, 128, 64);
+            if (!_freezing.NeedsInputGradient(1)) return;
 
             // relu1: ReLU · dy → dx [n, 128], in place
             global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, deltaA.Slice(0, 128 * n), deltaA.Slice(0, 128 * n));
 
-            // fc1: Dense · dy [n, 128] → dx (not needed); dw += dyᵀ · x, db += Σ dy
-            global::Compiled.Kernels.DenseKernels.Backward(input, p.Slice(0, 100352), deltaA.Slice(0, 128 * n), default, g.Slice(0, 100352), g.Slice(100352, 128), n, 784, 128);
+            // fc1: Dense · dy [n, 128] → dx (not needed); dw += dyᵀ · x, db += Σ dy (not while fc1 is frozen)
+            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.DenseKernels.Backward(input, p.Slice(0, 100352), deltaA.Slice(0, 128 * n), default, g.Slice(0, 100352), g.Slice(100352, 128), n, 784, 128);
         }
     }
 }

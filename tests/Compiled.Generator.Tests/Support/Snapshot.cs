@@ -7,10 +7,15 @@ namespace Compiled.Generator.Tests.Support;
 /// <summary>
 /// Compares text with a committed <c>Snapshots/NAME.verified.cs</c>. On a mismatch it writes <c>NAME.received.cs</c> beside
 /// it and fails; set <c>COMPILED_ACCEPT_SNAPSHOTS=1</c> to accept (overwrite the verified file) instead.
+/// Accepting is refused (the test fails) when the <c>CI</c> environment variable is set (<c>.ci/run</c> exports
+/// <c>CI=true</c>), so CI can never rewrite a snapshot and pass.
 /// </summary>
 internal static class Snapshot
 {
     public const string AcceptVariable = "COMPILED_ACCEPT_SNAPSHOTS";
+
+    /// <summary>Set by CI systems (and by <c>.ci/run</c>); when present and not "false"/"0", snapshots are never accepted.</summary>
+    public const string CiVariable = "CI";
 
     public static void Verify(string name, string actual, [CallerFilePath] string callerPath = "")
     {
@@ -19,7 +24,7 @@ internal static class Snapshot
         string received = Path.Combine(directory, name + ".received.cs");
         actual = Normalize(actual);
 
-        if (Environment.GetEnvironmentVariable(AcceptVariable) == "1")
+        if (ShouldAccept(Environment.GetEnvironmentVariable(AcceptVariable), Environment.GetEnvironmentVariable(CiVariable)))
         {
             File.WriteAllText(verified, actual);
             if (File.Exists(received)) File.Delete(received);
@@ -37,6 +42,22 @@ internal static class Snapshot
         Assert.Fail(expected is null
             ? $"No snapshot {verified}; wrote {received}. Review it and rename it to .verified.cs, or run with {AcceptVariable}=1."
             : $"Generated source differs from {verified} ({FirstDifference(expected, actual)}); wrote {received}. Review the difference; run with {AcceptVariable}=1 to accept.");
+    }
+
+    /// <summary>
+    /// Whether to overwrite the verified file, from the values of <see cref="AcceptVariable"/> and <see cref="CiVariable"/>;
+    /// fails the test when acceptance is asked for on CI.
+    /// </summary>
+    internal static bool ShouldAccept(string? accept, string? ci)
+    {
+        if (accept != "1") return false;
+        bool onCi = !string.IsNullOrEmpty(ci) && ci != "0" && !ci.Equals("false", StringComparison.OrdinalIgnoreCase);
+        if (onCi)
+        {
+            Assert.Fail($"{AcceptVariable}=1 is set while {CiVariable}={ci} is set: CI compares snapshots and never accepts them. " +
+                        $"Unset {AcceptVariable}; accept snapshots on a developer machine and commit them.");
+        }
+        return true;
     }
 
     private static string Normalize(string text) => text.Replace("\r\n", "\n");

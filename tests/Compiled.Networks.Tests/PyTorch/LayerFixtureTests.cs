@@ -10,6 +10,7 @@ namespace Compiled.Networks.Tests.PyTorch;
 /// Forward must give PyTorch's y, and TrainStep with targets t = y − dy·count/2 (so that d(MSE)/dy = 2(y − t)/count = dy)
 /// must give PyTorch's dweight and dbias. This checks the generator's shapes, strides and paddings (PyTorch's asymmetric
 /// 'same' for even kernels included), the parameter names and layouts, and the MSE head's scaling against PyTorch.
+/// The cases are read from the fixture files, so a case added to make_fixtures.py without its network fails here.
 /// </summary>
 public sealed class LayerFixtureTests
 {
@@ -38,14 +39,33 @@ public sealed class LayerFixtureTests
         ["dense_n3_in10_out6_nobias"] = () => new DenseIn10Out6NoBiasLayer(1),
     };
 
+    private static readonly string[] s_files = { "conv2d.json", "dense.json" };
+
+    /// <summary>Every case of conv2d.json and dense.json, enumerated from the files (not from the table above).</summary>
     public static TheoryData<string> Cases
     {
         get
         {
             var data = new TheoryData<string>();
-            foreach (string name in s_networks.Keys) data.Add(name);
+            foreach (string file in s_files)
+                foreach (string name in JsonFixtures.CaseNames(file)) data.Add(name);
+            Assert.True(data.Count > 0, "The fixture files have no cases.");
             return data;
         }
+    }
+
+    [Fact]
+    public void EveryFixtureCaseHasANetworkAndEveryNetworkACase()
+    {
+        var cases = new HashSet<string>();
+        foreach (string file in s_files) cases.UnionWith(JsonFixtures.CaseNames(file));
+        Assert.True(cases.Count >= 17, $"Expected at least the 17 committed conv2d/dense cases, found {cases.Count}.");
+        var missing = new List<string>(cases);
+        missing.RemoveAll(s_networks.ContainsKey);
+        Assert.True(missing.Count == 0, $"Fixture cases without a generated network in LayerNetworks.cs: {string.Join(", ", missing)}.");
+        var stale = new List<string>(s_networks.Keys);
+        stale.RemoveAll(cases.Contains);
+        Assert.True(stale.Count == 0, $"Networks whose fixture case no longer exists: {string.Join(", ", stale)}.");
     }
 
     [Theory]
@@ -55,7 +75,9 @@ public sealed class LayerFixtureTests
         bool conv = name.StartsWith("conv", StringComparison.Ordinal);
         JsonElement c = JsonFixtures.Case(conv ? "conv2d.json" : "dense.json", name);
         string layer = conv ? "conv1" : "fc1";
-        ITrainableNetwork network = s_networks[name]();
+        Assert.True(s_networks.TryGetValue(name, out Func<ITrainableNetwork>? create),
+            $"Fixture case '{name}' has no generated network: add one to LayerNetworks.cs and to the table above.");
+        ITrainableNetwork network = create!();
         int batch = c.Shape("x")[0];
         float[] x = c.Floats("x");
         float[] expectedY = c.Floats("y");

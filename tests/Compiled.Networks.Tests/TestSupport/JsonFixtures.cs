@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Concurrent;
+using System.Collections.Generic;
 using System.IO;
 using System.Text.Json;
 
@@ -10,12 +11,24 @@ internal static class JsonFixtures
 {
     private static readonly ConcurrentDictionary<string, JsonDocument> s_documents = new();
 
+    public static JsonElement Root(string file)
+        => s_documents.GetOrAdd(file, f => JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.PyTorchFixtures, f)))).RootElement;
+
     public static JsonElement Case(string file, string name)
     {
-        JsonDocument doc = s_documents.GetOrAdd(file, f => JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryPaths.PyTorchFixtures, f))));
-        foreach (JsonElement c in doc.RootElement.GetProperty("cases").EnumerateArray())
+        foreach (JsonElement c in Root(file).GetProperty("cases").EnumerateArray())
             if (c.GetProperty("name").GetString() == name) return c;
         throw new ArgumentException($"{file} has no case '{name}'.", nameof(name));
+    }
+
+    /// <summary>The name of every case in <paramref name="file"/>, in file order; throws when there is none.</summary>
+    public static List<string> CaseNames(string file)
+    {
+        var names = new List<string>();
+        foreach (JsonElement c in Root(file).GetProperty("cases").EnumerateArray())
+            names.Add(c.GetProperty("name").GetString()!);
+        if (names.Count == 0) throw new InvalidDataException($"{file} has no cases: the tests reading it would check nothing.");
+        return names;
     }
 
     public static float[] Floats(this JsonElement owner, string name)

@@ -30,10 +30,14 @@ internal static class Fixtures
         throw new ArgumentException($"{file} has no case '{name}'.", nameof(name));
     }
 
+    /// <summary>The name of every case in <paramref name="file"/>, in file order; throws when there is none.</summary>
     public static IEnumerable<string> CaseNames(string file)
     {
+        var names = new List<string>();
         foreach (JsonElement c in Root(file).GetProperty("cases").EnumerateArray())
-            yield return c.GetProperty("name").GetString()!;
+            names.Add(c.GetProperty("name").GetString()!);
+        if (names.Count == 0) throw new InvalidDataException($"{file} has no cases: the tests reading it would check nothing.");
+        return names;
     }
 
     /// <summary>Every case of <paramref name="file"/> at every vector width.</summary>
@@ -45,6 +49,7 @@ internal static class Fixtures
             if (where is not null && !where(c)) continue;
             foreach (VectorWidth width in Widths) data.Add(c.GetProperty("name").GetString()!, width);
         }
+        if (data.Count == 0) throw new InvalidDataException($"{file} has no (matching) cases: the tests reading it would check nothing.");
         return data;
     }
 

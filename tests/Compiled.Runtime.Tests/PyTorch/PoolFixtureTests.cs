@@ -5,7 +5,8 @@ namespace Compiled.Runtime.Tests.PyTorch;
 
 /// <summary>
 /// PoolKernels against nn.MaxPool2d / nn.AvgPool2d (pool.json): window 2 stride 2, window 3 stride 2 (overlapping:
-/// a maximum shared by two windows receives both gradients), window 3 stride 1, and odd sizes that floor.
+/// a maximum shared by two windows receives both gradients), window 3 stride 1, and odd sizes that floor; the *_wide_* cases
+/// have output rows of 17-33, so every vector width runs full vectors and a tail (checked below).
 /// </summary>
 public sealed class PoolFixtureTests
 {
@@ -48,6 +49,28 @@ public sealed class PoolFixtureTests
 
         Tolerance.AssertClose(c.Floats("y"), y, Abs, Rel, $"{name} y at {width}");
         Tolerance.AssertClose(c.Floats("dx"), dx, Abs, Rel, $"{name} dx at {width}");
+    }
+
+    [Theory]
+    [InlineData("max")]
+    [InlineData("avg")]
+    public void FixtureHasRowsWideEnoughForEveryVectorWidth(string kind)
+    {
+        // The kernels vectorize along an output row for strides 1 and 2 and narrow the width for shorter rows, so only rows
+        // of more than 16 outputs (a 512-bit vector), not a multiple of it, run the 512-bit path with its tail.
+        bool wideStride1 = false, wideStride2 = false;
+        foreach (string name in Fixtures.CaseNames("pool.json"))
+        {
+            JsonElement c = Fixtures.Case("pool.json", name);
+            if (Kind(c) != kind) continue;
+            JsonElement k = c.Config();
+            int outWidth = k.Int("outWidth");
+            if (outWidth <= 16 || outWidth % 16 == 0) continue;
+            if (k.Int("stride") == 1) wideStride1 = true;
+            if (k.Int("stride") == 2) wideStride2 = true;
+        }
+        Assert.True(wideStride1, $"pool.json has no {kind} case with stride 1 and an output row wider than 16 (not a multiple of 16).");
+        Assert.True(wideStride2, $"pool.json has no {kind} case with stride 2 and an output row wider than 16 (not a multiple of 16).");
     }
 
     private static string Kind(JsonElement c) => c.Config().GetProperty("kind").GetString()!;

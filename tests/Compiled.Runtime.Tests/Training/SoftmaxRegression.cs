@@ -41,6 +41,7 @@ internal sealed class SoftmaxRegression : ITrainableNetwork, ITrainingOutputs
     public IReadOnlyList<ParameterInfo> ParameterTable => _table;
     public int Threads { get; set; } = 1;
     public string Summary => $"fc1 Dense [{_features}] -> [{_classes}]";
+    public string Architecture => $"Input[{_features}];Dense fc1 units={_classes} bias=true ->[{_classes}];SoftmaxCrossEntropy";
     public ReadOnlySpan<float> LastOutputs => _logits.AsSpan(0, _lastBatch * _classes);
 
     public void Initialize(int seed)
