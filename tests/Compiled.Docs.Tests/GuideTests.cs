@@ -31,7 +31,8 @@ public sealed class GuideTests(Xunit.Abstractions.ITestOutputHelper log)
         ["width"] = ["scalar"],
         ["schedules"] = ["0.1000 0.0905 0.0655 0.0345 0.0095", "0.00025 0.000625 0.001 0.001 0.0005 0.0005"],
         ["schedule-trainer"] = ["final learning rate", "one cycle: 45 of 45 steps"],
-        ["checkpoint"] = ["resumed after epoch 2; identical to the straight run: True", "saved from a different network architecture"],
+        ["checkpoint"] = ["resumed at epoch 3; identical to the straight run: True", "saved from a different network architecture"],
+        ["gradient-check"] = ["conv1.weight", "fc3.bias", "gradients match"],
         ["safetensors"] = ["conv1.weight F32 [6, 1, 5, 5]", "loaded 10 tensors; equal: True"],
     };
 
