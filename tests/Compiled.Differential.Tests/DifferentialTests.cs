@@ -84,9 +84,9 @@ public sealed class DifferentialTests
     [Fact]
     public void BatchesOfSeveralWorkspaceChunksMatchTheInterpreter()
     {
-        // Random networks are mostly small, so their workspace holds the whole batch; this one holds far fewer samples,
-        // and the checker adds a batch that every thread (1 and 3) splits into several chunks.
-        // Wide activations (seven of 4·32·32 floats per sample) with little arithmetic: the generated workspace holds 48 samples.
+        // Random networks are mostly small, so their workspace holds the whole batch.
+        // Wide activations (seven of 4·32·32 floats per sample) with little arithmetic: the generated workspace holds fewer samples
+        // than a chunk's most (256), so the batch of 3·ChunkSamples + 2 runs several chunks on each of 1 and 3 threads.
         var spec = new NetworkSpec(true, new[] { 4, 32, 32 },
             new[]
             {
@@ -100,9 +100,10 @@ public sealed class DifferentialTests
         try
         {
             Assert.Empty(networks[0].Problems);
-            var plan = new CheckPlan(new[] { VectorWidth.Scalar, Simd.Detect() }, new[] { 1, 3 }, new[] { 1, 5 }, FiniteDifferences: false);
+            var plan = new CheckPlan(new[] { VectorWidth.Scalar, Simd.Detect() }, new[] { 1, 3 }, new[] { 1, 5 }, FiniteDifferences: false) { AlwaysChunked = true };
             CheckOutcome outcome = NetworkChecker.Check(networks[0], plan, 5);
-            Assert.True(outcome.MultiChunk, "the network's workspace should hold only a few dozen samples");
+            Assert.True(outcome.MultiChunk, "the generated class has no ChunkSamples constant");
+            Assert.True(outcome.ChunkSamples < 256, $"the workspace should hold fewer samples than the most a chunk takes (256), holds {outcome.ChunkSamples}");
             Assert.Empty(outcome.Failures);
         }
         finally

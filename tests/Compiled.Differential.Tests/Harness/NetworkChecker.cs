@@ -12,11 +12,18 @@ namespace Compiled.Differential.Tests.Harness;
 /// <summary>Where a network is run: vector widths, thread counts, batch sizes.</summary>
 internal sealed record CheckPlan(VectorWidth[] Widths, int[] Threads, int[] Batches, bool FiniteDifferences)
 {
+    /// <summary>Add the several-chunks batch whatever its size (otherwise only up to 100 samples).</summary>
+    public bool AlwaysChunked { get; init; }
+
     public static readonly VectorWidth[] AllWidths = { VectorWidth.V512, VectorWidth.V256, VectorWidth.V128, VectorWidth.Scalar };
 }
 
 /// <summary>The outcome of checking one network: failures (empty: it passed) and whether inputs near a kink were unavoidable.</summary>
-internal sealed record CheckOutcome(List<string> Failures, bool Fragile, int Configurations, bool MultiChunk = false, bool FiniteDifferences = false);
+internal sealed record CheckOutcome(List<string> Failures, bool Fragile, int Configurations, bool MultiChunk = false, bool FiniteDifferences = false)
+{
+    /// <summary>The generated ChunkSamples constant, when found.</summary>
+    public int? ChunkSamples { get; init; }
+}
 
 /// <summary>
 /// Runs one generated network and holds every result against <see cref="ReferenceInterpreter"/> (double precision).
@@ -112,11 +119,16 @@ internal static class NetworkChecker
         // (the generated ChunkSamples constant) also runs a batch that every thread splits into several chunks.
         var batches = plan.Batches.ToList();
         bool multiChunk = false;
+        int? chunkSamples = null;
         if (compiled.Type!.GetField("ChunkSamples", BindingFlags.NonPublic | BindingFlags.Static) is { IsLiteral: true } field
-            && field.GetRawConstantValue() is int chunk && 3 * chunk + 2 <= MaxChunkedBatch)
+            && field.GetRawConstantValue() is int chunk)
         {
-            batches.Add(plan.Threads.Max() * chunk + 2);
-            multiChunk = true;
+            chunkSamples = chunk;
+            if (plan.AlwaysChunked || plan.Threads.Max() * chunk + 2 <= MaxChunkedBatch)
+            {
+                batches.Add(plan.Threads.Max() * chunk + 2);
+                multiChunk = true;
+            }
         }
         var cases = new List<Case>();
         foreach (int batch in batches)
@@ -182,7 +194,7 @@ internal static class NetworkChecker
         {
             Simd.Width = saved;
         }
-        return new CheckOutcome(failures, fragile, configurations, multiChunk, finiteDifferences);
+        return new CheckOutcome(failures, fragile, configurations, multiChunk, finiteDifferences) { ChunkSamples = chunkSamples };
     }
 
     private static void CheckContract(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, List<string> failures)
