@@ -32,7 +32,7 @@ public abstract class Optimizer : IStateful
     private const string DefaultGroupName = "default";
     private const string KindPrefix = "kind.";
 
-    private readonly string[] _stateNames;
+    private string[] _stateNames;
     private readonly string[] _parameterScalarNames;
     private readonly List<ParameterGroup> _groups = new();
     private readonly List<OptimizedParameter> _parameters = new();
@@ -41,6 +41,8 @@ public abstract class Optimizer : IStateful
     private bool _namedParameters;
     private float _learningRate;
     private float _weightDecay;
+    private string? _momentumName;   // "momentum" (SGD, RMSprop) or "beta1" (the Adam family): what a schedule may set
+    private float _momentum;
 
     /// <summary>For optimizers defined outside this library: they override <see cref="Step"/> and call <see cref="BeginStep"/>.</summary>
     /// <param name="learningRate">The default learning rate.</param>
@@ -302,6 +304,64 @@ public abstract class Optimizer : IStateful
         OnReset();
     }
 
+    // ---- Scheduled momentum (torch's group["momentum"] or group["betas"][0], set by OneCycleLR) ----
+
+    /// <summary>Called by a constructor whose optimizer has a momentum a schedule may set: its state name and first value.</summary>
+    private protected void DeclareScheduledMomentum(string name, float value)
+    {
+        _momentumName = name;
+        ScheduledValue = value;
+    }
+
+    /// <summary>
+    /// The live momentum (or β1) the next step uses, part of the state <see cref="WriteState"/> saves. Setting a non-zero
+    /// momentum on an optimizer built without one adds its <see cref="MomentumBufferName"/> buffer, which is possible only
+    /// before the first step (the state is sized then).
+    /// </summary>
+    private protected float ScheduledValue
+    {
+        get => _momentum;
+        set
+        {
+            string name = _momentumName ?? throw new InvalidOperationException($"{StateKind} has no momentum a schedule may set.");
+            string? problem = MomentumProblem(name, value, grow: _buffers is null);
+            if (problem is not null)
+            {
+                if (float.IsFinite(value) && value >= 0f && (name != "beta1" || value < 1f)) throw new InvalidOperationException(problem);
+                throw new ArgumentOutOfRangeException(name, value, problem);
+            }
+            GrowMomentumBuffer(value);
+            _momentum = value;
+        }
+    }
+
+    /// <summary>The state buffer a non-zero momentum needs (SGD's and RMSprop's <c>momentum_buffer</c>), or null (β1 needs none).</summary>
+    private protected virtual string? MomentumBufferName => null;
+
+    /// <summary>Where <see cref="MomentumBufferName"/> goes among the state names when it is added.</summary>
+    private protected virtual int MomentumBufferIndex => 0;
+
+    /// <summary>Why <paramref name="value"/> cannot be the momentum, or null when it can.</summary>
+    private string? MomentumProblem(string name, float value, bool grow)
+    {
+        if (!float.IsFinite(value) || value < 0f || (name == "beta1" && value >= 1f))
+            return $"{name} must be finite and in [0, {(name == "beta1" ? "1)" : "inf)")}; got {value.ToString("R", CultureInfo.InvariantCulture)}.";
+        if (value != 0f && MomentumBufferName is string buffer && Array.IndexOf(_stateNames, buffer) < 0 && !grow)
+            return $"{StateKind} took its first step without momentum, so it keeps no '{buffer}': construct it with a momentum > 0 to change its momentum during training.";
+        return null;
+    }
+
+    private void GrowMomentumBuffer(float value)
+    {
+        if (value == 0f || MomentumBufferName is not string buffer || Array.IndexOf(_stateNames, buffer) >= 0) return;
+        var names = new List<string>(_stateNames);
+        names.Insert(Math.Min(MomentumBufferIndex, names.Count), buffer);
+        _stateNames = names.ToArray();
+    }
+
+    /// <summary>Index of the state buffer named <paramref name="name"/> among <see cref="StateNames"/>, or -1.</summary>
+    private protected int StateIndex(string name) => Array.IndexOf(_stateNames, name);
+
     // ---- The step ----
 
     private void Run(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> zero)
@@ -455,7 +515,8 @@ public abstract class Optimizer : IStateful
 
     /// <summary>
     /// Writes the whole state: step counts, default and per-group learning rates and weight decays, frozen flags, the
-    /// hyperparameters (checked on reading), every state buffer (copied) and per-tensor scalars.
+    /// live momentum or β1 a schedule may have set, the hyperparameters as constructed (checked on reading), every state
+    /// buffer (copied) and per-tensor scalars.
     /// </summary>
     public void WriteState(StateBag state)
     {
@@ -465,6 +526,7 @@ public abstract class Optimizer : IStateful
         state.Integers["step"] = StepCount;
         state.Scalars["lr"] = _learningRate;
         state.Scalars["weight_decay"] = _weightDecay;
+        if (_momentumName is not null) state.Scalars[_momentumName] = _momentum;
         var hyper = new Dictionary<string, double>();
         DescribeHyperparameters(hyper);
         foreach (KeyValuePair<string, double> h in hyper) state.Scalars["hyper." + h.Key] = h.Value;
@@ -520,6 +582,15 @@ public abstract class Optimizer : IStateful
             throw Bad($"The state is for {count} parameters; this optimizer has stepped over {ParameterCount} (another network?).");
         float lr = NonNegative(state, "lr", "");
         float wd = NonNegative(state, "weight_decay", "");
+        float momentum = 0f;
+        if (_momentumName is not null)
+        {
+            if (!state.Scalars.TryGetValue(_momentumName, out double saved)) throw Bad($"Scalar '{_momentumName}' (the momentum a schedule sets) is missing.");
+            momentum = (float)saved;
+            if ((double)momentum != saved) throw Bad($"'{_momentumName}' is {saved.ToString("R", CultureInfo.InvariantCulture)}, not a float.");
+            string? problem = MomentumProblem(_momentumName, momentum, grow: count == 0);
+            if (problem is not null) throw Bad(problem);
+        }
 
         var hyper = new Dictionary<string, double>();
         DescribeHyperparameters(hyper);
@@ -589,6 +660,7 @@ public abstract class Optimizer : IStateful
         // Everything checked: apply.
         _learningRate = lr;
         _weightDecay = wd;
+        if (_momentumName is not null) _momentum = momentum;
         for (int g = 0; g < _groups.Count; g++)
         {
             var v = groupValues[g];
@@ -597,6 +669,7 @@ public abstract class Optimizer : IStateful
         if (count == 0)
         {
             Reset();
+            if (_momentumName is not null) GrowMomentumBuffer(momentum);
         }
         else
         {
