@@ -44,8 +44,9 @@ internal static class LayerNames
                 string clash = layers[other].Name is null
                     ? $"it clashes with \"{otherName}\", the default name of the {layers[other].AttributeName} layer"
                     : $"it clashes with the layer named \"{otherName}\"";
+                string fix = layers[other].Name is null ? "choose another name" : "give each layer a distinct name";
                 diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layers[at].Location, result[at].Name,
-                    $"{clash} (both give the member names {identifier}...); give each layer a distinct name"));
+                    $"{clash} (both give the member names {identifier}...); {fix}"));
             }
             else
             {

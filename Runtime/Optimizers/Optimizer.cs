@@ -92,7 +92,18 @@ public abstract class Optimizer : IStateful
     }
 
     /// <summary>The vector width of the updates; null (the default) uses <see cref="Simd.Width"/>. Every width gives the same bits.</summary>
-    public VectorWidth? Width { get; set; }
+    public VectorWidth? Width
+    {
+        get => _width;
+        set
+        {
+            if (value is VectorWidth w && !Enum.IsDefined(w))
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Not a vector width: use Scalar, V128, V256 or V512 (or null for Simd.Width).");
+            _width = value;
+        }
+    }
+
+    private VectorWidth? _width;
 
     /// <summary>Calls of <see cref="Step"/> so far (each tensor also counts its own, <see cref="OptimizedParameter.StepCount"/>).</summary>
     public long StepCount { get; private set; }
@@ -162,13 +173,20 @@ public abstract class Optimizer : IStateful
     /// then be frozen by name.
     /// </summary>
     /// <exception cref="ArgumentException">A rule matches no tensor, the table overlaps itself, or a setting is negative.</exception>
-    /// <exception cref="InvalidOperationException">The optimizer has already stepped (call <see cref="Reset"/> first).</exception>
+    /// <remarks>
+    /// After the first step, a table without rules can still be given once (to freeze layers of a run that started
+    /// without one); every tensor then carries on from the whole buffer's step count and scalars.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The optimizer has already stepped and rules, or a second table, were given (call <see cref="Reset"/> first).</exception>
     public void SetGroups(IReadOnlyList<ParameterInfo> table, params ParameterGroupRule[] rules)
     {
         ArgumentNullException.ThrowIfNull(table);
         ArgumentNullException.ThrowIfNull(rules);
-        if (ParameterCount != 0)
-            throw new InvalidOperationException("Groups are set before the first step; call Reset() to start over with new groups.");
+        // After the first step only the table may be given, to name (and then freeze) the tensors of a run that started
+        // without one: every tensor inherits the whole buffer's step count and scalars, so the trajectory is unchanged.
+        bool naming = ParameterCount != 0;
+        if (naming && (rules.Length > 0 || _namedParameters))
+            throw new InvalidOperationException("Groups are set before the first step (after it, only a first parameter table, without rules); call Reset() to start over with new groups.");
         if (!SupportsGroups && rules.Length > 0)
             throw new NotSupportedException($"{GetType().Name} does not support parameter groups (as in PyTorch): give no rules.");
         if (table.Count == 0) throw new ArgumentException("The parameter table is empty.", nameof(table));
@@ -180,7 +198,7 @@ public abstract class Optimizer : IStateful
             if (string.IsNullOrEmpty(rule.Pattern)) throw new ArgumentException("A group rule has an empty pattern.", nameof(rules));
             groups.Add(new ParameterGroup(rule.Pattern, rule.LearningRate, rule.WeightDecay, rule.Frozen, _learningRate, _weightDecay));
         }
-        var defaultGroup = new ParameterGroup(DefaultGroupName, null, null, false, _learningRate, _weightDecay);
+        ParameterGroup defaultGroup = naming ? _groups[^1] : new ParameterGroup(DefaultGroupName, null, null, false, _learningRate, _weightDecay);
         groups.Add(defaultGroup);
 
         var parameters = new List<OptimizedParameter>();
@@ -211,6 +229,18 @@ public abstract class Optimizer : IStateful
             if (sorted[i].Offset < sorted[i - 1].Offset + sorted[i - 1].Length)
                 throw new ArgumentException($"Parameters '{sorted[i - 1].Name}' and '{sorted[i].Name}' overlap.", nameof(table));
 
+        if (naming)
+        {
+            OptimizedParameter whole = _parameters[0];
+            foreach (OptimizedParameter p in parameters)
+            {
+                if (p.Offset + p.Length > ParameterCount)
+                    throw new ArgumentException($"Parameter '{p.Name}' ends at {p.Offset + p.Length} but the state is sized for {ParameterCount} floats: the table is not this network's.", nameof(table));
+                p.StepCount = whole.StepCount;
+                p.Frozen = whole.Frozen;
+                whole.Scalars.AsSpan().CopyTo(p.Scalars);
+            }
+        }
         _groups.Clear();
         _groups.AddRange(groups);
         _parameters.Clear();

@@ -83,7 +83,8 @@ public sealed record TrainerOptions
     /// <summary>
     /// Where to write a checkpoint (<see cref="Serialization.Checkpoint"/>: parameters, optimizer, schedule, early stopping,
     /// batch position, epoch) every <see cref="CheckpointEvery"/> epochs and after the last one, atomically; null: none.
-    /// <see cref="Trainer.Resume"/> continues from it.
+    /// <c>{epoch}</c> in the path is replaced by the epoch number, keeping one file per checkpoint (as Keras' <c>ModelCheckpoint</c>
+    /// file patterns do); otherwise each checkpoint replaces the previous one. <see cref="Trainer.Resume"/> continues from any of them.
     /// </summary>
     public string? CheckpointPath { get; init; }
 

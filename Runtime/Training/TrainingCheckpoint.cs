@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using Compiled.Data;
 using Compiled.Optimizers;
@@ -26,7 +27,9 @@ internal sealed class TrainingCheckpoint(string path, int every) : ITrainingCall
     {
         bool last = context.StopRequested || record.Epoch == context.Options.Epochs;
         if (record.Epoch % every != 0 && !last) return;
-        Checkpoint.Save(path, context.Network, States(context.Optimizer, context.Options, context.Batches),
+        // "{epoch}" keeps one file per checkpoint (TrainerOptions.CheckpointPath).
+        string file = path.Replace("{epoch}", record.Epoch.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
+        Checkpoint.Save(file, context.Network, States(context.Optimizer, context.Options, context.Batches),
             epoch: record.Epoch, step: context.Optimizer.StepCount);
     }
 }

@@ -65,19 +65,11 @@ public static class SampleRun
             SafeTensorsLoadResult loaded = SafeTensors.Load(load, network);
             output.WriteLine($"loaded {loaded.Loaded.Count} tensors from {load}");
         }
-        TrainerOptions trainerOptions = setup.TrainerOptions;
-        if (options.Resume is string resume)
-        {
-            // Everything the run's state depends on, restored before Fit; the trainer then continues at the next epoch
-            // with the shuffles an uninterrupted run would have used there.
-            CheckpointContents contents = Checkpoint.Load(resume, network, setup.States);
-            if (contents.Epoch >= trainerOptions.Epochs)
-                throw new InvalidDataException($"'{resume}' was saved after epoch {contents.Epoch}; --epochs {trainerOptions.Epochs} leaves nothing to train.");
-            trainerOptions = trainerOptions with { InitialEpoch = (int)contents.Epoch };
-            output.WriteLine($"resumed from {resume} after epoch {contents.Epoch}");
-        }
-
-        TrainingHistory history = new Trainer(network, setup.Optimizer, trainerOptions).Fit(train, validation);
+        // --resume: the trainer restores the parameters, optimizer, schedule, early stopping and batch position, then
+        // continues at the next epoch with the shuffles an uninterrupted run would have used there.
+        var trainer = new Trainer(network, setup.Optimizer, setup.TrainerOptions);
+        if (options.Resume is string resume) output.WriteLine($"resuming from {resume}, saved after epoch {Checkpoint.Read(resume).Epoch}");
+        TrainingHistory history = options.Resume is string from ? trainer.Resume(from, train, validation) : trainer.Fit(train, validation);
         if (history.StopReason is string reason) output.WriteLine(reason);
 
         if (options.SaveSafeTensors is string saveTensors)
@@ -101,19 +93,18 @@ public static class SampleRun
 
 /// <summary>
 /// What the options ask of the trainer: the optimizer, the schedule (per epoch, or per batch for OneCycleLR), the weight
-/// penalty, clipping, early stopping, checkpoints, and the named states a checkpoint saves and a resume restores.
+/// penalty, clipping, early stopping and checkpoints (the trainer's own: <see cref="TrainerOptions.CheckpointPath"/>).
 /// </summary>
 public sealed class TrainingSetup
 {
     private TrainingSetup(Optimizer optimizer, ScheduleSpec schedule, LearningRateScheduler? scheduler, EarlyStopping? earlyStopping,
-        TrainerOptions trainerOptions, IReadOnlyDictionary<string, IStateful> states)
+        TrainerOptions trainerOptions)
     {
         Optimizer = optimizer;
         Schedule = schedule;
         Scheduler = scheduler;
         EarlyStopping = earlyStopping;
         TrainerOptions = trainerOptions;
-        States = states;
     }
 
     public Optimizer Optimizer { get; }
@@ -121,9 +112,6 @@ public sealed class TrainingSetup
     public LearningRateScheduler? Scheduler { get; }
     public EarlyStopping? EarlyStopping { get; }
     public TrainerOptions TrainerOptions { get; }
-
-    /// <summary>What a checkpoint holds besides the network: <c>optimizer</c>, and <c>schedule</c> and <c>early_stopping</c> when used.</summary>
-    public IReadOnlyDictionary<string, IStateful> States { get; }
 
     /// <summary>The setup for <paramref name="options"/> and a training set of <paramref name="trainCount"/> images.</summary>
     public static TrainingSetup Create(SampleOptions options, int trainCount, bool hasValidation, TextWriter? output)
@@ -137,12 +125,6 @@ public sealed class TrainingSetup
         LearningRateScheduler? scheduler = schedule.Create(optimizer, epochs, batchesPerEpoch, options.LearningRateDecayOrDefault);
         EarlyStopping? earlyStopping = options.EarlyStoppingPatience is int patience ? new EarlyStopping(TrainingMetric.ValidationLoss, patience) : null;
 
-        var states = new Dictionary<string, IStateful> { ["optimizer"] = optimizer };
-        if (scheduler is not null) states["schedule"] = scheduler;
-        if (earlyStopping is not null) states["early_stopping"] = earlyStopping;
-
-        var callbacks = new List<ITrainingCallback>();
-        if (options.Save is string save) callbacks.Add(new SaveCheckpoint(save, options.SaveEvery, states));
         var trainerOptions = new TrainerOptions
         {
             Epochs = epochs,
@@ -155,9 +137,10 @@ public sealed class TrainingSetup
             ClipGradNorm = options.ClipNorm,
             Penalty = options.L1 is not null || options.L2 is not null ? new WeightPenalty(options.L1 ?? 0f, options.L2 ?? 0f) : null,
             EarlyStopping = earlyStopping,
-            Callbacks = callbacks,
+            CheckpointPath = options.Save,
+            CheckpointEvery = options.SaveEvery,
         };
-        return new TrainingSetup(optimizer, schedule, scheduler, earlyStopping, trainerOptions, states);
+        return new TrainingSetup(optimizer, schedule, scheduler, earlyStopping, trainerOptions);
     }
 
     /// <summary>One line: optimizer, rate, schedule, regularization, batch, epochs, seed.</summary>
@@ -178,18 +161,5 @@ public sealed class TrainingSetup
         int epochs = options.EpochsOrDefault;
         parts.Add(Invariant($"batch {options.BatchOrDefault}, {epochs} epoch{(epochs == 1 ? "" : "s")}, seed {options.Seed}"));
         return string.Join(", ", parts);
-    }
-}
-
-/// <summary>
-/// Writes a checkpoint every <paramref name="every"/> epochs, after the last one and when training stops early (atomically: a
-/// crash keeps the previous one). <c>{epoch}</c> in the path is replaced by the epoch number, keeping one file per checkpoint.
-/// </summary>
-internal sealed class SaveCheckpoint(string path, int every, IReadOnlyDictionary<string, IStateful> states) : ITrainingCallback
-{
-    public void OnEpochEnd(TrainingContext context, EpochRecord record)
-    {
-        if (record.Epoch % every != 0 && record.Epoch != context.Options.Epochs && !context.StopRequested) return;
-        Checkpoint.Save(path.Replace("{epoch}", record.Epoch.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal), context.Network, states, epoch: record.Epoch);
     }
 }

@@ -26,7 +26,7 @@ public sealed record ScheduleSpec(string Kind, IReadOnlyDictionary<string, strin
         ("cosine-restarts", ["T_0", "T_mult", "eta_min"], "CosineAnnealingWarmRestarts: periods of T_0 epochs (required), × T_mult (1)"),
         ("warmup", ["start_factor", "end_factor", "total_iters"], "LinearLR: lr × start_factor (1/3) rising to × end_factor (1) over total_iters (5) epochs"),
         ("onecycle", ["max_lr", "pct_start", "div_factor", "final_div_factor", "anneal_strategy", "three_phase"],
-            "OneCycleLR per batch: up to max_lr (default: --lr) and down; momentum cycled for SGD"),
+            "OneCycleLR per batch: up to max_lr (default: --lr) and down (momentum cycled if the optimizer allows it: IScheduledMomentum)"),
         ("plateau", ["mode", "factor", "patience", "threshold", "cooldown", "min_lr"],
             "ReduceLROnPlateau on the validation loss (training loss without --validation): × factor (0.1) after patience (10) bad epochs"),
     ];

@@ -51,7 +51,8 @@ public sealed class SampleRunTests : IDisposable
         Assert.False(File.Exists(File_("run-1.ckpt")) || File.Exists(File_("run-3.ckpt")));
 
         string resumed = Run([.. common, "--resume", File_("run-2.ckpt"), "--save-safetensors", File_("resumed.safetensors")]);
-        Assert.Contains("resumed from", resumed);
+        Assert.Contains("resuming from", resumed);
+        Assert.Contains("saved after epoch 2", resumed);
         Assert.Contains("epoch 3/4", resumed);
         Assert.DoesNotContain("epoch 2/4", resumed);
         Assert.Equal(File.ReadAllBytes(File_("straight.safetensors")), File.ReadAllBytes(File_("resumed.safetensors")));

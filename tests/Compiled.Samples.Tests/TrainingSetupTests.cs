@@ -39,7 +39,7 @@ public sealed class TrainingSetupTests
         Assert.Null(s.TrainerOptions.Penalty);
         Assert.Null(s.TrainerOptions.EarlyStopping);
         Assert.Empty(s.TrainerOptions.Callbacks);
-        Assert.Equal(["optimizer", "schedule"], s.States.Keys.Order());
+        Assert.Null(s.TrainerOptions.CheckpointPath);
     }
 
     [Theory]
@@ -94,8 +94,8 @@ public sealed class TrainingSetupTests
         Assert.Equal(3, stopping.Patience);
         Assert.Equal(TrainingMetric.ValidationLoss, stopping.Monitor);
         Assert.True(stopping.RestoreBestWeights);
-        Assert.Single(s.TrainerOptions.Callbacks);
-        Assert.Equal(["early_stopping", "optimizer", "schedule"], s.States.Keys.Order());
+        Assert.Equal("run.ckpt", s.TrainerOptions.CheckpointPath);
+        Assert.Equal(2, s.TrainerOptions.CheckpointEvery);
         Assert.Equal(0.01f, Setup(1000, false, "--l2", "0.01").TrainerOptions.Penalty!.L2);
         Assert.Equal(0f, Setup(1000, false, "--l2", "0.01").TrainerOptions.Penalty!.L1);
     }

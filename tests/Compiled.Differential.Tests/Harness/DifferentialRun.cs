@@ -13,7 +13,7 @@ internal sealed record DifferentialFailure(int Index, NetworkSpec Original, Netw
 
 /// <summary>What a run did: counts, time, failures.</summary>
 internal sealed record DifferentialSummary(int Networks, int Configurations, int Fragile, int WithHead, int Untrainable, int FiniteDifferenceChecked,
-    TimeSpan Elapsed, IReadOnlyList<DifferentialFailure> Failures);
+    int MultiChunk, TimeSpan Elapsed, IReadOnlyList<DifferentialFailure> Failures);
 
 /// <summary>
 /// Generates <c>count</c> random valid declarations from <c>seed</c>, compiles them <see cref="PerCompilation"/> at a
@@ -31,7 +31,9 @@ internal static class DifferentialRun
         var generator = new SpecGenerator(seed);
         var specs = Enumerable.Range(0, count).Select(_ => generator.Next()).ToList();
         var failures = new List<(int Index, NetworkSpec Spec, List<string> Reasons)>();
-        int configurations = 0, fragile = 0, finiteDifferences = 0;
+        int configurations = 0, fragile = 0, finiteDifferences = 0, multiChunk = 0;
+        TimeSpan waited = TimeSpan.Zero;
+        var slowest = new List<(double Seconds, int Index)>();
 
         List<CompiledNetwork> Batch(int start)
             => specs.Skip(start).Take(PerCompilation)
@@ -41,7 +43,9 @@ internal static class DifferentialRun
         Task<(List<CompiledNetwork>, AssemblyLoadContext?)>? next = count > 0 ? CompileAsync(Batch(0)) : null;
         for (int start = 0; start < count; start += PerCompilation)
         {
+            var waiting = Stopwatch.StartNew();
             (List<CompiledNetwork> batch, AssemblyLoadContext? context) = next!.Result;
+            waited += waiting.Elapsed;
             next = start + PerCompilation < count ? CompileAsync(Batch(start + PerCompilation)) : null;
             foreach (CompiledNetwork network in batch)
             {
@@ -52,16 +56,29 @@ internal static class DifferentialRun
                     continue;
                 }
                 CheckPlan plan = PlanFor(index, seed);
-                if (plan.FiniteDifferences && network.Spec.Training) finiteDifferences++;
-                CheckOutcome outcome = NetworkChecker.Check(network, plan, seed * 7919 + index);
+                var checking = Stopwatch.StartNew();
+                CheckOutcome outcome;
+                try
+                {
+                    outcome = NetworkChecker.Check(network, plan, seed * 7919 + index);
+                }
+                catch (Exception e)
+                {
+                    outcome = new CheckOutcome(new List<string> { "the checker itself threw: " + e }, false, 0);
+                }
+                slowest.Add((checking.Elapsed.TotalSeconds, index));
                 configurations += outcome.Configurations;
                 if (outcome.Fragile) fragile++;
+                if (outcome.MultiChunk) multiChunk++;
+                if (outcome.FiniteDifferences) finiteDifferences++;
                 if (outcome.Failures.Count > 0) failures.Add((index, network.Spec, outcome.Failures));
             }
             context?.Unload();
-            log?.Invoke($"{Math.Min(count, start + PerCompilation)}/{count} networks, {failures.Count} failing, {clock.Elapsed.TotalSeconds:F0} s");
+            log?.Invoke($"{Math.Min(count, start + PerCompilation)}/{count} networks, {failures.Count} failing, {clock.Elapsed.TotalSeconds:F0} s ({waited.TotalSeconds:F0} s waiting for the compiler)");
         }
 
+        foreach ((double seconds, int index) in slowest.OrderByDescending(p => p.Seconds).Take(5))
+            log?.Invoke($"slow: N{index} {seconds:F2} s\n{specs[index].DeclarationText()}");
         var reported = new List<DifferentialFailure>();
         foreach ((int index, NetworkSpec spec, List<string> reasons) in failures)
         {
@@ -80,7 +97,7 @@ internal static class DifferentialRun
             reported.Add(new DifferentialFailure(index, spec, smallest, reasons, smallestReasons));
         }
         return new DifferentialSummary(count, configurations, fragile, specs.Count(s => s.Head != HeadSpec.None), specs.Count(s => !s.Training),
-            finiteDifferences, clock.Elapsed, reported);
+            finiteDifferences, multiChunk, clock.Elapsed, reported);
     }
 
     /// <summary>Every network runs at all four widths and 1 and 3 threads, at batch 1 and an odd batch; every 5th also checks the interpreter by finite differences.</summary>

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Reflection;
 using Compiled.Differential.Tests.Declarations;
 using Compiled.Differential.Tests.Interpreter;
 using Compiled.Kernels;
@@ -11,11 +12,18 @@ namespace Compiled.Differential.Tests.Harness;
 /// <summary>Where a network is run: vector widths, thread counts, batch sizes.</summary>
 internal sealed record CheckPlan(VectorWidth[] Widths, int[] Threads, int[] Batches, bool FiniteDifferences)
 {
+    /// <summary>Add the several-chunks batch whatever its size (otherwise only up to 100 samples).</summary>
+    public bool AlwaysChunked { get; init; }
+
     public static readonly VectorWidth[] AllWidths = { VectorWidth.V512, VectorWidth.V256, VectorWidth.V128, VectorWidth.Scalar };
 }
 
 /// <summary>The outcome of checking one network: failures (empty: it passed) and whether inputs near a kink were unavoidable.</summary>
-internal sealed record CheckOutcome(List<string> Failures, bool Fragile, int Configurations);
+internal sealed record CheckOutcome(List<string> Failures, bool Fragile, int Configurations, bool MultiChunk = false, bool FiniteDifferences = false)
+{
+    /// <summary>The generated ChunkSamples constant, when found.</summary>
+    public int? ChunkSamples { get; init; }
+}
 
 /// <summary>
 /// Runs one generated network and holds every result against <see cref="ReferenceInterpreter"/> (double precision).
@@ -34,8 +42,9 @@ internal sealed record CheckOutcome(List<string> Failures, bool Fragile, int Con
 /// <item>Finite differences (double, h = 1e-6·max(1, |θ|), interpreter only, checks the interpreter's backward):
 /// |fd − g| ≤ 1e-5·max|g| + 1e-4·|g| + 1e-9.</item>
 /// </list>
-/// Inputs are redrawn (up to 6 times) while any value lies within 1e-4 (relative) of a kink (ReLU-family at 0,
-/// a max-pool runner-up, a hinge margin), where float rounding could legitimately pick the other side.
+/// Inputs are redrawn (up to 4 times) while any value lies within 1e-4 (relative) of a kink (ReLU-family at 0,
+/// a max-pool runner-up, a hinge margin), where float rounding could legitimately pick the other side; not when more
+/// than 1e4 values are measured (some are always that near, and one of so many terms stays inside the tolerances).
 /// </summary>
 internal static class NetworkChecker
 {
@@ -45,7 +54,9 @@ internal static class NetworkChecker
     private const double GradientScaled = 5e-4, GradientRelative = 1e-3, GradientFloor = 1e-6;
     private const double FdScaled = 1e-5, FdRelative = 1e-4, FdFloor = 1e-9;
     private const double KinkThreshold = 1e-4;
+    private const int Draws = 4;
     private const int MaxFailures = 6;
+    private const int MaxChunkedBatch = 100;
 
     public static CheckOutcome Check(CompiledNetwork compiled, CheckPlan plan, int seed)
     {
@@ -87,8 +98,11 @@ internal static class NetworkChecker
         }
         if (failures.Count > 0) return new CheckOutcome(failures, false, 0);
 
-        // Biases start at zero; give them values so a bias that forward forgets shows.
         Dictionary<string, ParameterInfo> table = first.ParameterTable.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        CheckInitialization(first, spec, interpreter, table, failures);
+        if (failures.Count > 0) return new CheckOutcome(failures, false, 0);
+
+        // Biases mostly start at zero; give them values so a bias that forward forgets shows.
         foreach (ExpectedParameter p in interpreter.Parameters.Where(p => p.Name.EndsWith(".bias", StringComparison.Ordinal)))
         {
             ParameterInfo info = table[p.Name];
@@ -101,22 +115,40 @@ internal static class NetworkChecker
         var parameters = interpreter.Parameters.ToDictionary(p => p.Name,
             p => first.Parameters.AsSpan(table[p.Name].Offset, p.Length).ToArray().Select(v => (double)v).ToArray(), StringComparer.Ordinal);
 
-        // Expected results per batch size, from inputs away from kinks.
+        // Expected results per batch size, from inputs away from kinks. A network whose workspace holds few samples
+        // (the generated ChunkSamples constant) also runs a batch that every thread splits into several chunks.
+        var batches = plan.Batches.ToList();
+        bool multiChunk = false;
+        int? chunkSamples = null;
+        if (compiled.Type!.GetField("ChunkSamples", BindingFlags.NonPublic | BindingFlags.Static) is { IsLiteral: true } field
+            && field.GetRawConstantValue() is int chunk)
+        {
+            chunkSamples = chunk;
+            if (plan.AlwaysChunked || plan.Threads.Max() * chunk + 2 <= MaxChunkedBatch)
+            {
+                batches.Add(plan.Threads.Max() * chunk + 2);
+                multiChunk = true;
+            }
+        }
         var cases = new List<Case>();
-        foreach (int batch in plan.Batches)
+        foreach (int batch in batches)
         {
             Case? chosen = null;
-            for (int attempt = 0; attempt < 6; attempt++)
+            for (int attempt = 0; attempt < Draws; attempt++)
             {
-                Case candidate = Case.Draw(spec, interpreter, parameters, batch, random);
+                Case candidate = Case.Draw(spec, interpreter, parameters, batch, random, training: false);
                 chosen = candidate;
-                if (candidate.KinkMargin >= KinkThreshold) break;
+                // Redraw while a value lies near a kink, unless there are so many values that some always will (then a
+                // flipped side moves one term of many, inside the tolerances).
+                if (candidate.KinkMargin >= KinkThreshold || candidate.Expected.KinkValues * KinkThreshold > 1) break;
             }
-            if (chosen!.KinkMargin < KinkThreshold) fragile = true;
-            cases.Add(chosen);
+            if (chosen!.KinkMargin < KinkThreshold && chosen.Expected.KinkValues * KinkThreshold <= 1) fragile = true;
+            cases.Add(chosen.Complete(spec, interpreter, parameters));
         }
 
-        if (plan.FiniteDifferences && spec.Training && !fragile) CheckFiniteDifferences(interpreter, parameters, cases[^1], random, failures);
+        Case fdCase = cases[plan.Batches.Length - 1];
+        bool finiteDifferences = plan.FiniteDifferences && spec.Training && fdCase.KinkMargin >= KinkThreshold && !fdCase.Expected.ExactKink;
+        if (finiteDifferences) CheckFiniteDifferences(interpreter, parameters, fdCase, random, failures);
 
         VectorWidth saved = Simd.Width;
         try
@@ -162,7 +194,7 @@ internal static class NetworkChecker
         {
             Simd.Width = saved;
         }
-        return new CheckOutcome(failures, fragile, configurations);
+        return new CheckOutcome(failures, fragile, configurations, multiChunk, finiteDifferences) { ChunkSamples = chunkSamples };
     }
 
     private static void CheckContract(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, List<string> failures)
@@ -204,6 +236,83 @@ internal static class NetworkChecker
         }
         if (network is ITrainableNetwork trainable && trainable.Gradients.Length != network.Parameters.Length)
             failures.Add($"Gradients has {trainable.Gradients.Length} floats, Parameters {network.Parameters.Length}");
+    }
+
+    /// <summary>
+    /// Initialize(seed) as docs/api.md states: Init.Default resolved by the next activation (past pools and Flatten, before
+    /// the next Dense/Conv2D: ReLU, LeakyReLU or ELU → He normal, otherwise Xavier uniform), PyTorch's fans
+    /// (Conv2D in·k·k and out·k·k), zero biases except PyTorchDefault's U(±1/√fan_in). Uniform draws stay within their
+    /// bound and (100 or more) reach 85% of it; normal draws (400 or more) have a standard deviation within 20% of the
+    /// stated one (5σ of the estimate) and none beyond 7σ.
+    /// </summary>
+    private static void CheckInitialization(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, Dictionary<string, ParameterInfo> table, List<string> failures)
+    {
+        foreach (ExpectedParameter p in interpreter.Parameters)
+        {
+            LayerSpec layer = spec.Layers[p.Layer];
+            string kind = layer.Init is null or "Default" ? DefaultInit(spec, p.Layer) : layer.Init;
+            if (p.Name.EndsWith(".bias", StringComparison.Ordinal) && table[p.Name] is { } biasInfo)
+            {
+                // fan_in of the bias is the weight's (the layer's).
+                ExpectedParameter weight = interpreter.Parameters.First(w => w.Layer == p.Layer);
+                int biasFanIn = layer.Kind == SpecKind.Dense ? weight.Shape[1] : weight.Shape[1] * weight.Shape[2] * weight.Shape[3];
+                ReadOnlySpan<float> bias = network.Parameters.AsSpan(biasInfo.Offset, biasInfo.Length);
+                if (kind == "PyTorchDefault") CheckUniform(p.Name, bias, 1 / Math.Sqrt(biasFanIn), kind, failures);
+                else if (bias.ContainsAnyExcept(0f)) failures.Add($"Initialize: {p.Name} ({kind}) is not all zero");
+                continue;
+            }
+            int fanIn = layer.Kind == SpecKind.Dense ? p.Shape[1] : p.Shape[1] * p.Shape[2] * p.Shape[3];
+            int fanOut = layer.Kind == SpecKind.Dense ? layer.Size : layer.Size * layer.ConvKernel * layer.ConvKernel;
+            ReadOnlySpan<float> values = network.Parameters.AsSpan(table[p.Name].Offset, table[p.Name].Length);
+            switch (kind)
+            {
+                case "Zeros":
+                    if (values.ContainsAnyExcept(0f)) failures.Add($"Initialize: {p.Name} (Zeros) is not all zero");
+                    break;
+                case "HeUniform": CheckUniform(p.Name, values, Math.Sqrt(6.0 / fanIn), kind, failures); break;
+                case "XavierUniform": CheckUniform(p.Name, values, Math.Sqrt(6.0 / (fanIn + fanOut)), kind, failures); break;
+                case "PyTorchDefault": CheckUniform(p.Name, values, 1 / Math.Sqrt(fanIn), kind, failures); break;
+                case "HeNormal": CheckNormal(p.Name, values, Math.Sqrt(2.0 / fanIn), kind, failures); break;
+                case "XavierNormal": CheckNormal(p.Name, values, Math.Sqrt(2.0 / (fanIn + fanOut)), kind, failures); break;
+                default: throw new InvalidOperationException(kind);
+            }
+        }
+
+        static void CheckUniform(string name, ReadOnlySpan<float> values, double bound, string kind, List<string> failures)
+        {
+            double max = 0;
+            foreach (float v in values) max = Math.Max(max, Math.Abs(v));
+            if (max > bound * (1 + 1e-6)) failures.Add($"Initialize: {name} ({kind}) reaches |{Fmt(max)}|, beyond its bound {Fmt(bound)}");
+            else if (values.Length >= 100 && max < 0.85 * bound) failures.Add($"Initialize: {name} ({kind}) stays within |{Fmt(max)}| of its bound {Fmt(bound)}");
+        }
+
+        static void CheckNormal(string name, ReadOnlySpan<float> values, double std, string kind, List<string> failures)
+        {
+            double sum = 0, max = 0;
+            foreach (float v in values)
+            {
+                sum += (double)v * v;
+                max = Math.Max(max, Math.Abs(v));
+            }
+            double measured = Math.Sqrt(sum / values.Length);
+            if (max > 7 * std) failures.Add($"Initialize: {name} ({kind}) has |{Fmt(max)}|, beyond 7σ = {Fmt(7 * std)}");
+            else if (values.Length >= 400 && Math.Abs(measured - std) > 0.2 * std) failures.Add($"Initialize: {name} ({kind}) has σ {Fmt(measured)}, expected {Fmt(std)}");
+        }
+    }
+
+    /// <summary>He normal when the next activation (past pools and Flatten, before the next Dense/Conv2D) is ReLU-family, else Xavier uniform.</summary>
+    private static string DefaultInit(NetworkSpec spec, int layer)
+    {
+        for (int i = layer + 1; i < spec.Layers.Count; i++)
+        {
+            switch (spec.Layers[i].Kind)
+            {
+                case SpecKind.MaxPool or SpecKind.AvgPool or SpecKind.Flatten: continue;
+                case SpecKind.ReLU or SpecKind.LeakyReLU or SpecKind.ELU: return "HeNormal";
+                default: return "XavierUniform";
+            }
+        }
+        return "XavierUniform";
     }
 
     private static void RunCase(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, Case c, string where, List<string> failures)
@@ -336,10 +445,28 @@ internal static class NetworkChecker
         public InterpreterResult? ExpectedWithTargets { get; init; }
         public double KinkMargin { get; init; }
 
-        public static Case Draw(NetworkSpec spec, ReferenceInterpreter interpreter, Dictionary<string, double[]> parameters, int batch, Random random)
+        /// <summary>The same inputs with the training results (loss, gradients) too, when the network trains.</summary>
+        public Case Complete(NetworkSpec spec, ReferenceInterpreter interpreter, Dictionary<string, double[]> parameters)
+        {
+            if (!spec.Training) return this;
+            bool takesLabels = Labels is not null;
+            return new Case
+            {
+                Batch = Batch, Input = Input, InputDouble = InputDouble, Labels = Labels, Targets = Targets, TargetsDouble = TargetsDouble,
+                Expected = interpreter.Run(parameters, InputDouble, Batch, Labels, takesLabels ? null : TargetsDouble, true),
+                ExpectedWithTargets = spec.Head == HeadSpec.SoftmaxCrossEntropy
+                    ? interpreter.Run(parameters, InputDouble, Batch, null, Targets.Select(v => (double)v).ToArray(), true)
+                    : null,
+                KinkMargin = KinkMargin,
+            };
+        }
+
+        /// <summary>Random inputs, labels and targets; the interpreter's forward results (and training results if <paramref name="training"/>).</summary>
+        public static Case Draw(NetworkSpec spec, ReferenceInterpreter interpreter, Dictionary<string, double[]> parameters, int batch, Random random, bool training)
         {
             int outputs = interpreter.OutputLength;
-            float[] input = Normal(random, batch * interpreter.InputLength);
+            // Now and then large inputs, to reach saturated activations and the far tails of softmax and sigmoid.
+            float[] input = Normal(random, batch * interpreter.InputLength, random.NextDouble() < 0.3 ? 6 : 1);
             double[] inputDouble = input.Select(v => (double)v).ToArray();
             int[] labels = Enumerable.Range(0, batch).Select(_ => random.Next(outputs)).ToArray();
             float[] targets = spec.Head switch
@@ -350,7 +477,7 @@ internal static class NetworkChecker
                 _ => Array.Empty<float>(),
             };
             double[] targetsDouble = targets.Select(v => (double)v).ToArray();
-            bool training = spec.Training;
+            training &= spec.Training;
             bool takesLabels = spec.Head is HeadSpec.SoftmaxCrossEntropy or HeadSpec.MultiClassHinge;
             InterpreterResult expected = interpreter.Run(parameters, inputDouble, batch, takesLabels ? labels : null, takesLabels ? null : targetsDouble, training);
             InterpreterResult? withTargets = training && spec.Head == HeadSpec.SoftmaxCrossEntropy
@@ -364,11 +491,11 @@ internal static class NetworkChecker
             };
         }
 
-        private static float[] Normal(Random random, int count)
+        private static float[] Normal(Random random, int count, double scale = 1)
         {
             var values = new float[count];
             for (int i = 0; i < count; i++)
-                values[i] = (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+                values[i] = (float)(scale * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
             return values;
         }
 

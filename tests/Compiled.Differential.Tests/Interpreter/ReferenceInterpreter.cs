@@ -26,6 +26,13 @@ internal sealed class InterpreterResult
     /// differentiable (an activation's kink, a max-pool tie, a hinge margin). Below ~1e-4 float rounding may cross it.
     /// </summary>
     public double KinkMargin { get; set; } = double.PositiveInfinity;
+    /// <summary>
+    /// A value exactly at a kink (a ReLU-family input of exactly 0, say after a zero-initialized layer; a max-pool tie;
+    /// a hinge term exactly 0). Float computes those exactly too, but a finite-difference step crosses them.
+    /// </summary>
+    public bool ExactKink { get; set; }
+    /// <summary>How many values were measured for <see cref="KinkMargin"/>: with millions, some lie near a kink whatever the input.</summary>
+    public long KinkValues { get; set; }
 }
 
 /// <summary>
@@ -71,6 +78,8 @@ internal sealed class ReferenceInterpreter
         var argmax = new int[layers][];
         activations[0] = input;
         double margin = double.PositiveInfinity;
+        bool exact = false;
+        long kinkValues = 0;
         for (int i = 0; i < layers; i++)
         {
             LayerSpec layer = _spec.Layers[i];
@@ -88,7 +97,8 @@ internal sealed class ReferenceInterpreter
                 case SpecKind.MaxPool:
                     argmax[i] = new int[y.Length];
                     PoolReference.MaxForward<double>(PoolGeometry(i), x, y, argmax[i], n);
-                    margin = Math.Min(margin, PoolTieMargin(PoolGeometry(i), x, n));
+                    margin = Math.Min(margin, PoolTieMargin(PoolGeometry(i), x, n, ref exact));
+                    kinkValues += x.Length;
                     break;
                 case SpecKind.AvgPool:
                     PoolReference.AvgForward<double>(PoolGeometry(i), x, y, n);
@@ -98,15 +108,18 @@ internal sealed class ReferenceInterpreter
                     break;
                 case SpecKind.ReLU:
                     ActivationReference.Relu<double>(x, y);
-                    margin = Math.Min(margin, ZeroMargin(x));
+                    margin = Math.Min(margin, ZeroMargin(x, ref exact));
+                    kinkValues += x.Length;
                     break;
                 case SpecKind.LeakyReLU:
                     ActivationReference.LeakyRelu<double>(x, y, layer.Slope);
-                    margin = Math.Min(margin, ZeroMargin(x));
+                    margin = Math.Min(margin, ZeroMargin(x, ref exact));
+                    kinkValues += x.Length;
                     break;
                 case SpecKind.ELU:
                     ActivationReference.Elu<double>(x, y, layer.Alpha);
-                    margin = Math.Min(margin, ZeroMargin(x));
+                    margin = Math.Min(margin, ZeroMargin(x, ref exact));
+                    kinkValues += x.Length;
                     break;
                 case SpecKind.Sigmoid:
                     ActivationReference.Sigmoid<double>(x, y);
@@ -134,8 +147,10 @@ internal sealed class ReferenceInterpreter
                 break;
         }
         var result = new InterpreterResult { Output = output, Prediction = prediction };
-        if (_spec.Head == HeadSpec.MultiClassHinge && labels is not null) margin = Math.Min(margin, HingeMargin(output, labels, n, outputs));
+        if (_spec.Head == HeadSpec.MultiClassHinge && labels is not null) margin = Math.Min(margin, HingeMargin(output, labels, n, outputs, ref exact));
         result.KinkMargin = margin;
+        result.ExactKink = exact;
+        result.KinkValues = kinkValues + (_spec.Head == HeadSpec.MultiClassHinge ? output.Length : 0);
         if (!backward) return result;
 
         // The head: mean loss and its gradient with respect to the outputs.
@@ -215,23 +230,28 @@ internal sealed class ReferenceInterpreter
     }
 
     /// <summary>Smallest nonzero |x| relative to max |x| (exact zeros are structural: float computes them exactly too).</summary>
-    private static double ZeroMargin(double[] x)
+    private static double ZeroMargin(double[] x, ref bool exact)
     {
         double scale = x.Length == 0 ? 0 : x.Max(Math.Abs);
-        if (scale == 0) return double.PositiveInfinity;
         double smallest = double.PositiveInfinity;
         foreach (double v in x)
         {
             if (v != 0) smallest = Math.Min(smallest, Math.Abs(v));
+            else exact = true;
         }
+        if (scale == 0) return double.PositiveInfinity;
         return smallest / scale;
     }
 
     /// <summary>Smallest gap between a window's maximum and a different runner-up, relative to max |x|.</summary>
-    private static double PoolTieMargin(in Pool2DGeometry g, double[] x, int n)
+    private static double PoolTieMargin(in Pool2DGeometry g, double[] x, int n, ref bool exact)
     {
         double scale = x.Length == 0 ? 0 : x.Max(Math.Abs);
-        if (scale == 0) return double.PositiveInfinity;
+        if (scale == 0)
+        {
+            exact |= g.Window > 1;
+            return double.PositiveInfinity;
+        }
         double smallest = double.PositiveInfinity;
         for (int s = 0; s < n; s++)
         for (int c = 0; c < g.Channels; c++)
@@ -239,19 +259,22 @@ internal sealed class ReferenceInterpreter
         for (int ow = 0; ow < g.OutWidth; ow++)
         {
             double first = double.NegativeInfinity, second = double.NegativeInfinity;
+            int atFirst = 0;
             for (int kh = 0; kh < g.Window; kh++)
             for (int kw = 0; kw < g.Window; kw++)
             {
                 double v = x[s * g.InputLength + (c * g.InHeight + oh * g.Stride + kh) * g.InWidth + ow * g.Stride + kw];
-                if (v > first) { second = first; first = v; }
-                else if (v > second && v != first) second = v;
+                if (v > first) { second = first; first = v; atFirst = 1; }
+                else if (v == first) atFirst++;
+                else if (v > second) second = v;
             }
+            if (atFirst > 1) exact = true;
             if (second > double.NegativeInfinity) smallest = Math.Min(smallest, (first - second) / scale);
         }
         return smallest;
     }
 
-    private double HingeMargin(double[] scores, int[] labels, int n, int classes)
+    private double HingeMargin(double[] scores, int[] labels, int n, int classes, ref bool exact)
     {
         double scale = _spec.HingeMargin + (scores.Length == 0 ? 0 : scores.Max(Math.Abs));
         double smallest = double.PositiveInfinity;
@@ -261,6 +284,7 @@ internal sealed class ReferenceInterpreter
             if (j == labels[i]) continue;
             double z = _spec.HingeMargin - scores[i * classes + labels[i]] + scores[i * classes + j];
             smallest = Math.Min(smallest, Math.Abs(z) / scale);
+            if (z == 0) exact = true;
         }
         return smallest;
     }

@@ -25,6 +25,13 @@ internal static class Tolerance
             $"{what}: {failures} of {expected.Length} values outside abs {abs:G3} + rel {rel:G3}; worst at [{worstIndex}]: expected {expected[worstIndex]:G9}, actual {actual[worstIndex]:G9}."));
     }
 
+    /// <summary>
+    /// |actual − expected| ≤ rel·|expected| with no absolute floor: for outputs that can be tiny but are meaningful there
+    /// (sigmoid's tail, e.g. sigmoid(−20) ≈ 2e-9, and softmax probabilities), where any floor would accept garbage.
+    /// </summary>
+    public static void AssertRelative(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double rel, string what)
+        => AssertClose(expected, actual, 0, rel, what);
+
     public static void AssertClose(double expected, double actual, double abs, double rel, string what) =>
         Assert.True(Math.Abs(actual - expected) <= abs + rel * Math.Abs(expected),
             string.Create(CultureInfo.InvariantCulture, $"{what}: expected {expected:G9}, actual {actual:G9} (abs {abs:G3} + rel {rel:G3})."));

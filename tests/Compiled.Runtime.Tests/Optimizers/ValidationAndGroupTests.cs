@@ -146,6 +146,37 @@ public class ValidationAndGroupTests
     }
 
     [Fact]
+    public void A_run_without_a_table_can_name_its_tensors_later_and_freeze_one_without_changing_the_others()
+    {
+        float[] Run(bool nameAfterTwoSteps)
+        {
+            var nadam = new NAdam(0.05f, weightDecay: 0.01f);   // per-tensor scalar state (mu_product) must carry over
+            float[] p = Enumerable.Range(0, 11).Select(i => MathF.Sin(i)).ToArray();
+            for (int t = 0; t < 5; t++)
+            {
+                if (t == 2 && nameAfterTwoSteps)
+                {
+                    nadam.SetGroups(s_table);
+                    nadam.Freeze("fc2.bias");
+                    Assert.All(nadam.Parameters, x => Assert.Equal(2, x.StepCount));
+                    Assert.Throws<InvalidOperationException>(() => nadam.SetGroups(s_table));
+                }
+                nadam.Step(p, p.Select(x => 0.5f * x + 0.1f).ToArray());
+            }
+            return p;
+        }
+        float[] plain = Run(false), named = Run(true);
+        Assert.Equal(plain[..10], named[..10]);
+        Assert.NotEqual(plain[10], named[10]);
+        Assert.Throws<InvalidOperationException>(() =>
+        {
+            var adam = new Adam();
+            adam.Step(new float[11], new float[11]);
+            adam.SetGroups(s_table, new ParameterGroupRule("fc1"));
+        });
+    }
+
+    [Fact]
     public void SparseAdam_leaves_rows_without_gradient_untouched()
     {
         var adam = new SparseAdam(0.1f);

@@ -46,6 +46,17 @@ internal static class Tolerance
         Assert.Fail(message.ToString());
     }
 
+    /// <summary>
+    /// |actual − expected| ≤ rel·|expected|, with a floor only at float32's smallest normal number (below it, subnormals
+    /// carry absolute precision): for outputs that are tiny yet meaningful, sigmoid's tail (sigmoid(−20) ≈ 2e-9) and
+    /// softmax probabilities, where an absolute floor such as 1e-6 would accept any value there, zero included.
+    /// </summary>
+    public static void AssertRelative(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, double rel, string what)
+        => AssertClose(expected, actual, SmallestNormal, rel, what);
+
+    /// <summary>float32's smallest positive normal number, 2⁻¹²⁶.</summary>
+    public const double SmallestNormal = 1.1754943508222875e-38;
+
     public static void AssertClose(double expected, double actual, double abs, double rel, string what)
     {
         double error = Math.Abs(actual - expected);
