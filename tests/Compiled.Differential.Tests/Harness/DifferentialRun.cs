@@ -57,7 +57,15 @@ internal static class DifferentialRun
                 }
                 CheckPlan plan = PlanFor(index, seed);
                 var checking = Stopwatch.StartNew();
-                CheckOutcome outcome = NetworkChecker.Check(network, plan, seed * 7919 + index);
+                CheckOutcome outcome;
+                try
+                {
+                    outcome = NetworkChecker.Check(network, plan, seed * 7919 + index);
+                }
+                catch (Exception e)
+                {
+                    outcome = new CheckOutcome(new List<string> { "the checker itself threw: " + e }, false, 0);
+                }
                 slowest.Add((checking.Elapsed.TotalSeconds, index));
                 configurations += outcome.Configurations;
                 if (outcome.Fragile) fragile++;
