@@ -19,7 +19,7 @@ public sealed class GuideTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         ["inspect"] = ["conv1.weight [6, 1, 5, 5] at 0", "fc1.weight   [120, 400]", "61706 parameters"],
         ["data"] = ["train 1200, test 400, sample [1, 28, 28], 10 classes", "train 1080, validation 120"],
-        ["own-data"] = ["200 samples of 2 floats, 2 classes"],
+        ["own-data"] = ["200 samples of 2 floats, 2 classes", "1 mean over all features"],
         ["by-hand"] = ["epoch 3: train loss"],
         ["trainer"] = ["epoch 3/3  loss", "val acc", "epoch,train_loss,train_accuracy", "test accuracy"],
         ["callback"] = ["reached at epoch"],
