@@ -37,19 +37,11 @@ public abstract class Optimizer : IStateful
     private readonly List<ParameterGroup> _groups = new();
     private readonly List<OptimizedParameter> _parameters = new();
     private float[][]? _buffers;
-    private OptimizerStateBuffer[] _stateView = Array.Empty<OptimizerStateBuffer>();
     private bool _namedParameters;
     private float _learningRate;
     private float _weightDecay;
     private string? _momentumName;   // "momentum" (SGD, RMSprop) or "beta1" (the Adam family): what a schedule may set
     private float _momentum;
-
-    /// <summary>For optimizers defined outside this library: they override <see cref="Step"/> and call <see cref="BeginStep"/>.</summary>
-    /// <param name="learningRate">The default learning rate.</param>
-    protected Optimizer(float learningRate)
-        : this(learningRate, 0f, Array.Empty<string>())
-    {
-    }
 
     /// <param name="learningRate">The default learning rate (every group without its own follows it).</param>
     /// <param name="weightDecay">The default weight decay.</param>
@@ -127,38 +119,6 @@ public abstract class Optimizer : IStateful
 
     /// <summary>The names of the per-element state buffers this configuration keeps (PyTorch's state keys).</summary>
     public IReadOnlyList<string> StateNames => _stateNames;
-
-    /// <summary>The named live state buffers (empty before the first step). Checkpoints use <see cref="IStateful"/>, which saves everything.</summary>
-    public IReadOnlyList<OptimizerStateBuffer> State => _stateView;
-
-    /// <summary>
-    /// Restores the buffers (by name, each of <paramref name="parameterCount"/> floats) and the step count, as
-    /// <see cref="State"/> and <see cref="StepCount"/> gave them; every tensor's own step count becomes
-    /// <paramref name="stepCount"/> (none was frozen). Prefer <see cref="ReadState"/>, which restores everything.
-    /// </summary>
-    /// <exception cref="ArgumentException">A buffer is missing or has another length, or the count differs from the state's.</exception>
-    public void LoadState(int parameterCount, long stepCount, IReadOnlyList<OptimizerStateBuffer> state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
-        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
-        if (ParameterCount != 0 && ParameterCount != parameterCount)
-            throw new ArgumentException($"This optimizer's state is sized for {ParameterCount} parameters, not {parameterCount}.", nameof(parameterCount));
-        var sources = new float[_stateNames.Length][];
-        for (int i = 0; i < _stateNames.Length; i++)
-        {
-            foreach (OptimizerStateBuffer candidate in state)
-                if (candidate.Name == _stateNames[i]) sources[i] = candidate.Buffer;
-            if (sources[i] is null)
-                throw new ArgumentException($"The saved state has no buffer '{_stateNames[i]}' ({GetType().Name} needs it).", nameof(state));
-            if (sources[i].Length != parameterCount)
-                throw new ArgumentException($"The saved buffer '{_stateNames[i]}' has {sources[i].Length} floats; expected {parameterCount}.", nameof(state));
-        }
-        if (ParameterCount == 0) Allocate(parameterCount);
-        for (int i = 0; i < sources.Length; i++) sources[i].AsSpan().CopyTo(_buffers![i]);
-        StepCount = stepCount;
-        foreach (OptimizedParameter p in _parameters) p.StepCount = stepCount;
-    }
 
     /// <summary>The live state buffer named <paramref name="name"/> (one float per parameter), or null before the first step.</summary>
     public float[]? StateBuffer(string name)
@@ -292,7 +252,6 @@ public abstract class Optimizer : IStateful
     public void Reset()
     {
         _buffers = null;
-        _stateView = Array.Empty<OptimizerStateBuffer>();
         ParameterCount = 0;
         StepCount = 0;
         if (!_namedParameters) _parameters.Clear();
@@ -388,10 +347,10 @@ public abstract class Optimizer : IStateful
 
     /// <summary>
     /// Validates the lengths, sizes the state at the first call, counts the step and returns its number (1 for the first).
-    /// A <see cref="Step"/> override calls it first.
+    /// A <see cref="Step"/> override (L-BFGS's) calls it first.
     /// </summary>
     /// <exception cref="ArgumentException">The lengths differ from each other or from the state's.</exception>
-    protected long BeginStep(int parameterLength, int gradientLength)
+    private protected long BeginStep(int parameterLength, int gradientLength)
     {
         if (parameterLength != gradientLength)
             throw new ArgumentException($"Parameters have {parameterLength} floats but gradients have {gradientLength}; they must have the same layout.", "gradients");
@@ -424,9 +383,6 @@ public abstract class Optimizer : IStateful
         var buffers = new float[_stateNames.Length][];
         for (int i = 0; i < buffers.Length; i++) buffers[i] = new float[parameterCount];
         _buffers = buffers;
-        var view = new OptimizerStateBuffer[buffers.Length];
-        for (int i = 0; i < view.Length; i++) view[i] = new OptimizerStateBuffer(_stateNames[i], buffers[i]);
-        _stateView = view;
         ParameterCount = parameterCount;
         OnAllocated(parameterCount);
     }
