@@ -92,7 +92,18 @@ public abstract class Optimizer : IStateful
     }
 
     /// <summary>The vector width of the updates; null (the default) uses <see cref="Simd.Width"/>. Every width gives the same bits.</summary>
-    public VectorWidth? Width { get; set; }
+    public VectorWidth? Width
+    {
+        get => _width;
+        set
+        {
+            if (value is VectorWidth w && !Enum.IsDefined(w))
+                throw new ArgumentOutOfRangeException(nameof(value), value, "Not a vector width: use Scalar, V128, V256 or V512 (or null for Simd.Width).");
+            _width = value;
+        }
+    }
+
+    private VectorWidth? _width;
 
     /// <summary>Calls of <see cref="Step"/> so far (each tensor also counts its own, <see cref="OptimizedParameter.StepCount"/>).</summary>
     public long StepCount { get; private set; }

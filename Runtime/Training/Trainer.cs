@@ -208,6 +208,13 @@ public sealed class Trainer
             if (context.StopRequested) break;
         }
         foreach (ITrainingCallback callback in callbacks) callback.OnTrainEnd(context);
+        if (output is not null)
+        {
+            if (history.StopReason is string reason) output.WriteLine(reason);
+            if (o.EarlyStopping is { RestoredBestWeights: true } stopping)
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"restored the weights of epoch {stopping.BestEpoch} ({stopping.Monitor.Name()} {stopping.Best:G6})"));
+            output.Flush();
+        }
         return history;
     }
 

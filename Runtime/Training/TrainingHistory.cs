@@ -22,7 +22,7 @@ public sealed class TrainingHistory
     /// <summary>Writes the records as CSV with a header line (invariant culture; empty cells for missing values).</summary>
     public void WriteCsv(TextWriter writer)
     {
-        writer.WriteLine("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,learning_rate,train_seconds,seconds,samples");
+        writer.WriteLine("epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,learning_rate,train_seconds,seconds,samples,gradient_norm");
         foreach (EpochRecord r in _epochs)
         {
             writer.WriteLine(string.Join(",",
@@ -34,7 +34,8 @@ public sealed class TrainingHistory
                 r.LearningRate.ToString("R", CultureInfo.InvariantCulture),
                 Format(r.TrainSeconds),
                 Format(r.Seconds),
-                r.Samples.ToString(CultureInfo.InvariantCulture)));
+                r.Samples.ToString(CultureInfo.InvariantCulture),
+                Format(r.GradientNorm)));
         }
     }
 

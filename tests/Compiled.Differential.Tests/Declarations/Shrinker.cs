@@ -36,7 +36,6 @@ internal static class Shrinker
         foreach (NetworkSpec candidate in Proposals(spec))
         {
             if (SpecShapes.All(candidate, out _) is null) continue;
-            if (SpecGenerator.AvoidTrailingFlatten && candidate.Layers[^1].Kind == SpecKind.Flatten) continue;
             if (seen.Add(candidate.DeclarationText())) yield return candidate;
         }
     }

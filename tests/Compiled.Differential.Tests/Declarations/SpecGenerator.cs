@@ -12,12 +12,6 @@ namespace Compiled.Differential.Tests.Declarations;
 /// </summary>
 internal sealed class SpecGenerator
 {
-    /// <summary>
-    /// Never end the layers (before the head, or last without one) with Flatten: the generator mishandles that case
-    /// (issue 6, defect 1) and is being fixed separately; false once that fix is merged.
-    /// </summary>
-    public static bool AvoidTrailingFlatten { get; set; } = true;
-
     private static readonly int[] FlatSizes = { 1, 2, 3, 5, 7, 8, 16, 17, 31, 33, 64, 100, 130 };
     private static readonly int[] ImageSides = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 13, 17, 19, 23, 28 };
     private static readonly int[] Channels = { 1, 2, 3, 5 };
@@ -74,8 +68,6 @@ internal sealed class SpecGenerator
             layers.Add(layer);
             shape = next;
         }
-        if (layers.Count == 0) return null;
-        while (AvoidTrailingFlatten && layers.Count > 0 && layers[^1].Kind == SpecKind.Flatten) layers.RemoveAt(layers.Count - 1);
         if (layers.Count == 0) return null;
 
         HeadSpec head = training || _random.NextDouble() < 0.3

@@ -53,17 +53,30 @@ internal static class DifferentialRun
                 if (network.Problems.Count > 0 || network.Type is null)
                 {
                     failures.Add((index, network.Spec, network.Problems.Count > 0 ? network.Problems : new List<string> { "not compiled: its batch kept failing" }));
+                    log?.Invoke($"N{index} does not compile: {failures[^1].Reasons[0]}\n{network.Spec.DeclarationText()}");
                     continue;
                 }
                 CheckPlan plan = PlanFor(index, seed);
                 var checking = Stopwatch.StartNew();
-                CheckOutcome outcome = NetworkChecker.Check(network, plan, seed * 7919 + index);
+                CheckOutcome outcome;
+                try
+                {
+                    outcome = NetworkChecker.Check(network, plan, seed * 7919 + index);
+                }
+                catch (Exception e)
+                {
+                    outcome = new CheckOutcome(new List<string> { "the checker itself threw: " + e }, false, 0);
+                }
                 slowest.Add((checking.Elapsed.TotalSeconds, index));
                 configurations += outcome.Configurations;
                 if (outcome.Fragile) fragile++;
                 if (outcome.MultiChunk) multiChunk++;
                 if (outcome.FiniteDifferences) finiteDifferences++;
-                if (outcome.Failures.Count > 0) failures.Add((index, network.Spec, outcome.Failures));
+                if (outcome.Failures.Count > 0)
+                {
+                    failures.Add((index, network.Spec, outcome.Failures));
+                    log?.Invoke($"N{index} fails: {outcome.Failures[0]}\n{network.Spec.DeclarationText()}");
+                }
             }
             context?.Unload();
             log?.Invoke($"{Math.Min(count, start + PerCompilation)}/{count} networks, {failures.Count} failing, {clock.Elapsed.TotalSeconds:F0} s ({waited.TotalSeconds:F0} s waiting for the compiler)");

@@ -12,11 +12,18 @@ namespace Compiled.Differential.Tests.Harness;
 /// <summary>Where a network is run: vector widths, thread counts, batch sizes.</summary>
 internal sealed record CheckPlan(VectorWidth[] Widths, int[] Threads, int[] Batches, bool FiniteDifferences)
 {
+    /// <summary>Add the several-chunks batch whatever its size (otherwise only up to 100 samples).</summary>
+    public bool AlwaysChunked { get; init; }
+
     public static readonly VectorWidth[] AllWidths = { VectorWidth.V512, VectorWidth.V256, VectorWidth.V128, VectorWidth.Scalar };
 }
 
 /// <summary>The outcome of checking one network: failures (empty: it passed) and whether inputs near a kink were unavoidable.</summary>
-internal sealed record CheckOutcome(List<string> Failures, bool Fragile, int Configurations, bool MultiChunk = false, bool FiniteDifferences = false);
+internal sealed record CheckOutcome(List<string> Failures, bool Fragile, int Configurations, bool MultiChunk = false, bool FiniteDifferences = false)
+{
+    /// <summary>The generated ChunkSamples constant, when found.</summary>
+    public int? ChunkSamples { get; init; }
+}
 
 /// <summary>
 /// Runs one generated network and holds every result against <see cref="ReferenceInterpreter"/> (double precision).
@@ -91,8 +98,11 @@ internal static class NetworkChecker
         }
         if (failures.Count > 0) return new CheckOutcome(failures, false, 0);
 
-        // Biases start at zero; give them values so a bias that forward forgets shows.
         Dictionary<string, ParameterInfo> table = first.ParameterTable.ToDictionary(p => p.Name, StringComparer.Ordinal);
+        CheckInitialization(first, spec, interpreter, table, failures);
+        if (failures.Count > 0) return new CheckOutcome(failures, false, 0);
+
+        // Biases mostly start at zero; give them values so a bias that forward forgets shows.
         foreach (ExpectedParameter p in interpreter.Parameters.Where(p => p.Name.EndsWith(".bias", StringComparison.Ordinal)))
         {
             ParameterInfo info = table[p.Name];
@@ -109,11 +119,16 @@ internal static class NetworkChecker
         // (the generated ChunkSamples constant) also runs a batch that every thread splits into several chunks.
         var batches = plan.Batches.ToList();
         bool multiChunk = false;
+        int? chunkSamples = null;
         if (compiled.Type!.GetField("ChunkSamples", BindingFlags.NonPublic | BindingFlags.Static) is { IsLiteral: true } field
-            && field.GetRawConstantValue() is int chunk && 3 * chunk + 2 <= MaxChunkedBatch)
+            && field.GetRawConstantValue() is int chunk)
         {
-            batches.Add(plan.Threads.Max() * chunk + 2);
-            multiChunk = true;
+            chunkSamples = chunk;
+            if (plan.AlwaysChunked || plan.Threads.Max() * chunk + 2 <= MaxChunkedBatch)
+            {
+                batches.Add(plan.Threads.Max() * chunk + 2);
+                multiChunk = true;
+            }
         }
         var cases = new List<Case>();
         foreach (int batch in batches)
@@ -179,7 +194,7 @@ internal static class NetworkChecker
         {
             Simd.Width = saved;
         }
-        return new CheckOutcome(failures, fragile, configurations, multiChunk, finiteDifferences);
+        return new CheckOutcome(failures, fragile, configurations, multiChunk, finiteDifferences) { ChunkSamples = chunkSamples };
     }
 
     private static void CheckContract(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, List<string> failures)
@@ -221,6 +236,83 @@ internal static class NetworkChecker
         }
         if (network is ITrainableNetwork trainable && trainable.Gradients.Length != network.Parameters.Length)
             failures.Add($"Gradients has {trainable.Gradients.Length} floats, Parameters {network.Parameters.Length}");
+    }
+
+    /// <summary>
+    /// Initialize(seed) as docs/api.md states: Init.Default resolved by the next activation (past pools and Flatten, before
+    /// the next Dense/Conv2D: ReLU, LeakyReLU or ELU → He normal, otherwise Xavier uniform), PyTorch's fans
+    /// (Conv2D in·k·k and out·k·k), zero biases except PyTorchDefault's U(±1/√fan_in). Uniform draws stay within their
+    /// bound and (100 or more) reach 85% of it; normal draws (400 or more) have a standard deviation within 20% of the
+    /// stated one (5σ of the estimate) and none beyond 7σ.
+    /// </summary>
+    private static void CheckInitialization(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, Dictionary<string, ParameterInfo> table, List<string> failures)
+    {
+        foreach (ExpectedParameter p in interpreter.Parameters)
+        {
+            LayerSpec layer = spec.Layers[p.Layer];
+            string kind = layer.Init is null or "Default" ? DefaultInit(spec, p.Layer) : layer.Init;
+            if (p.Name.EndsWith(".bias", StringComparison.Ordinal) && table[p.Name] is { } biasInfo)
+            {
+                // fan_in of the bias is the weight's (the layer's).
+                ExpectedParameter weight = interpreter.Parameters.First(w => w.Layer == p.Layer);
+                int biasFanIn = layer.Kind == SpecKind.Dense ? weight.Shape[1] : weight.Shape[1] * weight.Shape[2] * weight.Shape[3];
+                ReadOnlySpan<float> bias = network.Parameters.AsSpan(biasInfo.Offset, biasInfo.Length);
+                if (kind == "PyTorchDefault") CheckUniform(p.Name, bias, 1 / Math.Sqrt(biasFanIn), kind, failures);
+                else if (bias.ContainsAnyExcept(0f)) failures.Add($"Initialize: {p.Name} ({kind}) is not all zero");
+                continue;
+            }
+            int fanIn = layer.Kind == SpecKind.Dense ? p.Shape[1] : p.Shape[1] * p.Shape[2] * p.Shape[3];
+            int fanOut = layer.Kind == SpecKind.Dense ? layer.Size : layer.Size * layer.ConvKernel * layer.ConvKernel;
+            ReadOnlySpan<float> values = network.Parameters.AsSpan(table[p.Name].Offset, table[p.Name].Length);
+            switch (kind)
+            {
+                case "Zeros":
+                    if (values.ContainsAnyExcept(0f)) failures.Add($"Initialize: {p.Name} (Zeros) is not all zero");
+                    break;
+                case "HeUniform": CheckUniform(p.Name, values, Math.Sqrt(6.0 / fanIn), kind, failures); break;
+                case "XavierUniform": CheckUniform(p.Name, values, Math.Sqrt(6.0 / (fanIn + fanOut)), kind, failures); break;
+                case "PyTorchDefault": CheckUniform(p.Name, values, 1 / Math.Sqrt(fanIn), kind, failures); break;
+                case "HeNormal": CheckNormal(p.Name, values, Math.Sqrt(2.0 / fanIn), kind, failures); break;
+                case "XavierNormal": CheckNormal(p.Name, values, Math.Sqrt(2.0 / (fanIn + fanOut)), kind, failures); break;
+                default: throw new InvalidOperationException(kind);
+            }
+        }
+
+        static void CheckUniform(string name, ReadOnlySpan<float> values, double bound, string kind, List<string> failures)
+        {
+            double max = 0;
+            foreach (float v in values) max = Math.Max(max, Math.Abs(v));
+            if (max > bound * (1 + 1e-6)) failures.Add($"Initialize: {name} ({kind}) reaches |{Fmt(max)}|, beyond its bound {Fmt(bound)}");
+            else if (values.Length >= 100 && max < 0.85 * bound) failures.Add($"Initialize: {name} ({kind}) stays within |{Fmt(max)}| of its bound {Fmt(bound)}");
+        }
+
+        static void CheckNormal(string name, ReadOnlySpan<float> values, double std, string kind, List<string> failures)
+        {
+            double sum = 0, max = 0;
+            foreach (float v in values)
+            {
+                sum += (double)v * v;
+                max = Math.Max(max, Math.Abs(v));
+            }
+            double measured = Math.Sqrt(sum / values.Length);
+            if (max > 7 * std) failures.Add($"Initialize: {name} ({kind}) has |{Fmt(max)}|, beyond 7σ = {Fmt(7 * std)}");
+            else if (values.Length >= 400 && Math.Abs(measured - std) > 0.2 * std) failures.Add($"Initialize: {name} ({kind}) has σ {Fmt(measured)}, expected {Fmt(std)}");
+        }
+    }
+
+    /// <summary>He normal when the next activation (past pools and Flatten, before the next Dense/Conv2D) is ReLU-family, else Xavier uniform.</summary>
+    private static string DefaultInit(NetworkSpec spec, int layer)
+    {
+        for (int i = layer + 1; i < spec.Layers.Count; i++)
+        {
+            switch (spec.Layers[i].Kind)
+            {
+                case SpecKind.MaxPool or SpecKind.AvgPool or SpecKind.Flatten: continue;
+                case SpecKind.ReLU or SpecKind.LeakyReLU or SpecKind.ELU: return "HeNormal";
+                default: return "XavierUniform";
+            }
+        }
+        return "XavierUniform";
     }
 
     private static void RunCase(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, Case c, string where, List<string> failures)

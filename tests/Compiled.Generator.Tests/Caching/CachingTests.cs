@@ -12,7 +12,10 @@ namespace Compiled.Generator.Tests.Caching;
 /// <list type="bullet">
 /// <item>unrelated edit (a file added): every step Cached (the attribute provider does not even re-run the transform
 /// for a tree that did not change);</item>
-/// <item>a layer's size changed: Declarations, Shapes, Plans and Sources Modified.</item>
+/// <item>a layer's size changed: Declarations, Shapes, Plans and Sources Modified;</item>
+/// <item>a member of the network class added or edited whose name no generated member could have: Declarations
+/// Unchanged or Cached (the model keeps only members named like generated ones), every later step Cached;</item>
+/// <item>a member added with a generated member's name: Declarations, Shapes and Plans Modified (CMP0018).</item>
 /// </list>
 /// And the models hold no compiler objects.
 /// </summary>
@@ -73,6 +76,58 @@ public sealed class CachingTests
             Assert.Equal(new[] { IncrementalStepRunReason.Modified }, reasons[step]);
         }
         Assert.Contains("fc1.weight\", \"fc1\", 2572, new int[] { 100, 400 }", second.Source("Samples.LeNet5.g.cs"));
+    }
+
+    private const string WithMember = """
+        using Compiled;
+        namespace Samples;
+        [Network]
+        [Input(4)]
+        [Dense(3), SoftmaxCrossEntropy]
+        public partial class Net
+        {
+            public int Describe(int x) => x + 1;
+        }
+        """;
+
+    [Theory]
+    [InlineData("public int Describe(int x) => x + 10;")]
+    [InlineData("public int Describe(int x) => x + 1;\n    public string Name { get; set; } = \"net\";")]
+    public void Editing_a_member_no_generated_member_could_clash_with_leaves_the_model_unchanged(string member)
+    {
+        GeneratorOutcome first = GeneratorHarness.Run(WithMember);
+        SyntaxTree tree = first.Input.SyntaxTrees.Single();
+        string text = WithMember.Replace("public int Describe(int x) => x + 1;", member);
+        Compilation edited = first.Input.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(text)));
+
+        GeneratorOutcome second = GeneratorHarness.Run(first.Driver, edited);
+
+        Dictionary<string, IncrementalStepRunReason[]> reasons = Reasons(second);
+        IncrementalStepRunReason declarations = Assert.Single(reasons[TrackingNames.Declarations]);
+        Assert.True(declarations is IncrementalStepRunReason.Unchanged or IncrementalStepRunReason.Cached, $"Declarations: {declarations}");
+        foreach (string step in new[] { TrackingNames.Shapes, TrackingNames.Plans, TrackingNames.Sources })
+        {
+            Assert.Equal(new[] { IncrementalStepRunReason.Cached }, reasons[step]);
+        }
+    }
+
+    [Fact]
+    public void Adding_a_member_named_like_a_generated_one_reports_it()
+    {
+        GeneratorOutcome first = GeneratorHarness.Run(WithMember);
+        SyntaxTree tree = first.Input.SyntaxTrees.Single();
+        string text = WithMember.Replace("public int Describe(int x) => x + 1;", "public int Describe(int x) => x + 1;\n    public string Summary => \"mine\";");
+        Compilation edited = first.Input.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(text)));
+
+        GeneratorOutcome second = GeneratorHarness.Run(first.Driver, edited);
+
+        Dictionary<string, IncrementalStepRunReason[]> reasons = Reasons(second);
+        foreach (string step in new[] { TrackingNames.Declarations, TrackingNames.Shapes, TrackingNames.Plans })
+        {
+            Assert.Equal(new[] { IncrementalStepRunReason.Modified }, reasons[step]);
+        }
+        Assert.Equal("CMP0018", Assert.Single(second.GeneratorDiagnostics).Id);
+        Assert.Empty(second.HintNames);
     }
 
     [Fact]

@@ -4,6 +4,7 @@ using System.Linq;
 using Compiled.Data;
 using Compiled.Optimizers;
 using Compiled.Schedules;
+using Compiled.Serialization;
 using Compiled.Training;
 
 namespace Compiled.Runtime.Tests.Training;
@@ -63,8 +64,8 @@ public sealed class TrainerCheckpointTests : IDisposable
         var (_, trainer) = Make(5, path, every: 2);
         Assert.Contains("validation set", Assert.Throws<ArgumentException>(() => trainer.Fit(Train)).Message);
         trainer.Fit(Train, Validation);
-        Assert.Equal(5, Compiled.Serialization.Checkpoint.Read(path).Epoch);   // the last epoch is always saved
-        Assert.Equal(["batches", "early_stopping", "optimizer", "schedule"], Compiled.Serialization.Checkpoint.Read(path).States.Keys.Order());
+        Assert.Equal(5, Checkpoint.Read(path).Epoch);   // the last epoch is always saved
+        Assert.Equal(["batches", "early_stopping", "optimizer", "schedule"], Checkpoint.Read(path).States.Keys.Order());
 
         var (_, done) = Make(5, null);
         Assert.Throws<InvalidDataException>(() => done.Resume(path, Train, Validation));   // nothing left to train

@@ -115,7 +115,10 @@ public sealed class TrainerFeatureTests
         Dataset wrong = new(Train.Features, Train.Labels.Select(l => (l + 1) % Classes).ToArray(), [Features]);
         var stopping = new EarlyStopping(patience: 2);
         var net = NewNet();
-        TrainingHistory history = new Trainer(net, new Sgd(0.1f), Options(20) with { EarlyStopping = stopping }).Fit(Train, wrong);
+        var printed = new System.IO.StringWriter();
+        TrainingHistory history = new Trainer(net, new Sgd(0.1f), Options(20) with { EarlyStopping = stopping, Output = printed }).Fit(Train, wrong);
+        Assert.Contains("early stopping: val_loss did not improve for 2 epochs", printed.ToString());
+        Assert.Contains("restored the weights of epoch 1", printed.ToString());
         Assert.Equal(3, history.Epochs.Count);
         Assert.Equal(1, stopping.BestEpoch);
         Assert.Equal(3, stopping.StoppedEpoch);
