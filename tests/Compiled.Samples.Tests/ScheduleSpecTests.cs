@@ -85,6 +85,21 @@ public sealed class ScheduleSpecTests
     }
 
     [Fact]
+    public void Onecycle_cycles_the_momentum_of_optimizers_that_have_one()
+    {
+        var sgd = new Sgd(0.1f, momentum: 0.9f);
+        var schedule = Assert.IsType<OneCycleLR>(Spec("onecycle:max_lr=0.4").Create(sgd, epochs: 2, stepsPerEpoch: 5, 0.8f));
+        Assert.True(schedule.CycleMomentum);
+        Assert.Equal(0.95f, sgd.Momentum);   // maxMomentum at the start, as torch
+        for (int i = 0; i < 3; i++) schedule.Step();
+        Assert.True(sgd.Momentum < 0.95f);
+        var adam = new Adam();
+        Assert.True(Assert.IsType<OneCycleLR>(Spec("onecycle:max_lr=0.4").Create(adam, 2, 5, 0.8f)).CycleMomentum);
+        Assert.Equal(0.95f, adam.Beta1);
+        Assert.False(Assert.IsType<OneCycleLR>(Spec("onecycle:max_lr=0.4").Create(new Adagrad(), 2, 5, 0.8f)).CycleMomentum);
+    }
+
+    [Fact]
     public void Plateau_reduces_after_patience_bad_epochs()
     {
         var plateau = Assert.IsType<ReduceLROnPlateau>(Spec("plateau:patience=1,factor=0.5").Create(new Sgd(0.1f), 3, 10, 0.8f));
