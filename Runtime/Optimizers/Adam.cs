@@ -19,7 +19,7 @@ namespace Compiled.Optimizers;
 /// The bias corrections are computed in double, as PyTorch computes them in Python floats; the element-wise operations
 /// follow ATen's order (<c>add(alpha)</c> fused, <c>addcmul</c>/<c>addcdiv</c> as <c>self + (value·a)·b</c> and <c>self + (value·a)/b</c>).
 /// </summary>
-public sealed class Adam : Optimizer
+public sealed class Adam : Optimizer, Compiled.Schedules.IScheduledMomentum
 {
     /// <param name="learningRate">PyTorch's <c>lr</c> (default 1e-3).</param>
     /// <param name="beta1">First of PyTorch's <c>betas</c> (default 0.9).</param>
@@ -32,11 +32,27 @@ public sealed class Adam : Optimizer
         : base(learningRate, weightDecay, AdamRule.StateNames(amsGrad))
     {
         Rule = new AdamRule(beta1, beta2, epsilon, amsGrad, maximize, decoupled: false);
+        DeclareScheduledMomentum("beta1", beta1);
     }
 
     internal AdamRule Rule { get; }
-    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
-    public float Beta1 => Rule.Beta1;
+    /// <summary>
+    /// First of PyTorch's <c>betas</c>: decay of the first-moment average. It may be set between steps (torch's
+    /// <c>group["betas"][0]</c>; <see cref="Compiled.Schedules.OneCycleLR"/> cycles it) and is saved with the state.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1).</exception>
+    public float Beta1
+    {
+        get => ScheduledValue;
+        set => ScheduledValue = value;
+    }
+
+    /// <summary>β1 (<see cref="Beta1"/>), as <see cref="Compiled.Schedules.OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for optimizers with <c>betas</c>).</summary>
+    float Compiled.Schedules.IScheduledMomentum.ScheduledMomentum
+    {
+        get => Beta1;
+        set => Beta1 = value;
+    }
     /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 => Rule.Beta2;
     /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
@@ -49,14 +65,14 @@ public sealed class Adam : Optimizer
     private protected override void DescribeHyperparameters(Dictionary<string, double> h) => Rule.Describe(h);
 
     private protected override void Update(in ParameterSlice s) =>
-        Rule.Update(s, s.State(Buffer(0)), s.State(Buffer(1)), AmsGrad ? s.State(Buffer(2)) : default);
+        Rule.Update(s, Beta1, s.State(Buffer(0)), s.State(Buffer(1)), AmsGrad ? s.State(Buffer(2)) : default);
 }
 
 /// <summary>
 /// AdamW as <c>torch.optim.AdamW</c> (1.13): Adam with decoupled weight decay, <c>p = p·(1 − lr·weightDecay)</c> before
 /// the moments are updated, and nothing added to the gradient. Default weight decay 1e-2.
 /// </summary>
-public sealed class AdamW : Optimizer
+public sealed class AdamW : Optimizer, Compiled.Schedules.IScheduledMomentum
 {
     /// <param name="learningRate">PyTorch's <c>lr</c> (default 1e-3).</param>
     /// <param name="beta1">First of PyTorch's <c>betas</c> (default 0.9).</param>
@@ -69,11 +85,27 @@ public sealed class AdamW : Optimizer
         : base(learningRate, weightDecay, AdamRule.StateNames(amsGrad))
     {
         Rule = new AdamRule(beta1, beta2, epsilon, amsGrad, maximize, decoupled: true);
+        DeclareScheduledMomentum("beta1", beta1);
     }
 
     internal AdamRule Rule { get; }
-    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
-    public float Beta1 => Rule.Beta1;
+    /// <summary>
+    /// First of PyTorch's <c>betas</c>: decay of the first-moment average. It may be set between steps (torch's
+    /// <c>group["betas"][0]</c>; <see cref="Compiled.Schedules.OneCycleLR"/> cycles it) and is saved with the state.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1).</exception>
+    public float Beta1
+    {
+        get => ScheduledValue;
+        set => ScheduledValue = value;
+    }
+
+    /// <summary>β1 (<see cref="Beta1"/>), as <see cref="Compiled.Schedules.OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for optimizers with <c>betas</c>).</summary>
+    float Compiled.Schedules.IScheduledMomentum.ScheduledMomentum
+    {
+        get => Beta1;
+        set => Beta1 = value;
+    }
     /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 => Rule.Beta2;
     /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
@@ -86,7 +118,7 @@ public sealed class AdamW : Optimizer
     private protected override void DescribeHyperparameters(Dictionary<string, double> h) => Rule.Describe(h);
 
     private protected override void Update(in ParameterSlice s) =>
-        Rule.Update(s, s.State(Buffer(0)), s.State(Buffer(1)), AmsGrad ? s.State(Buffer(2)) : default);
+        Rule.Update(s, Beta1, s.State(Buffer(0)), s.State(Buffer(1)), AmsGrad ? s.State(Buffer(2)) : default);
 }
 
 /// <summary>The update rule Adam and AdamW share (they differ only in where the weight decay goes).</summary>
@@ -105,7 +137,7 @@ internal sealed class AdamRule
         Decoupled = decoupled;
     }
 
-    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
+    /// <summary>β1 as constructed (the hyperparameter checked on reading a state); the step uses the optimizer's live β1.</summary>
     public float Beta1 { get; }
     /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
@@ -128,10 +160,10 @@ internal sealed class AdamRule
         h["maximize"] = Maximize ? 1 : 0;
     }
 
-    public void Update(in ParameterSlice s, Span<float> m, Span<float> v, Span<float> vMax)
+    public void Update(in ParameterSlice s, float beta1, Span<float> m, Span<float> v, Span<float> vMax)
     {
         double lr = s.LearningRate, wd = s.WeightDecay;
-        double biasCorrection1 = 1.0 - Math.Pow(Beta1, s.Step);
+        double biasCorrection1 = 1.0 - Math.Pow(beta1, s.Step);
         double biasCorrection2 = 1.0 - Math.Pow(Beta2, s.Step);
         var k = new Kernel
         {
@@ -144,8 +176,8 @@ internal sealed class AdamRule
             L2 = Decoupled ? 0f : (float)wd,
             Decay = Decoupled ? (float)(1.0 - lr * wd) : 1f,
             Decoupled = Decoupled,
-            Beta1 = Beta1,
-            OneMinusBeta1 = (float)(1.0 - Beta1),
+            Beta1 = beta1,
+            OneMinusBeta1 = (float)(1.0 - beta1),
             Beta2 = Beta2,
             OneMinusBeta2 = (float)(1.0 - Beta2),
             BiasCorrection2Sqrt = (float)Math.Sqrt(biasCorrection2),

@@ -17,7 +17,7 @@ namespace Compiled.Optimizers;
 /// p = p − lr·(1 − μ_t)/(1 − Π) · g/d − lr·μ_{t+1}/(1 − Π·μ_{t+1}) · m/d
 /// </code>
 /// </summary>
-public sealed class NAdam : Optimizer
+public sealed class NAdam : Optimizer, Compiled.Schedules.IScheduledMomentum
 {
     /// <param name="learningRate">PyTorch's <c>lr</c> (default 2e-3).</param>
     /// <param name="beta1">First of PyTorch's <c>betas</c> (default 0.9).</param>
@@ -32,14 +32,32 @@ public sealed class NAdam : Optimizer
         RequireUnitInterval(beta2, nameof(beta2));
         RequireNonNegative(epsilon, nameof(epsilon));
         RequireNonNegative(momentumDecay, nameof(momentumDecay));
-        Beta1 = beta1;
+        _initialBeta1 = beta1;
+        DeclareScheduledMomentum("beta1", beta1);
         Beta2 = beta2;
         Epsilon = epsilon;
         MomentumDecay = momentumDecay;
     }
 
-    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
-    public float Beta1 { get; }
+    private readonly float _initialBeta1;
+
+    /// <summary>
+    /// First of PyTorch's <c>betas</c>: decay of the first-moment average. It may be set between steps (torch's
+    /// <c>group["betas"][0]</c>; <see cref="Compiled.Schedules.OneCycleLR"/> cycles it) and is saved with the state.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1).</exception>
+    public float Beta1
+    {
+        get => ScheduledValue;
+        set => ScheduledValue = value;
+    }
+
+    /// <summary>β1 (<see cref="Beta1"/>), as <see cref="Compiled.Schedules.OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for optimizers with <c>betas</c>).</summary>
+    float Compiled.Schedules.IScheduledMomentum.ScheduledMomentum
+    {
+        get => Beta1;
+        set => Beta1 = value;
+    }
     /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
     /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
@@ -49,7 +67,7 @@ public sealed class NAdam : Optimizer
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)
     {
-        h["beta1"] = Beta1;
+        h["beta1"] = _initialBeta1;
         h["beta2"] = Beta2;
         h["eps"] = Epsilon;
         h["momentum_decay"] = MomentumDecay;

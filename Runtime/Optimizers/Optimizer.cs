@@ -32,22 +32,16 @@ public abstract class Optimizer : IStateful
     private const string DefaultGroupName = "default";
     private const string KindPrefix = "kind.";
 
-    private readonly string[] _stateNames;
+    private string[] _stateNames;
     private readonly string[] _parameterScalarNames;
     private readonly List<ParameterGroup> _groups = new();
     private readonly List<OptimizedParameter> _parameters = new();
     private float[][]? _buffers;
-    private OptimizerStateBuffer[] _stateView = Array.Empty<OptimizerStateBuffer>();
     private bool _namedParameters;
     private float _learningRate;
     private float _weightDecay;
-
-    /// <summary>For optimizers defined outside this library: they override <see cref="Step"/> and call <see cref="BeginStep"/>.</summary>
-    /// <param name="learningRate">The default learning rate.</param>
-    protected Optimizer(float learningRate)
-        : this(learningRate, 0f, Array.Empty<string>())
-    {
-    }
+    private string? _momentumName;   // "momentum" (SGD, RMSprop) or "beta1" (the Adam family): what a schedule may set
+    private float _momentum;
 
     /// <param name="learningRate">The default learning rate (every group without its own follows it).</param>
     /// <param name="weightDecay">The default weight decay.</param>
@@ -125,38 +119,6 @@ public abstract class Optimizer : IStateful
 
     /// <summary>The names of the per-element state buffers this configuration keeps (PyTorch's state keys).</summary>
     public IReadOnlyList<string> StateNames => _stateNames;
-
-    /// <summary>The named live state buffers (empty before the first step). Checkpoints use <see cref="IStateful"/>, which saves everything.</summary>
-    public IReadOnlyList<OptimizerStateBuffer> State => _stateView;
-
-    /// <summary>
-    /// Restores the buffers (by name, each of <paramref name="parameterCount"/> floats) and the step count, as
-    /// <see cref="State"/> and <see cref="StepCount"/> gave them; every tensor's own step count becomes
-    /// <paramref name="stepCount"/> (none was frozen). Prefer <see cref="ReadState"/>, which restores everything.
-    /// </summary>
-    /// <exception cref="ArgumentException">A buffer is missing or has another length, or the count differs from the state's.</exception>
-    public void LoadState(int parameterCount, long stepCount, IReadOnlyList<OptimizerStateBuffer> state)
-    {
-        ArgumentNullException.ThrowIfNull(state);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parameterCount);
-        ArgumentOutOfRangeException.ThrowIfNegative(stepCount);
-        if (ParameterCount != 0 && ParameterCount != parameterCount)
-            throw new ArgumentException($"This optimizer's state is sized for {ParameterCount} parameters, not {parameterCount}.", nameof(parameterCount));
-        var sources = new float[_stateNames.Length][];
-        for (int i = 0; i < _stateNames.Length; i++)
-        {
-            foreach (OptimizerStateBuffer candidate in state)
-                if (candidate.Name == _stateNames[i]) sources[i] = candidate.Buffer;
-            if (sources[i] is null)
-                throw new ArgumentException($"The saved state has no buffer '{_stateNames[i]}' ({GetType().Name} needs it).", nameof(state));
-            if (sources[i].Length != parameterCount)
-                throw new ArgumentException($"The saved buffer '{_stateNames[i]}' has {sources[i].Length} floats; expected {parameterCount}.", nameof(state));
-        }
-        if (ParameterCount == 0) Allocate(parameterCount);
-        for (int i = 0; i < sources.Length; i++) sources[i].AsSpan().CopyTo(_buffers![i]);
-        StepCount = stepCount;
-        foreach (OptimizedParameter p in _parameters) p.StepCount = stepCount;
-    }
 
     /// <summary>The live state buffer named <paramref name="name"/> (one float per parameter), or null before the first step.</summary>
     public float[]? StateBuffer(string name)
@@ -290,7 +252,6 @@ public abstract class Optimizer : IStateful
     public void Reset()
     {
         _buffers = null;
-        _stateView = Array.Empty<OptimizerStateBuffer>();
         ParameterCount = 0;
         StepCount = 0;
         if (!_namedParameters) _parameters.Clear();
@@ -301,6 +262,64 @@ public abstract class Optimizer : IStateful
         }
         OnReset();
     }
+
+    // ---- Scheduled momentum (torch's group["momentum"] or group["betas"][0], set by OneCycleLR) ----
+
+    /// <summary>Called by a constructor whose optimizer has a momentum a schedule may set: its state name and first value.</summary>
+    private protected void DeclareScheduledMomentum(string name, float value)
+    {
+        _momentumName = name;
+        ScheduledValue = value;
+    }
+
+    /// <summary>
+    /// The live momentum (or β1) the next step uses, part of the state <see cref="WriteState"/> saves. Setting a non-zero
+    /// momentum on an optimizer built without one adds its <see cref="MomentumBufferName"/> buffer, which is possible only
+    /// before the first step (the state is sized then).
+    /// </summary>
+    private protected float ScheduledValue
+    {
+        get => _momentum;
+        set
+        {
+            string name = _momentumName ?? throw new InvalidOperationException($"{StateKind} has no momentum a schedule may set.");
+            string? problem = MomentumProblem(name, value, grow: _buffers is null);
+            if (problem is not null)
+            {
+                if (float.IsFinite(value) && value >= 0f && (name != "beta1" || value < 1f)) throw new InvalidOperationException(problem);
+                throw new ArgumentOutOfRangeException(name, value, problem);
+            }
+            GrowMomentumBuffer(value);
+            _momentum = value;
+        }
+    }
+
+    /// <summary>The state buffer a non-zero momentum needs (SGD's and RMSprop's <c>momentum_buffer</c>), or null (β1 needs none).</summary>
+    private protected virtual string? MomentumBufferName => null;
+
+    /// <summary>Where <see cref="MomentumBufferName"/> goes among the state names when it is added.</summary>
+    private protected virtual int MomentumBufferIndex => 0;
+
+    /// <summary>Why <paramref name="value"/> cannot be the momentum, or null when it can.</summary>
+    private string? MomentumProblem(string name, float value, bool grow)
+    {
+        if (!float.IsFinite(value) || value < 0f || (name == "beta1" && value >= 1f))
+            return $"{name} must be finite and in [0, {(name == "beta1" ? "1)" : "inf)")}; got {value.ToString("R", CultureInfo.InvariantCulture)}.";
+        if (value != 0f && MomentumBufferName is string buffer && Array.IndexOf(_stateNames, buffer) < 0 && !grow)
+            return $"{StateKind} took its first step without momentum, so it keeps no '{buffer}': construct it with a momentum > 0 to change its momentum during training.";
+        return null;
+    }
+
+    private void GrowMomentumBuffer(float value)
+    {
+        if (value == 0f || MomentumBufferName is not string buffer || Array.IndexOf(_stateNames, buffer) >= 0) return;
+        var names = new List<string>(_stateNames);
+        names.Insert(Math.Min(MomentumBufferIndex, names.Count), buffer);
+        _stateNames = names.ToArray();
+    }
+
+    /// <summary>Index of the state buffer named <paramref name="name"/> among <see cref="StateNames"/>, or -1.</summary>
+    private protected int StateIndex(string name) => Array.IndexOf(_stateNames, name);
 
     // ---- The step ----
 
@@ -328,10 +347,10 @@ public abstract class Optimizer : IStateful
 
     /// <summary>
     /// Validates the lengths, sizes the state at the first call, counts the step and returns its number (1 for the first).
-    /// A <see cref="Step"/> override calls it first.
+    /// A <see cref="Step"/> override (L-BFGS's) calls it first.
     /// </summary>
     /// <exception cref="ArgumentException">The lengths differ from each other or from the state's.</exception>
-    protected long BeginStep(int parameterLength, int gradientLength)
+    private protected long BeginStep(int parameterLength, int gradientLength)
     {
         if (parameterLength != gradientLength)
             throw new ArgumentException($"Parameters have {parameterLength} floats but gradients have {gradientLength}; they must have the same layout.", "gradients");
@@ -364,9 +383,6 @@ public abstract class Optimizer : IStateful
         var buffers = new float[_stateNames.Length][];
         for (int i = 0; i < buffers.Length; i++) buffers[i] = new float[parameterCount];
         _buffers = buffers;
-        var view = new OptimizerStateBuffer[buffers.Length];
-        for (int i = 0; i < view.Length; i++) view[i] = new OptimizerStateBuffer(_stateNames[i], buffers[i]);
-        _stateView = view;
         ParameterCount = parameterCount;
         OnAllocated(parameterCount);
     }
@@ -455,7 +471,8 @@ public abstract class Optimizer : IStateful
 
     /// <summary>
     /// Writes the whole state: step counts, default and per-group learning rates and weight decays, frozen flags, the
-    /// hyperparameters (checked on reading), every state buffer (copied) and per-tensor scalars.
+    /// live momentum or β1 a schedule may have set, the hyperparameters as constructed (checked on reading), every state
+    /// buffer (copied) and per-tensor scalars.
     /// </summary>
     public void WriteState(StateBag state)
     {
@@ -465,6 +482,7 @@ public abstract class Optimizer : IStateful
         state.Integers["step"] = StepCount;
         state.Scalars["lr"] = _learningRate;
         state.Scalars["weight_decay"] = _weightDecay;
+        if (_momentumName is not null) state.Scalars[_momentumName] = _momentum;
         var hyper = new Dictionary<string, double>();
         DescribeHyperparameters(hyper);
         foreach (KeyValuePair<string, double> h in hyper) state.Scalars["hyper." + h.Key] = h.Value;
@@ -520,6 +538,15 @@ public abstract class Optimizer : IStateful
             throw Bad($"The state is for {count} parameters; this optimizer has stepped over {ParameterCount} (another network?).");
         float lr = NonNegative(state, "lr", "");
         float wd = NonNegative(state, "weight_decay", "");
+        float momentum = 0f;
+        if (_momentumName is not null)
+        {
+            if (!state.Scalars.TryGetValue(_momentumName, out double saved)) throw Bad($"Scalar '{_momentumName}' (the momentum a schedule sets) is missing.");
+            momentum = (float)saved;
+            if ((double)momentum != saved) throw Bad($"'{_momentumName}' is {saved.ToString("R", CultureInfo.InvariantCulture)}, not a float.");
+            string? problem = MomentumProblem(_momentumName, momentum, grow: count == 0);
+            if (problem is not null) throw Bad(problem);
+        }
 
         var hyper = new Dictionary<string, double>();
         DescribeHyperparameters(hyper);
@@ -589,6 +616,7 @@ public abstract class Optimizer : IStateful
         // Everything checked: apply.
         _learningRate = lr;
         _weightDecay = wd;
+        if (_momentumName is not null) _momentum = momentum;
         for (int g = 0; g < _groups.Count; g++)
         {
             var v = groupValues[g];
@@ -597,6 +625,7 @@ public abstract class Optimizer : IStateful
         if (count == 0)
         {
             Reset();
+            if (_momentumName is not null) GrowMomentumBuffer(momentum);
         }
         else
         {

@@ -17,7 +17,7 @@ namespace Compiled.Optimizers;
 /// else:          p = p − lr·g / a
 /// </code>
 /// </summary>
-public sealed class RmsProp : Optimizer
+public sealed class RmsProp : Optimizer, Compiled.Schedules.IScheduledMomentum
 {
     /// <param name="learningRate">PyTorch's <c>lr</c> (default 1e-2).</param>
     /// <param name="alpha">Smoothing constant (default 0.99).</param>
@@ -34,7 +34,8 @@ public sealed class RmsProp : Optimizer
         RequireNonNegative(momentum, nameof(momentum));
         Alpha = alpha;
         Epsilon = epsilon;
-        Momentum = momentum;
+        _initialMomentum = momentum;
+        DeclareScheduledMomentum("momentum", momentum);
         Centered = centered;
         Maximize = maximize;
     }
@@ -43,8 +44,30 @@ public sealed class RmsProp : Optimizer
     public float Alpha { get; }
     /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
     public float Epsilon { get; }
-    /// <summary>Momentum factor (PyTorch's <c>momentum</c>).</summary>
-    public float Momentum { get; }
+    private readonly float _initialMomentum;
+
+    /// <summary>
+    /// Momentum factor (PyTorch's <c>group["momentum"]</c>), saved with the state. It may be set between steps; a non-zero
+    /// value on an optimizer built with momentum 0 is possible only before the first step (it adds the momentum buffer).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative or not finite.</exception>
+    /// <exception cref="InvalidOperationException">Non-zero after a first step taken without a momentum buffer.</exception>
+    public float Momentum
+    {
+        get => ScheduledValue;
+        set => ScheduledValue = value;
+    }
+
+    /// <summary>The momentum (<see cref="Momentum"/>), as <see cref="Schedules.OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for RMSprop).</summary>
+    float Compiled.Schedules.IScheduledMomentum.ScheduledMomentum
+    {
+        get => Momentum;
+        set => Momentum = value;
+    }
+
+    private protected override string? MomentumBufferName => "momentum_buffer";
+
+    private protected override int MomentumBufferIndex => 1;
     /// <summary>PyTorch's <c>centered</c>: normalize by the estimated variance of the gradient.</summary>
     public bool Centered { get; }
     /// <summary>Maximize the objective instead of minimizing it (PyTorch's <c>maximize</c>).</summary>
@@ -62,21 +85,21 @@ public sealed class RmsProp : Optimizer
     {
         h["alpha"] = Alpha;
         h["eps"] = Epsilon;
-        h["momentum"] = Momentum;
+        h["momentum"] = _initialMomentum;
         h["centered"] = Centered ? 1 : 0;
         h["maximize"] = Maximize ? 1 : 0;
     }
 
     private protected override void Update(in ParameterSlice s)
     {
-        int next = 1;
+        int momentumBuffer = StateIndex("momentum_buffer");
         var k = new Kernel
         {
             P = s.Parameters,
             G = s.Gradients,
             V = s.State(Buffer(0)),
-            B = Momentum > 0f ? s.State(Buffer(next++)) : default,
-            A = Centered ? s.State(Buffer(next)) : default,
+            B = momentumBuffer >= 0 ? s.State(Buffer(momentumBuffer)) : default,
+            A = Centered ? s.State(Buffer(StateIndex("grad_avg"))) : default,
             Sign = Maximize ? -1f : 1f,
             WeightDecay = s.WeightDecay,
             Alpha = Alpha,

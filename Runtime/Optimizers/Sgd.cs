@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
 using Compiled.Optimizers.Kernels;
+using Compiled.Schedules;
 
 namespace Compiled.Optimizers;
 
@@ -16,9 +17,10 @@ namespace Compiled.Optimizers;
 ///     g = nesterov ? g + momentum·b : b
 /// p = p − lr·g
 /// </code>
-/// Additions with a factor are fused multiply-adds, as ATen's <c>add(alpha)</c> is.
+/// Additions with a factor are fused multiply-adds, as ATen's <c>add(alpha)</c> is. The momentum may change between steps
+/// (<see cref="Momentum"/>; <see cref="OneCycleLR"/> cycles it), as torch's <c>group["momentum"]</c>.
 /// </summary>
-public sealed class Sgd : Optimizer
+public sealed class Sgd : Optimizer, IScheduledMomentum
 {
     /// <param name="learningRate">PyTorch's <c>lr</c> (SGD has no default there; a value is required).</param>
     /// <param name="momentum">Momentum factor (default 0).</param>
@@ -33,14 +35,35 @@ public sealed class Sgd : Optimizer
         RequireNonNegative(dampening, nameof(dampening));
         if (nesterov && (momentum <= 0f || dampening != 0f))
             throw new ArgumentException("Nesterov momentum requires a momentum > 0 and zero dampening (as torch.optim.SGD).", nameof(nesterov));
-        Momentum = momentum;
+        _initialMomentum = momentum;
+        DeclareScheduledMomentum("momentum", momentum);
         Dampening = dampening;
         Nesterov = nesterov;
         Maximize = maximize;
     }
 
-    /// <summary>Momentum factor (PyTorch's <c>momentum</c>).</summary>
-    public float Momentum { get; }
+    private readonly float _initialMomentum;
+
+    /// <summary>
+    /// Momentum factor (PyTorch's <c>group["momentum"]</c>), saved with the state. It may be set between steps; a non-zero
+    /// value on an optimizer built with momentum 0 is possible only before the first step (it adds the momentum buffer).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Negative or not finite.</exception>
+    /// <exception cref="InvalidOperationException">Non-zero after a first step taken without a momentum buffer.</exception>
+    public float Momentum
+    {
+        get => ScheduledValue;
+        set => ScheduledValue = value;
+    }
+
+    /// <summary>The momentum (<see cref="Momentum"/>), as <see cref="OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for SGD).</summary>
+    float IScheduledMomentum.ScheduledMomentum
+    {
+        get => Momentum;
+        set => Momentum = value;
+    }
+
+    private protected override string? MomentumBufferName => "momentum_buffer";
     /// <summary>Dampening of the momentum (PyTorch's <c>dampening</c>).</summary>
     public float Dampening { get; }
     /// <summary>Nesterov momentum (PyTorch's <c>nesterov</c>).</summary>
@@ -50,7 +73,7 @@ public sealed class Sgd : Optimizer
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)
     {
-        h["momentum"] = Momentum;
+        h["momentum"] = _initialMomentum;
         h["dampening"] = Dampening;
         h["nesterov"] = Nesterov ? 1 : 0;
         h["maximize"] = Maximize ? 1 : 0;

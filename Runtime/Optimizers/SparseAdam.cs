@@ -18,7 +18,7 @@ namespace Compiled.Optimizers;
 /// </code>
 /// with t counting every step (as PyTorch's per-tensor step). No weight decay, as in PyTorch.
 /// </summary>
-public sealed class SparseAdam : Optimizer
+public sealed class SparseAdam : Optimizer, Compiled.Schedules.IScheduledMomentum
 {
     private readonly int _rowLength;
 
@@ -35,15 +35,33 @@ public sealed class SparseAdam : Optimizer
         RequireUnitInterval(beta2, nameof(beta2));
         RequireNonNegative(epsilon, nameof(epsilon));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rowLength);
-        Beta1 = beta1;
+        _initialBeta1 = beta1;
+        DeclareScheduledMomentum("beta1", beta1);
         Beta2 = beta2;
         Epsilon = epsilon;
         Maximize = maximize;
         _rowLength = rowLength;
     }
 
-    /// <summary>First of PyTorch's <c>betas</c>: decay of the first-moment average.</summary>
-    public float Beta1 { get; }
+    private readonly float _initialBeta1;
+
+    /// <summary>
+    /// First of PyTorch's <c>betas</c>: decay of the first-moment average. It may be set between steps (torch's
+    /// <c>group["betas"][0]</c>; <see cref="Compiled.Schedules.OneCycleLR"/> cycles it) and is saved with the state.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1).</exception>
+    public float Beta1
+    {
+        get => ScheduledValue;
+        set => ScheduledValue = value;
+    }
+
+    /// <summary>β1 (<see cref="Beta1"/>), as <see cref="Compiled.Schedules.OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for optimizers with <c>betas</c>).</summary>
+    float Compiled.Schedules.IScheduledMomentum.ScheduledMomentum
+    {
+        get => Beta1;
+        set => Beta1 = value;
+    }
     /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
     /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
@@ -55,7 +73,7 @@ public sealed class SparseAdam : Optimizer
 
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)
     {
-        h["beta1"] = Beta1;
+        h["beta1"] = _initialBeta1;
         h["beta2"] = Beta2;
         h["eps"] = Epsilon;
         h["maximize"] = Maximize ? 1 : 0;

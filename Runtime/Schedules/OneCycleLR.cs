@@ -21,9 +21,11 @@ public enum AnnealStrategy
 /// <c>baseMomentum</c> when <c>cycleMomentum</c> is set.
 /// </summary>
 /// <remarks>
-/// Momentum cycling needs an optimizer that lets a schedule set its momentum (<see cref="IScheduledMomentum"/>: SGD's
-/// momentum or the Adam family's β1). Like torch, the constructor refuses an optimizer without one while
-/// <c>cycleMomentum</c> is true (the default): pass <c>cycleMomentum: false</c> for such an optimizer.
+/// Momentum cycling needs an optimizer that lets a schedule set its momentum (<see cref="IScheduledMomentum"/>: as in
+/// torch, the <c>momentum</c> of <see cref="Sgd"/> and <see cref="RmsProp"/>, β1 of <see cref="Adam"/>, <see cref="AdamW"/>,
+/// <see cref="Adamax"/>, <see cref="NAdam"/>, <see cref="RAdam"/> and <see cref="SparseAdam"/>; the value is part of the
+/// optimizer's saved state). Like torch, the constructor refuses an optimizer without one while <c>cycleMomentum</c> is
+/// true (the default): pass <c>cycleMomentum: false</c> for such an optimizer.
 /// As in torch, the base rate of each group becomes <c>maxLr / divFactor</c> (its <c>initial_lr</c>), and the schedule may be
 /// stepped up to <c>totalSteps</c> times (the last step extrapolates the final phase); one more step throws.
 /// </remarks>

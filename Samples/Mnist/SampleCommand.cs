@@ -13,7 +13,7 @@ namespace Compiled.Samples.Mnist;
 /// </summary>
 public sealed class SampleCommand
 {
-    /// <summary>Exit code of a command line the parser rejected (the library prints the errors and the usage).</summary>
+    /// <summary>Exit code of a command line the parser rejected (the library prints the errors; a line points to --help).</summary>
     public const int UsageError = 2;
 
     private readonly Option<string> _model = Choice("--model", "network", "lenet5", "lenet5", "mlp");

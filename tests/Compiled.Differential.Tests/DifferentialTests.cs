@@ -22,7 +22,9 @@ namespace Compiled.Differential.Tests;
 ///
 /// <para>Environment: <c>COMPILED_DIFFERENTIAL_COUNT</c> sets how many networks (default 500, the CI run; e.g. 10000
 /// for the large run), <c>COMPILED_DIFFERENTIAL_SEED</c> the seed (default 20261126), <c>COMPILED_DIFFERENTIAL_PROGRESS</c>
-/// a file to append progress lines to while it runs (the test's own output appears only at its end). A failure message gives each
+/// a file to append progress lines to while it runs (the test's own output appears only at its end),
+/// <c>COMPILED_DIFFERENTIAL_ONLY=1044,1434</c> replays those networks of the same count and seed (the test then fails
+/// on purpose, so a replay is never mistaken for a run). A failure message gives each
 /// failing declaration as generated and shrunk to a small one that still fails, with its seed and index.</para>
 /// </summary>
 public sealed class DifferentialTests
@@ -39,16 +41,20 @@ public sealed class DifferentialTests
         int count = EnvironmentInt("COMPILED_DIFFERENTIAL_COUNT", DefaultCount);
         int seed = EnvironmentInt("COMPILED_DIFFERENTIAL_SEED", DefaultSeed);
         string? progress = Environment.GetEnvironmentVariable("COMPILED_DIFFERENTIAL_PROGRESS");
+        string? onlyText = Environment.GetEnvironmentVariable("COMPILED_DIFFERENTIAL_ONLY");
+        HashSet<int>? only = string.IsNullOrWhiteSpace(onlyText) ? null
+            : onlyText.Split(',').Select(t => int.Parse(t.Trim().TrimStart('N'), CultureInfo.InvariantCulture)).ToHashSet();
         DifferentialSummary summary = DifferentialRun.Run(count, seed, line =>
         {
             _output.WriteLine(line);
             if (!string.IsNullOrEmpty(progress)) System.IO.File.AppendAllText(progress, line + "\n");
-        });
+        }, only);
         _output.WriteLine($"seed {seed}: {summary.Networks} networks ({summary.WithHead} with a loss head, {summary.Untrainable} with Training = false), " +
             $"{summary.Configurations} width/thread/batch configurations, {summary.FiniteDifferenceChecked} interpreters checked by finite differences, " +
             $"{summary.MultiChunk} also at a batch of several workspace chunks per thread, " +
             $"{summary.Fragile} with inputs near a kink after 4 draws, {summary.Failures.Count} failing, {summary.Elapsed.TotalSeconds:F1} s");
         Assert.True(summary.Networks == count);
+        Assert.True(only is null, "COMPILED_DIFFERENTIAL_ONLY replays some networks; unset it for the real run");
         if (summary.Failures.Count > 0) Assert.Fail(Describe(summary, seed));
     }
 

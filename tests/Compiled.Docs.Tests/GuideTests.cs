@@ -19,7 +19,7 @@ public sealed class GuideTests(Xunit.Abstractions.ITestOutputHelper log)
     {
         ["inspect"] = ["conv1.weight [6, 1, 5, 5] at 0", "fc1.weight   [120, 400]", "61706 parameters"],
         ["data"] = ["train 1200, test 400, sample [1, 28, 28], 10 classes", "train 1080, validation 120"],
-        ["own-data"] = ["200 samples of 2 floats, 2 classes"],
+        ["own-data"] = ["200 samples of 2 floats, 2 classes", "1 mean over all features"],
         ["by-hand"] = ["epoch 3: train loss"],
         ["trainer"] = ["epoch 3/3  loss", "val acc", "epoch,train_loss,train_accuracy", "test accuracy"],
         ["callback"] = ["reached at epoch"],
@@ -30,10 +30,10 @@ public sealed class GuideTests(Xunit.Abstractions.ITestOutputHelper log)
         ["regression"] = ["w = [2.000, -1.000], b = 0.500"],
         ["width"] = ["scalar"],
         ["schedules"] = ["0.1000 0.0905 0.0655 0.0345 0.0095", "0.00025 0.000625 0.001 0.001 0.0005 0.0005"],
-        ["schedule-trainer"] = ["final learning rate", "SGD lets a schedule set its momentum: False", "one cycle: 45 of 45 steps"],
+        ["schedule-trainer"] = ["final learning rate", "momentum at the start 0.95", "one cycle: 45 of 45 steps", ", momentum 0.95"],
         ["checkpoint"] = ["resumed at epoch 3; identical to the straight run: True", "saved from a different network architecture"],
-        // The guide says finite differences across ReLU/max-pool kinks fail the check, and no built-in optimizer lets
-        // OneCycleLR cycle its momentum: if either changes, these fail so that the guide is updated.
+        // The guide says finite differences across ReLU/max-pool kinks fail the check: if that changes, this fails so
+        // that the guide is updated.
         ["gradient-check"] = ["conv1.weight", "fc3.bias", "gradients match", "passed: False"],
         ["safetensors"] = ["conv1.weight F32 [6, 1, 5, 5]", "loaded 10 tensors; equal: True"],
     };

@@ -5,9 +5,11 @@ using System.Runtime.InteropServices;
 namespace Compiled.Kernels;
 
 /// <summary>
-/// Max and average pooling over a batch (PyTorch <c>nn.MaxPool2d</c> / <c>nn.AvgPool2d</c>, no padding, floor):
+/// Max and average pooling over a batch (PyTorch <c>nn.MaxPool2d</c> / <c>nn.AvgPool2d</c>, with padding and ceil mode as
+/// <see cref="Pool2DGeometry"/> describes; geometries with either run the scalar windowed path at every width):
 /// x [n, C, H, W] → y [n, C, OH, OW]. Max pooling records, per output, the flat index of its input within the sample
-/// (c·H·W + h·W + w; the first maximum in row-major window order wins ties; NaN wins). Average pooling divides by Window².
+/// (c·H·W + h·W + w; the first maximum in row-major window order wins ties; NaN wins; padding never wins). Average pooling divides
+/// by Window² (plain geometries) or by PyTorch's divisor for a padded or ceil-mode window.
 /// Forward rows run vectorized for strides 1 and 2 (other strides and rows shorter than a vector run scalar);
 /// the backward passes are scatters (same code at every width). Backward overwrites dx; overlapping windows
 /// (Stride &lt; Window) add up.
@@ -29,6 +31,11 @@ public static class PoolKernels
         KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
         KernelArguments.AtLeast(argmax.Length, (long)n * g.OutputLength, nameof(argmax));
 
+        if (!g.IsPlain)
+        {
+            WindowedForward(g, x, y, argmax, n, max: true);
+            return;
+        }
         int inPlane = g.InHeight * g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth, outPlane = outHeight * outWidth;
         VectorWidth rowWidth = RowWidth(g, width);
         for (int s = 0; s < n; s++)
@@ -93,6 +100,11 @@ public static class PoolKernels
         KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
         KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
 
+        if (!g.IsPlain)
+        {
+            WindowedForward(g, x, y, Span<int>.Empty, n, max: false);
+            return;
+        }
         int inPlane = g.InHeight * g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth, outPlane = outHeight * outWidth;
         VectorWidth rowWidth = RowWidth(g, width);
         for (int plane = 0; plane < n * g.Channels; plane++)
@@ -112,7 +124,7 @@ public static class PoolKernels
         }
     }
 
-    /// <summary>dx = 0, then every input of each window gets dy / Window².</summary>
+    /// <summary>dx = 0, then every input of each window gets dy / Window² (or dy / the window's divisor when padded or in ceil mode).</summary>
     public static void AvgBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int n) => AvgBackward(g, dy, dx, n, Simd.Width);
 
     public static void AvgBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int n, VectorWidth width)
@@ -121,6 +133,11 @@ public static class PoolKernels
         KernelArguments.AtLeast(dy.Length, (long)n * g.OutputLength, nameof(dy));
         KernelArguments.AtLeast(dx.Length, (long)n * g.InputLength, nameof(dx));
 
+        if (!g.IsPlain)
+        {
+            WindowedAvgBackward(g, dy, dx, n);
+            return;
+        }
         int inPlane = g.InHeight * g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth, outPlane = outHeight * outWidth;
         float area = g.Window * g.Window;
         dx[..(n * g.InputLength)].Clear();
@@ -151,9 +168,90 @@ public static class PoolKernels
         KernelArguments.NonNegative(n, nameof(n));
         if (g.Channels <= 0 || g.InHeight <= 0 || g.InWidth <= 0 || g.Window <= 0 || g.Stride <= 0)
             throw new ArgumentException($"Pooling sizes must be positive: {g}.", nameof(g));
-        if (g.Window > g.InHeight || g.Window > g.InWidth)
-            throw new ArgumentException($"Pooling window {g.Window} is larger than the input {g.InHeight}×{g.InWidth}.", nameof(g));
+        if (g.Padding < 0 || 2 * g.Padding > g.Window)
+            throw new ArgumentException($"Pooling padding {g.Padding} must be between 0 and half the window {g.Window} (PyTorch's rule): {g}.", nameof(g));
+        if (g.Window > g.InHeight + 2 * g.Padding || g.Window > g.InWidth + 2 * g.Padding)
+            throw new ArgumentException($"Pooling window {g.Window} is larger than the input {g.InHeight}×{g.InWidth} with padding {g.Padding}.", nameof(g));
     }
+
+    /// <summary>
+    /// Padded or ceil-mode geometries, scalar at every width (PyTorch's CPU loops): a window starts at oh·Stride − Padding, is
+    /// clipped to the input, and average pooling divides by PyTorch's pool size (clipped to the padded input when counting
+    /// padding, to the input otherwise).
+    /// </summary>
+    private static void WindowedForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, bool max)
+    {
+        int outHeight = g.OutHeight, outWidth = g.OutWidth, inPlane = g.InHeight * g.InWidth;
+        for (int plane = 0; plane < n * g.Channels; plane++)
+        {
+            ReadOnlySpan<float> xp = x.Slice(plane * inPlane, inPlane);
+            int indexBase = plane % g.Channels * inPlane;
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                (int h0, int h1, int hPool) = Window(g, oh, g.InHeight);
+                for (int ow = 0; ow < outWidth; ow++)
+                {
+                    (int w0, int w1, int wPool) = Window(g, ow, g.InWidth);
+                    int o = (plane * outHeight + oh) * outWidth + ow;
+                    if (max)
+                    {
+                        float best = float.NegativeInfinity;
+                        int arg = h0 * g.InWidth + w0;
+                        for (int h = h0; h < h1; h++)
+                        for (int w = w0; w < w1; w++)
+                        {
+                            float v = xp[h * g.InWidth + w];
+                            if (v > best || float.IsNaN(v)) { best = v; arg = h * g.InWidth + w; }
+                        }
+                        y[o] = best;
+                        argmax[o] = indexBase + arg;
+                    }
+                    else
+                    {
+                        float sum = 0f;
+                        for (int h = h0; h < h1; h++)
+                        for (int w = w0; w < w1; w++)
+                            sum += xp[h * g.InWidth + w];
+                        y[o] = sum / Divisor(g, h0, h1, w0, w1, hPool, wPool);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void WindowedAvgBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int n)
+    {
+        int outHeight = g.OutHeight, outWidth = g.OutWidth, inPlane = g.InHeight * g.InWidth;
+        dx[..(n * g.InputLength)].Clear();
+        for (int plane = 0; plane < n * g.Channels; plane++)
+        {
+            Span<float> dxp = dx.Slice(plane * inPlane, inPlane);
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                (int h0, int h1, int hPool) = Window(g, oh, g.InHeight);
+                for (int ow = 0; ow < outWidth; ow++)
+                {
+                    (int w0, int w1, int wPool) = Window(g, ow, g.InWidth);
+                    float share = dy[(plane * outHeight + oh) * outWidth + ow] / Divisor(g, h0, h1, w0, w1, hPool, wPool);
+                    for (int h = h0; h < h1; h++)
+                    for (int w = w0; w < w1; w++)
+                        dxp[h * g.InWidth + w] += share;
+                }
+            }
+        }
+    }
+
+    /// <summary>Output position o's window along one axis: [start, end) clipped to the input, and its extent within the padded input.</summary>
+    internal static (int Start, int End, int Pool) Window(in Pool2DGeometry g, int o, int size)
+    {
+        int start = o * g.Stride - g.Padding;
+        int end = Math.Min(start + g.Window, size + g.Padding);
+        int pool = end - start;
+        return (Math.Max(start, 0), Math.Min(end, size), pool);
+    }
+
+    private static float Divisor(in Pool2DGeometry g, int h0, int h1, int w0, int w1, int hPool, int wPool)
+        => g.CountIncludePad ? hPool * wPool : (h1 - h0) * (w1 - w0);
 
     /// <summary>The width the forward rows run at: strides 1 and 2 vectorize; rows narrower than the vector narrow it.</summary>
     private static VectorWidth RowWidth(in Pool2DGeometry g, VectorWidth width)

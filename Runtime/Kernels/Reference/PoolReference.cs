@@ -6,7 +6,10 @@ namespace Compiled.Kernels.Reference;
 /// <summary>Plain loops for <see cref="PoolKernels"/>: x [n, C, H, W] → y [n, C, OH, OW].</summary>
 public static class PoolReference
 {
-    /// <summary>Max over each window, visited row-major; a value replaces the maximum when greater or NaN (PyTorch). argmax: index within the sample.</summary>
+    /// <summary>
+    /// Max over each window (start o·Stride − Padding, clipped to the input), visited row-major; a value replaces the maximum
+    /// when greater or NaN (PyTorch). argmax: index within the sample.
+    /// </summary>
     public static void MaxForward<T>(in Pool2DGeometry g, ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int n)
         where T : IFloatingPointIeee754<T>
     {
@@ -16,12 +19,14 @@ public static class PoolReference
         for (int oh = 0; oh < outHeight; oh++)
         for (int ow = 0; ow < outWidth; ow++)
         {
+            int hStart = Math.Max(oh * g.Stride - g.Padding, 0), wStart = Math.Max(ow * g.Stride - g.Padding, 0);
+            int hEnd = Math.Min(oh * g.Stride - g.Padding + g.Window, g.InHeight), wEnd = Math.Min(ow * g.Stride - g.Padding + g.Window, g.InWidth);
             T max = T.NegativeInfinity;
-            int arg = (c * g.InHeight + oh * g.Stride) * g.InWidth + ow * g.Stride;
-            for (int kh = 0; kh < g.Window; kh++)
-            for (int kw = 0; kw < g.Window; kw++)
+            int arg = (c * g.InHeight + hStart) * g.InWidth + wStart;
+            for (int h = hStart; h < hEnd; h++)
+            for (int w = wStart; w < wEnd; w++)
             {
-                int index = (c * g.InHeight + oh * g.Stride + kh) * g.InWidth + ow * g.Stride + kw;
+                int index = (c * g.InHeight + h) * g.InWidth + w;
                 T v = x[s * g.InputLength + index];
                 if (v > max || T.IsNaN(v))
                 {
@@ -45,41 +50,55 @@ public static class PoolReference
             dx[s * g.InputLength + argmax[s * g.OutputLength + o]] += dy[s * g.OutputLength + o];
     }
 
-    /// <summary>y = Σ window / Window², summed row-major.</summary>
+    /// <summary>
+    /// y = Σ window / divisor, summed row-major over the window clipped to the input; the divisor is Window² for a plain geometry,
+    /// else PyTorch's: the window's extent within the padded input (CountIncludePad) or within the input.
+    /// </summary>
     public static void AvgForward<T>(in Pool2DGeometry g, ReadOnlySpan<T> x, Span<T> y, int n)
         where T : IFloatingPointIeee754<T>
     {
         int outHeight = g.OutHeight, outWidth = g.OutWidth;
-        T area = T.CreateChecked(g.Window * g.Window);
         for (int s = 0; s < n; s++)
         for (int c = 0; c < g.Channels; c++)
         for (int oh = 0; oh < outHeight; oh++)
         for (int ow = 0; ow < outWidth; ow++)
         {
+            (int h0, int h1, int w0, int w1, T divisor) = AvgWindow<T>(g, oh, ow);
             T sum = T.Zero;
-            for (int kh = 0; kh < g.Window; kh++)
-            for (int kw = 0; kw < g.Window; kw++)
-                sum += x[s * g.InputLength + (c * g.InHeight + oh * g.Stride + kh) * g.InWidth + ow * g.Stride + kw];
-            y[s * g.OutputLength + (c * outHeight + oh) * outWidth + ow] = sum / area;
+            for (int h = h0; h < h1; h++)
+            for (int w = w0; w < w1; w++)
+                sum += x[s * g.InputLength + (c * g.InHeight + h) * g.InWidth + w];
+            y[s * g.OutputLength + (c * outHeight + oh) * outWidth + ow] = sum / divisor;
         }
     }
 
-    /// <summary>dx = 0; each input of a window += dy / Window².</summary>
+    /// <summary>dx = 0; each input of a window += dy / divisor (as <see cref="AvgForward"/>).</summary>
     public static void AvgBackward<T>(in Pool2DGeometry g, ReadOnlySpan<T> dy, Span<T> dx, int n)
         where T : IFloatingPointIeee754<T>
     {
         int outHeight = g.OutHeight, outWidth = g.OutWidth;
-        T area = T.CreateChecked(g.Window * g.Window);
         dx[..(n * g.InputLength)].Clear();
         for (int s = 0; s < n; s++)
         for (int c = 0; c < g.Channels; c++)
         for (int oh = 0; oh < outHeight; oh++)
         for (int ow = 0; ow < outWidth; ow++)
         {
-            T share = dy[s * g.OutputLength + (c * outHeight + oh) * outWidth + ow] / area;
-            for (int kh = 0; kh < g.Window; kh++)
-            for (int kw = 0; kw < g.Window; kw++)
-                dx[s * g.InputLength + (c * g.InHeight + oh * g.Stride + kh) * g.InWidth + ow * g.Stride + kw] += share;
+            (int h0, int h1, int w0, int w1, T divisor) = AvgWindow<T>(g, oh, ow);
+            T share = dy[s * g.OutputLength + (c * outHeight + oh) * outWidth + ow] / divisor;
+            for (int h = h0; h < h1; h++)
+            for (int w = w0; w < w1; w++)
+                dx[s * g.InputLength + (c * g.InHeight + h) * g.InWidth + w] += share;
         }
+    }
+
+    private static (int H0, int H1, int W0, int W1, T Divisor) AvgWindow<T>(in Pool2DGeometry g, int oh, int ow)
+        where T : IFloatingPointIeee754<T>
+    {
+        int hStart = oh * g.Stride - g.Padding, wStart = ow * g.Stride - g.Padding;
+        int hEnd = Math.Min(hStart + g.Window, g.InHeight + g.Padding), wEnd = Math.Min(wStart + g.Window, g.InWidth + g.Padding);
+        int padded = (hEnd - hStart) * (wEnd - wStart);
+        int h0 = Math.Max(hStart, 0), w0 = Math.Max(wStart, 0), h1 = Math.Min(hEnd, g.InHeight), w1 = Math.Min(wEnd, g.InWidth);
+        int inside = (h1 - h0) * (w1 - w0);
+        return (h0, h1, w0, w1, T.CreateChecked(g.CountIncludePad ? padded : inside));
     }
 }

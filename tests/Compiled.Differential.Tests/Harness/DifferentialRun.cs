@@ -25,7 +25,8 @@ internal static class DifferentialRun
     public const int PerCompilation = 50;
     private const int MaxShrunk = 4;
 
-    public static DifferentialSummary Run(int count, int seed, Action<string>? log = null)
+    /// <param name="only">If given, check only these indices of the <paramref name="count"/> generated (to replay failures of a long run).</param>
+    public static DifferentialSummary Run(int count, int seed, Action<string>? log = null, IReadOnlySet<int>? only = null)
     {
         var clock = Stopwatch.StartNew();
         var generator = new SpecGenerator(seed);
@@ -35,24 +36,26 @@ internal static class DifferentialRun
         TimeSpan waited = TimeSpan.Zero;
         var slowest = new List<(double Seconds, int Index)>();
 
+        List<int> indices = Enumerable.Range(0, count).Where(i => only is null || only.Contains(i)).ToList();
         List<CompiledNetwork> Batch(int start)
-            => specs.Skip(start).Take(PerCompilation)
-                .Select((spec, i) => new CompiledNetwork(spec, $"Differential.S{seed}.B{start / PerCompilation}", $"N{start + i}"))
+            => indices.Skip(start).Take(PerCompilation)
+                .Select(i => new CompiledNetwork(specs[i], $"Differential.S{seed}.B{start / PerCompilation}", $"N{i}"))
                 .ToList();
 
-        Task<(List<CompiledNetwork>, AssemblyLoadContext?)>? next = count > 0 ? CompileAsync(Batch(0)) : null;
-        for (int start = 0; start < count; start += PerCompilation)
+        Task<(List<CompiledNetwork>, AssemblyLoadContext?)>? next = indices.Count > 0 ? CompileAsync(Batch(0)) : null;
+        for (int start = 0; start < indices.Count; start += PerCompilation)
         {
             var waiting = Stopwatch.StartNew();
             (List<CompiledNetwork> batch, AssemblyLoadContext? context) = next!.Result;
             waited += waiting.Elapsed;
-            next = start + PerCompilation < count ? CompileAsync(Batch(start + PerCompilation)) : null;
+            next = start + PerCompilation < indices.Count ? CompileAsync(Batch(start + PerCompilation)) : null;
             foreach (CompiledNetwork network in batch)
             {
                 int index = int.Parse(network.ClassName.AsSpan(1), provider: System.Globalization.CultureInfo.InvariantCulture);
                 if (network.Problems.Count > 0 || network.Type is null)
                 {
                     failures.Add((index, network.Spec, network.Problems.Count > 0 ? network.Problems : new List<string> { "not compiled: its batch kept failing" }));
+                    log?.Invoke($"N{index} does not compile: {failures[^1].Reasons[0]}\n{network.Spec.DeclarationText()}");
                     continue;
                 }
                 CheckPlan plan = PlanFor(index, seed);
@@ -71,10 +74,14 @@ internal static class DifferentialRun
                 if (outcome.Fragile) fragile++;
                 if (outcome.MultiChunk) multiChunk++;
                 if (outcome.FiniteDifferences) finiteDifferences++;
-                if (outcome.Failures.Count > 0) failures.Add((index, network.Spec, outcome.Failures));
+                if (outcome.Failures.Count > 0)
+                {
+                    failures.Add((index, network.Spec, outcome.Failures));
+                    log?.Invoke($"N{index} fails: {outcome.Failures[0]}\n{network.Spec.DeclarationText()}");
+                }
             }
             context?.Unload();
-            log?.Invoke($"{Math.Min(count, start + PerCompilation)}/{count} networks, {failures.Count} failing, {clock.Elapsed.TotalSeconds:F0} s ({waited.TotalSeconds:F0} s waiting for the compiler)");
+            log?.Invoke($"{Math.Min(indices.Count, start + PerCompilation)}/{indices.Count} networks, {failures.Count} failing, {clock.Elapsed.TotalSeconds:F0} s ({waited.TotalSeconds:F0} s waiting for the compiler)");
         }
 
         foreach ((double seconds, int index) in slowest.OrderByDescending(p => p.Seconds).Take(5))

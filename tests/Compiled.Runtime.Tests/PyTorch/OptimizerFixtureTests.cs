@@ -4,6 +4,7 @@ using System.Linq;
 using System.Text.Json;
 using Compiled.Kernels;
 using Compiled.Optimizers;
+using Compiled.Schedules;
 using Xunit.Abstractions;
 
 namespace Compiled.Runtime.Tests.PyTorch;
@@ -84,6 +85,8 @@ public sealed class OptimizerFixtureTests(ITestOutputHelper output)
             foreach (JsonElement change in lrChanges.EnumerateArray())
                 changes[change.GetProperty("step").GetInt32()] = change.GetProperty("lr").EnumerateArray().Select(x => x.GetSingle()).ToArray();
 
+        // OneCycleLR stepped after every step: it sets the rates and cycles the momentum (or β1) the next step uses.
+        OneCycleLR? onecycle = c.TryGetProperty("onecycle", out JsonElement cycle) ? OneCycle(optimizer, cycle) : null;
         float[] p = (float[])problem.Initial.Clone();
         var g = new float[n];
         (double abs, double rel) = ToleranceFor(kind);
@@ -106,12 +109,24 @@ public sealed class OptimizerFixtureTests(ITestOutputHelper output)
                 problem.Gradient(p, g, t);
                 optimizer.Step(p, g);
             }
+            onecycle?.Step();
             ReadOnlySpan<float> expected = trajectory.AsSpan(t * n, n);
             for (int i = 0; i < n; i++) worst = Math.Max(worst, Math.Abs(p[i] - expected[i]) / (abs + rel * Math.Abs(expected[i])));
             Tolerance.AssertClose(expected, p, abs, rel, $"{name} at {width} after step {t + 1}");
         }
         output.WriteLine($"{name} {width}: worst error {worst:F3} of the tolerance (abs {abs:G2} + rel {rel:G2})");
         Assert.Equal(steps, optimizer.StepCount);
+    }
+
+    /// <summary>torch.optim.lr_scheduler.OneCycleLR(optimizer, **args) with the fixture's keyword arguments.</summary>
+    internal static OneCycleLR OneCycle(Optimizer optimizer, JsonElement a)
+    {
+        double D(string key, double fallback) => a.TryGetProperty(key, out JsonElement v) ? v.GetDouble() : fallback;
+        return new OneCycleLR(optimizer, a.GetProperty("max_lr").GetDouble(), totalSteps: a.GetProperty("total_steps").GetInt32(),
+            pctStart: D("pct_start", 0.3),
+            annealStrategy: a.TryGetProperty("anneal_strategy", out JsonElement s) && s.GetString() == "linear" ? AnnealStrategy.Linear : AnnealStrategy.Cos,
+            baseMomentum: D("base_momentum", 0.85), maxMomentum: D("max_momentum", 0.95),
+            threePhase: a.TryGetProperty("three_phase", out JsonElement t) && t.GetBoolean());
     }
 
     internal static Optimizer Create(string kind, JsonElement k)

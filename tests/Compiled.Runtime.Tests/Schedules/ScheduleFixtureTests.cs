@@ -134,7 +134,7 @@ public sealed class ScheduleFixtureTests
         return (optimizer, schedule);
     }
 
-    private static LearningRateScheduler Make(Optimizer o, string kind, JsonElement a)
+    internal static LearningRateScheduler Make(Optimizer o, string kind, JsonElement a)
     {
         double D(string n, double d) => a.TryGetProperty(n, out JsonElement v) ? v.GetDouble() : d;
         double[] L(string n, double d) => a.TryGetProperty(n, out JsonElement v)

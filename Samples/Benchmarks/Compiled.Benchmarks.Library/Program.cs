@@ -1,0 +1,84 @@
+// bench-compiled: the benchmark's runner for this library (run.sh runs it as the JIT build and as the NativeAOT binary).
+//   bench-compiled [--model mlp|lenet5 --framework compiled-jit|compiled-aot ...]   one epoch + accuracy + inference
+//   bench-compiled probe [--threads N] [--infer-seconds S]                          the machine's FMA peak
+// One JSON line per measurement on stdout (BenchCommon.cs); the report derives GFLOP/s and share of peak from them.
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Runtime.Intrinsics;
+using Compiled;
+using Compiled.Benchmarks;
+using Compiled.Data;
+using Compiled.Optimizers;
+
+bool probe = args.Length > 0 && args[0] == "probe";
+RunnerOptions o;
+try { o = RunnerOptions.Parse(probe ? args[1..] : args, "compiled-jit"); }
+catch (ArgumentException e) { Console.Error.WriteLine($"bench-compiled: {e.Message}"); return 2; }
+
+if (probe)
+{
+    o.Model = "machine";
+    var (gflops, lanes) = FmaProbe.Measure(o.Threads, o.InferSeconds);
+    Measurements.Emit(o, "fma_peak_gflops", gflops, threads: o.Threads,
+        extra: new System.Collections.Generic.Dictionary<string, string> { ["vector_bits"] = (lanes * 32).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+    return 0;
+}
+
+MnistData data;
+try { data = MnistData.Load(o.Data, o.Limit, o.TestLimit); }
+catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { Console.Error.WriteLine($"bench-compiled: {e.Message}"); return 1; }
+
+ITrainableNetwork network = o.Model == "mlp" ? new BenchMlp(o.Threads) : new BenchLeNet5(o.Threads);
+network.Initialize(o.Seed);
+int[] shape = o.Model == "mlp" ? [784] : [1, 28, 28];
+var train = new Dataset(data.TrainImages, data.TrainLabels, shape);
+var optimizer = new Sgd(o.LearningRate, o.Momentum);
+var batches = new BatchIterator(train, o.Batch, shuffle: true, seed: (ulong)o.Seed);
+
+// One epoch as the Trainer runs it: shuffle and gather (BatchIterator), forward + loss + backward (TrainStep), update
+// (the optimizer's fused step, which leaves the gradients zeroed). The first step's end also marks time to first batch.
+network.ZeroGradients();
+var sw = Stopwatch.StartNew();
+bool first = true;
+foreach (Batch batch in batches.Epoch(0))
+{
+    network.TrainStep(batch.Inputs, batch.Labels, batch.Size);
+    optimizer.StepAndZeroGradients(network.Parameters, network.Gradients);
+    if (first)
+    {
+        first = false;
+        Measurements.Emit(o, "first_batch_seconds", (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalSeconds);
+    }
+}
+double epochSeconds = sw.Elapsed.TotalSeconds;
+Measurements.Emit(o, "train_images", data.TrainCount);
+Measurements.Emit(o, "train_seconds_per_epoch", epochSeconds, o.Batch, o.Threads,
+    new System.Collections.Generic.Dictionary<string, string> { ["vector_bits"] = Vector512.IsHardwareAccelerated ? "512" : Vector256.IsHardwareAccelerated ? "256" : "128" });
+
+var logits = new float[256 * 10];
+int correct = 0;
+for (int start = 0; start < data.TestCount; start += 256)
+{
+    int size = Math.Min(256, data.TestCount - start);
+    network.Forward(data.TestImages.AsSpan(start * MnistData.Pixels, size * MnistData.Pixels), logits.AsSpan(0, size * 10), size);
+    for (int i = 0; i < size; i++)
+    {
+        int best = 0;
+        for (int c = 1; c < 10; c++) if (logits[i * 10 + c] > logits[i * 10 + best]) best = c;
+        if (best == data.TestLabels[start + i]) correct++;
+    }
+}
+Measurements.Emit(o, "test_accuracy", (double)correct / data.TestCount);
+
+foreach (int batch in new[] { 64, 1 })
+    foreach (int threads in InferenceTimer.ThreadCounts(o.Threads))
+    {
+        network.Threads = threads;
+        var output = new float[batch * 10];
+        double rate = InferenceTimer.ImagesPerSecond(data.TestCount, batch, o.InferSeconds, (start, size) =>
+            network.Forward(data.TestImages.AsSpan(start * MnistData.Pixels, size * MnistData.Pixels), output, size));
+        Measurements.Emit(o, "infer_images_per_second", rate, batch, threads);
+    }
+Measurements.Emit(o, "peak_rss_mib", Measurements.PeakResidentMiB());
+return 0;

@@ -1,0 +1,120 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.Json;
+
+namespace Compiled.Benchmarks.Report;
+
+/// <summary>One JSON line of a runner: a measurement with what identifies it.</summary>
+public sealed record Measurement(string Framework, string Model, string Metric, double Value, int Repeat, int? Batch, int? Threads);
+
+/// <summary>The measurements of one benchmark run, reduced to medians over repeats.</summary>
+public sealed class Summary
+{
+    /// <summary>Our two builds and the peers, in table order.</summary>
+    public static readonly string[] Ours = ["compiled-aot", "compiled-jit"];
+    public static readonly string[] Peers = ["pytorch", "torchsharp", "onnxruntime"];
+    public static readonly string[] TrainingPeers = ["pytorch", "torchsharp"];
+    public static readonly string[] Models = ["mlp", "lenet5"];
+
+    private readonly List<Measurement> _all;
+
+    private Summary(List<Measurement> all) => _all = all;
+
+    public int Repeats => _all.Count == 0 ? 0 : _all.Max(m => m.Repeat);
+
+    /// <summary>Reads every line starting with '{'; a line that is not a measurement is an error naming its number.</summary>
+    public static Summary Read(string path)
+    {
+        var all = new List<Measurement>();
+        int number = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            number++;
+            if (!line.StartsWith('{')) continue;
+            try
+            {
+                using var doc = JsonDocument.Parse(line);
+                JsonElement e = doc.RootElement;
+                all.Add(new Measurement(
+                    e.GetProperty("framework").GetString()!, e.GetProperty("model").GetString()!, e.GetProperty("metric").GetString()!,
+                    e.GetProperty("value").GetDouble(), e.TryGetProperty("repeat", out var r) ? r.GetInt32() : 1,
+                    e.TryGetProperty("batch", out var b) ? b.GetInt32() : null, e.TryGetProperty("threads", out var t) ? t.GetInt32() : null));
+            }
+            catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                throw new InvalidDataException($"{path}:{number}: not a measurement ({ex.Message})");
+            }
+        }
+        return new Summary(all);
+    }
+
+    /// <summary>Median over repeats of a metric (for inference: at the given batch, at the best thread count); null when not measured.</summary>
+    public double? Median(string framework, string model, string metric, int? batch = null)
+    {
+        var rows = _all.Where(m => m.Framework == framework && m.Model == model && m.Metric == metric && (batch is null || m.Batch == batch)).ToList();
+        if (rows.Count == 0) return null;
+        // Several thread counts (inference): each thread count's median, then the best of them (highest rate).
+        return rows.GroupBy(m => m.Threads).Select(g => MedianOf(g.Select(m => m.Value))).Max();
+    }
+
+    /// <summary>The thread count whose median gave <see cref="Median"/> for inference.</summary>
+    public int? BestThreads(string framework, string model, int batch)
+    {
+        var groups = _all.Where(m => m.Framework == framework && m.Model == model && m.Metric == "infer_images_per_second" && m.Batch == batch)
+            .GroupBy(m => m.Threads).Select(g => (g.Key, Median: MedianOf(g.Select(m => m.Value)))).ToList();
+        return groups.Count == 0 ? null : groups.MaxBy(g => g.Median).Key;
+    }
+
+    /// <summary>The FMA peak: the highest probe of the run (a peak; the machine's load only lowers it).</summary>
+    public (double Gflops, int Threads)? FmaPeak()
+    {
+        var probes = _all.Where(m => m.Metric == "fma_peak_gflops").ToList();
+        if (probes.Count == 0) return null;
+        Measurement best = probes.MaxBy(m => m.Value)!;
+        return (best.Value, best.Threads ?? 0);
+    }
+
+    public double? Scalar(string framework, string metric) =>
+        _all.Where(m => m.Framework == framework && m.Metric == metric).Select(m => m.Value).DefaultIfEmpty(double.NaN).Max() is double v && !double.IsNaN(v) ? v : null;
+
+    public static double MedianOf(IEnumerable<double> values)
+    {
+        double[] v = values.OrderBy(x => x).ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    /// <summary>
+    /// Floating-point operations per image, counted analytically from the layer shapes (multiply-adds × 2; bias,
+    /// activations, pooling and the loss are not counted). Training = forward + weight gradients (as many as the
+    /// forward) + input gradients of every layer but the first (whose input needs none).
+    /// </summary>
+    public static (double Forward, double Training) FlopsPerImage(string model)
+    {
+        // Multiply-adds per image of each layer with weights, in order.
+        long[] macs = model switch
+        {
+            "mlp" => [784L * 128, 128L * 64, 64L * 10],
+            "lenet5" => [6L * 28 * 28 * 1 * 25, 16L * 10 * 10 * 6 * 25, 400L * 120, 120L * 84, 84L * 10],
+            _ => throw new ArgumentException($"no FLOP count for model {model}"),
+        };
+        long forward = macs.Sum();
+        long training = forward + forward + (forward - macs[0]);
+        return (2.0 * forward, 2.0 * training);
+    }
+
+    public static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
+}
+
+/// <summary>Writes a file through a temporary name and a rename, so a reader never sees half of it.</summary>
+public static class AtomicWrite
+{
+    public static void Text(string path, string text)
+    {
+        string tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+}

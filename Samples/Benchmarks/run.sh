@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# The benchmark: this library (JIT build and NativeAOT binary) beside PyTorch, TorchSharp and, for inference, ONNX Runtime,
+# on MNIST with the same data, normalization, models (MLP 784-128-64-10, LeNet-5), batch 64, SGD momentum 0.9, fp32.
+# Interleaved: every repeat runs the FMA probe, then every framework on every model, one process each; medians over
+# repeats. Writes, under --out (default artifacts/bench):
+#   results.jsonl   one JSON line per measurement       table.md   the Markdown table of ratios
+#   ratios.png      bar chart of the ratios (ScottPlot)  logs/      each runner's stderr
+#
+#   bash Samples/Benchmarks/run.sh [--quick] [--repeats N] [--threads N] [--skip torchsharp,onnxruntime,...] [--out DIR]
+#
+# --quick: 640 training and 500 test images, 1 repeat, short inference timings (CI: checks that everything runs and
+# produces the JSON and the table; its figures mean nothing). Installs Debian's python3-torch when /usr/bin/python3
+# cannot import torch. Frameworks: compiled-jit compiled-aot pytorch torchsharp onnxruntime (onnxruntime needs pytorch,
+# which exports the ONNX models).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+
+quick=0 repeats=3 threads=$(nproc) skip="" out=artifacts/bench
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) quick=1; shift ;;
+    --repeats) repeats="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --skip) skip="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+  esac
+done
+if [ "$quick" -eq 1 ]; then
+  limit=640 test_limit=500 infer_seconds=0.05 probe_seconds=0.2; repeats=1
+else
+  limit=0 test_limit=0 infer_seconds=0.5 probe_seconds=1
+fi
+skipped() { [[ ",$skip," == *",$1,"* ]]; }
+
+bench=Samples/Benchmarks
+python=/usr/bin/python3
+if ! skipped pytorch && ! "$python" -c "import torch" 2>/dev/null; then
+  echo "PyTorch is missing for $python: installing python3-torch ..."
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-openmp
+fi
+bash scripts/fetch-mnist.sh data/mnist
+
+mkdir -p "$out/logs" "$out/onnx"
+echo "=== build"
+build() { dotnet build "$bench/$1" -c Release -nologo -v quiet -warnaserror > "$out/logs/build-$1.log" 2>&1 || { tail -n 30 "$out/logs/build-$1.log"; echo "run.sh: building $1 failed" >&2; exit 1; }; }
+build Compiled.Benchmarks.Library
+build Compiled.Benchmarks.Report
+skipped onnxruntime || build Compiled.Benchmarks.OnnxRuntime
+ts_dir=$bench/Compiled.Benchmarks.TorchSharp/bin/Release/net10.0/linux-x64
+if ! skipped torchsharp; then
+  build Compiled.Benchmarks.TorchSharp
+  # libLibTorchSharp.so wants GLIBCXX_3.4.32; mark what this libstdc++ lacks weak, in the build output's copy only.
+  "$python" "$bench/patch_glibcxx_weak.py" "$ts_dir/libLibTorchSharp.so"
+fi
+aot_dir=$out/aot
+if ! skipped compiled-aot; then
+  # CompiledCpu=native: this machine's widest vectors, as the JIT build uses.
+  dotnet publish "$bench/Compiled.Benchmarks.Library" -c Release -r linux-x64 -p:CompiledCpu=native -o "$aot_dir" -nologo -v quiet \
+    > "$out/logs/publish-aot.log" 2>&1 || { tail -n 30 "$out/logs/publish-aot.log"; echo "run.sh: NativeAOT publish failed" >&2; exit 1; }
+fi
+
+results=$out/results.jsonl
+: > "$results"
+if ! skipped compiled-aot; then
+  echo "{\"framework\":\"compiled-aot\",\"model\":\"machine\",\"metric\":\"binary_bytes\",\"value\":$(stat -c %s "$aot_dir/bench-compiled"),\"repeat\":1}" >> "$results"
+fi
+common=(--data data/mnist --limit "$limit" --test-limit "$test_limit" --threads "$threads" --infer-seconds "$infer_seconds" --onnx-dir "$out/onnx")
+jit=(dotnet "$bench/Compiled.Benchmarks.Library/bin/Release/net10.0/bench-compiled.dll")
+failures=0
+run() {  # run FRAMEWORK MODEL REPEAT COMMAND...: keep the JSON lines, the stderr in logs/, and go on after a failure
+  local framework=$1 model=$2 repeat=$3; shift 3
+  local log="$out/logs/$framework-$model-$repeat.log"
+  if "$@" "${common[@]}" --model "$model" --repeat "$repeat" > "$log.out" 2> "$log"; then
+    grep '^{' "$log.out" >> "$results" || true
+    printf '  %-13s %-7s ok\n' "$framework" "$model"
+  else
+    grep '^{' "$log.out" >> "$results" || true
+    failures=$((failures + 1))
+    printf '  %-13s %-7s FAILED (see %s)\n' "$framework" "$model" "$log"; tail -n 5 "$log" | sed 's/^/    /'
+  fi
+}
+for repeat in $(seq 1 "$repeats"); do
+  echo "=== repeat $repeat of $repeats"
+  "${jit[@]}" probe --threads "$threads" --infer-seconds "$probe_seconds" --repeat "$repeat" | grep '^{' >> "$results"
+  for model in mlp lenet5; do
+    skipped compiled-jit || run compiled-jit "$model" "$repeat" "${jit[@]}" --framework compiled-jit
+    skipped compiled-aot || run compiled-aot "$model" "$repeat" "$aot_dir/bench-compiled" --framework compiled-aot
+    skipped pytorch || run pytorch "$model" "$repeat" "$python" "$bench/bench_pytorch.py"
+    skipped torchsharp || run torchsharp "$model" "$repeat" "$ts_dir/bench-torchsharp"
+    skipped onnxruntime || run onnxruntime "$model" "$repeat" "$bench/Compiled.Benchmarks.OnnxRuntime/bin/Release/net10.0/linux-x64/bench-onnxruntime"
+  done
+done
+
+cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
+if grep -qw avx512f /proc/cpuinfo; then cpu="$cpu, AVX-512"; else cpu="$cpu, no AVX-512"; fi
+cpu="$cpu, $(nproc) cores, $threads threads"
+echo "=== report"
+dotnet "$bench/Compiled.Benchmarks.Report/bin/Release/net10.0/bench-report.dll" --results "$results" --table "$out/table.md" \
+  --chart "$out/ratios.png" --cpu "$cpu"
+echo "wrote $results, $out/table.md, $out/ratios.png"
+if [ "$failures" -gt 0 ]; then echo "run.sh: $failures runner(s) failed" >&2; exit 1; fi
