@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using Compiled.Kernels;
 
 namespace Compiled.Regularization;
 
@@ -94,14 +95,14 @@ public static class GradientClipping
                 int k = 0;
                 for (; k + 1 < v.Length; k += 2)
                 {
-                    a0 = Vector.FusedMultiplyAdd(v[k], v[k], a0);
-                    a1 = Vector.FusedMultiplyAdd(v[k + 1], v[k + 1], a1);
+                    a0 = MultiplyAdd.Of(v[k], v[k], a0);
+                    a1 = MultiplyAdd.Of(v[k + 1], v[k + 1], a1);
                 }
-                if (k < v.Length) a0 = Vector.FusedMultiplyAdd(v[k], v[k], a0);
+                if (k < v.Length) a0 = MultiplyAdd.Of(v[k], v[k], a0);
                 partial = Vector.Sum(a0 + a1);
                 i = v.Length * Vector<float>.Count;
             }
-            for (; i < block.Length; i++) partial = MathF.FusedMultiplyAdd(block[i], block[i], partial);
+            for (; i < block.Length; i++) partial = MultiplyAdd.Of(block[i], block[i], partial);
             total += partial;
         }
         return total;

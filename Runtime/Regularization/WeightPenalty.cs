@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using Compiled.Kernels;
 
 namespace Compiled.Regularization;
 
@@ -139,11 +140,11 @@ public sealed class WeightPenalty
             {
                 Vector<float> x = wv[k];
                 a += Vector.Abs(x);
-                s = Vector.FusedMultiplyAdd(x, x, s);
+                s = MultiplyAdd.Of(x, x, s);
                 if (grad)
                 {
                     Vector<float> sign = Vector.ConvertToSingle(Vector.LessThan(x, Vector<float>.Zero) - Vector.GreaterThan(x, Vector<float>.Zero));
-                    gv[k] = Vector.FusedMultiplyAdd(sign, l1v, Vector.FusedMultiplyAdd(x, l2v, gv[k]));
+                    gv[k] = MultiplyAdd.Of(sign, l1v, MultiplyAdd.Of(x, l2v, gv[k]));
                 }
             }
             abs = Vector.Sum(a);
@@ -154,8 +155,8 @@ public sealed class WeightPenalty
         {
             float x = w[i];
             abs += MathF.Abs(x);
-            squares = MathF.FusedMultiplyAdd(x, x, squares);
-            if (grad) g[i] = MathF.FusedMultiplyAdd(x > 0 ? 1f : x < 0 ? -1f : 0f, l1, MathF.FusedMultiplyAdd(x, twoL2, g[i]));
+            squares = MultiplyAdd.Of(x, x, squares);
+            if (grad) g[i] = MultiplyAdd.Of(x > 0 ? 1f : x < 0 ? -1f : 0f, l1, MultiplyAdd.Of(x, twoL2, g[i]));
         }
         return (abs, squares);
     }

@@ -10,6 +10,8 @@ internal static class RepositoryPaths
 
     public static string Guide => Path.Combine(Root, "docs", "guide.md");
 
+    public static string Readme => Path.Combine(Root, "README.md");
+
     public static string Mnist => Path.Combine(Root, "data", "mnist");
 
     private static string Locate()
