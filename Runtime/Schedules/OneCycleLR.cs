@@ -61,7 +61,7 @@ public sealed class OneCycleLR : EpochSchedule
     public OneCycleLR(Optimizer optimizer, IReadOnlyList<double> maxLr, int? totalSteps = null, int? epochs = null, int? stepsPerEpoch = null,
         double pctStart = 0.3, AnnealStrategy annealStrategy = AnnealStrategy.Cos, bool cycleMomentum = true,
         double baseMomentum = 0.85, double maxMomentum = 0.95, double divFactor = 25.0, double finalDivFactor = 1e4, bool threePhase = false)
-        : base(optimizer, InitialRates(optimizer, maxLr, divFactor))
+        : base(optimizer, InitialRates(optimizer, maxLr, divFactor, totalSteps, epochs, stepsPerEpoch, pctStart, finalDivFactor, cycleMomentum))
     {
         if (totalSteps is int total)
         {
@@ -182,10 +182,27 @@ public sealed class OneCycleLR : EpochSchedule
         return rates;
     }
 
-    private static double[] InitialRates(Optimizer optimizer, IReadOnlyList<double> maxLr, double divFactor)
+    // Checks every argument first (the constructor body repeats some of these checks), because recording the initial rates
+    // changes what later schedules on this optimizer start from: a refused OneCycleLR must leave no trace.
+    private static double[] InitialRates(Optimizer optimizer, IReadOnlyList<double> maxLr, double divFactor, int? totalSteps, int? epochs,
+        int? stepsPerEpoch, double pctStart, double finalDivFactor, bool cycleMomentum)
     {
         ArgumentNullException.ThrowIfNull(optimizer);
         ArgumentNullException.ThrowIfNull(maxLr);
+        if (totalSteps is null && (epochs is null || stepsPerEpoch is null))
+            throw new ArgumentException("OneCycleLR needs totalSteps, or both epochs and stepsPerEpoch.", nameof(totalSteps));
+        if (totalSteps is int t) RequirePositive(t, nameof(totalSteps));
+        if (totalSteps is null)
+        {
+            RequirePositive(epochs!.Value, nameof(epochs));
+            RequirePositive(stepsPerEpoch!.Value, nameof(stepsPerEpoch));
+        }
+        if (!(pctStart >= 0 && pctStart <= 1)) throw new ArgumentOutOfRangeException(nameof(pctStart), pctStart, "pctStart must be in [0, 1].");
+        RequirePositive(finalDivFactor, nameof(finalDivFactor));
+        if (cycleMomentum && optimizer is not IScheduledMomentum)
+            throw new ArgumentException(
+                $"{optimizer.GetType().Name} does not let a schedule set its momentum (IScheduledMomentum); pass cycleMomentum: false to cycle only the learning rate.",
+                nameof(optimizer));
         int groups = OptimizerRates.Count(optimizer);
         if (maxLr.Count != groups)
             throw new ArgumentException($"maxLr has {maxLr.Count} values but the optimizer has {groups} parameter groups.", nameof(maxLr));

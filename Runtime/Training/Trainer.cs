@@ -258,7 +258,7 @@ public sealed class Trainer
 
     // A layer frozen in the network (ITrainableNetwork.Freeze) must not move in the optimizer either: momentum and weight
     // decay would keep changing it with a zero gradient. Freezes those layers in the optimizer (giving it the network's
-    // parameter table first if it has none and has not stepped yet), and unfreezes the ones a trainer froze in this optimizer
+    // parameter table first if it has none), and unfreezes the ones a trainer froze in this optimizer
     // earlier that the network has unfrozen since; tensors frozen through the optimizer itself are left alone.
     private void SyncFrozenLayers()
     {
@@ -269,12 +269,8 @@ public sealed class Trainer
         HashSet<string> frozenByTrainer = s_frozenByTrainers.GetValue(Optimizer, _ => new HashSet<string>(StringComparer.Ordinal));
         if (frozen.Count == 0 && frozenByTrainer.Count == 0) return;
         bool named = Optimizer.Parameters.Count > 0 && Optimizer.Parameters[0].Layer.Length > 0;
-        if (!named)
-        {
-            if (Optimizer.StepCount > 0)
-                throw new InvalidOperationException($"Layer '{frozen[0]}' is frozen, but the optimizer has already stepped without the network's parameter table, so it cannot skip that layer: call optimizer.SetGroups(network.ParameterTable) before its first step.");
-            Optimizer.SetGroups(Network.ParameterTable);
-        }
+        // Naming the tensors is allowed even after steps (each carries on from the whole buffer's state).
+        if (!named) Optimizer.SetGroups(Network.ParameterTable);
         foreach (string layer in frozen)
         {
             Optimizer.Freeze(layer);

@@ -4,9 +4,10 @@ namespace Compiled.Kernels;
 
 /// <summary>
 /// 2-D convolution over a batch (PyTorch <c>nn.Conv2d</c>), per sample as im2col + GEMM.
-/// x [n, Cin, H, W], w [Cout, Cin, KH, KW] (OIHW), b [Cout] (or empty: no bias), y [n, Cout, OH, OW];
+/// x [n, Cin, H, W], w [Cout, Cin/groups, KH, KW] (OIHW), b [Cout] (or empty: no bias), y [n, Cout, OH, OW];
 /// col is one sample's im2col workspace (at least <see cref="Conv2DGeometry.ColumnLength"/> floats; may be empty for
-/// a 1×1 kernel with stride 1 and no padding, whose input already is its im2col matrix).
+/// a 1×1 kernel with stride 1 and no padding, whose input already is its im2col matrix). Dilated or grouped geometries run
+/// <c>DilatedGroupedConvolution</c> (explicit im2col and one GEMM per group) at every width.
 /// </summary>
 public static class Conv2DKernels
 {
@@ -23,6 +24,11 @@ public static class Conv2DKernels
         KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
         CheckColumns(g, col.Length);
 
+        if (!g.IsDense)
+        {
+            DilatedGroupedConvolution.Forward(g, x, w, b, y, col, n, width);
+            return;
+        }
         if (GridConvolution.CanForward(g, width))
         {
             GridConvolution.Forward(g, x, w, b, y, n, width);
@@ -73,6 +79,11 @@ public static class Conv2DKernels
         CheckBias(db.Length, g.OutChannels, nameof(db));
         CheckColumns(g, col.Length);
 
+        if (!g.IsDense)
+        {
+            DilatedGroupedConvolution.Backward(g, x, w, dy, dx, dw, db, col, n, width);
+            return;
+        }
         int patch = g.PatchLength, pixels = g.OutPixels;
         // Few output channels over a long grid (a first convolution): dw straight from the padded input, no im2col.
         // Other stride-1 convolutions: six patch entries × the output channels at a time over the whole chunk, no im2col either.
@@ -152,8 +163,13 @@ public static class Conv2DKernels
             throw new ArgumentException($"Conv2D strides must be positive: {g}.", nameof(g));
         if (g.PadTop < 0 || g.PadLeft < 0 || g.PadBottom < 0 || g.PadRight < 0)
             throw new ArgumentException($"Conv2D padding must not be negative: {g}.", nameof(g));
-        if (g.InHeight + g.PadTop + g.PadBottom < g.KernelHeight || g.InWidth + g.PadLeft + g.PadRight < g.KernelWidth)
-            throw new ArgumentException($"Conv2D kernel {g.KernelHeight}×{g.KernelWidth} is larger than the padded input: {g}.", nameof(g));
+        if (g.DilationHeight <= 0 || g.DilationWidth <= 0)
+            throw new ArgumentException($"Conv2D dilation must be positive: {g}.", nameof(g));
+        if (g.Groups <= 0 || g.InChannels % g.Groups != 0 || g.OutChannels % g.Groups != 0)
+            throw new ArgumentException($"Conv2D groups {g.Groups} must be positive and divide both the input channels {g.InChannels} and the output channels {g.OutChannels}: {g}.", nameof(g));
+        int spanHeight = g.DilationHeight * (g.KernelHeight - 1) + 1, spanWidth = g.DilationWidth * (g.KernelWidth - 1) + 1;
+        if (g.InHeight + g.PadTop + g.PadBottom < spanHeight || g.InWidth + g.PadLeft + g.PadRight < spanWidth)
+            throw new ArgumentException($"Conv2D kernel {g.KernelHeight}×{g.KernelWidth} (dilated: {spanHeight}×{spanWidth}) is larger than the padded input: {g}.", nameof(g));
     }
 
     private static void CheckColumns(in Conv2DGeometry g, int length)

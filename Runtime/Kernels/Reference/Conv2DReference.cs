@@ -5,11 +5,15 @@ namespace Compiled.Kernels.Reference;
 
 /// <summary>
 /// Direct convolution loops for <see cref="Conv2DKernels"/> (no im2col: an independent formulation).
-/// x [n, Cin, H, W], w [Cout, Cin, KH, KW], b [Cout] or empty, y [n, Cout, OH, OW].
+/// x [n, Cin, H, W], w [Cout, Cin/groups, KH, KW], b [Cout] or empty, y [n, Cout, OH, OW]; output channel o reads the input
+/// channels of its group, kernel taps spaced by the dilation.
 /// </summary>
 public static class Conv2DReference
 {
-    /// <summary>y[s, o, oh, ow] = b[o] + Σ_{c, kh, kw} w[o, c, kh, kw]·x[s, c, oh·SH − PadTop + kh, ow·SW − PadLeft + kw] (zero outside).</summary>
+    /// <summary>
+    /// y[s, o, oh, ow] = b[o] + Σ_{c, kh, kw} w[o, c, kh, kw]·x[s, group(o)·Cin/G + c, oh·SH − PadTop + kh·DH, ow·SW − PadLeft + kw·DW]
+    /// (zero outside).
+    /// </summary>
     public static void Forward<T>(in Conv2DGeometry g, ReadOnlySpan<T> x, ReadOnlySpan<T> w, ReadOnlySpan<T> b, Span<T> y, int n)
         where T : IFloatingPointIeee754<T>
     {
@@ -20,13 +24,14 @@ public static class Conv2DReference
         for (int ow = 0; ow < outWidth; ow++)
         {
             T sum = T.Zero;
-            for (int c = 0; c < g.InChannels; c++)
+            int first = o / g.GroupOutChannels * g.GroupInChannels;
+            for (int c = 0; c < g.GroupInChannels; c++)
             for (int kh = 0; kh < g.KernelHeight; kh++)
             for (int kw = 0; kw < g.KernelWidth; kw++)
             {
-                int ih = oh * g.StrideHeight - g.PadTop + kh, iw = ow * g.StrideWidth - g.PadLeft + kw;
+                int ih = oh * g.StrideHeight - g.PadTop + kh * g.DilationHeight, iw = ow * g.StrideWidth - g.PadLeft + kw * g.DilationWidth;
                 if (ih < 0 || ih >= g.InHeight || iw < 0 || iw >= g.InWidth) continue;
-                sum += w[WeightIndex(g, o, c, kh, kw)] * x[InputIndex(g, s, c, ih, iw)];
+                sum += w[WeightIndex(g, o, c, kh, kw)] * x[InputIndex(g, s, first + c, ih, iw)];
             }
             y[OutputIndex(g, s, o, oh, ow)] = b.IsEmpty ? sum : sum + b[o];
         }
@@ -45,13 +50,14 @@ public static class Conv2DReference
         {
             T grad = dy[OutputIndex(g, s, o, oh, ow)];
             if (!db.IsEmpty) db[o] += grad;
-            for (int c = 0; c < g.InChannels; c++)
+            int first = o / g.GroupOutChannels * g.GroupInChannels;
+            for (int c = 0; c < g.GroupInChannels; c++)
             for (int kh = 0; kh < g.KernelHeight; kh++)
             for (int kw = 0; kw < g.KernelWidth; kw++)
             {
-                int ih = oh * g.StrideHeight - g.PadTop + kh, iw = ow * g.StrideWidth - g.PadLeft + kw;
+                int ih = oh * g.StrideHeight - g.PadTop + kh * g.DilationHeight, iw = ow * g.StrideWidth - g.PadLeft + kw * g.DilationWidth;
                 if (ih < 0 || ih >= g.InHeight || iw < 0 || iw >= g.InWidth) continue;
-                int wi = WeightIndex(g, o, c, kh, kw), xi = InputIndex(g, s, c, ih, iw);
+                int wi = WeightIndex(g, o, c, kh, kw), xi = InputIndex(g, s, first + c, ih, iw);
                 dw[wi] += grad * x[xi];
                 if (!dx.IsEmpty) dx[xi] += grad * w[wi];
             }
@@ -60,5 +66,5 @@ public static class Conv2DReference
 
     private static int InputIndex(in Conv2DGeometry g, int s, int c, int h, int w) => ((s * g.InChannels + c) * g.InHeight + h) * g.InWidth + w;
     private static int OutputIndex(in Conv2DGeometry g, int s, int o, int h, int w) => ((s * g.OutChannels + o) * g.OutHeight + h) * g.OutWidth + w;
-    private static int WeightIndex(in Conv2DGeometry g, int o, int c, int kh, int kw) => ((o * g.InChannels + c) * g.KernelHeight + kh) * g.KernelWidth + kw;
+    private static int WeightIndex(in Conv2DGeometry g, int o, int c, int kh, int kw) => ((o * g.GroupInChannels + c) * g.KernelHeight + kh) * g.KernelWidth + kw;
 }

@@ -99,4 +99,21 @@ public sealed class FreezingTests
         new Trainer(net, sgd, options with { Seed = 1 }).Fit(data);
         Assert.False(net.Parameters.AsSpan(0, 36).SequenceEqual(conv1));
     }
+
+    [Fact]
+    public void A_layer_frozen_mid_run_stops_moving_with_an_optimizer_that_already_stepped()
+    {
+        float[] x = TestData.Uniform(64 * 144, seed: 7);
+        var data = new Dataset(x, TestData.Labels(64, 4, seed: 8), [1, 12, 12]);
+        var net = Net(1);
+        var adam = new Adam(0.01f);
+        var options = new TrainerOptions { Epochs = 1, BatchSize = 16, Output = null };
+        new Trainer(net, adam, options).Fit(data);       // steps without a parameter table
+        Assert.True(adam.StepCount > 0);
+        net.Freeze("fc1");
+        ParameterInfo fc1 = net.ParameterTable.First(p => p.Name == "fc1.weight");
+        float[] before = net.Parameters.AsSpan(fc1.Offset, fc1.Length).ToArray();
+        new Trainer(net, adam, options with { Seed = 2 }).Fit(data);
+        Assert.Equal(before, net.Parameters.AsSpan(fc1.Offset, fc1.Length).ToArray());
+    }
 }

@@ -15,6 +15,8 @@ public sealed class ScheduleBehaviourTests
         var adagrad = new Adagrad(0.1f);   // no momentum and no betas: torch refuses it too
         var error = Assert.Throws<ArgumentException>(() => new OneCycleLR(adagrad, maxLr: 1.0, totalSteps: 10));
         Assert.Contains("cycleMomentum: false", error.Message);
+        // The refused schedule left nothing behind: a later schedule still starts from the optimizer's own rate.
+        Assert.Equal(0.1, new StepLR(adagrad, stepSize: 5).BaseLearningRates[0], 7);
         var schedule = new OneCycleLR(adagrad, maxLr: 1.0, totalSteps: 10, cycleMomentum: false);
         Assert.Equal(0.04f, adagrad.LearningRate);
     }
