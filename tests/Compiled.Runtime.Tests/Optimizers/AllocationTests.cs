@@ -26,13 +26,28 @@ public class AllocationTests
         var g = Enumerable.Range(0, 10_000).Select(i => (float)Math.Sin(i)).ToArray();
         o.Step(p, g);
         o.StepAndZeroGradients(p, g);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 20; i++)
+        Assert.Equal(0, FewestBytesOverWindows(() =>
         {
             o.Step(p, g);
             o.StepAndZeroGradients(p, g);
+        }, steps: 20));
+    }
+
+    /// <summary>
+    /// Bytes the calling thread allocates over <paramref name="steps"/> calls, the fewest of three consecutive windows.
+    /// An allocation made by every step shows in every window; a one-off (the runtime promoting a method to its
+    /// optimized tier under load, seen once in a full run) shows in at most one, so it cannot fail the test spuriously.
+    /// </summary>
+    private static long FewestBytesOverWindows(Action step, int steps)
+    {
+        long fewest = long.MaxValue;
+        for (int window = 0; window < 3 && fewest != 0; window++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < steps; i++) step();
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
         }
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        return fewest;
     }
 
     [Theory]
@@ -56,8 +71,6 @@ public class AllocationTests
         };
         for (int i = 0; i < 4; i++) lbfgs.Step(p, g, closure);
         Assert.Equal(2, lbfgs.HistoryCount);
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 0; i < 5; i++) lbfgs.Step(p, g, closure);
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.Equal(0, FewestBytesOverWindows(() => lbfgs.Step(p, g, closure), steps: 5));
     }
 }
