@@ -19,7 +19,7 @@ namespace Compiled.Optimizers;
 /// The bias corrections are computed in double, as PyTorch computes them in Python floats; the element-wise operations
 /// follow ATen's order (<c>add(alpha)</c> fused, <c>addcmul</c>/<c>addcdiv</c> as <c>self + (value·a)·b</c> and <c>self + (value·a)/b</c>).
 /// </summary>
-public sealed class Adam : Optimizer, Compiled.Schedules.IScheduledMomentum
+public sealed class Adam : Beta1Optimizer
 {
     /// <param name="learningRate">PyTorch's <c>lr</c> (default 1e-3).</param>
     /// <param name="beta1">First of PyTorch's <c>betas</c> (default 0.9).</param>
@@ -36,23 +36,6 @@ public sealed class Adam : Optimizer, Compiled.Schedules.IScheduledMomentum
     }
 
     internal AdamRule Rule { get; }
-    /// <summary>
-    /// First of PyTorch's <c>betas</c>: decay of the first-moment average. It may be set between steps (torch's
-    /// <c>group["betas"][0]</c>; <see cref="Compiled.Schedules.OneCycleLR"/> cycles it) and is saved with the state.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1).</exception>
-    public float Beta1
-    {
-        get => ScheduledValue;
-        set => ScheduledValue = value;
-    }
-
-    /// <summary>β1 (<see cref="Beta1"/>), as <see cref="Compiled.Schedules.OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for optimizers with <c>betas</c>).</summary>
-    float Compiled.Schedules.IScheduledMomentum.ScheduledMomentum
-    {
-        get => Beta1;
-        set => Beta1 = value;
-    }
     /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 => Rule.Beta2;
     /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
@@ -72,7 +55,7 @@ public sealed class Adam : Optimizer, Compiled.Schedules.IScheduledMomentum
 /// AdamW as <c>torch.optim.AdamW</c> (1.13): Adam with decoupled weight decay, <c>p = p·(1 − lr·weightDecay)</c> before
 /// the moments are updated, and nothing added to the gradient. Default weight decay 1e-2.
 /// </summary>
-public sealed class AdamW : Optimizer, Compiled.Schedules.IScheduledMomentum
+public sealed class AdamW : Beta1Optimizer
 {
     /// <param name="learningRate">PyTorch's <c>lr</c> (default 1e-3).</param>
     /// <param name="beta1">First of PyTorch's <c>betas</c> (default 0.9).</param>
@@ -89,23 +72,6 @@ public sealed class AdamW : Optimizer, Compiled.Schedules.IScheduledMomentum
     }
 
     internal AdamRule Rule { get; }
-    /// <summary>
-    /// First of PyTorch's <c>betas</c>: decay of the first-moment average. It may be set between steps (torch's
-    /// <c>group["betas"][0]</c>; <see cref="Compiled.Schedules.OneCycleLR"/> cycles it) and is saved with the state.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1).</exception>
-    public float Beta1
-    {
-        get => ScheduledValue;
-        set => ScheduledValue = value;
-    }
-
-    /// <summary>β1 (<see cref="Beta1"/>), as <see cref="Compiled.Schedules.OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for optimizers with <c>betas</c>).</summary>
-    float Compiled.Schedules.IScheduledMomentum.ScheduledMomentum
-    {
-        get => Beta1;
-        set => Beta1 = value;
-    }
     /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 => Rule.Beta2;
     /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>

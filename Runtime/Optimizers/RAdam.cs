@@ -17,7 +17,7 @@ namespace Compiled.Optimizers;
 /// else:    p = p − m̂·lr
 /// </code>
 /// </summary>
-public sealed class RAdam : Optimizer, Compiled.Schedules.IScheduledMomentum
+public sealed class RAdam : Beta1Optimizer
 {
     /// <param name="learningRate">PyTorch's <c>lr</c> (default 1e-3).</param>
     /// <param name="beta1">First of PyTorch's <c>betas</c> (default 0.9).</param>
@@ -38,23 +38,6 @@ public sealed class RAdam : Optimizer, Compiled.Schedules.IScheduledMomentum
 
     private readonly float _initialBeta1;
 
-    /// <summary>
-    /// First of PyTorch's <c>betas</c>: decay of the first-moment average. It may be set between steps (torch's
-    /// <c>group["betas"][0]</c>; <see cref="Compiled.Schedules.OneCycleLR"/> cycles it) and is saved with the state.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1).</exception>
-    public float Beta1
-    {
-        get => ScheduledValue;
-        set => ScheduledValue = value;
-    }
-
-    /// <summary>β1 (<see cref="Beta1"/>), as <see cref="Compiled.Schedules.OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for optimizers with <c>betas</c>).</summary>
-    float Compiled.Schedules.IScheduledMomentum.ScheduledMomentum
-    {
-        get => Beta1;
-        set => Beta1 = value;
-    }
     /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
     /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>

@@ -18,7 +18,7 @@ namespace Compiled.Optimizers;
 /// </code>
 /// with t counting every step (as PyTorch's per-tensor step). No weight decay, as in PyTorch.
 /// </summary>
-public sealed class SparseAdam : Optimizer, Compiled.Schedules.IScheduledMomentum
+public sealed class SparseAdam : Beta1Optimizer
 {
     private readonly int _rowLength;
 
@@ -45,23 +45,6 @@ public sealed class SparseAdam : Optimizer, Compiled.Schedules.IScheduledMomentu
 
     private readonly float _initialBeta1;
 
-    /// <summary>
-    /// First of PyTorch's <c>betas</c>: decay of the first-moment average. It may be set between steps (torch's
-    /// <c>group["betas"][0]</c>; <see cref="Compiled.Schedules.OneCycleLR"/> cycles it) and is saved with the state.
-    /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">Outside [0, 1).</exception>
-    public float Beta1
-    {
-        get => ScheduledValue;
-        set => ScheduledValue = value;
-    }
-
-    /// <summary>β1 (<see cref="Beta1"/>), as <see cref="Compiled.Schedules.OneCycleLR"/> cycles it (torch's <c>cycle_momentum</c> for optimizers with <c>betas</c>).</summary>
-    float Compiled.Schedules.IScheduledMomentum.ScheduledMomentum
-    {
-        get => Beta1;
-        set => Beta1 = value;
-    }
     /// <summary>Second of PyTorch's <c>betas</c>: decay of the second-moment average.</summary>
     public float Beta2 { get; }
     /// <summary>PyTorch's <c>eps</c>, added to the denominator for stability.</summary>
