@@ -7,8 +7,8 @@ using System.Text.RegularExpressions;
 namespace Compiled.Runtime.Tests.PyTorch;
 
 /// <summary>
-/// The whole-network deep-CNN fixtures (make_network_fixtures_cnn.py: a small ResNet, its plain twin, an Inception-style
-/// net, a VGG-style net with dropout) read by <see cref="NetworkFixture"/> and checked against themselves before any
+/// The whole-network deep-CNN fixtures (make_network_fixtures_cnn.py: a small ResNet, its plain twin, a bottleneck ResNet,
+/// an Inception-style net, a VGG-style net with dropout) read by <see cref="NetworkFixture"/> and checked against themselves before any
 /// generated network uses them: names unique and as docs/api.md states them (torchvision's inside blocks), gradients and
 /// state shaped as their parameters, batch norm's four tensors together, the stored losses equal to the cross-entropy
 /// of the stored logits, the last bias's gradient equal to mean(softmax − one-hot) of the training logits, and the
@@ -16,7 +16,7 @@ namespace Compiled.Runtime.Tests.PyTorch;
 /// </summary>
 public sealed class NetworkFixtureConsistencyTests
 {
-    public static TheoryData<string> Files => new() { "resnet_small.json", "resnet_plain.json", "inception_small.json", "vgg_small.json" };
+    public static TheoryData<string> Files => new() { "resnet_small.json", "resnet_plain.json", "resnet_bottleneck.json", "inception_small.json", "vgg_small.json" };
 
     // PyTorch's float64 results rounded to float32: a loss recomputed here from rounded logits agrees to a few ulps.
     private const double LossTolerance = 2e-6;
@@ -139,6 +139,16 @@ public sealed class NetworkFixtureConsistencyTests
         Assert.Equal(resnet.Input.Data, plain.Input.Data);
         Assert.Equal(resnet.Labels, plain.Labels);
 
+        // Bottleneck blocks: the projection also where only the channel count changes (layer1.0, 4 -> 2·4 at stride 1).
+        NetworkFixture bottleneck = Load("resnet_bottleneck.json");
+        Assert.Equal([8, 2, 1, 1], Tensor(bottleneck.Parameters, "layer1.0.conv3.weight").Shape);   // "width * 4"
+        Assert.Equal([8, 4, 1, 1], Tensor(bottleneck.Parameters, "layer1.0.downsample.0.weight").Shape);
+        Assert.Equal([16, 8, 1, 1], Tensor(bottleneck.Parameters, "layer2.0.downsample.0.weight").Shape);
+        Assert.Equal(["layer1.0.downsample.0.weight", "layer1.0.downsample.1.weight", "layer1.0.downsample.1.bias",
+                      "layer2.0.downsample.0.weight", "layer2.0.downsample.1.weight", "layer2.0.downsample.1.bias"],
+            bottleneck.Parameters.Select(p => p.Name).Where(n => n.Contains("downsample")));
+        Assert.Equal([10, 16], Tensor(bottleneck.Parameters, "fc1.weight").Shape);
+
         NetworkFixture inception = Load("inception_small.json");
         Assert.Equal(["conv1.weight", "conv1.bias",
                       "layer1.0.branch1.0.weight", "layer1.0.branch1.0.bias",
@@ -174,7 +184,7 @@ public sealed class NetworkFixtureConsistencyTests
             Assert.Contains(1f, mask.Data);
         }
         Assert.NotEqual(dropout.Masks[0].Data, dropout.Masks[1].Data);
-        foreach (string file in new[] { "resnet_small.json", "resnet_plain.json", "inception_small.json" }) Assert.Null(Load(file).Dropout);
+        foreach (string file in new[] { "resnet_small.json", "resnet_plain.json", "resnet_bottleneck.json", "inception_small.json" }) Assert.Null(Load(file).Dropout);
     }
 
     [Fact]
