@@ -213,6 +213,30 @@ public class JoinKernelTests
         FiniteDifferences.AssertMatches(FiniteDifferences.Gradient(x, Loss), dx, "dx");
     }
 
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Join_kernels_allocate_nothing_after_warm_up(VectorWidth width)
+    {
+        var random = new TestValues(88);
+        (int n, int row, int wide) = (3, 50, 130);
+        float[] a = random.Floats(n * row), b = random.Floats(n * row), y = new float[n * row], concat = new float[n * wide], dx = new float[n * row];
+        void Step()
+        {
+            JoinKernels.Add(a, b, y, width);
+            JoinKernels.AddInto(y, a, width);
+            StridedRows.Copy(y, row, concat.AsSpan(20), wide, n, row);
+            StridedRows.Add(a, row, concat.AsSpan(70), wide, n, row, width);
+            ActivationKernels.Relu(b, concat.AsSpan(10), n, row, row, wide, width);
+            ActivationKernels.ReluBackward(concat, concat.AsSpan(5), dx, n, row, wide, wide, row, accumulate: true, width);
+            ActivationKernels.ReluBackward(concat, concat.AsSpan(5), dx, n, row, wide, wide, row, accumulate: false, width);
+        }
+
+        Step();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Step();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
     [Fact]
     public void Bad_arguments_throw_with_the_argument_named()
     {
