@@ -19,7 +19,7 @@ namespace Compiled.Networks;
 /// nothing per call once the workspaces have grown to the largest chunk.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed unsafe class BatchRunner
+public sealed unsafe class BatchRunner : IDisposable
 {
     // Below this many parameters, adding the per-thread gradients on the calling thread (after the workers are done) beats
     // splitting the sum over the threads behind a barrier.
@@ -27,6 +27,7 @@ public sealed unsafe class BatchRunner
 
     private readonly Action<int> _runThread;
     private WorkerGroup _group;
+    private bool _disposed;
     private NetworkWorkspace[] _workspaces;
     private float[] _losses;
     private bool[] _worked;
@@ -66,6 +67,7 @@ public sealed unsafe class BatchRunner
         get => _group.Threads;
         set
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             int threads = value > 0 ? value : Environment.ProcessorCount;
             if (threads == _group.Threads) return;
             WorkerGroup old = _group;
@@ -129,9 +131,18 @@ public sealed unsafe class BatchRunner
         }
     }
 
+    /// <summary>Stops and joins the worker threads; every later call throws <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _group.Dispose();
+    }
+
     private void Begin(BatchBody body, float* input, int inputLength, int* labels, int labelCount, float* targets, int targetCount,
         float* output, int outputCount, int outputLength, int batch, int chunkSamples, float[]? gradients)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSamples, 1);
