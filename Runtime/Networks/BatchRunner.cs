@@ -101,7 +101,8 @@ public sealed unsafe class BatchRunner : IDisposable
     /// Runs a training <paramref name="body"/> over the batch (labels or targets, the other empty): thread 0 adds into
     /// <paramref name="gradients"/> directly, every other working thread zeroes its own buffer and runs its chunks into it,
     /// then those buffers are added into <paramref name="gradients"/> in thread order.
-    /// Returns the sum of the chunks' loss sums, in thread order.
+    /// Returns the sum of the chunks' loss sums, in thread order. If a chunk throws, the first exception is rethrown once
+    /// every thread has stopped, with <paramref name="gradients"/> zeroed.
     /// </summary>
     public float Train(BatchBody body, ReadOnlySpan<float> input, int inputLength, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
         int outputLength, int batch, int chunkSamples, float[] gradients)
@@ -115,7 +116,16 @@ public sealed unsafe class BatchRunner : IDisposable
             try
             {
                 _reduceInside = gradients.Length >= ParallelReduceThreshold && BusyThreads(out _) > 1;
-                Dispatch();
+                try
+                {
+                    Dispatch();
+                }
+                catch
+                {
+                    // The documented state after a failed step (ITrainableNetwork.Gradients): all zero.
+                    Array.Clear(gradients);
+                    throw;
+                }
                 float loss = 0f;
                 for (int t = 0; t < _losses.Length; t++)
                 {

@@ -16,11 +16,8 @@ public class StepRunnerTests
     // Every test that could hang on a broken barrier runs under this limit.
     private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(60);
 
-    private static void WithinLimit(Action action)
-    {
-        Task task = Task.Run(action);
-        Assert.True(task.Wait(s_limit), "The step did not finish: a barrier deadlocked.");
-    }
+    // A TimeoutException if a barrier deadlocked.
+    private static Task WithinLimit(Action action) => Task.Run(action).WaitAsync(s_limit);
 
     public static TheoryData<int, int> ThreadsAndBatches()
     {
@@ -33,9 +30,9 @@ public class StepRunnerTests
 
     [Theory]
     [MemberData(nameof(ThreadsAndBatches))]
-    public void Every_thread_runs_its_slice_and_passes_every_barrier_even_when_empty(int threads, int batch)
+    public async Task Every_thread_runs_its_slice_and_passes_every_barrier_even_when_empty(int threads, int batch)
     {
-        WithinLimit(() =>
+        await WithinLimit(() =>
         {
             using var runner = new StepRunner(threads);
             runner.Reserve(1, 0, 0, 1);
@@ -93,9 +90,9 @@ public class StepRunnerTests
 
     [Theory]
     [MemberData(nameof(ThreadsAndBatches))]
-    public void Gradients_are_added_in_thread_order_bitwise_and_repeat_exactly(int threads, int batch)
+    public async Task Gradients_are_added_in_thread_order_bitwise_and_repeat_exactly(int threads, int batch)
     {
-        WithinLimit(() =>
+        await WithinLimit(() =>
         {
             const int parameters = 1003;   // not a multiple of the vector width or of the 16-float share boundaries
             float[] initial = Enumerable.Range(0, parameters).Select(j => 0.01f * j).ToArray();
@@ -119,9 +116,9 @@ public class StepRunnerTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void Partials_merge_to_the_same_bits_on_every_thread(int threads)
+    public async Task Partials_merge_to_the_same_bits_on_every_thread(int threads)
     {
-        WithinLimit(() =>
+        await WithinLimit(() =>
         {
             const int batch = 37, channels = 5;
             using var runner = new StepRunner(threads);
@@ -158,9 +155,9 @@ public class StepRunnerTests
     [InlineData(1, true)]
     [InlineData(2, true)]
     [InlineData(3, true)]
-    public void A_failure_on_a_thread_stops_every_thread_rethrows_and_leaves_the_runner_usable(int threads, bool afterBarrier)
+    public async Task A_failure_on_a_thread_stops_every_thread_rethrows_and_leaves_the_runner_usable(int threads, bool afterBarrier)
     {
-        WithinLimit(() =>
+        await WithinLimit(() =>
         {
             int failing = Math.Min(1, threads - 1);
             var (input, labels) = Batch(10, 6, 4, 3);
@@ -195,9 +192,9 @@ public class StepRunnerTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void A_kernel_argument_error_inside_the_body_is_rethrown_and_the_runner_recovers(int threads)
+    public async Task A_kernel_argument_error_inside_the_body_is_rethrown_and_the_runner_recovers(int threads)
     {
-        WithinLimit(() =>
+        await WithinLimit(() =>
         {
             using var runner = new StepRunner(threads);
             runner.Reserve(4, 0, 0, 0);
@@ -223,9 +220,9 @@ public class StepRunnerTests
     [InlineData(1)]
     [InlineData(2)]
     [InlineData(3)]
-    public void A_non_finite_gradient_names_its_parameter_and_nothing_is_stepped(int threads)
+    public async Task A_non_finite_gradient_names_its_parameter_and_nothing_is_stepped(int threads)
     {
-        WithinLimit(() =>
+        await WithinLimit(() =>
         {
             float[] parameters = Enumerable.Range(0, 100).Select(i => 0.5f * i).ToArray();
             float[] before = (float[])parameters.Clone();
@@ -261,9 +258,9 @@ public class StepRunnerTests
     [InlineData(3, "rprop")]
     [InlineData(2, "nadam")]        // not ranged: steps after the dispatch
     [InlineData(3, "sparse-adam")]  // not ranged
-    public void The_fused_end_of_step_is_bitwise_the_unfused_sequence(int threads, string optimizer)
+    public async Task The_fused_end_of_step_is_bitwise_the_unfused_sequence(int threads, string optimizer)
     {
-        WithinLimit(() =>
+        await WithinLimit(() =>
         {
             foreach (bool owned in new[] { false, true })
             {
@@ -294,9 +291,9 @@ public class StepRunnerTests
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
-    public void Owned_weight_gradients_match_per_slice_ones_and_repeat_bitwise(int threads)
+    public async Task Owned_weight_gradients_match_per_slice_ones_and_repeat_bitwise(int threads)
     {
-        WithinLimit(() =>
+        await WithinLimit(() =>
         {
             var (input, labels) = Batch(29, 7, 5, 2);
             using var owned = new SlicedMlp(7, 10, 5, threads, ownedWeights: true);
