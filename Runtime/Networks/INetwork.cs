@@ -84,8 +84,9 @@ public interface ITrainableNetwork : INetwork
 {
     /// <summary>
     /// Gradients, same layout as <see cref="INetwork.Parameters"/>. <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> adds to them.
-    /// After a step that threw (a kernel's argument check, a failed finite check, out of memory, on any thread) they are
-    /// all zero, and <see cref="INetwork.Parameters"/> are unchanged; the network is ready for the next step.
+    /// After a step that failed while running (a kernel's argument check, a failed finite check, out of memory, on any
+    /// thread) they are all zero, and <see cref="INetwork.Parameters"/> are unchanged; the network is ready for the next
+    /// step. Arguments refused before the step starts (wrong lengths, a label out of range) change nothing.
     /// </summary>
     float[] Gradients { get; }
     void ZeroGradients();

@@ -95,6 +95,9 @@ public readonly ref struct StepContext
         return (start, end - start);
     }
 
+    /// <summary>Every thread's slice size, in thread order (<c>[Threads]</c>): what merging per-slice statistics weighs them by.</summary>
+    public ReadOnlySpan<int> SliceSizes => _runner.SliceSizes;
+
     /// <summary>Floats <c>[offset, offset + length)</c> of the batch-wide workspace every thread shares (see the remarks).</summary>
     public Span<float> Workspace(int offset, int length) => _runner.WorkspaceSlice(offset, length);
 

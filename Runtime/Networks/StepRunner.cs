@@ -64,6 +64,7 @@ public sealed unsafe class StepRunner : IDisposable
     private float[] _losses = [];
     private int[] _bad = [];
     private Exception?[] _errors = [];
+    private int[] _sliceSizes = [];
 
     // The barrier: arrivals of the current generation; a fault breaks it.
     private int _arrived;
@@ -273,6 +274,8 @@ public sealed unsafe class StepRunner : IDisposable
 
     // ---- What StepContext reaches ----
 
+    internal ReadOnlySpan<int> SliceSizes => _sliceSizes;
+
     internal Span<float> WorkspaceSlice(int offset, int length) => _workspace.AsSpan(offset, length);
 
     internal Span<int> IntWorkspaceSlice(int offset, int length) => _intWorkspace.AsSpan(offset, length);
@@ -354,6 +357,7 @@ public sealed unsafe class StepRunner : IDisposable
         _outputCount = outputCount;
         _outputLength = outputLength;
         _batch = batch;
+        for (int t = 0; t < threads; t++) _sliceSizes[t] = SliceStart(t + 1) - SliceStart(t);
         _gradients = gradients;
         _options = options;
         _ranged = false;
@@ -557,6 +561,7 @@ public sealed unsafe class StepRunner : IDisposable
         _losses = new float[threads * Pad];
         _bad = new int[threads * Pad];
         _errors = new Exception?[threads];
+        _sliceSizes = new int[threads];
     }
 
     private static T[] Grow<T>(T[] buffer, int count, int perItem)

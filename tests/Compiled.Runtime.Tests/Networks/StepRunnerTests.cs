@@ -43,6 +43,8 @@ public class StepRunnerTests
                 Assert.Equal((int)((long)ctx.Thread * ctx.Batch / ctx.Threads), ctx.Start);
                 Assert.Equal((int)((long)(ctx.Thread + 1) * ctx.Batch / ctx.Threads) - ctx.Start, ctx.Count);
                 Assert.Equal(2 * ctx.Count, ctx.Input.Length);
+                Assert.Equal(ctx.Threads, ctx.SliceSizes.Length);
+                Assert.Equal(ctx.Count, ctx.SliceSizes[ctx.Thread]);
                 ctx.Partials(ctx.Thread, 1)[0] = ctx.Count;
                 ctx.Barrier();
                 // After the barrier every slot is written: the counts add up to the batch on every thread.
