@@ -447,7 +447,8 @@ public sealed unsafe class StepRunner : IDisposable
 
             StepOptions? options = _options;
             bool check = options is { CheckFinite: true };
-            if (threads > 1)
+            // With nothing to reduce (every gradient written once, by its owner) and no end of step, the threads are done.
+            if (threads > 1 && (_sliced is not { Length: 0 } || options is not null))
             {
                 Barrier();   // every body is done: the gradient buffers are complete
                 if (thread == 0 && _ranged && !check) BeginOptimizerStep();

@@ -15,7 +15,9 @@ namespace Compiled.Benchmarks.Kernels;
 /// straight into the destination (<see cref="StepContext.OwnedRange"/>); no copy, no reduction.</item>
 /// </list>
 /// <c>OneThread</c> is the same gradient on one thread, for scale. The bias gradient is per slice in every case.
+/// Min and median are shown: on a shared machine the minimum is the figure least disturbed by other processes.
 /// </summary>
+[MinColumn, MedianColumn]
 public class WeightGradientScheduleBenchmarks
 {
     public const int Batch = 64;

@@ -319,6 +319,36 @@ public class StepRunnerTests
         });
     }
 
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    public async Task With_every_gradient_owned_nothing_is_reduced_and_the_step_still_completes(int threads, bool step)
+    {
+        await WithinLimit(() =>
+        {
+            const int parameters = 301;
+            using var runner = new StepRunner(threads) { SlicedGradients = [] };
+            float[] p = Enumerable.Range(0, parameters).Select(i => 0.1f * i).ToArray();
+            var sgd = new Sgd(0.5f);
+            StepOptions? options = step ? new StepOptions(p, [new ParameterInfo("w", "w", 0, [parameters])]) { Optimizer = sgd } : null;
+            var gradients = new float[parameters];
+            var input = new float[5];
+            runner.Train((in StepContext ctx) =>
+            {
+                (int start, int count) = ctx.OwnedRange(parameters);
+                for (int j = start; j < start + count; j++) ctx.SharedGradients[j] += j;
+            }, input, 1, default, default, 1, 5, gradients, options);
+            for (int j = 0; j < parameters; j++)
+            {
+                if (step) Assert.Equal(0.1f * j - 0.5f * j, p[j], 5);
+                else Assert.Equal(j, gradients[j]);
+            }
+        });
+    }
+
     [Fact]
     public void A_disposed_runner_throws_ObjectDisposedException()
     {
