@@ -13,6 +13,9 @@ namespace Compiled.Benchmarks.Kernels;
 /// destination), then the runner adds thread 1's buffer into the destination, each thread half of the range, and re-zeroes it.</item>
 /// <item><c>OwnedRows</c>: after a barrier, each thread computes half of the output features' rows over all 64 samples
 /// straight into the destination (<see cref="StepContext.OwnedRange"/>); no copy, no reduction.</item>
+/// <item><c>OwnedEverything</c>: as <c>OwnedRows</c>, with each thread also summing its features' bias gradients over the
+/// whole batch; nothing is per slice (<see cref="StepRunner.SlicedGradients"/> empty), so the runner skips its barrier and
+/// reduction after the body.</item>
 /// </list>
 /// <c>OneThread</c> is the same gradient on one thread, for scale. The bias gradient is per slice in every case.
 /// Min and median are shown: on a shared machine the minimum is the figure least disturbed by other processes.
@@ -27,8 +30,8 @@ public class WeightGradientScheduleBenchmarks
 
     private int _in, _out;
     private float[] _x = [], _dy = [], _gradients = [];
-    private StepRunner _copies = null!, _owned = null!, _single = null!;
-    private StepBody _perSlice = null!, _ownedRows = null!;
+    private StepRunner _copies = null!, _owned = null!, _ownedAll = null!, _single = null!;
+    private StepBody _perSlice = null!, _ownedRows = null!, _ownedEverything = null!;
 
     [GlobalSetup]
     public void Setup()
@@ -44,9 +47,11 @@ public class WeightGradientScheduleBenchmarks
         _gradients = new float[_out * _in + _out];
         _copies = new StepRunner(2);
         _owned = new StepRunner(2) { SlicedGradients = [new ParameterRange(_out * _in, _out)] };
+        _ownedAll = new StepRunner(2) { SlicedGradients = [] };
         _single = new StepRunner(1);
         _perSlice = PerSlice;
         _ownedRows = OwnedRows;
+        _ownedEverything = OwnedEverything;
     }
 
     [GlobalCleanup]
@@ -54,6 +59,7 @@ public class WeightGradientScheduleBenchmarks
     {
         _copies.Dispose();
         _owned.Dispose();
+        _ownedAll.Dispose();
         _single.Dispose();
     }
 
@@ -62,6 +68,9 @@ public class WeightGradientScheduleBenchmarks
 
     [Benchmark]
     public float OwnedRows() => _owned.Train(_ownedRows, _x, _in, default, default, 1, Batch, _gradients);
+
+    [Benchmark]
+    public float OwnedEverything() => _ownedAll.Train(_ownedEverything, _x, _in, default, default, 1, Batch, _gradients);
 
     [Benchmark]
     public float OneThread() => _single.Train(_perSlice, _x, _in, default, default, 1, Batch, _gradients);
@@ -84,6 +93,16 @@ public class WeightGradientScheduleBenchmarks
         for (int i = 0; i < ctx.Count; i++) VectorOps.Add(db, dy.Slice(i * _out, _out), db);
         ctx.Barrier();
         (int o, int c) = ctx.OwnedRange(_out);
+        Gemm.Multiply(true, false, c, _in, Batch, _dy.AsSpan(o), _out, ctx.BatchInput, _in, ctx.SharedGradients.Slice(o * _in, c * _in), _in, accumulate: true);
+    }
+
+    // After a barrier: rows [o, o + c) of dw and db over the whole batch, into the destination.
+    private void OwnedEverything(in StepContext ctx)
+    {
+        ctx.Barrier();
+        (int o, int c) = ctx.OwnedRange(_out);
+        Span<float> db = ctx.SharedGradients.Slice(_out * _in + o, c);
+        for (int i = 0; i < Batch; i++) VectorOps.Add(db, _dy.AsSpan(i * _out + o, c), db);
         Gemm.Multiply(true, false, c, _in, Batch, _dy.AsSpan(o), _out, ctx.BatchInput, _in, ctx.SharedGradients.Slice(o * _in, c * _in), _in, accumulate: true);
     }
 }
