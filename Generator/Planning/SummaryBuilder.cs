@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using Compiled.Generator.Graph;
 using Compiled.Generator.Model;
 using Compiled.Generator.Shapes;
 
@@ -20,11 +21,11 @@ internal static class SummaryBuilder
     {
         var rows = new List<(string Layer, string Shape, string Params)>
         {
-            ("input (Input)", network.Input.ToString(), "0"),
+            ("input (Input)", network.Graph.Input.ToString(), "0"),
         };
-        foreach (ShapedLayer layer in network.Layers)
+        foreach (GraphNode node in network.Graph.Nodes)
         {
-            rows.Add(($"{layer.Name} ({LayerDescription.Describe(layer)})", layer.Output.ToString(), Invariant.Grouped(layer.ParameterCount)));
+            rows.Add(($"{node.FullName} ({node.Descriptor.Describe(node)})", node.Output.ToString(), Invariant.Grouped(node.ParameterCount)));
         }
 
         int layerWidth = LayerHeader.Length, shapeWidth = ShapeHeader.Length, paramsWidth = ParamsHeader.Length;
