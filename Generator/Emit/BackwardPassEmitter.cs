@@ -5,8 +5,8 @@ namespace Compiled.Generator.Emit;
 
 /// <summary>
 /// RunBackward: from the last node down to the first layer with parameters (whose input gradient is not needed), each
-/// descriptor writing its own statements. The gradient flows between two delta buffers: a node whose backward moves it
-/// reads dy from one and writes dx to the other; activations and Flatten work in dy's buffer. Parameter gradients are
+/// descriptor writing its own statements. Each node reads its output's gradient dy from its region of the workspace and
+/// writes its input's gradient dx to another (planned by liveness, Planning/Liveness); activations and Flatten work in dy's region. Parameter gradients are
 /// added (+=) into this thread's buffer g. A layer with parameters consults the network's <c>_freezing</c>
 /// (Runtime/Networks/LayerFreezing): while it is frozen its weight and bias gradients are skipped, its input gradient is
 /// computed only if an earlier layer with parameters is trained, and the pass returns once no earlier layer needs a gradient.
@@ -27,7 +27,6 @@ internal static class BackwardPassEmitter
     {
         var statements = new List<string>();
         var used = new List<string>();
-        string current = "deltaA", other = "deltaB";
         LayerPlan[] steps = plan.Steps;
         List<string> trainable = TrainableLayers(plan);
         for (int i = steps.Length - 1; i >= 0; i--)
@@ -37,30 +36,28 @@ internal static class BackwardPassEmitter
             if (layer.AccumulateInputGradient)
                 throw new System.NotSupportedException($"{layer.Node.FullName}: gradients that meet at a fork are not emitted yet");
             statements.Add("");
-            string dy = $"{current}.Slice(0, {Literals.PerSample(layer.Operand.Length)})";
-            bool moves = !layer.Node.Descriptor.BackwardInPlace;
-            string dx = !moves ? dy : layer.InputGradient ? $"{other}.Slice(0, {Literals.PerSample(layer.Node.Input.Length)})" : "default";
-            var emission = new BackwardEmission(layer, trainable.IndexOf(layer.Node.FullName), dy, dx, statements, variable =>
-            {
-                if (variable != "input" && !used.Contains(variable)) used.Add(variable);
-            });
+            string dy = Use(used, layer.OutputGradient);
+            string dx = layer.Node.Descriptor.BackwardInPlace ? dy : layer.InputGradient ? Use(used, layer.InputGradientVariable) : "default";
+            var emission = new BackwardEmission(layer, trainable.IndexOf(layer.Node.FullName), dy, dx, statements, variable => Use(used, variable));
             layer.Node.Descriptor.EmitBackward(emission);
-            if (moves && layer.InputGradient) (current, other) = (other, current);
         }
 
         w.Line();
-        w.Line($"// The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput {plan.Output.Batched} to deltaA;");
-        w.Line("// the activations are those RunForward saved in the workspace.");
+        w.Line($"// The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput {plan.Output.Batched} to {steps[steps.Length - 1].OutputGradient};");
+        w.Line("// the activations are those RunForward saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).");
         using (w.Open($"private void RunBackward({TypeNames.ReadOnlySpan} input, {TypeNames.Workspace} workspace, int n)"))
         {
             w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
             w.Line($"{TypeNames.Span} g = workspace.Gradients;");
             ForwardPassEmitter.DeclareBuffers(w, plan, used, forward: false);
-            string half = Literals.PerSample(plan.DeltaLength);
-            w.Line($"{TypeNames.Span} deltaA = workspace.Deltas(0, {half});");
-            if (statements.Exists(s => s.Contains("deltaB"))) w.Line($"{TypeNames.Span} deltaB = workspace.Deltas({half}, {half});");
             foreach (string statement in statements) w.Line(statement);
         }
+    }
+
+    private static string Use(List<string> used, string variable)
+    {
+        if (variable != "input" && !used.Contains(variable)) used.Add(variable);
+        return variable;
     }
 
     /// <summary>The names of the layers with parameters, in forward order: the indices of <c>_freezing</c>.</summary>

@@ -56,8 +56,7 @@ internal static class ConstantsEmitter
 
         w.Line("// One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.");
         w.Line($"private const int ChunkSamples = {Literals.Int(plan.ChunkSamples)};");
-        w.Line($"private const int ActivationsPerSample = {Literals.Int(plan.ActivationsPerSample)};");
-        if (plan.Training) w.Line($"private const int DeltasPerSample = {Literals.Int(2 * plan.DeltaLength)}; // two backward buffers of {Literals.Int(plan.DeltaLength)}");
+        w.Line($"private const int WorkspacePerSample = {Literals.Int(plan.WorkspacePerSample)}; // activations{(plan.Training ? " and gradients" : "")}, a region reused once its tensor is dead");
         w.Line($"private const int ArgmaxPerSample = {Literals.Int(plan.ArgmaxPerSample)};");
         LayerPlan? widest = plan.Layers.Where(l => l.Node.Descriptor.ColumnLength(l.Node) > 0).OrderByDescending(l => l.Node.Descriptor.ColumnLength(l.Node)).FirstOrDefault();
         w.Line(widest is null

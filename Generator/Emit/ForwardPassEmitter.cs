@@ -11,8 +11,8 @@ internal static class ForwardPassEmitter
     public static void Emit(SourceWriter w, NetworkPlan plan)
     {
         w.Line();
-        w.Line("// The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace");
-        w.Line("// (the backward pass reads them again) unless an activation overwrites it in place; the last layer writes to output.");
+        w.Line("// The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace while it");
+        w.Line("// is needed (by later layers or the backward pass), unless an activation overwrites it in place; the last layer writes to output.");
         using (w.Open($"private void RunForward({TypeNames.ReadOnlySpan} input, {TypeNames.Workspace} workspace, int n, {TypeNames.Span} output)"))
         {
             if (plan.ParameterCount > 0) w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
@@ -44,6 +44,11 @@ internal static class ForwardPassEmitter
             }
             if (layer.ArgmaxOffset >= 0 && wanted.Contains(ArgmaxVariable(layer)))
                 w.Line($"{TypeNames.IntSpan} {ArgmaxVariable(layer)} = workspace.Argmax({Literals.PerSample(layer.ArgmaxOffset)}, {Literals.PerSample(layer.Node.Descriptor.ArgmaxLength(layer.Node))});");
+        }
+        foreach (BufferPlan buffer in plan.Buffers)
+        {
+            if (buffer.IsGradient && wanted.Contains(buffer.Variable))
+                w.Line($"{TypeNames.Span} {buffer.Variable} = workspace.Activations({Literals.PerSample(buffer.Offset)}, {Literals.PerSample(buffer.Length)});");
         }
     }
 

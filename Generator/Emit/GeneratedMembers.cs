@@ -32,7 +32,7 @@ internal static class GeneratedMembers
     private static readonly HashSet<string> FixedNames = new(System.StringComparer.Ordinal)
     {
         "InputLength", "OutputLength", "ParameterCount", "StateCount", "s_stateTable", "StateBuffer", "StateTable", "ResetState", "InputChannels", "InputHeight", "InputWidth", "ModelSummary",
-        "ChunkSamples", "ActivationsPerSample", "DeltasPerSample", "ArgmaxPerSample", "ColumnLength", "s_parameterTable", "s_inputShape",
+        "ChunkSamples", "WorkspacePerSample", "ArgmaxPerSample", "ColumnLength", "s_parameterTable", "s_inputShape",
         "_runner", "_freezing", "Freeze", "Unfreeze", "IsFrozen", "_forwardChunk", "_predictChunk", "_trainLabelsChunk", "_trainTargetsChunk",
         "Parameters", "Gradients", "ParameterTable", "InputShape", "Loss", "Summary", "Architecture", "Threads",
         ExplicitName("InputLength"), ExplicitName("OutputLength"), "Initialize", "ZeroGradients",
@@ -79,8 +79,7 @@ internal static class GeneratedMembers
         }
         Constant("ModelSummary");
         Constant("ChunkSamples");
-        Constant("ActivationsPerSample");
-        if (plan.Training) Constant("DeltasPerSample");
+        Constant("WorkspacePerSample");
         Constant("ArgmaxPerSample");
         Constant("ColumnLength");
         foreach (LayerPlan layer in plan.Layers)

@@ -20,6 +20,8 @@ namespace Compiled.Generator.Planning;
 /// <param name="Backward">Whether the backward pass visits it (it or an earlier layer has parameters).</param>
 /// <param name="InputGradient">Whether its backward computes the gradient of its input (false for the first layer with parameters).</param>
 /// <param name="AccumulateInputGradient">Whether its input feeds several nodes (a fork), so its input gradient is added (<c>dx +=</c>) to the others'; a kernel that cannot accumulate writes a temporary that is then added.</param>
+/// <param name="OutputGradient">The span holding the gradient of its output (dy) in the backward pass; empty when it has none.</param>
+/// <param name="InputGradientVariable">The span its backward writes its input's gradient (dx) to; empty when it computes none.</param>
 /// <param name="Step">Its position in the run order (<see cref="RunOrder"/>): a ReLU before a MaxPool runs after it.</param>
 /// <param name="Operand">The shape of one sample its kernel call produces: its output, or the pooled shape for a ReLU moved after its MaxPool.</param>
 /// <param name="Note">Why it runs out of the declared order (for the emitted comments), else empty.</param>
@@ -40,6 +42,8 @@ internal sealed record LayerPlan(
     bool Backward,
     bool InputGradient,
     bool AccumulateInputGradient,
+    string OutputGradient,
+    string InputGradientVariable,
     int Step,
     TensorShape Operand,
     string Note)

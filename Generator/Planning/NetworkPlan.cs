@@ -17,8 +17,9 @@ namespace Compiled.Generator.Planning;
 /// <param name="Parameters">The parameter table, in buffer order.</param>
 /// <param name="State">The state table (running statistics), in buffer order; empty for a network without state.</param>
 /// <param name="StateCount">Floats in the state buffer.</param>
-/// <param name="ActivationsPerSample">Activation workspace floats per sample.</param>
-/// <param name="DeltaLength">Floats per sample of each of the two backward delta buffers.</param>
+/// <param name="Buffers">The workspace regions (activations and gradients) with their offsets and lifetimes, planned by liveness.</param>
+/// <param name="WorkspacePerSample">Workspace floats per sample: the end of the highest region.</param>
+/// <param name="OutputGradientOffset">Offset per sample of the region the loss writes dLoss/dOutput to; -1 without training.</param>
 /// <param name="ArgmaxPerSample">Arg-max ints per sample.</param>
 /// <param name="ColumnLength">im2col floats the largest convolution needs per sample.</param>
 /// <param name="ChunkSamples">Most samples one thread processes at once (bounds the workspace).</param>
@@ -37,8 +38,9 @@ internal sealed record NetworkPlan(
     EquatableArray<ParameterPlan> Parameters,
     EquatableArray<StatePlan> State,
     int StateCount,
-    int ActivationsPerSample,
-    int DeltaLength,
+    EquatableArray<BufferPlan> Buffers,
+    int WorkspacePerSample,
+    int OutputGradientOffset,
     int ArgmaxPerSample,
     int ColumnLength,
     int ChunkSamples,

@@ -36,6 +36,7 @@ internal static class Planner
         // Run order first: which buffer holds each node's output, and what each kernel call works on.
         RunOrder order = RunOrder.Of(graph, count);
         var variables = new string[count];
+        var writesOwn = new bool[count];
         var activationOffsets = new int[count];
         var argmaxOffsets = new int[count];
         var steps = new int[count];
@@ -69,7 +70,7 @@ internal static class Planner
             bool writes = (!node.Descriptor.AliasesInput || last) && !inPlace;
             string inputVariable = runInput == GraphNode.NetworkInput ? "input" : variables[runInput];
             variables[i] = writes ? LayerNames.ToCamel(node.Identifier) + "Out" : inputVariable;
-            activationOffsets[i] = writes ? (int)Math.Min(activationOffset, int.MaxValue) : -1;
+            writesOwn[i] = writes;
             int argmax = node.Descriptor.ArgmaxLength(node);
             argmaxOffsets[i] = argmax > 0 ? (int)Math.Min(argmaxOffset, int.MaxValue) : -1;
             if (writes) activationOffset += operands[i].Length;
@@ -78,6 +79,23 @@ internal static class Planner
             if (activationOffset > int.MaxValue || argmaxOffset > int.MaxValue)
                 return TooLarge(key, node, "the activations of one sample", Math.Max(activationOffset, argmaxOffset));
         }
+
+        // What the backward pass visits, then the workspace by liveness: every tensor an offset, dead ones' memory reused.
+        var backwards = new bool[count];
+        var inputGradients = new bool[count];
+        for (int i = 0; i < count; i++)
+        {
+            backwards[i] = firstWithParameters >= 0 && i >= firstWithParameters;
+            inputGradients[i] = backwards[i] && i > firstWithParameters;
+        }
+        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, network.Declaration.Training);
+        long workspace = WorkspaceAllocator.Assign(live.Tensors);
+        if (workspace > int.MaxValue) return TooLarge(key, graph[count - 1], "the workspace of one sample", workspace);
+        var buffers = new List<BufferPlan>();
+        foreach (WorkspaceBuffer tensor in live.Tensors) buffers.Add(tensor.Freeze());
+        if (WorkspaceAllocator.FindOverlap(buffers) is { } overlap)
+            throw new InvalidOperationException("the workspace plan is wrong: " + overlap);
+        for (int i = 0; i < count; i++) activationOffsets[i] = writesOwn[i] ? (int)live.Outputs[i]!.Offset : -1;
 
         var layers = new List<LayerPlan>(count);
         var parameters = new List<ParameterPlan>();
@@ -119,7 +137,7 @@ internal static class Planner
                 if (stateOffset > int.MaxValue) return TooLarge(key, node, "the state buffer", stateOffset);
             }
 
-            bool backward = firstWithParameters >= 0 && i >= firstWithParameters;
+            bool backward = backwards[i];
             if (backward) deltaLength = Math.Max(deltaLength, node.Output.Length);
             columns = Math.Max(columns, descriptor.ColumnLength(node));
             int runInput = order.RunInputs[i];
@@ -139,8 +157,10 @@ internal static class Planner
                 init,
                 initReason,
                 backward,
-                backward && i > firstWithParameters,
-                AccumulateInputGradient: backward && i > firstWithParameters && node.Inputs[0] != GraphNode.NetworkInput && graph.IsFork(node.Inputs[0]),
+                inputGradients[i],
+                AccumulateInputGradient: inputGradients[i] && node.Inputs[0] != GraphNode.NetworkInput && graph.IsFork(node.Inputs[0]),
+                live.Gradients[i]?.Variable ?? "",
+                runInput != GraphNode.NetworkInput && inputGradients[i] ? live.Gradients[runInput]?.Variable ?? "" : "",
                 steps[i],
                 operands[i],
                 notes[i]));
@@ -160,6 +180,8 @@ internal static class Planner
 
         TensorShape output = count == 0 ? graph.Input.Flattened : graph[count - 1].Output.Flattened;
         string outputVariable = count == 0 ? "input" : variables[order.Steps[count - 1]];
+        WorkspaceBuffer? outputGradient = count == 0 ? null : live.Gradients[order.Steps[count - 1]];
+        int lossGradient = outputGradient is null ? -1 : (int)outputGradient.Offset;
         NetworkDeclaration declaration = network.Declaration;
         var plan = new NetworkPlan(
             declaration.Namespace,
@@ -174,12 +196,13 @@ internal static class Planner
             new EquatableArray<ParameterPlan>(parameters.ToArray()),
             new EquatableArray<StatePlan>(state.ToArray()),
             (int)stateOffset,
-            (int)activationOffset,
-            (int)deltaLength,
+            new EquatableArray<BufferPlan>(buffers.ToArray()),
+            (int)workspace,
+            lossGradient,
             (int)argmaxOffset,
             (int)columns,
             chunk,
-            SummaryBuilder.Build(network, (int)parameterOffset),
+            SummaryBuilder.Build(network, (int)parameterOffset, workspace + argmaxOffset, columns),
             ArchitectureBuilder.Build(network));
         return new StageResult<NetworkPlan>(key, plan, EquatableArray<DiagnosticInfo>.Empty);
     }

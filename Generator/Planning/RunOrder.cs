@@ -63,6 +63,11 @@ internal sealed class RunOrder
                 runInputs[i] = i + 1;            // the ReLU works on the pooled tensor
                 swapped[i] = i + 1;
                 swapped[i + 1] = i;
+                // The pool's consumers now read the ReLU's output: relu(max(x)), the value the declared pool gave.
+                for (int j = i + 2; j < count; j++)
+                {
+                    if (runInputs[j] == i + 1) runInputs[j] = i;
+                }
                 i++;
             }
             else
