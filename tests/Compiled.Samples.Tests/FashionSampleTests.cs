@@ -142,6 +142,39 @@ public sealed class FashionSampleTests
         Assert.Equal(accuracies[1], Math.Round(root.GetProperty("test_accuracy").GetDouble() * 100, 2));
     }
 
+    [Fact]
+    public void Testing_after_each_epoch_leaves_training_alone_so_a_resumed_run_ends_byte_identical()
+    {
+        string directory = Directory.CreateTempSubdirectory("compiled-fashion-").FullName;
+        try
+        {
+            string File_(string name) => Path.Combine(directory, name);
+            string[] common = ["--epochs", "2", "--limit", "1000", "--threads", "2", "--data", Data()];
+            string straight = Run([.. common, "--save", File_("run-{epoch}.ckpt"), "--save-safetensors", File_("straight.safetensors")]);
+            string resumed = Run([.. common, "--resume", File_("run-1.ckpt"), "--save-safetensors", File_("resumed.safetensors")]);
+            Assert.Contains("epoch 1/2  test loss", straight);
+            Assert.DoesNotContain("epoch 1/2", resumed);
+            Assert.Contains("epoch 2/2  test loss", resumed);
+            Assert.Equal(File.ReadAllBytes(File_("straight.safetensors")), File.ReadAllBytes(File_("resumed.safetensors")));
+            // Same weights, same test set: the same final line.
+            Assert.Equal(FinalLine(straight), FinalLine(resumed));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        static string Run(string[] args)
+        {
+            var command = new SampleCommand(FashionModels.Definition);
+            var output = new StringWriter();
+            Assert.Equal(0, SampleRun.Run(FashionModels.Definition, command.Bind(command.Parse(args)), output));
+            return output.ToString();
+        }
+
+        static string FinalLine(string text) => text.Split('\n').Single(l => l.StartsWith("test accuracy", StringComparison.Ordinal)).Split(';')[0];
+    }
+
     [Theory]
     [InlineData("vgg", "FashionVgg.cs")]
     [InlineData("resnet", "FashionResNet.cs")]
