@@ -29,6 +29,9 @@ public sealed record SampleDefinition(
     /// <summary>Evaluate the test set after every epoch and print its loss and accuracy (a line per epoch after the trainer's).</summary>
     public bool TestEachEpoch { get; init; }
 
+    /// <summary>The classes' names by label; when set, the run ends with the test accuracy of each class.</summary>
+    public IReadOnlyList<string>? ClassNames { get; init; }
+
     /// <summary>The model <c>--model</c> takes when not given: the first of <see cref="Models"/>.</summary>
     public SampleModel DefaultModel => Models[0];
 

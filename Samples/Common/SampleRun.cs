@@ -97,6 +97,8 @@ public static class SampleRun
         double secondsPerEpoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(r => r.TrainSeconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"test accuracy {result.Accuracy * 100:F2}% ({(int)Math.Round(result.Accuracy * result.Count)}/{result.Count}), test loss {result.Loss:F4}; {secondsPerEpoch:F2} s per epoch, test pass {evaluationSeconds:F2} s"));
+        if (sample.ClassNames is { } classNames)
+            output.WriteLine(ClassAccuracy.Describe(classNames, ClassAccuracy.Measure(network, test, classNames.Count)));
 
         if (options.Json && history.Epochs.Count > 0)
             output.WriteLine(JsonSummary.Write(options.Model, history.Epochs, result.Accuracy, Simd.Width, network.Threads, options.BatchOrDefault,

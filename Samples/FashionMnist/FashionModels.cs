@@ -64,5 +64,6 @@ public static class FashionModels
         ])
     {
         TestEachEpoch = true,
+        ClassNames = FashionMnistDataset.ClassNames,
     };
 }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Text.RegularExpressions;
+using Compiled.Data;
 using Compiled.Samples.FashionMnist;
 using Compiled.Schedules;
 
@@ -134,6 +135,11 @@ public sealed class FashionSampleTests
         Match final = Regex.Match(text, @"^test accuracy (\d+\.\d{2})% \((\d+)/10000\)", RegexOptions.Multiline);
         Assert.True(final.Success, text);
         Assert.Equal(accuracies[1], Number(final.Groups[1].Value));
+        // Then each class's test accuracy, the ten names in label order; 1 000 test images per class, so their mean is the accuracy.
+        string perClass = lines.Single(l => l.StartsWith("per class: ", StringComparison.Ordinal));
+        MatchCollection classes = Regex.Matches(perClass, @"(?:: |, )([^,]+?) (\d+\.\d{2})%");
+        Assert.Equal(FashionMnistDataset.ClassNames, classes.Select(m => m.Groups[1].Value));
+        Assert.Equal(accuracies[1], classes.Average(m => Number(m.Groups[2].Value)), 0.006);
         string json = lines.Last(l => l.StartsWith('{'));
         using var document = System.Text.Json.JsonDocument.Parse(json);
         System.Text.Json.JsonElement root = document.RootElement;
