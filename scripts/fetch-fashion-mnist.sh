@@ -67,7 +67,8 @@ if ! all_verified "$source_dir"; then
   fi
   command -v apt-get >/dev/null || { echo "$me: the Fashion-MNIST files are not in $source_dir and apt-get is missing (Debian's $package provides them)" >&2; exit 1; }
   echo "Installing Debian's $package ..."
-  install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "$package" >/dev/null; }
+  # --reinstall: also when the package is installed but its files were removed or damaged.
+  install() { DEBIAN_FRONTEND=noninteractive apt-get install -y --reinstall --no-install-recommends "$package" >/dev/null; }
   # A fresh machine may have no package lists yet: update them once and try again.
   if ! install && ! { apt-get update >/dev/null && install; }; then
     echo "$me: apt-get install $package failed (after apt-get update too); install it by hand and run this script again" >&2

@@ -7,8 +7,9 @@ namespace Compiled.Samples.Tests;
 
 /// <summary>
 /// scripts/fetch-fashion-mnist.sh, run with bash against a source directory of the test's choosing
-/// (<c>FASHION_MNIST_SOURCE</c>, with <c>FASHION_MNIST_NO_INSTALL=1</c> so apt-get never runs): its messages when the
-/// files are missing or wrong, and a verified copy from the real files (installed by CI's run of the script).
+/// (<c>FASHION_MNIST_SOURCE</c>), with <c>FASHION_MNIST_NO_INSTALL=1</c> or an apt-get of the test's own first on PATH,
+/// so the system's apt-get never runs: its messages when the files are missing or wrong, the install path, and a verified
+/// copy from the real files (installed by CI's run of the script).
 /// </summary>
 public sealed class FetchFashionMnistScriptTests : IDisposable
 {
@@ -19,7 +20,7 @@ public sealed class FetchFashionMnistScriptTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    private (int Code, string Output, string Error) Fetch(string source, string target)
+    private (int Code, string Output, string Error) Fetch(string source, string target, string? fakeAptGet = null)
     {
         var start = new ProcessStartInfo("bash")
         {
@@ -29,7 +30,20 @@ public sealed class FetchFashionMnistScriptTests : IDisposable
             WorkingDirectory = _directory,
         };
         start.Environment["FASHION_MNIST_SOURCE"] = source;
-        start.Environment["FASHION_MNIST_NO_INSTALL"] = "1";
+        if (fakeAptGet is null)
+        {
+            start.Environment["FASHION_MNIST_NO_INSTALL"] = "1";
+        }
+        else
+        {
+            // An apt-get of the test's own, first on PATH: the script's install path runs without touching the system.
+            string bin = Directory.CreateDirectory(Path.Combine(_directory, "bin")).FullName;
+            File.WriteAllText(Path.Combine(bin, "apt-get"), "#!/usr/bin/env bash\n" + fakeAptGet);
+            if (!OperatingSystem.IsWindows())
+                File.SetUnixFileMode(Path.Combine(bin, "apt-get"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            start.Environment["PATH"] = bin + ":" + Environment.GetEnvironmentVariable("PATH");
+            start.Environment["FAKE_APT_LOG"] = Path.Combine(_directory, "apt.log");
+        }
         using Process process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
         string output = process.StandardOutput.ReadToEnd();
@@ -46,6 +60,43 @@ public sealed class FetchFashionMnistScriptTests : IDisposable
         Assert.Equal("", output);
         Assert.Equal($"fetch-fashion-mnist: the Fashion-MNIST files are not in {source} (unset FASHION_MNIST_NO_INSTALL to install dataset-fashion-mnist, or: apt-get install dataset-fashion-mnist)",
             error.TrimEnd());
+        Assert.False(Directory.Exists(Path.Combine(_directory, "out")));
+    }
+
+    [Fact]
+    public void Missing_files_are_installed_with_apt_get_updating_the_package_lists_when_the_first_try_fails()
+    {
+        Assert.True(Environment.UserName == "root", "the script installs only as root; run the tests as root (CI does)");
+        string installed = Path.Combine(Repository.Root(), "data", "fashion-mnist");
+        string source = Directory.CreateDirectory(Path.Combine(_directory, "system")).FullName;
+        // Fails to install until the lists are updated (a fresh machine), then "installs" the real files into the source.
+        string fake = $$"""
+            echo "$*" >> "$FAKE_APT_LOG"
+            case "$1" in
+              update) touch "$FAKE_APT_LOG.updated" ;;
+              install) [[ -f "$FAKE_APT_LOG.updated" ]] || exit 100; cp '{{installed}}'/*.gz '{{source}}'/ ;;
+              *) exit 1 ;;
+            esac
+            """;
+        string target = Path.Combine(_directory, "out");
+        (int code, string output, string error) = Fetch(source, target, fake);
+        Assert.True(code == 0, error);
+        string install = "install -y --reinstall --no-install-recommends dataset-fashion-mnist";
+        Assert.Equal([install, "update", install], File.ReadAllLines(Path.Combine(_directory, "apt.log")));
+        Assert.Equal(["Installing Debian's dataset-fashion-mnist ...", $"Fashion-MNIST in {target} (verified; from {source})."], output.TrimEnd().Split('\n'));
+        foreach (string name in s_names)
+            Assert.Equal(File.ReadAllBytes(Path.Combine(installed, name)), File.ReadAllBytes(Path.Combine(target, name)));
+    }
+
+    [Fact]
+    public void A_failed_install_says_so()
+    {
+        Assert.True(Environment.UserName == "root", "the script installs only as root; run the tests as root (CI does)");
+        string source = Directory.CreateDirectory(Path.Combine(_directory, "system")).FullName;
+        (int code, _, string error) = Fetch(source, Path.Combine(_directory, "out"), "echo \"$*\" >> \"$FAKE_APT_LOG\"; [[ $1 == update ]]");
+        Assert.Equal(1, code);
+        Assert.Equal("fetch-fashion-mnist: apt-get install dataset-fashion-mnist failed (after apt-get update too); install it by hand and run this script again", error.TrimEnd());
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(_directory, "apt.log")).Length);
         Assert.False(Directory.Exists(Path.Combine(_directory, "out")));
     }
 
