@@ -6,7 +6,8 @@ namespace Compiled.Samples;
 /// <summary>The sample's settings, as parsed by <see cref="SampleCommand"/> (null: the model's or optimizer's default).</summary>
 public sealed record SampleOptions
 {
-    public string Model { get; init; } = "lenet5";
+    /// <summary>The <c>--model</c> name, one of the sample's <see cref="SampleDefinition.Models"/>.</summary>
+    public required string Model { get; init; }
     public int? Epochs { get; init; }
     public int? Batch { get; init; }
     public float? LearningRate { get; init; }
@@ -15,7 +16,8 @@ public sealed record SampleOptions
     public float? LearningRateDecay { get; init; }
     public float? WeightDecay { get; init; }
     public int Seed { get; init; } = 1;
-    public string DataDirectory { get; init; } = "data";
+    /// <summary>The directory of the dataset's files (<c>--data</c>; default: the sample's <see cref="SampleDefinition.DefaultDataDirectory"/>).</summary>
+    public required string DataDirectory { get; init; }
     public int Threads { get; init; }
     public int? Limit { get; init; }
     public int Validation { get; init; }
