@@ -11,6 +11,12 @@ namespace Compiled.Kernels;
 /// </summary>
 public static class Conv2DKernels
 {
+    /// <summary>
+    /// Whether 3×3 layers with padding 1 and stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, and the input gradient at
+    /// stride 1). On by default; the kernel benchmarks turn it off to time the general paths in the same run.
+    /// </summary>
+    internal static bool UseDirect3x3 { get; set; } = true;
+
     /// <summary>y = conv(x, w) + b.</summary>
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n)
         => Forward(g, x, w, b, y, col, n, Simd.Width);
@@ -27,6 +33,13 @@ public static class Conv2DKernels
         if (!g.IsDense)
         {
             DilatedGroupedConvolution.Forward(g, x, w, b, y, col, n, width);
+            return;
+        }
+        if (UseDirect3x3 && Conv3x3Kernels.Applies(g))
+        {
+            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+            Conv3x3Kernels.PackWeights(g, w, packed, width);
+            Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, default, default, n, Conv3x3Kernels.Mode.Plain, width);
             return;
         }
         if (GridConvolution.CanForward(g, width))
@@ -93,8 +106,12 @@ public static class Conv2DKernels
         bool columnWeights = weights && !gridWeights;   // dw through im2col and a GEMM per sample
         Span<float> weightGradientT = columnWeights ? Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels) : default;
 
+        // 3×3, padding 1, stride 1: dx for the whole chunk is the register-tiled forward on dy with flipped weights.
+        bool direct = !dx.IsEmpty && UseDirect3x3 && g.StrideHeight == 1 && Conv3x3Kernels.Applies(g);
+        if (direct) Conv3x3Kernels.InputGradientCore(g, w, dy, dx, n, width);
+
         // Stride 1: samples whose dy is mostly zero (behind ReLU and max-pool) scatter their non-zeros instead.
-        bool scatter = !dx.IsEmpty && SparseInputGradient.Applies(g, width);
+        bool scatter = !direct && !dx.IsEmpty && SparseInputGradient.Applies(g, width);
         Span<float> scatterWeights = scatter ? Conv2DWorkspace.Current.ScatterWeights(SparseInputGradient.PackedLength(g)) : default;
         Span<float> scatterPlanes = scatter ? Conv2DWorkspace.Current.ScatterPlanes(SparseInputGradient.PaddedLength(g)) : default;
         if (scatter) SparseInputGradient.Pack(g, w, scatterWeights);
@@ -123,7 +140,7 @@ public static class Conv2DKernels
                 for (int o = 0; o < g.OutChannels; o++) db[o] += VectorOps.Sum(dys.Slice(o * pixels, pixels), width);
             }
 
-            if (dx.IsEmpty) continue;
+            if (dx.IsEmpty || direct) continue;
             Span<float> dxs = dx.Slice(s * g.InputLength, g.InputLength);
             if (scatter && SparseInputGradient.IsSparse(dys))
             {

@@ -175,6 +175,38 @@ public class Conv3x3KernelTests
         }
     }
 
+    /// <summary>Conv2DKernels runs these geometries through Conv3x3Kernels (the same bits), and its general paths agree within tolerance.</summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Conv2DKernels_dispatches_3x3_layers_here(VectorWidth width)
+    {
+        var random = new TestValues(46);
+        foreach (Conv2DGeometry g in new[] { Geometries[3], Geometries[9] })
+        {
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] direct = new float[Batch * g.OutputLength], dispatched = new float[direct.Length], general = new float[direct.Length];
+            Conv3x3Kernels.Forward(g, x, w, b, direct, Batch, Conv3x3Epilogue.None, width);
+            Conv2DKernels.Forward(g, x, w, b, dispatched, new float[g.ColumnLength], Batch, width);
+            KernelAssert.Identical(direct, dispatched, $"forward {width} {g}");
+
+            float[] dy = random.Floats(direct.Length), dx = new float[x.Length], dxDispatched = new float[x.Length];
+            float[] dw = new float[w.Length], db = new float[b.Length];
+            if (g.StrideHeight == 1)
+            {
+                Conv3x3Kernels.InputGradient(g, w, dy, dx, Batch, width);
+                Conv2DKernels.Backward(g, x, w, dy, dxDispatched, dw, db, new float[g.ColumnLength], Batch, width);
+                KernelAssert.Identical(dx, dxDispatched, $"dx {width} {g}");
+            }
+
+            Conv2DKernels.UseDirect3x3 = false;
+            try { Conv2DKernels.Forward(g, x, w, b, general, new float[g.ColumnLength], Batch, width); }
+            finally { Conv2DKernels.UseDirect3x3 = true; }
+            double[] magnitude = new double[direct.Length];
+            Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, Batch);
+            KernelAssert.CloseToMagnitude(TestValues.Wide(general), magnitude, direct, 2 * Tolerance, $"general {width} {g}");
+        }
+    }
+
     [Fact]
     public void Other_geometries_and_wrong_lengths_are_rejected_with_the_reason()
     {
