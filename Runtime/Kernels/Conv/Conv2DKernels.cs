@@ -7,7 +7,8 @@ namespace Compiled.Kernels;
 /// x [n, Cin, H, W], w [Cout, Cin/groups, KH, KW] (OIHW), b [Cout] (or empty: no bias), y [n, Cout, OH, OW];
 /// col is one sample's im2col workspace (at least <see cref="Conv2DGeometry.ColumnLength"/> floats; may be empty for
 /// a 1×1 kernel with stride 1 and no padding, whose input already is its im2col matrix). Dilated or grouped geometries run
-/// <c>DilatedGroupedConvolution</c> (explicit im2col and one GEMM per group) at every width.
+/// <c>DilatedGroupedConvolution</c> (explicit im2col and one GEMM per group) at every width; 3×3 kernels with padding 1 and
+/// stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, and dx at stride 1) at every width.
 /// </summary>
 public static class Conv2DKernels
 {
