@@ -175,6 +175,62 @@ public class Conv3x3KernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Weight_gradient_matches_direct_convolution(VectorWidth width)
+    {
+        var random = new TestValues(47);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), dy = random.Floats(Batch * g.OutputLength);
+            float[] dw = random.Floats(w.Length);
+            double[] dw0 = TestValues.Wide(dw);
+            Conv3x3Kernels.WeightGradient(g, x, dy, dw, Batch, width);
+
+            double[] edw = (double[])dw0.Clone(), mdw = Array.ConvertAll(dw0, Math.Abs);
+            Conv2DReference.Backward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(dy), [], edw, [], Batch);
+            Conv2DReference.Backward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(dy), [], mdw, [], Batch);
+            KernelAssert.CloseToMagnitude(edw, mdw, dw, Tolerance, $"dw {width} {g}");
+        }
+    }
+
+    /// <summary>A layer large enough that the weight gradient takes the chunk in several groups of samples (4, 4, 1).</summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Weight_gradient_over_several_groups_of_samples_matches_direct_convolution(VectorWidth width)
+    {
+        var random = new TestValues(49);
+        Conv2DGeometry g = Geometry(16, 28, 28, 16, 1);
+        const int samples = 9;
+        float[] x = random.Floats(samples * g.InputLength), w = random.Floats(g.WeightLength), dy = random.Floats(samples * g.OutputLength);
+        float[] dw = new float[w.Length];
+        Conv3x3Kernels.WeightGradient(g, x, dy, dw, samples, width);
+        double[] edw = new double[w.Length], mdw = new double[w.Length];
+        Conv2DReference.Backward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(dy), [], edw, [], samples);
+        Conv2DReference.Backward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(dy), [], mdw, [], samples);
+        KernelAssert.CloseToMagnitude(edw, mdw, dw, Tolerance, $"dw {width} {g}");
+    }
+
+    /// <summary>The weight gradient sums each entry over the chunk in one order whatever the width (the lanes are output channels) and the grouping of samples.</summary>
+    [Fact]
+    public void Weight_gradient_gives_the_same_bits_at_every_width()
+    {
+        var random = new TestValues(48);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            const int samples = 9;
+            float[] x = random.Floats(samples * g.InputLength), dy = random.Floats(samples * g.OutputLength), start = random.Floats(g.WeightLength);
+            float[] scalar = (float[])start.Clone();
+            Conv3x3Kernels.WeightGradient(g, x, dy, scalar, samples, VectorWidth.Scalar);
+            foreach (VectorWidth width in new[] { VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 })
+            {
+                float[] dw = (float[])start.Clone();
+                Conv3x3Kernels.WeightGradient(g, x, dy, dw, samples, width);
+                KernelAssert.Identical(scalar, dw, $"{width} {g}");
+            }
+        }
+    }
+
     /// <summary>Conv2DKernels runs these geometries through Conv3x3Kernels (the same bits), and its general paths agree within tolerance.</summary>
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
@@ -197,6 +253,13 @@ public class Conv3x3KernelTests
                 Conv2DKernels.Backward(g, x, w, dy, dxDispatched, dw, db, new float[g.ColumnLength], Batch, width);
                 KernelAssert.Identical(dx, dxDispatched, $"dx {width} {g}");
             }
+            else
+            {
+                Conv2DKernels.Backward(g, x, w, dy, dxDispatched, dw, db, new float[g.ColumnLength], Batch, width);
+            }
+            float[] directDw = new float[w.Length];
+            Conv3x3Kernels.WeightGradient(g, x, dy, directDw, Batch, width);
+            KernelAssert.Identical(directDw, dw, $"dw {width} {g}");
 
             Conv2DKernels.UseDirect3x3 = false;
             try { Conv2DKernels.Forward(g, x, w, b, general, new float[g.ColumnLength], Batch, width); }

@@ -120,6 +120,108 @@ public static class Conv3x3Kernels
         ForwardPacked(transposed, dy, packed, default, dx, default, default, n, Mode.Plain, width);
     }
 
+    // ---- weight gradient ----
+
+    /// <summary>
+    /// dw [Cout, Cin, 3, 3] += Σ over the n samples of ∂/∂w (dy [n, Cout, OH, OW] correlated with x [n, Cin, H, W]), summed over
+    /// the chunk before it is added.
+    /// </summary>
+    public static void WeightGradient(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n)
+        => WeightGradient(g, x, dy, dw, n, Simd.Width);
+
+    /// <inheritdoc cref="WeightGradient(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int)"/>
+    public static void WeightGradient(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n, VectorWidth width)
+    {
+        CheckGeometry(g, n, width);
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.AtLeast(dy.Length, (long)n * g.OutputLength, nameof(dy));
+        KernelArguments.Exactly(dw.Length, g.WeightLength, nameof(dw));
+        WeightGradientCore(g, x, dy, dw, n, width);
+    }
+
+    /// <summary>The weight gradient without argument checks (the caller validated).</summary>
+    internal static void WeightGradientCore(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n, VectorWidth width)
+    {
+        switch (width)
+        {
+            case VectorWidth.V512: WeightGradient<Vector512<float>, Lane512, Vectors4>(g, x, dy, dw, n); break;
+            case VectorWidth.V256: WeightGradient<Vector256<float>, Lane256, Vectors3>(g, x, dy, dw, n); break;
+            case VectorWidth.V128: WeightGradient<Vector128<float>, Lane128, Vectors3>(g, x, dy, dw, n); break;
+            default: WeightGradient<float, ScalarLane, Vectors3>(g, x, dy, dw, n); break;
+        }
+    }
+
+    /// <summary>Bytes of padded inputs and transposed gradients a group of samples may take (about half of a 1 MB L2 cache).</summary>
+    private const int GroupBytes = 512 * 1024;
+
+    private static void WeightGradient<T, L, V>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n)
+        where T : struct where L : struct, ILane<T> where V : struct, IConstant
+    {
+        if (n == 0) return;
+        int lanes = L.Count, cin = g.InChannels, cout = g.OutChannels, pixels = g.OutPixels;
+        int vectors = (cout + lanes - 1) / lanes, ld = vectors * lanes, rows = cin * 9;
+        var grid = new Conv3x3Grid(g, 1);
+        int sourceLength = grid.SourceLength, gradientLength = pixels * ld;
+        int group = Math.Clamp(GroupBytes / (4 * (sourceLength + gradientLength)), 1, n);
+        Conv3x3Workspace workspace = Conv3x3Workspace.Current;
+
+        // The group's phase planes (borders zero once) and dyᵀ [sample, OH·OW, ld] (lanes past Cout zero once).
+        Span<float> sources = workspace.GroupSource(group * sourceLength);
+        sources.Clear();
+        Span<float> gradients = workspace.GroupGradient(group * gradientLength);
+        gradients.Clear();
+        // dwᵀ [Cin·9, ld]: (c·3 + kh)·3 + kw, as w's rows.
+        Span<float> weightGradientT = workspace.TransposedWeightGradient(rows * ld);
+        weightGradientT.Clear();
+
+        ref float sourceStart = ref MemoryMarshal.GetReference(sources);
+        ref float gradientStart = ref MemoryMarshal.GetReference(gradients);
+        ref float result = ref MemoryMarshal.GetReference(weightGradientT);
+        for (int first = 0; first < n; first += group)
+        {
+            int samples = Math.Min(group, n - first);
+            for (int s = 0; s < samples; s++)
+            {
+                grid.CopyInterior(x.Slice((first + s) * g.InputLength, g.InputLength), sources.Slice(s * sourceLength, sourceLength), cin, g.InHeight, g.InWidth);
+                ref float from = ref Unsafe.Add(ref MemoryMarshal.GetReference(dy), (first + s) * g.OutputLength);
+                ref float to = ref Unsafe.Add(ref gradientStart, s * gradientLength);
+                for (int o = 0; o < cout; o++)
+                {
+                    ref float plane = ref Unsafe.Add(ref from, o * pixels);
+                    for (int i = 0; i < pixels; i++) Unsafe.Add(ref to, i * ld + o) = Unsafe.Add(ref plane, i);
+                }
+            }
+
+            for (int v = 0; v < vectors; v += V.Value)
+            {
+                int count = Math.Min(V.Value, vectors - v);
+                ref float gradientPanel = ref Unsafe.Add(ref gradientStart, v * lanes);
+                for (int c = 0; c < cin; c++)
+                {
+                    for (int kh = 0; kh < 3; kh++)
+                    {
+                        int tap0 = grid.Tap(c, kh, 0), tap1 = grid.Tap(c, kh, 1), tap2 = grid.Tap(c, kh, 2);
+                        ref float target = ref Unsafe.Add(ref result, (c * 3 + kh) * 3 * ld + v * lanes);
+                        switch (count)
+                        {
+                            case 4: Conv3x3WeightGradientKernel.Run<T, L, Vectors4>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, tap0, tap1, tap2, ref gradientPanel, gradientLength, ld, ref target, ld); break;
+                            case 3: Conv3x3WeightGradientKernel.Run<T, L, Vectors3>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, tap0, tap1, tap2, ref gradientPanel, gradientLength, ld, ref target, ld); break;
+                            case 2: Conv3x3WeightGradientKernel.Run<T, L, Vectors2>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, tap0, tap1, tap2, ref gradientPanel, gradientLength, ld, ref target, ld); break;
+                            default: Conv3x3WeightGradientKernel.Run<T, L, Vectors1>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, tap0, tap1, tap2, ref gradientPanel, gradientLength, ld, ref target, ld); break;
+                        }
+                    }
+                }
+            }
+        }
+
+        // dw [Cout, Cin·9] += (dwᵀ)ᵀ
+        for (int o = 0; o < cout; o++)
+        {
+            Span<float> row = dw.Slice(o * rows, rows);
+            for (int r = 0; r < rows; r++) row[r] += weightGradientT[r * ld + o];
+        }
+    }
+
     /// <summary>The stride-1 geometry whose forward is the input gradient of <paramref name="g"/>: dy's channels in, x's out.</summary>
     internal static Conv2DGeometry Transposed(in Conv2DGeometry g)
         => new(g.OutChannels, g.OutHeight, g.OutWidth, g.InChannels, 3, 3, 1, 1, 1, 1, 1, 1);

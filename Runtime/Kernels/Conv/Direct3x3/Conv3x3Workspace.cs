@@ -14,6 +14,9 @@ internal sealed class Conv3x3Workspace
     private float[] _sums = Array.Empty<float>();
     private float[] _shifts = Array.Empty<float>();
     private int[] _offsets = Array.Empty<int>();
+    private float[] _groupSource = Array.Empty<float>();
+    private float[] _groupGradient = Array.Empty<float>();
+    private float[] _weightGradientT = Array.Empty<float>();
 
     public static Conv3x3Workspace Current => t_current ??= new Conv3x3Workspace();
 
@@ -34,6 +37,15 @@ internal sealed class Conv3x3Workspace
 
     /// <summary>Per-channel shifts of those sums.</summary>
     public Span<float> Shifts(int length) => Get(ref _shifts, length);
+
+    /// <summary>A group of samples' phase planes, for the weight gradient.</summary>
+    public Span<float> GroupSource(int length) => Get(ref _groupSource, length);
+
+    /// <summary>A group of samples' output gradients, transposed: [sample, OH·OW, Cout rounded up to a vector].</summary>
+    public Span<float> GroupGradient(int length) => Get(ref _groupGradient, length);
+
+    /// <summary>The chunk's weight gradient, transposed: [Cin·9, Cout rounded up to a vector].</summary>
+    public Span<float> TransposedWeightGradient(int length) => Get(ref _weightGradientT, length);
 
     /// <summary>Offsets of the patch entries in the source.</summary>
     public Span<int> Offsets(int length)
