@@ -144,18 +144,18 @@ public static class Conv3x3Kernels
     {
         switch (width)
         {
-            case VectorWidth.V512: WeightGradient<Vector512<float>, Lane512, Vectors4>(g, x, dy, dw, n); break;
-            case VectorWidth.V256: WeightGradient<Vector256<float>, Lane256, Vectors3>(g, x, dy, dw, n); break;
-            case VectorWidth.V128: WeightGradient<Vector128<float>, Lane128, Vectors3>(g, x, dy, dw, n); break;
-            default: WeightGradient<float, ScalarLane, Vectors3>(g, x, dy, dw, n); break;
+            case VectorWidth.V512: WeightGradient<Vector512<float>, Lane512, Taps6, Vectors2>(g, x, dy, dw, n); break;
+            case VectorWidth.V256: WeightGradient<Vector256<float>, Lane256, Taps6, Vectors2>(g, x, dy, dw, n); break;
+            case VectorWidth.V128: WeightGradient<Vector128<float>, Lane128, Taps6, Vectors2>(g, x, dy, dw, n); break;
+            default: WeightGradient<float, ScalarLane, Taps6, Vectors2>(g, x, dy, dw, n); break;
         }
     }
 
     /// <summary>Bytes of padded inputs and transposed gradients a group of samples may take (about half of a 1 MB L2 cache).</summary>
     private const int GroupBytes = 512 * 1024;
 
-    private static void WeightGradient<T, L, V>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n)
-        where T : struct where L : struct, ILane<T> where V : struct, IConstant
+    private static void WeightGradient<T, L, K, V>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n)
+        where T : struct where L : struct, ILane<T> where K : struct, IConstant where V : struct, IConstant
     {
         if (n == 0) return;
         int lanes = L.Count, cin = g.InChannels, cout = g.OutChannels, pixels = g.OutPixels;
@@ -173,6 +173,10 @@ public static class Conv3x3Kernels
         // dwᵀ [Cin·9, ld]: (c·3 + kh)·3 + kw, as w's rows.
         Span<float> weightGradientT = workspace.TransposedWeightGradient(rows * ld);
         weightGradientT.Clear();
+        // Tap offsets in dwᵀ's row order, (c·3 + kh)·3 + kw.
+        int kernelRows = cin * 3;
+        Span<int> taps = workspace.Offsets(rows);
+        grid.FillOffsets(cin, taps);
 
         ref float sourceStart = ref MemoryMarshal.GetReference(sources);
         ref float gradientStart = ref MemoryMarshal.GetReference(gradients);
@@ -192,25 +196,37 @@ public static class Conv3x3Kernels
                 }
             }
 
-            for (int v = 0; v < vectors; v += V.Value)
+            // Panels of up to V vectors, as even as they come (4 vectors at V = 3 run as 2 + 2, not 3 + 1: fewer accumulators
+            // than the FMA latency covers would leave the last panel waiting on its chains).
+            int panels = (vectors + V.Value - 1) / V.Value;
+            for (int panel = 0, v = 0; panel < panels; panel++)
             {
-                int count = Math.Min(V.Value, vectors - v);
+                int count = vectors / panels + (panel < vectors % panels ? 1 : 0);
                 ref float gradientPanel = ref Unsafe.Add(ref gradientStart, v * lanes);
-                for (int c = 0; c < cin; c++)
+                // K taps at a time: kernel rows r = c·3 + kh (three taps each), one or two of them; dwᵀ's rows r·3 .. r·3 + K − 1.
+                for (int r = 0; r < kernelRows; r += K.Value / 3)
                 {
-                    for (int kh = 0; kh < 3; kh++)
+                    bool pair = K.Value > 3 && r + 1 < kernelRows;
+                    ref int tapsOf = ref taps[r * 3];
+                    ref float target = ref Unsafe.Add(ref result, r * 3 * ld + v * lanes);
+                    if (pair)
                     {
-                        int tap0 = grid.Tap(c, kh, 0), tap1 = grid.Tap(c, kh, 1), tap2 = grid.Tap(c, kh, 2);
-                        ref float target = ref Unsafe.Add(ref result, (c * 3 + kh) * 3 * ld + v * lanes);
                         switch (count)
                         {
-                            case 4: Conv3x3WeightGradientKernel.Run<T, L, Vectors4>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, tap0, tap1, tap2, ref gradientPanel, gradientLength, ld, ref target, ld); break;
-                            case 3: Conv3x3WeightGradientKernel.Run<T, L, Vectors3>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, tap0, tap1, tap2, ref gradientPanel, gradientLength, ld, ref target, ld); break;
-                            case 2: Conv3x3WeightGradientKernel.Run<T, L, Vectors2>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, tap0, tap1, tap2, ref gradientPanel, gradientLength, ld, ref target, ld); break;
-                            default: Conv3x3WeightGradientKernel.Run<T, L, Vectors1>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, tap0, tap1, tap2, ref gradientPanel, gradientLength, ld, ref target, ld); break;
+                            case 2: Conv3x3WeightGradientKernel.Run<T, L, Taps6, Vectors2>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
+                            default: Conv3x3WeightGradientKernel.Run<T, L, Taps6, Vectors1>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
                         }
+                        continue;
+                    }
+                    switch (count)
+                    {
+                        case 4: Conv3x3WeightGradientKernel.Run<T, L, Taps3, Vectors4>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
+                        case 3: Conv3x3WeightGradientKernel.Run<T, L, Taps3, Vectors3>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
+                        case 2: Conv3x3WeightGradientKernel.Run<T, L, Taps3, Vectors2>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
+                        default: Conv3x3WeightGradientKernel.Run<T, L, Taps3, Vectors1>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
                     }
                 }
+                v += count;
             }
         }
 

@@ -11,6 +11,8 @@ internal interface IConstant
 
 internal readonly struct Rows4 : IConstant { public static int Value => 4; }
 internal readonly struct Rows8 : IConstant { public static int Value => 8; }
+internal readonly struct Taps3 : IConstant { public static int Value => 3; }
+internal readonly struct Taps6 : IConstant { public static int Value => 6; }
 internal readonly struct Vectors1 : IConstant { public static int Value => 1; }
 internal readonly struct Vectors2 : IConstant { public static int Value => 2; }
 internal readonly struct Vectors3 : IConstant { public static int Value => 3; }
