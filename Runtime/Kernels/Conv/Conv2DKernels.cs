@@ -8,13 +8,13 @@ namespace Compiled.Kernels;
 /// col is one sample's im2col workspace (at least <see cref="Conv2DGeometry.ColumnLength"/> floats; may be empty for
 /// a 1×1 kernel with stride 1 and no padding, whose input already is its im2col matrix). Dilated or grouped geometries run
 /// <c>DilatedGroupedConvolution</c> (explicit im2col and one GEMM per group) at every width; 3×3 kernels with padding 1 and
-/// stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, dw, and dx at stride 1) at every width.
+/// stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, dx and dw) at every width.
 /// </summary>
 public static class Conv2DKernels
 {
     /// <summary>
-    /// Whether 3×3 layers with padding 1 and stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, weight gradient, and the
-    /// input gradient at stride 1). On by default; the kernel benchmarks turn it off to time the general paths in the same run.
+    /// Whether 3×3 layers with padding 1 and stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, input and weight
+    /// gradients). On by default; the kernel benchmarks turn it off to time the general paths in the same run.
     /// </summary>
     internal static bool UseDirect3x3 { get; set; } = true;
 
@@ -101,7 +101,7 @@ public static class Conv2DKernels
         int patch = g.PatchLength, pixels = g.OutPixels;
         // Few output channels over a long grid (a first convolution): dw straight from the padded input, no im2col.
         // Other stride-1 convolutions: six patch entries × the output channels at a time over the whole chunk, no im2col either.
-        // 3×3 with padding 1 (stride 1 or 2): three taps × vectors of output channels, in registers over groups of samples.
+        // 3×3 with padding 1 (stride 1 or 2): six taps × two vectors of output channels, in registers over groups of samples.
         bool directWeights = weights && UseDirect3x3 && Conv3x3Kernels.Applies(g);
         bool gridWeights = GridConvolution.CanForward(g, width);
         if (directWeights) Conv3x3Kernels.WeightGradientCore(g, x, dy, dw, n, width);
@@ -110,8 +110,9 @@ public static class Conv2DKernels
         bool columnWeights = weights && !gridWeights && !directWeights;   // dw through im2col and a GEMM per sample
         Span<float> weightGradientT = columnWeights ? Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels) : default;
 
-        // 3×3, padding 1, stride 1: dx for the whole chunk is the register-tiled forward on dy with flipped weights.
-        bool direct = !dx.IsEmpty && UseDirect3x3 && g.StrideHeight == 1 && Conv3x3Kernels.Applies(g);
+        // 3×3, padding 1: dx for the whole chunk from the register-tiled kernel (stride 1: the forward on dy with flipped
+        // weights; stride 2: four phases of taps).
+        bool direct = !dx.IsEmpty && UseDirect3x3 && Conv3x3Kernels.Applies(g);
         if (direct) Conv3x3Kernels.InputGradientCore(g, w, dy, dx, n, width);
 
         // Stride 1: samples whose dy is mostly zero (behind ReLU and max-pool) scatter their non-zeros instead.

@@ -93,8 +93,10 @@ public static class Conv3x3Kernels
     // ---- input gradient ----
 
     /// <summary>
-    /// dx [n, Cin, H, W] = ∂/∂x of a stride-1 layer (overwritten): the forward kernel on dy [n, Cout, H, W] with the weights
-    /// transposed and flipped, w'[c, o, kh, kw] = w[o, c, 2 − kh, 2 − kw].
+    /// dx [n, Cin, H, W] = ∂/∂x (overwritten) from dy [n, Cout, OH, OW]. Stride 1: the forward kernel on dy with the weights
+    /// transposed and flipped, w'[c, o, kh, kw] = w[o, c, 2 − kh, 2 − kw]. Stride 2: dx splits into four phases (even/odd rows ×
+    /// even/odd columns), each a stride-1 correlation of dy with the taps that reach it (1, 2, 2 and 4 of the nine), run by the
+    /// same micro-kernel and scattered into every other column.
     /// </summary>
     public static void InputGradient(in Conv2DGeometry g, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, int n)
         => InputGradient(g, w, dy, dx, n, Simd.Width);
@@ -103,21 +105,125 @@ public static class Conv3x3Kernels
     public static void InputGradient(in Conv2DGeometry g, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, int n, VectorWidth width)
     {
         CheckGeometry(g, n, width);
-        if (g.StrideHeight != 1)
-            throw new ArgumentException($"Conv3x3Kernels.InputGradient runs stride-1 layers only; this one has stride {g.StrideHeight}: {g}.", nameof(g));
         KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
         KernelArguments.AtLeast(dy.Length, (long)n * g.OutputLength, nameof(dy));
         KernelArguments.AtLeast(dx.Length, (long)n * g.InputLength, nameof(dx));
         InputGradientCore(g, w, dy, dx, n, width);
     }
 
-    /// <summary>The input gradient without argument checks (stride 1; the caller validated).</summary>
+    /// <summary>The input gradient without argument checks (the caller validated).</summary>
     internal static void InputGradientCore(in Conv2DGeometry g, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, int n, VectorWidth width)
     {
+        if (g.StrideHeight == 2)
+        {
+            switch (width)
+            {
+                case VectorWidth.V512: StridedInputGradient<Vector512<float>, Lane512, Rows8>(g, w, dy, dx, n); break;
+                case VectorWidth.V256: StridedInputGradient<Vector256<float>, Lane256, Rows4>(g, w, dy, dx, n); break;
+                case VectorWidth.V128: StridedInputGradient<Vector128<float>, Lane128, Rows4>(g, w, dy, dx, n); break;
+                default: StridedInputGradient<float, ScalarLane, Rows4>(g, w, dy, dx, n); break;
+            }
+            return;
+        }
         Conv2DGeometry transposed = Transposed(g);
         Span<float> packed = Conv3x3Workspace.Current.Packed(PackedLength(transposed, width));
         Pack(g, w, packed, RowsOf(width), transposedAndFlipped: true);
         ForwardPacked(transposed, dy, packed, default, dx, default, default, n, Mode.Plain, width);
+    }
+
+    /// <summary>
+    /// Stride 2: dx[c, 2i + a, 2j + b] = Σ_o Σ_(kh, dh) Σ_(kw, dw) dy[o, i + dh, j + dw]·w[o, c, kh, kw] over the taps of phase (a, b):
+    /// rows (kh, dh) ∈ {(1, 0)} for a = 0, {(0, 1), (2, 0)} for a = 1 (ih = 2·oh − 1 + kh), columns likewise; dy is read from
+    /// planes with one zero row and column after it ([Cout, OH + 1, OW + 1], pitch P = OW + 1), on the grid q = i·P + j.
+    /// </summary>
+    private static void StridedInputGradient<T, L, R>(in Conv2DGeometry g, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, int n)
+        where T : struct where L : struct, ILane<T> where R : struct, IConstant
+    {
+        int lanes = L.Count, rows = R.Value, cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth;
+        int outHeight = g.OutHeight, outWidth = g.OutWidth, pitch = outWidth + 1, planeLength = (outHeight + 1) * pitch;
+        int blocks = (cin + rows - 1) / rows, tileLength = TileVectors * lanes;
+        int maxVectors = ((height + 1) / 2 * pitch + lanes - 1) / lanes;
+        Conv3x3Workspace workspace = Conv3x3Workspace.Current;
+
+        Span<float> source = workspace.Source(cout * planeLength + pitch + 1 + maxVectors * lanes);
+        source.Clear();
+        // Offsets and packed weights of the four phases, one after another: 9·Cout patch entries in all.
+        Span<int> offsets = workspace.Offsets(9 * cout);
+        Span<float> packed = workspace.Packed(blocks * rows * 9 * cout);
+        packed.Clear();
+        Span<int> phaseStart = stackalloc int[5];
+        for (int phase = 0, p = 0; phase < 4; phase++)
+        {
+            phaseStart[phase] = p;
+            int a = phase >> 1, b = phase & 1, taps = (a + 1) * (b + 1);
+            for (int o = 0; o < cout; o++)
+            {
+                for (int t = 0; t < taps; t++, p++)
+                {
+                    // (kh, dh), (kw, dw) of tap t: phase 0 has (1, 0); phase 1 has (0, 1) then (2, 0).
+                    int rowTap = t / (b + 1), columnTap = t % (b + 1);
+                    int kh = a == 0 ? 1 : rowTap * 2, dh = a == 1 && rowTap == 0 ? 1 : 0;
+                    int kw = b == 0 ? 1 : columnTap * 2, dw = b == 1 && columnTap == 0 ? 1 : 0;
+                    offsets[p] = o * planeLength + dh * pitch + dw;
+                    int k = p - phaseStart[phase];
+                    for (int c = 0; c < cin; c++)
+                        packed[phaseStart[phase] * blocks * rows + ((c / rows) * (cout * taps) + k) * rows + c % rows] = w[((o * cin + c) * 3 + kh) * 3 + kw];
+                }
+            }
+        }
+        phaseStart[4] = 9 * cout;
+
+        Span<float> tile = workspace.Tile(rows * tileLength);
+        ref float src = ref MemoryMarshal.GetReference(source);
+        ref float tile0 = ref MemoryMarshal.GetReference(tile);
+        for (int s = 0; s < n; s++)
+        {
+            ReadOnlySpan<float> dys = dy.Slice(s * g.OutputLength, g.OutputLength);
+            for (int o = 0; o < cout; o++)
+            {
+                for (int i = 0; i < outHeight; i++)
+                    dys.Slice((o * outHeight + i) * outWidth, outWidth).CopyTo(source.Slice(o * planeLength + i * pitch, outWidth));
+            }
+            Span<float> dxs = dx.Slice(s * g.InputLength, g.InputLength);
+            for (int phase = 0; phase < 4; phase++)
+            {
+                int a = phase >> 1, b = phase & 1;
+                int phaseHeight = (height - a + 1) / 2, phaseWidth = (width - b + 1) / 2;
+                if (phaseHeight == 0 || phaseWidth == 0) continue;
+                int k = phaseStart[phase + 1] - phaseStart[phase], positions = phaseHeight * pitch;
+                int vectors = (positions + lanes - 1) / lanes;
+                ref int phaseOffsets = ref offsets[phaseStart[phase]];
+                for (int block = 0; block < blocks; block++)
+                {
+                    ref float weights = ref packed[phaseStart[phase] * blocks * rows + block * k * rows];
+                    int channels = Math.Min(rows, cin - block * rows);
+                    for (int v = 0; v < vectors; v += TileVectors)
+                    {
+                        int q0 = v * lanes, count = Math.Min(TileVectors, vectors - v);
+                        ref float at = ref Unsafe.Add(ref src, q0);
+                        switch (count)
+                        {
+                            case 3: Conv3x3MicroKernel.Run<T, L, R, Vectors3>(k, ref at, ref phaseOffsets, ref weights, ref tile0, tileLength); break;
+                            case 2: Conv3x3MicroKernel.Run<T, L, R, Vectors2>(k, ref at, ref phaseOffsets, ref weights, ref tile0, tileLength); break;
+                            default: Conv3x3MicroKernel.Run<T, L, R, Vectors1>(k, ref at, ref phaseOffsets, ref weights, ref tile0, tileLength); break;
+                        }
+                        // dx[c, 2i + a, 2j + b] for the valid positions q = i·P + j (j < phaseWidth) of the tile.
+                        int qEnd = Math.Min(q0 + count * lanes, positions);
+                        for (int r = 0; r < channels; r++)
+                        {
+                            ref float row = ref Unsafe.Add(ref tile0, r * tileLength);
+                            ref float plane = ref dxs[(block * rows + r) * height * width];
+                            for (int i = q0 / pitch; i * pitch < qEnd; i++)
+                            {
+                                int start = Math.Max(q0, i * pitch), end = Math.Min(qEnd, i * pitch + phaseWidth);
+                                ref float target = ref Unsafe.Add(ref plane, (2 * i + a) * width + b);
+                                for (int q = start; q < end; q++) Unsafe.Add(ref target, 2 * (q - i * pitch)) = Unsafe.Add(ref row, q - q0);
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 
     // ---- weight gradient ----
