@@ -11,10 +11,16 @@ internal enum ArgumentType
     Padding,
     /// <summary>A member of <c>Compiled.Init</c> (<see cref="InitKind"/>).</summary>
     Init,
+    /// <summary>
+    /// An int (both axes) or a pair <c>new[] { height, width }</c>, as PyTorch's <c>kernel_size=3</c> / <c>(1, 7)</c>:
+    /// <see cref="ArgumentValue.Height"/> and <see cref="ArgumentValue.Width"/>.
+    /// </summary>
+    Pair,
 }
 
 /// <summary>One layer argument's value, read (or defaulted) by the generic argument reader: plain equatable data.</summary>
-internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float Float, string? Text, Padding Padding)
+/// <param name="Second">A pair's width (its height is <paramref name="Int"/>); 0 otherwise.</param>
+internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float Float, string? Text, Padding Padding, int Second = 0)
 {
     public static ArgumentValue OfInt(int value) => new(ArgumentType.Int, value, 0f, null, default);
 
@@ -28,11 +34,23 @@ internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float 
 
     public static ArgumentValue OfInit(InitKind value) => new(ArgumentType.Init, (int)value, 0f, null, default);
 
+    /// <summary>An int-or-pair value: both axes <paramref name="value"/>.</summary>
+    public static ArgumentValue OfPair(int value) => OfPair(value, value);
+
+    /// <summary>An int-or-pair value: (height, width).</summary>
+    public static ArgumentValue OfPair(int height, int width) => new(ArgumentType.Pair, height, 0f, null, default, width);
+
+    /// <summary>A pair's height (its first element).</summary>
+    public int Height => Int;
+
+    /// <summary>A pair's width (its second element).</summary>
+    public int Width => Second;
+
     public bool Bool => Int != 0;
 
     public InitKind Init => (InitKind)Int;
 
-    /// <summary>As messages show it: <c>0</c>, <c>NaN</c>, <c>"same"</c>.</summary>
+    /// <summary>As messages show it: <c>0</c>, <c>NaN</c>, <c>"same"</c>, <c>(1, 7)</c>.</summary>
     public override string ToString() => Type switch
     {
         ArgumentType.Float => Float.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
@@ -40,6 +58,7 @@ internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float 
         ArgumentType.String => Text ?? "null",
         ArgumentType.Padding => Padding.ToString(),
         ArgumentType.Init => Init.ToString(),
+        ArgumentType.Pair => Int == Second ? Invariant.Int(Int) : $"({Invariant.Int(Int)}, {Invariant.Int(Second)})",
         _ => Invariant.Int(Int),
     };
 }
