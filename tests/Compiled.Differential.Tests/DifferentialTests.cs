@@ -74,6 +74,19 @@ public sealed class DifferentialTests
         Assert.Contains(layers, l => l.Padding is { Keyword: null, Pixels: > 0 });
         Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.Stride is > 0 && l.Stride != l.Size);
         Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.Stride == 0);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.ConvKernel == 1 && l.ConvKernelWidth > 1);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.ConvKernel > 1 && l.ConvKernelWidth == 1);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.ConvStride != l.ConvStrideWidth);
+        Assert.Contains(layers, l => l.Padding is { Keyword: null } p && p.Pixels != p.PixelsWidth);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.DilationHeight > 1 && l.DilationWidthOrHeight > 1);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.DilationHeight != l.DilationWidthOrHeight);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.ConvGroups > 1 && l.ConvGroups < l.Size);
+        Assert.Contains(specs, s => s.Layers.Select((l, i) => (l, i)).Any(t => t.l.Kind == SpecKind.Conv2D && t.l.ConvGroups > 1
+            && t.l.ConvGroups == SpecShapes.All(s, out _)![t.i][0])); // depthwise: groups = input channels
+        Assert.Contains(layers, l => l.Kind == SpecKind.MaxPool && l.PoolPad > 0);
+        Assert.Contains(layers, l => l.Kind == SpecKind.AvgPool && l.PoolPad > 0 && l.CountIncludePad == false);
+        Assert.Contains(layers, l => l.Kind == SpecKind.AvgPool && l.PoolPad > 0 && l.CountIncludePad != false);
+        Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.CeilMode);
         Assert.Contains(layers, l => !l.Bias);
         Assert.Contains(layers, l => l.Init is not null);
         Assert.Contains(layers, l => l.Name is not null);

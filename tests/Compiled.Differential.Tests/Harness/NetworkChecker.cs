@@ -263,7 +263,8 @@ internal static class NetworkChecker
                 continue;
             }
             int fanIn = layer.Kind == SpecKind.Dense ? p.Shape[1] : p.Shape[1] * p.Shape[2] * p.Shape[3];
-            int fanOut = layer.Kind == SpecKind.Dense ? layer.Size : layer.Size * layer.ConvKernel * layer.ConvKernel;
+            // PyTorch: fan_out = out·kh·kw (groups divide only fan_in, through the weight's second dimension).
+            int fanOut = layer.Kind == SpecKind.Dense ? layer.Size : layer.Size * layer.ConvKernel * layer.ConvKernelWidth;
             ReadOnlySpan<float> values = network.Parameters.AsSpan(table[p.Name].Offset, table[p.Name].Length);
             switch (kind)
             {

@@ -59,7 +59,7 @@ internal sealed class ReferenceInterpreter
             if (layer.Kind == SpecKind.Dense)
                 parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { layer.Size, SpecShapes.Length(input) }));
             else if (layer.Kind == SpecKind.Conv2D)
-                parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { layer.Size, input[0], layer.ConvKernel, layer.ConvKernel }));
+                parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { layer.Size, input[0] / layer.ConvGroups, layer.ConvKernel, layer.ConvKernelWidth }));
             else continue;
             if (layer.Bias) parameters.Add(new ExpectedParameter(_names[i] + ".bias", i, new[] { layer.Size }));
         }
@@ -220,13 +220,24 @@ internal sealed class ReferenceInterpreter
         LayerSpec layer = _spec.Layers[i];
         int[] s = _shapes[i];
         (int top, int bottom, int left, int right) = SpecShapes.ConvPadding(layer, s[1], s[2]);
-        return new Conv2DGeometry(s[0], s[1], s[2], layer.Size, layer.ConvKernel, layer.ConvKernel, layer.ConvStride, layer.ConvStride, top, left, bottom, right);
+        return new Conv2DGeometry(s[0], s[1], s[2], layer.Size, layer.ConvKernel, layer.ConvKernelWidth, layer.ConvStride, layer.ConvStrideWidth, top, left, bottom, right)
+        {
+            DilationHeight = layer.DilationHeight,
+            DilationWidth = layer.DilationWidthOrHeight,
+            Groups = layer.ConvGroups,
+        };
     }
 
     private Pool2DGeometry PoolGeometry(int i)
     {
         int[] s = _shapes[i];
-        return new Pool2DGeometry(s[0], s[1], s[2], _spec.Layers[i].Size, _spec.Layers[i].PoolStride);
+        LayerSpec layer = _spec.Layers[i];
+        return new Pool2DGeometry(s[0], s[1], s[2], layer.Size, layer.PoolStride)
+        {
+            Padding = layer.PoolPad,
+            CeilMode = layer.CeilMode,
+            CountIncludePad = layer.CountIncludePad ?? true,
+        };
     }
 
     /// <summary>Smallest nonzero |x| relative to max |x| (exact zeros are structural: float computes them exactly too).</summary>
@@ -260,10 +271,12 @@ internal sealed class ReferenceInterpreter
         {
             double first = double.NegativeInfinity, second = double.NegativeInfinity;
             int atFirst = 0;
-            for (int kh = 0; kh < g.Window; kh++)
-            for (int kw = 0; kw < g.Window; kw++)
+            // The window clipped to the input (padding never wins, so only input cells can tie).
+            int h0 = oh * g.Stride - g.Padding, w0 = ow * g.Stride - g.Padding;
+            for (int h = Math.Max(h0, 0); h < Math.Min(h0 + g.Window, g.InHeight); h++)
+            for (int w = Math.Max(w0, 0); w < Math.Min(w0 + g.Window, g.InWidth); w++)
             {
-                double v = x[s * g.InputLength + (c * g.InHeight + oh * g.Stride + kh) * g.InWidth + ow * g.Stride + kw];
+                double v = x[s * g.InputLength + (c * g.InHeight + h) * g.InWidth + w];
                 if (v > first) { second = first; first = v; atFirst = 1; }
                 else if (v == first) atFirst++;
                 else if (v > second) second = v;
