@@ -11,7 +11,8 @@ namespace Compiled.Generator.Layers;
 /// The pools' common part, PyTorch's <c>MaxPool2d</c>/<c>AvgPool2d</c> geometry: <c>[MaxPool(window, Stride = window,
 /// Padding = 0, CeilMode = false)]</c> and <c>[AvgPool(..., CountIncludePad = true)]</c>; window, stride and padding an
 /// int or a pair (height, width), padding at most half the window, output sizes floored (or ceiled, dropping a last
-/// window that would start in the bottom/right padding, as PyTorch does); channels unchanged.
+/// window that would start in the bottom/right padding and keeping one that overhangs the padded input, as PyTorch does);
+/// channels unchanged.
 /// </summary>
 internal abstract class PoolLayer : LayerDescriptor
 {
@@ -80,7 +81,10 @@ internal abstract class PoolLayer : LayerDescriptor
         (int strideHeight, int strideWidth) = StrideOf(context.Argument(Stride), window);
         bool ceil = context.Argument(CeilMode).Bool;
         long paddedHeight = input.Height + 2L * padding.Height, paddedWidth = input.Width + 2L * padding.Width;
-        if (window.Height > paddedHeight || window.Width > paddedWidth)
+        long height = ConvolutionArithmetic.PoolOutputSize(input.Height, padding.Height, window.Height, strideHeight, ceil);
+        long width = ConvolutionArithmetic.PoolOutputSize(input.Width, padding.Width, window.Width, strideWidth, ceil);
+        // PyTorch refuses a pool with no output: a window larger than the padded input (in ceil mode one overhanging window remains).
+        if (height < 1 || width < 1)
         {
             string padded = padding.Height == 0 && padding.Width == 0
                 ? ""
@@ -89,9 +93,7 @@ internal abstract class PoolLayer : LayerDescriptor
                 $"use a window of at most {Invariant.Int(paddedHeight)}x{Invariant.Int(paddedWidth)}, more padding, or remove the layer or a pooling layer before it");
             return null;
         }
-        int height = (int)ConvolutionArithmetic.PoolOutputSize(input.Height, padding.Height, window.Height, strideHeight, ceil);
-        int width = (int)ConvolutionArithmetic.PoolOutputSize(input.Width, padding.Width, window.Width, strideWidth, ceil);
-        return new InferredShape(TensorShape.Spatial(input.Channels, height, width),
+        return new InferredShape(TensorShape.Spatial(input.Channels, (int)height, (int)width),
             new Window2D(window.Height, window.Width, strideHeight, strideWidth, padding.Height, padding.Width, padding.Height, padding.Width));
     }
 
