@@ -5,7 +5,8 @@ namespace Compiled;
 // The declaration API. A network is a `partial` class carrying [Network], one [Input] and then its layers
 // as attributes, in order, top to bottom (several may share one attribute list: `[Conv2D(6, Kernel = 5), ReLU, MaxPool(2)]`).
 // The source generator reads them, infers every shape at compile time and emits the forward and backward passes.
-// docs/api.md lists the forms planned for later work (dropout, batch norm, blocks, recurrent layers).
+// The deep-CNN layers are in Layers/ and the blocks ([Block], [Use], [Shortcut], [Residual], [Branch], [Concat]) in Blocks/;
+// docs/api.md lists the forms planned for later work and which of them the generator reads yet.
 
 /// <summary>Marks a <c>partial</c> class as a network whose code the Compiled generator writes.</summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
@@ -37,7 +38,11 @@ public enum Init
     Zeros,
 }
 
-/// <summary>Base of every layer attribute. Layers run in declaration order.</summary>
+/// <summary>
+/// Base of every layer attribute. Layers run in declaration order. The block attributes that take a place in the same
+/// ordered list (<see cref="UseAttribute"/>, <see cref="ShortcutAttribute"/>, <see cref="ResidualAttribute"/>,
+/// <see cref="BranchAttribute"/>, <see cref="ConcatAttribute"/>) derive from it too.
+/// </summary>
 [AttributeUsage(AttributeTargets.Class, AllowMultiple = true, Inherited = false)]
 public abstract class LayerAttribute : Attribute
 {

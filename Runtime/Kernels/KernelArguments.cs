@@ -33,6 +33,17 @@ internal static class KernelArguments
         if (ld < Math.Max(1, rowLength)) throw new ArgumentOutOfRangeException(name, ld, $"{name} must be at least {Math.Max(1, rowLength)} (the row length).");
     }
 
+    /// <summary>
+    /// <paramref name="n"/> rows of <paramref name="rowLength"/> elements, <paramref name="stride"/> apart (the stride at
+    /// least the row length), must fit in a span of <paramref name="length"/>: (n − 1)·stride + rowLength elements.
+    /// </summary>
+    public static void StridedRows(int length, int n, int rowLength, int stride, string name, string strideName)
+    {
+        if (stride < rowLength || stride < 0)
+            throw new ArgumentOutOfRangeException(strideName, stride, $"{strideName} must be at least {Math.Max(0, rowLength)} (the row length).");
+        if (n > 0 && rowLength > 0) AtLeast(length, (long)(n - 1) * stride + rowLength, name);
+    }
+
     public static void Width(VectorWidth width)
     {
         if (width is not (VectorWidth.Scalar or VectorWidth.V128 or VectorWidth.V256 or VectorWidth.V512))

@@ -7,7 +7,7 @@ namespace Compiled.Kernels;
 /// Every span of one call has the same length. Forward: <c>y</c> may be <c>x</c> (in place). Backward: <c>dx</c> is
 /// overwritten and may be <c>dy</c>. No span may partially overlap another.
 /// </summary>
-public static class ActivationKernels
+public static partial class ActivationKernels
 {
     // ---- ReLU ----
 

@@ -20,3 +20,12 @@ internal readonly struct ReluBackwardOperator : IBinaryOperator
     public Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy) => Vector256.GreaterThan(y, Vector256<float>.Zero) & dy;
     public Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy) => Vector512.GreaterThan(y, Vector512<float>.Zero) & dy;
 }
+
+/// <summary>ReLU backward added to dx (a fork's delta): dx + (y &gt; 0 ? dy : 0).</summary>
+internal readonly struct ReluBackwardAccumulateOperator : ITernaryOperator
+{
+    public float Invoke(float y, float dy, float dx) => y > 0f ? dx + dy : dx + 0f;
+    public Vector128<float> Invoke(Vector128<float> y, Vector128<float> dy, Vector128<float> dx) => dx + (Vector128.GreaterThan(y, Vector128<float>.Zero) & dy);
+    public Vector256<float> Invoke(Vector256<float> y, Vector256<float> dy, Vector256<float> dx) => dx + (Vector256.GreaterThan(y, Vector256<float>.Zero) & dy);
+    public Vector512<float> Invoke(Vector512<float> y, Vector512<float> dy, Vector512<float> dx) => dx + (Vector512.GreaterThan(y, Vector512<float>.Zero) & dy);
+}
