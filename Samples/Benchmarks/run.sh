@@ -1,30 +1,38 @@
 #!/usr/bin/env bash
 # The benchmark: this library (JIT build and NativeAOT binary) beside PyTorch, TorchSharp and, for inference, ONNX Runtime,
-# on MNIST with the same data, normalization, models (MLP 784-128-64-10, LeNet-5), batch 64, SGD momentum 0.9, fp32.
-# Interleaved: every repeat runs the FMA probe, then every framework on every model, one process each; medians over
-# repeats. Writes, under --out (default artifacts/bench):
+# with the same data, normalization, models, batch 64, SGD momentum 0.9, fp32: MLP 784-128-64-10 and LeNet-5 on MNIST,
+# the VGG-style net and the small ResNet on Fashion-MNIST. Interleaved: every repeat runs the FMA probe, then every
+# framework on every model, one process each; medians over repeats. Writes, under --out (default artifacts/bench):
 #   results.jsonl   one JSON line per measurement       table.md   the Markdown table of ratios
 #   ratios.png      bar chart of the ratios (ScottPlot)  logs/      each runner's stderr
 #
-#   bash Samples/Benchmarks/run.sh [--quick] [--repeats N] [--threads N] [--skip torchsharp,onnxruntime,...] [--out DIR]
+#   bash Samples/Benchmarks/run.sh [--quick] [--check] [--repeats N] [--threads N] [--models mlp,lenet5,vgg,resnet]
+#                                  [--skip torchsharp,onnxruntime,...] [--out DIR]
 #
 # --quick: 640 training and 500 test images, 1 repeat, short inference timings (CI: checks that everything runs and
-# produces the JSON and the table; its figures mean nothing). Installs Debian's python3-torch when /usr/bin/python3
+# produces the JSON and the table; its figures mean nothing). --check: fail unless every framework not skipped produced
+# every measurement on every model run (bench-report --require). Installs Debian's python3-torch when /usr/bin/python3
 # cannot import torch. Frameworks: compiled-jit compiled-aot pytorch torchsharp onnxruntime (onnxruntime needs pytorch,
-# which exports the ONNX models).
+# which exports the ONNX models). Fashion-MNIST comes from scripts/fetch-fashion-mnist.sh when the repository has it,
+# else from data/fashion-mnist or /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist); without it the
+# VGG-style net and the ResNet are skipped with a message (and --check fails).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-quick=0 repeats=3 threads=$(nproc) skip="" out=artifacts/bench
+all_models="mlp lenet5 vgg resnet"
+all_frameworks="compiled-jit compiled-aot pytorch torchsharp onnxruntime"
+quick=0 check=0 repeats=3 threads=$(nproc) skip="" out=artifacts/bench models=$all_models
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
+    --check) check=1; shift ;;
+    --models) models="${2//,/ }"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
     --skip) skip="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -34,6 +42,12 @@ else
   limit=0 test_limit=0 infer_seconds=0.5 probe_seconds=1
 fi
 skipped() { [[ ",$skip," == *",$1,"* ]]; }
+for name in ${skip//,/ }; do
+  [[ " $all_frameworks " == *" $name "* ]] || { echo "run.sh: --skip $name: expected some of $all_frameworks" >&2; exit 2; }
+done
+for model in $models; do
+  [[ " $all_models " == *" $model "* ]] || { echo "run.sh: --models $model: expected some of ${all_models// /,}" >&2; exit 2; }
+done
 
 bench=Samples/Benchmarks
 python=/usr/bin/python3
@@ -45,6 +59,23 @@ if ! skipped pytorch && ! "$python" -c "import torch" 2>/dev/null; then
   $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-torch libopenblas0-openmp
 fi
 bash scripts/fetch-mnist.sh data/mnist
+models_asked=$models
+# The models' data: MNIST for the MLP and LeNet-5, Fashion-MNIST for the VGG-style net and the ResNet.
+fashion=""
+fashion_files="train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz"
+has_fashion() { local f; for f in $fashion_files; do [ -f "$1/$f" ] || return 1; done; }
+if [[ " $models " == *" vgg "* || " $models " == *" resnet "* ]]; then
+  if [ -f scripts/fetch-fashion-mnist.sh ]; then
+    bash scripts/fetch-fashion-mnist.sh data/fashion-mnist && fashion=data/fashion-mnist
+  elif has_fashion data/fashion-mnist; then fashion=data/fashion-mnist
+  elif has_fashion /usr/share/datasets/fashion-mnist; then fashion=/usr/share/datasets/fashion-mnist
+  fi
+  if [ -z "$fashion" ]; then
+    echo "run.sh: no Fashion-MNIST (Debian's dataset-fashion-mnist puts it in /usr/share/datasets/fashion-mnist): skipping the VGG-style net and the ResNet" >&2
+    kept=""; for model in $models; do [[ $model == vgg || $model == resnet ]] || kept="$kept $model"; done; models=$kept
+  fi
+fi
+data_for() { if [[ $1 == vgg || $1 == resnet ]]; then echo "$fashion"; else echo data/mnist; fi; }
 
 mkdir -p "$out/logs" "$out/onnx"
 echo "=== build"
@@ -70,15 +101,19 @@ results=$out/results.jsonl
 if ! skipped compiled-aot; then
   echo "{\"framework\":\"compiled-aot\",\"model\":\"machine\",\"metric\":\"binary_bytes\",\"value\":$(stat -c %s "$aot_dir/bench-compiled"),\"repeat\":1}" >> "$results"
 fi
-common=(--data data/mnist --limit "$limit" --test-limit "$test_limit" --threads "$threads" --infer-seconds "$infer_seconds" --onnx-dir "$out/onnx")
+common=(--limit "$limit" --test-limit "$test_limit" --threads "$threads" --infer-seconds "$infer_seconds" --onnx-dir "$out/onnx")
 jit=(dotnet "$bench/Compiled.Benchmarks.Library/bin/Release/net10.0/bench-compiled.dll")
 failures=0
 run() {  # run FRAMEWORK MODEL REPEAT COMMAND...: keep the JSON lines, the stderr in logs/, and go on after a failure
   local framework=$1 model=$2 repeat=$3; shift 3
   local log="$out/logs/$framework-$model-$repeat.log"
-  if "$@" "${common[@]}" --model "$model" --repeat "$repeat" > "$log.out" 2> "$log"; then
+  if "$@" "${common[@]}" --data "$(data_for "$model")" --model "$model" --repeat "$repeat" > "$log.out" 2> "$log"; then
     grep '^{' "$log.out" >> "$results" || true
-    printf '  %-13s %-7s ok\n' "$framework" "$model"
+    if grep -q '"metric":"not_available"' "$log.out"; then
+      printf '  %-13s %-7s not available yet\n' "$framework" "$model"
+    else
+      printf '  %-13s %-7s ok\n' "$framework" "$model"
+    fi
   else
     grep '^{' "$log.out" >> "$results" || true
     failures=$((failures + 1))
@@ -88,7 +123,7 @@ run() {  # run FRAMEWORK MODEL REPEAT COMMAND...: keep the JSON lines, the stder
 for repeat in $(seq 1 "$repeats"); do
   echo "=== repeat $repeat of $repeats"
   "${jit[@]}" probe --threads "$threads" --infer-seconds "$probe_seconds" --repeat "$repeat" | grep '^{' >> "$results"
-  for model in mlp lenet5; do
+  for model in $models; do
     skipped compiled-jit || run compiled-jit "$model" "$repeat" "${jit[@]}" --framework compiled-jit
     skipped compiled-aot || run compiled-aot "$model" "$repeat" "$aot_dir/bench-compiled" --framework compiled-aot
     skipped pytorch || run pytorch "$model" "$repeat" "$python" "$bench/bench_pytorch.py"
@@ -101,7 +136,15 @@ cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
 if grep -qw avx512f /proc/cpuinfo; then cpu="$cpu, AVX-512"; else cpu="$cpu, no AVX-512"; fi
 cpu="$cpu, $(nproc) cores, $threads threads"
 echo "=== report"
-dotnet "$bench/Compiled.Benchmarks.Report/bin/Release/net10.0/bench-report.dll" --results "$results" --table "$out/table.md" \
-  --chart "$out/ratios.png" --cpu "$cpu"
+report=(--results "$results" --table "$out/table.md" --chart "$out/ratios.png" --cpu "$cpu")
+if [ "$check" -eq 1 ]; then
+  # Every framework not skipped, on every model asked for (a model skipped for want of data counts as missing).
+  required=""; for name in $all_frameworks; do skipped "$name" || required="$required,$name"; done
+  asked=""; for model in $models_asked; do asked="$asked,$model"; done
+  report+=(--require "${required#,}" --models "${asked#,}")
+fi
+report_status=0
+dotnet "$bench/Compiled.Benchmarks.Report/bin/Release/net10.0/bench-report.dll" "${report[@]}" || report_status=$?
 echo "wrote $results, $out/table.md, $out/ratios.png"
 if [ "$failures" -gt 0 ]; then echo "run.sh: $failures runner(s) failed" >&2; exit 1; fi
+if [ "$report_status" -ne 0 ]; then echo "run.sh: the report failed (exit $report_status)" >&2; exit 1; fi

@@ -8,6 +8,11 @@ namespace Compiled.Benchmarks.Report;
 /// <summary>A PNG bar chart: per model and figure, our NativeAOT and JIT builds' ratio against the faster peer; a line marks 1.</summary>
 public static class RatioChart
 {
+    private static readonly System.Collections.Generic.Dictionary<string, string> ChartNames = new()
+    {
+        ["mlp"] = "MLP", ["lenet5"] = "LeNet-5", ["vgg"] = "VGG", ["resnet"] = "ResNet",
+    };
+
     public static void Save(Summary s, string path)
     {
         var plot = new Plot();
@@ -17,7 +22,7 @@ public static class RatioChart
         double x = 0;
         foreach (string model in Models)
         {
-            string name = model == "mlp" ? "MLP" : "LeNet-5";
+            string name = ChartNames[model];
             foreach (var (label, ratio) in new (string, System.Func<string, double?>)[]
             {
                 ("train", o => MarkdownTable.TrainingRatio(s, o, model)),
@@ -43,7 +48,7 @@ public static class RatioChart
         plot.Legend.ManualItems.Add(new LegendItem { LabelText = "JIT", FillColor = jit });
         plot.ShowLegend(Alignment.UpperRight);
         string tmp = path + ".tmp.png";
-        plot.SavePng(tmp, 1000, 500);
+        plot.SavePng(tmp, 1400, 500);
         File.Move(tmp, path, overwrite: true);
     }
 }

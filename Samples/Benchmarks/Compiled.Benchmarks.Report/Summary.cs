@@ -17,7 +17,7 @@ public sealed class Summary
     public static readonly string[] Ours = ["compiled-aot", "compiled-jit"];
     public static readonly string[] Peers = ["pytorch", "torchsharp", "onnxruntime"];
     public static readonly string[] TrainingPeers = ["pytorch", "torchsharp"];
-    public static readonly string[] Models = ["mlp", "lenet5"];
+    public static readonly string[] Models = BenchModels.All;
 
     private readonly List<Measurement> _all;
 
@@ -77,6 +77,17 @@ public sealed class Summary
         return (best.Value, best.Threads ?? 0);
     }
 
+    /// <summary>True when <paramref name="framework"/> said it cannot run <paramref name="model"/> yet (a "not_available" line).</summary>
+    public bool NotAvailable(string framework, string model) =>
+        _all.Any(m => m.Framework == framework && m.Model == model && m.Metric == "not_available");
+
+    /// <summary>True when any measurement of <paramref name="framework"/> on <paramref name="model"/> exists (not_available included).</summary>
+    public bool Ran(string framework, string model) => _all.Any(m => m.Framework == framework && m.Model == model);
+
+    /// <summary>Every measurement of <paramref name="framework"/> on <paramref name="model"/> (for completeness checks).</summary>
+    public IEnumerable<Measurement> Of(string framework, string model) =>
+        _all.Where(m => m.Framework == framework && m.Model == model);
+
     public double? Scalar(string framework, string metric) =>
         _all.Where(m => m.Framework == framework && m.Metric == metric).Select(m => m.Value).DefaultIfEmpty(double.NaN).Max() is double v && !double.IsNaN(v) ? v : null;
 
@@ -84,25 +95,6 @@ public sealed class Summary
     {
         double[] v = values.OrderBy(x => x).ToArray();
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
-
-    /// <summary>
-    /// Floating-point operations per image, counted analytically from the layer shapes (multiply-adds × 2; bias,
-    /// activations, pooling and the loss are not counted). Training = forward + weight gradients (as many as the
-    /// forward) + input gradients of every layer but the first (whose input needs none).
-    /// </summary>
-    public static (double Forward, double Training) FlopsPerImage(string model)
-    {
-        // Multiply-adds per image of each layer with weights, in order.
-        long[] macs = model switch
-        {
-            "mlp" => [784L * 128, 128L * 64, 64L * 10],
-            "lenet5" => [6L * 28 * 28 * 1 * 25, 16L * 10 * 10 * 6 * 25, 400L * 120, 120L * 84, 84L * 10],
-            _ => throw new ArgumentException($"no FLOP count for model {model}"),
-        };
-        long forward = macs.Sum();
-        long training = forward + forward + (forward - macs[0]);
-        return (2.0 * forward, 2.0 * training);
     }
 
     public static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);
