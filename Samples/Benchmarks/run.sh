@@ -78,7 +78,8 @@ fi
 data_for() { if [[ $1 == vgg || $1 == resnet ]]; then echo "$fashion"; else echo data/mnist; fi; }
 
 mkdir -p "$out/logs" "$out/onnx"
-echo "=== build"
+stage() { echo "=== $* (${SECONDS} s since start)"; }
+stage "build"
 build() { dotnet build "$bench/$1" -c Release -nologo -v quiet -warnaserror > "$out/logs/build-$1.log" 2>&1 || { tail -n 30 "$out/logs/build-$1.log"; echo "run.sh: building $1 failed" >&2; exit 1; }; }
 build Compiled.Benchmarks.Library
 build Compiled.Benchmarks.Report
@@ -91,6 +92,7 @@ if ! skipped torchsharp; then
 fi
 aot_dir=$out/aot
 if ! skipped compiled-aot; then
+  stage "NativeAOT publish"
   # CompiledCpu=native: this machine's widest vectors, as the JIT build uses.
   dotnet publish "$bench/Compiled.Benchmarks.Library" -c Release -r linux-x64 -p:CompiledCpu=native -o "$aot_dir" -nologo -v quiet \
     > "$out/logs/publish-aot.log" 2>&1 || { tail -n 30 "$out/logs/publish-aot.log"; echo "run.sh: NativeAOT publish failed" >&2; exit 1; }
@@ -121,7 +123,7 @@ run() {  # run FRAMEWORK MODEL REPEAT COMMAND...: keep the JSON lines, the stder
   fi
 }
 for repeat in $(seq 1 "$repeats"); do
-  echo "=== repeat $repeat of $repeats"
+  stage "repeat $repeat of $repeats"
   "${jit[@]}" probe --threads "$threads" --infer-seconds "$probe_seconds" --repeat "$repeat" | grep '^{' >> "$results"
   for model in $models; do
     skipped compiled-jit || run compiled-jit "$model" "$repeat" "${jit[@]}" --framework compiled-jit
@@ -135,7 +137,7 @@ done
 cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
 if grep -qw avx512f /proc/cpuinfo; then cpu="$cpu, AVX-512"; else cpu="$cpu, no AVX-512"; fi
 cpu="$cpu, $(nproc) cores, $threads threads"
-echo "=== report"
+stage "report"
 report=(--results "$results" --table "$out/table.md" --chart "$out/ratios.png" --cpu "$cpu")
 if [ "$check" -eq 1 ]; then
   # Every framework not skipped, on every model asked for (a model skipped for want of data counts as missing).
@@ -146,5 +148,6 @@ fi
 report_status=0
 dotnet "$bench/Compiled.Benchmarks.Report/bin/Release/net10.0/bench-report.dll" "${report[@]}" || report_status=$?
 echo "wrote $results, $out/table.md, $out/ratios.png"
+stage "done"
 if [ "$failures" -gt 0 ]; then echo "run.sh: $failures runner(s) failed" >&2; exit 1; fi
 if [ "$report_status" -ne 0 ]; then echo "run.sh: the report failed (exit $report_status)" >&2; exit 1; fi
