@@ -11,12 +11,13 @@
 #
 # --quick: 640 training and 500 test images, 1 repeat, short inference timings (CI: checks that everything runs and
 # produces the JSON and the table; its figures mean nothing). --check: fail unless every framework not skipped produced
-# every measurement on every model run (bench-report --require). Installs Debian's python3-torch when /usr/bin/python3
+# every measurement on every model asked for (bench-report --require). Installs Debian's python3-torch when /usr/bin/python3
 # cannot import torch. Frameworks: compiled-jit compiled-aot pytorch torchsharp onnxruntime (onnxruntime needs pytorch,
 # which exports the ONNX models). Fashion-MNIST comes from scripts/fetch-fashion-mnist.sh when the repository has it,
 # else from data/fashion-mnist or /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist); without it the
 # VGG-style net and the ResNet are skipped with a message (and --check fails).
 set -euo pipefail
+self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/../.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
@@ -32,7 +33,7 @@ while [ $# -gt 0 ]; do
     --threads) threads="$2"; shift 2 ;;
     --skip) skip="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$self"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done
