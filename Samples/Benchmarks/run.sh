@@ -6,12 +6,13 @@
 #   results.jsonl   one JSON line per measurement       table.md   the Markdown table of ratios
 #   ratios.png      bar chart of the ratios (ScottPlot)  logs/      each runner's stderr
 #
-#   bash Samples/Benchmarks/run.sh [--quick] [--check] [--repeats N] [--threads N] [--models mlp,lenet5,vgg,resnet]
-#                                  [--skip torchsharp,onnxruntime,...] [--out DIR]
+#   bash Samples/Benchmarks/run.sh [--quick] [--check] [--scaling] [--repeats N] [--threads N]
+#                                  [--models mlp,lenet5,vgg,resnet] [--skip torchsharp,onnxruntime,...] [--out DIR]
 #
 # --quick: 640 training and 500 test images, 1 repeat, short inference timings (CI: checks that everything runs and
 # produces the JSON and the table; its figures mean nothing). --check: fail unless every framework not skipped produced
-# every measurement on every model asked for (bench-report --require). Installs Debian's python3-torch when /usr/bin/python3
+# every measurement on every model asked for (bench-report --require). --scaling: our builds also train each model at
+# one thread (the table's "training speed-up" row: epoch time at 1 thread over all threads). Installs Debian's python3-torch when /usr/bin/python3
 # cannot import torch. Frameworks: compiled-jit compiled-aot pytorch torchsharp onnxruntime (onnxruntime needs pytorch,
 # which exports the ONNX models). Fashion-MNIST comes from scripts/fetch-fashion-mnist.sh when the repository has it,
 # else from data/fashion-mnist or /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist); without it the
@@ -23,11 +24,12 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 all_models="mlp lenet5 vgg resnet"
 all_frameworks="compiled-jit compiled-aot pytorch torchsharp onnxruntime"
-quick=0 check=0 repeats=3 threads=$(nproc) skip="" out=artifacts/bench models=$all_models
+quick=0 check=0 scaling=0 repeats=3 threads=$(nproc) skip="" out=artifacts/bench models=$all_models
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
     --check) check=1; shift ;;
+    --scaling) scaling=1; shift ;;
     --models) models="${2//,/ }"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
@@ -104,34 +106,40 @@ results=$out/results.jsonl
 if ! skipped compiled-aot; then
   echo "{\"framework\":\"compiled-aot\",\"model\":\"machine\",\"metric\":\"binary_bytes\",\"value\":$(stat -c %s "$aot_dir/bench-compiled"),\"repeat\":1}" >> "$results"
 fi
-common=(--limit "$limit" --test-limit "$test_limit" --threads "$threads" --infer-seconds "$infer_seconds" --onnx-dir "$out/onnx")
+common=(--limit "$limit" --test-limit "$test_limit" --infer-seconds "$infer_seconds" --onnx-dir "$out/onnx")
 jit=(dotnet "$bench/Compiled.Benchmarks.Library/bin/Release/net10.0/bench-compiled.dll")
 failures=0
-run() {  # run FRAMEWORK MODEL REPEAT COMMAND...: keep the JSON lines, the stderr in logs/, and go on after a failure
-  local framework=$1 model=$2 repeat=$3; shift 3
-  local log="$out/logs/$framework-$model-$repeat.log"
-  if "$@" "${common[@]}" --data "$(data_for "$model")" --model "$model" --repeat "$repeat" > "$log.out" 2> "$log"; then
+run() {  # run FRAMEWORK MODEL REPEAT THREADS COMMAND...: keep the JSON lines, the stderr in logs/, go on after a failure
+  local framework=$1 model=$2 repeat=$3 n=$4; shift 4
+  local label=$framework tag=""
+  [ "$n" = "$threads" ] || { tag="-${n}t"; label="$framework, $n thread(s)"; }
+  local log="$out/logs/$framework-$model-$repeat$tag.log"
+  if "$@" "${common[@]}" --threads "$n" --data "$(data_for "$model")" --model "$model" --repeat "$repeat" > "$log.out" 2> "$log"; then
     grep '^{' "$log.out" >> "$results" || true
     if grep -q '"metric":"not_available"' "$log.out"; then
-      printf '  %-13s %-7s not available yet\n' "$framework" "$model"
+      printf '  %-26s %-7s not available yet\n' "$label" "$model"
     else
-      printf '  %-13s %-7s ok\n' "$framework" "$model"
+      printf '  %-26s %-7s ok\n' "$label" "$model"
     fi
   else
     grep '^{' "$log.out" >> "$results" || true
     failures=$((failures + 1))
-    printf '  %-13s %-7s FAILED (see %s)\n' "$framework" "$model" "$log"; tail -n 5 "$log" | sed 's/^/    /'
+    printf '  %-26s %-7s FAILED (see %s)\n' "$label" "$model" "$log"; tail -n 5 "$log" | sed 's/^/    /'
   fi
 }
 for repeat in $(seq 1 "$repeats"); do
   stage "repeat $repeat of $repeats"
   "${jit[@]}" probe --threads "$threads" --infer-seconds "$probe_seconds" --repeat "$repeat" | grep '^{' >> "$results"
   for model in $models; do
-    skipped compiled-jit || run compiled-jit "$model" "$repeat" "${jit[@]}" --framework compiled-jit
-    skipped compiled-aot || run compiled-aot "$model" "$repeat" "$aot_dir/bench-compiled" --framework compiled-aot
-    skipped pytorch || run pytorch "$model" "$repeat" "$python" "$bench/bench_pytorch.py"
-    skipped torchsharp || run torchsharp "$model" "$repeat" "$ts_dir/bench-torchsharp"
-    skipped onnxruntime || run onnxruntime "$model" "$repeat" "$bench/Compiled.Benchmarks.OnnxRuntime/bin/Release/net10.0/linux-x64/bench-onnxruntime"
+    skipped compiled-jit || run compiled-jit "$model" "$repeat" "$threads" "${jit[@]}" --framework compiled-jit
+    skipped compiled-aot || run compiled-aot "$model" "$repeat" "$threads" "$aot_dir/bench-compiled" --framework compiled-aot
+    if [ "$scaling" -eq 1 ] && [ "$threads" -gt 1 ]; then
+      skipped compiled-jit || run compiled-jit "$model" "$repeat" 1 "${jit[@]}" --framework compiled-jit --train-only
+      skipped compiled-aot || run compiled-aot "$model" "$repeat" 1 "$aot_dir/bench-compiled" --framework compiled-aot --train-only
+    fi
+    skipped pytorch || run pytorch "$model" "$repeat" "$threads" "$python" "$bench/bench_pytorch.py"
+    skipped torchsharp || run torchsharp "$model" "$repeat" "$threads" "$ts_dir/bench-torchsharp"
+    skipped onnxruntime || run onnxruntime "$model" "$repeat" "$threads" "$bench/Compiled.Benchmarks.OnnxRuntime/bin/Release/net10.0/linux-x64/bench-onnxruntime"
   done
 done
 
@@ -145,6 +153,7 @@ if [ "$check" -eq 1 ]; then
   required=""; for name in $all_frameworks; do skipped "$name" || required="$required,$name"; done
   asked=""; for model in $models_asked; do asked="$asked,$model"; done
   report+=(--require "${required#,}" --models "${asked#,}")
+  [ "$scaling" -eq 0 ] || report+=(--require-scaling)
 fi
 report_status=0
 dotnet "$bench/Compiled.Benchmarks.Report/bin/Release/net10.0/bench-report.dll" "${report[@]}" || report_status=$?

@@ -1,5 +1,6 @@
 // bench-compiled: the benchmark's runner for this library (run.sh runs it as the JIT build and as the NativeAOT binary).
 //   bench-compiled [--model mlp|lenet5|vgg|resnet --framework compiled-jit|compiled-aot ...]   one epoch + accuracy + inference
+//   bench-compiled --train-only ...                                                         one epoch, its time only
 //   bench-compiled probe [--threads N] [--infer-seconds S]                          the machine's FMA peak
 // One JSON line per measurement on stdout (BenchCommon.cs); the report derives GFLOP/s and share of peak from them.
 using System;
@@ -66,10 +67,15 @@ foreach (Batch batch in batches.Epoch(0))
     if (first)
     {
         first = false;
-        Measurements.Emit(o, "first_batch_seconds", Measurements.SecondsSinceProcessStart());
+        if (!o.TrainOnly) Measurements.Emit(o, "first_batch_seconds", Measurements.SecondsSinceProcessStart());
     }
 }
 double epochSeconds = sw.Elapsed.TotalSeconds;
+if (o.TrainOnly)
+{
+    Measurements.Emit(o, "train_seconds_per_epoch", epochSeconds, o.Batch, o.Threads);
+    return 0;
+}
 Measurements.Emit(o, "train_images", data.TrainCount);
 Measurements.Emit(o, "train_seconds_per_epoch", epochSeconds, o.Batch, o.Threads,
     new System.Collections.Generic.Dictionary<string, string> { ["vector_bits"] = Vector512.IsHardwareAccelerated ? "512" : Vector256.IsHardwareAccelerated ? "256" : "128" });

@@ -15,7 +15,8 @@ public static class Checks
     private static readonly string[] Common = ["test_accuracy", "peak_rss_mib"];
 
     /// <summary>The problems of <paramref name="s"/> for <paramref name="frameworks"/> on <paramref name="models"/>; empty when complete.</summary>
-    public static List<string> Problems(Summary s, IReadOnlyCollection<string> frameworks, IReadOnlyCollection<string> models)
+    /// <param name="scaling">Also require our builds' one-thread epoch (run.sh --scaling) for every model.</param>
+    public static List<string> Problems(Summary s, IReadOnlyCollection<string> frameworks, IReadOnlyCollection<string> models, bool scaling = false)
     {
         var problems = new List<string>();
         if (s.FmaPeak() is null) problems.Add("no FMA probe measurement (fma_peak_gflops)");
@@ -34,6 +35,8 @@ public static class Checks
                 foreach (int batch in new[] { 64, 1 })
                     if (!metrics.Contains(("infer_images_per_second", batch)))
                         problems.Add($"{framework} {model}: no infer_images_per_second at batch {batch}");
+                if (scaling && Ours.Contains(framework) && s.TrainSeconds(framework, model, 1) is null)
+                    problems.Add($"{framework} {model}: no one-thread train_seconds_per_epoch (--scaling)");
             }
         problems.AddRange(FlopCountMismatches(s));
         return problems;

@@ -29,6 +29,7 @@ public static class MarkdownTable
         "inference batch 64 (images/s, best threads)", "inference batch 1 (images/s, best threads)",
         "training GFLOP/s (share of peak)", "inference batch 64 GFLOP/s (share of peak)",
         "peak resident memory (MiB)", "time to first batch (s, from process start)",
+        "training speed-up, all threads over 1 thread (x)",
     ];
 
     public const string NotAvailableYet = "not available yet";
@@ -36,8 +37,8 @@ public static class MarkdownTable
     /// <summary>Ratio of ours to the best peer where higher is better for ours (speed-ups).</summary>
     public static double? TrainingRatio(Summary s, string ours, string model)
     {
-        double? mine = s.Median(ours, model, "train_seconds_per_epoch");
-        double? peer = TrainingPeers.Select(p => s.Median(p, model, "train_seconds_per_epoch")).Where(v => v is not null).Min();
+        double? mine = s.TrainSeconds(ours, model);
+        double? peer = TrainingPeers.Select(p => s.TrainSeconds(p, model)).Where(v => v is not null).Min();
         return mine is double m && peer is double p ? p / m : null;
     }
 
@@ -70,7 +71,7 @@ public static class MarkdownTable
             Func<string, string> Cells(Func<string, string> cell) => f => s.NotAvailable(f, model) ? NotAvailableYet : cell(f);
             double? Images(string f) => s.Median(f, model, "train_images");
 
-            Row(sb, name, Figures[0], frameworks, Cells(f => Cell(s.Median(f, model, "train_seconds_per_epoch"), "F3")),
+            Row(sb, name, Figures[0], frameworks, Cells(f => Cell(s.TrainSeconds(f, model), "F3")),
                 Ratio(s, model, (o, m) => TrainingRatio(s, o, m)));
             Row(sb, name, Figures[1], frameworks, Cells(f => Cell(s.Median(f, model, "test_accuracy") * 100, "F2")), "");
             for (int i = 0; i < 2; i++)
@@ -81,12 +82,15 @@ public static class MarkdownTable
                     Ratio(s, model, (o, m) => InferenceRatio(s, o, m, batch)));
             }
             Row(sb, name, Figures[4], frameworks, Cells(f =>
-                s.Median(f, model, "train_seconds_per_epoch") is double t && Images(f) is double n
+                s.TrainSeconds(f, model) is double t && Images(f) is double n
                     ? Gflops(n * flops.Training / t / 1e9, peak) : "—"), "");
             Row(sb, name, Figures[5], frameworks, Cells(f =>
                 s.Median(f, model, "infer_images_per_second", 64) is double r ? Gflops(r * flops.Forward / 1e9, peak) : "—"), "");
             Row(sb, name, Figures[6], frameworks, Cells(f => Cell(s.Median(f, model, "peak_rss_mib"), "F0")), "");
             Row(sb, name, Figures[7], frameworks, Cells(f => Cell(s.Median(f, model, "first_batch_seconds"), "F3")), "");
+            Row(sb, name, Figures[8], frameworks, Cells(f =>
+                s.TrainThreads(f, model) is int n && n > 1 && s.TrainSeconds(f, model, 1) is double one && s.TrainSeconds(f, model) is double all
+                    ? $"{F(one / all, "F2")} ({n}t)" : "—"), "");
         }
         sb.AppendLine();
         if (s.Scalar("compiled-aot", "binary_bytes") is double bytes)
@@ -106,7 +110,8 @@ public static class MarkdownTable
                       "gradients (as many) + input gradients of every weighted layer but the first (a little under 3x forward); " +
                       "bias, activations, batch norm, pooling, residual sums and the loss are not counted. The share is of the " +
                       "FMA peak the probe measured in this run, at all threads. Time to first batch: from process start (runtime " +
-                      "start-up, data loading, model creation) to the end of the first optimizer step. \"not available yet\": the " +
+                      "start-up, data loading, model creation) to the end of the first optimizer step. Training speed-up (run.sh " +
+                      "--scaling; our builds only): the epoch time at one thread over the time at all threads. \"not available yet\": the " +
                       "generator cannot build that model yet.");
         return sb.ToString();
     }

@@ -22,7 +22,14 @@ var models = new Option<string>("--models")
     Description = "comma-separated models --require checks",
     DefaultValueFactory = _ => string.Join(',', BenchModels.All),
 };
-var root = new RootCommand("Medians, ratios, Markdown table and PNG chart of the benchmark's JSON lines.") { results, table, chart, cpu, require, models };
+var requireScaling = new Option<bool>("--require-scaling")
+{
+    Description = "with --require: our builds' one-thread epochs (run.sh --scaling) must be present too",
+};
+var root = new RootCommand("Medians, ratios, Markdown table and PNG chart of the benchmark's JSON lines.")
+{
+    results, table, chart, cpu, require, models, requireScaling,
+};
 root.SetAction(parse =>
 {
     FileInfo input = parse.GetValue(results)!;
@@ -47,7 +54,7 @@ root.SetAction(parse =>
     RatioChart.Save(summary, parse.GetValue(chart)!.FullName);
     Console.Write(markdown);
     if (required.Length == 0) return 0;
-    var problems = Checks.Problems(summary, required, checkedModels);
+    var problems = Checks.Problems(summary, required, checkedModels, parse.GetValue(requireScaling));
     foreach (string p in problems) Console.Error.WriteLine($"bench-report: incomplete: {p}");
     if (problems.Count > 0) return 1;
     Console.Error.WriteLine($"bench-report: complete: {string.Join(", ", required)} on {string.Join(", ", checkedModels)}");

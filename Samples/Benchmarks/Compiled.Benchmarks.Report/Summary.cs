@@ -51,7 +51,10 @@ public sealed class Summary
         return new Summary(all);
     }
 
-    /// <summary>Median over repeats of a metric (for inference: at the given batch, at the best thread count); null when not measured.</summary>
+    /// <summary>
+    /// Median over repeats of a metric (for inference: at the given batch, at the best thread count, the highest rate);
+    /// null when not measured. Training times go through <see cref="TrainSeconds"/>, which picks the thread count.
+    /// </summary>
     public double? Median(string framework, string model, string metric, int? batch = null)
     {
         var rows = _all.Where(m => m.Framework == framework && m.Model == model && m.Metric == metric && (batch is null || m.Batch == batch)).ToList();
@@ -59,6 +62,24 @@ public sealed class Summary
         // Several thread counts (inference): each thread count's median, then the best of them (highest rate).
         return rows.GroupBy(m => m.Threads).Select(g => MedianOf(g.Select(m => m.Value))).Max();
     }
+
+    /// <summary>
+    /// Median over repeats of the epoch time at <paramref name="threads"/>, by default at the run's thread count (the most
+    /// threads measured; --scaling adds our builds' one-thread epochs, which only the speed-up row reads).
+    /// </summary>
+    public double? TrainSeconds(string framework, string model, int? threads = null)
+    {
+        var rows = _all.Where(m => m.Framework == framework && m.Model == model && m.Metric == "train_seconds_per_epoch").ToList();
+        if (rows.Count == 0) return null;
+        int wanted = threads ?? rows.Max(m => m.Threads ?? 0);
+        var at = rows.Where(m => (m.Threads ?? 0) == wanted).Select(m => m.Value).ToList();
+        return at.Count == 0 ? null : MedianOf(at);
+    }
+
+    /// <summary>The thread count of the run's training epochs (the most threads measured); null when none.</summary>
+    public int? TrainThreads(string framework, string model) =>
+        _all.Where(m => m.Framework == framework && m.Model == model && m.Metric == "train_seconds_per_epoch")
+            .Select(m => m.Threads).DefaultIfEmpty(null).Max();
 
     /// <summary>The thread count whose median gave <see cref="Median"/> for inference.</summary>
     public int? BestThreads(string framework, string model, int batch)

@@ -39,7 +39,11 @@ public sealed class RunnerOptions
     public int Seed { get; private set; } = 1;
     public string Framework { get; private set; } = "";
     public string OnnxDirectory { get; private set; } = "artifacts/bench/onnx";
-    public bool InferOnly { get; private set; }
+    /// <summary>
+    /// <c>--train-only</c>: train the epoch and report only its time (run.sh --scaling runs our runner so at one thread,
+    /// for the thread-scaling figure); no test pass, inference timings or memory figure.
+    /// </summary>
+    public bool TrainOnly { get; private set; }
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public static RunnerOptions Parse(string[] args, string defaultFramework)
@@ -48,7 +52,7 @@ public sealed class RunnerOptions
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
-            if (name == "--infer-only") { o.InferOnly = true; continue; }
+            if (name == "--train-only") { o.TrainOnly = true; continue; }
             if (i + 1 >= args.Length) throw new ArgumentException($"option {name} needs a value");
             string v = args[++i];
             switch (name)
