@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Text;
 using System.Threading;
 using Compiled.Generator.Emit;
@@ -15,7 +17,8 @@ namespace Compiled.Generator;
 
 /// <summary>
 /// The network generator: [Network] partial classes in, one <c>Namespace.Class.g.cs</c> per network out.
-/// Every stage's output is plain equatable data, so an edit that does not change a network re-runs nothing after parsing.
+/// Every stage's output is plain equatable data without source positions, so an edit that does not change a network
+/// (even one that moves it in its file) re-runs nothing after parsing; the positions join the diagnostics at the end.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class NetworkGenerator : IIncrementalGenerator
@@ -26,47 +29,55 @@ public sealed class NetworkGenerator : IIncrementalGenerator
     {
         // 1. Discover and parse: type declarations carrying [Network] (the predicate only checks the node kind; all semantic
         //    work is in the transform), read into a NetworkDeclaration with the class checks and unreadable arguments
-        //    reported. Records, structs, interfaces and enums pass the predicate too, so that they get CMP0002 rather than silence.
-        //    A declaration without a name (`partial class` cut short) is left to the compiler's CS1001: code for it could not compile.
-        IncrementalValuesProvider<StageResult<NetworkDeclaration>> declarations = context.SyntaxProvider
+        //    reported, and apart from it the source positions of its diagnostic sites. Records, structs, interfaces and
+        //    enums pass the predicate too, so that they get CMP0002 rather than silence. A declaration without a name
+        //    (`partial class` cut short) is left to the compiler's CS1001: code for it could not compile.
+        IncrementalValuesProvider<ParsedNetwork> parsed = context.SyntaxProvider
             .ForAttributeWithMetadataName(
                 KnownTypes.NetworkAttribute,
                 predicate: static (node, _) => node is BaseTypeDeclarationSyntax { Identifier.IsMissing: false },
                 transform: static (context, cancellationToken) => Parse(context, cancellationToken))
             .Where(static result => result is not null)
-            .Select(static (result, _) => result!)
+            .Select(static (result, _) => result!);
+        IncrementalValuesProvider<StageResult<NetworkDeclaration>> declarations = parsed
+            .Select(static (network, _) => network.Declaration)
             .WithTrackingName(TrackingNames.Declarations);
+        IncrementalValuesProvider<SourceSites> sites = parsed
+            .Select(static (network, _) => network.Sites)
+            .WithTrackingName(TrackingNames.Sites);
 
-        // 2. Infer and check shapes: names, argument ranges, structure, then every layer's input and output shape.
+        // 2. Infer and check shapes: names, argument ranges, structure, then the network's graph with every node's shapes.
         IncrementalValuesProvider<StageResult<ShapedNetwork>> shapes = declarations
-            .Select(static (declaration, _) => StageGuard.Run(declaration, "inferring the shapes of", NameOf(declaration.Value), declaration.Value?.NetworkLocation, ShapeInference.Infer))
+            .Select(static (declaration, _) => StageGuard.Run(declaration, "inferring the shapes of", NameOf(declaration.Value), ShapeInference.Infer))
             .WithTrackingName(TrackingNames.Shapes);
 
         // 3. Plan the code: parameter layout, workspace regions and sizes, initialization, summary; then reserve the names of
         //    the members it will declare against the class name, the user's members and inherited ones.
         IncrementalValuesProvider<StageResult<NetworkPlan>> plans = shapes
-            .Select(static (shaped, _) => StageGuard.Run(shaped, "planning", NameOf(shaped.Value?.Declaration), shaped.Value?.Declaration.NetworkLocation, PlanAndReserveNames))
+            .Select(static (shaped, _) => StageGuard.Run(shaped, "planning", NameOf(shaped.Value?.Declaration), PlanAndReserveNames))
             .WithTrackingName(TrackingNames.Plans);
 
-        // 4a. Report every stage's diagnostics from their own output.
-        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = plans
-            .Select(static (plan, _) => plan.Diagnostics)
-            .Where(static found => found.Count > 0)
-            .WithTrackingName(TrackingNames.Diagnostics);
-        context.RegisterSourceOutput(diagnostics, static (output, found) =>
-        {
-            foreach (DiagnosticInfo diagnostic in found) output.ReportDiagnostic(diagnostic.ToDiagnostic());
-        });
+        // 4. Emit the valid networks' sources.
+        IncrementalValuesProvider<StageResult<GeneratedSource>> emitted = plans
+            .Select(static (plan, _) => StageGuard.Run(plan, "emitting", plan.Value?.ClassName ?? "?", Emit))
+            .WithTrackingName(TrackingNames.Emission);
 
-        // 4b. Emit the valid networks.
-        IncrementalValuesProvider<NetworkPlan> sources = plans
-            .Where(static plan => plan.Value is not null)
-            .Select(static (plan, _) => plan.Value!)
+        // 5a. Report every stage's diagnostics from their own output, where their sites become source locations.
+        IncrementalValuesProvider<NetworkDiagnostics> diagnostics = emitted
+            .Select(static (result, _) => new NetworkDiagnostics(result.Network, result.Diagnostics))
+            .Where(static found => found.Diagnostics.Count > 0)
+            .WithTrackingName(TrackingNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics.Collect().Combine(sites.Collect()), static (output, found) => Report(output, found.Left, found.Right));
+
+        // 5b. Add the valid networks' sources.
+        IncrementalValuesProvider<GeneratedSource> sources = emitted
+            .Where(static result => result.Value is not null)
+            .Select(static (result, _) => result.Value!)
             .WithTrackingName(TrackingNames.Sources);
-        context.RegisterSourceOutput(sources, static (output, plan) => Emit(output, plan));
+        context.RegisterSourceOutput(sources, static (output, source) => output.AddSource(source.HintName, SourceText.From(source.Text, Encoding.UTF8)));
     }
 
-    private static StageResult<NetworkDeclaration>? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    private static ParsedNetwork? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         try
         {
@@ -74,33 +85,35 @@ public sealed class NetworkGenerator : IIncrementalGenerator
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            LocationInfo? location = context.Attributes.Length > 0
+            var symbol = (INamedTypeSymbol)context.TargetSymbol;
+            string key = NetworkParser.KeyOf(symbol);
+            var sites = new SourceSites.Builder();
+            sites.AddNetwork(context.Attributes.Length > 0
                 ? NetworkParser.LocationOfAttribute(context.Attributes[0], cancellationToken)
-                : LocationInfo.From(context.TargetNode);
-            var error = StageGuard.InternalError("parsing", context.TargetSymbol.Name, location, e);
-            return StageResult<NetworkDeclaration>.Failed(new EquatableArray<DiagnosticInfo>(new[] { error }));
+                : LocationInfo.From(context.TargetNode));
+            DiagnosticInfo error = StageGuard.InternalError("parsing", symbol.Name, e);
+            return new ParsedNetwork(StageResult<NetworkDeclaration>.Failed(key, new EquatableArray<DiagnosticInfo>(new[] { error })), sites.Build(key));
         }
     }
 
-    private static void Emit(SourceProductionContext output, NetworkPlan plan)
+    private static void Report(SourceProductionContext output, ImmutableArray<NetworkDiagnostics> diagnostics, ImmutableArray<SourceSites> sites)
     {
-        string source;
-        try
+        var byNetwork = new Dictionary<string, SourceSites>(StringComparer.Ordinal);
+        foreach (SourceSites network in sites) byNetwork[network.Network] = network;
+        foreach (NetworkDiagnostics network in diagnostics)
         {
-            source = NetworkEmitter.Emit(plan, Version);
+            byNetwork.TryGetValue(network.Network, out SourceSites? located);
+            foreach (DiagnosticInfo diagnostic in network.Diagnostics) output.ReportDiagnostic(diagnostic.ToDiagnostic(located));
         }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            output.ReportDiagnostic(StageGuard.InternalError("emitting", plan.ClassName, plan.Location, e).ToDiagnostic());
-            return;
-        }
-        output.AddSource(plan.FullName + ".g.cs", SourceText.From(source, Encoding.UTF8));
     }
 
-    private static StageResult<NetworkPlan> PlanAndReserveNames(ShapedNetwork shaped)
+    private static StageResult<GeneratedSource> Emit(string key, NetworkPlan plan)
+        => new(key, new GeneratedSource(plan.FullName + ".g.cs", NetworkEmitter.Emit(plan, Version)), EquatableArray<DiagnosticInfo>.Empty);
+
+    private static StageResult<NetworkPlan> PlanAndReserveNames(string key, ShapedNetwork shaped)
     {
-        StageResult<NetworkPlan> planned = Planner.Plan(shaped);
-        return planned.Value is null ? planned : ReservedNames.Check(planned.Value, shaped.Declaration);
+        StageResult<NetworkPlan> planned = Planner.Plan(key, shaped);
+        return planned.Value is null ? planned : ReservedNames.Check(key, planned.Value, shaped.Declaration);
     }
 
     private static string NameOf(NetworkDeclaration? declaration) => declaration?.ClassName ?? "?";

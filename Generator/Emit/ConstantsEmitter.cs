@@ -1,5 +1,5 @@
 using System.Linq;
-using Compiled.Generator.Model;
+using Compiled.Generator.Graph;
 using Compiled.Generator.Planning;
 using Compiled.Generator.Shapes;
 
@@ -13,7 +13,7 @@ internal static class ConstantsEmitter
         w.Line($"/// <summary>Floats per input sample: {plan.Input}.</summary>");
         w.Line($"public const int InputLength = {Literals.Int(plan.Input.Length)};");
         w.Line();
-        string producer = plan.Layers.Count > 0 ? plan.Layers[plan.Layers.Count - 1].Layer.Name : "the input";
+        string producer = plan.Layers.Count > 0 ? plan.Layers[plan.Layers.Count - 1].Node.FullName : "the input";
         w.Line($"/// <summary>Floats per output sample (the output of {producer}): {plan.Output}.</summary>");
         w.Line($"public const int OutputLength = {Literals.Int(plan.Output.Length)};");
         w.Line();
@@ -22,6 +22,12 @@ internal static class ConstantsEmitter
             : "/// <summary>Floats in <see cref=\"Parameters\"/>.</summary>");
         w.Line($"public const int ParameterCount = {Literals.Int(plan.ParameterCount)};");
         w.Line();
+        if (plan.State.Count > 0)
+        {
+            w.Line("/// <summary>Floats in <see cref=\"StateBuffer\"/>.</summary>");
+            w.Line($"public const int StateCount = {Literals.Int(plan.StateCount)};");
+            w.Line();
+        }
         if (plan.Input.IsSpatial)
         {
             w.Line($"/// <summary>The input, one sample: {plan.Input}.</summary>");
@@ -30,12 +36,12 @@ internal static class ConstantsEmitter
         }
         foreach (LayerPlan layer in plan.Layers)
         {
-            ShapedLayer shaped = layer.Layer;
-            w.Line($"/// <summary>Output of {shaped.Name} ({LayerDescription.Describe(shaped)}), one sample: {shaped.Output}.</summary>");
-            string[] names = GeneratedMembers.LayerConstants(shaped);
-            w.Line(shaped.Output.IsSpatial
-                ? $"public const int {names[0]} = {Literals.Int(shaped.Output.Channels)}, {names[1]} = {Literals.Int(shaped.Output.Height)}, {names[2]} = {Literals.Int(shaped.Output.Width)}, {names[3]} = {Literals.Int(shaped.Output.Length)};"
-                : $"public const int {names[0]} = {Literals.Int(shaped.Output.Length)};");
+            GraphNode node = layer.Node;
+            w.Line($"/// <summary>Output of {node.FullName} ({node.Descriptor.Describe(node)}), one sample: {node.Output}.</summary>");
+            string[] names = GeneratedMembers.LayerConstants(node);
+            w.Line(node.Output.IsSpatial
+                ? $"public const int {names[0]} = {Literals.Int(node.Output.Channels)}, {names[1]} = {Literals.Int(node.Output.Height)}, {names[2]} = {Literals.Int(node.Output.Width)}, {names[3]} = {Literals.Int(node.Output.Length)};"
+                : $"public const int {names[0]} = {Literals.Int(node.Output.Length)};");
             w.Line();
         }
 
@@ -50,45 +56,30 @@ internal static class ConstantsEmitter
 
         w.Line("// One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.");
         w.Line($"private const int ChunkSamples = {Literals.Int(plan.ChunkSamples)};");
-        w.Line($"private const int ActivationsPerSample = {Literals.Int(plan.ActivationsPerSample)};");
-        if (plan.Training) w.Line($"private const int DeltasPerSample = {Literals.Int(2 * plan.DeltaLength)}; // two backward buffers of {Literals.Int(plan.DeltaLength)}");
+        w.Line($"private const int WorkspacePerSample = {Literals.Int(plan.WorkspacePerSample)}; // activations{(plan.Training ? " and gradients" : "")}, a region reused once its tensor is dead");
         w.Line($"private const int ArgmaxPerSample = {Literals.Int(plan.ArgmaxPerSample)};");
-        LayerPlan? widest = plan.Layers.Where(l => l.Kind == LayerKind.Conv2D).OrderByDescending(ColumnLength).FirstOrDefault();
+        LayerPlan? widest = plan.Layers.Where(l => l.Node.Descriptor.ColumnLength(l.Node) > 0).OrderByDescending(l => l.Node.Descriptor.ColumnLength(l.Node)).FirstOrDefault();
         w.Line(widest is null
             ? "private const int ColumnLength = 0; // no convolution"
-            : $"private const int ColumnLength = {Literals.Int(plan.ColumnLength)}; // im2col of one sample of the largest convolution, {widest.Layer.Name}");
+            : $"private const int ColumnLength = {Literals.Int(plan.ColumnLength)}; // im2col of one sample of the largest convolution, {widest.Node.FullName}");
 
         EmitGeometries(w, plan);
         EmitTables(w, plan);
     }
 
-    /// <summary>im2col floats of one sample: [in·k·k, outH·outW].</summary>
-    public static int ColumnLength(LayerPlan layer)
-        => layer.Layer.Input.Channels * layer.Layer.Declaration.Kernel * layer.Layer.Declaration.Kernel * layer.Layer.Output.Height * layer.Layer.Output.Width;
-
-    public static string GeometryField(LayerPlan layer) => "s_" + LayerNames.ToCamel(layer.Layer.Identifier) + "Geometry";
+    public static string GeometryField(LayerPlan layer) => "s_" + LayerNames.ToCamel(layer.Node.Identifier) + "Geometry";
 
     private static void EmitGeometries(SourceWriter w, NetworkPlan plan)
     {
         foreach (LayerPlan layer in plan.Layers)
         {
-            ShapedLayer s = layer.Layer;
-            if (s.Kind == LayerKind.Conv2D)
-            {
-                int k = s.Declaration.Kernel;
-                w.Line();
-                w.Line($"// {s.Name}: {LayerDescription.Describe(s)} · {s.Input} → {s.Output}");
-                w.Line($"private static readonly {TypeNames.Conv2DGeometry} {GeometryField(layer)} = new {TypeNames.Conv2DGeometry}(");
-                w.Line($"    InChannels: {I(s.Input.Channels)}, InHeight: {I(s.Input.Height)}, InWidth: {I(s.Input.Width)}, OutChannels: {I(s.Output.Channels)}, KernelHeight: {I(k)}, KernelWidth: {I(k)},");
-                w.Line($"    StrideHeight: {I(s.Stride)}, StrideWidth: {I(s.Stride)}, PadTop: {I(s.PadTop)}, PadLeft: {I(s.PadLeft)}, PadBottom: {I(s.PadBottom)}, PadRight: {I(s.PadRight)});");
-            }
-            else if (s.Kind.IsPool())
-            {
-                w.Line();
-                w.Line($"// {s.Name}: {LayerDescription.Describe(s)} · {s.Input} → {s.Output}");
-                w.Line($"private static readonly {TypeNames.Pool2DGeometry} {GeometryField(layer)} = new {TypeNames.Pool2DGeometry}(");
-                w.Line($"    Channels: {I(s.Input.Channels)}, InHeight: {I(s.Input.Height)}, InWidth: {I(s.Input.Width)}, Window: {I(s.Declaration.Size)}, Stride: {I(s.Stride)});");
-            }
+            GraphNode node = layer.Node;
+            if (node.Descriptor.GeometryType is not { } type) continue;
+            w.Line();
+            w.Line($"// {node.FullName}: {node.Descriptor.Describe(node)} · {node.Input} → {node.Output}");
+            w.Line($"private static readonly {type} {GeometryField(layer)} = new {type}(");
+            string[] arguments = node.Descriptor.GeometryArguments(node);
+            for (int i = 0; i < arguments.Length; i++) w.Line("    " + arguments[i] + (i == arguments.Length - 1 ? ");" : ""));
         }
     }
 
@@ -105,10 +96,22 @@ internal static class ConstantsEmitter
                 w.Line($"new {TypeNames.ParameterInfo}({Literals.String(parameter.Name)}, {Literals.String(parameter.Layer)}, {I(parameter.Offset)}, new int[] {{ {string.Join(", ", parameter.Shape.Select(d => I(d)))} }}),");
             }
         }
+        if (plan.State.Count > 0)
+        {
+            w.Line();
+            w.Line("// The state buffer (running statistics: not parameters, never touched by optimizers), PyTorch names and layouts.");
+            w.Line($"private static readonly {TypeNames.ReadOnlyList}<{TypeNames.ParameterInfo}> s_stateTable = {TypeNames.Array}.AsReadOnly(new {TypeNames.ParameterInfo}[]");
+            using (SourceWriter.Block table = w.Open())
+            {
+                table.Suffix = ");";
+                foreach (StatePlan tensor in plan.State)
+                {
+                    w.Line($"new {TypeNames.ParameterInfo}({Literals.String(tensor.Name)}, {Literals.String(tensor.Layer)}, {I(tensor.Offset)}, new int[] {{ {string.Join(", ", tensor.Shape.Select(d => I(d)))} }}),");
+                }
+            }
+        }
         w.Line();
-        string dims = plan.Input.IsSpatial
-            ? $"{I(plan.Input.Channels)}, {I(plan.Input.Height)}, {I(plan.Input.Width)}"
-            : I(plan.Input.Length);
+        string dims = string.Join(", ", plan.Input.Dimensions.Select(d => I(d)));
         w.Line($"private static readonly {TypeNames.ReadOnlyList}<int> s_inputShape = {TypeNames.Array}.AsReadOnly(new int[] {{ {dims} }});");
     }
 

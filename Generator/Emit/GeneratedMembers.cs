@@ -1,7 +1,6 @@
 using System.Collections.Generic;
-using Compiled.Generator.Model;
+using Compiled.Generator.Graph;
 using Compiled.Generator.Planning;
-using Compiled.Generator.Shapes;
 
 namespace Compiled.Generator.Emit;
 
@@ -32,8 +31,8 @@ internal static class GeneratedMembers
     /// <summary>Every member name some network has that does not come from a layer name (a superset over all networks).</summary>
     private static readonly HashSet<string> FixedNames = new(System.StringComparer.Ordinal)
     {
-        "InputLength", "OutputLength", "ParameterCount", "InputChannels", "InputHeight", "InputWidth", "ModelSummary",
-        "ChunkSamples", "ActivationsPerSample", "DeltasPerSample", "ArgmaxPerSample", "ColumnLength", "s_parameterTable", "s_inputShape",
+        "InputLength", "OutputLength", "ParameterCount", "StateCount", "s_stateTable", "StateBuffer", "StateTable", "ResetState", "InputChannels", "InputHeight", "InputWidth", "ModelSummary",
+        "ChunkSamples", "WorkspacePerSample", "ArgmaxPerSample", "ColumnLength", "s_parameterTable", "s_inputShape",
         "_runner", "_freezing", "Freeze", "Unfreeze", "IsFrozen", "_forwardChunk", "_predictChunk", "_trainLabelsChunk", "_trainTargetsChunk",
         "Parameters", "Gradients", "ParameterTable", "InputShape", "Loss", "Summary", "Architecture", "Threads",
         ExplicitName("InputLength"), ExplicitName("OutputLength"), "Initialize", "ZeroGradients",
@@ -73,25 +72,26 @@ internal static class GeneratedMembers
             Constant("InputHeight");
             Constant("InputWidth");
         }
+        if (plan.State.Count > 0) Constant("StateCount");
         foreach (LayerPlan layer in plan.Layers)
         {
-            foreach (string name in LayerConstants(layer.Layer)) members.Add(new GeneratedMember(name, "constant", name, layer.Layer.Name));
+            foreach (string name in LayerConstants(layer.Node)) members.Add(new GeneratedMember(name, "constant", name, layer.Node.FullName));
         }
         Constant("ModelSummary");
         Constant("ChunkSamples");
-        Constant("ActivationsPerSample");
-        if (plan.Training) Constant("DeltasPerSample");
+        Constant("WorkspacePerSample");
         Constant("ArgmaxPerSample");
         Constant("ColumnLength");
         foreach (LayerPlan layer in plan.Layers)
         {
-            if (layer.Kind == LayerKind.Conv2D || layer.Kind.IsPool())
+            if (layer.Node.Descriptor.GeometryType is not null)
             {
                 string field = ConstantsEmitter.GeometryField(layer);
-                members.Add(new GeneratedMember(field, "field", field, layer.Layer.Name));
+                members.Add(new GeneratedMember(field, "field", field, layer.Node.FullName));
             }
         }
         Field("s_parameterTable");
+        if (plan.State.Count > 0) Field("s_stateTable");
         Field("s_inputShape");
 
         // MembersEmitter
@@ -100,6 +100,11 @@ internal static class GeneratedMembers
         Property("Parameters");
         if (plan.Training) Property("Gradients");
         Property("ParameterTable");
+        if (plan.State.Count > 0)
+        {
+            Property("StateBuffer");
+            Property("StateTable");
+        }
         Property("InputShape");
         Property("Loss");
         Property("Summary");
@@ -108,6 +113,7 @@ internal static class GeneratedMembers
         members.Add(new GeneratedMember(ExplicitName("InputLength"), "explicit implementation", "INetwork.InputLength", null));
         members.Add(new GeneratedMember(ExplicitName("OutputLength"), "explicit implementation", "INetwork.OutputLength", null));
         Method("Initialize");
+        if (plan.State.Count > 0) Method("ResetState");
         if (plan.Training)
         {
             Method("ZeroGradients");
@@ -146,7 +152,7 @@ internal static class GeneratedMembers
     }
 
     /// <summary>The per-layer output constants: <c>Conv1OutputChannels, Conv1OutputHeight, Conv1OutputWidth, Conv1OutputLength</c> or <c>Fc1OutputLength</c>.</summary>
-    public static string[] LayerConstants(ShapedLayer layer)
+    public static string[] LayerConstants(GraphNode layer)
         => layer.Output.IsSpatial
             ? new[] { layer.Identifier + "OutputChannels", layer.Identifier + "OutputHeight", layer.Identifier + "OutputWidth", layer.Identifier + "OutputLength" }
             : new[] { layer.Identifier + "OutputLength" };

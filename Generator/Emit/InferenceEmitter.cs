@@ -40,7 +40,7 @@ internal static class InferenceEmitter
         using (w.Open($"private float ForwardChunk(in {TypeNames.BatchChunk} chunk, {TypeNames.Workspace} workspace)"))
         {
             w.Line("int n = chunk.Count;");
-            w.Line($"workspace.Reserve(n, ActivationsPerSample, 0, ArgmaxPerSample, ColumnLength);");
+            w.Line($"workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);");
             w.Line("RunForward(chunk.Input, workspace, n, chunk.Output);");
             w.Line("return 0f;");
         }
@@ -51,7 +51,7 @@ internal static class InferenceEmitter
         using (w.Open($"private float PredictChunk(in {TypeNames.BatchChunk} chunk, {TypeNames.Workspace} workspace)"))
         {
             w.Line("int n = chunk.Count;");
-            w.Line($"workspace.Reserve(n, ActivationsPerSample, 0, ArgmaxPerSample, ColumnLength);");
+            w.Line($"workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);");
             w.Line($"{TypeNames.Span} outputs = workspace.Activations({Literals.PerSample(last.ActivationOffset)}, {Literals.PerSample(plan.Output.Length)});");
             w.Line("RunForward(chunk.Input, workspace, n, outputs);");
             w.Line(loss.LinkCall("outputs", "chunk.Output"));

@@ -1,44 +1,48 @@
-using Compiled.Generator.Model;
-using Compiled.Generator.Shapes;
+using Compiled.Generator.Graph;
+using Compiled.Generator.Layers.Losses;
 
 namespace Compiled.Generator.Emit;
 
 /// <summary>
 /// What a loss head means for the emitted code: the LossKind, the link Predict applies, which targets TrainStep
-/// takes, and the kernel call (kernels return the sum of the terms PyTorch averages; the network scales gradients by
-/// 1/batch for per-sample losses and 1/(batch·outputs) for per-element ones, and divides the sum the same way).
+/// takes, and the kernel call (from its <see cref="LossLayer"/> descriptor; kernels return the sum of the terms PyTorch
+/// averages; the network scales gradients by 1/batch for per-sample losses and 1/(batch·outputs) for per-element ones,
+/// and divides the sum the same way).
 /// </summary>
 internal sealed class LossHead
 {
-    private readonly ShapedLayer? _layer;
+    private readonly GraphNode? _node;
+    private readonly LossLayer? _layer;
 
-    public LossHead(ShapedLayer? layer, int outputs)
+    public LossHead(GraphNode? node, int outputs)
     {
-        _layer = layer;
+        _node = node;
+        _layer = node?.Descriptor as LossLayer;
         Outputs = outputs;
     }
 
     public int Outputs { get; }
 
-    public LayerKind? Kind => _layer?.Kind;
+    /// <summary>The loss kind's name (<c>SoftmaxCrossEntropy</c>), or null without a loss head.</summary>
+    public string? Kind => _layer?.Kind;
 
-    public string Name => _layer?.Name ?? "";
+    public string Name => _node?.FullName ?? "";
 
-    public string LossKindMember => Kind?.ToString() ?? "None";
+    public string LossKindMember => Kind ?? "None";
 
     /// <summary>Softmax (CE) or sigmoid (BCE); raw outputs otherwise.</summary>
-    public bool HasLink => Kind is LayerKind.SoftmaxCrossEntropy or LayerKind.SigmoidBinaryCrossEntropy;
+    public bool HasLink => _layer?.HasLink ?? false;
 
-    public string LinkDescription => Kind == LayerKind.SoftmaxCrossEntropy ? "softmax probabilities" : "sigmoid probabilities";
+    public string LinkDescription => _layer?.LinkDescription ?? "";
 
     /// <summary>Class-index labels: cross-entropy and hinge.</summary>
-    public bool TakesLabels => Kind is LayerKind.SoftmaxCrossEntropy or LayerKind.MultiClassHinge;
+    public bool TakesLabels => _layer?.TakesLabels ?? false;
 
     /// <summary>Float targets [batch, outputs]: cross-entropy (one-hot or probabilities), BCE and MSE.</summary>
-    public bool TakesTargets => Kind is LayerKind.SoftmaxCrossEntropy or LayerKind.SigmoidBinaryCrossEntropy or LayerKind.MeanSquaredError;
+    public bool TakesTargets => _layer?.TakesTargets ?? false;
 
     /// <summary>Averaged over samples (true) or over every output element (false).</summary>
-    public bool PerSample => Kind is LayerKind.SoftmaxCrossEntropy or LayerKind.MultiClassHinge;
+    public bool PerSample => _layer?.PerSample ?? false;
 
     /// <summary>The gradient scale inside a chunk body.</summary>
     public string GradientScale => PerSample ? "1f / chunk.Batch" : $"1f / (chunk.Batch * {Literals.Int(Outputs)}f)";
@@ -49,27 +53,10 @@ internal sealed class LossHead
     public string MeanDescription => PerSample ? "mean over the batch" : "mean over every output of the batch";
 
     /// <summary>The link applied by Predict, from <paramref name="logits"/> to <paramref name="output"/>.</summary>
-    public string LinkCall(string logits, string output) => Kind == LayerKind.SoftmaxCrossEntropy
-        ? $"{TypeNames.LossKernels}.Softmax({logits}, {output}, n, {Literals.Int(Outputs)});"
-        : $"{TypeNames.ActivationKernels}.Sigmoid({logits}, {output});";
+    public string LinkCall(string logits, string output) => _layer!.LinkCall(logits, output, Outputs);
 
     /// <summary>The loss kernel call for a chunk with labels (true) or float targets (false).</summary>
-    public string KernelCall(bool labels, string logits, string gradients)
-    {
-        string classes = Literals.Int(Outputs);
-        return Kind switch
-        {
-            LayerKind.SoftmaxCrossEntropy => labels
-                ? $"{TypeNames.LossKernels}.SoftmaxCrossEntropy({logits}, chunk.Labels, {gradients}, n, {classes}, {GradientScale})"
-                : $"{TypeNames.LossKernels}.SoftmaxCrossEntropy({logits}, chunk.Targets, {gradients}, n, {classes}, {GradientScale})",
-            LayerKind.MultiClassHinge =>
-                $"{TypeNames.LossKernels}.MultiClassHinge({logits}, chunk.Labels, {gradients}, n, {classes}, {Literals.Float(_layer!.Declaration.Value)}, {GradientScale})",
-            LayerKind.SigmoidBinaryCrossEntropy =>
-                $"{TypeNames.LossKernels}.SigmoidBinaryCrossEntropy({logits}, chunk.Targets, {gradients}, {classes} * n, {GradientScale})",
-            _ =>
-                $"{TypeNames.LossKernels}.MeanSquaredError({logits}, chunk.Targets, {gradients}, {classes} * n, {GradientScale})",
-        };
-    }
+    public string KernelCall(bool labels, string logits, string gradients) => _layer!.KernelCall(_node!, labels, logits, gradients, Outputs, GradientScale);
 
     /// <summary>Why the other TrainStep overload is not supported, as the exception message says it.</summary>
     public string UnsupportedMessage(string className, bool labels) => labels

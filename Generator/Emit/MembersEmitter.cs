@@ -1,4 +1,3 @@
-using Compiled.Generator.Model;
 using Compiled.Generator.Planning;
 
 namespace Compiled.Generator.Emit;
@@ -25,6 +24,7 @@ internal static class MembersEmitter
         {
             w.Line($"_runner = new {TypeNames.BatchRunner}(threads);");
             foreach (string body in Bodies(plan, loss)) w.Line($"{BodyField(body)} = {body};");
+            if (plan.State.Count > 0) w.Line("ResetState();");
         }
 
         w.Line();
@@ -39,6 +39,15 @@ internal static class MembersEmitter
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line($"public {TypeNames.ReadOnlyList}<{TypeNames.ParameterInfo}> ParameterTable => s_parameterTable;");
+        if (plan.State.Count > 0)
+        {
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line("public float[] StateBuffer { get; } = new float[StateCount];");
+            w.Line();
+            w.Line("/// <inheritdoc/>");
+            w.Line($"public {TypeNames.ReadOnlyList}<{TypeNames.ParameterInfo}> StateTable => s_stateTable;");
+        }
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line($"public {TypeNames.ReadOnlyList}<int> InputShape => s_inputShape;");
@@ -93,6 +102,7 @@ internal static class MembersEmitter
         w.Line("/// </summary>");
         using (w.Open("public void Initialize(int seed)"))
         {
+            if (plan.State.Count > 0) w.Line("ResetState();");
             if (plan.ParameterCount == 0)
             {
                 w.Line("// This network has no parameters.");
@@ -105,10 +115,21 @@ internal static class MembersEmitter
                 if (layer.WeightOffset < 0) continue;
                 string init = $"{TypeNames.Init}.{layer.Init}";
                 string reason = layer.InitReason.Length > 0 ? $" ({layer.InitReason})" : "";
-                w.Line($"// {layer.Layer.Name}: {layer.Init}{reason}, fan in {Literals.Int(layer.FanIn)}, fan out {Literals.Int(layer.FanOut)}");
-                w.Line($"{TypeNames.WeightInit}.FillWeights({init}, p.Slice({Literals.Int(layer.WeightOffset)}, {Literals.Int(layer.Layer.WeightLength)}), {Literals.Int(layer.FanIn)}, {Literals.Int(layer.FanOut)}, random);");
+                w.Line($"// {layer.Node.FullName}: {layer.Init}{reason}, fan in {Literals.Int(layer.FanIn)}, fan out {Literals.Int(layer.FanOut)}");
+                w.Line($"{TypeNames.WeightInit}.FillWeights({init}, p.Slice({Literals.Int(layer.WeightOffset)}, {Literals.Int(layer.WeightLength)}), {Literals.Int(layer.FanIn)}, {Literals.Int(layer.FanOut)}, random);");
                 if (layer.BiasOffset >= 0)
-                    w.Line($"{TypeNames.WeightInit}.FillBias({init}, p.Slice({Literals.Int(layer.BiasOffset)}, {Literals.Int(layer.Layer.BiasLength)}), {Literals.Int(layer.FanIn)}, random);");
+                    w.Line($"{TypeNames.WeightInit}.FillBias({init}, p.Slice({Literals.Int(layer.BiasOffset)}, {Literals.Int(layer.BiasLength)}), {Literals.Int(layer.FanIn)}, random);");
+            }
+        }
+        if (plan.State.Count == 0) return;
+
+        w.Line();
+        w.Line("// Sets every state tensor to its initial value (PyTorch's reset_running_stats): at construction and by Initialize.");
+        using (w.Open("private void ResetState()"))
+        {
+            foreach (StatePlan tensor in plan.State)
+            {
+                w.Line($"{TypeNames.Array}.Fill(StateBuffer, {Literals.Float(tensor.Initial)}, {Literals.Int(tensor.Offset)}, {Literals.Int(tensor.Length)}); // {tensor.Name}");
             }
         }
     }
@@ -121,7 +142,7 @@ internal static class MembersEmitter
         foreach (LayerPlan layer in plan.Layers)
         {
             if (layer.WeightOffset < 0) continue;
-            names.Add(Literals.String(layer.Layer.Name));
+            names.Add(Literals.String(layer.Node.FullName));
             inputGradients.Add(layer.InputGradient ? "true" : "false");
         }
         w.Line();

@@ -12,7 +12,7 @@ namespace Compiled.Generator.Emit;
 /// </summary>
 internal static class ReservedNames
 {
-    public static StageResult<NetworkPlan> Check(NetworkPlan plan, NetworkDeclaration declaration)
+    public static StageResult<NetworkPlan> Check(string key, NetworkPlan plan, NetworkDeclaration declaration)
     {
         var generated = new Dictionary<string, GeneratedMember>();
         foreach (GeneratedMember member in GeneratedMembers.Of(plan))
@@ -24,25 +24,25 @@ internal static class ReservedNames
         if (generated.TryGetValue(declaration.ClassName, out GeneratedMember? named))
         {
             string layer = named.Layer is null ? "" : $", or give the layer '{named.Layer}' another name (Name = \"...\")";
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNameClash, declaration.NetworkLocation, declaration.ClassName, named.Describe(), layer));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNameClash, DiagnosticSite.Network, declaration.ClassName, named.Describe(), layer));
         }
         foreach (ClassMember member in declaration.Members)
         {
             if (!generated.TryGetValue(member.Name, out GeneratedMember? clash)) continue;
             if (member.DeclaringType is null)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberClash, member.Location ?? declaration.NetworkLocation,
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberClash, member.Site.Index >= 0 ? member.Site : DiagnosticSite.Network,
                     member.Kind, member.Display, declaration.ClassName, clash.Describe(), Fix(member, clash)));
             }
             else
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InheritedMemberClash, declaration.NetworkLocation,
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InheritedMemberClash, DiagnosticSite.Network,
                     declaration.ClassName, $"{member.Kind} '{member.Display}'", member.DeclaringType, clash.Describe()));
             }
         }
         return diagnostics.Count == 0
-            ? new StageResult<NetworkPlan>(plan, EquatableArray<DiagnosticInfo>.Empty)
-            : StageResult<NetworkPlan>.Failed(new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+            ? new StageResult<NetworkPlan>(key, plan, EquatableArray<DiagnosticInfo>.Empty)
+            : StageResult<NetworkPlan>.Failed(key, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
     }
 
     private static string Fix(ClassMember member, GeneratedMember clash)

@@ -66,16 +66,16 @@ internal static class TrainingEmitter
         LayerPlan last = plan.Layers[plan.Layers.Count - 1];
         w.Line();
         w.Line($"// One chunk of TrainStep with {(labels ? "labels" : "targets")}: forward into the workspace, the loss (its gradient, scaled by {loss.GradientScale.Replace("chunk.Batch", "batch")}, into the");
-        w.Line("// first delta buffer; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.");
+        w.Line("// output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.");
         using (w.Open($"private float {(labels ? "TrainLabelsChunk" : "TrainTargetsChunk")}(in {TypeNames.BatchChunk} chunk, {TypeNames.Workspace} workspace)"))
         {
             w.Line("int n = chunk.Count;");
-            w.Line("workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);");
+            w.Line("workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);");
             w.Line($"{TypeNames.Span} outputs = workspace.Activations({Literals.PerSample(last.ActivationOffset)}, {Literals.PerSample(plan.Output.Length)});");
             w.Line("RunForward(chunk.Input, workspace, n, outputs);");
             w.Line("outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));");
             w.Line($"// {loss.Name}: {loss.Kind} over {plan.Output.Batched}");
-            w.Line($"float loss = {loss.KernelCall(labels, "outputs", $"workspace.Deltas(0, {Literals.PerSample(plan.Output.Length)})")};");
+            w.Line($"float loss = {loss.KernelCall(labels, "outputs", $"workspace.Activations({Literals.PerSample(plan.OutputGradientOffset)}, {Literals.PerSample(plan.Output.Length)})")};");
             if (BackwardPassEmitter.HasWork(plan)) w.Line("RunBackward(chunk.Input, workspace, n);");
             w.Line("return loss;");
         }

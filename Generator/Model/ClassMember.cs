@@ -8,5 +8,5 @@ namespace Compiled.Generator.Model;
 /// <param name="Kind">constant, field, property, method, event, class, ...</param>
 /// <param name="Display">How messages name it (<c>INetwork.InputLength</c> for an explicit implementation).</param>
 /// <param name="DeclaringType">For an inherited member, the base class declaring it (<c>A.Base</c>); null for the user's own.</param>
-/// <param name="Location">The user's declaration of it (own members only).</param>
-internal sealed record ClassMember(string Name, string Kind, string Display, string? DeclaringType, LocationInfo? Location);
+/// <param name="Site">The user's declaration of it (own members only; <see cref="DiagnosticSite.None"/> otherwise).</param>
+internal sealed record ClassMember(string Name, string Kind, string Display, string? DeclaringType, DiagnosticSite Site);

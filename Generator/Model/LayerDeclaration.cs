@@ -1,26 +1,16 @@
+using Compiled.Generator.Layers;
+
 namespace Compiled.Generator.Model;
 
-/// <summary>One layer attribute as written, in declaration order. Arguments a kind does not have keep their defaults.</summary>
-/// <param name="Kind">What layer it is.</param>
+/// <summary>One layer attribute as written, in declaration order.</summary>
+/// <param name="Descriptor">What layer it is (one descriptor per layer kind, <see cref="LayerRegistry"/>).</param>
 /// <param name="AttributeName">The attribute as the user writes it (<c>Conv2D</c>), for messages.</param>
 /// <param name="Name">The explicit <c>Name = "..."</c>, or null for the default (conv1, fc2, ...).</param>
-/// <param name="Size">Dense units, Conv2D filters, or the pool window.</param>
-/// <param name="Kernel">Conv2D kernel size.</param>
-/// <param name="Stride">Conv2D or pool stride (pools: 0 means the window).</param>
-/// <param name="Padding">Conv2D padding.</param>
-/// <param name="Bias">Dense/Conv2D: whether the layer has a bias.</param>
-/// <param name="Init">Dense/Conv2D weight initialization as declared.</param>
-/// <param name="Value">LeakyReLU slope, ELU alpha or hinge margin.</param>
-/// <param name="Location">The attribute's syntax, for diagnostics.</param>
+/// <param name="Arguments">Its arguments in the order of the descriptor's <see cref="LayerDescriptor.Arguments"/>, defaults filled in.</param>
+/// <param name="Site">The attribute, for diagnostics.</param>
 internal sealed record LayerDeclaration(
-    LayerKind Kind,
+    LayerDescriptor Descriptor,
     string AttributeName,
     string? Name,
-    int Size,
-    int Kernel,
-    int Stride,
-    Padding Padding,
-    bool Bias,
-    InitKind Init,
-    float Value,
-    LocationInfo? Location);
+    EquatableArray<ArgumentValue> Arguments,
+    DiagnosticSite Site);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
@@ -16,14 +17,14 @@ internal sealed class ArgumentReader
 {
     private readonly AttributeData _attribute;
     private readonly string _attributeName;
-    private readonly LocationInfo? _location;
+    private readonly DiagnosticSite _site;
     private readonly List<DiagnosticInfo> _diagnostics;
 
-    public ArgumentReader(AttributeData attribute, string attributeName, LocationInfo? location, List<DiagnosticInfo> diagnostics)
+    public ArgumentReader(AttributeData attribute, string attributeName, DiagnosticSite site, List<DiagnosticInfo> diagnostics)
     {
         _attribute = attribute;
         _attributeName = attributeName;
-        _location = location;
+        _site = site;
         _diagnostics = diagnostics;
     }
 
@@ -43,7 +44,7 @@ internal sealed class ArgumentReader
         // says what the layer takes.
         string given = (_attribute.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax)?.ArgumentList?.ToString() ?? "()";
         Failed = true;
-        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoMatchingConstructor, _location, given, _attributeName, $"write {example}"));
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NoMatchingConstructor, _site, given, _attributeName, $"write {example}"));
         return false;
     }
 
@@ -127,11 +128,37 @@ internal sealed class ArgumentReader
         return new Padding(PaddingMode.Explicit, 0);
     }
 
+    /// <summary>
+    /// Reads one argument as its <see cref="ArgumentSpec"/> declares it: a constructor argument by position (a missing
+    /// required one is reported), a named one by name; absent ones get the default.
+    /// </summary>
+    public ArgumentValue Read(ArgumentSpec spec)
+    {
+        if (spec.ConstructorIndex >= 0)
+        {
+            return spec.Type switch
+            {
+                ArgumentType.Float => ArgumentValue.OfFloat(ConstructorFloat(spec.ConstructorIndex, spec.Name, spec.Default?.Float ?? 0f, spec.Example)),
+                _ => ArgumentValue.OfInt(ConstructorInt(spec.ConstructorIndex, spec.Name, spec.Example)),
+            };
+        }
+        ArgumentValue fallback = spec.Default ?? default;
+        return spec.Type switch
+        {
+            ArgumentType.Int => ArgumentValue.OfInt(NamedInt(spec.Name, fallback.Int)),
+            ArgumentType.Float => ArgumentValue.OfFloat(NamedFloat(spec.Name, fallback.Float)),
+            ArgumentType.Bool => ArgumentValue.OfBool(NamedBool(spec.Name, fallback.Bool)),
+            ArgumentType.String => ArgumentValue.OfString(NamedString(spec.Name) ?? fallback.Text),
+            ArgumentType.Padding => ArgumentValue.OfPadding(NamedPadding(spec.Name)),
+            _ => ArgumentValue.OfInit(NamedInit(spec.Name)),
+        };
+    }
+
     /// <summary>Reports an unreadable argument.</summary>
     public void Report(string argument, string description, string advice)
     {
         Failed = true;
-        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, _location, argument, _attributeName, description, advice));
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnreadableArgument, _site, argument, _attributeName, description, advice));
     }
 
     private bool TryGetNamed(string name, out TypedConstant value)

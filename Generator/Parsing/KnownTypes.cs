@@ -1,4 +1,4 @@
-using Compiled.Generator.Model;
+using Compiled.Generator.Layers;
 using Microsoft.CodeAnalysis;
 
 namespace Compiled.Generator.Parsing;
@@ -12,29 +12,9 @@ internal static class KnownTypes
     public const string NetworkAttributeName = "NetworkAttribute";
     public const string LayerAttributeName = "LayerAttribute";
 
-    /// <summary>The layer kind of an attribute class of the declaration API, or null.</summary>
-    public static LayerKind? LayerKindOf(INamedTypeSymbol attributeClass)
-    {
-        if (!IsInCompiledNamespace(attributeClass)) return null;
-        return attributeClass.Name switch
-        {
-            "DenseAttribute" => LayerKind.Dense,
-            "Conv2DAttribute" => LayerKind.Conv2D,
-            "MaxPoolAttribute" => LayerKind.MaxPool,
-            "AvgPoolAttribute" => LayerKind.AvgPool,
-            "FlattenAttribute" => LayerKind.Flatten,
-            "ReLUAttribute" => LayerKind.ReLU,
-            "LeakyReLUAttribute" => LayerKind.LeakyReLU,
-            "ELUAttribute" => LayerKind.ELU,
-            "SigmoidAttribute" => LayerKind.Sigmoid,
-            "TanhAttribute" => LayerKind.Tanh,
-            "SoftmaxCrossEntropyAttribute" => LayerKind.SoftmaxCrossEntropy,
-            "SigmoidBinaryCrossEntropyAttribute" => LayerKind.SigmoidBinaryCrossEntropy,
-            "MeanSquaredErrorAttribute" => LayerKind.MeanSquaredError,
-            "MultiClassHingeAttribute" => LayerKind.MultiClassHinge,
-            _ => null,
-        };
-    }
+    /// <summary>The descriptor of an attribute class of the declaration API (<see cref="Layers.LayerRegistry"/>), or null.</summary>
+    public static LayerDescriptor? LayerOf(INamedTypeSymbol attributeClass)
+        => IsInCompiledNamespace(attributeClass) ? LayerRegistry.ForAttribute(attributeClass.Name) : null;
 
     public static bool Is(INamedTypeSymbol attributeClass, string name)
         => attributeClass.Name == name && IsInCompiledNamespace(attributeClass);

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using Compiled.Generator.Diagnostics;
 using Compiled.Generator.Emit;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -17,10 +18,10 @@ namespace Compiled.Generator.Parsing;
 internal static class NetworkParser
 {
     /// <summary>
-    /// The parsed network; null when this [Network] attribute is a duplicate on another partial declaration
-    /// (the compiler reports it; only the first produces a network).
+    /// The parsed network and its source sites; null when this [Network] attribute is a duplicate on another partial
+    /// declaration (the compiler reports it; only the first produces a network).
     /// </summary>
-    public static StageResult<NetworkDeclaration>? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    public static ParsedNetwork? Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
     {
         var symbol = (INamedTypeSymbol)context.TargetSymbol;
         var classSyntax = (BaseTypeDeclarationSyntax)context.TargetNode;
@@ -30,20 +31,23 @@ internal static class NetworkParser
         AttributeInSource? firstNetwork = attributes.FirstOrDefault(a => a.Class is { } c && KnownTypes.Is(c, KnownTypes.NetworkAttributeName));
         if (firstNetwork is not null && !SameNode(firstNetwork.Syntax.Parent?.Parent, classSyntax)) return null;
 
+        string key = KeyOf(symbol);
         var diagnostics = new List<DiagnosticInfo>();
-        LocationInfo? networkLocation = LocationOfAttribute(networkAttribute, cancellationToken) ?? LocationInfo.From(classSyntax.Identifier.GetLocation());
+        var sites = new SourceSites.Builder();
+        DiagnosticSite network = sites.AddNetwork(LocationOfAttribute(networkAttribute, cancellationToken) ?? LocationInfo.From(classSyntax.Identifier.GetLocation()));
         string className = symbol.Name;
 
         if (UnsupportedKind(classSyntax) is { } typeKind)
         {
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, networkLocation, className, typeKind));
-            return StageResult<NetworkDeclaration>.Failed(new EquatableArray<DiagnosticInfo>(diagnostics.ToArray()));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnsupportedClass, network, className, typeKind));
+            return new ParsedNetwork(StageResult<NetworkDeclaration>.Failed(key, new EquatableArray<DiagnosticInfo>(diagnostics.ToArray())), sites.Build(key));
         }
-        CheckClass(symbol, classSyntax, networkLocation, context.SemanticModel.Compilation, diagnostics);
-        bool training = ReadTraining(networkAttribute, networkLocation, diagnostics);
+        CheckClass(symbol, classSyntax, sites, context.SemanticModel.Compilation, diagnostics);
+        bool training = ReadTraining(networkAttribute, diagnostics);
 
         int[] input = System.Array.Empty<int>();
-        LocationInfo? inputLocation = null;
+        DiagnosticSite inputSite = DiagnosticSite.None;
+        bool hasInput = false;
         var layers = new List<LayerDeclaration>();
         SyntaxNode? layerDeclaration = null;
         bool reportedSplit = false;
@@ -55,32 +59,33 @@ internal static class NetworkParser
             if (attributeClass is null || attributeClass.TypeKind == TypeKind.Error) continue; // the compiler reports unknown attributes
 
             bool isInput = KnownTypes.Is(attributeClass, KnownTypes.InputAttributeName);
-            LayerKind? kind = KnownTypes.LayerKindOf(attributeClass);
-            bool isUnknownLayer = kind is null && !isInput && KnownTypes.DerivesFromLayerAttribute(attributeClass);
-            if (!isInput && kind is null && !isUnknownLayer) continue;
+            LayerDescriptor? descriptor = KnownTypes.LayerOf(attributeClass);
+            bool isUnknownLayer = descriptor is null && !isInput && KnownTypes.DerivesFromLayerAttribute(attributeClass);
+            if (!isInput && descriptor is null && !isUnknownLayer) continue;
 
-            LocationInfo? location = LocationInfo.From(attribute.Syntax);
+            DiagnosticSite site = sites.Add(LocationInfo.From(attribute.Syntax));
             SyntaxNode? owner = attribute.Syntax.Parent?.Parent;
             layerDeclaration ??= owner;
             if (!SameNode(owner, layerDeclaration) && !reportedSplit)
             {
                 reportedSplit = true;
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersOnSeveralDeclarations, location, className));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LayersOnSeveralDeclarations, site, className));
             }
 
             string attributeName = KnownTypes.ShortName(attributeClass);
-            var reader = new ArgumentReader(attribute.Data, attributeName, location, diagnostics);
+            var reader = new ArgumentReader(attribute.Data, attributeName, site, diagnostics);
             if (isUnknownLayer)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, location, attributeName));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.UnknownLayer, site, attributeName));
             }
             else if (isInput)
             {
-                if (inputLocation is not null) continue; // a second [Input] is a compiler error (AllowMultiple = false)
-                inputLocation = location;
+                if (hasInput) continue; // a second [Input] is a compiler error (AllowMultiple = false)
+                hasInput = true;
+                inputSite = site;
                 input = ReadInput(reader);
             }
-            else if (LayerParser.Parse(kind!.Value, attributeName, reader, location) is { } layer)
+            else if (LayerParser.Parse(descriptor!, attributeName, reader, site) is { } layer)
             {
                 layers.Add(layer);
             }
@@ -90,14 +95,19 @@ internal static class NetworkParser
             symbol.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
             className,
             training,
-            networkLocation,
             new EquatableArray<int>(input),
-            inputLocation,
+            inputSite,
             new EquatableArray<LayerDeclaration>(layers.ToArray()),
-            MembersNamedLikeGenerated(symbol, context.SemanticModel.Compilation, cancellationToken));
+            MembersNamedLikeGenerated(symbol, sites, context.SemanticModel.Compilation, cancellationToken));
         var found = new EquatableArray<DiagnosticInfo>(diagnostics.ToArray());
-        return diagnostics.Count == 0 ? new StageResult<NetworkDeclaration>(declaration, found) : StageResult<NetworkDeclaration>.Failed(found);
+        StageResult<NetworkDeclaration> result = diagnostics.Count == 0
+            ? new StageResult<NetworkDeclaration>(key, declaration, found)
+            : StageResult<NetworkDeclaration>.Failed(key, found);
+        return new ParsedNetwork(result, sites.Build(key));
     }
+
+    /// <summary>The key that joins a network's diagnostics to its sites: the class's full name (type parameters included).</summary>
+    public static string KeyOf(INamedTypeSymbol symbol) => symbol.ToDisplayString();
 
     /// <summary>The location of the [Network] attribute (used by the pipeline's error guard as well).</summary>
     public static LocationInfo? LocationOfAttribute(AttributeData attribute, CancellationToken cancellationToken)
@@ -118,8 +128,9 @@ internal static class NetworkParser
     private static bool SameNode(SyntaxNode? a, SyntaxNode? b)
         => a is not null && b is not null && a.SyntaxTree == b.SyntaxTree && a.Span == b.Span;
 
-    private static void CheckClass(INamedTypeSymbol symbol, BaseTypeDeclarationSyntax syntax, LocationInfo? location, Compilation compilation, List<DiagnosticInfo> diagnostics)
+    private static void CheckClass(INamedTypeSymbol symbol, BaseTypeDeclarationSyntax syntax, SourceSites.Builder sites, Compilation compilation, List<DiagnosticInfo> diagnostics)
     {
+        DiagnosticSite location = DiagnosticSite.Network;
         var reasons = new List<string>();
         if (symbol.IsGenericType) reasons.Add("generic");
         if (symbol.ContainingType is not null) reasons.Add($"nested in '{symbol.ContainingType.Name}'");
@@ -142,7 +153,7 @@ internal static class NetworkParser
         {
             if (reference.GetSyntax() is ClassDeclarationSyntax { ParameterList: { } parameters })
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PrimaryConstructor, LocationInfo.From(parameters), symbol.Name, parameters.ToString()));
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PrimaryConstructor, sites.Add(LocationInfo.From(parameters)), symbol.Name, parameters.ToString()));
                 break;
             }
         }
@@ -156,7 +167,7 @@ internal static class NetworkParser
         }
         if (symbol.BaseType is { } baseType && !HasParameterlessConstructor(baseType, symbol, compilation))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BaseWithoutParameterlessConstructor, location, symbol.Name, baseType.ToDisplayString()));
-        CheckMembersTheConstructorMustSet(symbol, diagnostics);
+        CheckMembersTheConstructorMustSet(symbol, sites, diagnostics);
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, location, symbol.Name));
     }
@@ -176,7 +187,7 @@ internal static class NetworkParser
     /// Instance fields and auto-properties of a non-nullable reference type, with no initializer and not <c>required</c>:
     /// the generated constructor <c>X(int threads)</c> does not set them, so the compiler would warn in it (CS8618).
     /// </summary>
-    private static void CheckMembersTheConstructorMustSet(INamedTypeSymbol symbol, List<DiagnosticInfo> diagnostics)
+    private static void CheckMembersTheConstructorMustSet(INamedTypeSymbol symbol, SourceSites.Builder sites, List<DiagnosticInfo> diagnostics)
     {
         foreach (ISymbol member in symbol.GetMembers())
         {
@@ -189,7 +200,7 @@ internal static class NetworkParser
             Location? where = declared.Locations.FirstOrDefault(l => l.IsInSource);
             if (where is null) continue;
             string kind = declared is IPropertySymbol ? "property" : "field";
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberLeftNull, LocationInfo.From(where), kind, declared.Name, symbol.Name, field.Type.ToDisplayString()));
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.MemberLeftNull, sites.Add(LocationInfo.From(where)), kind, declared.Name, symbol.Name, field.Type.ToDisplayString()));
         }
     }
 
@@ -212,7 +223,7 @@ internal static class NetworkParser
     /// (<see cref="GeneratedMembers.MayBeGenerated"/>); the planning stage checks them against the exact list. Constructors,
     /// accessors and other compiler-made members are left out (the constructors are CMP0017's concern).
     /// </summary>
-    private static EquatableArray<ClassMember> MembersNamedLikeGenerated(INamedTypeSymbol symbol, Compilation compilation, CancellationToken cancellationToken)
+    private static EquatableArray<ClassMember> MembersNamedLikeGenerated(INamedTypeSymbol symbol, SourceSites.Builder sites, Compilation compilation, CancellationToken cancellationToken)
     {
         var found = new List<ClassMember>();
         var names = new HashSet<string>();
@@ -221,7 +232,7 @@ internal static class NetworkParser
             string name = NameOf(member);
             if (!IsNamedMember(member) || !GeneratedMembers.MayBeGenerated(name) || !names.Add(name)) continue;
             Location? declared = member.Locations.FirstOrDefault(l => l.IsInSource);
-            found.Add(new ClassMember(name, KindOf(member), DisplayOf(member), null, LocationInfo.From(declared)));
+            found.Add(new ClassMember(name, KindOf(member), DisplayOf(member), null, sites.Add(LocationInfo.From(declared))));
         }
         for (INamedTypeSymbol? type = symbol.BaseType; type is not null; type = type.BaseType)
         {
@@ -230,7 +241,7 @@ internal static class NetworkParser
             {
                 if (!IsNamedMember(member) || IsExplicitImplementation(member) || !GeneratedMembers.MayBeGenerated(member.Name)) continue;
                 if (!compilation.IsSymbolAccessibleWithin(member, symbol) || !names.Add(member.Name)) continue;
-                found.Add(new ClassMember(member.Name, KindOf(member), member.Name, type.ToDisplayString(), null));
+                found.Add(new ClassMember(member.Name, KindOf(member), member.Name, type.ToDisplayString(), DiagnosticSite.None));
             }
         }
         return new EquatableArray<ClassMember>(found.ToArray());
@@ -282,8 +293,8 @@ internal static class NetworkParser
         _ => null,
     };
 
-    private static bool ReadTraining(AttributeData networkAttribute, LocationInfo? location, List<DiagnosticInfo> diagnostics)
-        => new ArgumentReader(networkAttribute, "Network", location, diagnostics).NamedBool("Training", true);
+    private static bool ReadTraining(AttributeData networkAttribute, List<DiagnosticInfo> diagnostics)
+        => new ArgumentReader(networkAttribute, "Network", DiagnosticSite.Network, diagnostics).NamedBool("Training", true);
 
     private static int[] ReadInput(ArgumentReader reader)
     {

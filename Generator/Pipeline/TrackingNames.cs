@@ -3,18 +3,24 @@ namespace Compiled.Generator.Pipeline;
 /// <summary>Names of the pipeline steps, so tests can assert which steps an edit re-runs.</summary>
 internal static class TrackingNames
 {
-    /// <summary>[Network] classes parsed into <see cref="Model.NetworkDeclaration"/> (re-runs on any edit; Unchanged unless the declaration changed).</summary>
+    /// <summary>[Network] classes parsed into <see cref="Model.NetworkDeclaration"/> (re-runs on any edit of the class's file; Unchanged unless the declaration changed).</summary>
     public const string Declarations = nameof(Declarations);
 
-    /// <summary>Shapes inferred and checked.</summary>
+    /// <summary>The source positions of each network's diagnostic sites (<see cref="Model.SourceSites"/>): Modified whenever the network moves in its file.</summary>
+    public const string Sites = nameof(Sites);
+
+    /// <summary>Shapes inferred and checked: the network's graph.</summary>
     public const string Shapes = nameof(Shapes);
 
     /// <summary>Buffers, parameter offsets and workspace sizes planned.</summary>
     public const string Plans = nameof(Plans);
 
-    /// <summary>The diagnostics of every stage, reported by their own output.</summary>
+    /// <summary>The generated source of each valid network, or the emitter's internal error.</summary>
+    public const string Emission = nameof(Emission);
+
+    /// <summary>The diagnostics of every stage, reported by their own output (joined with the <see cref="Sites"/> there).</summary>
     public const string Diagnostics = nameof(Diagnostics);
 
-    /// <summary>The plans of valid networks, which the source output emits.</summary>
+    /// <summary>The generated sources of valid networks, which the source output adds.</summary>
     public const string Sources = nameof(Sources);
 }

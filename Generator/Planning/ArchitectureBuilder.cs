@@ -1,5 +1,6 @@
 using System.Text;
-using Compiled.Generator.Model;
+using Compiled.Generator.Graph;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Shapes;
 
 namespace Compiled.Generator.Planning;
@@ -16,50 +17,21 @@ internal static class ArchitectureBuilder
 {
     public static string Build(ShapedNetwork network)
     {
+        NetworkGraph graph = network.Graph;
         var text = new StringBuilder();
-        text.Append("Input").Append(Dimensions(network.Input));
-        foreach (ShapedLayer layer in network.Layers)
+        text.Append("Input").Append(graph.Input.Compact);
+        foreach (GraphNode node in graph.Nodes)
         {
             text.Append(';');
-            if (layer.Kind.IsLoss())
+            if (node.Role == LayerRole.Loss)
             {
-                text.Append(layer.Kind.ToString());
+                text.Append(node.Descriptor.Kind);
                 continue;
             }
-            text.Append(layer.Kind.ToString()).Append(' ').Append(layer.Name);
-            LayerDeclaration d = layer.Declaration;
-            switch (layer.Kind)
-            {
-                case LayerKind.Dense:
-                    text.Append(" units=").Append(I(layer.Output.Length)).Append(" bias=").Append(Bool(d.Bias));
-                    break;
-                case LayerKind.Conv2D:
-                    text.Append(" filters=").Append(I(layer.Output.Channels))
-                        .Append(" kernel=").Append(I(d.Kernel))
-                        .Append(" stride=").Append(I(layer.Stride))
-                        .Append(" padding=").Append(Padding(layer))
-                        .Append(" bias=").Append(Bool(d.Bias));
-                    break;
-                case LayerKind.MaxPool:
-                case LayerKind.AvgPool:
-                    text.Append(" window=").Append(I(d.Size)).Append(" stride=").Append(I(layer.Stride));
-                    break;
-            }
-            text.Append(" ->").Append(Dimensions(layer.Output));
+            text.Append(node.Descriptor.Kind).Append(' ').Append(node.FullName);
+            text.Append(node.Descriptor.ArchitectureArguments(node));
+            text.Append(" ->").Append(node.Output.Compact);
         }
         return text.ToString();
     }
-
-    /// <summary>The resolved zero padding: one number when every side is the same, else top,left,bottom,right.</summary>
-    private static string Padding(ShapedLayer layer)
-        => layer.PadTop == layer.PadLeft && layer.PadTop == layer.PadBottom && layer.PadTop == layer.PadRight
-            ? I(layer.PadTop)
-            : $"{I(layer.PadTop)},{I(layer.PadLeft)},{I(layer.PadBottom)},{I(layer.PadRight)}";
-
-    private static string Dimensions(Shape shape)
-        => shape.IsSpatial ? $"[{I(shape.Channels)},{I(shape.Height)},{I(shape.Width)}]" : $"[{I(shape.Length)}]";
-
-    private static string Bool(bool value) => value ? "true" : "false";
-
-    private static string I(int value) => Invariant.Int(value);
 }

@@ -1,28 +1,33 @@
+using Compiled.Generator.Graph;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
-using Compiled.Generator.Shapes;
 
 namespace Compiled.Generator.Planning;
 
 /// <summary>
-/// Resolves <c>Init.Default</c>: He normal when the next activation after the layer (looking past pools and Flatten,
-/// stopping at the next layer with parameters) is ReLU, LeakyReLU or ELU; Xavier uniform otherwise.
+/// Resolves <c>Init.Default</c>: He normal when the next activation after the layer (following its consumers past pools
+/// and Flatten, stopping at the next layer with parameters) is ReLU, LeakyReLU or ELU; Xavier uniform otherwise.
 /// </summary>
 internal static class InitResolver
 {
-    public static (InitKind Init, string Reason) Resolve(EquatableArray<ShapedLayer> layers, int index)
+    public static (InitKind Init, string Reason) Resolve(NetworkGraph graph, int index)
     {
-        InitKind declared = layers[index].Declaration.Init;
+        GraphNode layer = graph[index];
+        InitKind declared = layer.Descriptor.DeclaredInit(layer);
         if (declared != InitKind.Default) return (declared, "");
-        for (int i = index + 1; i < layers.Count; i++)
+        for (int at = index; ;)
         {
-            LayerKind kind = layers[i].Kind;
-            if (kind.IsActivation())
+            var consumers = graph.Consumers(at);
+            if (consumers.Count == 0) break;
+            GraphNode next = consumers[0];
+            if (next.Role == LayerRole.Activation)
             {
-                return kind.IsRectifier()
-                    ? (InitKind.HeNormal, $"default: {layers[i].Name} ({kind}) follows")
-                    : (InitKind.XavierUniform, $"default: {layers[i].Name} ({kind}) follows");
+                return next.Descriptor.IsRectifier
+                    ? (InitKind.HeNormal, $"default: {next.FullName} ({next.Descriptor.Kind}) follows")
+                    : (InitKind.XavierUniform, $"default: {next.FullName} ({next.Descriptor.Kind}) follows");
             }
-            if (kind.HasParameters() || kind.IsLoss()) break;
+            if (next.ParameterCount > 0 || next.Role == LayerRole.Loss) break;
+            at = next.Index;
         }
         return (InitKind.XavierUniform, "default: no activation follows");
     }

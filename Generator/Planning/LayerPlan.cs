@@ -1,42 +1,53 @@
+using Compiled.Generator.Graph;
 using Compiled.Generator.Model;
-using Compiled.Generator.Shapes;
 
 namespace Compiled.Generator.Planning;
 
-/// <summary>How the emitted code runs one layer (the loss head is not a layer plan; see <see cref="NetworkPlan.Loss"/>).</summary>
-/// <param name="Layer">The layer and its shapes.</param>
-/// <param name="Variable">Local name of the span holding this layer's output in the emitted code (<c>conv1Out</c>), or of the span it aliases.</param>
+/// <summary>How the emitted code runs one node (the loss head is not a layer plan; see <see cref="NetworkPlan.Loss"/>).</summary>
+/// <param name="Node">The node and its shapes.</param>
+/// <param name="Variable">Local name of the span holding this node's output in the emitted code (<c>conv1Out</c>), or of the span it aliases.</param>
 /// <param name="InputVariable">Local name of the span holding its input (<c>input</c> for the first layer).</param>
 /// <param name="ActivationOffset">Offset of its output per sample in the activation workspace (times the chunk size); -1 when it writes none (a Flatten before the last layer aliases its input; an in-place activation overwrites it).</param>
-/// <param name="ArgmaxOffset">MaxPool: offset per sample in the arg-max workspace; otherwise -1.</param>
+/// <param name="ArgmaxOffset">Offset per sample of its arg-max indices (MaxPool); otherwise -1.</param>
 /// <param name="WeightOffset">Offset of its weight in the parameter buffer; -1 without parameters.</param>
+/// <param name="WeightLength">Floats of its weight.</param>
 /// <param name="BiasOffset">Offset of its bias; -1 without a bias.</param>
+/// <param name="BiasLength">Floats of its bias.</param>
 /// <param name="FanIn">Initialization fan-in (Dense: in; Conv2D: in·k·k).</param>
 /// <param name="FanOut">Initialization fan-out (Dense: out; Conv2D: out·k·k).</param>
 /// <param name="Init">Resolved initialization (never Default).</param>
 /// <param name="InitReason">Why, when the declaration said Default (for the emitted comment), else empty.</param>
 /// <param name="Backward">Whether the backward pass visits it (it or an earlier layer has parameters).</param>
 /// <param name="InputGradient">Whether its backward computes the gradient of its input (false for the first layer with parameters).</param>
-/// <param name="Step">Its position in the run order (<see cref="ExecutionOrder"/>): a ReLU before a MaxPool runs after it.</param>
+/// <param name="AccumulateInputGradient">Whether its input feeds several nodes (a fork), so its input gradient is added (<c>dx +=</c>) to the others'; a kernel that cannot accumulate writes a temporary that is then added.</param>
+/// <param name="OutputGradient">The span holding the gradient of its output (dy) in the backward pass; empty when it has none.</param>
+/// <param name="InputGradientVariable">The span its backward writes its input's gradient (dx) to; empty when it computes none.</param>
+/// <param name="Step">Its position in the run order (<see cref="RunOrder"/>): a ReLU before a MaxPool runs after it.</param>
 /// <param name="Operand">The shape of one sample its kernel call produces: its output, or the pooled shape for a ReLU moved after its MaxPool.</param>
 /// <param name="Note">Why it runs out of the declared order (for the emitted comments), else empty.</param>
 internal sealed record LayerPlan(
-    ShapedLayer Layer,
+    GraphNode Node,
     string Variable,
     string InputVariable,
     int ActivationOffset,
     int ArgmaxOffset,
     int WeightOffset,
+    int WeightLength,
     int BiasOffset,
+    int BiasLength,
     int FanIn,
     int FanOut,
     InitKind Init,
     string InitReason,
     bool Backward,
     bool InputGradient,
+    bool AccumulateInputGradient,
+    string OutputGradient,
+    string InputGradientVariable,
     int Step,
-    Shape Operand,
+    TensorShape Operand,
     string Note)
 {
-    public LayerKind Kind => Layer.Kind;
+    /// <summary>Whether it has parameters (a weight; maybe a bias).</summary>
+    public bool HasParameters => WeightOffset >= 0;
 }

@@ -1,5 +1,6 @@
+using Compiled.Generator.Graph;
+using Compiled.Generator.Layers.Losses;
 using Compiled.Generator.Model;
-using Compiled.Generator.Shapes;
 
 namespace Compiled.Generator.Planning;
 
@@ -7,44 +8,49 @@ namespace Compiled.Generator.Planning;
 /// <param name="Namespace">Containing namespace, or null.</param>
 /// <param name="ClassName">The network class.</param>
 /// <param name="Training">Emit training code (the class implements ITrainableNetwork).</param>
-/// <param name="Loss">The loss head (the last declared layer), or null.</param>
+/// <param name="Loss">The loss head (the last declared node), or null.</param>
 /// <param name="Input">Shape of one input sample.</param>
 /// <param name="Output">Shape of one output sample (what Forward writes): the loss head's input, flattened.</param>
 /// <param name="OutputVariable">The span holding the output in the emitted forward pass.</param>
 /// <param name="ParameterCount">Floats in the parameter buffer.</param>
-/// <param name="Layers">The layers before the loss head, in order.</param>
+/// <param name="Layers">The nodes before the loss head, in declared (topological) order.</param>
 /// <param name="Parameters">The parameter table, in buffer order.</param>
-/// <param name="ActivationsPerSample">Activation workspace floats per sample.</param>
-/// <param name="DeltaLength">Floats per sample of each of the two backward delta buffers.</param>
+/// <param name="State">The state table (running statistics), in buffer order; empty for a network without state.</param>
+/// <param name="StateCount">Floats in the state buffer.</param>
+/// <param name="Buffers">The workspace regions (activations and gradients) with their offsets and lifetimes, planned by liveness.</param>
+/// <param name="WorkspacePerSample">Workspace floats per sample: the end of the highest region.</param>
+/// <param name="OutputGradientOffset">Offset per sample of the region the loss writes dLoss/dOutput to; -1 without training.</param>
 /// <param name="ArgmaxPerSample">Arg-max ints per sample.</param>
 /// <param name="ColumnLength">im2col floats the largest convolution needs per sample.</param>
 /// <param name="ChunkSamples">Most samples one thread processes at once (bounds the workspace).</param>
 /// <param name="Summary">The Keras-style summary table.</param>
 /// <param name="Architecture">The canonical one-line architecture checkpoints hash (<see cref="ArchitectureBuilder"/>).</param>
-/// <param name="Location">The [Network] attribute, for an internal error while emitting.</param>
 internal sealed record NetworkPlan(
     string? Namespace,
     string ClassName,
     bool Training,
-    ShapedLayer? Loss,
-    Shape Input,
-    Shape Output,
+    GraphNode? Loss,
+    TensorShape Input,
+    TensorShape Output,
     string OutputVariable,
     int ParameterCount,
     EquatableArray<LayerPlan> Layers,
     EquatableArray<ParameterPlan> Parameters,
-    int ActivationsPerSample,
-    int DeltaLength,
+    EquatableArray<StatePlan> State,
+    int StateCount,
+    EquatableArray<BufferPlan> Buffers,
+    int WorkspacePerSample,
+    int OutputGradientOffset,
     int ArgmaxPerSample,
     int ColumnLength,
     int ChunkSamples,
     string Summary,
-    string Architecture,
-    LocationInfo? Location)
+    string Architecture)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 
-    public LayerKind? LossKind => Loss?.Kind;
+    /// <summary>The loss head's descriptor, or null.</summary>
+    public LossLayer? LossLayer => Loss?.Descriptor as LossLayer;
 
     /// <summary>The layers in run order (<see cref="LayerPlan.Step"/>), which the forward pass follows and the backward pass reverses.</summary>
     public LayerPlan[] Steps

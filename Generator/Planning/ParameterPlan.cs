@@ -15,3 +15,17 @@ internal sealed record ParameterPlan(string Name, string Layer, int Offset, Equa
         }
     }
 }
+
+/// <summary>One tensor of the state table (<c>bn1.running_var</c>): layer, offset, shape and the value it starts at.</summary>
+internal sealed record StatePlan(string Name, string Layer, int Offset, EquatableArray<int> Shape, float Initial)
+{
+    public int Length
+    {
+        get
+        {
+            int length = 1;
+            foreach (int dimension in Shape) length *= dimension;
+            return length;
+        }
+    }
+}

@@ -1,16 +1,18 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Graph;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 using Compiled.Generator.Shapes;
 
 namespace Compiled.Generator.Planning;
 
 /// <summary>
-/// Plans the code of a checked network: the parameter layout (per layer weight then bias, PyTorch order), the run order
-/// and in-place activations (<see cref="ExecutionOrder"/>), which workspace buffer holds each layer's output, what the
-/// backward pass visits, and the workspace sizes per sample.
+/// Plans the code of a checked network graph: the parameter and state layouts (per node in order, its descriptor's
+/// tensors: weight then bias, PyTorch order), the run order and in-place activations (<see cref="RunOrder"/>), which
+/// workspace buffer holds each node's output, what the backward pass visits and where gradients meet (forks), and the
+/// workspace sizes per sample.
 /// </summary>
 internal static class Planner
 {
@@ -19,154 +21,190 @@ internal static class Planner
 
     private const int MaxChunkSamples = 256;
 
-    public static StageResult<NetworkPlan> Plan(ShapedNetwork network)
+    public static StageResult<NetworkPlan> Plan(string key, ShapedNetwork network)
     {
-        EquatableArray<ShapedLayer> all = network.Layers;
-        ShapedLayer? loss = all.Count > 0 && all[all.Count - 1].Kind.IsLoss() ? all[all.Count - 1] : null;
-        int count = loss is null ? all.Count : all.Count - 1;
+        NetworkGraph graph = network.Graph;
+        GraphNode? loss = graph.Loss;
+        int count = loss is null ? graph.Count : graph.Count - 1;
 
         int firstWithParameters = -1;
         for (int i = 0; i < count && firstWithParameters < 0; i++)
         {
-            if (all[i].Kind.HasParameters()) firstWithParameters = i;
+            if (graph[i].ParameterCount > 0) firstWithParameters = i;
         }
 
-        // Run order first: which buffer holds each layer's output, and what each kernel call works on.
-        int[] order = ExecutionOrder.Of(all, count);
+        // Run order first: which buffer holds each node's output, and what each kernel call works on.
+        RunOrder order = RunOrder.Of(graph, count);
         var variables = new string[count];
-        var inputVariables = new string[count];
+        var writesOwn = new bool[count];
         var activationOffsets = new int[count];
         var argmaxOffsets = new int[count];
         var steps = new int[count];
-        var operands = new Shape[count];
+        var operands = new TensorShape[count];
         var notes = new string[count];
         long activationOffset = 0, argmaxOffset = 0;
-        string inputVariable = "input";
         for (int k = 0; k < count; k++)
         {
-            int i = order[k];
-            ShapedLayer layer = all[i];
+            int i = order.Steps[k];
+            GraphNode node = graph[i];
             steps[i] = k;
-            operands[i] = layer.Output;
+            operands[i] = node.Output;
             notes[i] = "";
-            if (i != k && layer.Kind == LayerKind.MaxPool)
+            int partner = order.SwappedWith[i];
+            if (partner >= 0 && node.Descriptor.Role != LayerRole.Activation)
             {
-                notes[i] = $"{layer.Name} before {all[i - 1].Name}: max-pool commutes with ReLU, which then works on the pooled tensor";
+                notes[i] = $"{node.FullName} before {graph[partner].FullName}: max-pool commutes with ReLU, which then works on the pooled tensor";
             }
-            else if (i != k)
+            else if (partner >= 0)
             {
-                operands[i] = all[i + 1].Output;
-                notes[i] = $"after {all[i + 1].Name} (declared before it): max-pool commutes with ReLU";
+                operands[i] = graph[partner].Output;
+                notes[i] = $"after {graph[partner].FullName} (declared before it): max-pool commutes with ReLU";
             }
 
-            LayerKind? producer = k == 0 ? null : all[order[k - 1]].Kind;
-            // The last layer writes the network's output (Forward's caller's rows), so it always has a buffer of its
+            int runInput = order.RunInputs[i];
+            GraphNode? producer = runInput == GraphNode.NetworkInput ? null : graph[runInput];
+            // The last node writes the network's output (Forward's caller's rows), so it always has a buffer of its
             // own: a Flatten there copies its input (which may be the network's input) instead of aliasing it.
             bool last = k == count - 1;
-            bool inPlace = layer.Kind.IsActivation() && ExecutionOrder.InPlace(layer.Kind, producer, last);
-            bool writes = (layer.Kind != LayerKind.Flatten || last) && !inPlace;
-            variables[i] = writes ? LayerNames.ToCamel(layer.Identifier) + "Out" : inputVariable;
-            inputVariables[i] = inputVariable;
-            activationOffsets[i] = writes ? (int)Math.Min(activationOffset, int.MaxValue) : -1;
-            argmaxOffsets[i] = layer.Kind == LayerKind.MaxPool ? (int)Math.Min(argmaxOffset, int.MaxValue) : -1;
+            bool inPlace = RunOrder.InPlace(node, producer, last);
+            bool writes = (!node.Descriptor.AliasesInput || last) && !inPlace;
+            string inputVariable = runInput == GraphNode.NetworkInput ? "input" : variables[runInput];
+            variables[i] = writes ? LayerNames.ToCamel(node.Identifier) + "Out" : inputVariable;
+            writesOwn[i] = writes;
+            int argmax = node.Descriptor.ArgmaxLength(node);
+            argmaxOffsets[i] = argmax > 0 ? (int)Math.Min(argmaxOffset, int.MaxValue) : -1;
             if (writes) activationOffset += operands[i].Length;
-            if (layer.Kind == LayerKind.MaxPool) argmaxOffset += layer.Output.Length;
-            inputVariable = variables[i];
+            argmaxOffset += argmax;
 
             if (activationOffset > int.MaxValue || argmaxOffset > int.MaxValue)
-                return TooLarge(layer, "the activations of one sample", Math.Max(activationOffset, argmaxOffset));
+                return TooLarge(key, node, "the activations of one sample", Math.Max(activationOffset, argmaxOffset));
         }
+
+        // What the backward pass visits, then the workspace by liveness: every tensor an offset, dead ones' memory reused.
+        var backwards = new bool[count];
+        var inputGradients = new bool[count];
+        for (int i = 0; i < count; i++)
+        {
+            backwards[i] = firstWithParameters >= 0 && i >= firstWithParameters;
+            inputGradients[i] = backwards[i] && i > firstWithParameters;
+        }
+        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, network.Declaration.Training);
+        long workspace = WorkspaceAllocator.Assign(live.Tensors);
+        if (workspace > int.MaxValue) return TooLarge(key, graph[count - 1], "the workspace of one sample", workspace);
+        var buffers = new List<BufferPlan>();
+        foreach (WorkspaceBuffer tensor in live.Tensors) buffers.Add(tensor.Freeze());
+        if (WorkspaceAllocator.FindOverlap(buffers) is { } overlap)
+            throw new InvalidOperationException("the workspace plan is wrong: " + overlap);
+        for (int i = 0; i < count; i++) activationOffsets[i] = writesOwn[i] ? (int)live.Outputs[i]!.Offset : -1;
 
         var layers = new List<LayerPlan>(count);
         var parameters = new List<ParameterPlan>();
-        long parameterOffset = 0, columns = 0;
-        long deltaLength = count == 0 ? network.Input.Length : all[count - 1].Output.Length;
+        var state = new List<StatePlan>();
+        long parameterOffset = 0, stateOffset = 0, columns = 0;
+        long deltaLength = count == 0 ? graph.Input.Length : graph[count - 1].Output.Length;
         for (int i = 0; i < count; i++)
         {
-            ShapedLayer layer = all[i];
-            int weightOffset = -1, biasOffset = -1, fanIn = 0, fanOut = 0;
+            GraphNode node = graph[i];
+            LayerDescriptor descriptor = node.Descriptor;
+            int weightOffset = -1, weightLength = 0, biasOffset = -1, biasLength = 0, fanIn = 0, fanOut = 0;
             InitKind init = InitKind.Default;
             string initReason = "";
-            if (layer.Kind.HasParameters())
+            IReadOnlyList<ParameterSpec> tensors = descriptor.Parameters(node);
+            if (tensors.Count > 0)
             {
-                int kernelArea = layer.Kind == LayerKind.Conv2D ? layer.Declaration.Kernel * layer.Declaration.Kernel : 1;
-                int outputs = layer.Kind == LayerKind.Conv2D ? layer.Output.Channels : layer.Output.Length;
-                int inputs = layer.Kind == LayerKind.Conv2D ? layer.Input.Channels : layer.Input.Length;
-                fanIn = inputs * kernelArea;
-                fanOut = outputs * kernelArea;
-                (init, initReason) = InitResolver.Resolve(all, i);
-
-                weightOffset = (int)parameterOffset;
-                int[] weightShape = layer.Kind == LayerKind.Conv2D
-                    ? new[] { outputs, inputs, layer.Declaration.Kernel, layer.Declaration.Kernel }
-                    : new[] { outputs, inputs };
-                parameters.Add(new ParameterPlan(layer.Name + ".weight", layer.Name, weightOffset, new EquatableArray<int>(weightShape)));
-                parameterOffset += layer.WeightLength;
-                if (layer.BiasLength > 0)
+                (fanIn, fanOut) = descriptor.Fans(node);
+                (init, initReason) = InitResolver.Resolve(graph, i);
+            }
+            foreach (ParameterSpec tensor in tensors)
+            {
+                if (tensor.IsBias)
                 {
                     biasOffset = (int)parameterOffset;
-                    parameters.Add(new ParameterPlan(layer.Name + ".bias", layer.Name, biasOffset, new EquatableArray<int>(new[] { outputs })));
-                    parameterOffset += layer.BiasLength;
+                    biasLength = tensor.Length;
                 }
+                else
+                {
+                    weightOffset = (int)parameterOffset;
+                    weightLength = tensor.Length;
+                }
+                parameters.Add(new ParameterPlan(node.FullName + "." + tensor.Suffix, node.FullName, (int)parameterOffset, tensor.Shape));
+                parameterOffset += tensor.Length;
+            }
+            foreach (StateSpec tensor in descriptor.State(node))
+            {
+                state.Add(new StatePlan(node.FullName + "." + tensor.Suffix, node.FullName, (int)stateOffset, tensor.Shape, tensor.Initial));
+                stateOffset += tensor.Length;
+                if (stateOffset > int.MaxValue) return TooLarge(key, node, "the state buffer", stateOffset);
             }
 
-            bool backward = firstWithParameters >= 0 && i >= firstWithParameters;
-            if (backward) deltaLength = Math.Max(deltaLength, layer.Output.Length);
-            if (layer.Kind == LayerKind.Conv2D) columns = Math.Max(columns, (long)layer.Input.Channels * layer.Declaration.Kernel * layer.Declaration.Kernel * layer.Output.Height * layer.Output.Width);
+            bool backward = backwards[i];
+            if (backward) deltaLength = Math.Max(deltaLength, node.Output.Length);
+            columns = Math.Max(columns, descriptor.ColumnLength(node));
+            int runInput = order.RunInputs[i];
 
             layers.Add(new LayerPlan(
-                layer,
+                node,
                 variables[i],
-                inputVariables[i],
+                runInput == GraphNode.NetworkInput ? "input" : variables[runInput],
                 activationOffsets[i],
                 argmaxOffsets[i],
                 weightOffset,
+                weightLength,
                 biasOffset,
+                biasLength,
                 fanIn,
                 fanOut,
                 init,
                 initReason,
                 backward,
-                backward && i > firstWithParameters,
+                inputGradients[i],
+                AccumulateInputGradient: inputGradients[i] && node.Inputs[0] != GraphNode.NetworkInput && graph.IsFork(node.Inputs[0]),
+                live.Gradients[i]?.Variable ?? "",
+                runInput != GraphNode.NetworkInput && inputGradients[i] ? live.Gradients[runInput]?.Variable ?? "" : "",
                 steps[i],
                 operands[i],
                 notes[i]));
         }
 
-        // The chunk size comes from the declared layers' footprint (every layer its own output), not the smaller one of the
+        // The chunk size comes from the declared nodes' footprint (every node its own output), not the smaller one of the
         // run order: a different chunk would regroup the gradient sums, and the run order must not change a single bit.
         long declaredActivations = 0;
         for (int i = 0; i < count; i++)
         {
-            if (all[i].Kind != LayerKind.Flatten || i == count - 1) declaredActivations += all[i].Output.Length;
+            if (!graph[i].Descriptor.AliasesInput || i == count - 1) declaredActivations += graph[i].Output.Length;
         }
         long perSample = declaredActivations + 2 * deltaLength + argmaxOffset;
         if (2 * deltaLength > int.MaxValue)
-            return TooLarge(all[count - 1], "the backward buffers of one sample", 2 * deltaLength);
+            return TooLarge(key, graph[count - 1], "the backward buffers of one sample", 2 * deltaLength);
         int chunk = ChunkSamples(perSample);
 
-        Shape output = count == 0 ? network.Input.Flattened : all[count - 1].Output.Flattened;
+        TensorShape output = count == 0 ? graph.Input.Flattened : graph[count - 1].Output.Flattened;
+        string outputVariable = count == 0 ? "input" : variables[order.Steps[count - 1]];
+        WorkspaceBuffer? outputGradient = count == 0 ? null : live.Gradients[order.Steps[count - 1]];
+        int lossGradient = outputGradient is null ? -1 : (int)outputGradient.Offset;
         NetworkDeclaration declaration = network.Declaration;
         var plan = new NetworkPlan(
             declaration.Namespace,
             declaration.ClassName,
             declaration.Training,
             loss,
-            network.Input,
+            graph.Input,
             output,
-            inputVariable,
+            outputVariable,
             (int)parameterOffset,
             new EquatableArray<LayerPlan>(layers.ToArray()),
             new EquatableArray<ParameterPlan>(parameters.ToArray()),
-            (int)activationOffset,
-            (int)deltaLength,
+            new EquatableArray<StatePlan>(state.ToArray()),
+            (int)stateOffset,
+            new EquatableArray<BufferPlan>(buffers.ToArray()),
+            (int)workspace,
+            lossGradient,
             (int)argmaxOffset,
             (int)columns,
             chunk,
-            SummaryBuilder.Build(network, (int)parameterOffset),
-            ArchitectureBuilder.Build(network),
-            declaration.NetworkLocation);
-        return new StageResult<NetworkPlan>(plan, EquatableArray<DiagnosticInfo>.Empty);
+            SummaryBuilder.Build(network, (int)parameterOffset, workspace + argmaxOffset, columns),
+            ArchitectureBuilder.Build(network));
+        return new StageResult<NetworkPlan>(key, plan, EquatableArray<DiagnosticInfo>.Empty);
     }
 
     /// <summary>Samples per chunk: as many as fit the workspace budget, at most 256, a multiple of 16 when 16 or more.</summary>
@@ -177,9 +215,9 @@ internal static class Planner
         return (int)chunk;
     }
 
-    private static StageResult<NetworkPlan> TooLarge(ShapedLayer layer, string what, long elements)
-        => StageResult<NetworkPlan>.Failed(new EquatableArray<DiagnosticInfo>(new[]
+    private static StageResult<NetworkPlan> TooLarge(string key, GraphNode node, string what, long elements)
+        => StageResult<NetworkPlan>.Failed(key, new EquatableArray<DiagnosticInfo>(new[]
         {
-            DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, layer.Declaration.Location, layer.Name, what, elements.ToString(CultureInfo.InvariantCulture)),
+            DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, node.Site, node.FullName, what, Invariant.Int(elements)),
         }));
 }

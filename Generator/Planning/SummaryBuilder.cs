@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Text;
+using Compiled.Generator.Graph;
 using Compiled.Generator.Model;
 using Compiled.Generator.Shapes;
 
@@ -16,15 +17,15 @@ internal static class SummaryBuilder
     private const string ShapeHeader = "Output shape";
     private const string ParamsHeader = "Params";
 
-    public static string Build(ShapedNetwork network, int parameterCount)
+    public static string Build(ShapedNetwork network, int parameterCount, long workspacePerSample, long columns)
     {
         var rows = new List<(string Layer, string Shape, string Params)>
         {
-            ("input (Input)", network.Input.ToString(), "0"),
+            ("input (Input)", network.Graph.Input.ToString(), "0"),
         };
-        foreach (ShapedLayer layer in network.Layers)
+        foreach (GraphNode node in network.Graph.Nodes)
         {
-            rows.Add(($"{layer.Name} ({LayerDescription.Describe(layer)})", layer.Output.ToString(), Invariant.Grouped(layer.ParameterCount)));
+            rows.Add(($"{node.FullName} ({node.Descriptor.Describe(node)})", node.Output.ToString(), Invariant.Grouped(node.ParameterCount)));
         }
 
         int layerWidth = LayerHeader.Length, shapeWidth = ShapeHeader.Length, paramsWidth = ParamsHeader.Length;
@@ -43,7 +44,13 @@ internal static class SummaryBuilder
         foreach ((string layer, string shape, string parameters) in rows) text.Append(Row(layer, shape, parameters));
         text.Append('=', width).Append('\n');
         text.Append("Total params: ").Append(Invariant.Grouped(parameterCount)).Append('\n');
+        text.Append("Workspace per sample: ").Append(Invariant.Grouped(workspacePerSample)).Append(" floats (")
+            .Append(Kilobytes(workspacePerSample)).Append(" KB)");
+        if (columns > 0) text.Append(", plus ").Append(Invariant.Grouped(columns)).Append(" floats of im2col columns per thread");
+        text.Append('\n');
         return text.ToString();
+
+        static string Kilobytes(long floats) => (floats * 4 / 1024.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
 
         string Row(string layer, string shape, string parameters)
             => layer.PadRight(layerWidth + 2) + shape.PadRight(shapeWidth + 2) + parameters.PadLeft(paramsWidth) + "\n";

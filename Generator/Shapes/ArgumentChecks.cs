@@ -1,59 +1,26 @@
 using System.Collections.Generic;
-using System.Globalization;
 using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 
 namespace Compiled.Generator.Shapes;
 
-/// <summary>Range checks of each layer's own arguments (sizes, kernel, stride, padding, slopes), independent of shapes.</summary>
+/// <summary>
+/// Range checks of each layer's own arguments, independent of shapes: every argument against its schema's range
+/// (<see cref="ArgumentSpec.Range"/>, CMP0005), then the descriptor's own checks (a Conv2D padding, CMP0006).
+/// </summary>
 internal static class ArgumentChecks
 {
-    private const string AtLeastOne = "at least 1";
-
     public static void Check(LayerDeclaration layer, string name, List<DiagnosticInfo> diagnostics)
     {
-        switch (layer.Kind)
+        IReadOnlyList<ArgumentSpec> schema = layer.Descriptor.Arguments;
+        for (int i = 0; i < schema.Count; i++)
         {
-            case LayerKind.Dense:
-                AtLeast1("Units", layer.Size);
-                break;
-            case LayerKind.Conv2D:
-                AtLeast1("Filters", layer.Size);
-                AtLeast1("Kernel", layer.Kernel);
-                AtLeast1("Stride", layer.Stride);
-                if (layer.Padding.Mode == PaddingMode.Invalid || (layer.Padding.Mode == PaddingMode.Explicit && layer.Padding.Pixels < 0))
-                    diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPadding, layer.Location, layer.Padding.ToString(), name));
-                break;
-            case LayerKind.MaxPool:
-            case LayerKind.AvgPool:
-                AtLeast1("Window", layer.Size);
-                if (layer.Stride < 0) Report("Stride", I(layer.Stride), "at least 1 (or 0, the default, for the window size)");
-                break;
-            case LayerKind.LeakyReLU:
-                Finite("Slope");
-                break;
-            case LayerKind.ELU:
-                Finite("Alpha");
-                break;
-            case LayerKind.MultiClassHinge:
-                Finite("Margin");
-                break;
+            ArgumentSpec spec = schema[i];
+            ArgumentValue value = layer.Arguments[i];
+            if (spec.Range is { } range && !range.Contains(value))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveArgument, layer.Site, spec.Display, name, value.ToString(), range.Requirement, layer.AttributeName));
         }
-
-        void AtLeast1(string argument, int value)
-        {
-            if (value < 1) Report(argument, I(value), AtLeastOne);
-        }
-
-        void Finite(string argument)
-        {
-            if (float.IsNaN(layer.Value) || float.IsInfinity(layer.Value))
-                Report(argument, layer.Value.ToString("R", CultureInfo.InvariantCulture), "a finite number");
-        }
-
-        void Report(string argument, string value, string requirement)
-            => diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveArgument, layer.Location, argument, name, value, requirement, layer.AttributeName));
+        layer.Descriptor.Check(layer, name, diagnostics);
     }
-
-    private static string I(int value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Text;
 using Compiled.Generator.Diagnostics;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 
 namespace Compiled.Generator.Shapes;
@@ -21,17 +22,17 @@ internal static class LayerNames
         for (int i = 0; i < layers.Count; i++)
         {
             LayerDeclaration layer = layers[i];
-            string prefix = layer.Kind.DefaultNamePrefix();
+            string prefix = layer.Descriptor.DefaultNamePrefix;
             counters.TryGetValue(prefix, out int count);
             counters[prefix] = ++count;
             // The first loss head is "loss"; a second one (itself CMP0010) is loss2, so that it is not also a name clash.
-            string name = layer.Name ?? (layer.Kind.IsLoss() && count == 1 ? prefix : prefix + count.ToString(CultureInfo.InvariantCulture));
+            string name = layer.Name ?? (layer.Descriptor.Role == LayerRole.Loss && count == 1 ? prefix : prefix + count.ToString(CultureInfo.InvariantCulture));
 
             string identifier = ToPascal(name);
             result[i] = (name, identifier);
             if (!IsValidName(name) || identifier.Length == 0)
             {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layer.Location, name,
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layer.Site, name,
                     "a name must start with a letter and contain only letters, digits and '_' (it becomes part of parameter names such as \"" + name + ".weight\" and of member names)"));
             }
             else if (identifiers.TryGetValue(identifier, out int first))
@@ -45,7 +46,7 @@ internal static class LayerNames
                     ? $"it clashes with \"{otherName}\", the default name of the {layers[other].AttributeName} layer"
                     : $"it clashes with the layer named \"{otherName}\"";
                 string fix = layers[other].Name is null ? "choose another name" : "give each layer a distinct name";
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layers[at].Location, result[at].Name,
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidLayerName, layers[at].Site, result[at].Name,
                     $"{clash} (both give the member names {identifier}...); {fix}"));
             }
             else

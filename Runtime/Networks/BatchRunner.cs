@@ -19,7 +19,7 @@ namespace Compiled.Networks;
 /// nothing per call once the workspaces have grown to the largest chunk.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public sealed unsafe class BatchRunner
+public sealed unsafe class BatchRunner : IDisposable
 {
     // Below this many parameters, adding the per-thread gradients on the calling thread (after the workers are done) beats
     // splitting the sum over the threads behind a barrier.
@@ -27,6 +27,7 @@ public sealed unsafe class BatchRunner
 
     private readonly Action<int> _runThread;
     private WorkerGroup _group;
+    private bool _disposed;
     private NetworkWorkspace[] _workspaces;
     private float[] _losses;
     private bool[] _worked;
@@ -66,6 +67,7 @@ public sealed unsafe class BatchRunner
         get => _group.Threads;
         set
         {
+            ObjectDisposedException.ThrowIf(_disposed, this);
             int threads = value > 0 ? value : Environment.ProcessorCount;
             if (threads == _group.Threads) return;
             WorkerGroup old = _group;
@@ -99,7 +101,8 @@ public sealed unsafe class BatchRunner
     /// Runs a training <paramref name="body"/> over the batch (labels or targets, the other empty): thread 0 adds into
     /// <paramref name="gradients"/> directly, every other working thread zeroes its own buffer and runs its chunks into it,
     /// then those buffers are added into <paramref name="gradients"/> in thread order.
-    /// Returns the sum of the chunks' loss sums, in thread order.
+    /// Returns the sum of the chunks' loss sums, in thread order. If a chunk throws, the first exception is rethrown once
+    /// every thread has stopped, with <paramref name="gradients"/> zeroed.
     /// </summary>
     public float Train(BatchBody body, ReadOnlySpan<float> input, int inputLength, ReadOnlySpan<int> labels, ReadOnlySpan<float> targets,
         int outputLength, int batch, int chunkSamples, float[] gradients)
@@ -113,7 +116,16 @@ public sealed unsafe class BatchRunner
             try
             {
                 _reduceInside = gradients.Length >= ParallelReduceThreshold && BusyThreads(out _) > 1;
-                Dispatch();
+                try
+                {
+                    Dispatch();
+                }
+                catch
+                {
+                    // The documented state after a failed step (ITrainableNetwork.Gradients): all zero.
+                    Array.Clear(gradients);
+                    throw;
+                }
                 float loss = 0f;
                 for (int t = 0; t < _losses.Length; t++)
                 {
@@ -129,9 +141,18 @@ public sealed unsafe class BatchRunner
         }
     }
 
+    /// <summary>Stops and joins the worker threads; every later call throws <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _group.Dispose();
+    }
+
     private void Begin(BatchBody body, float* input, int inputLength, int* labels, int labelCount, float* targets, int targetCount,
         float* output, int outputCount, int outputLength, int batch, int chunkSamples, float[]? gradients)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentNullException.ThrowIfNull(body);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkSamples, 1);

@@ -32,8 +32,18 @@ public sealed record ParameterInfo(string Name, string Layer, int Offset, int[] 
 }
 
 /// <summary>A generated network, seen by the runtime (trainer, optimizers, checkpoints).</summary>
-public interface INetwork
+/// <remarks>
+/// A network owns worker threads: dispose it (<c>using var net = new LeNet5();</c>) to end them; any call after
+/// <see cref="IDisposable.Dispose"/> throws <see cref="ObjectDisposedException"/>. Networks without threads of their own
+/// inherit a <c>Dispose</c> that does nothing.
+/// </remarks>
+public interface INetwork : IDisposable
 {
+    /// <summary>Ends the network's worker threads (a network that has none does nothing). Calls afterwards throw <see cref="ObjectDisposedException"/>.</summary>
+    void IDisposable.Dispose()
+    {
+    }
+
     /// <summary>Floats per input sample.</summary>
     int InputLength { get; }
     /// <summary>Floats per output sample (classes, or regression outputs).</summary>
@@ -72,7 +82,12 @@ public interface INetwork
 /// <summary>A network with training code (it has a loss head).</summary>
 public interface ITrainableNetwork : INetwork
 {
-    /// <summary>Gradients, same layout as <see cref="INetwork.Parameters"/>. <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> adds to them.</summary>
+    /// <summary>
+    /// Gradients, same layout as <see cref="INetwork.Parameters"/>. <see cref="TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/> adds to them.
+    /// After a step that failed while running (a kernel's argument check, a failed finite check, out of memory, on any
+    /// thread) they are all zero, and <see cref="INetwork.Parameters"/> are unchanged; the network is ready for the next
+    /// step. Arguments refused before the step starts (wrong lengths, a label out of range) change nothing.
+    /// </summary>
     float[] Gradients { get; }
     void ZeroGradients();
     /// <summary>Forward, loss and backward over a batch with integer class labels; accumulates (+=) into <see cref="Gradients"/>; returns the mean loss.</summary>
@@ -92,4 +107,25 @@ public interface ITrainableNetwork : INetwork
 
     /// <summary>Whether the layer named <paramref name="layer"/> is frozen (false for networks that cannot freeze layers).</summary>
     bool IsFrozen(string layer) => false;
+}
+
+/// <summary>
+/// A network that can end its training step inside the same parallel dispatch (<see cref="Networks.StepRunner"/>): after the
+/// backward pass each thread checks its range of the gradients for NaN/Inf, the optimizer updates that range and zeroes
+/// it (<see cref="Networks.StepOptions"/>). The <see cref="Training.Trainer"/> uses it when no weight penalty or gradient
+/// clipping needs the whole gradient first; the results are bitwise those of <c>TrainStep</c> followed by
+/// <c>optimizer.StepAndZeroGradients</c>.
+/// </summary>
+public interface IFusedTrainStep : ITrainableNetwork
+{
+    /// <summary>
+    /// <see cref="ITrainableNetwork.TrainStep(ReadOnlySpan{float}, ReadOnlySpan{int}, int)"/>, then, in the same dispatch, the
+    /// finite check and the optimizer step that <paramref name="options"/> ask for (the gradients are zero afterwards when
+    /// an optimizer stepped). Returns the mean loss.
+    /// </summary>
+    /// <exception cref="Training.NonFiniteException">The loss or a gradient is NaN or infinite; the parameters are unchanged, the gradients zeroed.</exception>
+    float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<int> labels, int batch, Networks.StepOptions options);
+
+    /// <summary>As above with float targets <c>[batch, OutputLength]</c>.</summary>
+    float TrainStep(ReadOnlySpan<float> input, ReadOnlySpan<float> targets, int batch, Networks.StepOptions options);
 }

@@ -50,6 +50,9 @@ public sealed class Asgd : Optimizer
     /// <summary>The averaged parameters (<c>ax</c>), or null before the first step.</summary>
     public float[]? Average => StateBuffer("ax");
 
+    // Not split into ranges: its per-tensor eta and mu advance once per step.
+    private protected override bool ElementwiseUpdate => false;
+
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)
     {
         h["lambd"] = Lambda;

@@ -94,6 +94,9 @@ public sealed class Lbfgs : Optimizer
     /// <summary>Curvature pairs currently held.</summary>
     public int HistoryCount => _oldDirs.Count;
 
+    // Not split into ranges: it needs the whole buffer (line search, history).
+    private protected override bool ElementwiseUpdate => false;
+
     private protected override bool SupportsGroups => false;
 
     /// <summary>Not available: L-BFGS re-evaluates the loss. Use <see cref="Step(Span{float}, Span{float}, Func{float})"/>.</summary>

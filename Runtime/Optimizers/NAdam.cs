@@ -48,6 +48,9 @@ public sealed class NAdam : Beta1Optimizer
     /// <summary>PyTorch's <c>momentum_decay</c> ψ.</summary>
     public float MomentumDecay { get; }
 
+    // Not split into ranges: its per-tensor mu_product advances once per step.
+    private protected override bool ElementwiseUpdate => false;
+
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)
     {
         h["beta1"] = _initialBeta1;

@@ -248,6 +248,88 @@ public abstract class Optimizer : IStateful
     /// <exception cref="ArgumentException">As <see cref="Step"/>; nothing is changed then.</exception>
     public virtual void StepAndZeroGradients(Span<float> parameters, Span<float> gradients) => Run(parameters, gradients, gradients);
 
+    // ---- The ranged step (threads each update one range of the buffers, inside a parallel schedule) ----
+
+    /// <summary>
+    /// True when a step can be split into ranges of the flat buffers updated independently (<see cref="BeginRangedStep"/>,
+    /// <see cref="StepAndZeroGradients(Span{float}, Span{float}, int, int)"/>, <see cref="EndRangedStep"/>): the update rule is
+    /// element-wise given the tensor's step count and group settings. False for rules that need values over a whole
+    /// tensor or the whole buffer: NAdam and ASGD (per-tensor scalars advanced each step), SparseAdam (whole rows) and
+    /// L-BFGS; those step after the parallel part, with <see cref="StepAndZeroGradients(Span{float}, Span{float})"/>.
+    /// </summary>
+    public bool SupportsRangedStep => ElementwiseUpdate;
+
+    /// <summary>
+    /// False for update rules that are not element-wise (see <see cref="SupportsRangedStep"/>), and for subclasses that
+    /// override <see cref="Step"/> (the ranged path calls <see cref="Update"/> only).
+    /// </summary>
+    private protected virtual bool ElementwiseUpdate => true;
+
+    private bool _rangedStep;
+
+    /// <summary>
+    /// Starts a step that threads then apply range by range: validates the lengths, sizes the state at the first step and
+    /// counts the step for the optimizer and for every tensor not frozen, exactly as <see cref="Step"/> does before
+    /// updating. Call it on one thread; then <see cref="StepAndZeroGradients(Span{float}, Span{float}, int, int)"/> on
+    /// disjoint ranges that cover the buffers (from any threads, after a barrier); then <see cref="EndRangedStep"/>.
+    /// Parameters, state and gradients end bitwise as after <see cref="StepAndZeroGradients(Span{float}, Span{float})"/>.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><see cref="SupportsRangedStep"/> is false.</exception>
+    /// <exception cref="ArgumentException">As <see cref="Step"/>; nothing is changed then.</exception>
+    public void BeginRangedStep(int parameterLength, int gradientLength)
+    {
+        if (!SupportsRangedStep)
+            throw new NotSupportedException($"{GetType().Name} cannot split a step into ranges (its update needs values over whole tensors); call StepAndZeroGradients over the whole buffers.");
+        if (_rangedStep) throw new InvalidOperationException("A ranged step is already open: call EndRangedStep first.");
+        BeginStep(parameterLength, gradientLength);
+        foreach (OptimizedParameter p in _parameters)
+        {
+            if (p.IsFrozen) continue;
+            p.StepCount++;
+            if (p.StepCount == 1) InitializeParameter(p);
+        }
+        SortedByOffset();   // built here, once, so the threads only read it
+        _rangedStep = true;
+    }
+
+    /// <summary>
+    /// The part of the open ranged step (<see cref="BeginRangedStep"/>) over the floats <c>[start, start + count)</c>:
+    /// updates the parameters of every tensor there, with the tensor's settings and step count, and sets those gradients to
+    /// 0 (frozen tensors' and uncovered floats' too). Safe to call concurrently on disjoint ranges.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">No ranged step is open.</exception>
+    /// <exception cref="ArgumentException">The buffers are not the length the step began with, or the range is outside them.</exception>
+    public void StepAndZeroGradients(Span<float> parameters, Span<float> gradients, int start, int count)
+    {
+        if (!_rangedStep) throw new InvalidOperationException("No ranged step is open: call BeginRangedStep first.");
+        if (parameters.Length != ParameterCount || gradients.Length != ParameterCount)
+            throw new ArgumentException($"The ranged step began over {ParameterCount} parameters; these buffers have {parameters.Length} and {gradients.Length}.", nameof(parameters));
+        if (start < 0 || count < 0 || start > ParameterCount - count)
+            throw new ArgumentOutOfRangeException(nameof(start), start, $"The range [{start}, {start + (long)count}) is not inside the {ParameterCount} parameters.");
+        VectorWidth width = Width ?? Simd.Width;
+        int end = start + count;
+        int position = start;
+        foreach (OptimizedParameter p in _sorted!)
+        {
+            int from = Math.Max(start, p.Offset), to = Math.Min(end, p.Offset + p.Length);
+            if (from >= to) continue;
+            if (from > position) gradients[position..from].Clear();   // a gap no tensor covers
+            position = Math.Max(position, to);
+            Span<float> zero = gradients[from..to];
+            if (p.IsFrozen)
+            {
+                zero.Clear();
+                continue;
+            }
+            var slice = new ParameterSlice(parameters[from..to], zero, zero, p, width, from, to - from);
+            Update(in slice);
+        }
+        if (position < end) gradients[position..end].Clear();
+    }
+
+    /// <summary>Closes the ranged step opened by <see cref="BeginRangedStep"/> (every range must have been applied).</summary>
+    public void EndRangedStep() => _rangedStep = false;
+
     /// <summary>Forgets all state (buffers, step counts, per-tensor scalars): the next step is a first step again. Groups and settings stay.</summary>
     public void Reset()
     {
@@ -706,12 +788,21 @@ public abstract class Optimizer : IStateful
 internal readonly ref struct ParameterSlice
 {
     public ParameterSlice(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> zero, OptimizedParameter parameter, VectorWidth width)
+        : this(parameters, gradients, zero, parameter, width, parameter.Offset, parameter.Length)
+    {
+    }
+
+    /// <summary>A part <c>[offset, offset + length)</c> of the tensor's range (a thread's share of a ranged step).</summary>
+    public ParameterSlice(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> zero, OptimizedParameter parameter, VectorWidth width,
+        int offset, int length)
     {
         Parameters = parameters;
         Gradients = gradients;
         Zero = zero;
         Parameter = parameter;
         Width = width;
+        Offset = offset;
+        Length = length;
     }
 
     public Span<float> Parameters { get; }
@@ -720,12 +811,14 @@ internal readonly ref struct ParameterSlice
     public Span<float> Zero { get; }
     public OptimizedParameter Parameter { get; }
     public VectorWidth Width { get; }
-    public int Offset => Parameter.Offset;
-    public int Length => Parameter.Length;
+    /// <summary>Offset of this slice in the flat buffers (the tensor's, or a part of it in a ranged step).</summary>
+    public int Offset { get; }
+    /// <summary>Floats in this slice.</summary>
+    public int Length { get; }
     public long Step => Parameter.StepCount;
     public float LearningRate => Parameter.Group.LearningRate;
     public float WeightDecay => Parameter.Group.WeightDecay;
 
-    /// <summary>This tensor's slice of a state buffer.</summary>
-    public Span<float> State(float[] buffer) => buffer.AsSpan(Parameter.Offset, Parameter.Length);
+    /// <summary>This slice's part of a state buffer.</summary>
+    public Span<float> State(float[] buffer) => buffer.AsSpan(Offset, Length);
 }

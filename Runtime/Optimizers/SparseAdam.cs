@@ -54,6 +54,9 @@ public sealed class SparseAdam : Beta1Optimizer
     /// <summary>Floats per row when no parameter table is given.</summary>
     public int RowLength => _rowLength;
 
+    // Not split into ranges: it updates whole rows with a non-zero gradient.
+    private protected override bool ElementwiseUpdate => false;
+
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)
     {
         h["beta1"] = _initialBeta1;

@@ -60,4 +60,32 @@ public static class FiniteCheck
         }
         return $"{parameter.Name}[{string.Join(", ", coordinates)}]";
     }
+
+    /// <summary>
+    /// The exception a training step throws when the loss or a gradient is NaN or infinite: names the first non-finite
+    /// parameter when there is one (set by hand, loaded or transferred: the cause), else the first non-finite gradient
+    /// (<paramref name="badGradient"/>, or −1 when only the loss overflowed). Epoch 0 means "not inside a trainer's epoch".
+    /// </summary>
+    internal static NonFiniteException Diverged(float loss, ReadOnlySpan<float> parameters, ReadOnlySpan<float> gradients, int badGradient,
+        IReadOnlyList<ParameterInfo> table, int epoch, int batch)
+    {
+        string where = epoch > 0 ? $"at epoch {epoch}, batch {batch}" : "in a training step";
+        string lossText = float.IsFinite(loss) ? $"the loss is {loss.ToString("G6", CultureInfo.InvariantCulture)}" : $"the loss is {Show(loss)}";
+        string what = "parameter";
+        int bad = IndexOfNonFinite(parameters);
+        float value = bad >= 0 ? parameters[bad] : 0f;
+        if (bad < 0)
+        {
+            what = "gradient";
+            bad = badGradient;
+            if (bad >= 0) value = gradients[bad];
+        }
+        ParameterInfo? parameter = bad < 0 ? null : FindParameter(table, bad);
+        string message = parameter is null
+            ? $"Training diverged {where}: {lossText}; every gradient and parameter is finite, so the outputs overflowed. Lower the learning rate or check the inputs for NaN/Inf."
+            : $"Training diverged {where}: {lossText}; the first non-finite {what} is in layer '{parameter.Layer}', {Describe(parameter, bad)} = {Show(value)}. Lower the learning rate or check the inputs for NaN/Inf.";
+        return new NonFiniteException(message, epoch, batch, loss, parameter?.Layer, parameter?.Name, bad);
+    }
+
+    private static string Show(float value) => float.IsNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
 }

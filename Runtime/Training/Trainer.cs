@@ -5,6 +5,7 @@ using System.Globalization;
 using System.IO;
 using Compiled.Data;
 using Compiled.Metrics;
+using Compiled.Networks;
 using Compiled.Optimizers;
 using Compiled.Regularization;
 using Compiled.Schedules;
@@ -17,6 +18,9 @@ namespace Compiled.Training;
 /// NaN/Inf guard → gradient clipping → <c>optimizer.StepAndZeroGradients(Parameters, Gradients)</c>
 /// (the update and the zeroing in one pass over the buffers) → a per-step schedule;
 /// after the epoch an optional validation pass, a printed line, a per-epoch schedule, early stopping and the callbacks.
+/// A network that implements <see cref="IFusedTrainStep"/> (it runs on a <see cref="StepRunner"/>) does the guard, the
+/// optimizer step and the zeroing inside its step's own parallel dispatch, each thread on its range of the buffers,
+/// whenever no weight penalty or clipping needs the whole gradient first; the results are bitwise the same.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -133,6 +137,13 @@ public sealed class Trainer
         callbacks.AddRange(o.Callbacks);
         if (o.CheckpointPath is not null) callbacks.Add(new TrainingCheckpoint(o.CheckpointPath, o.CheckpointEvery));
 
+        // A network that runs on a StepRunner ends its step in the same dispatch: finite check, optimizer step and zeroing per
+        // thread range. Only when nothing needs the whole gradient in between (a weight penalty, clipping by the global norm or value).
+        var fused = net as IFusedTrainStep;
+        StepOptions? stepOptions = fused is not null && penalty is null && o.ClipGradNorm is null && o.ClipGradValue is null
+            ? new StepOptions(net.Parameters, net.ParameterTable) { Optimizer = Optimizer, CheckFinite = o.CheckFinite }
+            : null;
+
         SyncFrozenLayers();
         net.ZeroGradients();
         for (int epoch = firstEpoch; epoch <= o.Epochs; epoch++)
@@ -147,11 +158,23 @@ public sealed class Trainer
 
             foreach (Batch batch in batches.Epoch(epoch - 1))
             {
-                float loss = targets
-                    ? net.TrainStep(batch.Inputs, batch.Targets, batch.Size)
-                    : net.TrainStep(batch.Inputs, batch.Labels, batch.Size);
-                if (penalty is not null) loss += (float)penalty.Apply(net.Parameters, net.Gradients, net.ParameterTable);
-                if (o.CheckFinite) Guard(loss, epoch, batch.Index);
+                float loss;
+                if (stepOptions is not null)
+                {
+                    stepOptions.Epoch = epoch;
+                    stepOptions.Batch = batch.Index;
+                    loss = targets
+                        ? fused!.TrainStep(batch.Inputs, batch.Targets, batch.Size, stepOptions)
+                        : fused!.TrainStep(batch.Inputs, batch.Labels, batch.Size, stepOptions);
+                }
+                else
+                {
+                    loss = targets
+                        ? net.TrainStep(batch.Inputs, batch.Targets, batch.Size)
+                        : net.TrainStep(batch.Inputs, batch.Labels, batch.Size);
+                    if (penalty is not null) loss += (float)penalty.Apply(net.Parameters, net.Gradients, net.ParameterTable);
+                    if (o.CheckFinite) Guard(loss, epoch, batch.Index);
+                }
                 if (accuracy)
                 {
                     if (targets)
@@ -166,9 +189,12 @@ public sealed class Trainer
                         judged += batch.Size;
                     }
                 }
-                if (o.ClipGradNorm is float maxNorm) normSum += GradientClipping.ClipGradNorm(net.Gradients, maxNorm, o.ClipNormType);
-                if (o.ClipGradValue is float clip) GradientClipping.ClipGradValue(net.Gradients, clip);
-                Optimizer.StepAndZeroGradients(net.Parameters, net.Gradients);
+                if (stepOptions is null)
+                {
+                    if (o.ClipGradNorm is float maxNorm) normSum += GradientClipping.ClipGradNorm(net.Gradients, maxNorm, o.ClipNormType);
+                    if (o.ClipGradValue is float clip) GradientClipping.ClipGradValue(net.Gradients, clip);
+                    Optimizer.StepAndZeroGradients(net.Parameters, net.Gradients);
+                }
                 if (stepSchedule) schedule!.Step();
                 lossSum += (double)loss * batch.Size;
                 seen += batch.Size;
@@ -298,28 +324,6 @@ public sealed class Trainer
         int bad = FiniteCheck.IndexOfNonFinite(gradients);
         if (float.IsFinite(loss) && bad < 0) return;
 
-        string where = $"at epoch {epoch}, batch {batch}";
-        string lossText = float.IsFinite(loss) ? $"the loss is {loss.ToString("G6", CultureInfo.InvariantCulture)}" : $"the loss is {Show(loss)}";
-        // A non-finite parameter (set by hand, loaded, or transferred) is the cause when there is one: name it first.
-        // Otherwise name the first non-finite gradient.
-        string what = "parameter";
-        float[] buffer = Network.Parameters;
-        int badParameter = FiniteCheck.IndexOfNonFinite(buffer);
-        if (badParameter >= 0)
-        {
-            bad = badParameter;
-        }
-        else
-        {
-            what = "gradient";
-            buffer = gradients;
-        }
-        ParameterInfo? parameter = bad < 0 ? null : FiniteCheck.FindParameter(Network.ParameterTable, bad);
-        string message = parameter is null
-            ? $"Training diverged {where}: {lossText}; every gradient and parameter is finite, so the outputs overflowed. Lower the learning rate or check the inputs for NaN/Inf."
-            : $"Training diverged {where}: {lossText}; the first non-finite {what} is in layer '{parameter.Layer}', {FiniteCheck.Describe(parameter, bad)} = {Show(buffer[bad])}. Lower the learning rate or check the inputs for NaN/Inf.";
-        throw new NonFiniteException(message, epoch, batch, loss, parameter?.Layer, parameter?.Name, bad);
+        throw FiniteCheck.Diverged(loss, Network.Parameters, gradients, bad, Network.ParameterTable, epoch, batch);
     }
-
-    private static string Show(float value) => float.IsNaN(value) ? "NaN" : value > 0 ? "+Inf" : "-Inf";
 }

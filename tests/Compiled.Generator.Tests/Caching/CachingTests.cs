@@ -15,7 +15,9 @@ namespace Compiled.Generator.Tests.Caching;
 /// <item>a layer's size changed: Declarations, Shapes, Plans and Sources Modified;</item>
 /// <item>a member of the network class added or edited whose name no generated member could have: Declarations
 /// Unchanged or Cached (the model keeps only members named like generated ones), every later step Cached;</item>
-/// <item>a member added with a generated member's name: Declarations, Shapes and Plans Modified (CMP0018).</item>
+/// <item>a member added with a generated member's name: Declarations, Shapes and Plans Modified (CMP0018);</item>
+/// <item>lines (code or a comment) inserted above a network: Declarations Unchanged, Sites Modified (the source positions,
+/// which only the diagnostics output reads), every other step Cached; the diagnostics still point at the moved attribute.</item>
 /// </list>
 /// And the models hold no compiler objects.
 /// </summary>
@@ -23,22 +25,25 @@ public sealed class CachingTests
 {
     private static readonly string[] TrackedSteps =
     {
-        TrackingNames.Declarations, TrackingNames.Shapes, TrackingNames.Plans, TrackingNames.Diagnostics, TrackingNames.Sources,
+        TrackingNames.Declarations, TrackingNames.Sites, TrackingNames.Shapes, TrackingNames.Plans, TrackingNames.Emission,
+        TrackingNames.Diagnostics, TrackingNames.Sources,
     };
 
-    public static TheoryData<string> Networks => new()
-    {
-        TestNetworks.LeNet5,
-        TestNetworks.Mlp,
-        // one with a diagnostic, so the diagnostics branch carries data
-        """
+    private const string Broken = """
         using Compiled;
         [Network]
         [Input(1, 4, 4)]
         [Conv2D(2, Kernel = 7), ReLU]
         [Dense(2), MeanSquaredError]
         public partial class Broken;
-        """,
+        """;
+
+    public static TheoryData<string> Networks => new()
+    {
+        TestNetworks.LeNet5,
+        TestNetworks.Mlp,
+        // one with a diagnostic, so the diagnostics branch carries data
+        Broken,
     };
 
     [Theory]
@@ -58,6 +63,59 @@ public sealed class CachingTests
             Assert.All(reasons[step], reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
         }
         Assert.Equal(new[] { IncrementalStepRunReason.Cached }, reasons[TrackingNames.Plans]);
+    }
+
+    public static TheoryData<string, string> Insertions => new()
+    {
+        { TestNetworks.LeNet5, "// a comment the user typed above the network\n" },
+        { TestNetworks.LeNet5, "internal static class Helper { }\n\n" },
+        { TestNetworks.Mlp, "/* two\n   lines */\n" },
+        { Broken, "// a comment\n// and another\n" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Insertions))]
+    public void Inserting_lines_above_a_network_leaves_the_model_cached_and_moves_the_diagnostics(string source, string inserted)
+    {
+        GeneratorOutcome first = GeneratorHarness.Run(source);
+        SyntaxTree tree = first.Input.SyntaxTrees.Single();
+        int at = source.IndexOf("[Network]", System.StringComparison.Ordinal);
+        string text = source.Insert(at, inserted);
+        Compilation edited = first.Input.ReplaceSyntaxTree(tree, tree.WithChangedText(Microsoft.CodeAnalysis.Text.SourceText.From(text)));
+
+        GeneratorOutcome second = GeneratorHarness.Run(first.Driver, edited);
+
+        Dictionary<string, IncrementalStepRunReason[]> reasons = Reasons(second);
+        Assert.Equal(new[] { IncrementalStepRunReason.Unchanged }, reasons[TrackingNames.Declarations]);
+        Assert.Equal(new[] { IncrementalStepRunReason.Modified }, reasons[TrackingNames.Sites]);
+        foreach (string step in TrackedSteps.Where(s => s != TrackingNames.Declarations && s != TrackingNames.Sites))
+        {
+            Assert.All(reasons[step], reason => Assert.Equal(IncrementalStepRunReason.Cached, reason));
+        }
+        Assert.Equal(first.HintNames, second.HintNames);
+
+        // The same diagnostics, each moved down by the inserted lines, still on the same text.
+        int lines = inserted.Count(c => c == '\n');
+        Assert.Equal(first.GeneratorDiagnostics.Count, second.GeneratorDiagnostics.Count);
+        for (int i = 0; i < first.GeneratorDiagnostics.Count; i++)
+        {
+            Diagnostic before = first.GeneratorDiagnostics[i], after = second.GeneratorDiagnostics[i];
+            Assert.Equal(before.Id, after.Id);
+            Assert.Equal(before.Location.GetLineSpan().StartLinePosition.Line + lines, after.Location.GetLineSpan().StartLinePosition.Line);
+            Assert.Equal(before.Location.SourceSpan.Start + inserted.Length, after.Location.SourceSpan.Start);
+            Assert.Equal(source.Substring(before.Location.SourceSpan.Start, before.Location.SourceSpan.Length),
+                text.Substring(after.Location.SourceSpan.Start, after.Location.SourceSpan.Length));
+        }
+    }
+
+    [Fact]
+    public void Broken_network_reports_at_the_attribute_that_causes_it()
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run(Broken);
+
+        Diagnostic diagnostic = Assert.Single(outcome.GeneratorDiagnostics);
+        Assert.Equal("CMP0008", diagnostic.Id);
+        Assert.Equal("Conv2D(2, Kernel = 7)", Broken.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
     }
 
     [Fact]

@@ -104,14 +104,15 @@ public sealed class ClassDiagnosticsTests
     public void CMP9999_an_exception_in_a_stage_becomes_an_internal_error_diagnostic()
     {
         var location = new LocationInfo("Network0.cs", new TextSpan(10, 7), new LinePositionSpan(new LinePosition(1, 1), new LinePosition(1, 8)));
-        var input = new StageResult<string>("declaration", EquatableArray<DiagnosticInfo>.Empty);
+        var sites = new SourceSites("Broken", new EquatableArray<LocationInfo>(new[] { location }));
+        var input = new StageResult<string>("Broken", "declaration", EquatableArray<DiagnosticInfo>.Empty);
 
-        StageResult<string> result = StageGuard.Run<string, string>(input, "planning", "Broken", location,
-            _ => throw new System.InvalidOperationException("boom"));
+        StageResult<string> result = StageGuard.Run<string, string>(input, "planning", "Broken",
+            (_, _) => throw new System.InvalidOperationException("boom"));
 
         Assert.Null(result.Value);
         DiagnosticInfo info = Assert.Single(result.Diagnostics);
-        Diagnostic diagnostic = info.ToDiagnostic();
+        Diagnostic diagnostic = info.ToDiagnostic(sites);
         Assert.Equal("CMP9999", diagnostic.Id);
         Assert.Equal(DiagnosticDescriptors.InternalError, info.Descriptor);
         Assert.Equal(new LinePosition(1, 1), diagnostic.Location.GetLineSpan().StartLinePosition);

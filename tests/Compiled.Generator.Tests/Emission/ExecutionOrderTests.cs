@@ -30,14 +30,17 @@ public sealed class ExecutionOrderTests
         Assert.DoesNotContain("relu1Out", source);
 
         // Backward: ReLU's backward on the pooled gradient, then the pool's scatter.
-        int reluBackward = source.IndexOf("ActivationKernels.ReluBackward(pool1Out, deltaB.Slice(0, 48 * n), deltaB.Slice(0, 48 * n));", System.StringComparison.Ordinal);
-        int poolBackward = source.IndexOf("PoolKernels.MaxBackward(in s_pool1Geometry, deltaB.Slice(0, 48 * n), pool1Argmax, deltaA.Slice(0, 192 * n), n);", System.StringComparison.Ordinal);
+        int reluBackward = source.IndexOf("ActivationKernels.ReluBackward(pool1Out, relu1Delta, relu1Delta);", System.StringComparison.Ordinal);
+        int poolBackward = source.IndexOf("PoolKernels.MaxBackward(in s_pool1Geometry, relu1Delta, pool1Argmax, conv1Delta, n);", System.StringComparison.Ordinal);
         Assert.True(reluBackward > 0 && poolBackward > reluBackward, "ReLU backward first, then the pool's scatter");
 
-        // The declared order and shapes stay in the summary and the constants; conv1Out [192] + pool1Out [48] + fc1Out [4].
+        // The declared order and shapes stay in the summary and the constants.
         Assert.Contains("\"relu1 (ReLU)                [3, 8, 8]          0\\n\" +", source);
         Assert.Contains("public const int Relu1OutputChannels = 3, Relu1OutputHeight = 8, Relu1OutputWidth = 8, Relu1OutputLength = 192;", source);
-        Assert.Contains("private const int ActivationsPerSample = 244;", source);
+        // The workspace holds the pooled [48] ReLU gradient, not a [192] one: conv1Out [192] (dead after the pool, its floats
+        // reused by conv1Delta [192]), pool1Out [48] (ReLU in place), relu1Delta [48], fc1Out [4], fc1Delta [4] = 192 + 48 + 48.
+        Assert.Contains("global::System.Span<float> relu1Delta = workspace.Activations(240 * n, 48 * n);", source);
+        Assert.Contains("private const int WorkspacePerSample = 288;", source);
     }
 
     [Theory]

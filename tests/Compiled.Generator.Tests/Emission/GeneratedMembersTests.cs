@@ -35,7 +35,7 @@ public sealed class GeneratedMembersTests
         Assert.Empty(outcome.GeneratorDiagnostics);
         Assert.Empty(outcome.CompilationProblems);
 
-        NetworkPlan plan = (NetworkPlan)outcome.Generator.TrackedSteps[TrackingNames.Sources].Single().Outputs.Single().Value;
+        NetworkPlan plan = ((Model.StageResult<NetworkPlan>)outcome.Generator.TrackedSteps[TrackingNames.Plans].Single().Outputs.Single().Value).Value!;
         List<GeneratedMember> reserved = GeneratedMembers.Of(plan);
         Assert.Equal(reserved.Count, reserved.Select(m => m.Name).Distinct().Count());
 

@@ -25,6 +25,7 @@ namespace Samples
     /// loss (SoftmaxCrossEntropy)  [10]               0
     /// ================================================
     /// Total params: 61,706
+    /// Workspace per sample: 8,632 floats (33.7 KB), plus 19,600 floats of im2col columns per thread
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "0.1.0.0")]
@@ -94,12 +95,12 @@ namespace Samples
             "fc3 (Dense)                 [10]             850\n" +
             "loss (SoftmaxCrossEntropy)  [10]               0\n" +
             "================================================\n" +
-            "Total params: 61,706\n";
+            "Total params: 61,706\n" +
+            "Workspace per sample: 8,632 floats (33.7 KB), plus 19,600 floats of im2col columns per thread\n";
 
         // One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.
         private const int ChunkSamples = 80;
-        private const int ActivationsPerSample = 8094;
-        private const int DeltasPerSample = 9408; // two backward buffers of 4704
+        private const int WorkspacePerSample = 7056; // activations and gradients, a region reused once its tensor is dead
         private const int ArgmaxPerSample = 1576;
         private const int ColumnLength = 19600; // im2col of one sample of the largest convolution, conv1
 
@@ -251,7 +252,7 @@ namespace Samples
         private float ForwardChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
         {
             int n = chunk.Count;
-            workspace.Reserve(n, ActivationsPerSample, 0, ArgmaxPerSample, ColumnLength);
+            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
             RunForward(chunk.Input, workspace, n, chunk.Output);
             return 0f;
         }
@@ -260,8 +261,8 @@ namespace Samples
         private float PredictChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
         {
             int n = chunk.Count;
-            workspace.Reserve(n, ActivationsPerSample, 0, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(8084 * n, 10 * n);
+            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
+            global::System.Span<float> outputs = workspace.Activations(204 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             global::Compiled.Kernels.LossKernels.Softmax(outputs, chunk.Output, n, 10);
             return 0f;
@@ -294,48 +295,48 @@ namespace Samples
         }
 
         // One chunk of TrainStep with labels: forward into the workspace, the loss (its gradient, scaled by 1f / batch, into the
-        // first delta buffer; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
+        // output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
         private float TrainLabelsChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
         {
             int n = chunk.Count;
-            workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(8084 * n, 10 * n);
+            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
+            global::System.Span<float> outputs = workspace.Activations(204 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
-            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Labels, workspace.Deltas(0, 10 * n), n, 10, 1f / chunk.Batch);
+            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Labels, workspace.Activations(214 * n, 10 * n), n, 10, 1f / chunk.Batch);
             RunBackward(chunk.Input, workspace, n);
             return loss;
         }
 
         // One chunk of TrainStep with targets: forward into the workspace, the loss (its gradient, scaled by 1f / batch, into the
-        // first delta buffer; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
+        // output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
         private float TrainTargetsChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
         {
             int n = chunk.Count;
-            workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(8084 * n, 10 * n);
+            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
+            global::System.Span<float> outputs = workspace.Activations(204 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
-            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Targets, workspace.Deltas(0, 10 * n), n, 10, 1f / chunk.Batch);
+            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Targets, workspace.Activations(214 * n, 10 * n), n, 10, 1f / chunk.Batch);
             RunBackward(chunk.Input, workspace, n);
             return loss;
         }
 
-        // The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace
-        // (the backward pass reads them again) unless an activation overwrites it in place; the last layer writes to output.
+        // The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace while it
+        // is needed (by later layers or the backward pass), unless an activation overwrites it in place; the last layer writes to output.
         private void RunForward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n, global::System.Span<float> output)
         {
             global::System.ReadOnlySpan<float> p = Parameters;
             global::System.Span<float> conv1Out = workspace.Activations(0, 4704 * n);
             global::System.Span<float> pool1Out = workspace.Activations(4704 * n, 1176 * n);
             global::System.Span<int> pool1Argmax = workspace.Argmax(0, 1176 * n);
-            global::System.Span<float> conv2Out = workspace.Activations(5880 * n, 1600 * n);
-            global::System.Span<float> pool2Out = workspace.Activations(7480 * n, 400 * n);
+            global::System.Span<float> conv2Out = workspace.Activations(0, 1600 * n);
+            global::System.Span<float> pool2Out = workspace.Activations(1600 * n, 400 * n);
             global::System.Span<int> pool2Argmax = workspace.Argmax(1176 * n, 400 * n);
-            global::System.Span<float> fc1Out = workspace.Activations(7880 * n, 120 * n);
-            global::System.Span<float> fc2Out = workspace.Activations(8000 * n, 84 * n);
+            global::System.Span<float> fc1Out = workspace.Activations(0, 120 * n);
+            global::System.Span<float> fc2Out = workspace.Activations(120 * n, 84 * n);
             global::System.Span<float> fc3Out = output;
 
             // conv1: Conv2D 5x5, pad 2 · [n, 1, 28, 28] → [n, 6, 28, 28]; w [6, 1, 5, 5]
@@ -372,61 +373,66 @@ namespace Samples
             global::Compiled.Kernels.DenseKernels.Forward(fc2Out, p.Slice(60856, 840), p.Slice(61696, 10), fc3Out, n, 84, 10);
         }
 
-        // The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput [n, 10] to deltaA;
-        // the activations are those RunForward saved in the workspace.
+        // The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput [n, 10] to fc3Delta;
+        // the activations are those RunForward saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).
         private void RunBackward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n)
         {
             global::System.ReadOnlySpan<float> p = Parameters;
             global::System.Span<float> g = workspace.Gradients;
             global::System.Span<float> pool1Out = workspace.Activations(4704 * n, 1176 * n);
             global::System.Span<int> pool1Argmax = workspace.Argmax(0, 1176 * n);
-            global::System.Span<float> pool2Out = workspace.Activations(7480 * n, 400 * n);
+            global::System.Span<float> pool2Out = workspace.Activations(1600 * n, 400 * n);
             global::System.Span<int> pool2Argmax = workspace.Argmax(1176 * n, 400 * n);
-            global::System.Span<float> fc1Out = workspace.Activations(7880 * n, 120 * n);
-            global::System.Span<float> fc2Out = workspace.Activations(8000 * n, 84 * n);
-            global::System.Span<float> deltaA = workspace.Deltas(0, 4704 * n);
-            global::System.Span<float> deltaB = workspace.Deltas(4704 * n, 4704 * n);
+            global::System.Span<float> fc1Out = workspace.Activations(0, 120 * n);
+            global::System.Span<float> fc2Out = workspace.Activations(120 * n, 84 * n);
+            global::System.Span<float> fc3Delta = workspace.Activations(214 * n, 10 * n);
+            global::System.Span<float> relu4Delta = workspace.Activations(240 * n, 84 * n);
+            global::System.Span<float> relu3Delta = workspace.Activations(120 * n, 120 * n);
+            global::System.Span<float> relu2Delta = workspace.Activations(2000 * n, 400 * n);
+            global::System.Span<float> conv2Delta = workspace.Activations(0, 1600 * n);
+            global::System.Span<float> relu1Delta = workspace.Activations(5880 * n, 1176 * n);
+            global::System.Span<float> conv1Delta = workspace.Activations(0, 4704 * n);
 
             // fc3: Dense · dy [n, 10] → dx [n, 84]; dw += dyᵀ · x, db += Σ dy (not while fc3 is frozen)
-            if (!_freezing.IsFrozen(4)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), deltaA.Slice(0, 10 * n), _freezing.NeedsInputGradient(4) ? deltaB.Slice(0, 84 * n) : default, g.Slice(60856, 840), g.Slice(61696, 10), n, 84, 10);
-            else if (_freezing.NeedsInputGradient(4)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 84 * n), default, default, n, 84, 10);
+            if (!_freezing.IsFrozen(4)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), fc3Delta, _freezing.NeedsInputGradient(4) ? relu4Delta : default, g.Slice(60856, 840), g.Slice(61696, 10), n, 84, 10);
+            else if (_freezing.NeedsInputGradient(4)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), fc3Delta, relu4Delta, default, default, n, 84, 10);
             if (!_freezing.NeedsInputGradient(4)) return;
 
             // relu4: ReLU · dy → dx [n, 84], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, deltaB.Slice(0, 84 * n), deltaB.Slice(0, 84 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, relu4Delta, relu4Delta);
 
             // fc2: Dense · dy [n, 84] → dx [n, 120]; dw += dyᵀ · x, db += Σ dy (not while fc2 is frozen)
-            if (!_freezing.IsFrozen(3)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), deltaB.Slice(0, 84 * n), _freezing.NeedsInputGradient(3) ? deltaA.Slice(0, 120 * n) : default, g.Slice(50692, 10080), g.Slice(60772, 84), n, 120, 84);
-            else if (_freezing.NeedsInputGradient(3)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), deltaB.Slice(0, 84 * n), deltaA.Slice(0, 120 * n), default, default, n, 120, 84);
+            if (!_freezing.IsFrozen(3)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), relu4Delta, _freezing.NeedsInputGradient(3) ? relu3Delta : default, g.Slice(50692, 10080), g.Slice(60772, 84), n, 120, 84);
+            else if (_freezing.NeedsInputGradient(3)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), relu4Delta, relu3Delta, default, default, n, 120, 84);
             if (!_freezing.NeedsInputGradient(3)) return;
 
             // relu3: ReLU · dy → dx [n, 120], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, deltaA.Slice(0, 120 * n), deltaA.Slice(0, 120 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, relu3Delta, relu3Delta);
 
             // fc1: Dense · dy [n, 120] → dx [n, 16, 5, 5]; dw += dyᵀ · x, db += Σ dy (not while fc1 is frozen)
-            if (!_freezing.IsFrozen(2)) global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), deltaA.Slice(0, 120 * n), _freezing.NeedsInputGradient(2) ? deltaB.Slice(0, 400 * n) : default, g.Slice(2572, 48000), g.Slice(50572, 120), n, 400, 120);
-            else if (_freezing.NeedsInputGradient(2)) global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), deltaA.Slice(0, 120 * n), deltaB.Slice(0, 400 * n), default, default, n, 400, 120);
+            if (!_freezing.IsFrozen(2)) global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), relu3Delta, _freezing.NeedsInputGradient(2) ? relu2Delta : default, g.Slice(2572, 48000), g.Slice(50572, 120), n, 400, 120);
+            else if (_freezing.NeedsInputGradient(2)) global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), relu3Delta, relu2Delta, default, default, n, 400, 120);
             if (!_freezing.NeedsInputGradient(2)) return;
 
             // relu2: ReLU · dy → dx [n, 16, 5, 5], in place; after pool2 (declared before it): max-pool commutes with ReLU
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(pool2Out, deltaB.Slice(0, 400 * n), deltaB.Slice(0, 400 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(pool2Out, relu2Delta, relu2Delta);
 
             // pool2: MaxPool 2x2 · dy [n, 16, 5, 5] → dx [n, 16, 10, 10]; pool2 before relu2: max-pool commutes with ReLU, which then works on the pooled tensor
-            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool2Geometry, deltaB.Slice(0, 400 * n), pool2Argmax, deltaA.Slice(0, 1600 * n), n);
+            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool2Geometry, relu2Delta, pool2Argmax, conv2Delta, n);
 
             // conv2: Conv2D 5x5 · dy [n, 16, 10, 10] → dx [n, 6, 14, 14]; dw += dy ⋆ x, db += Σ dy (not while conv2 is frozen)
-            if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), deltaA.Slice(0, 1600 * n), _freezing.NeedsInputGradient(1) ? deltaB.Slice(0, 1176 * n) : default, g.Slice(156, 2400), g.Slice(2556, 16), workspace.Columns(15000), n);
-            else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), deltaA.Slice(0, 1600 * n), deltaB.Slice(0, 1176 * n), default, default, workspace.Columns(15000), n);
+            if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), conv2Delta, _freezing.NeedsInputGradient(1) ? relu1Delta : default, g.Slice(156, 2400), g.Slice(2556, 16), workspace.Columns(15000), n);
+            else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), conv2Delta, relu1Delta, default, default, workspace.Columns(15000), n);
             if (!_freezing.NeedsInputGradient(1)) return;
 
             // relu1: ReLU · dy → dx [n, 6, 14, 14], in place; after pool1 (declared before it): max-pool commutes with ReLU
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(pool1Out, deltaB.Slice(0, 1176 * n), deltaB.Slice(0, 1176 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(pool1Out, relu1Delta, relu1Delta);
 
             // pool1: MaxPool 2x2 · dy [n, 6, 14, 14] → dx [n, 6, 28, 28]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor
-            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool1Geometry, deltaB.Slice(0, 1176 * n), pool1Argmax, deltaA.Slice(0, 4704 * n), n);
+            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool1Geometry, relu1Delta, pool1Argmax, conv1Delta, n);
 
             // conv1: Conv2D 5x5, pad 2 · dy [n, 6, 28, 28] → dx (not needed); dw += dy ⋆ x, db += Σ dy (not while conv1 is frozen)
-            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv1Geometry, input, p.Slice(0, 150), deltaA.Slice(0, 4704 * n), default, g.Slice(0, 150), g.Slice(150, 6), workspace.Columns(19600), n);
+            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv1Geometry, input, p.Slice(0, 150), conv1Delta, default, g.Slice(0, 150), g.Slice(150, 6), workspace.Columns(19600), n);
         }
     }
 }

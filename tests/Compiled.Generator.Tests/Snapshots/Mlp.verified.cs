@@ -19,6 +19,7 @@ namespace Samples
     /// loss (SoftmaxCrossEntropy)  [10]                0
     /// =================================================
     /// Total params: 109,386
+    /// Workspace per sample: 320 floats (1.3 KB)
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "0.1.0.0")]
@@ -61,12 +62,12 @@ namespace Samples
             "fc3 (Dense)                 [10]              650\n" +
             "loss (SoftmaxCrossEntropy)  [10]                0\n" +
             "=================================================\n" +
-            "Total params: 109,386\n";
+            "Total params: 109,386\n" +
+            "Workspace per sample: 320 floats (1.3 KB)\n";
 
         // One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.
         private const int ChunkSamples = 256;
-        private const int ActivationsPerSample = 202;
-        private const int DeltasPerSample = 256; // two backward buffers of 128
+        private const int WorkspacePerSample = 320; // activations and gradients, a region reused once its tensor is dead
         private const int ArgmaxPerSample = 0;
         private const int ColumnLength = 0; // no convolution
 
@@ -190,7 +191,7 @@ namespace Samples
         private float ForwardChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
         {
             int n = chunk.Count;
-            workspace.Reserve(n, ActivationsPerSample, 0, ArgmaxPerSample, ColumnLength);
+            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
             RunForward(chunk.Input, workspace, n, chunk.Output);
             return 0f;
         }
@@ -199,7 +200,7 @@ namespace Samples
         private float PredictChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
         {
             int n = chunk.Count;
-            workspace.Reserve(n, ActivationsPerSample, 0, ArgmaxPerSample, ColumnLength);
+            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
             global::System.Span<float> outputs = workspace.Activations(192 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             global::Compiled.Kernels.LossKernels.Softmax(outputs, chunk.Output, n, 10);
@@ -233,37 +234,37 @@ namespace Samples
         }
 
         // One chunk of TrainStep with labels: forward into the workspace, the loss (its gradient, scaled by 1f / batch, into the
-        // first delta buffer; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
+        // output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
         private float TrainLabelsChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
         {
             int n = chunk.Count;
-            workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
+            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
             global::System.Span<float> outputs = workspace.Activations(192 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
-            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Labels, workspace.Deltas(0, 10 * n), n, 10, 1f / chunk.Batch);
+            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Labels, workspace.Activations(202 * n, 10 * n), n, 10, 1f / chunk.Batch);
             RunBackward(chunk.Input, workspace, n);
             return loss;
         }
 
         // One chunk of TrainStep with targets: forward into the workspace, the loss (its gradient, scaled by 1f / batch, into the
-        // first delta buffer; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
+        // output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
         private float TrainTargetsChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
         {
             int n = chunk.Count;
-            workspace.Reserve(n, ActivationsPerSample, DeltasPerSample, ArgmaxPerSample, ColumnLength);
+            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
             global::System.Span<float> outputs = workspace.Activations(192 * n, 10 * n);
             RunForward(chunk.Input, workspace, n, outputs);
             outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
             // loss: SoftmaxCrossEntropy over [n, 10]
-            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Targets, workspace.Deltas(0, 10 * n), n, 10, 1f / chunk.Batch);
+            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Targets, workspace.Activations(202 * n, 10 * n), n, 10, 1f / chunk.Batch);
             RunBackward(chunk.Input, workspace, n);
             return loss;
         }
 
-        // The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace
-        // (the backward pass reads them again) unless an activation overwrites it in place; the last layer writes to output.
+        // The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace while it
+        // is needed (by later layers or the backward pass), unless an activation overwrites it in place; the last layer writes to output.
         private void RunForward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n, global::System.Span<float> output)
         {
             global::System.ReadOnlySpan<float> p = Parameters;
@@ -287,35 +288,36 @@ namespace Samples
             global::Compiled.Kernels.DenseKernels.Forward(fc2Out, p.Slice(108736, 640), p.Slice(109376, 10), fc3Out, n, 64, 10);
         }
 
-        // The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput [n, 10] to deltaA;
-        // the activations are those RunForward saved in the workspace.
+        // The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput [n, 10] to fc3Delta;
+        // the activations are those RunForward saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).
         private void RunBackward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n)
         {
             global::System.ReadOnlySpan<float> p = Parameters;
             global::System.Span<float> g = workspace.Gradients;
             global::System.Span<float> fc1Out = workspace.Activations(0, 128 * n);
             global::System.Span<float> fc2Out = workspace.Activations(128 * n, 64 * n);
-            global::System.Span<float> deltaA = workspace.Deltas(0, 128 * n);
-            global::System.Span<float> deltaB = workspace.Deltas(128 * n, 128 * n);
+            global::System.Span<float> fc3Delta = workspace.Activations(202 * n, 10 * n);
+            global::System.Span<float> relu2Delta = workspace.Activations(256 * n, 64 * n);
+            global::System.Span<float> relu1Delta = workspace.Activations(128 * n, 128 * n);
 
             // fc3: Dense · dy [n, 10] → dx [n, 64]; dw += dyᵀ · x, db += Σ dy (not while fc3 is frozen)
-            if (!_freezing.IsFrozen(2)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), deltaA.Slice(0, 10 * n), _freezing.NeedsInputGradient(2) ? deltaB.Slice(0, 64 * n) : default, g.Slice(108736, 640), g.Slice(109376, 10), n, 64, 10);
-            else if (_freezing.NeedsInputGradient(2)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), deltaA.Slice(0, 10 * n), deltaB.Slice(0, 64 * n), default, default, n, 64, 10);
+            if (!_freezing.IsFrozen(2)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), fc3Delta, _freezing.NeedsInputGradient(2) ? relu2Delta : default, g.Slice(108736, 640), g.Slice(109376, 10), n, 64, 10);
+            else if (_freezing.NeedsInputGradient(2)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), fc3Delta, relu2Delta, default, default, n, 64, 10);
             if (!_freezing.NeedsInputGradient(2)) return;
 
             // relu2: ReLU · dy → dx [n, 64], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, deltaB.Slice(0, 64 * n), deltaB.Slice(0, 64 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, relu2Delta, relu2Delta);
 
             // fc2: Dense · dy [n, 64] → dx [n, 128]; dw += dyᵀ · x, db += Σ dy (not while fc2 is frozen)
-            if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), deltaB.Slice(0, 64 * n), _freezing.NeedsInputGradient(1) ? deltaA.Slice(0, 128 * n) : default, g.Slice(100480, 8192), g.Slice(108672, 64), n, 128, 64);
-            else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), deltaB.Slice(0, 64 * n), deltaA.Slice(0, 128 * n), default, default, n, 128, 64);
+            if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), relu2Delta, _freezing.NeedsInputGradient(1) ? relu1Delta : default, g.Slice(100480, 8192), g.Slice(108672, 64), n, 128, 64);
+            else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), relu2Delta, relu1Delta, default, default, n, 128, 64);
             if (!_freezing.NeedsInputGradient(1)) return;
 
             // relu1: ReLU · dy → dx [n, 128], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, deltaA.Slice(0, 128 * n), deltaA.Slice(0, 128 * n));
+            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, relu1Delta, relu1Delta);
 
             // fc1: Dense · dy [n, 128] → dx (not needed); dw += dyᵀ · x, db += Σ dy (not while fc1 is frozen)
-            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.DenseKernels.Backward(input, p.Slice(0, 100352), deltaA.Slice(0, 128 * n), default, g.Slice(0, 100352), g.Slice(100352, 128), n, 784, 128);
+            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.DenseKernels.Backward(input, p.Slice(0, 100352), relu1Delta, default, g.Slice(0, 100352), g.Slice(100352, 128), n, 784, 128);
         }
     }
 }

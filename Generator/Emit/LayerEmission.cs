@@ -1,0 +1,163 @@
+using System;
+using System.Collections.Generic;
+using Compiled.Generator.Graph;
+using Compiled.Generator.Planning;
+
+namespace Compiled.Generator.Emit;
+
+/// <summary>
+/// What a descriptor's forward emission is given for one node: the spans of its input and output (local names in the
+/// emitted RunForward), its parameter slices, geometry, workspaces, and the header comment to write before its call.
+/// </summary>
+internal sealed class ForwardEmission
+{
+    private readonly SourceWriter _writer;
+
+    public ForwardEmission(SourceWriter writer, LayerPlan layer)
+    {
+        _writer = writer;
+        Layer = layer;
+    }
+
+    public LayerPlan Layer { get; }
+
+    public GraphNode Node => Layer.Node;
+
+    /// <summary>The input span's local name (<c>input</c>, <c>pool1Out</c>).</summary>
+    public string X => Layer.InputVariable;
+
+    /// <summary>The output span's local name (the input's for an in-place or aliasing node).</summary>
+    public string Y => Layer.Variable;
+
+    public bool InPlace => X == Y;
+
+    /// <summary>The standard header: <c>// conv1: Conv2D 5x5, pad 2 · [n, 1, 28, 28] → [n, 6, 28, 28]</c>, with "in place" and the run-order note.</summary>
+    public string Header
+    {
+        get
+        {
+            string shapes = Node.Role == Layers.LayerRole.Activation
+                ? $"{Layer.Operand.Batched} → {Layer.Operand.Batched}"
+                : $"{Node.Input.Batched} → {Layer.Operand.Batched}";
+            return LayerComments.Header(Layer, shapes, InPlace);
+        }
+    }
+
+    /// <summary>The weight's parameter slice (<c>p.Slice(0, 150)</c>), or <c>default</c>.</summary>
+    public string Weight => LayerComments.Slice("p", Layer.WeightOffset, Layer.WeightLength);
+
+    /// <summary>The bias's parameter slice, or <c>default</c> without a bias.</summary>
+    public string Bias => LayerComments.Slice("p", Layer.BiasOffset, Layer.BiasLength);
+
+    /// <summary>The static geometry field (<c>s_conv1Geometry</c>).</summary>
+    public string Geometry => ConstantsEmitter.GeometryField(Layer);
+
+    /// <summary>The im2col buffer of this node: exactly its per-sample column length.</summary>
+    public string Columns => $"workspace.Columns({Literals.Int(Node.Descriptor.ColumnLength(Node))})";
+
+    /// <summary>The arg-max span's local name.</summary>
+    public string Argmax => ForwardPassEmitter.ArgmaxVariable(Layer);
+
+    public void Line(string line) => _writer.Line(line);
+}
+
+/// <summary>
+/// What a descriptor's backward emission is given for one node: dy and dx (slices of the delta buffers), its input and
+/// output spans (marking each it reads with <see cref="Use"/>, so the pass declares it), its parameter and gradient
+/// slices, and <see cref="Trainable"/> for the freezing logic every layer with parameters shares.
+/// </summary>
+internal sealed class BackwardEmission
+{
+    private readonly List<string> _statements;
+    private readonly Action<string> _use;
+
+    public BackwardEmission(LayerPlan layer, int trainableIndex, string dy, string dx, List<string> statements, Action<string> use)
+    {
+        Layer = layer;
+        TrainableIndex = trainableIndex;
+        Dy = dy;
+        Dx = dx;
+        _statements = statements;
+        _use = use;
+    }
+
+    public LayerPlan Layer { get; }
+
+    public GraphNode Node => Layer.Node;
+
+    /// <summary>Its position among the layers with parameters (the index of <c>_freezing</c>), or -1.</summary>
+    public int TrainableIndex { get; }
+
+    public string X => Layer.InputVariable;
+
+    public string Y => Layer.Variable;
+
+    /// <summary>The output gradient's slice.</summary>
+    public string Dy { get; }
+
+    /// <summary>The input gradient's slice, or <c>default</c> when it is not needed.</summary>
+    public string Dx { get; }
+
+    /// <summary>The standard header for a node whose gradient moves to another buffer: <c>// fc3: Dense · dy [n, 10] → dx [n, 84]</c>.</summary>
+    public string Header
+        => LayerComments.Header(Layer, $"dy {Node.Output.Batched} → dx {(Layer.InputGradient ? Node.Input.Batched : "(not needed)")}", inPlace: false);
+
+    /// <summary>The header of an element-wise node whose gradient stays in dy's buffer.</summary>
+    public string InPlaceHeader => LayerComments.Header(Layer, $"dy → dx {Layer.Operand.Batched}", inPlace: true);
+
+    public string Weight => LayerComments.Slice("p", Layer.WeightOffset, Layer.WeightLength);
+
+    public string WeightGradient => LayerComments.Slice("g", Layer.WeightOffset, Layer.WeightLength);
+
+    public string BiasGradient => LayerComments.Slice("g", Layer.BiasOffset, Layer.BiasLength);
+
+    public string Geometry => ConstantsEmitter.GeometryField(Layer);
+
+    public string Columns => $"workspace.Columns({Literals.Int(Node.Descriptor.ColumnLength(Node))})";
+
+    public string Argmax => ForwardPassEmitter.ArgmaxVariable(Layer);
+
+    /// <summary>Marks a span the statements read, so RunBackward declares it; returns it.</summary>
+    public string Use(string variable)
+    {
+        _use(variable);
+        return variable;
+    }
+
+    public void Add(string statement) => _statements.Add(statement);
+
+    /// <summary>
+    /// A layer with parameters: the full backward while trained (its input gradient only if an earlier layer is trained),
+    /// the input gradient alone while frozen and needed, and the end of the pass when no earlier layer needs a gradient.
+    /// <paramref name="call"/> makes the kernel call from (dx, dw, db).
+    /// </summary>
+    public void Trainable(Func<string, string, string, string> call)
+    {
+        string k = Literals.Int(TrainableIndex);
+        if (!Layer.InputGradient)
+        {
+            Add($"if (!_freezing.IsFrozen({k})) {call("default", WeightGradient, BiasGradient)}");
+            return;
+        }
+        Add($"if (!_freezing.IsFrozen({k})) {call($"_freezing.NeedsInputGradient({k}) ? {Dx} : default", WeightGradient, BiasGradient)}");
+        Add($"else if (_freezing.NeedsInputGradient({k})) {call(Dx, "default", "default")}");
+        Add($"if (!_freezing.NeedsInputGradient({k})) return;");
+    }
+}
+
+/// <summary>The comment over each layer's call and the parameter slice expressions, shared by both passes.</summary>
+internal static class LayerComments
+{
+    /// <summary>The comment over a layer's call: what it computes, in place or not, and why it runs out of the declared order.</summary>
+    public static string Header(LayerPlan layer, string shapes, bool inPlace)
+    {
+        GraphNode node = layer.Node;
+        string header = $"// {node.FullName}: {node.Descriptor.Describe(node)} · {shapes}";
+        if (inPlace && node.Role == Layers.LayerRole.Activation) header += ", in place";
+        if (layer.Note.Length > 0) header += "; " + layer.Note;
+        return header;
+    }
+
+    /// <summary>The parameter (or gradient) slice of a weight or bias, or <c>default</c> when the layer has none.</summary>
+    public static string Slice(string buffer, int offset, int length) => offset < 0 ? "default" : $"{buffer}.Slice({Literals.Int(offset)}, {Literals.Int(length)})";
+}

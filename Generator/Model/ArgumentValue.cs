@@ -1,0 +1,45 @@
+namespace Compiled.Generator.Model;
+
+/// <summary>The type of a layer argument, as the attribute declares it.</summary>
+internal enum ArgumentType
+{
+    Int,
+    Float,
+    Bool,
+    String,
+    /// <summary>An int number of pixels or "same"/"valid" (<see cref="Model.Padding"/>).</summary>
+    Padding,
+    /// <summary>A member of <c>Compiled.Init</c> (<see cref="InitKind"/>).</summary>
+    Init,
+}
+
+/// <summary>One layer argument's value, read (or defaulted) by the generic argument reader: plain equatable data.</summary>
+internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float Float, string? Text, Padding Padding)
+{
+    public static ArgumentValue OfInt(int value) => new(ArgumentType.Int, value, 0f, null, default);
+
+    public static ArgumentValue OfFloat(float value) => new(ArgumentType.Float, 0, value, null, default);
+
+    public static ArgumentValue OfBool(bool value) => new(ArgumentType.Bool, value ? 1 : 0, 0f, null, default);
+
+    public static ArgumentValue OfString(string? value) => new(ArgumentType.String, 0, 0f, value, default);
+
+    public static ArgumentValue OfPadding(Padding value) => new(ArgumentType.Padding, 0, 0f, null, value);
+
+    public static ArgumentValue OfInit(InitKind value) => new(ArgumentType.Init, (int)value, 0f, null, default);
+
+    public bool Bool => Int != 0;
+
+    public InitKind Init => (InitKind)Int;
+
+    /// <summary>As messages show it: <c>0</c>, <c>NaN</c>, <c>"same"</c>.</summary>
+    public override string ToString() => Type switch
+    {
+        ArgumentType.Float => Float.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        ArgumentType.Bool => Bool ? "true" : "false",
+        ArgumentType.String => Text ?? "null",
+        ArgumentType.Padding => Padding.ToString(),
+        ArgumentType.Init => Init.ToString(),
+        _ => Invariant.Int(Int),
+    };
+}

@@ -1,0 +1,116 @@
+using System.Collections.Generic;
+using Compiled.Generator.Graph;
+using Compiled.Generator.Layers;
+
+namespace Compiled.Generator.Planning;
+
+/// <summary>
+/// Which tensors a training step keeps in the workspace and when each is alive, on one timeline: forward step k at time
+/// k, the loss at K (the number of nodes before the loss head), the backward of step k at 2K − k. A node's output is
+/// written at its forward step and read by its consumers' forward steps, by the loss (the last node), and by the backward
+/// of any node that reads it again (<see cref="LayerDescriptor.BackwardReads"/>: a Dense or Conv2D its input, a ReLU its
+/// output). An output gradient is written by the loss or by the backward that computes it and read by the next backward.
+/// A node that runs in place or aliases its input (Flatten) shares its input's tensor, and a backward that works in dy's
+/// buffer shares its output gradient with its input gradient; the shared tensor lives as long as its longest use.
+/// <see cref="WorkspaceAllocator"/> then gives every tensor an offset, reusing the memory of dead ones.
+/// </summary>
+internal static class Liveness
+{
+    /// <summary>The tensors and, per node, the one holding its output and the one holding its output's gradient (null where there is none).</summary>
+    public sealed record Result(List<WorkspaceBuffer> Tensors, WorkspaceBuffer?[] Outputs, WorkspaceBuffer?[] Gradients);
+
+    /// <param name="graph">The network.</param>
+    /// <param name="order">The run order (<see cref="RunOrder"/>).</param>
+    /// <param name="count">Nodes before the loss head.</param>
+    /// <param name="writes">Per node: whether it writes a tensor of its own (not in place, not an alias).</param>
+    /// <param name="variables">Per node: the local name of its output span.</param>
+    /// <param name="operands">Per node: the shape its kernel produces.</param>
+    /// <param name="backward">Per node: whether the backward pass visits it.</param>
+    /// <param name="inputGradient">Per node: whether its backward computes its input's gradient.</param>
+    /// <param name="training">Whether a backward pass exists at all (an inference-only network keeps nothing for it).</param>
+    public static Result Of(NetworkGraph graph, RunOrder order, int count, bool[] writes, string[] variables, TensorShape[] operands,
+        bool[] backward, bool[] inputGradient, bool training)
+    {
+        var tensors = new List<WorkspaceBuffer>();
+        var outputs = new WorkspaceBuffer?[count];
+        var gradients = new WorkspaceBuffer?[count];
+        int end = count; // the loss
+
+        for (int k = 0; k < count; k++)
+        {
+            int i = order.Steps[k];
+            int input = order.RunInputs[i];
+            WorkspaceBuffer? read = input == GraphNode.NetworkInput ? null : outputs[input];
+            if (read is not null) read.End = System.Math.Max(read.End, k);
+            if (writes[i])
+            {
+                outputs[i] = new WorkspaceBuffer(variables[i], operands[i].Length, k, k, isGradient: false);
+                tensors.Add(outputs[i]!);
+            }
+            else
+            {
+                outputs[i] = read;
+            }
+        }
+        if (count == 0) return new Result(tensors, outputs, gradients);
+        int last = order.Steps[count - 1];
+        outputs[last]!.End = System.Math.Max(outputs[last]!.End, end); // the loss (or Predict's link) reads the network's output
+        if (!training) return new Result(tensors, outputs, gradients);
+
+        // The loss writes dLoss/dOutput, which the last node's backward (if any) reads.
+        gradients[last] = new WorkspaceBuffer(LayerNames(graph[last]) + "Delta", operands[last].Length, end, end, isGradient: true);
+        tensors.Add(gradients[last]!);
+        for (int k = count - 1; k >= 0; k--)
+        {
+            int i = order.Steps[k];
+            if (!backward[i]) break;
+            int time = 2 * count - k;
+            GraphNode node = graph[i];
+            int input = order.RunInputs[i];
+            SavedTensors reads = node.Descriptor.BackwardReads;
+            if ((reads & SavedTensors.Input) != 0 && input != GraphNode.NetworkInput) Extend(outputs[input], time);
+            if ((reads & SavedTensors.Output) != 0) Extend(outputs[i], time);
+
+            WorkspaceBuffer dy = gradients[i] ?? throw new System.InvalidOperationException($"no gradient reaches {node.FullName}");
+            dy.End = System.Math.Max(dy.End, time);
+            if (!inputGradient[i]) continue;
+            // A join hands a gradient to each input; a layer to the one it reads in the run order.
+            int[] inputs = node.Inputs.Count > 1 ? ToArray(node.Inputs) : new[] { input };
+            foreach (int source in inputs)
+            {
+                if (source == GraphNode.NetworkInput) continue;
+                bool fork = graph.IsFork(source);
+                if (gradients[source] is { } shared)
+                {
+                    // A fork: every consumer adds its part into one gradient, alive from the first writer on.
+                    shared.Start = System.Math.Min(shared.Start, time);
+                    shared.End = System.Math.Max(shared.End, time);
+                }
+                else if (node.Descriptor.BackwardInPlace && !fork)
+                {
+                    gradients[source] = dy;
+                }
+                else
+                {
+                    gradients[source] = new WorkspaceBuffer(LayerNames(graph[source]) + "Delta", operands[source].Length, time, time, isGradient: true);
+                    tensors.Add(gradients[source]!);
+                }
+            }
+        }
+        return new Result(tensors, outputs, gradients);
+
+        static void Extend(WorkspaceBuffer? tensor, int time)
+        {
+            if (tensor is not null) tensor.End = System.Math.Max(tensor.End, time);
+        }
+    }
+
+    private static int[] ToArray(Model.EquatableArray<int> items)
+    {
+        var array = new int[items.Count];
+        for (int i = 0; i < array.Length; i++) array[i] = items[i];
+        return array;
+    }
+
+    private static string LayerNames(GraphNode node) => Shapes.LayerNames.ToCamel(node.Identifier);
+}

@@ -1,0 +1,399 @@
+using System;
+using System.Linq;
+using System.Threading.Tasks;
+using Compiled.Networks;
+using Compiled.Optimizers;
+using Compiled.Training;
+
+namespace Compiled.Runtime.Tests.Networks;
+
+/// <summary>
+/// <see cref="StepRunner"/>: slices, barriers with empty slices, the gradient reduction in thread order, cross-thread partial
+/// sums, the fused end of step (finite check, ranged optimizer step) and faults on any thread.
+/// </summary>
+public class StepRunnerTests
+{
+    // Every test that could hang on a broken barrier runs under this limit.
+    private static readonly TimeSpan s_limit = TimeSpan.FromSeconds(60);
+
+    // A TimeoutException if a barrier deadlocked.
+    private static Task WithinLimit(Action action) => Task.Run(action).WaitAsync(s_limit);
+
+    public static TheoryData<int, int> ThreadsAndBatches()
+    {
+        var data = new TheoryData<int, int>();
+        foreach (int threads in new[] { 1, 2, 3 })
+            foreach (int batch in new[] { 1, 2, 3, 5, 64 })
+                data.Add(threads, batch);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndBatches))]
+    public async Task Every_thread_runs_its_slice_and_passes_every_barrier_even_when_empty(int threads, int batch)
+    {
+        await WithinLimit(() =>
+        {
+            using var runner = new StepRunner(threads);
+            runner.Reserve(1, 0, 0, 1);
+            float[] input = Enumerable.Range(0, batch * 2).Select(i => (float)i).ToArray();
+            var output = new float[batch];
+            runner.Infer((in StepContext ctx) =>
+            {
+                Assert.Equal((int)((long)ctx.Thread * ctx.Batch / ctx.Threads), ctx.Start);
+                Assert.Equal((int)((long)(ctx.Thread + 1) * ctx.Batch / ctx.Threads) - ctx.Start, ctx.Count);
+                Assert.Equal(2 * ctx.Count, ctx.Input.Length);
+                Assert.Equal(ctx.Threads, ctx.SliceSizes.Length);
+                Assert.Equal(ctx.Count, ctx.SliceSizes[ctx.Thread]);
+                ctx.Partials(ctx.Thread, 1)[0] = ctx.Count;
+                ctx.Barrier();
+                // After the barrier every slot is written: the counts add up to the batch on every thread.
+                float total = 0;
+                for (int t = 0; t < ctx.Threads; t++) total += ctx.Partials(t, 1)[0];
+                Assert.Equal(ctx.Batch, total);
+                ctx.Barrier();
+                for (int i = 0; i < ctx.Count; i++) ctx.Output[i] = ctx.Input[2 * i] + 1000 * ctx.Thread;
+            }, input, 2, output, 1, batch);
+            for (int s = 0; s < batch; s++)
+            {
+                int owner = Enumerable.Range(0, threads).Last(t => (long)t * batch / threads <= s);
+                Assert.Equal(2 * s + 1000 * owner, output[s]);
+            }
+        });
+    }
+
+    // Each sample adds f(s, j) into every gradient j of its thread's buffer; the expectation replays the runner's order:
+    // thread 0 into the destination, the others into zeroed buffers, then added in thread order.
+    private static float Contribution(int sample, int j) => MathF.Sin(0.37f * sample + 0.11f * j) * (1 + sample % 3);
+
+    private static void AddSlices(in StepContext ctx)
+    {
+        Span<float> g = ctx.Gradients;
+        for (int s = ctx.Start; s < ctx.Start + ctx.Count; s++)
+            for (int j = 0; j < g.Length; j++) g[j] += Contribution(s, j);
+        ctx.AddLoss(0.1f * ctx.Count + ctx.Thread);
+    }
+
+    private static float[] Expected(float[] initial, int threads, int batch)
+    {
+        float[] destination = (float[])initial.Clone();
+        var own = new float[threads][];
+        for (int t = 0; t < threads; t++)
+        {
+            own[t] = t == 0 ? destination : new float[initial.Length];
+            int start = (int)((long)t * batch / threads), end = (int)((long)(t + 1) * batch / threads);
+            for (int s = start; s < end; s++)
+                for (int j = 0; j < initial.Length; j++) own[t][j] += Contribution(s, j);
+        }
+        for (int t = 1; t < threads; t++)
+            for (int j = 0; j < initial.Length; j++) destination[j] += own[t][j];
+        return destination;
+    }
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndBatches))]
+    public async Task Gradients_are_added_in_thread_order_bitwise_and_repeat_exactly(int threads, int batch)
+    {
+        await WithinLimit(() =>
+        {
+            const int parameters = 1003;   // not a multiple of the vector width or of the 16-float share boundaries
+            float[] initial = Enumerable.Range(0, parameters).Select(j => 0.01f * j).ToArray();
+            float[] expected = Expected(initial, threads, batch);
+            float expectedLoss = 0f;
+            for (int t = 0; t < threads; t++)
+                expectedLoss += 0.1f * ((int)((long)(t + 1) * batch / threads) - (int)((long)t * batch / threads)) + t;
+            using var runner = new StepRunner(threads);
+            var input = new float[batch];
+            for (int repeat = 0; repeat < 3; repeat++)
+            {
+                float[] gradients = (float[])initial.Clone();
+                float loss = runner.Train(AddSlices, input, 1, default, default, 1, batch, gradients);
+                Assert.Equal(expected, gradients);
+                Assert.Equal(expectedLoss, loss);
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Partials_merge_to_the_same_bits_on_every_thread(int threads)
+    {
+        await WithinLimit(() =>
+        {
+            const int batch = 37, channels = 5;
+            using var runner = new StepRunner(threads);
+            runner.Reserve(channels, 0, 0, channels);
+            float[] input = Enumerable.Range(0, batch * channels).Select(i => MathF.Cos(i * 0.7f) * 3).ToArray();
+            var merged = new float[threads * channels];
+            var output = new float[batch];
+            runner.Infer((in StepContext ctx) =>
+            {
+                Span<float> mine = ctx.Partials(ctx.Thread, channels);
+                mine.Clear();
+                for (int s = 0; s < ctx.Count; s++)
+                    for (int c = 0; c < channels; c++) mine[c] += ctx.Input[s * channels + c];
+                ctx.Barrier();
+                for (int t = 0; t < ctx.Threads; t++)
+                    for (int c = 0; c < channels; c++) merged[ctx.Thread * channels + c] += ctx.Partials(t, channels)[c];
+            }, input, channels, output, 1, batch);
+            var expected = new float[channels];
+            for (int t = 0; t < threads; t++)
+            {
+                var partial = new float[channels];
+                for (int s = (int)((long)t * batch / threads); s < (int)((long)(t + 1) * batch / threads); s++)
+                    for (int c = 0; c < channels; c++) partial[c] += input[s * channels + c];
+                for (int c = 0; c < channels; c++) expected[c] += partial[c];
+            }
+            for (int t = 0; t < threads; t++) Assert.Equal(expected, merged.AsSpan(t * channels, channels).ToArray());
+        });
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(1, true)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    public async Task A_failure_on_a_thread_stops_every_thread_rethrows_and_leaves_the_runner_usable(int threads, bool afterBarrier)
+    {
+        await WithinLimit(() =>
+        {
+            int failing = Math.Min(1, threads - 1);
+            var (input, labels) = Batch(10, 6, 4, 3);
+            using var net = new SlicedMlp(6, 8, 4, threads, ownedWeights: true);
+            using var reference = new SlicedMlp(6, 8, 4, threads, ownedWeights: true);
+            net.Initialize(7);
+            reference.Initialize(7);
+            var sgd = new Sgd(0.1f, momentum: 0.9f);
+            var options = new StepOptions(net.Parameters, net.ParameterTable) { Optimizer = sgd, CheckFinite = true };
+            float[] before = (float[])net.Parameters.Clone();
+
+            net.FailOn = (failing, afterBarrier);
+            var error = Assert.Throws<InvalidOperationException>(() => net.TrainStep(input, labels, 10, options));
+            Assert.Equal($"failure on thread {failing}", error.Message);
+            Assert.Equal(before, net.Parameters);
+            Assert.All(net.Gradients, g => Assert.Equal(0f, g));
+            Assert.Equal(0, sgd.StepCount);
+
+            // The next steps work and match a network that never failed.
+            net.FailOn = null;
+            var referenceSgd = new Sgd(0.1f, momentum: 0.9f);
+            var referenceOptions = new StepOptions(reference.Parameters, reference.ParameterTable) { Optimizer = referenceSgd, CheckFinite = true };
+            for (int step = 0; step < 3; step++)
+            {
+                Assert.Equal(reference.TrainStep(input, labels, 10, referenceOptions), net.TrainStep(input, labels, 10, options));
+                Assert.Equal(reference.Parameters, net.Parameters);
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_kernel_argument_error_inside_the_body_is_rethrown_and_the_runner_recovers(int threads)
+    {
+        await WithinLimit(() =>
+        {
+            using var runner = new StepRunner(threads);
+            runner.Reserve(4, 0, 0, 0);
+            var input = new float[9];
+            var gradients = new float[40];
+            gradients[3] = 5f;
+            Assert.Throws<ArgumentOutOfRangeException>(() => runner.Train((in StepContext ctx) =>
+            {
+                ctx.Gradients[ctx.Thread] += 1f;
+                ctx.Barrier();
+                _ = ctx.Workspace(0, 1000);   // beyond the workspace: an argument error on every thread
+            }, input, 1, default, default, 1, 9, gradients));
+            Assert.All(gradients, g => Assert.Equal(0f, g));
+
+            // The next call starts from clean per-thread buffers.
+            float[] fresh = new float[40];
+            runner.Train(AddSlices, input, 1, default, default, 1, 9, fresh);
+            Assert.Equal(Expected(new float[40], threads, 9), fresh);
+        });
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task A_non_finite_gradient_names_its_parameter_and_nothing_is_stepped(int threads)
+    {
+        await WithinLimit(() =>
+        {
+            float[] parameters = Enumerable.Range(0, 100).Select(i => 0.5f * i).ToArray();
+            float[] before = (float[])parameters.Clone();
+            ParameterInfo[] table = [new("a.weight", "a", 0, [10, 6]), new("a.bias", "a", 60, [10]), new("b.weight", "b", 70, [3, 10])];
+            var adam = new Adam(0.01f);
+            var options = new StepOptions(parameters, table) { Optimizer = adam, CheckFinite = true, Epoch = 2, Batch = 5 };
+            var gradients = new float[100];
+            using var runner = new StepRunner(threads);
+            var input = new float[6];
+            var error = Assert.Throws<NonFiniteException>(() => runner.Train((in StepContext ctx) =>
+            {
+                for (int j = 0; j < ctx.Gradients.Length; j++) ctx.Gradients[j] += 1f;
+                if (ctx.Thread == ctx.Threads - 1) ctx.Gradients[93] = float.NaN;   // b.weight[2, 3]
+                ctx.AddLoss(1f);
+            }, input, 1, default, default, 1, 6, gradients, options));
+            Assert.Equal("b.weight", error.Parameter);
+            Assert.Equal("b", error.Layer);
+            Assert.Equal(93, error.Index);
+            Assert.Equal(2, error.Epoch);
+            Assert.Contains("at epoch 2, batch 5", error.Message);
+            Assert.Contains("gradient is in layer 'b', b.weight[2, 3] = NaN", error.Message);
+            Assert.Equal(before, parameters);
+            Assert.All(gradients, g => Assert.Equal(0f, g));
+            Assert.Equal(0, adam.StepCount);
+        });
+    }
+
+    [Theory]
+    [InlineData(1, "sgd-momentum", 23, true)]
+    [InlineData(2, "sgd-momentum", 23, true)]
+    [InlineData(3, "sgd-momentum", 23, true)]
+    [InlineData(2, "sgd-momentum", 23, false)]   // no check: the optimizer's step opens right after the bodies
+    [InlineData(3, "adagrad", 2, false)]          // an empty slice
+    [InlineData(3, "adadelta", 2, true)]
+    [InlineData(2, "adam-amsgrad-wd-maximize", 23, true)]
+    [InlineData(3, "rprop", 23, true)]
+    [InlineData(2, "nadam", 23, true)]        // not ranged: steps after the dispatch
+    [InlineData(3, "sparse-adam", 23, false)] // not ranged
+    public async Task The_fused_end_of_step_is_bitwise_the_unfused_sequence(int threads, string optimizer, int batch, bool check)
+    {
+        await WithinLimit(() =>
+        {
+            foreach (bool owned in new[] { false, true })
+            {
+                var (input, labels) = Batch(batch, 6, 4, 11);
+                using var fused = new SlicedMlp(6, 9, 4, threads, owned);
+                using var plain = new SlicedMlp(6, 9, 4, threads, owned);
+                fused.Initialize(3);
+                plain.Initialize(3);
+                Optimizer a = Compiled.Runtime.Tests.Optimizers.OptimizerCatalog.Create(optimizer), b = Optimizers.OptimizerCatalog.Create(optimizer);
+                a.SetGroups(fused.ParameterTable, new ParameterGroupRule("*.bias") { LearningRate = 0.003f });
+                b.SetGroups(plain.ParameterTable, new ParameterGroupRule("*.bias") { LearningRate = 0.003f });
+                var options = new StepOptions(fused.Parameters, fused.ParameterTable) { Optimizer = a, CheckFinite = check };
+                for (int step = 0; step < 5; step++)
+                {
+                    float lossFused = fused.TrainStep(input, labels, batch, options);
+                    float lossPlain = plain.TrainStep(input, labels, batch);
+                    Assert.True(FiniteCheck.IndexOfNonFinite(plain.Gradients) < 0);
+                    b.StepAndZeroGradients(plain.Parameters, plain.Gradients);
+                    Assert.Equal(lossPlain, lossFused);
+                    Assert.Equal(plain.Parameters, fused.Parameters);
+                    Assert.All(fused.Gradients, g => Assert.Equal(0f, g));
+                }
+                foreach (string state in b.StateNames) Assert.Equal(b.StateBuffer(state), a.StateBuffer(state));
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task Owned_weight_gradients_match_per_slice_ones_and_repeat_bitwise(int threads)
+    {
+        await WithinLimit(() =>
+        {
+            var (input, labels) = Batch(29, 7, 5, 2);
+            using var owned = new SlicedMlp(7, 10, 5, threads, ownedWeights: true);
+            using var sliced = new SlicedMlp(7, 10, 5, 1, ownedWeights: false);
+            owned.Initialize(9);
+            sliced.Initialize(9);
+            owned.TrainStep(input, labels, 29);
+            sliced.TrainStep(input, labels, 29);
+            for (int j = 0; j < owned.Gradients.Length; j++)
+                Assert.True(Math.Abs(owned.Gradients[j] - sliced.Gradients[j]) <= 1e-5f + 1e-4f * Math.Abs(sliced.Gradients[j]), $"gradient {j}: {owned.Gradients[j]} vs {sliced.Gradients[j]}");
+            float[] first = (float[])owned.Gradients.Clone();
+            for (int repeat = 0; repeat < 3; repeat++)
+            {
+                owned.ZeroGradients();
+                owned.TrainStep(input, labels, 29);
+                Assert.Equal(first, owned.Gradients);
+            }
+        });
+    }
+
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(2, false)]
+    [InlineData(3, false)]
+    [InlineData(2, true)]
+    [InlineData(3, true)]
+    public async Task With_every_gradient_owned_nothing_is_reduced_and_the_step_still_completes(int threads, bool step)
+    {
+        await WithinLimit(() =>
+        {
+            const int parameters = 301;
+            using var runner = new StepRunner(threads) { SlicedGradients = [] };
+            float[] p = Enumerable.Range(0, parameters).Select(i => 0.1f * i).ToArray();
+            var sgd = new Sgd(0.5f);
+            StepOptions? options = step ? new StepOptions(p, [new ParameterInfo("w", "w", 0, [parameters])]) { Optimizer = sgd } : null;
+            var gradients = new float[parameters];
+            var input = new float[5];
+            runner.Train((in StepContext ctx) =>
+            {
+                (int start, int count) = ctx.OwnedRange(parameters);
+                for (int j = start; j < start + count; j++) ctx.SharedGradients[j] += j;
+            }, input, 1, default, default, 1, 5, gradients, options);
+            for (int j = 0; j < parameters; j++)
+            {
+                if (step) Assert.Equal(0.1f * j - 0.5f * j, p[j], 5);
+                else Assert.Equal(j, gradients[j]);
+            }
+        });
+    }
+
+    [Fact]
+    public void A_disposed_runner_throws_ObjectDisposedException()
+    {
+        var runner = new StepRunner(2);
+        runner.Dispose();
+        runner.Dispose();   // twice is fine
+        Assert.Throws<ObjectDisposedException>(() => runner.Infer((in StepContext _) => { }, new float[1], 1, new float[1], 1, 1));
+        Assert.Throws<ObjectDisposedException>(() => runner.Train((in StepContext _) => { }, new float[1], 1, default, default, 1, 1, new float[1]));
+        Assert.Throws<ObjectDisposedException>(() => runner.Threads = 3);
+        var batchRunner = new BatchRunner(2);
+        batchRunner.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => batchRunner.Infer((in BatchChunk _, NetworkWorkspace _) => 0f, new float[1], 1, new float[1], 1, 1, 1));
+        var net = new SlicedMlp(2, 2, 2, 2, true);
+        ((IDisposable)net).Dispose();
+        Assert.Throws<ObjectDisposedException>(() => net.TrainStep(new float[2], [0], 1));
+    }
+
+    [Fact]
+    public void Sliced_gradient_ranges_must_be_ordered_and_disjoint()
+    {
+        using var runner = new StepRunner(1);
+        Assert.Throws<ArgumentException>(() => runner.SlicedGradients = [new ParameterRange(10, 5), new ParameterRange(12, 3)]);
+        Assert.Throws<ArgumentException>(() => runner.SlicedGradients = [new ParameterRange(-1, 5)]);
+        runner.SlicedGradients = [new ParameterRange(0, 5), new ParameterRange(5, 3)];
+        Assert.Equal([new ParameterRange(0, 5), new ParameterRange(5, 3)], runner.SlicedGradients);
+    }
+
+    [Fact]
+    public void A_fused_step_after_warm_up_allocates_nothing_on_the_caller()
+    {
+        var (input, labels) = Batch(16, 6, 4, 5);
+        using var net = new SlicedMlp(6, 8, 4, 2, ownedWeights: true);
+        net.Initialize(1);
+        var options = new StepOptions(net.Parameters, net.ParameterTable) { Optimizer = new Sgd(0.01f, 0.9f), CheckFinite = true };
+        net.TrainStep(input, labels, 16, options);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) net.TrainStep(input, labels, 16, options);
+        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    internal static (float[] Input, int[] Labels) Batch(int batch, int features, int classes, ulong seed)
+    {
+        var random = new SeededRandom(seed);
+        float[] input = Enumerable.Range(0, batch * features).Select(_ => random.NextGaussian()).ToArray();
+        int[] labels = Enumerable.Range(0, batch).Select(_ => random.NextInt(classes)).ToArray();
+        return (input, labels);
+    }
+}
