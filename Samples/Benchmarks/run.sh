@@ -14,9 +14,9 @@
 # every measurement on every model asked for (bench-report --require). --scaling: our builds also train each model at
 # one thread (the table's "training speed-up" row: epoch time at 1 thread over all threads). Installs Debian's python3-torch when /usr/bin/python3
 # cannot import torch. Frameworks: compiled-jit compiled-aot pytorch torchsharp onnxruntime (onnxruntime needs pytorch,
-# which exports the ONNX models). Fashion-MNIST comes from scripts/fetch-fashion-mnist.sh when the repository has it,
-# else from data/fashion-mnist or /usr/share/datasets/fashion-mnist (Debian's dataset-fashion-mnist); without it the
-# VGG-style net and the ResNet are skipped with a message (and --check fails).
+# which exports the ONNX models). MNIST and Fashion-MNIST come from scripts/fetch-mnist.sh and fetch-fashion-mnist.sh
+# (which installs Debian's dataset-fashion-mnist when missing); when the latter fails, the VGG-style net and the ResNet
+# are skipped with a message (and --check fails).
 set -euo pipefail
 self="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
 cd "$(dirname "$0")/../.."
@@ -64,21 +64,11 @@ fi
 bash scripts/fetch-mnist.sh data/mnist
 models_asked=$models
 # The models' data: MNIST for the MLP and LeNet-5, Fashion-MNIST for the VGG-style net and the ResNet.
-fashion=""
-fashion_files="train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz"
-has_fashion() { local f; for f in $fashion_files; do [ -f "$1/$f" ] || return 1; done; }
-if [[ " $models " == *" vgg "* || " $models " == *" resnet "* ]]; then
-  if [ -f scripts/fetch-fashion-mnist.sh ]; then
-    bash scripts/fetch-fashion-mnist.sh data/fashion-mnist && fashion=data/fashion-mnist
-  elif has_fashion data/fashion-mnist; then fashion=data/fashion-mnist
-  elif has_fashion /usr/share/datasets/fashion-mnist; then fashion=/usr/share/datasets/fashion-mnist
-  fi
-  if [ -z "$fashion" ]; then
-    echo "run.sh: no Fashion-MNIST (Debian's dataset-fashion-mnist puts it in /usr/share/datasets/fashion-mnist): skipping the VGG-style net and the ResNet" >&2
-    kept=""; for model in $models; do [[ $model == vgg || $model == resnet ]] || kept="$kept $model"; done; models=$kept
-  fi
+if [[ " $models " == *" vgg "* || " $models " == *" resnet "* ]] && ! bash scripts/fetch-fashion-mnist.sh data/fashion-mnist; then
+  echo "run.sh: no Fashion-MNIST (scripts/fetch-fashion-mnist.sh failed): skipping the VGG-style net and the ResNet" >&2
+  kept=""; for model in $models; do [[ $model == vgg || $model == resnet ]] || kept="$kept $model"; done; models=$kept
 fi
-data_for() { if [[ $1 == vgg || $1 == resnet ]]; then echo "$fashion"; else echo data/mnist; fi; }
+data_for() { if [[ $1 == vgg || $1 == resnet ]]; then echo data/fashion-mnist; else echo data/mnist; fi; }
 
 mkdir -p "$out/logs" "$out/onnx"
 stage() { echo "=== $* (${SECONDS} s since start)"; }
