@@ -16,6 +16,11 @@ internal enum ArgumentType
     /// <see cref="ArgumentValue.Height"/> and <see cref="ArgumentValue.Width"/>.
     /// </summary>
     Pair,
+    /// <summary>
+    /// Inside a block: an int written as an expression over the block's parameters (<c>"channels * 4"</c>), in
+    /// <see cref="ArgumentValue.Text"/>; the block's expansion replaces it with the value (Blocks/BlockExpression).
+    /// </summary>
+    Expression,
 }
 
 /// <summary>One layer argument's value, read (or defaulted) by the generic argument reader: plain equatable data.</summary>
@@ -46,6 +51,9 @@ internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float 
     /// <summary>A pair's width (its second element).</summary>
     public int Width => Second;
 
+    /// <summary>An expression over a block's parameters, bound when the block is used.</summary>
+    public static ArgumentValue OfExpression(string text) => new(ArgumentType.Expression, 0, 0f, text, default);
+
     public bool Bool => Int != 0;
 
     public InitKind Init => (InitKind)Int;
@@ -59,6 +67,7 @@ internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float 
         ArgumentType.Padding => Padding.ToString(),
         ArgumentType.Init => Init.ToString(),
         ArgumentType.Pair => Int == Second ? Invariant.Int(Int) : $"({Invariant.Int(Int)}, {Invariant.Int(Second)})",
+        ArgumentType.Expression => "\"" + Text + "\"",
         _ => Invariant.Int(Int),
     };
 }

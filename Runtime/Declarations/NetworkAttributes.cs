@@ -138,8 +138,17 @@ public sealed class MaxPoolAttribute : LayerAttribute
     /// <summary>A <c>window[0]</c> × <c>window[1]</c> (height × width) pool (PyTorch <c>kernel_size=(h, w)</c>).</summary>
     public MaxPoolAttribute(int[] window) => Window = window;
 
-    /// <summary>The window, height and width.</summary>
-    public int[] Window { get; }
+    /// <summary>
+    /// Inside a <c>[Block]</c>: the window as an expression of the block's parameters, e.g. <c>[MaxPool("window")]</c>, bound
+    /// where the block is used. Outside a block the generator reports the string as an error.
+    /// </summary>
+    public MaxPoolAttribute(string window) => WindowExpression = window;
+
+    /// <summary>The window, height and width; empty when given as an expression.</summary>
+    public int[] Window { get; } = System.Array.Empty<int>();
+
+    /// <summary>The window as a block expression, or null when given as ints.</summary>
+    public string? WindowExpression { get; }
 
     /// <summary>Stride (PyTorch <c>stride</c>): an int or <c>new[] { height, width }</c>. Default 0: the window, as PyTorch's <c>stride=None</c>.</summary>
     public object Stride { get; set; } = 0;
@@ -163,8 +172,17 @@ public sealed class AvgPoolAttribute : LayerAttribute
     /// <summary>A <c>window[0]</c> × <c>window[1]</c> (height × width) pool (PyTorch <c>kernel_size=(h, w)</c>).</summary>
     public AvgPoolAttribute(int[] window) => Window = window;
 
-    /// <summary>The window, height and width.</summary>
-    public int[] Window { get; }
+    /// <summary>
+    /// Inside a <c>[Block]</c>: the window as an expression of the block's parameters, e.g. <c>[AvgPool("window")]</c>, bound
+    /// where the block is used. Outside a block the generator reports the string as an error.
+    /// </summary>
+    public AvgPoolAttribute(string window) => WindowExpression = window;
+
+    /// <summary>The window, height and width; empty when given as an expression.</summary>
+    public int[] Window { get; } = System.Array.Empty<int>();
+
+    /// <summary>The window as a block expression, or null when given as ints.</summary>
+    public string? WindowExpression { get; }
 
     /// <summary>Stride (PyTorch <c>stride</c>): an int or <c>new[] { height, width }</c>. Default 0: the window, as PyTorch's <c>stride=None</c>.</summary>
     public object Stride { get; set; } = 0;

@@ -71,6 +71,7 @@ public sealed class GeometryDiagnosticsTests
     [InlineData("Conv2D(\"channels\")", "Argument 'filters' of [Conv2D] is the expression \"channels\"", "write an int constant, e.g. [Conv2D(32)]")]
     [InlineData("Conv2D(8, Stride = \"stride\")", "Argument 'Stride' of [Conv2D] is the expression \"stride\"", "use an int or a pair (height, width)")]
     [InlineData("MaxPool(2, Padding = \"p\")", "Argument 'Padding' of [MaxPool] is the expression \"p\"", "use an int or a pair")]
+    [InlineData("AvgPool(\"window\")", "Argument 'window' of [AvgPool] is the expression \"window\"", "use an int or a pair (height, width), e.g. [AvgPool(2)]")]
     public void CMP0026_block_expression_outside_a_block(string layer, string message, string advice)
         => DiagnosticAssert.Single("CMP0026", Network("Input(4, 8, 8)", layer), new[] { message, "only read inside a [Block]", advice });
 
