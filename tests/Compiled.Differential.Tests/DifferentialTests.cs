@@ -132,6 +132,53 @@ public sealed class DifferentialTests
     }
 
     [Fact]
+    public void ConvAndPoolGeometryNetworksMatchTheInterpreterAndFiniteDifferences()
+    {
+        // Fixed networks with each of PyTorch's Conv2D and pool geometry forms (the random ones also reach them): Inception
+        // v3's 1x7 then 7x1, a depthwise dilated 3x3, groups with pair stride and dilation, pools with padding, ceil mode and
+        // CountIncludePad. The smooth one must also pass the interpreter's finite differences.
+        var smooth = new NetworkSpec(true, new[] { 3, 9, 10 },
+            new[]
+            {
+                new LayerSpec(SpecKind.Conv2D, 4) { Kernel = 1, KernelWidth = 7, Padding = new PaddingSpec(0, null, 3) }, new LayerSpec(SpecKind.Tanh),
+                new LayerSpec(SpecKind.Conv2D, 4) { Kernel = 7, KernelWidth = 1, Padding = new PaddingSpec(3, null, 0) }, new LayerSpec(SpecKind.Sigmoid),
+                new LayerSpec(SpecKind.Conv2D, 4) { Kernel = 3, Padding = new PaddingSpec(2, null), Dilation = 2, Groups = 4 }, new LayerSpec(SpecKind.Tanh),
+                new LayerSpec(SpecKind.AvgPool, 3) { Stride = 2, PoolPadding = 1, CeilMode = true, CountIncludePad = false },
+                new LayerSpec(SpecKind.AvgPool, 2) { Stride = 1, PoolPadding = 1 },
+                new LayerSpec(SpecKind.Dense, 5),
+            },
+            HeadSpec.SoftmaxCrossEntropy);
+        var kinked = new NetworkSpec(true, new[] { 4, 8, 7 },
+            new[]
+            {
+                new LayerSpec(SpecKind.Conv2D, 6) { Kernel = 3, Stride = 2, StrideWidth = 1, Padding = new PaddingSpec(1, null), Dilation = 1, DilationWidth = 2, Groups = 2 },
+                new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.MaxPool, 3) { Stride = 2, PoolPadding = 1, CeilMode = true },
+                new LayerSpec(SpecKind.Dense, 3),
+            },
+            HeadSpec.MeanSquaredError);
+        Assert.NotNull(SpecShapes.All(smooth, out string? why));
+        Assert.True(SpecShapes.All(kinked, out why) is not null, why);
+        var networks = new List<CompiledNetwork> { new(smooth, "Differential.Geometry", "Smooth"), new(kinked, "Differential.Geometry", "Kinked") };
+        System.Runtime.Loader.AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(networks);
+        try
+        {
+            var plan = new CheckPlan(new[] { VectorWidth.Scalar, VectorWidth.V128, VectorWidth.V256, Simd.Detect() }, new[] { 1, 3 }, new[] { 1, 5 }, FiniteDifferences: true);
+            foreach (CompiledNetwork network in networks)
+            {
+                Assert.Empty(network.Problems);
+                CheckOutcome outcome = NetworkChecker.Check(network, plan, 7);
+                Assert.True(outcome.Failures.Count == 0, string.Join("\n", outcome.Failures.Take(8)));
+                if (ReferenceEquals(network.Spec, smooth)) Assert.True(outcome.FiniteDifferences, "the smooth network's gradients were not checked by finite differences");
+            }
+        }
+        finally
+        {
+            context?.Unload();
+        }
+    }
+
+    [Fact]
     public void CheckerCatchesAWrongNetwork()
     {
         // A network compiled from one declaration and judged as another (a different LeakyReLU slope) must fail:
