@@ -37,7 +37,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidPadding = Error(
         "CMP0006",
         "Invalid padding",
-        "Padding {0} of layer '{1}' is invalid: use a number of pixels (0 or more) added on every side, \"same\" (output size = ceil(input / stride)) or \"valid\" (no padding)");
+        "Padding {0} of layer '{1}' is invalid: use a number of pixels (0 or more) added on every side, a pair new[] {{ height, width }} of them, \"same\" (output size = ceil(input / stride)) or \"valid\" (no padding)");
 
     public static readonly DiagnosticDescriptor UnreadableArgument = Error(
         "CMP0007",

@@ -26,6 +26,7 @@ public sealed class ArgumentDiagnosticsTests
     [Theory]
     [InlineData("Padding = -1", "Padding -1 of layer 'conv1' is invalid")]
     [InlineData("Padding = \"full\"", "Padding \"full\" of layer 'conv1' is invalid")]
+    [InlineData("Padding = new[] { 0, -2 }", "Padding (0, -2) of layer 'conv1' is invalid: use a number of pixels (0 or more) added on every side, a pair new[] { height, width } of them")]
     public void CMP0006_invalid_padding(string padding, string message)
         => DiagnosticAssert.Single("CMP0006", $$"""
             using Compiled;
