@@ -33,18 +33,13 @@ internal static class BackwardPassEmitter
         {
             LayerPlan layer = steps[i];
             if (!layer.Backward) break;
+            if (layer.AccumulateInputGradient)
+                throw new System.NotSupportedException($"{layer.Node.FullName}: gradients that meet at a fork are not emitted yet");
             statements.Add("");
             string dy = Use(used, layer.OutputGradient);
-            string dx = layer.InputGradients.Count > 0 ? Use(used, layer.InputGradientVariable)
-                : layer.Node.Descriptor.BackwardInPlace ? dy : "default";
+            string dx = layer.Node.Descriptor.BackwardInPlace ? dy : layer.InputGradient ? Use(used, layer.InputGradientVariable) : "default";
             var emission = new BackwardEmission(layer, trainable.IndexOf(layer.Node.FullName), dy, dx, statements, variable => Use(used, variable));
             layer.Node.Descriptor.EmitBackward(emission);
-            foreach (InputGradientPlan gradient in layer.InputGradients)
-            {
-                // A fork whose other consumer wrote its gradient first: this kernel wrote a temporary, added now.
-                if (gradient.Temporary.Length > 0)
-                    statements.Add($"{TypeNames.JoinKernels}.AddInto({Use(used, gradient.Variable)}, {gradient.Temporary}); // the gradients meeting at a fork are summed");
-            }
         }
 
         w.Line();

@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using Compiled.Generator.Graph;
-using Compiled.Generator.Model;
 using Compiled.Generator.Planning;
 
 namespace Compiled.Generator.Emit;
@@ -41,9 +40,6 @@ internal sealed class ForwardEmission
 
     /// <summary>The input span's local name (<c>input</c>, <c>pool1Out</c>).</summary>
     public string X => Layer.InputVariable;
-
-    /// <summary>Every input span, in order (a join reads several).</summary>
-    public EquatableArray<string> Inputs => Layer.InputVariables;
 
     /// <summary>The output span's local name (the input's for an in-place or aliasing node).</summary>
     public string Y => Layer.Variable;
@@ -115,11 +111,8 @@ internal sealed class BackwardEmission
     /// <summary>The output gradient's slice.</summary>
     public string Dy { get; }
 
-    /// <summary>The (first) input gradient's span, or <c>default</c> when it is not needed; dy's own for an in-place backward.</summary>
+    /// <summary>The input gradient's slice, or <c>default</c> when it is not needed.</summary>
     public string Dx { get; }
-
-    /// <summary>Where each input's gradient goes (a join has several), with whether it adds into what a fork's other consumer wrote.</summary>
-    public EquatableArray<InputGradientPlan> InputGradients => Layer.InputGradients;
 
     /// <summary>The standard header for a node whose gradient moves to another buffer: <c>// fc3: Dense · dy [n, 10] → dx [n, 84]</c>.</summary>
     public string Header

@@ -40,5 +40,4 @@ internal static class TypeNames
     public const string PoolKernels = "global::Compiled.Kernels.PoolKernels";
     public const string ActivationKernels = "global::Compiled.Kernels.ActivationKernels";
     public const string LossKernels = "global::Compiled.Kernels.LossKernels";
-    public const string JoinKernels = "global::Compiled.Kernels.JoinKernels";
 }

@@ -34,13 +34,5 @@ internal sealed class FlattenLayer : LayerDescriptor
     }
 
     public override void EmitBackward(BackwardEmission e)
-    {
-        if (e.Dx == e.Dy || e.Dx == "default")
-        {
-            e.Add($"// {e.Node.FullName}: Flatten · dy {e.Node.Output.Batched} is dx {e.Node.Input.Batched}, the same floats");
-            return;
-        }
-        e.Add($"// {e.Node.FullName}: Flatten · dy {e.Node.Output.Batched} is dx {e.Node.Input.Batched}: copied, as its input is shared");
-        e.Add($"{e.Dy}.CopyTo({e.Dx});");
-    }
+        => e.Add($"// {e.Node.FullName}: Flatten · dy {e.Node.Output.Batched} is dx {e.Node.Input.Batched}, the same floats");
 }

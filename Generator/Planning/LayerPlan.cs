@@ -19,9 +19,9 @@ namespace Compiled.Generator.Planning;
 /// <param name="InitReason">Why, when the declaration said Default (for the emitted comment), else empty.</param>
 /// <param name="Backward">Whether the backward pass visits it (it or an earlier layer has parameters).</param>
 /// <param name="InputGradient">Whether its backward computes the gradient of its input (false for the first layer with parameters).</param>
-/// <param name="InputVariables">The spans of every input it reads (a join reads several), in order; the first is <paramref name="InputVariable"/>.</param>
+/// <param name="AccumulateInputGradient">Whether its input feeds several nodes (a fork), so its input gradient is added (<c>dx +=</c>) to the others'; a kernel that cannot accumulate writes a temporary that is then added.</param>
 /// <param name="OutputGradient">The span holding the gradient of its output (dy) in the backward pass; empty when it has none.</param>
-/// <param name="InputGradients">Where its backward puts each input's gradient (dx), in input order; empty when it computes none.</param>
+/// <param name="InputGradientVariable">The span its backward writes its input's gradient (dx) to; empty when it computes none.</param>
 /// <param name="Step">Its position in the run order (<see cref="RunOrder"/>): a ReLU before a MaxPool runs after it.</param>
 /// <param name="Operand">The shape of one sample its kernel call produces: its output, or the pooled shape for a ReLU moved after its MaxPool.</param>
 /// <param name="Note">Why it runs out of the declared order (for the emitted comments), else empty.</param>
@@ -41,33 +41,13 @@ internal sealed record LayerPlan(
     string InitReason,
     bool Backward,
     bool InputGradient,
-    EquatableArray<string> InputVariables,
+    bool AccumulateInputGradient,
     string OutputGradient,
-    EquatableArray<InputGradientPlan> InputGradients,
+    string InputGradientVariable,
     int Step,
     TensorShape Operand,
     string Note)
 {
-    /// <summary>The span its backward writes its (first) input's gradient to: the shared gradient, or its temporary when it adds through one.</summary>
-    public string InputGradientVariable => InputGradients.Count == 0 ? "" : InputGradients[0].Target;
-
-    /// <summary>
-    /// Whether its input feeds several nodes (a fork) whose gradients meet in one buffer and another consumer wrote its
-    /// part first (in backward order): this node adds (<c>dx +=</c>); a kernel that cannot add writes a temporary that is
-    /// then added.
-    /// </summary>
-    public bool AccumulateInputGradient
-    {
-        get
-        {
-            foreach (InputGradientPlan gradient in InputGradients)
-            {
-                if (gradient.Accumulate) return true;
-            }
-            return false;
-        }
-    }
-
     /// <summary>The span of its saved tensor with this suffix (<c>argmax</c> → <c>pool1Argmax</c>).</summary>
     public string SavedVariable(string suffix)
     {
@@ -84,13 +64,3 @@ internal sealed record LayerPlan(
 
 /// <summary>A planned saved tensor (<see cref="Layers.SavedSpec"/>): its span, element type, offset and length per sample.</summary>
 internal sealed record SavedPlan(string Suffix, string Variable, ElementType Element, int Offset, int Length);
-
-/// <summary>Where a node's backward puts one input's gradient.</summary>
-/// <param name="Variable">The span of the input's gradient (shared by a fork's consumers).</param>
-/// <param name="Accumulate">Another consumer wrote it first: this node adds its part.</param>
-/// <param name="Temporary">The span its kernel writes first when it adds but cannot add by itself (then added into <paramref name="Variable"/>); empty otherwise.</param>
-internal sealed record InputGradientPlan(string Variable, bool Accumulate, string Temporary)
-{
-    /// <summary>The span the backward kernel writes.</summary>
-    public string Target => Temporary.Length > 0 ? Temporary : Variable;
-}

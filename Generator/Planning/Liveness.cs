@@ -16,18 +16,8 @@ namespace Compiled.Generator.Planning;
 /// </summary>
 internal static class Liveness
 {
-    /// <summary>How a node's backward hands the gradient to one of its inputs.</summary>
-    /// <param name="Source">The input node (its output's gradient is written).</param>
-    /// <param name="Gradient">The tensor holding that gradient.</param>
-    /// <param name="Accumulate">Another consumer of a fork wrote it first (in backward order): this one adds (<c>dx +=</c>).</param>
-    /// <param name="Temporary">Where a kernel that cannot add writes its part before it is added, or null.</param>
-    public sealed record InputGradientFlow(int Source, WorkspaceBuffer Gradient, bool Accumulate, WorkspaceBuffer? Temporary);
-
-    /// <summary>
-    /// The tensors and, per node, the one holding its output, the one holding its output's gradient (null where there is
-    /// none) and how its backward hands gradients to its inputs (empty when it computes none).
-    /// </summary>
-    public sealed record Result(List<WorkspaceBuffer> Tensors, WorkspaceBuffer?[] Outputs, WorkspaceBuffer?[] Gradients, List<InputGradientFlow>[] Flows);
+    /// <summary>The tensors and, per node, the one holding its output and the one holding its output's gradient (null where there is none).</summary>
+    public sealed record Result(List<WorkspaceBuffer> Tensors, WorkspaceBuffer?[] Outputs, WorkspaceBuffer?[] Gradients);
 
     /// <param name="graph">The network.</param>
     /// <param name="order">The run order (<see cref="RunOrder"/>).</param>
@@ -36,7 +26,7 @@ internal static class Liveness
     /// <param name="variables">Per node: the local name of its output span.</param>
     /// <param name="operands">Per node: the shape its kernel produces.</param>
     /// <param name="backward">Per node: whether the backward pass visits it.</param>
-    /// <param name="inputGradient">Per node: whether its backward computes its inputs' gradients.</param>
+    /// <param name="inputGradient">Per node: whether its backward computes its input's gradient.</param>
     /// <param name="training">Whether a backward pass exists at all (an inference-only network keeps nothing for it).</param>
     public static Result Of(NetworkGraph graph, RunOrder order, int count, bool[] writes, string[] variables, TensorShape[] operands,
         bool[] backward, bool[] inputGradient, bool training)
@@ -44,16 +34,14 @@ internal static class Liveness
         var tensors = new List<WorkspaceBuffer>();
         var outputs = new WorkspaceBuffer?[count];
         var gradients = new WorkspaceBuffer?[count];
-        var flows = new List<InputGradientFlow>[count];
-        for (int i = 0; i < count; i++) flows[i] = new List<InputGradientFlow>();
         int end = count; // the loss
 
         for (int k = 0; k < count; k++)
         {
             int i = order.Steps[k];
-            foreach (int input in Inputs(graph, order, i)) Extend(input == GraphNode.NetworkInput ? null : outputs[input], k);
-            int first = order.RunInputs[i];
-            WorkspaceBuffer? read = first == GraphNode.NetworkInput ? null : outputs[first];
+            int input = order.RunInputs[i];
+            WorkspaceBuffer? read = input == GraphNode.NetworkInput ? null : outputs[input];
+            if (read is not null) read.End = System.Math.Max(read.End, k);
             if (writes[i])
             {
                 outputs[i] = new WorkspaceBuffer(variables[i], operands[i].Length, k, k, isGradient: false);
@@ -64,10 +52,10 @@ internal static class Liveness
                 outputs[i] = read;
             }
         }
-        if (count == 0) return new Result(tensors, outputs, gradients, flows);
+        if (count == 0) return new Result(tensors, outputs, gradients);
         int last = order.Steps[count - 1];
         outputs[last]!.End = System.Math.Max(outputs[last]!.End, end); // the loss (or Predict's link) reads the network's output
-        if (!training) return new Result(tensors, outputs, gradients, flows);
+        if (!training) return new Result(tensors, outputs, gradients);
 
         // The loss writes dLoss/dOutput, which the last node's backward (if any) reads.
         gradients[last] = new WorkspaceBuffer(LayerNames(graph[last]) + "Delta", operands[last].Length, end, end, isGradient: true);
@@ -87,47 +75,35 @@ internal static class Liveness
             dy.End = System.Math.Max(dy.End, time);
             if (!inputGradient[i]) continue;
             // A join hands a gradient to each input; a layer to the one it reads in the run order.
-            foreach (int source in Inputs(graph, order, i))
+            int[] inputs = node.Inputs.Count > 1 ? ToArray(node.Inputs) : new[] { input };
+            foreach (int source in inputs)
             {
                 if (source == GraphNode.NetworkInput) continue;
                 bool fork = graph.IsFork(source);
                 if (gradients[source] is { } shared)
                 {
-                    // A fork: the first consumer (in backward order) wrote its part; this one adds, through a temporary
-                    // when its kernel cannot add.
+                    // A fork: every consumer adds its part into one gradient, alive from the first writer on.
+                    shared.Start = System.Math.Min(shared.Start, time);
                     shared.End = System.Math.Max(shared.End, time);
-                    WorkspaceBuffer? temporary = null;
-                    if (!node.Descriptor.CanAccumulateInputGradient)
-                    {
-                        temporary = new WorkspaceBuffer(LayerNames(node) + "InputDelta", operands[source].Length, time, time, isGradient: true);
-                        tensors.Add(temporary);
-                    }
-                    flows[i].Add(new InputGradientFlow(source, shared, Accumulate: true, temporary));
                 }
                 else if (node.Descriptor.BackwardInPlace && !fork)
                 {
                     gradients[source] = dy;
-                    flows[i].Add(new InputGradientFlow(source, dy, Accumulate: false, null));
                 }
                 else
                 {
                     gradients[source] = new WorkspaceBuffer(LayerNames(graph[source]) + "Delta", operands[source].Length, time, time, isGradient: true);
                     tensors.Add(gradients[source]!);
-                    flows[i].Add(new InputGradientFlow(source, gradients[source]!, Accumulate: false, null));
                 }
             }
         }
-        return new Result(tensors, outputs, gradients, flows);
+        return new Result(tensors, outputs, gradients);
 
         static void Extend(WorkspaceBuffer? tensor, int time)
         {
             if (tensor is not null) tensor.End = System.Math.Max(tensor.End, time);
         }
     }
-
-    /// <summary>What a node reads in the run order: every input of a join, the run-order input of a layer.</summary>
-    private static int[] Inputs(NetworkGraph graph, RunOrder order, int node)
-        => graph[node].Inputs.Count > 1 ? ToArray(graph[node].Inputs) : new[] { order.RunInputs[node] };
 
     private static int[] ToArray(Model.EquatableArray<int> items)
     {

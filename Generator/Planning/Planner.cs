@@ -66,7 +66,7 @@ internal static class Planner
             // The last node writes the network's output (Forward's caller's rows), so it always has a buffer of its
             // own: a Flatten there copies its input (which may be the network's input) instead of aliasing it.
             bool last = k == count - 1;
-            bool inPlace = RunOrder.InPlace(node, producer, last) && !(runInput != GraphNode.NetworkInput && graph.IsFork(runInput));
+            bool inPlace = RunOrder.InPlace(node, producer, last);
             bool writes = (!node.Descriptor.AliasesInput || last) && !inPlace;
             string inputVariable = runInput == GraphNode.NetworkInput ? "input" : variables[runInput];
             variables[i] = writes ? LayerNames.ToCamel(node.Identifier) + "Out" : inputVariable;
@@ -185,9 +185,9 @@ internal static class Planner
                 initReason,
                 backward,
                 inputGradients[i],
-                InputVariablesOf(node, order, variables),
+                AccumulateInputGradient: inputGradients[i] && node.Inputs[0] != GraphNode.NetworkInput && graph.IsFork(node.Inputs[0]),
                 live.Gradients[i]?.Variable ?? "",
-                new EquatableArray<InputGradientPlan>(live.Flows[i].ConvertAll(f => new InputGradientPlan(f.Gradient.Variable, f.Accumulate, f.Temporary?.Variable ?? "")).ToArray()),
+                runInput != GraphNode.NetworkInput && inputGradients[i] ? live.Gradients[runInput]?.Variable ?? "" : "",
                 steps[i],
                 operands[i],
                 notes[i]));
@@ -233,18 +233,6 @@ internal static class Planner
             SummaryBuilder.Build(network, (int)parameterOffset, workspace + argmaxOffset, columns),
             ArchitectureBuilder.Build(network));
         return new StageResult<NetworkPlan>(key, plan, EquatableArray<DiagnosticInfo>.Empty);
-    }
-
-    private static EquatableArray<string> InputVariablesOf(GraphNode node, RunOrder order, string[] variables)
-    {
-        if (node.Inputs.Count == 1)
-        {
-            int input = order.RunInputs[node.Index];
-            return new EquatableArray<string>(new[] { input == GraphNode.NetworkInput ? "input" : variables[input] });
-        }
-        var names = new string[node.Inputs.Count];
-        for (int j = 0; j < names.Length; j++) names[j] = node.Inputs[j] == GraphNode.NetworkInput ? "input" : variables[node.Inputs[j]];
-        return new EquatableArray<string>(names);
     }
 
     /// <summary>Samples per chunk: as many as fit the workspace budget, at most 256, a multiple of 16 when 16 or more.</summary>

@@ -83,7 +83,7 @@ internal sealed class RunOrder
     /// (<see cref="LayerDescriptor.CanRunInPlace"/>: ReLU, Sigmoid, Tanh; not LeakyReLU or ELU, which read x), that
     /// tensor's producer writes a buffer of its own whose values its backward does not need (<see cref="LayerDescriptor.MayBeOverwritten"/>:
     /// Dense, Conv2D, a pool; not the network input, an activation or a Flatten alias), and it is not the output node
-    /// (that one writes the network's output). The planner also keeps a node off a tensor that other nodes read too (a fork).
+    /// (that one writes the network's output).
     /// </summary>
     public static bool InPlace(GraphNode node, GraphNode? producer, bool last)
         => !last && node.Descriptor.CanRunInPlace && producer is not null && producer.Descriptor.MayBeOverwritten;

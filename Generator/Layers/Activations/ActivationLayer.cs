@@ -26,15 +26,15 @@ internal abstract class ActivationLayer : LayerDescriptor
     {
         if ((BackwardReads & SavedTensors.Input) != 0) e.Use(e.X);
         if ((BackwardReads & SavedTensors.Output) != 0) e.Use(e.Y);
-        e.Add(e.Dx == e.Dy ? e.InPlaceHeader : e.Header);
-        e.Add(Backward(e.X, e.Y, e.Dy, e.Dx, e.Node));
+        e.Add(e.InPlaceHeader);
+        e.Add(Backward(e.X, e.Y, e.Dy, e.Node));
     }
 
     /// <summary>The forward kernel call from x to y.</summary>
     protected abstract string Forward(string x, string y, GraphNode node);
 
-    /// <summary>The backward kernel call from dy to dx (dy's own buffer unless the input is shared by a fork).</summary>
-    protected abstract string Backward(string x, string y, string dy, string dx, GraphNode node);
+    /// <summary>The backward kernel call, dy to dx in place (dy's buffer).</summary>
+    protected abstract string Backward(string x, string y, string dy, GraphNode node);
 }
 
 /// <summary>An activation with one float argument (a slope or alpha), read from its constructor.</summary>
@@ -71,7 +71,7 @@ internal sealed class ReluLayer : ActivationLayer
 
     protected override string Forward(string x, string y, GraphNode node) => $"{TypeNames.ActivationKernels}.Relu({x}, {y});";
 
-    protected override string Backward(string x, string y, string dy, string dx, GraphNode node) => $"{TypeNames.ActivationKernels}.ReluBackward({y}, {dy}, {dx});";
+    protected override string Backward(string x, string y, string dy, GraphNode node) => $"{TypeNames.ActivationKernels}.ReluBackward({y}, {dy}, {dy});";
 }
 
 /// <summary><c>[LeakyReLU(slope = 0.01f)]</c>: x or slope·x; its backward reads x.</summary>
@@ -94,7 +94,7 @@ internal sealed class LeakyReluLayer : ParametricActivationLayer
 
     protected override string Forward(string x, string y, GraphNode node) => $"{TypeNames.ActivationKernels}.LeakyRelu({x}, {y}, {Literals.Float(Value(node))});";
 
-    protected override string Backward(string x, string y, string dy, string dx, GraphNode node) => $"{TypeNames.ActivationKernels}.LeakyReluBackward({x}, {dy}, {dx}, {Literals.Float(Value(node))});";
+    protected override string Backward(string x, string y, string dy, GraphNode node) => $"{TypeNames.ActivationKernels}.LeakyReluBackward({x}, {dy}, {dy}, {Literals.Float(Value(node))});";
 }
 
 /// <summary><c>[ELU(alpha = 1f)]</c>: x or alpha·(eˣ − 1); its backward reads x and y.</summary>
@@ -117,7 +117,7 @@ internal sealed class EluLayer : ParametricActivationLayer
 
     protected override string Forward(string x, string y, GraphNode node) => $"{TypeNames.ActivationKernels}.Elu({x}, {y}, {Literals.Float(Value(node))});";
 
-    protected override string Backward(string x, string y, string dy, string dx, GraphNode node) => $"{TypeNames.ActivationKernels}.EluBackward({x}, {y}, {dy}, {dx}, {Literals.Float(Value(node))});";
+    protected override string Backward(string x, string y, string dy, GraphNode node) => $"{TypeNames.ActivationKernels}.EluBackward({x}, {y}, {dy}, {dy}, {Literals.Float(Value(node))});";
 }
 
 /// <summary><c>[Sigmoid]</c>: 1 / (1 + e⁻ˣ); its backward reads y, so it runs in place.</summary>
@@ -133,7 +133,7 @@ internal sealed class SigmoidLayer : ActivationLayer
 
     protected override string Forward(string x, string y, GraphNode node) => $"{TypeNames.ActivationKernels}.Sigmoid({x}, {y});";
 
-    protected override string Backward(string x, string y, string dy, string dx, GraphNode node) => $"{TypeNames.ActivationKernels}.SigmoidBackward({y}, {dy}, {dx});";
+    protected override string Backward(string x, string y, string dy, GraphNode node) => $"{TypeNames.ActivationKernels}.SigmoidBackward({y}, {dy}, {dy});";
 }
 
 /// <summary><c>[Tanh]</c>; its backward reads y, so it runs in place.</summary>
@@ -149,5 +149,5 @@ internal sealed class TanhLayer : ActivationLayer
 
     protected override string Forward(string x, string y, GraphNode node) => $"{TypeNames.ActivationKernels}.Tanh({x}, {y});";
 
-    protected override string Backward(string x, string y, string dy, string dx, GraphNode node) => $"{TypeNames.ActivationKernels}.TanhBackward({y}, {dy}, {dx});";
+    protected override string Backward(string x, string y, string dy, GraphNode node) => $"{TypeNames.ActivationKernels}.TanhBackward({y}, {dy}, {dy});";
 }

@@ -3,16 +3,15 @@ using Compiled.Generator.Diagnostics;
 using Compiled.Generator.Emit;
 using Compiled.Generator.Graph;
 using Compiled.Generator.Model;
-using Compiled.Generator.Planning;
 using Compiled.Generator.Shapes;
 
 namespace Compiled.Generator.Layers.Joins;
 
 /// <summary>
 /// A node that joins several inputs (a residual sum, a concatenation of branches). No attribute declares one yet:
-/// blocks (<c>[Residual]</c>, <c>[Concat]</c>, docs/api.md) will lower to them. Their shapes and the fork gradients
-/// they cause are planned (Planning/Liveness); the residual sum is emitted (<see cref="AddJoin"/>), the concatenation's
-/// in-place writes (each branch's last kernel writing its channel slice) come with the attribute that creates it.
+/// blocks (<c>[Residual]</c>, <c>[Concat]</c>, docs/api.md) will lower to them. Their shapes, the fork gradients they
+/// cause and the concatenation's in-place slices are planned (Planning/Planner); emitting their kernels comes with the
+/// attributes that create them.
 /// </summary>
 internal abstract class JoinLayer : LayerDescriptor
 {
@@ -49,26 +48,6 @@ internal sealed class AddJoin : JoinLayer
     public override string Kind => "Add";
 
     public override string DefaultNamePrefix => "add";
-
-    /// <summary>Its backward copies or adds dy into each input's gradient, so it adds into a fork's shared gradient itself.</summary>
-    public override bool CanAccumulateInputGradient => true;
-
-    public override void EmitForward(ForwardEmission e)
-    {
-        e.Line($"// {e.Node.FullName}: {Kind} · {string.Join(" + ", System.Linq.Enumerable.Select(e.Inputs, v => v))} → {e.Node.Output.Batched}");
-        e.Line($"{TypeNames.JoinKernels}.Add({e.Inputs[0]}, {e.Inputs[1]}, {e.Y});");
-        for (int j = 2; j < e.Inputs.Count; j++) e.Line($"{TypeNames.JoinKernels}.AddInto({e.Y}, {e.Inputs[j]});");
-    }
-
-    public override void EmitBackward(BackwardEmission e)
-    {
-        e.Add($"// {e.Node.FullName}: {Kind} · dy {e.Node.Output.Batched} flows unchanged to each input (added where a fork's gradients meet)");
-        foreach (InputGradientPlan gradient in e.InputGradients)
-        {
-            string dx = e.Use(gradient.Variable);
-            e.Add(gradient.Accumulate ? $"{TypeNames.JoinKernels}.AddInto({dx}, {e.Dy});" : $"{e.Dy}.CopyTo({dx});");
-        }
-    }
 
     public override InferredShape? Infer(ShapeContext context)
     {

@@ -144,5 +144,23 @@ public sealed class DescriptorPlumbingTests
         Assert.Contains(relu.Gradients, g => g != 0f);
     }
 
-    private static INetwork Create(string generated, NetworkPlan plan) => EmittedNetworks.Create(generated, plan, threads: 1);
+    private static INetwork Create(string generated, NetworkPlan plan)
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compilation("namespace Valid { public partial class A { } }")
+            .AddSyntaxTrees(CSharpSyntaxTree.ParseText(generated, GeneratorHarness.ParseOptions, path: "Valid.A.g.cs"));
+        Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity >= DiagnosticSeverity.Warning));
+        using var image = new MemoryStream();
+        Microsoft.CodeAnalysis.Emit.EmitResult result = compilation.Emit(image);
+        Assert.True(result.Success);
+        image.Position = 0;
+        Type type = new AssemblyLoadContext("plumbing-" + Guid.NewGuid().ToString("N"), isCollectible: true).LoadFromStream(image).GetType("Valid.A", throwOnError: true)!;
+
+        // Every member the emitter declared is one GeneratedMembers reserves.
+        string[] declared = type.GetMembers(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance | System.Reflection.BindingFlags.Static | System.Reflection.BindingFlags.DeclaredOnly)
+            .Where(m => m is not System.Reflection.ConstructorInfo && !m.Name.Contains('<') && !m.Name.Contains('.') /* explicit implementations: GeneratedMembersTests */ && !m.Name.StartsWith("get_", StringComparison.Ordinal) && !m.Name.StartsWith("set_", StringComparison.Ordinal))
+            .Select(m => m.Name).Distinct().ToArray();
+        HashSet<string> reserved = GeneratedMembers.Of(plan).Select(m => m.Name).ToHashSet();
+        Assert.All(declared, name => Assert.True(reserved.Contains(name), $"{name} is emitted but not reserved"));
+        return (INetwork)Activator.CreateInstance(type, 1)!;
+    }
 }
