@@ -96,6 +96,7 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
                 args.Add("typeof(" + BlockClass + ")");
                 if (Block!.Pad is int pad) args.Add(Int(pad));
                 if (Block.Repeat != 1) args.Add("Repeat = " + Int(Block.Repeat));
+                if (Name is not null) args.Add("Name = \"" + Name + "\"");
                 return $"Use({string.Join(", ", args)})";
             case SpecKind.Dense:
                 args.Add(Int(Size));
