@@ -38,7 +38,7 @@ internal static class GeneratedMembers
         ExplicitName("InputLength"), ExplicitName("OutputLength"), "Initialize", "ZeroGradients",
         "Forward", "Predict", "ForwardChunk", "PredictChunk",
         "_lastOutputs", "_lastBatch", "LastOutputs", "TrainStep", "TrainLabelsChunk", "TrainTargetsChunk",
-        "RunForward", "RunBackward",
+        "RunForward", "RunTrainingForward", "RunBackward",
     };
 
     /// <summary>
@@ -142,6 +142,7 @@ internal static class GeneratedMembers
 
         // ForwardPassEmitter, BackwardPassEmitter
         Method("RunForward");
+        if (plan.HasModes && plan.Training) Method("RunTrainingForward");
         if (plan.Training && BackwardPassEmitter.HasWork(plan)) Method("RunBackward");
         return members;
 

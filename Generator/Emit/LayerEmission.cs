@@ -13,11 +13,20 @@ internal sealed class ForwardEmission
 {
     private readonly SourceWriter _writer;
 
-    public ForwardEmission(SourceWriter writer, LayerPlan layer)
+    public ForwardEmission(SourceWriter writer, LayerPlan layer, bool training)
     {
         _writer = writer;
         Layer = layer;
+        Training = training;
     }
+
+    /// <summary>
+    /// Whether this is the forward pass TrainStep runs (training mode: dropout draws masks, batch norm uses the batch's
+    /// statistics) rather than the one Forward and Predict run (evaluation mode). Only networks with a node whose
+    /// <see cref="Layers.LayerDescriptor.ForwardDependsOnMode"/> emit both; otherwise the one pass serves both and this is
+    /// true for a training network.
+    /// </summary>
+    public bool Training { get; }
 
     public LayerPlan Layer { get; }
 
@@ -55,8 +64,8 @@ internal sealed class ForwardEmission
     /// <summary>The im2col buffer of this node: exactly its per-sample column length.</summary>
     public string Columns => $"workspace.Columns({Literals.Int(Node.Descriptor.ColumnLength(Node))})";
 
-    /// <summary>The arg-max span's local name.</summary>
-    public string Argmax => ForwardPassEmitter.ArgmaxVariable(Layer);
+    /// <summary>The span of the tensor it saves for its backward with this suffix (<see cref="Layers.SavedSpec"/>).</summary>
+    public string Saved(string suffix) => Layer.SavedVariable(suffix);
 
     public void Line(string line) => _writer.Line(line);
 }
@@ -115,7 +124,8 @@ internal sealed class BackwardEmission
 
     public string Columns => $"workspace.Columns({Literals.Int(Node.Descriptor.ColumnLength(Node))})";
 
-    public string Argmax => ForwardPassEmitter.ArgmaxVariable(Layer);
+    /// <summary>The span of a tensor its forward saved (<see cref="Layers.SavedSpec"/>), marked used.</summary>
+    public string Saved(string suffix) => Use(Layer.SavedVariable(suffix));
 
     /// <summary>Marks a span the statements read, so RunBackward declares it; returns it.</summary>
     public string Use(string variable)

@@ -72,7 +72,7 @@ internal static class TrainingEmitter
             w.Line("int n = chunk.Count;");
             w.Line("workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);");
             w.Line($"{TypeNames.Span} outputs = workspace.Activations({Literals.PerSample(last.ActivationOffset)}, {Literals.PerSample(plan.Output.Length)});");
-            w.Line("RunForward(chunk.Input, workspace, n, outputs);");
+            w.Line($"{ForwardPassEmitter.TrainingMethod(plan)}(chunk.Input, workspace, n, outputs);");
             w.Line("outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));");
             w.Line($"// {loss.Name}: {loss.Kind} over {plan.Output.Batched}");
             w.Line($"float loss = {loss.KernelCall(labels, "outputs", $"workspace.Activations({Literals.PerSample(plan.OutputGradientOffset)}, {Literals.PerSample(plan.Output.Length)})")};");
