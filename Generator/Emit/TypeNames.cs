@@ -35,4 +35,8 @@ internal static class TypeNames
     public const string PoolKernels = "global::Compiled.Kernels.PoolKernels";
     public const string ActivationKernels = "global::Compiled.Kernels.ActivationKernels";
     public const string LossKernels = "global::Compiled.Kernels.LossKernels";
+    public const string GlobalAvgPoolKernels = "global::Compiled.Kernels.GlobalAvgPoolKernels";
+    public const string LocalResponseNormKernels = "global::Compiled.Kernels.LocalResponseNormKernels";
+    public const string DropoutKernels = "global::Compiled.Kernels.DropoutKernels";
+    public const string BatchNormKernels = "global::Compiled.Kernels.BatchNormKernels";
 }

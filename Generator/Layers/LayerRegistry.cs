@@ -19,6 +19,8 @@ internal static class LayerRegistry
         MaxPoolLayer.Instance,
         AvgPoolLayer.Instance,
         FlattenLayer.Instance,
+        GlobalAvgPoolLayer.Instance,
+        LocalResponseNormLayer.Instance,
         ReluLayer.Instance,
         LeakyReluLayer.Instance,
         EluLayer.Instance,
