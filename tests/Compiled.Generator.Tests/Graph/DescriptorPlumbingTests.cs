@@ -105,8 +105,8 @@ public sealed class DescriptorPlumbingTests
         Assert.Null(WorkspaceAllocator.FindOverlap(plan.Buffers.ToList()));
 
         // Two forward passes; TrainStep runs the training one.
-        Assert.Contains("private void RunTrainingForward(", source);
-        Assert.Contains("RunTrainingForward(chunk.Input, workspace, n, outputs);", source);
+        Assert.Contains("private void RunTrainingForward(in global::Compiled.Networks.StepContext ctx)", source);
+        Assert.Contains("RunTrainingForward(in ctx);", source);
         Assert.Contains("RunForward(chunk.Input, workspace, n, chunk.Output);", source);
     }
 
