@@ -134,6 +134,16 @@ internal static class DiagnosticDescriptors
         "Non-nullable member not set by the generated constructor",
         "The {0} '{1}' of network '{2}' is a non-nullable {3} with no initializer, but the generated constructor {2}(int threads) does not set it (CS8618); give it an initializer, declare it nullable ({3}?), or mark it 'required'");
 
+    public static readonly DiagnosticDescriptor DropoutRateOutOfRange = Error(
+        "CMP0036",
+        "Dropout rate outside [0, 1)",
+        "The rate of dropout layer '{0}' is {1}, but it must be at least 0 and less than 1 (the probability of zeroing an element); change the [{2}] attribute");
+
+    public static readonly DiagnosticDescriptor BatchNormWithoutFeatureAxis = Error(
+        "CMP0037",
+        "Batch norm where no feature axis exists",
+        "Batch norm layer '{0}' gets {1} ({2}), which has no feature axis to normalize over: it takes features [f] (as after a Dense layer, BatchNorm1d) or channels × height × width [c, h, w] (as after a Conv2D layer, BatchNorm2d)");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "CMP9999",
         "Internal generator error",

@@ -39,6 +39,7 @@ internal static class GeneratedMembers
         "Forward", "Predict", "ForwardChunk", "PredictChunk",
         "LastOutputs", "TrainStep", "TrainLabelsStep", "TrainTargetsStep",
         "RunForward", "RunTrainingForward", "RunBackward",
+        "DropoutSeed", "DropoutStep", "DropoutMaskOverride", "_trainingForwardStep", "TrainingForwardStep",
     };
 
     /// <summary>
@@ -131,6 +132,19 @@ internal static class GeneratedMembers
         Method("Predict");
         Method("ForwardChunk");
         if (loss.HasLink) Method("PredictChunk");
+
+        // ModeEmitter (Forward(..., mode) is an overload of Forward)
+        if (ModeEmitter.HasDropout(plan))
+        {
+            Property("DropoutSeed");
+            Property("DropoutStep");
+            Property("DropoutMaskOverride");
+        }
+        if (ModeEmitter.HasTrainingForward(plan))
+        {
+            Field("_trainingForwardStep");
+            Method("TrainingForwardStep");
+        }
 
         // TrainingEmitter
         if (plan.Training)

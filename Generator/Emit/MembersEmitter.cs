@@ -135,6 +135,7 @@ internal static class MembersEmitter
         using (w.Open("public void Initialize(int seed)"))
         {
             if (plan.State.Count > 0) w.Line("ResetState();");
+            ModeEmitter.EmitInitialize(w, plan);
             if (plan.ParameterCount == 0)
             {
                 w.Line("// This network has no parameters.");

@@ -26,6 +26,8 @@ internal static class TypeNames
     public const string StepBody = "global::Compiled.Networks.StepBody";
     public const string StepContext = "global::Compiled.Networks.StepContext";
     public const string StepOptions = "global::Compiled.Networks.StepOptions";
+    public const string DropoutMaskHook = "global::Compiled.Networks.DropoutMaskHook";
+    public const string NetworkMode = "global::Compiled.NetworkMode";
     public const string IFusedTrainStep = "global::Compiled.IFusedTrainStep";
     public const string BatchBody = "global::Compiled.Networks.BatchBody";
     public const string BatchChunk = "global::Compiled.Networks.BatchChunk";

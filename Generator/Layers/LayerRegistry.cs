@@ -21,6 +21,8 @@ internal static class LayerRegistry
         FlattenLayer.Instance,
         GlobalAvgPoolLayer.Instance,
         LocalResponseNormLayer.Instance,
+        DropoutLayer.Instance,
+        Dropout2dLayer.Instance,
         ReluLayer.Instance,
         LeakyReluLayer.Instance,
         EluLayer.Instance,

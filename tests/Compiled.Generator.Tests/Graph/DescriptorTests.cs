@@ -23,7 +23,7 @@ public sealed class DescriptorTests
     /// </summary>
     private static readonly string[] Pending =
     {
-        "BatchNormAttribute", "DropoutAttribute", "Dropout2dAttribute",
+        "BatchNormAttribute",
         "UseAttribute", "ShortcutAttribute", "ResidualAttribute", "BranchAttribute", "ConcatAttribute",
     };
 
