@@ -29,6 +29,7 @@ internal static class BackwardPassEmitter
         var used = new List<string>();
         LayerPlan[] steps = plan.Steps;
         List<string> trainable = TrainableLayers(plan);
+        var norm = new NormalizationLayout(plan);
         for (int i = steps.Length - 1; i >= 0; i--)
         {
             LayerPlan layer = steps[i];
@@ -38,7 +39,7 @@ internal static class BackwardPassEmitter
             statements.Add("");
             string dy = Use(used, layer.OutputGradient);
             string dx = layer.Node.Descriptor.BackwardInPlace ? dy : layer.InputGradient ? Use(used, layer.InputGradientVariable) : "default";
-            var emission = new BackwardEmission(layer, trainable.IndexOf(layer.Node.FullName), dy, dx, statements, variable => Use(used, variable));
+            var emission = new BackwardEmission(layer, trainable.IndexOf(layer.Node.FullName), dy, dx, statements, variable => Use(used, variable)) { Norm = norm };
             layer.Node.Descriptor.EmitBackward(emission);
         }
 

@@ -40,6 +40,7 @@ internal static class GeneratedMembers
         "LastOutputs", "TrainStep", "TrainLabelsStep", "TrainTargetsStep",
         "RunForward", "RunTrainingForward", "RunBackward",
         "DropoutSeed", "DropoutStep", "DropoutMaskOverride", "_trainingForwardStep", "TrainingForwardStep",
+        "_normStats", "_normGather", "_folded", "PrepareEvaluation",
     };
 
     /// <summary>
@@ -139,6 +140,13 @@ internal static class GeneratedMembers
             Property("DropoutSeed");
             Property("DropoutStep");
             Property("DropoutMaskOverride");
+        }
+        if (ModeEmitter.HasBatchNorm(plan))
+        {
+            Field("_normStats");
+            Field("_normGather");
+            if (new NormalizationLayout(plan).FoldedLength > 0) Field("_folded");
+            Method("PrepareEvaluation");
         }
         if (ModeEmitter.HasTrainingForward(plan))
         {

@@ -14,6 +14,18 @@ internal static class ModeEmitter
     /// <summary>Whether the network has a dropout layer (and so the dropout stream's members).</summary>
     public static bool HasDropout(NetworkPlan plan) => plan.Layers.Any(l => l.Node.Descriptor is DropoutLayerBase);
 
+    /// <summary>Floats of each thread's partial slot the step runner reserves: the most any layer's phases use.</summary>
+    public static int PartialFloats(NetworkPlan plan) => plan.Layers.Count == 0 ? 0 : plan.Layers.Max(l => l.Node.Descriptor.PartialLength(l.Node));
+
+    /// <summary>Whether the network has a batch norm (and so <c>_normStats</c> and <c>PrepareEvaluation</c>).</summary>
+    public static bool HasBatchNorm(NetworkPlan plan) => plan.Layers.Any(l => l.Node.Descriptor is BatchNormLayer);
+
+    /// <summary>The statement Forward and Predict start with when the network has a batch norm.</summary>
+    public static void EmitPrepareCall(SourceWriter w, NetworkPlan plan)
+    {
+        if (HasBatchNorm(plan)) w.Line("PrepareEvaluation();");
+    }
+
     /// <summary>Whether <c>Forward(..., NetworkMode.Training)</c> runs a pass of its own (a layer differs by mode and there is training code).</summary>
     public static bool HasTrainingForward(NetworkPlan plan) => plan.HasModes && plan.Training;
 
@@ -34,6 +46,7 @@ internal static class ModeEmitter
 
     public static void Emit(SourceWriter w, NetworkPlan plan)
     {
+        EmitBatchNorm(w, plan);
         if (HasDropout(plan))
         {
             w.Line();
@@ -91,4 +104,52 @@ internal static class ModeEmitter
     }
 
     private static bool HasModes(NetworkPlan plan) => plan.HasModes;
+
+    // The batch norms' buffers and the evaluation coefficients or folded weights Forward and Predict use.
+    private static void EmitBatchNorm(SourceWriter w, NetworkPlan plan)
+    {
+        if (!HasBatchNorm(plan)) return;
+        var layout = new NormalizationLayout(plan);
+        w.Line();
+        w.Line("// Each batch norm's block: the batch mean, 1/√(var + eps), the training scale and shift, the backward's coefficients (7·C, written by");
+        w.Line("// thread 0 between barriers), then evaluation's scale and shift (2·C). _normGather: thread 0's room for every thread's partial sums.");
+        w.Line($"private readonly float[] _normStats = new float[{Literals.Int(layout.StatsLength)}];");
+        w.Line("private float[] _normGather = global::System.Array.Empty<float>();");
+        if (layout.FoldedLength > 0)
+        {
+            w.Line();
+            w.Line("// Evaluation's weights and biases of the layers a batch norm is folded into (refolded by every Forward and Predict).");
+            w.Line($"private readonly float[] _folded = new float[{Literals.Int(layout.FoldedLength)}];");
+        }
+        w.Line();
+        w.Line("// Evaluation's batch norms from the current parameters and running statistics: the folded weights and biases, and the");
+        w.Line("// scale and shift of the others. Every Forward and Predict calls it first (O(weights), small next to a pass), so they are never stale.");
+        using (w.Open("private void PrepareEvaluation()"))
+        {
+            w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
+            w.Line($"{TypeNames.ReadOnlySpan} state = StateBuffer;");
+            foreach (LayerPlan layer in plan.Layers)
+            {
+                if (layer.Node.Descriptor is not BatchNormLayer) continue;
+                int c = layer.Node.Output.Channels;
+                string gamma = $"p.Slice({Literals.Int(layer.WeightOffset)}, {Literals.Int(c)})", beta = $"p.Slice({Literals.Int(layer.BiasOffset)}, {Literals.Int(c)})";
+                string mean = $"state.Slice({Literals.Int(layout.StateOffset(layer, "running_mean"))}, {Literals.Int(c)})";
+                string variance = $"state.Slice({Literals.Int(layout.StateOffset(layer, "running_var"))}, {Literals.Int(c)})";
+                string eps = Literals.Float(BatchNormLayer.EpsilonOf(layer.Node));
+                if (layout.FoldOfNorm(layer) is { } fold)
+                {
+                    LayerPlan producer = fold.Producer;
+                    string bias = producer.BiasOffset < 0 ? "default" : $"p.Slice({Literals.Int(producer.BiasOffset)}, {Literals.Int(producer.BiasLength)})";
+                    w.Line($"// {layer.Node.FullName} folded into {producer.Node.FullName}");
+                    w.Line($"{TypeNames.BatchNormKernels}.Fold(p.Slice({Literals.Int(producer.WeightOffset)}, {Literals.Int(producer.WeightLength)}), {bias}, {gamma}, {beta}, {mean}, {variance}, {eps},");
+                    w.Line($"    new {TypeNames.Span}(_folded, {Literals.Int(fold.WeightOffset)}, {Literals.Int(fold.WeightLength)}), new {TypeNames.Span}(_folded, {Literals.Int(fold.BiasOffset)}, {Literals.Int(fold.BiasLength)}));");
+                }
+                else
+                {
+                    w.Line($"// {layer.Node.FullName}: y = x·scale + shift");
+                    w.Line($"{TypeNames.BatchNormSteps}.EvaluationCoefficients({gamma}, {beta}, {mean}, {variance}, {eps}, new {TypeNames.Span}(_normStats, {Literals.Int(layout.StatsOffset(layer) + 7 * c)}, {Literals.Int(2 * c)}));");
+                }
+            }
+        }
+    }
 }

@@ -46,4 +46,5 @@ internal static class TypeNames
     public const string LocalResponseNormKernels = "global::Compiled.Kernels.LocalResponseNormKernels";
     public const string DropoutKernels = "global::Compiled.Kernels.DropoutKernels";
     public const string BatchNormKernels = "global::Compiled.Kernels.BatchNormKernels";
+    public const string BatchNormSteps = "global::Compiled.Networks.BatchNormSteps";
 }

@@ -21,6 +21,7 @@ internal static class LayerRegistry
         FlattenLayer.Instance,
         GlobalAvgPoolLayer.Instance,
         LocalResponseNormLayer.Instance,
+        BatchNormLayer.Instance,
         DropoutLayer.Instance,
         Dropout2dLayer.Instance,
         ReluLayer.Instance,

@@ -23,7 +23,6 @@ public sealed class DescriptorTests
     /// </summary>
     private static readonly string[] Pending =
     {
-        "BatchNormAttribute",
         "UseAttribute", "ShortcutAttribute", "ResidualAttribute", "BranchAttribute", "ConcatAttribute",
     };
 
