@@ -152,6 +152,12 @@ internal sealed class BackwardEmission
     /// <summary>The span of a tensor its forward saved (<see cref="Layers.SavedSpec"/>), marked used.</summary>
     public string Saved(string suffix) => Use(Layer.SavedVariable(suffix));
 
+    /// <summary>
+    /// For a join's inputs: true the first time a gradient span is written in the pass (the join copies into it), false
+    /// after (a fork whose other consumer wrote it first: the join adds into it).
+    /// </summary>
+    public Func<string, bool> FirstWrite { get; init; } = _ => true;
+
     /// <summary>Marks a span the statements read, so RunBackward declares it; returns it.</summary>
     public string Use(string variable)
     {

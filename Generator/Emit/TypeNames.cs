@@ -42,6 +42,8 @@ internal static class TypeNames
     public const string PoolKernels = "global::Compiled.Kernels.PoolKernels";
     public const string ActivationKernels = "global::Compiled.Kernels.ActivationKernels";
     public const string LossKernels = "global::Compiled.Kernels.LossKernels";
+    public const string JoinKernels = "global::Compiled.Kernels.JoinKernels";
+    public const string StridedRows = "global::Compiled.Kernels.StridedRows";
     public const string GlobalAvgPoolKernels = "global::Compiled.Kernels.GlobalAvgPoolKernels";
     public const string LocalResponseNormKernels = "global::Compiled.Kernels.LocalResponseNormKernels";
     public const string DropoutKernels = "global::Compiled.Kernels.DropoutKernels";

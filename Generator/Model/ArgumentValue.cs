@@ -13,6 +13,11 @@ internal enum ArgumentType
     Padding,
     /// <summary>A member of <c>Compiled.Init</c> (<see cref="InitKind"/>).</summary>
     Init,
+    /// <summary>
+    /// Inside a block: an int written as an expression over the block's parameters (<c>"channels * 4"</c>), in
+    /// <see cref="ArgumentValue.Text"/>; the block's expansion replaces it with the value (Blocks/BlockExpression).
+    /// </summary>
+    Expression,
 }
 
 /// <summary>One layer argument's value, read (or defaulted) by the generic argument reader: plain equatable data.</summary>
@@ -33,6 +38,9 @@ internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float 
 
     public static ArgumentValue OfInit(InitKind value) => new(ArgumentType.Init, (int)value, 0f, null, default);
 
+    /// <summary>An expression over a block's parameters, bound when the block is used.</summary>
+    public static ArgumentValue OfExpression(string text) => new(ArgumentType.Expression, 0, 0f, text, default);
+
     public bool Bool => Int != 0;
 
     public InitKind Init => (InitKind)Int;
@@ -46,6 +54,7 @@ internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float 
         ArgumentType.String => Text ?? "null",
         ArgumentType.Padding => Padding.ToString(),
         ArgumentType.Init => Init.ToString(),
+        ArgumentType.Expression => "\"" + Text + "\"",
         _ => Invariant.Int(Int),
     };
 }

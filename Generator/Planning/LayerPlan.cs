@@ -19,7 +19,7 @@ namespace Compiled.Generator.Planning;
 /// <param name="InitReason">Why, when the declaration said Default (for the emitted comment), else empty.</param>
 /// <param name="Backward">Whether the backward pass visits it (it or an earlier layer has parameters).</param>
 /// <param name="InputGradient">Whether its backward computes the gradient of its input (false for the first layer with parameters).</param>
-/// <param name="AccumulateInputGradient">Whether its input feeds several nodes (a fork), so its input gradient is added (<c>dx +=</c>) to the others'; a kernel that cannot accumulate writes a temporary that is then added.</param>
+/// <param name="AccumulateInputGradient">Whether its input feeds several nodes (a fork), so its input gradient is added (<c>dx +=</c>) to the others'; the first consumer to run its backward writes it, the others add (a kernel that cannot accumulate writes <see cref="TemporaryGradient"/>, then added).</param>
 /// <param name="OutputGradient">The span holding the gradient of its output (dy) in the backward pass; empty when it has none.</param>
 /// <param name="InputGradientVariable">The span its backward writes its input's gradient (dx) to; empty when it computes none.</param>
 /// <param name="Step">Its position in the run order (<see cref="RunOrder"/>): a ReLU before a MaxPool runs after it.</param>
@@ -57,6 +57,19 @@ internal sealed record LayerPlan(
         }
         throw new System.InvalidOperationException($"{Node.FullName} saves no tensor '{suffix}'");
     }
+
+    /// <summary>The spans of all its inputs, in <see cref="GraphNode.Inputs"/> order (a join reads several).</summary>
+    public EquatableArray<string> InputVariables { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>The gradient span of each input (empty where none is computed), in <see cref="GraphNode.Inputs"/> order: a join's backward writes each.</summary>
+    public EquatableArray<string> InputGradientVariables { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>
+    /// A layer whose input is a fork and whose input gradient another consumer wrote first: the span its kernel writes dx to
+    /// before it is added into the fork's gradient (empty when it is not needed: the first writer writes the fork's
+    /// gradient directly, a backward in dy's buffer adds from there).
+    /// </summary>
+    public string TemporaryGradient { get; init; } = "";
 
     /// <summary>Whether it has parameters (a weight; maybe a bias).</summary>
     public bool HasParameters => WeightOffset >= 0;

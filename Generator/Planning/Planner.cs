@@ -66,7 +66,8 @@ internal static class Planner
             // The last node writes the network's output (Forward's caller's rows), so it always has a buffer of its
             // own: a Flatten there copies its input (which may be the network's input) instead of aliasing it.
             bool last = k == count - 1;
-            bool inPlace = RunOrder.InPlace(node, producer, last);
+            // Not over a fork's tensor: its other readers still need it.
+            bool inPlace = RunOrder.InPlace(node, producer, last) && !graph.IsFork(runInput);
             bool writes = (!node.Descriptor.AliasesInput || last) && !inPlace;
             string inputVariable = runInput == GraphNode.NetworkInput ? "input" : variables[runInput];
             variables[i] = writes ? LayerNames.ToCamel(node.Identifier) + "Out" : inputVariable;
@@ -86,12 +87,20 @@ internal static class Planner
         // What the backward pass visits, then the workspace by liveness: every tensor an offset, dead ones' memory reused.
         var backwards = new bool[count];
         var inputGradients = new bool[count];
-        for (int i = 0; i < count; i++)
+        // A node's input gradient is needed when something its input depends on has parameters (in a chain: every node
+        // after the first layer with parameters; in a graph a branch reading the network's input needs none).
+        var dependsOnParameters = new bool[count];
+        for (int k = 0; k < count; k++)
         {
-            backwards[i] = firstWithParameters >= 0 && i >= firstWithParameters;
-            inputGradients[i] = backwards[i] && i > firstWithParameters;
+            int i = order.Steps[k];
+            bool needed = false;
+            foreach (int source in graph[i].Inputs.Count > 1 ? graph[i].Inputs : new EquatableArray<int>(new[] { order.RunInputs[i] }))
+                needed |= source != GraphNode.NetworkInput && dependsOnParameters[source];
+            dependsOnParameters[i] = needed || graph[i].ParameterCount > 0;
+            backwards[i] = dependsOnParameters[i]; // the backward visits what a parameter's gradient flows through
+            inputGradients[i] = needed;
         }
-        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, network.Declaration.Training);
+        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training);
         // Saved tensors: floats live from the node's forward step to its backward (2K − k), ints sit in the integer workspace.
         var saved = new List<SavedPlan>[count];
         var savedFloatTensors = new List<(int Node, SavedSpec Spec, WorkspaceBuffer Tensor)>();
@@ -185,12 +194,17 @@ internal static class Planner
                 initReason,
                 backward,
                 inputGradients[i],
-                AccumulateInputGradient: inputGradients[i] && node.Inputs[0] != GraphNode.NetworkInput && graph.IsFork(node.Inputs[0]),
+                AccumulateInputGradient: inputGradients[i] && runInput != GraphNode.NetworkInput && graph.IsFork(runInput),
                 live.Gradients[i]?.Variable ?? "",
                 runInput != GraphNode.NetworkInput && inputGradients[i] ? live.Gradients[runInput]?.Variable ?? "" : "",
                 steps[i],
                 operands[i],
-                notes[i]));
+                notes[i])
+            {
+                InputVariables = Each(node.Inputs, source => source == GraphNode.NetworkInput ? "input" : variables[source]),
+                InputGradientVariables = Each(node.Inputs, source => source != GraphNode.NetworkInput && inputGradients[i] && dependsOnParameters[source] ? live.Gradients[source]?.Variable ?? "" : ""),
+                TemporaryGradient = live.Temporaries[i]?.Variable ?? "",
+            });
         }
 
         // The chunk size comes from the declared nodes' footprint (every node its own output), not the smaller one of the
@@ -232,6 +246,13 @@ internal static class Planner
             SummaryBuilder.Build(network, (int)parameterOffset, workspace + argmaxOffset, columns),
             ArchitectureBuilder.Build(network));
         return new StageResult<NetworkPlan>(key, plan, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    private static EquatableArray<string> Each(EquatableArray<int> inputs, Func<int, string> map)
+    {
+        var names = new string[inputs.Count];
+        for (int i = 0; i < names.Length; i++) names[i] = map(inputs[i]);
+        return new EquatableArray<string>(names);
     }
 
     /// <summary>Samples per chunk: as many as fit the workspace budget, at most 256, a multiple of 16 when 16 or more.</summary>

@@ -47,9 +47,13 @@ public sealed class GraphModelTests
         Assert.Empty(none);
 
         Assert.Null(Infer(AddJoin.Instance, a, b, out List<DiagnosticInfo> differ));
-        Assert.Contains("[4, 8, 8] and [6, 8, 8]", Assert.Single(differ).Arguments[2]);
+        DiagnosticInfo sum = Assert.Single(differ);
+        Assert.Equal("CMP0031", sum.Descriptor.Id);
+        Assert.Equal(new[] { "[4, 8, 8]", "[6, 8, 8]" }, sum.Arguments.Skip(1).Take(2));
         Assert.Null(Infer(ConcatJoin.Instance, a, TensorShape.Spatial(4, 7, 8), out differ));
-        Assert.Single(differ);
+        DiagnosticInfo concat = Assert.Single(differ);
+        Assert.Equal("CMP0032", concat.Descriptor.Id);
+        Assert.Contains("[4, 8, 8] and [4, 7, 8]", concat.Arguments[1]);
     }
 
     [Fact]
