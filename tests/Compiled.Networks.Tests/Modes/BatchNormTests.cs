@@ -227,6 +227,45 @@ public sealed class BatchNormTests
         Assert.NotEqual(0f, network.Gradients.AsSpan(conv1.Offset, conv1.Length).ToArray().Max(Math.Abs));
     }
 
+    [Fact]
+    public void Checkpoints_and_safetensors_carry_the_running_statistics()
+    {
+        string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "compiled-bn-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(dir);
+        try
+        {
+            using var trained = new TinyVgg(2);
+            trained.Initialize(3);
+            float[] input = new float[4 * 144];
+            var random = new SeededRandom(2);
+            for (int i = 0; i < input.Length; i++) input[i] = random.NextFloat();
+            trained.TrainStep(input, new[] { 0, 1, 2, 3 }, 4);
+            trained.TrainStep(input, new[] { 3, 2, 1, 0 }, 4);
+            Assert.Equal(2f, trained.StateBuffer[trained.StateTable.Single(t => t.Name == "bn3.num_batches_tracked").Offset]);
+            var expected = new float[4 * 10];
+            trained.Forward(input, expected, 4);
+
+            string checkpoint = System.IO.Path.Combine(dir, "tiny.ckpt"), tensors = System.IO.Path.Combine(dir, "tiny.safetensors");
+            Compiled.Serialization.Checkpoint.Save(checkpoint, trained);
+            Compiled.Serialization.SafeTensors.Save(tensors, trained);
+            foreach (string file in new[] { checkpoint, tensors })
+            {
+                using var restored = new TinyVgg(1);
+                if (file == checkpoint) Compiled.Serialization.Checkpoint.Load(file, restored);
+                else Compiled.Serialization.SafeTensors.Load(tensors, restored);
+                Assert.Equal(trained.StateBuffer, restored.StateBuffer);
+                Assert.Equal(trained.Parameters, restored.Parameters);
+                var output = new float[4 * 10];
+                restored.Forward(input, output, 4);
+                Assert.Equal(expected, output);
+            }
+        }
+        finally
+        {
+            System.IO.Directory.Delete(dir, recursive: true);
+        }
+    }
+
     // The evaluation of TinyVgg layer by layer in double, batch norm from the running statistics (not folded).
     private static float[] ReferenceEvaluation(TinyVgg network, float[] input, int batch)
     {
