@@ -105,7 +105,13 @@ public readonly ref struct StepContext
     public Span<int> IntWorkspace(int offset, int length) => _runner.IntWorkspaceSlice(offset, length);
 
     /// <summary>The first <paramref name="length"/> floats of this thread's private scratch (im2col columns).</summary>
-    public Span<float> Scratch(int length) => _runner.ScratchSlice(Thread, length);
+    public Span<float> Scratch(int length) => _runner.ScratchSlice(Thread, 0, length);
+
+    /// <summary>Floats <c>[offset, offset + length)</c> of this thread's private scratch (e.g. an inference chunk's activations).</summary>
+    public Span<float> Scratch(int offset, int length) => _runner.ScratchSlice(Thread, offset, length);
+
+    /// <summary>Integers <c>[offset, offset + length)</c> of this thread's private integer scratch (Reserve's <c>intScratch</c>).</summary>
+    public Span<int> IntScratch(int offset, int length) => _runner.IntScratchSlice(Thread, offset, length);
 
     /// <summary>
     /// Thread <paramref name="thread"/>'s slot of <paramref name="length"/> floats for cross-thread sums: each thread writes

@@ -49,10 +49,12 @@ public sealed unsafe class StepRunner : IDisposable
     private int _running;
 
     // Sizes declared by Reserve and the buffers they grow.
-    private int _workspacePerSample, _intsPerSample, _scratchFloats, _partialFloats, _partialStride;
+    private int _workspacePerSample, _intsPerSample, _scratchFloats, _intScratch, _partialFloats, _partialStride;
+    private int _inferenceWorkspacePerSample = -1, _inferenceIntsPerSample = -1;   // -1: as in training
     private float[] _workspace = [];
     private int[] _intWorkspace = [];
     private float[][] _scratch = [];
+    private int[][] _intScratches = [];
     private float[] _partials = [];
     private float[][] _threadGradients = [];
     private bool _threadGradientsDirty;
@@ -154,19 +156,35 @@ public sealed unsafe class StepRunner : IDisposable
 
     /// <summary>
     /// Declares the memory a body uses: workspace floats and integers per sample (the batch-wide workspaces hold
-    /// <c>batch</c> times as many), private scratch floats per thread, and floats per thread for cross-thread partial sums.
-    /// Grows (never shrinks) the sizes; the buffers grow at the next call, to its batch.
+    /// <c>batch</c> times as many), private scratch floats per thread, floats per thread for cross-thread partial sums, and
+    /// private scratch integers per thread. Grows (never shrinks) the sizes; the buffers grow at the next call, to its batch.
     /// </summary>
-    public void Reserve(int workspaceFloatsPerSample, int intsPerSample, int scratchFloats, int partialFloats)
+    public void Reserve(int workspaceFloatsPerSample, int intsPerSample, int scratchFloats, int partialFloats, int intScratch = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(workspaceFloatsPerSample);
         ArgumentOutOfRangeException.ThrowIfNegative(intsPerSample);
         ArgumentOutOfRangeException.ThrowIfNegative(scratchFloats);
         ArgumentOutOfRangeException.ThrowIfNegative(partialFloats);
+        ArgumentOutOfRangeException.ThrowIfNegative(intScratch);
         _workspacePerSample = Math.Max(_workspacePerSample, workspaceFloatsPerSample);
         _intsPerSample = Math.Max(_intsPerSample, intsPerSample);
         _scratchFloats = Math.Max(_scratchFloats, scratchFloats);
         _partialFloats = Math.Max(_partialFloats, partialFloats);
+        _intScratch = Math.Max(_intScratch, intScratch);
+    }
+
+    /// <summary>
+    /// Declares what <see cref="Infer"/> needs of the batch-wide workspaces per sample when that is less than training's
+    /// (<see cref="Reserve"/>): e.g. 0 for an inference body that processes its slice in chunks inside its private
+    /// <see cref="StepContext.Scratch(int, int)"/>, so a large inference batch does not grow them. Without this call
+    /// inference grows them as training does.
+    /// </summary>
+    public void ReserveInference(int workspaceFloatsPerSample, int intsPerSample)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(workspaceFloatsPerSample);
+        ArgumentOutOfRangeException.ThrowIfNegative(intsPerSample);
+        _inferenceWorkspacePerSample = Math.Max(_inferenceWorkspacePerSample, workspaceFloatsPerSample);
+        _inferenceIntsPerSample = Math.Max(_inferenceIntsPerSample, intsPerSample);
     }
 
     /// <summary>Runs <paramref name="body"/> on every thread for inference; each thread writes its rows of <paramref name="output"/>.</summary>
@@ -280,7 +298,9 @@ public sealed unsafe class StepRunner : IDisposable
 
     internal Span<int> IntWorkspaceSlice(int offset, int length) => _intWorkspace.AsSpan(offset, length);
 
-    internal Span<float> ScratchSlice(int thread, int length) => _scratch[thread].AsSpan(0, length);
+    internal Span<float> ScratchSlice(int thread, int offset, int length) => _scratch[thread].AsSpan(offset, length);
+
+    internal Span<int> IntScratchSlice(int thread, int offset, int length) => _intScratches[thread].AsSpan(offset, length);
 
     internal Span<float> PartialSlice(int thread, int length)
     {
@@ -339,9 +359,16 @@ public sealed unsafe class StepRunner : IDisposable
         float* output, int outputCount, int outputLength, int batch, float[]? gradients, StepOptions? options)
     {
         int threads = _group.Threads;
-        _workspace = Grow(_workspace, batch, _workspacePerSample);
-        _intWorkspace = Grow(_intWorkspace, batch, _intsPerSample);
-        for (int t = 0; t < threads; t++) _scratch[t] = Grow(_scratch[t], 1, _scratchFloats);
+        bool inference = gradients is null;
+        int workspace = inference && _inferenceWorkspacePerSample >= 0 ? _inferenceWorkspacePerSample : _workspacePerSample;
+        int ints = inference && _inferenceIntsPerSample >= 0 ? _inferenceIntsPerSample : _intsPerSample;
+        _workspace = Grow(_workspace, batch, workspace);
+        _intWorkspace = Grow(_intWorkspace, batch, ints);
+        for (int t = 0; t < threads; t++)
+        {
+            _scratch[t] = Grow(_scratch[t], 1, _scratchFloats);
+            _intScratches[t] = Grow(_intScratches[t], 1, _intScratch);
+        }
         _partialStride = (_partialFloats + Pad - 1) / Pad * Pad;
         _partials = Grow(_partials, threads, _partialStride);
 
@@ -552,13 +579,16 @@ public sealed unsafe class StepRunner : IDisposable
     {
         var gradients = new float[threads][];
         var scratch = new float[threads][];
+        var intScratches = new int[threads][];
         for (int t = 0; t < threads; t++)
         {
             gradients[t] = t > 0 && t < _threadGradients.Length ? _threadGradients[t] : [];
             scratch[t] = t < _scratch.Length ? _scratch[t] : [];
+            intScratches[t] = t < _intScratches.Length ? _intScratches[t] : [];
         }
         _threadGradients = gradients;
         _scratch = scratch;
+        _intScratches = intScratches;
         _losses = new float[threads * Pad];
         _bad = new int[threads * Pad];
         _errors = new Exception?[threads];

@@ -350,6 +350,36 @@ public class StepRunnerTests
     }
 
     [Fact]
+    public void Inference_can_chunk_in_private_scratch_without_growing_the_batch_wide_workspace()
+    {
+        using var runner = new StepRunner(2);
+        runner.Reserve(100, 10, 8, 0, intScratch: 4);
+        runner.ReserveInference(0, 0);
+        var input = new float[1000];
+        var output = new float[1000];
+        runner.Infer((in StepContext ctx) =>
+        {
+            Span<float> chunk = ctx.Scratch(4, 4);
+            Span<int> ints = ctx.IntScratch(0, 4);
+            for (int first = 0; first < ctx.Count; first += 4)
+            {
+                int n = Math.Min(4, ctx.Count - first);
+                for (int i = 0; i < n; i++)
+                {
+                    chunk[i] = ctx.Input[first + i] + 1f;
+                    ints[i] = ctx.Thread;
+                }
+                for (int i = 0; i < n; i++) ctx.Output[first + i] = chunk[i] + 10 * ints[i];
+            }
+        }, input, 1, output, 1, 1000);
+        for (int s = 0; s < 1000; s++) Assert.Equal(s < 500 ? 1f : 11f, output[s]);
+        // The batch-wide workspace was not grown for inference...
+        Assert.Throws<ArgumentOutOfRangeException>(() => runner.Infer((in StepContext ctx) => ctx.Workspace(0, 1), input, 1, output, 1, 1000));
+        // ...but is for training, to batch × 100 floats.
+        runner.Train((in StepContext ctx) => ctx.Workspace(0, 400).Fill(1f), input, 1, default, default, 1, 4, new float[3]);
+    }
+
+    [Fact]
     public void A_disposed_runner_throws_ObjectDisposedException()
     {
         var runner = new StepRunner(2);
