@@ -40,7 +40,7 @@ namespace Compiled.Networks;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class StepRunner : IDisposable
 {
-    // Per-thread slots (losses, finite-check results, partial sums) are this many floats apart: one 64-byte cache line.
+    // Per-thread slots of losses and finite-check results are this many elements apart: one 64-byte cache line.
     private const int Pad = 16;
 
     private readonly Action<int> _runThread;
@@ -49,7 +49,7 @@ public sealed unsafe class StepRunner : IDisposable
     private int _running;
 
     // Sizes declared by Reserve and the buffers they grow.
-    private int _workspacePerSample, _intsPerSample, _scratchFloats, _intScratch, _partialFloats, _partialStride;
+    private int _workspacePerSample, _intsPerSample, _scratchFloats, _intScratch, _partialFloats;
     private int _inferenceWorkspacePerSample = -1, _inferenceIntsPerSample = -1;   // -1: as in training
     private float[] _workspace = [];
     private int[] _intWorkspace = [];
@@ -302,13 +302,28 @@ public sealed unsafe class StepRunner : IDisposable
 
     internal Span<int> IntScratchSlice(int thread, int offset, int length) => _intScratches[thread].AsSpan(offset, length);
 
-    internal Span<float> PartialSlice(int thread, int length)
+    // The partial-sum area is [parts][Threads][length] for the length a phase uses; partialFloats per thread bounds parts × length.
+    internal Span<float> PartialSlice(int thread, int length, int part)
     {
-        if ((uint)thread >= (uint)_group.Threads)
-            throw new ArgumentOutOfRangeException(nameof(thread), thread, $"thread must be in [0, {_group.Threads}).");
-        if ((uint)length > (uint)_partialFloats)
-            throw new ArgumentOutOfRangeException(nameof(length), length, $"Each thread's partial slot has {_partialFloats} floats (Reserve's partialFloats).");
-        return _partials.AsSpan(thread * _partialStride, length);
+        int threads = _group.Threads;
+        if ((uint)thread >= (uint)threads)
+            throw new ArgumentOutOfRangeException(nameof(thread), thread, $"thread must be in [0, {threads}).");
+        CheckPartial(length, part);
+        return _partials.AsSpan((part * threads + thread) * length, length);
+    }
+
+    internal Span<float> AllPartials(int length, int part)
+    {
+        CheckPartial(length, part);
+        int threads = _group.Threads;
+        return _partials.AsSpan(part * threads * length, threads * length);
+    }
+
+    private void CheckPartial(int length, int part)
+    {
+        if (length < 0 || part < 0 || (long)(part + 1) * length > _partialFloats)
+            throw new ArgumentOutOfRangeException(nameof(length), length,
+                $"Part {part} of {length} floats per thread does not fit: Reserve's partialFloats is {_partialFloats} per thread (parts × length).");
     }
 
     internal void AddLoss(int thread, float sum) => _losses[thread * Pad] += sum;
@@ -369,8 +384,7 @@ public sealed unsafe class StepRunner : IDisposable
             _scratch[t] = Grow(_scratch[t], 1, _scratchFloats);
             _intScratches[t] = Grow(_intScratches[t], 1, _intScratch);
         }
-        _partialStride = (_partialFloats + Pad - 1) / Pad * Pad;
-        _partials = Grow(_partials, threads, _partialStride);
+        _partials = Grow(_partials, threads, _partialFloats);
 
         _body = body;
         _input = input;
