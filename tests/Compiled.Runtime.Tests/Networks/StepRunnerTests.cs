@@ -379,6 +379,48 @@ public class StepRunnerTests
         runner.Train((in StepContext ctx) => ctx.Workspace(0, 400).Fill(1f), input, 1, default, default, 1, 4, new float[3]);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task An_inference_failure_is_rethrown_and_the_next_inference_works(int threads)
+    {
+        await WithinLimit(() =>
+        {
+            using var runner = new StepRunner(threads);
+            var input = new float[7];
+            var output = new float[7];
+            var error = Assert.Throws<InvalidOperationException>(() => runner.Infer((in StepContext ctx) =>
+            {
+                ctx.Barrier();
+                if (ctx.Thread == ctx.Threads - 1) throw new InvalidOperationException("inference failed");
+                ctx.Barrier();
+            }, input, 1, output, 1, 7));
+            Assert.Equal("inference failed", error.Message);
+            runner.Infer((in StepContext ctx) =>
+            {
+                ctx.Barrier();
+                for (int i = 0; i < ctx.Count; i++) ctx.Output[i] = ctx.Start + i;
+            }, input, 1, output, 1, 7);
+            Assert.Equal([0f, 1f, 2f, 3f, 4f, 5f, 6f], output);
+        });
+    }
+
+    [Fact]
+    public void A_body_that_calls_its_own_runner_again_fails_clearly()
+    {
+        using var runner = new StepRunner(2);
+        var input = new float[4];
+        var output = new float[4];
+        StepRunner inner = runner;
+        var error = Assert.Throws<InvalidOperationException>(() => runner.Infer((in StepContext ctx) =>
+        {
+            if (ctx.Thread == 0) inner.Infer((in StepContext _) => { }, new float[1], 1, new float[1], 1, 1);
+        }, input, 1, output, 1, 4));
+        Assert.Contains("already running", error.Message);
+        runner.Infer((in StepContext _) => { }, input, 1, output, 1, 4);   // still usable
+    }
+
     [Fact]
     public void A_disposed_runner_throws_ObjectDisposedException()
     {
