@@ -126,7 +126,7 @@ public readonly ref struct StepContext
 
     /// <summary>
     /// Waits until every thread has arrived. If another thread failed, throws instead (so no thread waits forever);
-    /// the runner then rethrows the first failure on the caller.
+    /// the runner then rethrows the failure on the caller.
     /// </summary>
     public void Barrier() => _runner.Barrier();
 

@@ -28,8 +28,8 @@ namespace Compiled.Networks;
 /// </para>
 /// <para>
 /// Faults: an exception on any thread (a kernel's argument check, a failed finite check, out of memory) makes every
-/// <see cref="StepContext.Barrier"/> throw instead of waiting, so every thread stops; the first failure (lowest thread) is
-/// rethrown on the caller. The parameters are unchanged (the optimizer runs only after every check passed), the gradients
+/// <see cref="StepContext.Barrier"/> throw instead of waiting, so every thread stops; once all have stopped, the exception
+/// of the lowest-numbered thread that failed is rethrown on the caller. The parameters are unchanged (the optimizer runs only after every check passed), the gradients
 /// are zeroed, and the runner is ready for the next call.
 /// </para>
 /// <para>
@@ -497,7 +497,7 @@ public sealed unsafe class StepRunner : IDisposable
             }
             else if (_ranged && !check)
             {
-                BeginOptimizerStep();
+                BeginOptimizerStep();   // one thread: nothing to wait for
             }
             if (options is null) return;
 
