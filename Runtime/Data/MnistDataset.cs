@@ -4,10 +4,10 @@ using System.IO;
 namespace Compiled.Data;
 
 /// <summary>
-/// MNIST (and Fashion-MNIST, which uses the same file names and format) from a directory holding
-/// <c>train-images-idx3-ubyte</c>, <c>train-labels-idx1-ubyte</c>, <c>t10k-images-idx3-ubyte</c> and <c>t10k-labels-idx1-ubyte</c>,
-/// each plain or gzipped (<c>.gz</c>). Pixels are scaled to [0, 1]; samples are shaped <c>[1, rows, columns]</c>.
-/// <c>scripts/fetch-mnist.sh</c> fetches the files.
+/// MNIST from a directory holding <c>train-images-idx3-ubyte</c>, <c>train-labels-idx1-ubyte</c>,
+/// <c>t10k-images-idx3-ubyte</c> and <c>t10k-labels-idx1-ubyte</c>, each plain or gzipped (<c>.gz</c>). Pixels are scaled
+/// to [0, 1]; samples are shaped <c>[1, rows, columns]</c>. <c>scripts/fetch-mnist.sh</c> fetches the files.
+/// Fashion-MNIST has the same names and format: <see cref="FashionMnistDataset"/> reads it through the same code.
 /// </summary>
 public static class MnistDataset
 {
@@ -16,14 +16,17 @@ public static class MnistDataset
         (LoadSplit(directory, "train"), LoadSplit(directory, "t10k"));
 
     /// <summary>One split: <paramref name="prefix"/> is <c>train</c> or <c>t10k</c>.</summary>
-    public static Dataset LoadSplit(string directory, string prefix)
+    public static Dataset LoadSplit(string directory, string prefix) => LoadSplit(directory, prefix, "MNIST", "scripts/fetch-mnist.sh");
+
+    // A split of an MNIST-format dataset; dataset and fetchScript name it in the errors.
+    internal static Dataset LoadSplit(string directory, string prefix, string dataset, string fetchScript)
     {
         ArgumentNullException.ThrowIfNull(directory);
         ArgumentNullException.ThrowIfNull(prefix);
         if (!Directory.Exists(directory))
-            throw new DirectoryNotFoundException($"MNIST directory '{directory}' does not exist; fetch the data with scripts/fetch-mnist.sh {directory}");
-        string images = Find(directory, prefix + "-images-idx3-ubyte");
-        string labels = Find(directory, prefix + "-labels-idx1-ubyte");
+            throw new DirectoryNotFoundException($"{dataset} directory '{directory}' does not exist; fetch the data with {fetchScript} {directory}");
+        string images = Find(directory, prefix + "-images-idx3-ubyte", dataset, fetchScript);
+        string labels = Find(directory, prefix + "-labels-idx1-ubyte", dataset, fetchScript);
         return Load(images, labels);
     }
 
@@ -38,7 +41,7 @@ public static class MnistDataset
     }
 
     // The plain name, the ".gz" name, or the "train-images.idx3-ubyte" spelling some mirrors use.
-    private static string Find(string directory, string name)
+    private static string Find(string directory, string name, string dataset, string fetchScript)
     {
         string dotted = name.Replace("-idx", ".idx", StringComparison.Ordinal);
         foreach (string candidate in new[] { name, name + ".gz", dotted, dotted + ".gz" })
@@ -46,6 +49,6 @@ public static class MnistDataset
             string path = Path.Combine(directory, candidate);
             if (File.Exists(path)) return path;
         }
-        throw new FileNotFoundException($"MNIST file {name} (or {name}.gz) not found in '{directory}'; fetch the data with scripts/fetch-mnist.sh {directory}", Path.Combine(directory, name));
+        throw new FileNotFoundException($"{dataset} file {name} (or {name}.gz) not found in '{directory}'; fetch the data with {fetchScript} {directory}", Path.Combine(directory, name));
     }
 }

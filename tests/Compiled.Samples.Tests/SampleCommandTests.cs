@@ -5,11 +5,12 @@ using Compiled.Samples.Mnist;
 namespace Compiled.Samples.Tests;
 
 /// <summary>The sample's command line: defaults, every option's value, and the library's errors for bad input.</summary>
+[Collection(ConsoleCollection.Name)]
 public sealed class SampleCommandTests
 {
     private static SampleOptions Parse(params string[] args)
     {
-        var command = new SampleCommand();
+        var command = new SampleCommand(MnistSample.Definition);
         ParseResult result = command.Parse(args);
         Assert.True(result.Errors.Count == 0, $"unexpected errors: {string.Join("; ", System.Linq.Enumerable.Select(result.Errors, e => e.Message))}");
         return command.Bind(result);
@@ -17,7 +18,7 @@ public sealed class SampleCommandTests
 
     private static string Error(params string[] args)
     {
-        ParseResult result = new SampleCommand().Parse(args);
+        ParseResult result = new SampleCommand(MnistSample.Definition).Parse(args);
         Assert.NotEmpty(result.Errors);
         return result.Errors[0].Message;
     }
@@ -112,7 +113,7 @@ public sealed class SampleCommandTests
         Console.SetError(error);
         try
         {
-            Assert.Equal(SampleCommand.UsageError, new SampleCommand().Invoke(["--epochs", "0"], _ => { ran = true; return 0; }));
+            Assert.Equal(SampleCommand.UsageError, new SampleCommand(MnistSample.Definition).Invoke(["--epochs", "0"], _ => { ran = true; return 0; }));
         }
         finally
         {
@@ -126,7 +127,7 @@ public sealed class SampleCommandTests
         Console.SetOut(output);
         try
         {
-            Assert.Equal(0, new SampleCommand().Invoke(["--help"], _ => { ran = true; return 0; }));
+            Assert.Equal(0, new SampleCommand(MnistSample.Definition).Invoke(["--help"], _ => { ran = true; return 0; }));
         }
         finally
         {
@@ -134,7 +135,7 @@ public sealed class SampleCommandTests
         }
         Assert.False(ran);
         Assert.Contains("--weight-decay", output.ToString());
-        Assert.Equal(3, new SampleCommand().Invoke(["--epochs", "2"], o => o.EpochsOrDefault + 1));
+        Assert.Equal(3, new SampleCommand(MnistSample.Definition).Invoke(["--epochs", "2"], o => o.EpochsOrDefault + 1));
     }
 }
 
@@ -143,7 +144,7 @@ public sealed class ToolkitOptionTests
 {
     private static SampleOptions Parse(params string[] args)
     {
-        var command = new SampleCommand();
+        var command = new SampleCommand(MnistSample.Definition);
         ParseResult result = command.Parse(args);
         Assert.True(result.Errors.Count == 0, string.Join("; ", System.Linq.Enumerable.Select(result.Errors, e => e.Message)));
         return command.Bind(result);
@@ -195,7 +196,7 @@ public sealed class ToolkitOptionTests
     [InlineData("--save-every", "0", "--save-every needs a whole number > 0; got '0'.")]
     public void Bad_values_are_rejected(string option, string value, string message)
     {
-        ParseResult result = new SampleCommand().Parse([option, value, "--validation", "100", "--save", "x.ckpt"]);
+        ParseResult result = new SampleCommand(MnistSample.Definition).Parse([option, value, "--validation", "100", "--save", "x.ckpt"]);
         Assert.Equal(message, Assert.Single(result.Errors).Message);
     }
 
@@ -206,7 +207,7 @@ public sealed class ToolkitOptionTests
     [InlineData("--save-every needs --save FILE.", "--save-every", "2")]
     public void Combinations_that_cannot_work_are_rejected(string message, params string[] args)
     {
-        ParseResult result = new SampleCommand().Parse(args);
+        ParseResult result = new SampleCommand(MnistSample.Definition).Parse(args);
         Assert.Equal(message, Assert.Single(result.Errors).Message);
     }
 

@@ -20,21 +20,14 @@ public sealed class SampleRunTests : IDisposable
 
     private static string Run(params string[] args)
     {
-        string data = Path.Combine(Root(), "data", "mnist");
+        string data = Path.Combine(Repository.Root(), "data", "mnist");
         Assert.True(Directory.Exists(data), $"MNIST is not in {data}: run `bash scripts/fetch-mnist.sh` first (README).");
-        var command = new SampleCommand();
+        var command = new SampleCommand(MnistSample.Definition);
         ParseResult parsed = command.Parse([.. args, "--data", data, "--model", "mlp", "--threads", "2", "--limit", "1500"]);
         Assert.True(parsed.Errors.Count == 0, string.Join("; ", parsed.Errors.Select(e => e.Message)));
         var output = new StringWriter();
-        Assert.Equal(0, SampleRun.Run(command.Bind(parsed), output));
+        Assert.Equal(0, SampleRun.Run(MnistSample.Definition, command.Bind(parsed), output));
         return output.ToString();
-    }
-
-    private static string Root()
-    {
-        for (DirectoryInfo? dir = new(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "Compiled.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("No Compiled.sln above the test assembly.");
     }
 
     [Theory]
@@ -81,9 +74,9 @@ public sealed class SampleRunTests : IDisposable
     public void Resuming_into_the_other_model_is_refused_naming_the_problem()
     {
         Run("--epochs", "1", "--save", File_("mlp.ckpt"));
-        var command = new SampleCommand();
-        ParseResult parsed = command.Parse(["--model", "lenet5", "--resume", File_("mlp.ckpt"), "--data", Path.Combine(Root(), "data", "mnist"), "--limit", "500", "--epochs", "2"]);
-        var e = Assert.Throws<InvalidDataException>(() => SampleRun.Run(command.Bind(parsed), TextWriter.Null));
+        var command = new SampleCommand(MnistSample.Definition);
+        ParseResult parsed = command.Parse(["--model", "lenet5", "--resume", File_("mlp.ckpt"), "--data", Path.Combine(Repository.Root(), "data", "mnist"), "--limit", "500", "--epochs", "2"]);
+        var e = Assert.Throws<InvalidDataException>(() => SampleRun.Run(MnistSample.Definition, command.Bind(parsed), TextWriter.Null));
         Assert.Contains("different network architecture", e.Message);
     }
 }

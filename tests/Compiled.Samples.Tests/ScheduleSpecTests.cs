@@ -13,7 +13,7 @@ public sealed class ScheduleSpecTests
 {
     private static ScheduleSpec Spec(string text)
     {
-        var command = new SampleCommand();
+        var command = new SampleCommand(MnistSample.Definition);
         ParseResult result = command.Parse(["--schedule", text]);
         Assert.True(result.Errors.Count == 0, string.Join("; ", result.Errors.Select(e => e.Message)));
         return command.Bind(result).Schedule!;
@@ -21,7 +21,7 @@ public sealed class ScheduleSpecTests
 
     private static string Error(string text)
     {
-        ParseResult result = new SampleCommand().Parse(["--schedule", text]);
+        ParseResult result = new SampleCommand(MnistSample.Definition).Parse(["--schedule", text]);
         return Assert.Single(result.Errors).Message;
     }
 
@@ -47,7 +47,7 @@ public sealed class ScheduleSpecTests
     [Fact]
     public void Default_is_none_so_the_run_uses_exponential_lr_decay()
     {
-        var command = new SampleCommand();
+        var command = new SampleCommand(MnistSample.Definition);
         Assert.Null(command.Bind(command.Parse([])).Schedule);
     }
 

@@ -15,7 +15,7 @@ public sealed class TrainingSetupTests
 {
     private static TrainingSetup Setup(int trainCount, bool validation, params string[] args)
     {
-        var command = new SampleCommand();
+        var command = new SampleCommand(MnistSample.Definition);
         ParseResult result = command.Parse(args);
         Assert.True(result.Errors.Count == 0, string.Join("; ", result.Errors.Select(e => e.Message)));
         return TrainingSetup.Create(command.Bind(result), trainCount, validation, output: null);

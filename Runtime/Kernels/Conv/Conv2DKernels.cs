@@ -7,10 +7,17 @@ namespace Compiled.Kernels;
 /// x [n, Cin, H, W], w [Cout, Cin/groups, KH, KW] (OIHW), b [Cout] (or empty: no bias), y [n, Cout, OH, OW];
 /// col is one sample's im2col workspace (at least <see cref="Conv2DGeometry.ColumnLength"/> floats; may be empty for
 /// a 1×1 kernel with stride 1 and no padding, whose input already is its im2col matrix). Dilated or grouped geometries run
-/// <c>DilatedGroupedConvolution</c> (explicit im2col and one GEMM per group) at every width.
+/// <c>DilatedGroupedConvolution</c> (explicit im2col and one GEMM per group) at every width; 3×3 kernels with padding 1 and
+/// stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, dx and dw) at every width.
 /// </summary>
 public static class Conv2DKernels
 {
+    /// <summary>
+    /// Whether 3×3 layers with padding 1 and stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, input and weight
+    /// gradients). On by default; the kernel benchmarks turn it off to time the general paths in the same run.
+    /// </summary>
+    internal static bool UseDirect3x3 { get; set; } = true;
+
     /// <summary>y = conv(x, w) + b.</summary>
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n)
         => Forward(g, x, w, b, y, col, n, Simd.Width);
@@ -27,6 +34,13 @@ public static class Conv2DKernels
         if (!g.IsDense)
         {
             DilatedGroupedConvolution.Forward(g, x, w, b, y, col, n, width);
+            return;
+        }
+        if (UseDirect3x3 && Conv3x3Kernels.Applies(g))
+        {
+            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+            Conv3x3Kernels.PackWeights(g, w, packed, width);
+            Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, default, default, n, Conv3x3Kernels.Mode.Plain, width);
             return;
         }
         if (GridConvolution.CanForward(g, width))
@@ -87,14 +101,22 @@ public static class Conv2DKernels
         int patch = g.PatchLength, pixels = g.OutPixels;
         // Few output channels over a long grid (a first convolution): dw straight from the padded input, no im2col.
         // Other stride-1 convolutions: six patch entries × the output channels at a time over the whole chunk, no im2col either.
+        // 3×3 with padding 1 (stride 1 or 2): six taps × two vectors of output channels, in registers over groups of samples.
+        bool directWeights = weights && UseDirect3x3 && Conv3x3Kernels.Applies(g);
         bool gridWeights = GridConvolution.CanForward(g, width);
-        if (weights && GridConvolution.CanWeightGradient(g, width)) GridConvolution.WeightGradient(g, x, dy, dw, n, width);
+        if (directWeights) Conv3x3Kernels.WeightGradientCore(g, x, dy, dw, n, width);
+        else if (weights && GridConvolution.CanWeightGradient(g, width)) GridConvolution.WeightGradient(g, x, dy, dw, n, width);
         else if (weights && gridWeights) GridConvolution.PatchWeightGradient(g, x, dy, dw, n, width);
-        bool columnWeights = weights && !gridWeights;   // dw through im2col and a GEMM per sample
+        bool columnWeights = weights && !gridWeights && !directWeights;   // dw through im2col and a GEMM per sample
         Span<float> weightGradientT = columnWeights ? Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels) : default;
 
+        // 3×3, padding 1: dx for the whole chunk from the register-tiled kernel (stride 1: the forward on dy with flipped
+        // weights; stride 2: four phases of taps).
+        bool direct = !dx.IsEmpty && UseDirect3x3 && Conv3x3Kernels.Applies(g);
+        if (direct) Conv3x3Kernels.InputGradientCore(g, w, dy, dx, n, width);
+
         // Stride 1: samples whose dy is mostly zero (behind ReLU and max-pool) scatter their non-zeros instead.
-        bool scatter = !dx.IsEmpty && SparseInputGradient.Applies(g, width);
+        bool scatter = !direct && !dx.IsEmpty && SparseInputGradient.Applies(g, width);
         Span<float> scatterWeights = scatter ? Conv2DWorkspace.Current.ScatterWeights(SparseInputGradient.PackedLength(g)) : default;
         Span<float> scatterPlanes = scatter ? Conv2DWorkspace.Current.ScatterPlanes(SparseInputGradient.PaddedLength(g)) : default;
         if (scatter) SparseInputGradient.Pack(g, w, scatterWeights);
@@ -123,7 +145,7 @@ public static class Conv2DKernels
                 for (int o = 0; o < g.OutChannels; o++) db[o] += VectorOps.Sum(dys.Slice(o * pixels, pixels), width);
             }
 
-            if (dx.IsEmpty) continue;
+            if (dx.IsEmpty || direct) continue;
             Span<float> dxs = dx.Slice(s * g.InputLength, g.InputLength);
             if (scatter && SparseInputGradient.IsSparse(dys))
             {

@@ -26,7 +26,7 @@ namespace Compiled.Kernels;
 /// Kernels taking a <see cref="VectorWidth"/> run at that width (the overload without one uses <see cref="Simd.Width"/>);
 /// the others are O(C) loops. None allocates.
 /// </remarks>
-public static class BatchNormKernels
+public static partial class BatchNormKernels
 {
     // ---- training forward ----
 

@@ -70,7 +70,7 @@ public class MnistDatasetTests : IDisposable
         Assert.InRange(mean, 0.1306, 0.1308); // the familiar 0.1307
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "Compiled.sln"))) return dir.FullName;

@@ -5,7 +5,7 @@ using System.Linq;
 using Compiled.Optimizers;
 using Compiled.Schedules;
 
-namespace Compiled.Samples.Mnist;
+namespace Compiled.Samples;
 
 /// <summary>
 /// A learning-rate schedule written compactly on the command line: <c>name[:key=value,...]</c> with PyTorch's argument
@@ -78,6 +78,10 @@ public sealed record ScheduleSpec(string Kind, IReadOnlyDictionary<string, strin
         error = spec.Check();
         return error is null ? spec : null;
     }
+
+    /// <summary>Parses a spec written in code (a model's default); throws <see cref="FormatException"/> with the parse error when it is malformed.</summary>
+    public static ScheduleSpec Parse(string text) =>
+        TryParse(text, out string? error) ?? throw new FormatException(error);
 
     /// <summary>
     /// The schedule over <paramref name="optimizer"/> (whose rate is the run's initial rate), for a run of

@@ -1,9 +1,13 @@
-namespace Compiled.Samples.Mnist;
+using System.Collections.Generic;
+using System.Globalization;
+
+namespace Compiled.Samples;
 
 /// <summary>The sample's settings, as parsed by <see cref="SampleCommand"/> (null: the model's or optimizer's default).</summary>
 public sealed record SampleOptions
 {
-    public string Model { get; init; } = "lenet5";
+    /// <summary>The <c>--model</c> name, one of the sample's <see cref="SampleDefinition.Models"/>.</summary>
+    public required string Model { get; init; }
     public int? Epochs { get; init; }
     public int? Batch { get; init; }
     public float? LearningRate { get; init; }
@@ -12,13 +16,14 @@ public sealed record SampleOptions
     public float? LearningRateDecay { get; init; }
     public float? WeightDecay { get; init; }
     public int Seed { get; init; } = 1;
-    public string DataDirectory { get; init; } = "data/mnist";
+    /// <summary>The directory of the dataset's files (<c>--data</c>; default: the sample's <see cref="SampleDefinition.DefaultDataDirectory"/>).</summary>
+    public required string DataDirectory { get; init; }
     public int Threads { get; init; }
     public int? Limit { get; init; }
     public int Validation { get; init; }
     public bool Json { get; init; }
     public string? Width { get; init; }
-    /// <summary>The learning-rate schedule; null: exponential with <see cref="LearningRateDecayOrDefault"/>.</summary>
+    /// <summary>The learning-rate schedule given on the command line; null: <see cref="ScheduleOrDefault"/>.</summary>
     public ScheduleSpec? Schedule { get; init; }
     /// <summary>Clip the gradients' global L2 norm to this before each step (torch's <c>clip_grad_norm_</c>).</summary>
     public float? ClipNorm { get; init; }
@@ -38,13 +43,19 @@ public sealed record SampleOptions
     /// <summary>A .safetensors file the trained network is written to.</summary>
     public string? SaveSafeTensors { get; init; }
 
-    // The defaults (both models): SGD, momentum 0.9, lr 0.02 decayed ×0.8 per epoch, weight decay 5e-4, 10 epochs;
-    // batch 32 for LeNet-5, 64 for the MLP. Measured (README.md): LeNet-5 99.07-99.23% over seeds 1-3 and widths 512/256
-    // (batch 64 gave 99.01-99.14%, too close to the 99.0% target), the MLP 97.93-98.12%.
-    public int BatchOrDefault => Batch ?? (Model == "lenet5" ? 32 : 64);
-    public int EpochsOrDefault => Epochs ?? 10;
-    public float LearningRateOrDefault => LearningRate ?? OptimizerChoice.DefaultLearningRate(Optimizer);
-    public float LearningRateDecayOrDefault => LearningRateDecay ?? 0.8f;
-    /// <summary>5e-4 for every optimizer that takes a weight decay (Rprop does not: 0).</summary>
-    public float WeightDecayOrDefault => WeightDecay ?? (OptimizerChoice.TakesWeightDecay(Optimizer) ? 5e-4f : 0f);
+    /// <summary>The chosen model's defaults, which the <c>...OrDefault</c> properties fall back to.</summary>
+    public ModelDefaults Defaults { get; init; } = new();
+
+    public int BatchOrDefault => Batch ?? Defaults.Batch;
+    public int EpochsOrDefault => Epochs ?? Defaults.Epochs;
+    /// <summary>The model's rate for its default optimizer; torch's (SGD: 0.02) for any other.</summary>
+    public float LearningRateOrDefault => LearningRate
+        ?? (Optimizer == Defaults.Optimizer ? Defaults.LearningRate : null)
+        ?? OptimizerChoice.DefaultLearningRate(Optimizer);
+    public float LearningRateDecayOrDefault => LearningRateDecay ?? Defaults.LearningRateDecay;
+    /// <summary>The model's weight decay for every optimizer that takes one (Rprop does not: 0).</summary>
+    public float WeightDecayOrDefault => WeightDecay ?? (OptimizerChoice.TakesWeightDecay(Optimizer) ? Defaults.WeightDecay : 0f);
+    /// <summary>The schedule: <see cref="Schedule"/>, else the model's, else exponential decay by <see cref="LearningRateDecayOrDefault"/> per epoch.</summary>
+    public ScheduleSpec ScheduleOrDefault => Schedule ?? Defaults.Schedule ?? new ScheduleSpec("exponential",
+        new Dictionary<string, string> { ["gamma"] = LearningRateDecayOrDefault.ToString("R", CultureInfo.InvariantCulture) });
 }

@@ -14,16 +14,27 @@ using Compiled.Serialization;
 using Compiled.Training;
 using static System.FormattableString;
 
-namespace Compiled.Samples.Mnist;
+namespace Compiled.Samples;
 
-/// <summary>One run of the sample: load and standardize MNIST, build the network and the training setup, train, evaluate, save.</summary>
+/// <summary>
+/// One run of a sample: load and standardize the dataset, build the network and the training setup, train (with the test
+/// set evaluated after each epoch when the sample asks), evaluate, save.
+/// </summary>
 public static class SampleRun
 {
-    /// <summary>Runs <paramref name="options"/>, printing to <paramref name="output"/>; returns the exit code.</summary>
-    public static int Run(SampleOptions options, TextWriter output)
+    /// <summary>
+    /// Runs <paramref name="options"/> with the models and dataset of <paramref name="sample"/>, printing to
+    /// <paramref name="output"/>; returns the exit code.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The model cannot be built yet (<see cref="SampleModel.Unavailable"/>).</exception>
+    public static int Run(SampleDefinition sample, SampleOptions options, TextWriter output)
     {
+        ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(output);
+        SampleModel model = sample.Model(options.Model);
+        if (model.Create is null)
+            throw new NotSupportedException(model.Unavailable ?? $"--model {model.Name} cannot be built yet.");
         if (options.Width is string width)
             Simd.Width = width switch
             {
@@ -32,16 +43,9 @@ public static class SampleRun
                 "128" => VectorWidth.V128,
                 _ => VectorWidth.Scalar,
             };
-        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
-        ITrainableNetwork network = options.Model == "mlp" ? new Mlp(threads) : new LeNet5(threads);
-        network.Initialize(options.Seed);
-
-        output.WriteLine($"compiled-mnist: {(options.Model == "mlp" ? "MLP 784-128-64-10" : "LeNet-5")}");
-        output.WriteLine($"SIMD: {Simd.Describe(Simd.Width)}{(Simd.IsAccelerated(Simd.Width) ? "" : ", emulated")}; threads: {network.Threads}");
-        output.WriteLine(network.Summary);
-
-        // Data: pixels scaled to [0, 1], then standardized with the training split's mean and standard deviation.
-        var (train, test) = MnistDataset.Load(options.DataDirectory);
+        // Data first, so missing files stop the run before anything is printed. Pixels are scaled to [0, 1], then
+        // standardized with the training split's mean and standard deviation.
+        var (train, test) = sample.LoadData(options.DataDirectory);
         if (options.Limit is int limit && limit < train.Count) train = train.Take(limit);
         Dataset? validation = null;
         if (options.Validation > 0)
@@ -55,7 +59,15 @@ public static class SampleRun
         standardization.Apply(test);
         if (validation is not null) standardization.Apply(validation);
 
+        int threads = options.Threads > 0 ? options.Threads : Environment.ProcessorCount;
+        ITrainableNetwork network = model.Create(threads);
+        network.Initialize(options.Seed);
+        output.WriteLine($"{sample.ProgramName}: {model.Title} on {sample.DatasetName}");
+        output.WriteLine($"SIMD: {Simd.Describe(Simd.Width)}{(Simd.IsAccelerated(Simd.Width) ? "" : ", emulated")}; threads: {network.Threads}");
+        output.WriteLine(network.Summary);
+
         var setup = TrainingSetup.Create(options, train.Count, validation is not null, output);
+        TestEachEpoch? testEachEpoch = sample.TestEachEpoch ? new TestEachEpoch(test, output) : null;
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"train {train.Count}{(validation is null ? "" : $", validation {validation.Count}")}, test {test.Count} (standardized: mean {standardization.Mean[0]:F4}, std {standardization.Std[0]:F4})"));
         output.WriteLine(setup.Describe(options));
@@ -67,7 +79,8 @@ public static class SampleRun
         }
         // --resume: the trainer restores the parameters, optimizer, schedule, early stopping and batch position, then
         // continues at the next epoch with the shuffles an uninterrupted run would have used there.
-        var trainer = new Trainer(network, setup.Optimizer, setup.TrainerOptions);
+        var trainer = new Trainer(network, setup.Optimizer,
+            testEachEpoch is null ? setup.TrainerOptions : setup.TrainerOptions with { Callbacks = [.. setup.TrainerOptions.Callbacks, testEachEpoch] });
         if (options.Resume is string resume) output.WriteLine($"resuming from {resume}, saved after epoch {Checkpoint.Read(resume).Epoch}");
         TrainingHistory history = options.Resume is string from ? trainer.Resume(from, train, validation) : trainer.Fit(train, validation);
         if (history.StopReason is string reason) output.WriteLine(reason);
@@ -84,9 +97,12 @@ public static class SampleRun
         double secondsPerEpoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(r => r.TrainSeconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"test accuracy {result.Accuracy * 100:F2}% ({(int)Math.Round(result.Accuracy * result.Count)}/{result.Count}), test loss {result.Loss:F4}; {secondsPerEpoch:F2} s per epoch, test pass {evaluationSeconds:F2} s"));
+        if (sample.ClassNames is { } classNames)
+            output.WriteLine(ClassAccuracy.Describe(classNames, ClassAccuracy.Measure(network, test, classNames.Count)));
 
         if (options.Json && history.Epochs.Count > 0)
-            output.WriteLine(JsonSummary.Write(options.Model, history.Epochs, result.Accuracy, Simd.Width, network.Threads, options.BatchOrDefault, options.LearningRateOrDefault));
+            output.WriteLine(JsonSummary.Write(options.Model, history.Epochs, result.Accuracy, Simd.Width, network.Threads, options.BatchOrDefault,
+                options.LearningRateOrDefault, testEachEpoch?.Accuracies));
         return 0;
     }
 }
@@ -120,8 +136,7 @@ public sealed class TrainingSetup
         int epochs = options.EpochsOrDefault;
         int batchesPerEpoch = (trainCount + options.BatchOrDefault - 1) / options.BatchOrDefault;
         Optimizer optimizer = OptimizerChoice.Create(options.Optimizer, options.LearningRateOrDefault, options.Momentum, options.WeightDecayOrDefault);
-        ScheduleSpec schedule = options.Schedule ?? new ScheduleSpec("exponential",
-            new Dictionary<string, string> { ["gamma"] = options.LearningRateDecayOrDefault.ToString("R", CultureInfo.InvariantCulture) });
+        ScheduleSpec schedule = options.ScheduleOrDefault;
         LearningRateScheduler? scheduler = schedule.Create(optimizer, epochs, batchesPerEpoch, options.LearningRateDecayOrDefault);
         EarlyStopping? earlyStopping = options.EarlyStoppingPatience is int patience ? new EarlyStopping(TrainingMetric.ValidationLoss, patience) : null;
 

@@ -3,7 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using Compiled.Optimizers;
 
-namespace Compiled.Samples.Mnist;
+namespace Compiled.Samples;
 
 /// <summary>
 /// The optimizers <c>--optimizer</c> offers: every <c>torch.optim</c> rule that trains on mini-batches, with torch's defaults

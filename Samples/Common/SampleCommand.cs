@@ -5,7 +5,7 @@ using System.CommandLine.Invocation;
 using System.Globalization;
 using System.Linq;
 
-namespace Compiled.Samples.Mnist;
+namespace Compiled.Samples;
 
 /// <summary>
 /// The sample's command line, declared with System.CommandLine: help (<c>-h</c>, <c>--help</c>), type checks,
@@ -16,28 +16,17 @@ public sealed class SampleCommand
     /// <summary>Exit code of a command line the parser rejected (the library prints the errors; a line points to --help).</summary>
     public const int UsageError = 2;
 
-    private readonly Option<string> _model = Choice("--model", "network", "lenet5", "lenet5", "mlp");
-    private readonly Option<int?> _epochs = Positive(new Option<int?>("--epochs") { Description = "epochs [default: 10]", HelpName = "N" });
-    private readonly Option<int?> _batch = Positive(new Option<int?>("--batch") { Description = "mini-batch size [default: 32 for lenet5, 64 for mlp]", HelpName = "N" });
-    private readonly Option<float?> _lr = PositiveNumber(new Option<float?>("--lr") { Description = "learning rate [default: the optimizer's, listed under --optimizer]", HelpName = "X" });
-    private readonly Option<float?> _lrDecay = PositiveNumber(new Option<float?>("--lr-decay")
-    {
-        Description = "multiply the learning rate by X after every epoch; 1 keeps it constant [default: 0.8]",
-        HelpName = "X",
-    });
-    private readonly Option<float?> _weightDecay = Fraction(new Option<float?>("--weight-decay") { Description = "weight decay of the optimizer (torch's weight_decay; AdamW's is decoupled) [default: 0.0005; Rprop: none]", HelpName = "X" });
-    private readonly Option<string> _optimizer = Choice("--optimizer",
-        "optimizer, torch.optim's rule and defaults (L-BFGS and SparseAdam are not offered: full-batch and embedding-only):\n"
-            + string.Join('\n', OptimizerChoice.All.Select(o => $"  {o.Name,-9}{o.Help}, lr {o.LearningRate.ToString("G", CultureInfo.InvariantCulture)}")),
-        "sgd", OptimizerChoice.Names);
+    private readonly SampleDefinition _definition;
+    private readonly Option<string> _model;
+    private readonly Option<int?> _epochs;
+    private readonly Option<int?> _batch;
+    private readonly Option<float?> _lr;
+    private readonly Option<float?> _lrDecay;
+    private readonly Option<float?> _weightDecay;
+    private readonly Option<string?> _optimizer;
     private readonly Option<float> _momentum = Fraction(new Option<float>("--momentum") { Description = "SGD momentum", HelpName = "X", DefaultValueFactory = _ => 0.9f });
     private readonly Option<int> _seed = NonNegative(new Option<int>("--seed") { Description = "seed of the initialization and the shuffles", HelpName = "N", DefaultValueFactory = _ => 1 });
-    private readonly Option<string> _data = new("--data")
-    {
-        Description = "directory with the MNIST IDX files (scripts/fetch-mnist.sh fetches them)",
-        HelpName = "DIR",
-        DefaultValueFactory = _ => "data/mnist",
-    };
+    private readonly Option<string> _data;
     private readonly Option<int> _threads = NonNegative(new Option<int>("--threads") { Description = "threads; 0: all cores", HelpName = "N", DefaultValueFactory = _ => 0 });
     private readonly Option<int?> _limit = Positive(new Option<int?>("--limit") { Description = "train on the first N training images only (quick runs, CI)", HelpName = "N" });
     private readonly Option<int> _validation = NonNegative(new Option<int>("--validation")
@@ -47,18 +36,9 @@ public sealed class SampleCommand
         DefaultValueFactory = _ => 0,
     });
     private readonly Option<string?> _width = Choice<string?>("--width", "force the SIMD width [default: the widest the CPU accelerates]", null, "512", "256", "128", "scalar");
-    private readonly Option<ScheduleSpec?> _schedule = new("--schedule")
-    {
-        Description = "learning-rate schedule, name[:key=value,...] with PyTorch's argument names [default: exponential:gamma=<--lr-decay>]:\n"
-            + string.Join('\n', ScheduleSpec.Kinds.Select(k => $"  {k.Kind}{(k.Keys.Length == 0 ? "" : $":{string.Join(',', k.Keys.Select(key => key + "=.."))}")}  {k.Help}")),
-        HelpName = "SPEC",
-        CustomParser = result =>
-        {
-            ScheduleSpec? spec = ScheduleSpec.TryParse(result.Tokens[^1].Value, out string? error);
-            if (error is not null) result.AddError(error);
-            return spec;
-        },
-    };
+    private readonly Option<ScheduleSpec?> _schedule;
+    private static readonly string s_scheduleHelp =
+        string.Join('\n', ScheduleSpec.Kinds.Select(k => $"  {k.Kind}{(k.Keys.Length == 0 ? "" : $":{string.Join(',', k.Keys.Select(key => key + "=.."))}")}  {k.Help}"));
     private readonly Option<float?> _clipNorm = PositiveNumber(new Option<float?>("--clip-norm")
     {
         Description = "clip the gradients' global L2 norm to X before each step (torch.nn.utils.clip_grad_norm_)",
@@ -86,9 +66,55 @@ public sealed class SampleCommand
         Description = "print one JSON line at the end (model, epochs, seconds_per_epoch, test_accuracy, vector_width, threads, ...)",
     };
 
-    public SampleCommand()
+    /// <summary>The command line of the sample <paramref name="definition"/> describes (its models, their defaults, its dataset).</summary>
+    public SampleCommand(SampleDefinition definition)
     {
-        Root = new RootCommand("Trains LeNet-5 or an MLP (784-128-64-10) on MNIST and reports the test accuracy.")
+        ArgumentNullException.ThrowIfNull(definition);
+        _definition = definition;
+        _model = Choice("--model", "network:\n" + string.Join('\n', definition.Models.Select(m => $"  {m.Name,-10}{m.Title}{(m.Create is null ? " (not available yet)" : "")}")),
+            definition.DefaultModel.Name, definition.ModelNames);
+        _epochs = Positive(new Option<int?>("--epochs") { Description = $"epochs [default: {PerModel(m => Text(m.Defaults.Epochs))}]", HelpName = "N" });
+        _batch = Positive(new Option<int?>("--batch") { Description = $"mini-batch size [default: {PerModel(m => Text(m.Defaults.Batch))}]", HelpName = "N" });
+        _lr = PositiveNumber(new Option<float?>("--lr")
+        {
+            Description = PerModel(m => m.Defaults.LearningRate is float lr ? Text(lr) : null) is { Length: > 0 } rates
+                ? $"learning rate [default: {rates} (with the model's optimizer); otherwise the optimizer's, listed under --optimizer]"
+                : "learning rate [default: the optimizer's, listed under --optimizer]",
+            HelpName = "X",
+        });
+        _lrDecay = PositiveNumber(new Option<float?>("--lr-decay")
+        {
+            Description = $"multiply the learning rate by X after every epoch (the default schedule); 1 keeps it constant [default: {PerModel(m => Text(m.Defaults.LearningRateDecay))}]",
+            HelpName = "X",
+        });
+        _weightDecay = Fraction(new Option<float?>("--weight-decay")
+        {
+            Description = $"weight decay of the optimizer (torch's weight_decay; AdamW's is decoupled) [default: {PerModel(m => Text(m.Defaults.WeightDecay))}; Rprop: none]",
+            HelpName = "X",
+        });
+        _optimizer = Choice<string?>("--optimizer",
+            $"optimizer, torch.optim's rule and defaults (L-BFGS and SparseAdam are not offered: full-batch and embedding-only) [default: {PerModel(m => m.Defaults.Optimizer)}]:\n"
+                + string.Join('\n', OptimizerChoice.All.Select(o => $"  {o.Name,-9}{o.Help}, lr {Text(o.LearningRate)}")),
+            null, OptimizerChoice.Names);
+        _data = new Option<string>("--data")
+        {
+            Description = $"directory with the {definition.DatasetName} IDX files ({definition.FetchScript} fetches them)",
+            HelpName = "DIR",
+            DefaultValueFactory = _ => definition.DefaultDataDirectory,
+        };
+        _schedule = new Option<ScheduleSpec?>("--schedule")
+        {
+            Description = "learning-rate schedule, name[:key=value,...] with PyTorch's argument names "
+                + $"[default: {PerModel(m => m.Defaults.Schedule?.ToString() ?? "exponential:gamma=<--lr-decay>")}]:\n" + s_scheduleHelp,
+            HelpName = "SPEC",
+            CustomParser = result =>
+            {
+                ScheduleSpec? spec = ScheduleSpec.TryParse(result.Tokens[^1].Value, out string? error);
+                if (error is not null) result.AddError(error);
+                return spec;
+            },
+        };
+        Root = new RootCommand(definition.Description)
         {
             _model, _epochs, _batch, _lr, _lrDecay, _weightDecay, _optimizer, _momentum, _seed, _data, _threads, _limit, _validation,
             _width, _schedule, _clipNorm, _l1, _l2, _earlyStopping, _save, _saveEvery, _resume, _loadSafeTensors, _saveSafeTensors, _json,
@@ -130,15 +156,17 @@ public sealed class SampleCommand
         ArgumentNullException.ThrowIfNull(result);
         if (result.Errors.Count > 0)
             throw new ArgumentException($"The command line has errors: {result.Errors[0].Message}", nameof(result));
+        SampleModel model = _definition.Model(result.GetValue(_model)!);
         return new SampleOptions
         {
-            Model = result.GetValue(_model)!,
+            Model = model.Name,
+            Defaults = model.Defaults,
             Epochs = result.GetValue(_epochs),
             Batch = result.GetValue(_batch),
             LearningRate = result.GetValue(_lr),
             LearningRateDecay = result.GetValue(_lrDecay),
             WeightDecay = result.GetValue(_weightDecay),
-            Optimizer = result.GetValue(_optimizer)!,
+            Optimizer = result.GetValue(_optimizer) ?? model.Defaults.Optimizer,
             Momentum = result.GetValue(_momentum),
             Seed = result.GetValue(_seed),
             DataDirectory = result.GetValue(_data)!,
@@ -173,9 +201,22 @@ public sealed class SampleCommand
         if (parsed.Action is ParseErrorAction errors) errors.ShowHelp = false;
         int code = parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         if (parsed.Errors.Count == 0) return code;
-        Console.Error.WriteLine("Try 'compiled-mnist --help'.");
+        Console.Error.WriteLine($"Try '{_definition.ProgramName} --help'.");
         return UsageError;
     }
+
+    // A default as help shows it: "10" when every model has the same, else grouped by value, "15 for lenet, vgg; 20 for
+    // resnet" (models for which value gives null are left out, "" when none has one).
+    private string PerModel(Func<SampleModel, string?> value)
+    {
+        var entries = _definition.Models.Select(m => (m.Name, Value: value(m))).Where(e => e.Value is not null).ToList();
+        if (entries.Count == _definition.Models.Count && entries.All(e => e.Value == entries[0].Value)) return entries[0].Value!;
+        return string.Join("; ", entries.GroupBy(e => e.Value).Select(g => $"{g.Key} for {string.Join(", ", g.Select(e => e.Name))}"));
+    }
+
+    private static string Text(float value) => value.ToString("G", CultureInfo.InvariantCulture);
+
+    private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
     // Case-insensitive choice among names, normalized to the listed spelling (help shows them as <a|b>).
     private static Option<T> Choice<T>(string name, string description, T defaultValue, params string[] allowed)

@@ -7,13 +7,13 @@ using System.Text.Json;
 using Compiled.Kernels;
 using Compiled.Training;
 
-namespace Compiled.Samples.Mnist;
+namespace Compiled.Samples;
 
-/// <summary>The one-line JSON result of <c>--json</c> (seconds_per_epoch is the mean training time of an epoch, without evaluation), written with <see cref="Utf8JsonWriter"/> (no reflection).</summary>
+/// <summary>The one-line JSON result of <c>--json</c> (seconds_per_epoch is the mean training time of an epoch, without evaluation; epoch_test_accuracy when the sample tests after each epoch), written with <see cref="Utf8JsonWriter"/> (no reflection).</summary>
 internal static class JsonSummary
 {
     public static string Write(string model, IReadOnlyList<EpochRecord> epochs, double testAccuracy, VectorWidth width, int threads,
-        int batch, float learningRate)
+        int batch, float learningRate, IReadOnlyList<double>? testAccuracies = null)
     {
         using var stream = new MemoryStream();
         using (var json = new Utf8JsonWriter(stream))
@@ -31,6 +31,12 @@ internal static class JsonSummary
             json.WriteStartArray("epoch_seconds");
             foreach (EpochRecord r in epochs) json.WriteNumberValue(Math.Round(r.TrainSeconds, 4));
             json.WriteEndArray();
+            if (testAccuracies is not null)
+            {
+                json.WriteStartArray("epoch_test_accuracy");
+                foreach (double a in testAccuracies) json.WriteNumberValue(Math.Round(a, 6));
+                json.WriteEndArray();
+            }
             json.WriteEndObject();
         }
         return Encoding.UTF8.GetString(stream.ToArray());

@@ -1,0 +1,229 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text.RegularExpressions;
+using Compiled.Data;
+using Compiled.Samples.FashionMnist;
+using Compiled.Schedules;
+
+namespace Compiled.Samples.Tests;
+
+/// <summary>
+/// compiled-fashion-mnist: its models' defaults, a short LeNet-5 run whose printed history parses (the Fashion-MNIST
+/// files from <c>scripts/fetch-fashion-mnist.sh</c>, as CI fetches them), the planned models' and missing data's messages.
+/// </summary>
+[Collection(ConsoleCollection.Name)]
+public sealed class FashionSampleTests
+{
+    private static SampleOptions Parse(params string[] args)
+    {
+        var command = new SampleCommand(FashionModels.Definition);
+        ParseResult result = command.Parse(args);
+        Assert.True(result.Errors.Count == 0, string.Join("; ", result.Errors.Select(e => e.Message)));
+        return command.Bind(result);
+    }
+
+    private static string Data()
+    {
+        string data = Path.Combine(Repository.Root(), "data", "fashion-mnist");
+        Assert.True(Directory.Exists(data), $"Fashion-MNIST is not in {data}: run `bash scripts/fetch-fashion-mnist.sh` first (README).");
+        return data;
+    }
+
+    [Fact]
+    public void Lenet_is_the_default_with_its_measured_settings()
+    {
+        SampleOptions o = Parse();
+        Assert.Equal("lenet", o.Model);
+        Assert.Equal("data/fashion-mnist", o.DataDirectory);
+        Assert.Equal(32, o.BatchOrDefault);
+        Assert.Equal(15, o.EpochsOrDefault);
+        Assert.Equal("sgd", o.Optimizer);
+        Assert.Equal(0.02f, o.LearningRateOrDefault);
+        Assert.Equal(5e-4f, o.WeightDecayOrDefault);
+        Assert.Equal("cosine", o.ScheduleOrDefault.ToString());
+    }
+
+    [Theory]
+    [InlineData("vgg", 15)]
+    [InlineData("resnet", 20)]
+    [InlineData("plain", 20)]
+    [InlineData("inception", 15)]
+    public void The_deep_models_default_to_sgd_one_cycle_to_0_1_at_batch_128(string model, int epochs)
+    {
+        SampleOptions o = Parse("--model", model);
+        Assert.Equal(model, o.Model);
+        Assert.Equal(epochs, o.EpochsOrDefault);
+        Assert.Equal(128, o.BatchOrDefault);
+        Assert.Equal(0.1f, o.LearningRateOrDefault);
+        Assert.Equal("onecycle", o.ScheduleOrDefault.ToString());
+
+        // The setup: one-cycle stepped per batch, peaking at the model's rate over its epochs of 60 000 / 128 batches.
+        TrainingSetup setup = TrainingSetup.Create(o, 60_000, hasValidation: false, output: null);
+        var sgd = Assert.IsType<Compiled.Optimizers.Sgd>(setup.Optimizer);
+        Assert.Equal(5e-4f, sgd.WeightDecay);
+        var oneCycle = Assert.IsType<OneCycleLR>(setup.Scheduler);
+        Assert.Equal(0.1, oneCycle.MaxLearningRates[0], 1e-7);
+        Assert.Equal(epochs * 469, oneCycle.TotalSteps);
+        Assert.Equal(Training.ScheduleInterval.Step, setup.TrainerOptions.ScheduleInterval);
+    }
+
+    [Fact]
+    public void Options_override_the_model_defaults_and_another_optimizer_takes_its_own_rate()
+    {
+        SampleOptions o = Parse("--model", "resnet", "--epochs", "3", "--batch", "64", "--lr", "0.05", "--schedule", "cosine");
+        Assert.Equal((3, 64, 0.05f, "cosine"), (o.EpochsOrDefault, o.BatchOrDefault, o.LearningRateOrDefault, o.ScheduleOrDefault.ToString()));
+        Assert.Equal(1e-3f, Parse("--model", "vgg", "--optimizer", "adam").LearningRateOrDefault);
+    }
+
+    [Fact]
+    public void Bad_models_are_rejected_listing_the_five()
+    {
+        ParseResult result = new SampleCommand(FashionModels.Definition).Parse(["--model", "alexnet"]);
+        Assert.Equal("--model must be one of lenet, vgg, resnet, plain, inception; got 'alexnet'.", Assert.Single(result.Errors).Message);
+    }
+
+    [Fact]
+    public void Help_lists_the_models_and_their_per_model_defaults()
+    {
+        var output = new StringWriter();
+        TextWriter previous = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            Assert.Equal(0, new SampleCommand(FashionModels.Definition).Invoke(["--help"], _ => throw new InvalidOperationException("ran")));
+        }
+        finally
+        {
+            Console.SetOut(previous);
+        }
+        string help = output.ToString();
+        Assert.Contains("Trains a CNN on Fashion-MNIST", help);
+        Assert.Contains("inception", help);
+        Assert.Contains("(not available yet)", help);
+        Assert.Contains("32 for lenet; 128 for vgg, resnet, plain, inception", help);
+        Assert.Contains("scripts/fetch-fashion-mnist.sh", help);
+    }
+
+    [Fact]
+    public void A_short_lenet_run_prints_a_history_that_parses()
+    {
+        var command = new SampleCommand(FashionModels.Definition);
+        ParseResult parsed = command.Parse(["--model", "lenet", "--epochs", "2", "--limit", "2000", "--threads", "2", "--data", Data(), "--json"]);
+        Assert.True(parsed.Errors.Count == 0, string.Join("; ", parsed.Errors.Select(e => e.Message)));
+        var output = new StringWriter();
+        Assert.Equal(0, SampleRun.Run(FashionModels.Definition, command.Bind(parsed), output));
+        string text = output.ToString();
+        Assert.StartsWith("compiled-fashion-mnist: LeNet-5 on Fashion-MNIST", text);
+
+        string[] lines = text.Split('\n');
+        var train = new Regex(@"^epoch (\d+)/2  loss (\d+\.\d{4})  acc (\d+\.\d{2})%  lr \S+  (\d+\.\d{2}) s");
+        var test = new Regex(@"^epoch (\d+)/2  test loss (\d+\.\d{4})  test acc (\d+\.\d{2})%  (\d+\.\d{2}) s");
+        var trainLines = lines.Select(l => train.Match(l)).Where(m => m.Success).ToArray();
+        var testLines = lines.Select(l => test.Match(l)).Where(m => m.Success).ToArray();
+        Assert.Equal(["1", "2"], trainLines.Select(m => m.Groups[1].Value));
+        Assert.Equal(["1", "2"], testLines.Select(m => m.Groups[1].Value));
+        double[] losses = trainLines.Select(m => Number(m.Groups[2].Value)).ToArray();
+        double[] accuracies = testLines.Select(m => Number(m.Groups[3].Value)).ToArray();
+        // 2 000 images, 2 epochs: the loss falls and the test accuracy is far above chance (10%); measured 75-80%.
+        Assert.True(losses[1] < losses[0], text);
+        Assert.All(accuracies, a => Assert.InRange(a, 60, 100));
+
+        // The final line repeats the last epoch's test accuracy; the JSON line carries every epoch's.
+        Match final = Regex.Match(text, @"^test accuracy (\d+\.\d{2})% \((\d+)/10000\)", RegexOptions.Multiline);
+        Assert.True(final.Success, text);
+        Assert.Equal(accuracies[1], Number(final.Groups[1].Value));
+        // Then each class's test accuracy, the ten names in label order; 1 000 test images per class, so their mean is the accuracy.
+        string perClass = lines.Single(l => l.StartsWith("per class: ", StringComparison.Ordinal));
+        MatchCollection classes = Regex.Matches(perClass, @"(?:: |, )([^,]+?) (\d+\.\d{2})%");
+        Assert.Equal(FashionMnistDataset.ClassNames, classes.Select(m => m.Groups[1].Value));
+        Assert.Equal(accuracies[1], classes.Average(m => Number(m.Groups[2].Value)), 0.006);
+        string json = lines.Last(l => l.StartsWith('{'));
+        using var document = System.Text.Json.JsonDocument.Parse(json);
+        System.Text.Json.JsonElement root = document.RootElement;
+        Assert.Equal("lenet", root.GetProperty("model").GetString());
+        Assert.Equal(accuracies, root.GetProperty("epoch_test_accuracy").EnumerateArray().Select(a => Math.Round(a.GetDouble() * 100, 2)));
+        Assert.Equal(accuracies[1], Math.Round(root.GetProperty("test_accuracy").GetDouble() * 100, 2));
+    }
+
+    [Fact]
+    public void Testing_after_each_epoch_leaves_training_alone_so_a_resumed_run_ends_byte_identical()
+    {
+        string directory = Directory.CreateTempSubdirectory("compiled-fashion-").FullName;
+        try
+        {
+            string File_(string name) => Path.Combine(directory, name);
+            string[] common = ["--epochs", "2", "--limit", "1000", "--threads", "2", "--data", Data()];
+            string straight = Run([.. common, "--save", File_("run-{epoch}.ckpt"), "--save-safetensors", File_("straight.safetensors")]);
+            string resumed = Run([.. common, "--resume", File_("run-1.ckpt"), "--save-safetensors", File_("resumed.safetensors")]);
+            Assert.Contains("epoch 1/2  test loss", straight);
+            Assert.DoesNotContain("epoch 1/2", resumed);
+            Assert.Contains("epoch 2/2  test loss", resumed);
+            Assert.Equal(File.ReadAllBytes(File_("straight.safetensors")), File.ReadAllBytes(File_("resumed.safetensors")));
+            // Same weights, same test set: the same final line.
+            Assert.Equal(FinalLine(straight), FinalLine(resumed));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+
+        static string Run(string[] args)
+        {
+            var command = new SampleCommand(FashionModels.Definition);
+            var output = new StringWriter();
+            Assert.Equal(0, SampleRun.Run(FashionModels.Definition, command.Bind(command.Parse(args)), output));
+            return output.ToString();
+        }
+
+        static string FinalLine(string text) => text.Split('\n').Single(l => l.StartsWith("test accuracy", StringComparison.Ordinal)).Split(';')[0];
+    }
+
+    [Theory]
+    [InlineData("vgg", "FashionVgg.cs")]
+    [InlineData("resnet", "FashionResNet.cs")]
+    [InlineData("plain", "FashionPlain")]
+    [InlineData("inception", "FashionInception.cs")]
+    public void A_planned_model_stops_with_exit_code_1_naming_its_declaration(string model, string file)
+    {
+        (int code, string output, string error) = RunMain("--model", model);
+        Assert.Equal(SampleProgram.RunError, code);
+        Assert.Equal("", output);
+        Assert.StartsWith($"compiled-fashion-mnist: --model {model} needs ", error);
+        Assert.Contains(file, error);
+        Assert.Contains("--model lenet trains today", error);
+    }
+
+    [Fact]
+    public void A_missing_data_directory_names_the_fetch_script()
+    {
+        string absent = Path.Combine(Path.GetTempPath(), "compiled-no-fashion-" + Guid.NewGuid().ToString("N"));
+        (int code, string output, string error) = RunMain("--data", absent);
+        Assert.Equal(SampleProgram.RunError, code);
+        Assert.Equal("", output);
+        Assert.Equal($"compiled-fashion-mnist: Fashion-MNIST directory '{absent}' does not exist; fetch the data with scripts/fetch-fashion-mnist.sh {absent}", error.TrimEnd());
+    }
+
+    // SampleProgram.Main with the console captured: (exit code, standard output, standard error).
+    private static (int Code, string Output, string Error) RunMain(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        TextWriter previousOut = Console.Out, previousError = Console.Error;
+        Console.SetOut(output);
+        Console.SetError(error);
+        try
+        {
+            return (SampleProgram.Main(FashionModels.Definition, args), output.ToString(), error.ToString());
+        }
+        finally
+        {
+            Console.SetOut(previousOut);
+            Console.SetError(previousError);
+        }
+    }
+
+    private static double Number(string text) => double.Parse(text, CultureInfo.InvariantCulture);
+}
