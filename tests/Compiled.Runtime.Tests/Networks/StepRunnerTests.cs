@@ -261,8 +261,9 @@ public class StepRunnerTests
     [InlineData(3, "adadelta", 2, true)]
     [InlineData(2, "adam-amsgrad-wd-maximize", 23, true)]
     [InlineData(3, "rprop", 23, true)]
-    [InlineData(2, "nadam", 23, true)]        // not ranged: steps after the dispatch
-    [InlineData(3, "sparse-adam", 23, false)] // not ranged
+    [InlineData(2, "nadam", 23, true)]        // per-tensor scalars advanced once, then ranges
+    [InlineData(3, "asgd", 23, true)]
+    [InlineData(3, "sparse-adam", 23, false)] // not ranged: steps after the dispatch
     public async Task The_fused_end_of_step_is_bitwise_the_unfused_sequence(int threads, string optimizer, int batch, bool check)
     {
         await WithinLimit(() =>
