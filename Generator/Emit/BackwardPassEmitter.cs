@@ -43,20 +43,22 @@ internal static class BackwardPassEmitter
         }
 
         w.Line();
-        w.Line($"// The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput {plan.Output.Batched} to {steps[steps.Length - 1].OutputGradient};");
-        w.Line("// the activations are those RunForward saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).");
-        using (w.Open($"private void RunBackward({TypeNames.ReadOnlySpan} input, {TypeNames.Workspace} workspace, int n)"))
+        w.Line($"// The backward pass over this thread's slice, last layer first. The loss wrote dLoss/dOutput {plan.Output.Batched} to {steps[steps.Length - 1].OutputGradient};");
+        w.Line($"// the activations are those {ForwardPassEmitter.TrainingMethod} saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).");
+        using (w.Open($"private void RunBackward(in {TypeNames.StepContext} ctx)"))
         {
+            w.Line(ForwardPassEmitter.SliceLocals);
+            if (used.Contains("input")) w.Line($"{TypeNames.ReadOnlySpan} input = ctx.Input;");
             w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
-            w.Line($"{TypeNames.Span} g = workspace.Gradients;");
-            ForwardPassEmitter.DeclareBuffers(w, plan, used, forward: false);
+            w.Line($"{TypeNames.Span} g = ctx.Gradients;");
+            ForwardPassEmitter.DeclareBuffers(w, plan, used, forward: false, sliced: true);
             foreach (string statement in statements) w.Line(statement);
         }
     }
 
     private static string Use(List<string> used, string variable)
     {
-        if (variable != "input" && !used.Contains(variable)) used.Add(variable);
+        if (!used.Contains(variable)) used.Add(variable);
         return variable;
     }
 

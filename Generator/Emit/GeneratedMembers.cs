@@ -33,12 +33,12 @@ internal static class GeneratedMembers
     {
         "InputLength", "OutputLength", "ParameterCount", "StateCount", "s_stateTable", "StateBuffer", "StateTable", "ResetState", "InputChannels", "InputHeight", "InputWidth", "ModelSummary",
         "ChunkSamples", "WorkspacePerSample", "ArgmaxPerSample", "ColumnLength", "s_parameterTable", "s_inputShape",
-        "_runner", "_freezing", "Freeze", "Unfreeze", "IsFrozen", "_forwardChunk", "_predictChunk", "_trainLabelsChunk", "_trainTargetsChunk",
+        "_runner", "_stepRunner", "Dispose", "_freezing", "Freeze", "Unfreeze", "IsFrozen", "_forwardChunk", "_predictChunk", "_trainLabelsStep", "_trainTargetsStep",
         "Parameters", "Gradients", "ParameterTable", "InputShape", "Loss", "Summary", "Architecture", "Threads",
         ExplicitName("InputLength"), ExplicitName("OutputLength"), "Initialize", "ZeroGradients",
         "Forward", "Predict", "ForwardChunk", "PredictChunk",
-        "_lastOutputs", "_lastBatch", "LastOutputs", "TrainStep", "TrainLabelsChunk", "TrainTargetsChunk",
-        "RunForward", "RunBackward",
+        "LastOutputs", "TrainStep", "TrainLabelsStep", "TrainTargetsStep",
+        "RunForward", "RunTrainingForward", "RunBackward",
     };
 
     /// <summary>
@@ -96,7 +96,9 @@ internal static class GeneratedMembers
 
         // MembersEmitter
         Field("_runner");
+        if (plan.Training) Field("_stepRunner");
         foreach (string body in MembersEmitter.Bodies(plan, loss)) Field(MembersEmitter.BodyField(body));
+        if (plan.Training) foreach (string body in MembersEmitter.StepBodies(loss)) Field(MembersEmitter.BodyField(body));
         Property("Parameters");
         if (plan.Training) Property("Gradients");
         Property("ParameterTable");
@@ -110,6 +112,7 @@ internal static class GeneratedMembers
         Property("Summary");
         Property("Architecture");
         Property("Threads");
+        Method("Dispose");
         members.Add(new GeneratedMember(ExplicitName("InputLength"), "explicit implementation", "INetwork.InputLength", null));
         members.Add(new GeneratedMember(ExplicitName("OutputLength"), "explicit implementation", "INetwork.OutputLength", null));
         Method("Initialize");
@@ -132,16 +135,15 @@ internal static class GeneratedMembers
         // TrainingEmitter
         if (plan.Training)
         {
-            Field("_lastOutputs");
-            Field("_lastBatch");
             Property("LastOutputs");
             Method("TrainStep");
-            if (loss.TakesLabels) Method("TrainLabelsChunk");
-            if (loss.TakesTargets) Method("TrainTargetsChunk");
+            if (loss.TakesLabels) Method("TrainLabelsStep");
+            if (loss.TakesTargets) Method("TrainTargetsStep");
         }
 
         // ForwardPassEmitter, BackwardPassEmitter
         Method("RunForward");
+        if (plan.Training) Method(ForwardPassEmitter.TrainingMethod);
         if (plan.Training && BackwardPassEmitter.HasWork(plan)) Method("RunBackward");
         return members;
 

@@ -26,7 +26,7 @@ internal static class NetworkEmitter
         writer.Line("/// </code>");
         writer.Line("/// </summary>");
         writer.Line($"[{TypeNames.GeneratedCode}(\"Compiled.Generator\", \"{generatorVersion}\")]");
-        string contract = plan.Training ? $"{TypeNames.ITrainableNetwork}, {TypeNames.ITrainingOutputs}" : TypeNames.INetwork;
+        string contract = plan.Training ? $"{TypeNames.ITrainableNetwork}, {TypeNames.ITrainingOutputs}, {TypeNames.IFusedTrainStep}" : TypeNames.INetwork;
         using (writer.Open($"partial class {Identifiers.Escape(plan.ClassName)} : {contract}"))
         {
             ConstantsEmitter.Emit(writer, plan);

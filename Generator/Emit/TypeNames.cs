@@ -22,6 +22,11 @@ internal static class TypeNames
     public const string WeightInit = "global::Compiled.Initialization.WeightInit";
 
     public const string BatchRunner = "global::Compiled.Networks.BatchRunner";
+    public const string StepRunner = "global::Compiled.Networks.StepRunner";
+    public const string StepBody = "global::Compiled.Networks.StepBody";
+    public const string StepContext = "global::Compiled.Networks.StepContext";
+    public const string StepOptions = "global::Compiled.Networks.StepOptions";
+    public const string IFusedTrainStep = "global::Compiled.IFusedTrainStep";
     public const string BatchBody = "global::Compiled.Networks.BatchBody";
     public const string BatchChunk = "global::Compiled.Networks.BatchChunk";
     public const string Workspace = "global::Compiled.Networks.NetworkWorkspace";

@@ -8,7 +8,7 @@ namespace Compiled.Generator.Planning;
 /// <param name="Variable">Local name of the span holding this node's output in the emitted code (<c>conv1Out</c>), or of the span it aliases.</param>
 /// <param name="InputVariable">Local name of the span holding its input (<c>input</c> for the first layer).</param>
 /// <param name="ActivationOffset">Offset of its output per sample in the activation workspace (times the chunk size); -1 when it writes none (a Flatten before the last layer aliases its input; an in-place activation overwrites it).</param>
-/// <param name="ArgmaxOffset">Offset per sample of its arg-max indices (MaxPool); otherwise -1.</param>
+/// <param name="Saved">The tensors its forward saves for its backward, with their spans and offsets.</param>
 /// <param name="WeightOffset">Offset of its weight in the parameter buffer; -1 without parameters.</param>
 /// <param name="WeightLength">Floats of its weight.</param>
 /// <param name="BiasOffset">Offset of its bias; -1 without a bias.</param>
@@ -30,7 +30,7 @@ internal sealed record LayerPlan(
     string Variable,
     string InputVariable,
     int ActivationOffset,
-    int ArgmaxOffset,
+    EquatableArray<SavedPlan> Saved,
     int WeightOffset,
     int WeightLength,
     int BiasOffset,
@@ -48,6 +48,19 @@ internal sealed record LayerPlan(
     TensorShape Operand,
     string Note)
 {
+    /// <summary>The span of its saved tensor with this suffix (<c>argmax</c> → <c>pool1Argmax</c>).</summary>
+    public string SavedVariable(string suffix)
+    {
+        foreach (SavedPlan saved in Saved)
+        {
+            if (saved.Suffix == suffix) return saved.Variable;
+        }
+        throw new System.InvalidOperationException($"{Node.FullName} saves no tensor '{suffix}'");
+    }
+
     /// <summary>Whether it has parameters (a weight; maybe a bias).</summary>
     public bool HasParameters => WeightOffset >= 0;
 }
+
+/// <summary>A planned saved tensor (<see cref="Layers.SavedSpec"/>): its span, element type, offset and length per sample.</summary>
+internal sealed record SavedPlan(string Suffix, string Variable, ElementType Element, int Offset, int Length);

@@ -38,11 +38,11 @@ internal static class Planner
         var variables = new string[count];
         var writesOwn = new bool[count];
         var activationOffsets = new int[count];
-        var argmaxOffsets = new int[count];
+        var savedSpecs = new IReadOnlyList<SavedSpec>[count];
         var steps = new int[count];
         var operands = new TensorShape[count];
         var notes = new string[count];
-        long activationOffset = 0, argmaxOffset = 0;
+        long activationOffset = 0, argmaxOffset = 0, savedFloats = 0;
         for (int k = 0; k < count; k++)
         {
             int i = order.Steps[k];
@@ -71,10 +71,13 @@ internal static class Planner
             string inputVariable = runInput == GraphNode.NetworkInput ? "input" : variables[runInput];
             variables[i] = writes ? LayerNames.ToCamel(node.Identifier) + "Out" : inputVariable;
             writesOwn[i] = writes;
-            int argmax = node.Descriptor.ArgmaxLength(node);
-            argmaxOffsets[i] = argmax > 0 ? (int)Math.Min(argmaxOffset, int.MaxValue) : -1;
+            savedSpecs[i] = node.Descriptor.Saved(node);
             if (writes) activationOffset += operands[i].Length;
-            argmaxOffset += argmax;
+            foreach (SavedSpec spec in savedSpecs[i])
+            {
+                if (spec.Element == ElementType.Int32) argmaxOffset += spec.Length;
+                else savedFloats += spec.Length;
+            }
 
             if (activationOffset > int.MaxValue || argmaxOffset > int.MaxValue)
                 return TooLarge(key, node, "the activations of one sample", Math.Max(activationOffset, argmaxOffset));
@@ -89,6 +92,28 @@ internal static class Planner
             inputGradients[i] = backwards[i] && i > firstWithParameters;
         }
         Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, network.Declaration.Training);
+        // Saved tensors: floats live from the node's forward step to its backward (2K − k), ints sit in the integer workspace.
+        var saved = new List<SavedPlan>[count];
+        var savedFloatTensors = new List<(int Node, SavedSpec Spec, WorkspaceBuffer Tensor)>();
+        long intOffset = 0;
+        for (int i = 0; i < count; i++)
+        {
+            saved[i] = new List<SavedPlan>();
+            foreach (SavedSpec spec in savedSpecs[i])
+            {
+                string variable = LayerNames.ToCamel(graph[i].Identifier) + LayerNames.ToPascal(spec.Suffix);
+                if (spec.Element == ElementType.Int32)
+                {
+                    saved[i].Add(new SavedPlan(spec.Suffix, variable, spec.Element, (int)intOffset, spec.Length));
+                    intOffset += spec.Length;
+                    continue;
+                }
+                int end = network.Declaration.Training && backwards[i] ? 2 * count - steps[i] : steps[i];
+                var tensor = new WorkspaceBuffer(variable, spec.Length, steps[i], end, isGradient: false);
+                live.Tensors.Add(tensor);
+                savedFloatTensors.Add((i, spec, tensor));
+            }
+        }
         long workspace = WorkspaceAllocator.Assign(live.Tensors);
         if (workspace > int.MaxValue) return TooLarge(key, graph[count - 1], "the workspace of one sample", workspace);
         var buffers = new List<BufferPlan>();
@@ -96,6 +121,8 @@ internal static class Planner
         if (WorkspaceAllocator.FindOverlap(buffers) is { } overlap)
             throw new InvalidOperationException("the workspace plan is wrong: " + overlap);
         for (int i = 0; i < count; i++) activationOffsets[i] = writesOwn[i] ? (int)live.Outputs[i]!.Offset : -1;
+        foreach ((int node, SavedSpec spec, WorkspaceBuffer tensor) in savedFloatTensors)
+            saved[node].Add(new SavedPlan(spec.Suffix, tensor.Variable, spec.Element, (int)tensor.Offset, spec.Length));
 
         var layers = new List<LayerPlan>(count);
         var parameters = new List<ParameterPlan>();
@@ -147,7 +174,7 @@ internal static class Planner
                 variables[i],
                 runInput == GraphNode.NetworkInput ? "input" : variables[runInput],
                 activationOffsets[i],
-                argmaxOffsets[i],
+                new EquatableArray<SavedPlan>(saved[i].ToArray()),
                 weightOffset,
                 weightLength,
                 biasOffset,
@@ -173,7 +200,7 @@ internal static class Planner
         {
             if (!graph[i].Descriptor.AliasesInput || i == count - 1) declaredActivations += graph[i].Output.Length;
         }
-        long perSample = declaredActivations + 2 * deltaLength + argmaxOffset;
+        long perSample = declaredActivations + 2 * deltaLength + argmaxOffset + savedFloats;
         if (2 * deltaLength > int.MaxValue)
             return TooLarge(key, graph[count - 1], "the backward buffers of one sample", 2 * deltaLength);
         int chunk = ChunkSamples(perSample);

@@ -6,7 +6,8 @@ namespace Compiled.Kernels;
 /// 2-D convolution over a batch (PyTorch <c>nn.Conv2d</c>), per sample as im2col + GEMM.
 /// x [n, Cin, H, W], w [Cout, Cin/groups, KH, KW] (OIHW), b [Cout] (or empty: no bias), y [n, Cout, OH, OW];
 /// col is one sample's im2col workspace (at least <see cref="Conv2DGeometry.ColumnLength"/> floats; may be empty for
-/// a 1×1 kernel with stride 1 and no padding, whose input already is its im2col matrix). Dilated or grouped geometries run
+/// a 1×1 kernel with stride 1 and no padding, whose input already is its im2col matrix, and for the 3×3 layers
+/// <see cref="Conv3x3Kernels.Applies"/> accepts, which need none). Dilated or grouped geometries run
 /// <c>DilatedGroupedConvolution</c> (explicit im2col and one GEMM per group) at every width; 3×3 kernels with padding 1 and
 /// stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, dx and dw) at every width.
 /// </summary>
@@ -196,7 +197,7 @@ public static class Conv2DKernels
 
     private static void CheckColumns(in Conv2DGeometry g, int length)
     {
-        if (!g.IsPointwise) KernelArguments.AtLeast(length, g.ColumnLength, "col");
+        if (!g.IsPointwise && !(UseDirect3x3 && Conv3x3Kernels.Applies(g))) KernelArguments.AtLeast(length, g.ColumnLength, "col");
     }
 
     private static void CheckBias(int length, int outChannels, string name)

@@ -149,7 +149,8 @@ public class Conv2DKernelTests
     [Fact]
     public void Wrong_lengths_and_geometries_throw()
     {
-        Conv2DGeometry g = Geometries[1];
+        // A 5×5 layer: it needs the im2col workspace (3×3 layers with padding 1 need none, see Conv3x3KernelTests).
+        Conv2DGeometry g = Geometries[2];
         float[] x = new float[g.InputLength], w = new float[g.WeightLength], b = new float[g.OutChannels], y = new float[g.OutputLength], col = new float[g.ColumnLength];
         Conv2DKernels.Forward(g, x, w, b, y, col, 1);
         Assert.Equal("x", Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, x, w, b, y, col, 2)).ParamName);

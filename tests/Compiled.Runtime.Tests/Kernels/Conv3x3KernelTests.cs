@@ -265,6 +265,23 @@ public class Conv3x3KernelTests
         }
     }
 
+    /// <summary>3×3 layers need no im2col workspace: Conv2DKernels takes an empty one for them (and still refuses it elsewhere).</summary>
+    [Fact]
+    public void Conv2DKernels_needs_no_columns_for_3x3_layers()
+    {
+        var random = new TestValues(50);
+        foreach (Conv2DGeometry g in new[] { Geometries[3], Geometries[9] })
+        {
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), y = new float[Batch * g.OutputLength], expected = new float[y.Length];
+            Conv2DKernels.Forward(g, x, w, [], y, [], Batch);
+            Conv2DKernels.Forward(g, x, w, [], expected, new float[g.ColumnLength], Batch);
+            KernelAssert.Identical(expected, y, g.ToString());
+            Conv2DKernels.Backward(g, x, w, y, new float[x.Length], new float[w.Length], [], [], Batch);
+        }
+        Conv2DGeometry fiveByFive = new(2, 8, 8, 3, 5, 5, 1, 1, 2, 2, 2, 2);
+        Assert.Equal("col", Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(fiveByFive, new float[fiveByFive.InputLength], new float[fiveByFive.WeightLength], [], new float[fiveByFive.OutputLength], [], 1)).ParamName);
+    }
+
     [Fact]
     public void Other_geometries_and_wrong_lengths_are_rejected_with_the_reason()
     {

@@ -1,4 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Compiled.Kernels;
 
@@ -99,7 +102,18 @@ internal readonly struct Conv3x3Grid
                 int evenBase = ((c * 4 + (r & 1) * 2) * PlaneHeight + (r >> 1)) * PlaneWidth;
                 Span<float> even = source.Slice(evenBase, PlaneWidth);            // padded columns 0, 2, 4, ...
                 Span<float> odd = source.Slice(evenBase + plane, PlaneWidth);     // padded columns 1, 3, 5, ...
-                for (int j = 0; j < width; j += 2)
+                int j = 0;
+                // Eight at a time: one permutation puts x's even columns in the lower half and its odd ones in the upper.
+                ref float from = ref MemoryMarshal.GetReference(row);
+                ref float toOdd = ref MemoryMarshal.GetReference(odd);
+                ref float toEven = ref Unsafe.Add(ref MemoryMarshal.GetReference(even), 1);
+                for (; j + Vector256<float>.Count <= width; j += Vector256<float>.Count)
+                {
+                    Vector256<float> split = Vector256.Shuffle(Vector256.LoadUnsafe(ref from, (nuint)j), Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7));
+                    split.GetLower().StoreUnsafe(ref toOdd, (nuint)(j >> 1));
+                    split.GetUpper().StoreUnsafe(ref toEven, (nuint)(j >> 1));
+                }
+                for (; j < width; j += 2)
                 {
                     odd[j >> 1] = row[j];                                          // padded column j + 1 (odd)
                     if (j + 1 < width) even[(j >> 1) + 1] = row[j + 1];            // padded column j + 2 (even)

@@ -197,9 +197,9 @@ public static class Conv3x3Kernels
                 {
                     ref float weights = ref packed[phaseStart[phase] * blocks * rows + block * k * rows];
                     int channels = Math.Min(rows, cin - block * rows);
-                    for (int v = 0; v < vectors; v += TileVectors)
+                    for (int tileIndex = 0, tiles = TilesOf(vectors), v = 0; tileIndex < tiles; tileIndex++, v += TileCount(vectors, tiles, tileIndex - 1))
                     {
-                        int q0 = v * lanes, count = Math.Min(TileVectors, vectors - v);
+                        int q0 = v * lanes, count = TileCount(vectors, tiles, tileIndex);
                         ref float at = ref Unsafe.Add(ref src, q0);
                         switch (count)
                         {
@@ -444,11 +444,11 @@ public static class Conv3x3Kernels
             for (int block = 0; block < blocks; block++)
             {
                 ref float weights = ref MemoryMarshal.GetReference(packed.Slice(block * k * rows, k * rows));
-                for (int v = 0; v < grid.Vectors; v += TileVectors)
+                for (int tileIndex = 0, tiles = TilesOf(grid.Vectors), v = 0; tileIndex < tiles; tileIndex++, v += TileCount(grid.Vectors, tiles, tileIndex - 1))
                 {
                     int q0 = v * lanes;
                     ref float at = ref Unsafe.Add(ref src, q0);
-                    int count = Math.Min(TileVectors, grid.Vectors - v);
+                    int count = TileCount(grid.Vectors, tiles, tileIndex);
                     switch (count)
                     {
                         case 3: Conv3x3MicroKernel.Run<T, L, R, Vectors3>(k, ref at, ref offset0, ref weights, ref tile0, tileLength); break;
@@ -481,6 +481,15 @@ public static class Conv3x3Kernels
             m2[o] = (float)Math.Max(s2 - s1 * s1 / total, 0);
         }
     }
+
+    /// <summary>Tiles of at most <see cref="TileVectors"/> vectors that cover <paramref name="vectors"/>.</summary>
+    private static int TilesOf(int vectors) => (vectors + TileVectors - 1) / TileVectors;
+
+    /// <summary>
+    /// Vectors of tile <paramref name="index"/>: the vectors spread as evenly as they go (4 run as 2 + 2, not 3 + 1, whose last
+    /// tile would load a broadcast per multiply-add).
+    /// </summary>
+    private static int TileCount(int vectors, int tiles, int index) => vectors / tiles + (index < vectors % tiles ? 1 : 0);
 
     /// <summary>What happens to a stored tile: bias, ReLU or statistics, then its valid positions are copied into y.</summary>
     private readonly ref struct Epilogue(Conv3x3Grid grid, ReadOnlySpan<float> bias, bool relu, bool statistics, Span<float> tile,
