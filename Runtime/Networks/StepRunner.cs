@@ -328,14 +328,31 @@ public sealed unsafe class StepRunner : IDisposable
 
     internal void AddLoss(int thread, float sum) => _losses[thread * Pad] += sum;
 
-    internal void Barrier()
+    internal void Barrier() => Barrier(BarrierAction.None);
+
+    // What the last thread to arrive at a barrier does before it lets the others go: the one-thread work between two
+    // parallel phases, without a second barrier.
+    private enum BarrierAction
+    {
+        None,
+        BeginOptimizerStep,
+        DecideEndOfStep,
+    }
+
+    private void Barrier(BarrierAction action)
     {
         int threads = _group.Threads;
         if (Volatile.Read(ref _faulted) != 0) throw new BarrierBrokenException();
-        if (threads == 1) return;
+        if (threads == 1)
+        {
+            Act(action);
+            return;
+        }
         int generation = Volatile.Read(ref _generation);
         if (Interlocked.Increment(ref _arrived) == threads)
         {
+            // If the action throws, the generation never opens: the waiting threads see the fault and stop.
+            Act(action);
             // The last to arrive opens the next generation; nobody can arrive at the next barrier before seeing it.
             _arrived = 0;
             Volatile.Write(ref _generation, generation + 1);
@@ -488,29 +505,29 @@ public sealed unsafe class StepRunner : IDisposable
 
             StepOptions? options = _options;
             bool check = options is { CheckFinite: true };
-            // With nothing to reduce (every gradient written once, by its owner) and no end of step, the threads are done.
-            if (threads > 1 && (_sliced is not { Length: 0 } || options is not null))
+            // Without a check, the optimizer's step opens as soon as every body is done (nothing can fail in between).
+            BarrierAction afterBodies = _ranged && !check ? BarrierAction.BeginOptimizerStep : BarrierAction.None;
+            if (threads == 1)
             {
-                Barrier();   // every body is done: the gradient buffers are complete
-                if (thread == 0 && _ranged && !check) BeginOptimizerStep();
-                ReduceRange(thread, destination);
+                Barrier(afterBodies);
             }
-            else if (_ranged && !check)
+            else if (_sliced is not { Length: 0 } || options is not null)
             {
-                BeginOptimizerStep();   // one thread: nothing to wait for
+                // (With nothing to reduce, every gradient written once by its owner, and no end of step, the threads are done.)
+                Barrier(afterBodies);   // every body is done: the gradient buffers are complete
+                ReduceRange(thread, destination);
             }
             if (options is null) return;
 
+            // Each thread's range of the gradients is complete once it has reduced it itself: check it, then step it.
             int from = ShareStart(thread, threads, destination.Length), to = ShareStart(thread + 1, threads, destination.Length);
             if (check)
             {
                 int bad = FiniteCheck.IndexOfNonFinite(destination.AsSpan(from, to - from));
                 _bad[thread * Pad] = bad < 0 ? -1 : from + bad;
-                Barrier();   // every range reduced and checked
-                if (thread == 0) Decide(destination);
+                Barrier(BarrierAction.DecideEndOfStep);   // every range checked; the last to arrive throws or opens the step
             }
             if (!_ranged) return;
-            Barrier();   // the optimizer's step is open
             options.Optimizer!.StepAndZeroGradients(options.Parameters, destination, from, to - from);
         }
         catch (BarrierBrokenException)
@@ -531,7 +548,13 @@ public sealed unsafe class StepRunner : IDisposable
         _begun = true;
     }
 
-    // Thread 0, once every range is checked: throws on a non-finite loss or gradient, else opens the optimizer's ranged step.
+    private void Act(BarrierAction action)
+    {
+        if (action == BarrierAction.BeginOptimizerStep) BeginOptimizerStep();
+        else if (action == BarrierAction.DecideEndOfStep) Decide(_gradients!);
+    }
+
+    // One thread, once every range is checked: throws on a non-finite loss or gradient, else opens the optimizer's ranged step.
     private void Decide(float[] gradients)
     {
         StepOptions options = _options!;
