@@ -4,6 +4,7 @@ using System.Collections.Immutable;
 using System.Text;
 using System.Threading;
 using Compiled.Generator.Emit;
+using Compiled.Generator.Graph;
 using Compiled.Generator.Model;
 using Compiled.Generator.Parsing;
 using Compiled.Generator.Pipeline;
@@ -46,9 +47,36 @@ public sealed class NetworkGenerator : IIncrementalGenerator
             .Select(static (network, _) => network.Sites)
             .WithTrackingName(TrackingNames.Sites);
 
-        // 2. Infer and check shapes: names, argument ranges, structure, then the network's graph with every node's shapes.
+        // 1b. Blocks: [Block] classes in any file, parsed by their own provider into equatable data and collected into one
+        //     table, which each network's expansion reads. Editing a block changes the table and re-runs the expansions
+        //     (a network's own transform would not re-run: it reads only its own file); an unrelated edit leaves it Cached.
+        //     A block's own mistakes (its structure, its expressions, a cycle of blocks) are reported at its attributes.
+        IncrementalValuesProvider<ParsedBlock> parsedBlocks = context.SyntaxProvider
+            .ForAttributeWithMetadataName(
+                KnownTypes.BlockAttribute,
+                predicate: static (node, _) => node is TypeDeclarationSyntax { Identifier.IsMissing: false },
+                transform: static (context, cancellationToken) => ParseBlock(context, cancellationToken))
+            .Where(static block => block is not null)
+            .Select(static (block, _) => block!);
+        IncrementalValueProvider<BlockTable> blocks = parsedBlocks
+            .Select(static (block, _) => block.Declaration)
+            .WithTrackingName(TrackingNames.Blocks)
+            .Collect()
+            .Select(static (all, _) => BlockChecks.Table(all))
+            .WithTrackingName(TrackingNames.BlockTable);
+        IncrementalValuesProvider<NetworkDiagnostics> blockDiagnostics = blocks
+            .SelectMany(static (table, _) => BlockChecks.Diagnostics(table))
+            .WithTrackingName(TrackingNames.BlockDiagnostics);
+        context.RegisterSourceOutput(
+            blockDiagnostics.Collect().Combine(parsedBlocks.Select(static (block, _) => block.Sites).Collect()),
+            static (output, found) => Report(output, found.Left, found.Right));
+
+        // 2. Expand and infer shapes: names, argument ranges, structure, then the network's graph (its [Use]s expanded into
+        //    the blocks' layers, forks and joins) with every node's shapes.
         IncrementalValuesProvider<StageResult<ShapedNetwork>> shapes = declarations
-            .Select(static (declaration, _) => StageGuard.Run(declaration, "inferring the shapes of", NameOf(declaration.Value), ShapeInference.Infer))
+            .Combine(blocks)
+            .Select(static (input, _) => StageGuard.Run(input.Left, "inferring the shapes of", NameOf(input.Left.Value),
+                (key, declaration) => ShapeInference.Infer(key, declaration, input.Right)))
             .WithTrackingName(TrackingNames.Shapes);
 
         // 3. Plan the code: parameter layout, workspace regions and sizes, initialization, summary; then reserve the names of
@@ -93,6 +121,25 @@ public sealed class NetworkGenerator : IIncrementalGenerator
                 : LocationInfo.From(context.TargetNode));
             DiagnosticInfo error = StageGuard.InternalError("parsing", symbol.Name, e);
             return new ParsedNetwork(StageResult<NetworkDeclaration>.Failed(key, new EquatableArray<DiagnosticInfo>(new[] { error })), sites.Build(key));
+        }
+    }
+
+    private static ParsedBlock? ParseBlock(GeneratorAttributeSyntaxContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return BlockParser.Parse(context, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var symbol = (INamedTypeSymbol)context.TargetSymbol;
+            string key = symbol.ToDisplayString();
+            var sites = new SourceSites.Builder();
+            sites.AddNetwork(NetworkParser.LocationOfAttribute(context.Attributes[0], cancellationToken));
+            DiagnosticInfo error = StageGuard.InternalError("parsing", symbol.Name, e);
+            return new ParsedBlock(
+                new BlockDeclaration(key, symbol.Name, EquatableArray<BlockParameter>.Empty, EquatableArray<LayerDeclaration>.Empty, new EquatableArray<DiagnosticInfo>(new[] { error })),
+                sites.Build(key));
         }
     }
 

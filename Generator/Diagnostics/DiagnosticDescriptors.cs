@@ -134,6 +134,50 @@ internal static class DiagnosticDescriptors
         "Non-nullable member not set by the generated constructor",
         "The {0} '{1}' of network '{2}' is a non-nullable {3} with no initializer, but the generated constructor {2}(int threads) does not set it (CS8618); give it an initializer, declare it nullable ({3}?), or mark it 'required'");
 
+    public static readonly DiagnosticDescriptor InvalidBlockStructure = Error(
+        "CMP0029",
+        "Block structure attribute out of place",
+        "[{0}] in '{1}' {2}");
+
+    public static readonly DiagnosticDescriptor InvalidBlockExpression = Error(
+        "CMP0030",
+        "Invalid expression over block parameters",
+        "The argument \"{0}\" ({1} of [{2}]) is not an expression over the block's parameters: {3} ({4}); write an int, a parameter's name or an expression such as \"channels * 4\" (+ - * / and parentheses)");
+
+    public static readonly DiagnosticDescriptor ResidualShapeMismatch = Error(
+        "CMP0031",
+        "Residual sum of different shapes",
+        "The residual sum '{0}' adds the main path's output {1} and the shortcut's {2}, which differ; give the block a projection shortcut ([Shortcut] followed by a 1x1 Conv2D with the main path's channels and stride), or keep the main path's shape");
+
+    public static readonly DiagnosticDescriptor ConcatShapeMismatch = Error(
+        "CMP0032",
+        "Concatenated branches differ outside the channels",
+        "The concatenation '{0}' joins branches of shapes {1}, whose heights and widths differ; only the channels may differ: change the branches' strides, padding or windows");
+
+    public static readonly DiagnosticDescriptor RecursiveBlock = Error(
+        "CMP0033",
+        "Block uses itself",
+        "The block '{0}' uses itself ({1}); a block cannot contain itself: remove the [Use]");
+
+    public static readonly DiagnosticDescriptor InvalidBlockUse = Error(
+        "CMP0034",
+        "Invalid use of a block",
+        "[Use] of '{0}' {1}");
+
+    public static readonly DiagnosticDescriptor InvalidBlockParameter = Error(
+        "CMP0035",
+        "Invalid block parameter",
+        "The parameter \"{0}\" of block '{1}' is invalid: {2}; write \"name\" or \"name = 3\" (a default that is an int constant)");
+    public static readonly DiagnosticDescriptor DropoutRateOutOfRange = Error(
+        "CMP0036",
+        "Dropout rate outside [0, 1)",
+        "The rate of dropout layer '{0}' is {1}, but it must be at least 0 and less than 1 (the probability of zeroing an element); change the [{2}] attribute");
+
+    public static readonly DiagnosticDescriptor BatchNormWithoutFeatureAxis = Error(
+        "CMP0037",
+        "Batch norm where no feature axis exists",
+        "Batch norm layer '{0}' gets {1} ({2}), which has no feature axis to normalize over: it takes features [f] (as after a Dense layer, BatchNorm1d) or channels × height × width [c, h, w] (as after a Conv2D layer, BatchNorm2d)");
+
     public static readonly DiagnosticDescriptor InternalError = Error(
         "CMP9999",
         "Internal generator error",

@@ -29,34 +29,54 @@ internal static class BackwardPassEmitter
         var used = new List<string>();
         LayerPlan[] steps = plan.Steps;
         List<string> trainable = TrainableLayers(plan);
+        var norm = new NormalizationLayout(plan);
+        var written = new HashSet<string>(); // the fork gradients some consumer has written
         for (int i = steps.Length - 1; i >= 0; i--)
         {
             LayerPlan layer = steps[i];
-            if (!layer.Backward) break;
-            if (layer.AccumulateInputGradient)
-                throw new System.NotSupportedException($"{layer.Node.FullName}: gradients that meet at a fork are not emitted yet");
+            if (!layer.Backward) continue;
             statements.Add("");
             string dy = Use(used, layer.OutputGradient);
-            string dx = layer.Node.Descriptor.BackwardInPlace ? dy : layer.InputGradient ? Use(used, layer.InputGradientVariable) : "default";
-            var emission = new BackwardEmission(layer, trainable.IndexOf(layer.Node.FullName), dy, dx, statements, variable => Use(used, variable));
+            bool inPlace = layer.Node.Descriptor.BackwardInPlace;
+            // A fork's gradient: the first consumer to run its backward writes it, the later ones add into it (from dy's
+            // buffer after an in-place backward, else from a temporary their kernel writes).
+            string fork = layer.AccumulateInputGradient && layer.Node.Inputs.Count == 1 ? Use(used, layer.InputGradientVariable) : "";
+            bool firstWrite = fork.Length > 0 && written.Add(fork);
+            string dx = inPlace ? dy
+                : !layer.InputGradient ? "default"
+                : fork.Length > 0 && !firstWrite ? Use(used, layer.TemporaryGradient)
+                : Use(used, layer.InputGradientVariable);
+            var emission = new BackwardEmission(layer, trainable.IndexOf(layer.Node.FullName), dy, dx, statements, variable => Use(used, variable))
+            {
+                FirstWrite = variable => written.Add(variable),
+                Norm = norm,
+            };
             layer.Node.Descriptor.EmitBackward(emission);
+            if (fork.Length > 0 && (inPlace || !firstWrite))
+            {
+                statements.Add(firstWrite
+                    ? $"{dx}.CopyTo({fork}); // {layer.Node.FullName}'s input is a fork: the first gradient to reach it"
+                    : $"{TypeNames.JoinKernels}.AddInto({fork}, {dx}); // {layer.Node.FullName}'s input is a fork: gradients that meet are summed");
+            }
         }
 
         w.Line();
-        w.Line($"// The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput {plan.Output.Batched} to {steps[steps.Length - 1].OutputGradient};");
-        w.Line("// the activations are those RunForward saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).");
-        using (w.Open($"private void RunBackward({TypeNames.ReadOnlySpan} input, {TypeNames.Workspace} workspace, int n)"))
+        w.Line($"// The backward pass over this thread's slice, last layer first. The loss wrote dLoss/dOutput {plan.Output.Batched} to {steps[steps.Length - 1].OutputGradient};");
+        w.Line($"// the activations are those {ForwardPassEmitter.TrainingMethod} saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).");
+        using (w.Open($"private void RunBackward(in {TypeNames.StepContext} ctx)"))
         {
+            w.Line(ForwardPassEmitter.SliceLocals);
+            if (used.Contains("input")) w.Line($"{TypeNames.ReadOnlySpan} input = ctx.Input;");
             w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
-            w.Line($"{TypeNames.Span} g = workspace.Gradients;");
-            ForwardPassEmitter.DeclareBuffers(w, plan, used, forward: false);
+            w.Line($"{TypeNames.Span} g = ctx.Gradients;");
+            ForwardPassEmitter.DeclareBuffers(w, plan, used, forward: false, sliced: true);
             foreach (string statement in statements) w.Line(statement);
         }
     }
 
     private static string Use(List<string> used, string variable)
     {
-        if (variable != "input" && !used.Contains(variable)) used.Add(variable);
+        if (!used.Contains(variable)) used.Add(variable);
         return variable;
     }
 

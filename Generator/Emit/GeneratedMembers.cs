@@ -33,12 +33,14 @@ internal static class GeneratedMembers
     {
         "InputLength", "OutputLength", "ParameterCount", "StateCount", "s_stateTable", "StateBuffer", "StateTable", "ResetState", "InputChannels", "InputHeight", "InputWidth", "ModelSummary",
         "ChunkSamples", "WorkspacePerSample", "ArgmaxPerSample", "ColumnLength", "s_parameterTable", "s_inputShape",
-        "_runner", "_freezing", "Freeze", "Unfreeze", "IsFrozen", "_forwardChunk", "_predictChunk", "_trainLabelsChunk", "_trainTargetsChunk",
+        "_runner", "_stepRunner", "Dispose", "_freezing", "Freeze", "Unfreeze", "IsFrozen", "_forwardChunk", "_predictChunk", "_trainLabelsStep", "_trainTargetsStep",
         "Parameters", "Gradients", "ParameterTable", "InputShape", "Loss", "Summary", "Architecture", "Threads",
         ExplicitName("InputLength"), ExplicitName("OutputLength"), "Initialize", "ZeroGradients",
         "Forward", "Predict", "ForwardChunk", "PredictChunk",
-        "_lastOutputs", "_lastBatch", "LastOutputs", "TrainStep", "TrainLabelsChunk", "TrainTargetsChunk",
-        "RunForward", "RunBackward",
+        "LastOutputs", "TrainStep", "TrainLabelsStep", "TrainTargetsStep",
+        "RunForward", "RunTrainingForward", "RunBackward",
+        "DropoutSeed", "DropoutStep", "DropoutMaskOverride", "_trainingForwardStep", "TrainingForwardStep",
+        "_normStats", "_normGather", "_folded", "PrepareEvaluation",
     };
 
     /// <summary>
@@ -96,7 +98,9 @@ internal static class GeneratedMembers
 
         // MembersEmitter
         Field("_runner");
+        if (plan.Training) Field("_stepRunner");
         foreach (string body in MembersEmitter.Bodies(plan, loss)) Field(MembersEmitter.BodyField(body));
+        if (plan.Training) foreach (string body in MembersEmitter.StepBodies(loss)) Field(MembersEmitter.BodyField(body));
         Property("Parameters");
         if (plan.Training) Property("Gradients");
         Property("ParameterTable");
@@ -110,6 +114,7 @@ internal static class GeneratedMembers
         Property("Summary");
         Property("Architecture");
         Property("Threads");
+        Method("Dispose");
         members.Add(new GeneratedMember(ExplicitName("InputLength"), "explicit implementation", "INetwork.InputLength", null));
         members.Add(new GeneratedMember(ExplicitName("OutputLength"), "explicit implementation", "INetwork.OutputLength", null));
         Method("Initialize");
@@ -129,19 +134,38 @@ internal static class GeneratedMembers
         Method("ForwardChunk");
         if (loss.HasLink) Method("PredictChunk");
 
+        // ModeEmitter (Forward(..., mode) is an overload of Forward)
+        if (ModeEmitter.HasDropout(plan))
+        {
+            Property("DropoutSeed");
+            Property("DropoutStep");
+            Property("DropoutMaskOverride");
+        }
+        if (ModeEmitter.HasBatchNorm(plan))
+        {
+            Field("_normStats");
+            Field("_normGather");
+            if (new NormalizationLayout(plan).FoldedLength > 0) Field("_folded");
+            Method("PrepareEvaluation");
+        }
+        if (ModeEmitter.HasTrainingForward(plan))
+        {
+            Field("_trainingForwardStep");
+            Method("TrainingForwardStep");
+        }
+
         // TrainingEmitter
         if (plan.Training)
         {
-            Field("_lastOutputs");
-            Field("_lastBatch");
             Property("LastOutputs");
             Method("TrainStep");
-            if (loss.TakesLabels) Method("TrainLabelsChunk");
-            if (loss.TakesTargets) Method("TrainTargetsChunk");
+            if (loss.TakesLabels) Method("TrainLabelsStep");
+            if (loss.TakesTargets) Method("TrainTargetsStep");
         }
 
         // ForwardPassEmitter, BackwardPassEmitter
         Method("RunForward");
+        if (plan.Training) Method(ForwardPassEmitter.TrainingMethod);
         if (plan.Training && BackwardPassEmitter.HasWork(plan)) Method("RunBackward");
         return members;
 

@@ -13,11 +13,26 @@ internal sealed class ForwardEmission
 {
     private readonly SourceWriter _writer;
 
-    public ForwardEmission(SourceWriter writer, LayerPlan layer)
+    public ForwardEmission(SourceWriter writer, LayerPlan layer, bool training, bool sliced)
     {
         _writer = writer;
         Layer = layer;
+        Training = training;
+        Sliced = sliced;
     }
+
+    /// <summary>
+    /// Whether this pass runs in a step body (<c>in StepContext ctx</c>: this thread's slice, batch-wide regions, barriers
+    /// available as <c>ctx.Barrier()</c>) rather than on a chunk of an inference call (<c>NetworkWorkspace workspace</c>).
+    /// </summary>
+    public bool Sliced { get; }
+
+    /// <summary>
+    /// Whether this is the forward pass TrainStep runs (training mode: dropout draws masks, batch norm uses the batch's
+    /// statistics) rather than the one Forward and Predict run (evaluation mode). A node whose
+    /// <see cref="Layers.LayerDescriptor.ForwardDependsOnMode"/> is false emits the same calls in both.
+    /// </summary>
+    public bool Training { get; }
 
     public LayerPlan Layer { get; }
 
@@ -43,20 +58,32 @@ internal sealed class ForwardEmission
         }
     }
 
-    /// <summary>The weight's parameter slice (<c>p.Slice(0, 150)</c>), or <c>default</c>.</summary>
-    public string Weight => LayerComments.Slice("p", Layer.WeightOffset, Layer.WeightLength);
+    /// <summary>Where the network's batch norms keep their statistics and folded weights (Planning/NormalizationLayout).</summary>
+    public NormalizationLayout Norm { get; init; } = null!;
 
-    /// <summary>The bias's parameter slice, or <c>default</c> without a bias.</summary>
-    public string Bias => LayerComments.Slice("p", Layer.BiasOffset, Layer.BiasLength);
+    /// <summary>
+    /// The weight's parameter slice (<c>p.Slice(0, 150)</c>), or <c>default</c>; in evaluation, for a layer a batch norm is
+    /// folded into, its folded weight (<c>_folded</c>, which Forward and Predict refold from the parameters at every call).
+    /// </summary>
+    public string Weight => !Training && Norm?.FoldOfProducer(Layer) is { } fold
+        ? Folded(fold.WeightOffset, fold.WeightLength)
+        : LayerComments.Slice("p", Layer.WeightOffset, Layer.WeightLength);
+
+    /// <summary>The bias's parameter slice, or <c>default</c> without a bias; in evaluation, the folded bias of a layer a batch norm is folded into (it has one even when the layer has none).</summary>
+    public string Bias => !Training && Norm?.FoldOfProducer(Layer) is { } fold
+        ? Folded(fold.BiasOffset, fold.BiasLength)
+        : LayerComments.Slice("p", Layer.BiasOffset, Layer.BiasLength);
+
+    private static string Folded(int offset, int length) => $"new {TypeNames.ReadOnlySpan}(_folded, {Literals.Int(offset)}, {Literals.Int(length)})";
 
     /// <summary>The static geometry field (<c>s_conv1Geometry</c>).</summary>
     public string Geometry => ConstantsEmitter.GeometryField(Layer);
 
-    /// <summary>The im2col buffer of this node: exactly its per-sample column length.</summary>
-    public string Columns => $"workspace.Columns({Literals.Int(Node.Descriptor.ColumnLength(Node))})";
+    /// <summary>The im2col buffer of this node (the thread's scratch in a step body): exactly its per-sample column length.</summary>
+    public string Columns => LayerComments.Columns(Node, Sliced);
 
-    /// <summary>The arg-max span's local name.</summary>
-    public string Argmax => ForwardPassEmitter.ArgmaxVariable(Layer);
+    /// <summary>The span of the tensor it saves for its backward with this suffix (<see cref="Layers.SavedSpec"/>).</summary>
+    public string Saved(string suffix) => Layer.SavedVariable(suffix);
 
     public void Line(string line) => _writer.Line(line);
 }
@@ -73,6 +100,7 @@ internal sealed class BackwardEmission
 
     public BackwardEmission(LayerPlan layer, int trainableIndex, string dy, string dx, List<string> statements, Action<string> use)
     {
+        // The backward pass runs in a step body (in StepContext ctx).
         Layer = layer;
         TrainableIndex = trainableIndex;
         Dy = dy;
@@ -107,15 +135,28 @@ internal sealed class BackwardEmission
 
     public string Weight => LayerComments.Slice("p", Layer.WeightOffset, Layer.WeightLength);
 
+    /// <summary>The parameter slice of its bias (batch norm's β), or <c>default</c>.</summary>
+    public string Bias => LayerComments.Slice("p", Layer.BiasOffset, Layer.BiasLength);
+
+    /// <summary>Where the network's batch norms keep their statistics (Planning/NormalizationLayout).</summary>
+    public NormalizationLayout Norm { get; init; } = null!;
+
     public string WeightGradient => LayerComments.Slice("g", Layer.WeightOffset, Layer.WeightLength);
 
     public string BiasGradient => LayerComments.Slice("g", Layer.BiasOffset, Layer.BiasLength);
 
     public string Geometry => ConstantsEmitter.GeometryField(Layer);
 
-    public string Columns => $"workspace.Columns({Literals.Int(Node.Descriptor.ColumnLength(Node))})";
+    public string Columns => LayerComments.Columns(Node, sliced: true);
 
-    public string Argmax => ForwardPassEmitter.ArgmaxVariable(Layer);
+    /// <summary>The span of a tensor its forward saved (<see cref="Layers.SavedSpec"/>), marked used.</summary>
+    public string Saved(string suffix) => Use(Layer.SavedVariable(suffix));
+
+    /// <summary>
+    /// For a join's inputs: true the first time a gradient span is written in the pass (the join copies into it), false
+    /// after (a fork whose other consumer wrote it first: the join adds into it).
+    /// </summary>
+    public Func<string, bool> FirstWrite { get; init; } = _ => true;
 
     /// <summary>Marks a span the statements read, so RunBackward declares it; returns it.</summary>
     public string Use(string variable)
@@ -157,6 +198,10 @@ internal static class LayerComments
         if (layer.Note.Length > 0) header += "; " + layer.Note;
         return header;
     }
+
+    /// <summary>A node's im2col buffer: the chunk workspace's column buffer, or in a step body the thread's private scratch.</summary>
+    public static string Columns(GraphNode node, bool sliced)
+        => $"{(sliced ? "ctx.Scratch" : "workspace.Columns")}({Literals.Int(node.Descriptor.ColumnLength(node))})";
 
     /// <summary>The parameter (or gradient) slice of a weight or bias, or <c>default</c> when the layer has none.</summary>
     public static string Slice(string buffer, int offset, int length) => offset < 0 ? "default" : $"{buffer}.Slice({Literals.Int(offset)}, {Literals.Int(length)})";

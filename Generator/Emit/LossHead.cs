@@ -44,8 +44,8 @@ internal sealed class LossHead
     /// <summary>Averaged over samples (true) or over every output element (false).</summary>
     public bool PerSample => _layer?.PerSample ?? false;
 
-    /// <summary>The gradient scale inside a chunk body.</summary>
-    public string GradientScale => PerSample ? "1f / chunk.Batch" : $"1f / (chunk.Batch * {Literals.Int(Outputs)}f)";
+    /// <summary>The gradient scale inside a step body.</summary>
+    public string GradientScale => PerSample ? "1f / ctx.Batch" : $"1f / (ctx.Batch * {Literals.Int(Outputs)}f)";
 
     /// <summary>Turns the summed loss of the batch into the mean, in TrainStep.</summary>
     public string MeanExpression => PerSample ? "lossSum / batch" : "lossSum / (batch * (float)OutputLength)";
@@ -55,7 +55,7 @@ internal sealed class LossHead
     /// <summary>The link applied by Predict, from <paramref name="logits"/> to <paramref name="output"/>.</summary>
     public string LinkCall(string logits, string output) => _layer!.LinkCall(logits, output, Outputs);
 
-    /// <summary>The loss kernel call for a chunk with labels (true) or float targets (false).</summary>
+    /// <summary>The loss kernel call for a thread's slice (the step body's <c>ctx</c>) with labels (true) or float targets (false).</summary>
     public string KernelCall(bool labels, string logits, string gradients) => _layer!.KernelCall(_node!, labels, logits, gradients, Outputs, GradientScale);
 
     /// <summary>Why the other TrainStep overload is not supported, as the exception message says it.</summary>

@@ -8,8 +8,11 @@ internal static class MembersEmitter
     public static void Emit(SourceWriter w, NetworkPlan plan, LossHead loss)
     {
         w.Line();
+        if (plan.Training) w.Line("// Inference splits the batch in chunks over _runner's threads; training runs whole slices layer by layer on _stepRunner's.");
         w.Line($"private readonly {TypeNames.BatchRunner} _runner;");
+        if (plan.Training) w.Line($"private readonly {TypeNames.StepRunner} _stepRunner;");
         foreach (string body in Bodies(plan, loss)) w.Line($"private readonly {TypeNames.BatchBody} {BodyField(body)};");
+        if (plan.Training) foreach (string body in StepBodies(loss)) w.Line($"private readonly {TypeNames.StepBody} {BodyField(body)};");
 
         w.Line();
         w.Line("/// <summary>Creates the network on all cores. Its parameters are zero until <see cref=\"Initialize\"/> (or a loaded checkpoint) fills them.</summary>");
@@ -23,7 +26,13 @@ internal static class MembersEmitter
         using (w.Open($"public {Identifiers.Escape(plan.ClassName)}(int threads)"))
         {
             w.Line($"_runner = new {TypeNames.BatchRunner}(threads);");
+            if (plan.Training)
+            {
+                w.Line($"_stepRunner = new {TypeNames.StepRunner}(threads);");
+                w.Line($"_stepRunner.Reserve(WorkspacePerSample, ArgmaxPerSample, ColumnLength, {Literals.Int(ModeEmitter.PartialFloats(plan))});");
+            }
             foreach (string body in Bodies(plan, loss)) w.Line($"{BodyField(body)} = {body};");
+            if (plan.Training) foreach (string body in StepBodies(loss)) w.Line($"{BodyField(body)} = {body};");
             if (plan.State.Count > 0) w.Line("ResetState();");
         }
 
@@ -65,7 +74,25 @@ internal static class MembersEmitter
         using (w.Open("public int Threads"))
         {
             w.Line("get => _runner.Threads;");
-            w.Line("set => _runner.Threads = value;");
+            if (!plan.Training)
+            {
+                w.Line("set => _runner.Threads = value;");
+            }
+            else
+            {
+                using (w.Open("set"))
+                {
+                    w.Line("_runner.Threads = value;");
+                    w.Line("_stepRunner.Threads = value;");
+                }
+            }
+        }
+        w.Line();
+        w.Line("/// <summary>Ends the network's worker threads; calls afterwards throw <see cref=\"global::System.ObjectDisposedException\"/>.</summary>");
+        using (w.Open("public void Dispose()"))
+        {
+            w.Line("_runner.Dispose();");
+            if (plan.Training) w.Line("_stepRunner.Dispose();");
         }
         w.Line();
         w.Line($"int {TypeNames.INetwork}.InputLength => InputLength;");
@@ -83,13 +110,18 @@ internal static class MembersEmitter
         }
     }
 
-    /// <summary>The chunk bodies the network hands to its runner, by method name.</summary>
+    /// <summary>The chunk bodies the network hands to its batch runner (inference), by method name.</summary>
     public static System.Collections.Generic.IEnumerable<string> Bodies(NetworkPlan plan, LossHead loss)
     {
         yield return "ForwardChunk";
         if (loss.HasLink) yield return "PredictChunk";
-        if (plan.Training && loss.TakesLabels) yield return "TrainLabelsChunk";
-        if (plan.Training && loss.TakesTargets) yield return "TrainTargetsChunk";
+    }
+
+    /// <summary>The step bodies the network hands to its step runner (training networks), by method name.</summary>
+    public static System.Collections.Generic.IEnumerable<string> StepBodies(LossHead loss)
+    {
+        if (loss.TakesLabels) yield return "TrainLabelsStep";
+        if (loss.TakesTargets) yield return "TrainTargetsStep";
     }
 
     private static void EmitInitialize(SourceWriter w, NetworkPlan plan)
@@ -103,6 +135,7 @@ internal static class MembersEmitter
         using (w.Open("public void Initialize(int seed)"))
         {
             if (plan.State.Count > 0) w.Line("ResetState();");
+            ModeEmitter.EmitInitialize(w, plan);
             if (plan.ParameterCount == 0)
             {
                 w.Line("// This network has no parameters.");
@@ -113,6 +146,13 @@ internal static class MembersEmitter
             foreach (LayerPlan layer in plan.Layers)
             {
                 if (layer.WeightOffset < 0) continue;
+                if (layer.Node.Descriptor.FixedInit is { } constants)
+                {
+                    w.Line($"// {layer.Node.FullName}: weight {Literals.Float(constants.Weight)}, bias {Literals.Float(constants.Bias)} (whatever the seed)");
+                    w.Line($"{TypeNames.Array}.Fill(Parameters, {Literals.Float(constants.Weight)}, {Literals.Int(layer.WeightOffset)}, {Literals.Int(layer.WeightLength)});");
+                    if (layer.BiasOffset >= 0) w.Line($"{TypeNames.Array}.Fill(Parameters, {Literals.Float(constants.Bias)}, {Literals.Int(layer.BiasOffset)}, {Literals.Int(layer.BiasLength)});");
+                    continue;
+                }
                 string init = $"{TypeNames.Init}.{layer.Init}";
                 string reason = layer.InitReason.Length > 0 ? $" ({layer.InitReason})" : "";
                 w.Line($"// {layer.Node.FullName}: {layer.Init}{reason}, fan in {Literals.Int(layer.FanIn)}, fan out {Literals.Int(layer.FanOut)}");

@@ -26,12 +26,13 @@ internal static class NetworkEmitter
         writer.Line("/// </code>");
         writer.Line("/// </summary>");
         writer.Line($"[{TypeNames.GeneratedCode}(\"Compiled.Generator\", \"{generatorVersion}\")]");
-        string contract = plan.Training ? $"{TypeNames.ITrainableNetwork}, {TypeNames.ITrainingOutputs}" : TypeNames.INetwork;
+        string contract = plan.Training ? $"{TypeNames.ITrainableNetwork}, {TypeNames.ITrainingOutputs}, {TypeNames.IFusedTrainStep}" : TypeNames.INetwork;
         using (writer.Open($"partial class {Identifiers.Escape(plan.ClassName)} : {contract}"))
         {
             ConstantsEmitter.Emit(writer, plan);
             MembersEmitter.Emit(writer, plan, loss);
             InferenceEmitter.Emit(writer, plan, loss);
+            ModeEmitter.Emit(writer, plan);
             if (plan.Training) TrainingEmitter.Emit(writer, plan, loss);
             ForwardPassEmitter.Emit(writer, plan);
             if (plan.Training && BackwardPassEmitter.HasWork(plan)) BackwardPassEmitter.Emit(writer, plan);

@@ -1,83 +1,81 @@
-using Compiled.Generator.Planning;
-
 namespace Compiled.Generator.Emit;
 
 /// <summary>
-/// The TrainStep overloads: check the spans, split the batch over the threads (each zeroes its own gradient buffer,
-/// runs forward, loss and backward per chunk), add the thread gradients into Gradients in thread order, return the mean loss.
+/// The TrainStep overloads and their step bodies, on the network's <c>StepRunner</c> (Runtime/Networks): every thread
+/// runs the whole step on its slice of the batch, layer by layer (no chunks), in the runner's batch-wide workspace; the
+/// runner adds the threads' gradients into Gradients in thread order and, with <c>StepOptions</c> (IFusedTrainStep, the
+/// trainer's fused path), checks them and steps the optimizer in the same dispatch. Returns the mean loss.
 /// </summary>
 internal static class TrainingEmitter
 {
-    public static void Emit(SourceWriter w, NetworkPlan plan, LossHead loss)
+    public static void Emit(SourceWriter w, Planning.NetworkPlan plan, LossHead loss)
     {
-        EmitLastOutputs(w);
-        EmitStep(w, plan, loss, labels: true);
-        EmitStep(w, plan, loss, labels: false);
-        if (loss.TakesLabels) EmitChunk(w, plan, loss, labels: true);
-        if (loss.TakesTargets) EmitChunk(w, plan, loss, labels: false);
-    }
-
-    // The outputs of the last TrainStep, [batch, OutputLength]: each chunk copies its rows in, so the trainer can report a
-    // running training accuracy without a second forward pass (ITrainingOutputs). Grows with the batch, like the workspaces.
-    private static void EmitLastOutputs(SourceWriter w)
-    {
-        w.Line();
-        w.Line("private float[] _lastOutputs = global::System.Array.Empty<float>();");
-        w.Line("private int _lastBatch;");
         w.Line();
         w.Line("/// <summary>The raw outputs [batch, OutputLength] of the last <c>TrainStep</c>, valid until the next one.</summary>");
-        w.Line($"public {TypeNames.ReadOnlySpan} LastOutputs => new {TypeNames.ReadOnlySpan}(_lastOutputs, 0, _lastBatch * OutputLength);");
+        w.Line($"public {TypeNames.ReadOnlySpan} LastOutputs => _stepRunner.LastOutputs;");
+        EmitStep(w, plan, loss, labels: true);
+        EmitStep(w, plan, loss, labels: false);
+        if (loss.TakesLabels) EmitBody(w, plan, loss, labels: true);
+        if (loss.TakesTargets) EmitBody(w, plan, loss, labels: false);
     }
 
-    private static void EmitStep(SourceWriter w, NetworkPlan plan, LossHead loss, bool labels)
+    private static void EmitStep(SourceWriter w, Planning.NetworkPlan plan, LossHead loss, bool labels)
     {
         string targetsType = labels ? TypeNames.IntReadOnlySpan : TypeNames.ReadOnlySpan;
         string targets = labels ? "labels" : "targets";
         string signature = $"public float TrainStep({TypeNames.ReadOnlySpan} input, {targetsType} {targets}, int batch)";
+        string fused = $"public float TrainStep({TypeNames.ReadOnlySpan} input, {targetsType} {targets}, int batch, {TypeNames.StepOptions}? options)";
         bool supported = labels ? loss.TakesLabels : loss.TakesTargets;
         w.Line();
         if (!supported)
         {
+            string message = Literals.String(loss.UnsupportedMessage(plan.ClassName, labels));
             w.Line($"/// <summary>Not supported: {Literals.Xml(loss.UnsupportedMessage(plan.ClassName, labels))}</summary>");
             w.Line(signature);
-            w.Line($"    => throw new {TypeNames.NotSupportedException}({Literals.String(loss.UnsupportedMessage(plan.ClassName, labels))});");
+            w.Line($"    => throw new {TypeNames.NotSupportedException}({message});");
+            w.Line();
+            w.Line("/// <summary>Not supported, like the overload without options.</summary>");
+            w.Line(fused);
+            w.Line($"    => throw new {TypeNames.NotSupportedException}({message});");
             return;
         }
 
         w.Line(labels
             ? $"/// <summary>One training step on class labels [batch] in [0, {Literals.Int(plan.Output.Length)}): forward, {loss.Kind} loss, backward; adds (+=) the gradients to <see cref=\"Gradients\"/> and returns the loss, {loss.MeanDescription}.</summary>"
             : $"/// <summary>One training step on float targets {Literals.Xml(plan.Output.Batched.Replace("[n,", "[batch,"))}: forward, {loss.Kind} loss, backward; adds (+=) the gradients to <see cref=\"Gradients\"/> and returns the loss, {loss.MeanDescription}.</summary>");
-        using (w.Open(signature))
+        w.Line(signature);
+        w.Line("    => TrainStep(input, " + targets + ", batch, null);");
+        w.Line();
+        w.Line("/// <summary>");
+        w.Line("/// The step above, then in the same parallel dispatch what <paramref name=\"options\"/> asks for: the finite check of the loss");
+        w.Line("/// and gradients, and the optimizer's step, which zeroes the gradients (the trainer's fused path, <c>IFusedTrainStep</c>).");
+        w.Line("/// </summary>");
+        using (w.Open(fused))
         {
             w.Line(labels
                 ? $"{TypeNames.Guard}.CheckLabels(input.Length, labels, batch, InputLength, OutputLength);"
                 : $"{TypeNames.Guard}.CheckTargets(input.Length, targets.Length, batch, InputLength, OutputLength);");
-            w.Line("if (_lastOutputs.Length < batch * OutputLength) _lastOutputs = new float[batch * OutputLength];");
-            w.Line("_lastBatch = batch;");
+            ModeEmitter.EmitAdvance(w, plan);
             w.Line(labels
-                ? "float lossSum = _runner.Train(_trainLabelsChunk, input, InputLength, labels, default, OutputLength, batch, ChunkSamples, Gradients);"
-                : "float lossSum = _runner.Train(_trainTargetsChunk, input, InputLength, default, targets, OutputLength, batch, ChunkSamples, Gradients);");
+                ? "float lossSum = _stepRunner.Train(_trainLabelsStep, input, InputLength, labels, default, OutputLength, batch, Gradients, options);"
+                : "float lossSum = _stepRunner.Train(_trainTargetsStep, input, InputLength, default, targets, OutputLength, batch, Gradients, options);");
             w.Line($"return {loss.MeanExpression};");
         }
     }
 
-    private static void EmitChunk(SourceWriter w, NetworkPlan plan, LossHead loss, bool labels)
+    private static void EmitBody(SourceWriter w, Planning.NetworkPlan plan, LossHead loss, bool labels)
     {
-        LayerPlan last = plan.Layers[plan.Layers.Count - 1];
         w.Line();
-        w.Line($"// One chunk of TrainStep with {(labels ? "labels" : "targets")}: forward into the workspace, the loss (its gradient, scaled by {loss.GradientScale.Replace("chunk.Batch", "batch")}, into the");
-        w.Line("// output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.");
-        using (w.Open($"private float {(labels ? "TrainLabelsChunk" : "TrainTargetsChunk")}(in {TypeNames.BatchChunk} chunk, {TypeNames.Workspace} workspace)"))
+        w.Line($"// One thread's part of TrainStep with {(labels ? "labels" : "targets")}: the forward pass over its slice, the output going to the runner's");
+        w.Line($"// LastOutputs rows; the loss (its gradient, scaled by 1 / {(loss.PerSample ? "batch" : "(batch · outputs)")}, into the output's gradient region; the kernel returns");
+        w.Line("// the slice's loss sum); then the backward pass into this thread's gradients.");
+        using (w.Open($"private void {(labels ? "TrainLabelsStep" : "TrainTargetsStep")}(in {TypeNames.StepContext} ctx)"))
         {
-            w.Line("int n = chunk.Count;");
-            w.Line("workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);");
-            w.Line($"{TypeNames.Span} outputs = workspace.Activations({Literals.PerSample(last.ActivationOffset)}, {Literals.PerSample(plan.Output.Length)});");
-            w.Line("RunForward(chunk.Input, workspace, n, outputs);");
-            w.Line("outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));");
+            w.Line(ForwardPassEmitter.SliceLocals);
+            w.Line($"{ForwardPassEmitter.TrainingMethod}(in ctx);");
             w.Line($"// {loss.Name}: {loss.Kind} over {plan.Output.Batched}");
-            w.Line($"float loss = {loss.KernelCall(labels, "outputs", $"workspace.Activations({Literals.PerSample(plan.OutputGradientOffset)}, {Literals.PerSample(plan.Output.Length)})")};");
-            if (BackwardPassEmitter.HasWork(plan)) w.Line("RunBackward(chunk.Input, workspace, n);");
-            w.Line("return loss;");
+            w.Line($"ctx.AddLoss({loss.KernelCall(labels, "ctx.Output", ForwardPassEmitter.Region(plan.OutputGradientOffset, plan.Output.Length, sliced: true))});");
+            if (BackwardPassEmitter.HasWork(plan)) w.Line("RunBackward(in ctx);");
         }
     }
 }

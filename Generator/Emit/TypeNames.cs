@@ -22,6 +22,13 @@ internal static class TypeNames
     public const string WeightInit = "global::Compiled.Initialization.WeightInit";
 
     public const string BatchRunner = "global::Compiled.Networks.BatchRunner";
+    public const string StepRunner = "global::Compiled.Networks.StepRunner";
+    public const string StepBody = "global::Compiled.Networks.StepBody";
+    public const string StepContext = "global::Compiled.Networks.StepContext";
+    public const string StepOptions = "global::Compiled.Networks.StepOptions";
+    public const string DropoutMaskHook = "global::Compiled.Networks.DropoutMaskHook";
+    public const string NetworkMode = "global::Compiled.NetworkMode";
+    public const string IFusedTrainStep = "global::Compiled.IFusedTrainStep";
     public const string BatchBody = "global::Compiled.Networks.BatchBody";
     public const string BatchChunk = "global::Compiled.Networks.BatchChunk";
     public const string Workspace = "global::Compiled.Networks.NetworkWorkspace";
@@ -35,4 +42,11 @@ internal static class TypeNames
     public const string PoolKernels = "global::Compiled.Kernels.PoolKernels";
     public const string ActivationKernels = "global::Compiled.Kernels.ActivationKernels";
     public const string LossKernels = "global::Compiled.Kernels.LossKernels";
+    public const string JoinKernels = "global::Compiled.Kernels.JoinKernels";
+    public const string StridedRows = "global::Compiled.Kernels.StridedRows";
+    public const string GlobalAvgPoolKernels = "global::Compiled.Kernels.GlobalAvgPoolKernels";
+    public const string LocalResponseNormKernels = "global::Compiled.Kernels.LocalResponseNormKernels";
+    public const string DropoutKernels = "global::Compiled.Kernels.DropoutKernels";
+    public const string BatchNormKernels = "global::Compiled.Kernels.BatchNormKernels";
+    public const string BatchNormSteps = "global::Compiled.Networks.BatchNormSteps";
 }

@@ -55,6 +55,14 @@ internal sealed record StateSpec(string Suffix, EquatableArray<int> Shape, float
     }
 }
 
+/// <summary>
+/// A tensor a node's forward saves for its backward, per sample: MaxPool's arg-max indices (Int32), a dropout mask or
+/// batch norm's normalized input (Float32). Its span in the emitted code is the node's name and the suffix in PascalCase
+/// (<c>pool1Argmax</c>); float ones are planned by liveness with the activations (alive from the node's forward to its
+/// backward), int ones sit in the integer workspace.
+/// </summary>
+internal sealed record SavedSpec(string Suffix, ElementType Element, int Length);
+
 /// <summary>The result of a node's shape inference: its output shape and, for windowed layers, the resolved geometry.</summary>
 internal sealed record InferredShape(TensorShape Output, Window2D? Window = null);
 
@@ -149,8 +157,29 @@ internal abstract class LayerDescriptor
     /// <summary>Whether its backward kernel can add (<c>dx +=</c>) into an input gradient that other consumers also write (a fork); otherwise the plan gives it a temporary and an add.</summary>
     public virtual bool CanAccumulateInputGradient => false;
 
-    /// <summary>Arg-max ints per sample it saves for its backward (MaxPool); 0 for none.</summary>
-    public virtual int ArgmaxLength(GraphNode node) => 0;
+    /// <summary>The tensors its forward saves for its backward (<see cref="SavedSpec"/>); none by default.</summary>
+    public virtual IReadOnlyList<SavedSpec> Saved(GraphNode node) => Array.Empty<SavedSpec>();
+
+    /// <summary>
+    /// Whether its forward differs between training and evaluation (dropout, batch norm: PyTorch's <c>train()</c>/<c>eval()</c>).
+    /// A network with such a node emits a second forward pass for TrainStep (<see cref="ForwardEmission.Training"/>).
+    /// </summary>
+    public virtual bool ForwardDependsOnMode => false;
+
+    /// <summary>
+    /// Parameters that start at constants whatever the seed (batch norm: weight 1, bias 0, PyTorch's reset_parameters), or
+    /// null for the seeded initialization (<see cref="DeclaredInit"/>).
+    /// </summary>
+    public virtual (float Weight, float Bias)? FixedInit => null;
+
+    /// <summary>
+    /// Whether the default initialization of the layer before it looks past it for the next activation (batch norm: a
+    /// Conv2D, BatchNorm, ReLU stack gets He initialization, as with no batch norm between).
+    /// </summary>
+    public virtual bool PassesInitThrough => false;
+
+    /// <summary>Floats of each thread's partial slot (<c>StepContext.Partials</c>) its training phases use; 0 for none.</summary>
+    public virtual int PartialLength(GraphNode node) => 0;
 
     /// <summary>im2col floats per sample it needs (Conv2D); 0 for none.</summary>
     public virtual int ColumnLength(GraphNode node) => 0;

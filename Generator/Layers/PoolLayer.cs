@@ -80,17 +80,17 @@ internal sealed class MaxPoolLayer : PoolLayer
 
     public override string Kind => "MaxPool";
 
-    public override int ArgmaxLength(GraphNode node) => node.Output.Length;
+    public override IReadOnlyList<SavedSpec> Saved(GraphNode node) => new[] { new SavedSpec("argmax", ElementType.Int32, node.Output.Length) };
 
     public override void EmitForward(ForwardEmission e)
     {
         e.Line(e.Header);
-        e.Line($"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.X}, {e.Y}, {e.Argmax}, n);");
+        e.Line($"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.X}, {e.Y}, {e.Saved("argmax")}, n);");
     }
 
     public override void EmitBackward(BackwardEmission e)
     {
-        string argmax = e.Use(e.Argmax);
+        string argmax = e.Saved("argmax");
         e.Add(e.Header);
         e.Add($"{TypeNames.PoolKernels}.MaxBackward(in {e.Geometry}, {e.Dy}, {argmax}, {e.Dx}, n);");
     }

@@ -35,6 +35,12 @@ internal sealed class ArgumentReader
     public bool Failed { get; private set; }
 
     /// <summary>
+    /// The parameters of the block whose attribute this is, or null in a network: inside a block an int argument may be a
+    /// string expression over them (<c>"channels * 4"</c>), read as <see cref="ArgumentType.Expression"/>.
+    /// </summary>
+    public IReadOnlyCollection<string>? BlockParameters { get; set; }
+
+    /// <summary>
     /// Checks that the arguments bound to a constructor; otherwise reports CMP0023 naming the forms the attribute takes.
     /// </summary>
     public bool RequireConstructor(string example)
@@ -67,6 +73,29 @@ internal sealed class ArgumentReader
         TypedConstant value = _attribute.ConstructorArguments[index];
         if (value.Kind == TypedConstantKind.Primitive && value.Value is float f) return f;
         Report(parameter, Describe(value), $"use a float constant, e.g. {example}");
+        return fallback;
+    }
+
+    /// <summary>A double constructor argument; <paramref name="fallback"/> null: required (reported when missing).</summary>
+    public double ConstructorDouble(int index, string parameter, double? fallback, string example)
+    {
+        if (index >= _attribute.ConstructorArguments.Length)
+        {
+            if (fallback is { } value0) return value0;
+            Report(parameter, "missing", $"write {example}");
+            return 0;
+        }
+        TypedConstant value = _attribute.ConstructorArguments[index];
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is double d) return d;
+        Report(parameter, Describe(value), $"use a number, e.g. {example}");
+        return fallback ?? 0;
+    }
+
+    public double NamedDouble(string name, double fallback)
+    {
+        if (!TryGetNamed(name, out TypedConstant value)) return fallback;
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is double d) return d;
+        Report(name, Describe(value), $"use a number, e.g. {name} = 0.1");
         return fallback;
     }
 
@@ -134,11 +163,13 @@ internal sealed class ArgumentReader
     /// </summary>
     public ArgumentValue Read(ArgumentSpec spec)
     {
+        if ((spec.Type == ArgumentType.Int || spec.Type == ArgumentType.Padding) && ExpressionOf(spec) is { } expression) return expression;
         if (spec.ConstructorIndex >= 0)
         {
             return spec.Type switch
             {
                 ArgumentType.Float => ArgumentValue.OfFloat(ConstructorFloat(spec.ConstructorIndex, spec.Name, spec.Default?.Float ?? 0f, spec.Example)),
+                ArgumentType.Double => ArgumentValue.OfDouble(ConstructorDouble(spec.ConstructorIndex, spec.Name, spec.Default?.Double, spec.Example)),
                 _ => ArgumentValue.OfInt(ConstructorInt(spec.ConstructorIndex, spec.Name, spec.Example)),
             };
         }
@@ -147,12 +178,73 @@ internal sealed class ArgumentReader
         {
             ArgumentType.Int => ArgumentValue.OfInt(NamedInt(spec.Name, fallback.Int)),
             ArgumentType.Float => ArgumentValue.OfFloat(NamedFloat(spec.Name, fallback.Float)),
+            ArgumentType.Double => ArgumentValue.OfDouble(NamedDouble(spec.Name, fallback.Double)),
             ArgumentType.Bool => ArgumentValue.OfBool(NamedBool(spec.Name, fallback.Bool)),
             ArgumentType.String => ArgumentValue.OfString(NamedString(spec.Name) ?? fallback.Text),
             ArgumentType.Padding => ArgumentValue.OfPadding(NamedPadding(spec.Name)),
             _ => ArgumentValue.OfInit(NamedInit(spec.Name)),
         };
     }
+
+    /// <summary>
+    /// An int argument (or a padding that is not "same"/"valid") given as a string inside a block: an expression over the
+    /// block's parameters, checked here (unknown names and syntax are reported, CMP0030). Null when it is not a string.
+    /// </summary>
+    private ArgumentValue? ExpressionOf(ArgumentSpec spec)
+    {
+        TypedConstant value;
+        if (spec.ConstructorIndex >= 0)
+        {
+            if (spec.ConstructorIndex >= _attribute.ConstructorArguments.Length) return null;
+            value = _attribute.ConstructorArguments[spec.ConstructorIndex];
+        }
+        else if (!TryGetNamed(spec.Name, out value))
+        {
+            return null;
+        }
+        if (value.Kind != TypedConstantKind.Primitive || value.Value is not string text || BlockParameters is null) return null;
+        if (spec.Type == ArgumentType.Padding
+            && (string.Equals(text, "same", StringComparison.OrdinalIgnoreCase) || string.Equals(text, "valid", StringComparison.OrdinalIgnoreCase)))
+            return null;
+        return Expression(text, spec.Name);
+    }
+
+    /// <summary>An expression over the block's parameters, checked (CMP0030 when it names an unknown parameter or does not parse).</summary>
+    private ArgumentValue Expression(string text, string argument)
+    {
+        if (BlockExpression.Check(text, BlockParameters ?? System.Array.Empty<string>()) is { } problem)
+        {
+            Failed = true;
+            int count = BlockParameters?.Count ?? 0;
+            string parameters = count == 0 ? "the block has no parameters" : "the block's parameters are " + string.Join(", ", BlockParameters!);
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBlockExpression, _site, text, argument, _attributeName, problem, parameters));
+            return ArgumentValue.OfInt(0);
+        }
+        return ArgumentValue.OfExpression(text);
+    }
+
+    /// <summary>
+    /// An int, or inside a block a string expression over its parameters (a [Use]'s arguments and Stride); anything else
+    /// is reported (CMP0007) and read as 0.
+    /// </summary>
+    public ArgumentValue IntOrExpression(TypedConstant value, string argument, string example)
+    {
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is int i) return ArgumentValue.OfInt(i);
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is string text)
+        {
+            if (BlockParameters is not null) return Expression(text, argument);
+            Report(argument, Describe(value), "a string is an expression over a block's parameters, which only a [Block]'s own attributes may use; write an int here");
+            return ArgumentValue.OfInt(0);
+        }
+        Report(argument, Describe(value), $"use an int constant, e.g. {example}");
+        return ArgumentValue.OfInt(0);
+    }
+
+    /// <summary>The constructor argument at <paramref name="index"/>, or null when there is none.</summary>
+    public TypedConstant? Constructor(int index) => index < _attribute.ConstructorArguments.Length ? _attribute.ConstructorArguments[index] : null;
+
+    /// <summary>The named argument <paramref name="name"/>, or null when it is not given.</summary>
+    public TypedConstant? Named(string name) => TryGetNamed(name, out TypedConstant value) ? value : null;
 
     /// <summary>Reports an unreadable argument.</summary>
     public void Report(string argument, string description, string advice)

@@ -11,10 +11,16 @@ internal static class KnownTypes
     public const string InputAttributeName = "InputAttribute";
     public const string NetworkAttributeName = "NetworkAttribute";
     public const string LayerAttributeName = "LayerAttribute";
+    public const string BlockAttribute = "Compiled.BlockAttribute";
+    public const string BlockAttributeName = "BlockAttribute";
 
     /// <summary>The descriptor of an attribute class of the declaration API (<see cref="Layers.LayerRegistry"/>), or null.</summary>
     public static LayerDescriptor? LayerOf(INamedTypeSymbol attributeClass)
         => IsInCompiledNamespace(attributeClass) ? LayerRegistry.ForAttribute(attributeClass.Name) : null;
+
+    /// <summary>The marker of a block structure attribute ([Use], [Shortcut], [Residual], [Branch], [Concat]), or null.</summary>
+    public static Layers.Blocks.StructureMarker? StructureOf(INamedTypeSymbol attributeClass)
+        => IsInCompiledNamespace(attributeClass) ? Layers.Blocks.StructureMarker.ForAttribute(attributeClass.Name) : null;
 
     public static bool Is(INamedTypeSymbol attributeClass, string name)
         => attributeClass.Name == name && IsInCompiledNamespace(attributeClass);

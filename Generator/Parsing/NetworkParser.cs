@@ -4,6 +4,7 @@ using System.Threading;
 using Compiled.Generator.Diagnostics;
 using Compiled.Generator.Emit;
 using Compiled.Generator.Layers;
+using Compiled.Generator.Layers.Blocks;
 using Compiled.Generator.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -59,7 +60,7 @@ internal static class NetworkParser
             if (attributeClass is null || attributeClass.TypeKind == TypeKind.Error) continue; // the compiler reports unknown attributes
 
             bool isInput = KnownTypes.Is(attributeClass, KnownTypes.InputAttributeName);
-            LayerDescriptor? descriptor = KnownTypes.LayerOf(attributeClass);
+            LayerDescriptor? descriptor = (LayerDescriptor?)KnownTypes.LayerOf(attributeClass) ?? KnownTypes.StructureOf(attributeClass);
             bool isUnknownLayer = descriptor is null && !isInput && KnownTypes.DerivesFromLayerAttribute(attributeClass);
             if (!isInput && descriptor is null && !isUnknownLayer) continue;
 
@@ -84,6 +85,10 @@ internal static class NetworkParser
                 hasInput = true;
                 inputSite = site;
                 input = ReadInput(reader);
+            }
+            else if (descriptor is StructureMarker marker)
+            {
+                if (StructureParser.Parse(marker, attributeName, reader, site) is { } structure) layers.Add(structure);
             }
             else if (LayerParser.Parse(descriptor!, attributeName, reader, site) is { } layer)
             {

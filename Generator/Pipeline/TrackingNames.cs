@@ -9,6 +9,15 @@ internal static class TrackingNames
     /// <summary>The source positions of each network's diagnostic sites (<see cref="Model.SourceSites"/>): Modified whenever the network moves in its file.</summary>
     public const string Sites = nameof(Sites);
 
+    /// <summary>[Block] classes parsed into <see cref="Model.BlockDeclaration"/> (one per block; Unchanged unless the block changed).</summary>
+    public const string Blocks = nameof(Blocks);
+
+    /// <summary>Every block collected into one <see cref="Model.BlockTable"/>, which the networks' expansion reads.</summary>
+    public const string BlockTable = nameof(BlockTable);
+
+    /// <summary>Each block's own diagnostics (structure, expressions, cycles), reported at its attributes.</summary>
+    public const string BlockDiagnostics = nameof(BlockDiagnostics);
+
     /// <summary>Shapes inferred and checked: the network's graph.</summary>
     public const string Shapes = nameof(Shapes);
 

@@ -8,7 +8,7 @@ namespace Compiled.Generator.Planning;
 /// <param name="Variable">Local name of the span holding this node's output in the emitted code (<c>conv1Out</c>), or of the span it aliases.</param>
 /// <param name="InputVariable">Local name of the span holding its input (<c>input</c> for the first layer).</param>
 /// <param name="ActivationOffset">Offset of its output per sample in the activation workspace (times the chunk size); -1 when it writes none (a Flatten before the last layer aliases its input; an in-place activation overwrites it).</param>
-/// <param name="ArgmaxOffset">Offset per sample of its arg-max indices (MaxPool); otherwise -1.</param>
+/// <param name="Saved">The tensors its forward saves for its backward, with their spans and offsets.</param>
 /// <param name="WeightOffset">Offset of its weight in the parameter buffer; -1 without parameters.</param>
 /// <param name="WeightLength">Floats of its weight.</param>
 /// <param name="BiasOffset">Offset of its bias; -1 without a bias.</param>
@@ -19,7 +19,7 @@ namespace Compiled.Generator.Planning;
 /// <param name="InitReason">Why, when the declaration said Default (for the emitted comment), else empty.</param>
 /// <param name="Backward">Whether the backward pass visits it (it or an earlier layer has parameters).</param>
 /// <param name="InputGradient">Whether its backward computes the gradient of its input (false for the first layer with parameters).</param>
-/// <param name="AccumulateInputGradient">Whether its input feeds several nodes (a fork), so its input gradient is added (<c>dx +=</c>) to the others'; a kernel that cannot accumulate writes a temporary that is then added.</param>
+/// <param name="AccumulateInputGradient">Whether its input feeds several nodes (a fork), so its input gradient is added (<c>dx +=</c>) to the others'; the first consumer to run its backward writes it, the others add (a kernel that cannot accumulate writes <see cref="TemporaryGradient"/>, then added).</param>
 /// <param name="OutputGradient">The span holding the gradient of its output (dy) in the backward pass; empty when it has none.</param>
 /// <param name="InputGradientVariable">The span its backward writes its input's gradient (dx) to; empty when it computes none.</param>
 /// <param name="Step">Its position in the run order (<see cref="RunOrder"/>): a ReLU before a MaxPool runs after it.</param>
@@ -30,7 +30,7 @@ internal sealed record LayerPlan(
     string Variable,
     string InputVariable,
     int ActivationOffset,
-    int ArgmaxOffset,
+    EquatableArray<SavedPlan> Saved,
     int WeightOffset,
     int WeightLength,
     int BiasOffset,
@@ -48,6 +48,32 @@ internal sealed record LayerPlan(
     TensorShape Operand,
     string Note)
 {
+    /// <summary>The spans of all its inputs, in <see cref="GraphNode.Inputs"/> order (a join reads several).</summary>
+    public EquatableArray<string> InputVariables { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>The gradient span of each input (empty where none is computed), in <see cref="GraphNode.Inputs"/> order: a join's backward writes each.</summary>
+    public EquatableArray<string> InputGradientVariables { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>
+    /// A layer whose input is a fork and whose input gradient another consumer wrote first: the span its kernel writes dx to
+    /// before it is added into the fork's gradient (empty when it is not needed: the first writer writes the fork's
+    /// gradient directly, a backward in dy's buffer adds from there).
+    /// </summary>
+    public string TemporaryGradient { get; init; } = "";
+
+    /// <summary>The span of its saved tensor with this suffix (<c>argmax</c> → <c>pool1Argmax</c>).</summary>
+    public string SavedVariable(string suffix)
+    {
+        foreach (SavedPlan saved in Saved)
+        {
+            if (saved.Suffix == suffix) return saved.Variable;
+        }
+        throw new System.InvalidOperationException($"{Node.FullName} saves no tensor '{suffix}'");
+    }
+
     /// <summary>Whether it has parameters (a weight; maybe a bias).</summary>
     public bool HasParameters => WeightOffset >= 0;
 }
+
+/// <summary>A planned saved tensor (<see cref="Layers.SavedSpec"/>): its span, element type, offset and length per sample.</summary>
+internal sealed record SavedPlan(string Suffix, string Variable, ElementType Element, int Offset, int Length);

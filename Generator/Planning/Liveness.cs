@@ -17,7 +17,7 @@ namespace Compiled.Generator.Planning;
 internal static class Liveness
 {
     /// <summary>The tensors and, per node, the one holding its output and the one holding its output's gradient (null where there is none).</summary>
-    public sealed record Result(List<WorkspaceBuffer> Tensors, WorkspaceBuffer?[] Outputs, WorkspaceBuffer?[] Gradients);
+    public sealed record Result(List<WorkspaceBuffer> Tensors, WorkspaceBuffer?[] Outputs, WorkspaceBuffer?[] Gradients, WorkspaceBuffer?[] Temporaries);
 
     /// <param name="graph">The network.</param>
     /// <param name="order">The run order (<see cref="RunOrder"/>).</param>
@@ -27,13 +27,15 @@ internal static class Liveness
     /// <param name="operands">Per node: the shape its kernel produces.</param>
     /// <param name="backward">Per node: whether the backward pass visits it.</param>
     /// <param name="inputGradient">Per node: whether its backward computes its input's gradient.</param>
+    /// <param name="dependsOnParameters">Per node: whether its output depends on parameters (only then does its gradient matter).</param>
     /// <param name="training">Whether a backward pass exists at all (an inference-only network keeps nothing for it).</param>
     public static Result Of(NetworkGraph graph, RunOrder order, int count, bool[] writes, string[] variables, TensorShape[] operands,
-        bool[] backward, bool[] inputGradient, bool training)
+        bool[] backward, bool[] inputGradient, bool[] dependsOnParameters, bool training)
     {
         var tensors = new List<WorkspaceBuffer>();
         var outputs = new WorkspaceBuffer?[count];
         var gradients = new WorkspaceBuffer?[count];
+        var temporaries = new WorkspaceBuffer?[count];
         int end = count; // the loss
 
         for (int k = 0; k < count; k++)
@@ -42,6 +44,14 @@ internal static class Liveness
             int input = order.RunInputs[i];
             WorkspaceBuffer? read = input == GraphNode.NetworkInput ? null : outputs[input];
             if (read is not null) read.End = System.Math.Max(read.End, k);
+            if (graph[i].Inputs.Count > 1)
+            {
+                // A join reads every input.
+                foreach (int source in graph[i].Inputs)
+                {
+                    if (source != GraphNode.NetworkInput) Extend(outputs[source], k);
+                }
+            }
             if (writes[i])
             {
                 outputs[i] = new WorkspaceBuffer(variables[i], operands[i].Length, k, k, isGradient: false);
@@ -52,10 +62,10 @@ internal static class Liveness
                 outputs[i] = read;
             }
         }
-        if (count == 0) return new Result(tensors, outputs, gradients);
+        if (count == 0) return new Result(tensors, outputs, gradients, temporaries);
         int last = order.Steps[count - 1];
         outputs[last]!.End = System.Math.Max(outputs[last]!.End, end); // the loss (or Predict's link) reads the network's output
-        if (!training) return new Result(tensors, outputs, gradients);
+        if (!training) return new Result(tensors, outputs, gradients, temporaries);
 
         // The loss writes dLoss/dOutput, which the last node's backward (if any) reads.
         gradients[last] = new WorkspaceBuffer(LayerNames(graph[last]) + "Delta", operands[last].Length, end, end, isGradient: true);
@@ -63,7 +73,7 @@ internal static class Liveness
         for (int k = count - 1; k >= 0; k--)
         {
             int i = order.Steps[k];
-            if (!backward[i]) break;
+            if (!backward[i]) continue; // before the first layer with parameters, or on a path no parameter feeds
             int time = 2 * count - k;
             GraphNode node = graph[i];
             int input = order.RunInputs[i];
@@ -78,13 +88,19 @@ internal static class Liveness
             int[] inputs = node.Inputs.Count > 1 ? ToArray(node.Inputs) : new[] { input };
             foreach (int source in inputs)
             {
-                if (source == GraphNode.NetworkInput) continue;
+                if (source == GraphNode.NetworkInput || !dependsOnParameters[source]) continue;
                 bool fork = graph.IsFork(source);
                 if (gradients[source] is { } shared)
                 {
-                    // A fork: every consumer adds its part into one gradient, alive from the first writer on.
+                    // A fork: every consumer adds its part into one gradient, alive from the first writer on. A later
+                    // layer whose kernel writes dx elsewhere than dy gets a temporary to add from.
                     shared.Start = System.Math.Min(shared.Start, time);
                     shared.End = System.Math.Max(shared.End, time);
+                    if (node.Inputs.Count == 1 && !node.Descriptor.BackwardInPlace && !node.Descriptor.CanAccumulateInputGradient)
+                    {
+                        temporaries[i] = new WorkspaceBuffer(LayerNames(node) + "InputDelta", operands[source].Length, time, time, isGradient: true);
+                        tensors.Add(temporaries[i]!);
+                    }
                 }
                 else if (node.Descriptor.BackwardInPlace && !fork)
                 {
@@ -97,7 +113,7 @@ internal static class Liveness
                 }
             }
         }
-        return new Result(tensors, outputs, gradients);
+        return new Result(tensors, outputs, gradients, temporaries);
 
         static void Extend(WorkspaceBuffer? tensor, int time)
         {

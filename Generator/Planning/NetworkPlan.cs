@@ -20,7 +20,7 @@ namespace Compiled.Generator.Planning;
 /// <param name="Buffers">The workspace regions (activations and gradients) with their offsets and lifetimes, planned by liveness.</param>
 /// <param name="WorkspacePerSample">Workspace floats per sample: the end of the highest region.</param>
 /// <param name="OutputGradientOffset">Offset per sample of the region the loss writes dLoss/dOutput to; -1 without training.</param>
-/// <param name="ArgmaxPerSample">Arg-max ints per sample.</param>
+/// <param name="ArgmaxPerSample">Integers per sample of the integer workspace (saved arg-max indices).</param>
 /// <param name="ColumnLength">im2col floats the largest convolution needs per sample.</param>
 /// <param name="ChunkSamples">Most samples one thread processes at once (bounds the workspace).</param>
 /// <param name="Summary">The Keras-style summary table.</param>
@@ -48,6 +48,19 @@ internal sealed record NetworkPlan(
     string Architecture)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
+
+    /// <summary>Whether some node's forward differs between training and evaluation: TrainStep then runs a forward pass of its own.</summary>
+    public bool HasModes
+    {
+        get
+        {
+            foreach (LayerPlan layer in Layers)
+            {
+                if (layer.Node.Descriptor.ForwardDependsOnMode) return true;
+            }
+            return false;
+        }
+    }
 
     /// <summary>The loss head's descriptor, or null.</summary>
     public LossLayer? LossLayer => Loss?.Descriptor as LossLayer;

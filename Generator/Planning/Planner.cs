@@ -38,11 +38,11 @@ internal static class Planner
         var variables = new string[count];
         var writesOwn = new bool[count];
         var activationOffsets = new int[count];
-        var argmaxOffsets = new int[count];
+        var savedSpecs = new IReadOnlyList<SavedSpec>[count];
         var steps = new int[count];
         var operands = new TensorShape[count];
         var notes = new string[count];
-        long activationOffset = 0, argmaxOffset = 0;
+        long activationOffset = 0, argmaxOffset = 0, savedFloats = 0;
         for (int k = 0; k < count; k++)
         {
             int i = order.Steps[k];
@@ -66,15 +66,19 @@ internal static class Planner
             // The last node writes the network's output (Forward's caller's rows), so it always has a buffer of its
             // own: a Flatten there copies its input (which may be the network's input) instead of aliasing it.
             bool last = k == count - 1;
-            bool inPlace = RunOrder.InPlace(node, producer, last);
+            // Not over a fork's tensor: its other readers still need it.
+            bool inPlace = RunOrder.InPlace(node, producer, last) && !graph.IsFork(runInput);
             bool writes = (!node.Descriptor.AliasesInput || last) && !inPlace;
             string inputVariable = runInput == GraphNode.NetworkInput ? "input" : variables[runInput];
             variables[i] = writes ? LayerNames.ToCamel(node.Identifier) + "Out" : inputVariable;
             writesOwn[i] = writes;
-            int argmax = node.Descriptor.ArgmaxLength(node);
-            argmaxOffsets[i] = argmax > 0 ? (int)Math.Min(argmaxOffset, int.MaxValue) : -1;
+            savedSpecs[i] = node.Descriptor.Saved(node);
             if (writes) activationOffset += operands[i].Length;
-            argmaxOffset += argmax;
+            foreach (SavedSpec spec in savedSpecs[i])
+            {
+                if (spec.Element == ElementType.Int32) argmaxOffset += spec.Length;
+                else savedFloats += spec.Length;
+            }
 
             if (activationOffset > int.MaxValue || argmaxOffset > int.MaxValue)
                 return TooLarge(key, node, "the activations of one sample", Math.Max(activationOffset, argmaxOffset));
@@ -83,12 +87,42 @@ internal static class Planner
         // What the backward pass visits, then the workspace by liveness: every tensor an offset, dead ones' memory reused.
         var backwards = new bool[count];
         var inputGradients = new bool[count];
+        // A node's input gradient is needed when something its input depends on has parameters (in a chain: every node
+        // after the first layer with parameters; in a graph a branch reading the network's input needs none).
+        var dependsOnParameters = new bool[count];
+        for (int k = 0; k < count; k++)
+        {
+            int i = order.Steps[k];
+            bool needed = false;
+            foreach (int source in graph[i].Inputs.Count > 1 ? graph[i].Inputs : new EquatableArray<int>(new[] { order.RunInputs[i] }))
+                needed |= source != GraphNode.NetworkInput && dependsOnParameters[source];
+            dependsOnParameters[i] = needed || graph[i].ParameterCount > 0;
+            backwards[i] = dependsOnParameters[i]; // the backward visits what a parameter's gradient flows through
+            inputGradients[i] = needed;
+        }
+        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training);
+        // Saved tensors: floats live from the node's forward step to its backward (2K − k), ints sit in the integer workspace.
+        var saved = new List<SavedPlan>[count];
+        var savedFloatTensors = new List<(int Node, SavedSpec Spec, WorkspaceBuffer Tensor)>();
+        long intOffset = 0;
         for (int i = 0; i < count; i++)
         {
-            backwards[i] = firstWithParameters >= 0 && i >= firstWithParameters;
-            inputGradients[i] = backwards[i] && i > firstWithParameters;
+            saved[i] = new List<SavedPlan>();
+            foreach (SavedSpec spec in savedSpecs[i])
+            {
+                string variable = LayerNames.ToCamel(graph[i].Identifier) + LayerNames.ToPascal(spec.Suffix);
+                if (spec.Element == ElementType.Int32)
+                {
+                    saved[i].Add(new SavedPlan(spec.Suffix, variable, spec.Element, (int)intOffset, spec.Length));
+                    intOffset += spec.Length;
+                    continue;
+                }
+                int end = network.Declaration.Training && backwards[i] ? 2 * count - steps[i] : steps[i];
+                var tensor = new WorkspaceBuffer(variable, spec.Length, steps[i], end, isGradient: false);
+                live.Tensors.Add(tensor);
+                savedFloatTensors.Add((i, spec, tensor));
+            }
         }
-        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, network.Declaration.Training);
         long workspace = WorkspaceAllocator.Assign(live.Tensors);
         if (workspace > int.MaxValue) return TooLarge(key, graph[count - 1], "the workspace of one sample", workspace);
         var buffers = new List<BufferPlan>();
@@ -96,6 +130,8 @@ internal static class Planner
         if (WorkspaceAllocator.FindOverlap(buffers) is { } overlap)
             throw new InvalidOperationException("the workspace plan is wrong: " + overlap);
         for (int i = 0; i < count; i++) activationOffsets[i] = writesOwn[i] ? (int)live.Outputs[i]!.Offset : -1;
+        foreach ((int node, SavedSpec spec, WorkspaceBuffer tensor) in savedFloatTensors)
+            saved[node].Add(new SavedPlan(spec.Suffix, tensor.Variable, spec.Element, (int)tensor.Offset, spec.Length));
 
         var layers = new List<LayerPlan>(count);
         var parameters = new List<ParameterPlan>();
@@ -147,7 +183,7 @@ internal static class Planner
                 variables[i],
                 runInput == GraphNode.NetworkInput ? "input" : variables[runInput],
                 activationOffsets[i],
-                argmaxOffsets[i],
+                new EquatableArray<SavedPlan>(saved[i].ToArray()),
                 weightOffset,
                 weightLength,
                 biasOffset,
@@ -158,22 +194,28 @@ internal static class Planner
                 initReason,
                 backward,
                 inputGradients[i],
-                AccumulateInputGradient: inputGradients[i] && node.Inputs[0] != GraphNode.NetworkInput && graph.IsFork(node.Inputs[0]),
+                AccumulateInputGradient: inputGradients[i] && runInput != GraphNode.NetworkInput && graph.IsFork(runInput),
                 live.Gradients[i]?.Variable ?? "",
                 runInput != GraphNode.NetworkInput && inputGradients[i] ? live.Gradients[runInput]?.Variable ?? "" : "",
                 steps[i],
                 operands[i],
-                notes[i]));
+                notes[i])
+            {
+                InputVariables = Each(node.Inputs, source => source == GraphNode.NetworkInput ? "input" : variables[source]),
+                InputGradientVariables = Each(node.Inputs, source => source != GraphNode.NetworkInput && inputGradients[i] && dependsOnParameters[source] ? live.Gradients[source]?.Variable ?? "" : ""),
+                TemporaryGradient = live.Temporaries[i]?.Variable ?? "",
+            });
         }
 
-        // The chunk size comes from the declared nodes' footprint (every node its own output), not the smaller one of the
-        // run order: a different chunk would regroup the gradient sums, and the run order must not change a single bit.
+        // The chunk size of inference (training runs whole slices) comes from the declared nodes' footprint (every node its
+        // own output, two gradient buffers), as it always has: a chunk size that followed the planned workspace would move
+        // with every planning change.
         long declaredActivations = 0;
         for (int i = 0; i < count; i++)
         {
             if (!graph[i].Descriptor.AliasesInput || i == count - 1) declaredActivations += graph[i].Output.Length;
         }
-        long perSample = declaredActivations + 2 * deltaLength + argmaxOffset;
+        long perSample = declaredActivations + 2 * deltaLength + argmaxOffset + savedFloats;
         if (2 * deltaLength > int.MaxValue)
             return TooLarge(key, graph[count - 1], "the backward buffers of one sample", 2 * deltaLength);
         int chunk = ChunkSamples(perSample);
@@ -205,6 +247,13 @@ internal static class Planner
             SummaryBuilder.Build(network, (int)parameterOffset, workspace + argmaxOffset, columns),
             ArchitectureBuilder.Build(network));
         return new StageResult<NetworkPlan>(key, plan, EquatableArray<DiagnosticInfo>.Empty);
+    }
+
+    private static EquatableArray<string> Each(EquatableArray<int> inputs, Func<int, string> map)
+    {
+        var names = new string[inputs.Count];
+        for (int i = 0; i < names.Length; i++) names[i] = map(inputs[i]);
+        return new EquatableArray<string>(names);
     }
 
     /// <summary>Samples per chunk: as many as fit the workspace budget, at most 256, a multiple of 16 when 16 or more.</summary>

@@ -39,7 +39,10 @@ internal sealed class RunOrder
         if (relu + 2 >= count || graph[relu].Descriptor is not ReluLayer) return false;
         GraphNode pool = graph[relu + 1];
         if (pool.Descriptor is not MaxPoolLayer || pool.Inputs.Count != 1 || pool.Inputs[0] != relu) return false;
-        return graph.Consumers(relu).Count == 1;
+        if (graph.Consumers(relu).Count != 1) return false;
+        // The swap reroutes the pool's readers to the ReLU; keep it to a pool read by one ordinary layer (not a fork, not a join).
+        var readers = graph.Consumers(relu + 1);
+        return readers.Count <= 1 && readers.TrueForAll(r => r.Inputs.Count == 1);
     }
 
     /// <summary>Applies the rewrite to the first <paramref name="count"/> nodes (those before the loss head).</summary>

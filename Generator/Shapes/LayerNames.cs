@@ -79,7 +79,7 @@ internal static class LayerNames
     public static string ToCamel(string identifier)
         => identifier.Length == 0 ? identifier : char.ToLowerInvariant(identifier[0]) + identifier.Substring(1);
 
-    private static bool IsValidName(string name)
+    public static bool IsValidName(string name)
     {
         if (name.Length == 0 || !IsAsciiLetter(name[0])) return false;
         foreach (char c in name)

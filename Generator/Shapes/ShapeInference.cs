@@ -10,11 +10,11 @@ namespace Compiled.Generator.Shapes;
 /// Checks a parsed network and builds its graph with every node's shapes: names, argument ranges and structure (input,
 /// loss head position, loss head when training) first, all reported together; then each node's shape from its inputs
 /// by its descriptor, stopping at the first node that cannot take its input (the shapes after it would be meaningless).
-/// Today's declarations are chains: node i reads node i − 1 (the first reads the network's input).
+/// The graph itself is built by <see cref="GraphBuilder"/>, which expands the blocks a network uses.
 /// </summary>
 internal static class ShapeInference
 {
-    public static StageResult<ShapedNetwork> Infer(string key, NetworkDeclaration network)
+    public static StageResult<ShapedNetwork> Infer(string key, NetworkDeclaration network, BlockTable blocks)
     {
         var diagnostics = new List<DiagnosticInfo>();
         (string Name, string Identifier)[] names = LayerNames.Resolve(network.Layers, diagnostics);
@@ -25,34 +25,13 @@ internal static class ShapeInference
         TensorShape input = network.Input.Count == 1
             ? TensorShape.Flat(network.Input[0])
             : TensorShape.Spatial(network.Input[0], network.Input[1], network.Input[2]);
-        var nodes = new List<GraphNode>(network.Layers.Count);
-        TensorShape current = input;
-        string source = "the network's input";
-        long parameters = 0;
-        for (int i = 0; i < network.Layers.Count; i++)
-        {
-            LayerDeclaration layer = network.Layers[i];
-            var context = new ShapeContext(layer, names[i].Name, new[] { current }, source, diagnostics);
-            InferredShape? inferred = layer.Descriptor.Infer(context);
-            if (inferred is null) return Failed(key, diagnostics);
-            var node = new GraphNode(
-                i, names[i].Name, names[i].Identifier, "", layer.Descriptor, layer.AttributeName, layer.Arguments,
-                new EquatableArray<int>(new[] { i - 1 }), new EquatableArray<TensorShape>(new[] { current }),
-                inferred.Output, inferred.Window, layer.Site);
-            parameters += node.ParameterCount;
-            if (parameters > int.MaxValue)
-            {
-                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, layer.Site, names[i].Name, "the parameter buffer", Invariant.Int(parameters)));
-                return Failed(key, diagnostics);
-            }
-            nodes.Add(node);
-            current = inferred.Output;
-            source = "the output of '" + node.Name + "'";
-        }
-
-        var graph = new NetworkGraph(input, new EquatableArray<GraphNode>(nodes.ToArray()));
+        NetworkGraph? graph = GraphBuilder.Build(network, names, input, blocks, diagnostics);
+        if (graph is null || diagnostics.Count > 0) return Failed(key, diagnostics);
         return new StageResult<ShapedNetwork>(key, new ShapedNetwork(network, graph), EquatableArray<DiagnosticInfo>.Empty);
     }
+
+    /// <summary>Without blocks (tests and callers that have none).</summary>
+    public static StageResult<ShapedNetwork> Infer(string key, NetworkDeclaration network) => Infer(key, network, BlockTable.Empty);
 
     private static void CheckStructure(NetworkDeclaration network, (string Name, string Identifier)[] names, List<DiagnosticInfo> diagnostics)
     {
@@ -80,6 +59,9 @@ internal static class ShapeInference
         for (int i = 0; i < network.Layers.Count; i++)
         {
             LayerDeclaration layer = network.Layers[i];
+            if (layer.Structure is not (StructureKind.Layer or StructureKind.Use))
+                diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidBlockStructure, layer.Site, layer.AttributeName, network.ClassName,
+                    "is a network's attribute here; forks and joins are declared inside a [Block] class, which the network then uses with [Use(typeof(TheBlock))]"));
             if (loss >= 0)
             {
                 LayerDeclaration head = network.Layers[loss];

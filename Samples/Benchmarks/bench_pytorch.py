@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""PyTorch runner of the benchmark (run.sh calls it): trains one model for one epoch on MNIST with the same data,
-normalization (the training split's mean and population standard deviation), batch, optimizer (SGD, momentum 0.9,
-constant learning rate) as the other runners; reports the epoch time (shuffle, gather, forward, loss, backward, update),
-test accuracy, inference images/s at batch 64 and 1 (one thread and all threads), peak resident memory; and exports the
-trained model to ONNX (opset 13) for the ONNX Runtime runner. One JSON line per measurement on stdout.
+"""PyTorch runner of the benchmark (run.sh calls it): trains one model for one epoch (MLP and LeNet-5 on MNIST, the
+VGG-style net and the small ResNet on Fashion-MNIST; --data names the directory) with the same data, normalization (the
+training split's mean and population standard deviation), batch, optimizer (SGD, momentum 0.9, constant learning rate)
+as the other runners; reports the epoch time (shuffle, gather, forward, loss, backward, update), time to first batch
+(process start to the end of the first optimizer step), test accuracy, inference images/s at batch 64 and 1 (one thread
+and all threads), peak resident memory, and the multiply-adds per image its Conv2d and Linear modules perform (counted
+from the shapes they see, which the report holds against its own count); and exports the trained model to ONNX
+(opset 13) for the ONNX Runtime runner. One JSON line per measurement on stdout.
 
-    bench_pytorch.py --model mlp|lenet5 [--data data/mnist] [--limit N] [--test-limit N] [--batch 64] [--lr 0.01]
-                     [--threads N] [--infer-seconds S] [--repeat R] [--seed 1] [--onnx-dir DIR]
+    bench_pytorch.py --model mlp|lenet5|vgg|resnet [--data data/mnist] [--limit N] [--test-limit N] [--batch 64]
+                     [--lr 0.01] [--threads N] [--infer-seconds S] [--repeat R] [--seed 1] [--onnx-dir DIR]
 
 Needs Debian's python3-torch, run with /usr/bin/python3.
 """
@@ -42,10 +45,11 @@ def find(directory, name):
         path = os.path.join(directory, candidate)
         if os.path.exists(path):
             return path
-    raise FileNotFoundError(f"{name} not found in {directory}; run scripts/fetch-mnist.sh {directory}")
+    raise FileNotFoundError(f"{name} not found in {directory} (scripts/fetch-mnist.sh or scripts/fetch-fashion-mnist.sh "
+                            f"puts MNIST or Fashion-MNIST there)")
 
 
-def load_mnist(directory, limit, test_limit):
+def load_images(directory, limit, test_limit):
     train_raw = read_idx(find(directory, "train-images-idx3-ubyte"), 0x803)
     train_lab = read_idx(find(directory, "train-labels-idx1-ubyte"), 0x801)
     test_raw = read_idx(find(directory, "t10k-images-idx3-ubyte"), 0x803)
@@ -88,6 +92,90 @@ def mlp():
         nn.Linear(64, 10))
 
 
+def vgg():
+    """VGG-style, as issue 9 states it: 3x3 convolutions 32-32-pool-64-64-pool, dense 256, dense 10; ReLU after every
+    convolution and the hidden dense layer; no batch norm, no dropout (the issue names none)."""
+    return nn.Sequential(
+        nn.Conv2d(1, 32, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(32, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(64, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+        nn.Flatten(),
+        nn.Linear(64 * 7 * 7, 256), nn.ReLU(),
+        nn.Linear(256, 10))
+
+
+class BasicBlock(nn.Module):
+    """ResNet's basic block (torchvision's BasicBlock): conv3x3-BN-ReLU-conv3x3-BN, plus the shortcut (the identity, or a
+    1x1 convolution with batch norm where stride or channels change the shape), then ReLU."""
+
+    def __init__(self, cin, channels, stride=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, channels, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(channels)
+        self.conv2 = nn.Conv2d(channels, channels, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(channels)
+        self.downsample = None
+        if stride != 1 or cin != channels:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, channels, 1, stride, 0, bias=False), nn.BatchNorm2d(channels))
+
+    def forward(self, x):
+        y = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        return torch.relu(y + (x if self.downsample is None else self.downsample(x)))
+
+
+class ResNet(nn.Module):
+    """The small ResNet of the deep-CNN issue (Samples/FashionMnist's FashionResNet, ResNet-14): a 3x3 stem with 16
+    channels, batch norm and ReLU; three stages of two basic blocks with 16, 32 and 64 channels (the second and third
+    start at stride 2); global average pooling; dense 10. 174 970 parameters."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 16, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.layer1 = nn.Sequential(BasicBlock(16, 16), BasicBlock(16, 16))
+        self.layer2 = nn.Sequential(BasicBlock(16, 32, 2), BasicBlock(32, 32))
+        self.layer3 = nn.Sequential(BasicBlock(32, 64, 2), BasicBlock(64, 64))
+        self.fc1 = nn.Linear(64, 10)
+
+    def forward(self, x):
+        x = torch.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc1(x.mean((2, 3)))
+
+
+MODELS = {"mlp": mlp, "lenet5": lenet5, "vgg": vgg, "resnet": ResNet}
+
+
+def forward_macs_per_image(model, example):
+    """Multiply-adds of one image's forward pass through the Conv2d and Linear modules, from the shapes they see."""
+    macs = []
+
+    def hook(module, inputs, output):
+        if isinstance(module, nn.Conv2d):
+            kh, kw = module.kernel_size
+            macs.append(output[0].numel() * (module.in_channels // module.groups) * kh * kw)
+        else:
+            macs.append(module.in_features * module.out_features)
+
+    handles = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
+    try:
+        with torch.no_grad():
+            model(example)
+    finally:
+        for h in handles:
+            h.remove()
+    return sum(macs)
+
+
+def seconds_since_process_start():
+    """Seconds since this process started (its start time in /proc/self/stat, in clock ticks since boot)."""
+    with open("/proc/self/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    start = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22 (starttime); fields[0] is field 3
+    return time.clock_gettime(time.CLOCK_BOOTTIME) - start
+
+
 def peak_rss_mib():
     with open("/proc/self/status") as f:
         for line in f:
@@ -114,7 +202,7 @@ def images_per_second(test_x, batch, seconds, model):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--model", choices=["mlp", "lenet5"], required=True)
+    parser.add_argument("--model", choices=sorted(MODELS), required=True)
     parser.add_argument("--data", default="data/mnist")
     parser.add_argument("--limit", type=int, default=0)
     parser.add_argument("--test-limit", type=int, default=0)
@@ -136,10 +224,10 @@ def main():
             line["threads"] = threads
         print(json.dumps(line), flush=True)
 
-    train_x, train_y, test_x, test_y = load_mnist(args.data, args.limit, args.test_limit)
+    train_x, train_y, test_x, test_y = load_images(args.data, args.limit, args.test_limit)
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
-    model = lenet5() if args.model == "lenet5" else mlp()
+    model = MODELS[args.model]()
     optimizer = torch.optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
     loss_fn = nn.CrossEntropyLoss()
     generator = torch.Generator().manual_seed(args.seed)
@@ -155,9 +243,15 @@ def main():
         loss = loss_fn(model(x), y)
         loss.backward()
         optimizer.step()
-    emit("train_seconds_per_epoch", time.perf_counter() - start, args.batch, args.threads)
+        if first == 0:
+            first_batch = seconds_since_process_start()
+    seconds = time.perf_counter() - start
+    emit("first_batch_seconds", first_batch)
+    emit("train_images", n)
+    emit("train_seconds_per_epoch", seconds, args.batch, args.threads)
 
     model.eval()
+    emit("forward_macs_per_image", forward_macs_per_image(model, test_x[:1]))
     with torch.no_grad():
         correct = 0
         for first in range(0, test_x.shape[0], 256):
@@ -171,8 +265,8 @@ def main():
 
     if args.onnx_dir:
         os.makedirs(args.onnx_dir, exist_ok=True)
-        example = test_x[:1] if args.model == "lenet5" else test_x[:1].reshape(1, 784)
-        export = model if args.model == "lenet5" else nn.Sequential(*list(model.children())[1:])  # MLP: input [batch, 784]
+        example = test_x[:1] if args.model != "mlp" else test_x[:1].reshape(1, 784)
+        export = model if args.model != "mlp" else nn.Sequential(*list(model.children())[1:])  # MLP: input [batch, 784]
         path = os.path.join(args.onnx_dir, f"{args.model}.onnx")
         tmp = path + ".tmp"
         torch.onnx.export(export, example, tmp, opset_version=13, input_names=["input"], output_names=["logits"],

@@ -8,10 +8,10 @@ using Compiled.Generator.Shapes;
 namespace Compiled.Generator.Layers.Joins;
 
 /// <summary>
-/// A node that joins several inputs (a residual sum, a concatenation of branches). No attribute declares one yet:
-/// blocks (<c>[Residual]</c>, <c>[Concat]</c>, docs/api.md) will lower to them. Their shapes, the fork gradients they
-/// cause and the concatenation's in-place slices are planned (Planning/Planner); emitting their kernels comes with the
-/// attributes that create them.
+/// A node that joins several inputs: a residual sum (<c>[Residual]</c>) or a concatenation of branches (<c>[Concat]</c>),
+/// which the graph builder (Graph/GraphBuilder) creates from a block's structure attributes. Their inputs are forks'
+/// consumers like any other; in the backward pass each input's gradient is written the first time a gradient reaches it
+/// and added to after (<see cref="BackwardEmission.FirstWrite"/>).
 /// </summary>
 internal abstract class JoinLayer : LayerDescriptor
 {
@@ -19,24 +19,19 @@ internal abstract class JoinLayer : LayerDescriptor
 
     public override LayerRole Role => LayerRole.Join;
 
-    public override void EmitForward(ForwardEmission e)
-        => throw new System.NotSupportedException($"{Kind} joins are not emitted yet: no attribute creates them");
-
-    public override void EmitBackward(BackwardEmission e)
-        => throw new System.NotSupportedException($"{Kind} joins are not emitted yet: no attribute creates them");
-
-    /// <summary>Reports inputs a join cannot take (a generator bug until an attribute creates joins, then a user diagnostic).</summary>
-    protected static InferredShape? Mismatch(ShapeContext context, string what)
-    {
-        context.Report(DiagnosticDescriptors.InternalError, "inferring the shapes of", context.Name, what);
-        return null;
-    }
-
     protected static string Shapes(IReadOnlyList<TensorShape> shapes)
     {
         var parts = new string[shapes.Count];
         for (int i = 0; i < shapes.Count; i++) parts[i] = shapes[i].ToString();
         return string.Join(" and ", parts);
+    }
+
+    /// <summary>The header comment: <c>// layer1.0.add1: Add · [n, 64, 8, 8] + [n, 64, 8, 8] → [n, 64, 8, 8]</c>.</summary>
+    protected static string Header(GraphNode node, string joiner)
+    {
+        var inputs = new string[node.InputShapes.Count];
+        for (int i = 0; i < inputs.Length; i++) inputs[i] = node.InputShapes[i].Batched;
+        return $"// {node.FullName}: {node.Descriptor.Describe(node)} · {string.Join(joiner, inputs)} → {node.Output.Batched}";
     }
 }
 
@@ -53,9 +48,34 @@ internal sealed class AddJoin : JoinLayer
     {
         foreach (TensorShape input in context.Inputs)
         {
-            if (input != context.Input) return Mismatch(context, "a residual sum of different shapes " + Shapes(context.Inputs));
+            if (input != context.Input)
+            {
+                context.Report(DiagnosticDescriptors.ResidualShapeMismatch, context.Name, context.Inputs[0], context.Inputs[1]);
+                return null;
+            }
         }
         return new InferredShape(context.Input);
+    }
+
+    public override void EmitForward(ForwardEmission e)
+    {
+        e.Line(Header(e.Node, " + "));
+        EquatableArray<string> x = e.Layer.InputVariables;
+        e.Line($"{TypeNames.JoinKernels}.Add({x[0]}, {x[1]}, {e.Y});");
+        for (int i = 2; i < x.Count; i++) e.Line($"{TypeNames.JoinKernels}.AddInto({e.Y}, {x[i]});");
+    }
+
+    /// <summary>dy flows unchanged to every input: copied into an input's gradient, or added where another consumer's gradient is already there.</summary>
+    public override void EmitBackward(BackwardEmission e)
+    {
+        e.Add($"// {e.Node.FullName}: {Kind} · dy {e.Node.Output.Batched} → each input's gradient");
+        EquatableArray<string> dx = e.Layer.InputGradientVariables;
+        for (int i = 0; i < dx.Count; i++)
+        {
+            if (dx[i].Length == 0) continue;
+            string target = e.Use(dx[i]);
+            e.Add(e.FirstWrite(target) ? $"{e.Dy}.CopyTo({target});" : $"{TypeNames.JoinKernels}.AddInto({target}, {e.Dy});");
+        }
     }
 }
 
@@ -81,7 +101,11 @@ internal sealed class ConcatJoin : JoinLayer
         {
             bool same = input.Rank == first.Rank && input.HasTimeAxis == first.HasTimeAxis && input.Element == first.Element;
             for (int d = 0; same && d < input.Rank; d++) same = d == axis || input.Dimensions[d] == first.Dimensions[d];
-            if (!same) return Mismatch(context, "a concatenation of shapes that differ outside the channels " + Shapes(context.Inputs));
+            if (!same)
+            {
+                context.Report(DiagnosticDescriptors.ConcatShapeMismatch, context.Name, Shapes(context.Inputs));
+                return null;
+            }
             channels += input.Channels;
         }
         var dimensions = new int[first.Rank];
@@ -90,4 +114,41 @@ internal sealed class ConcatJoin : JoinLayer
         if (!context.FitsArray("its output", channels * first.Length / System.Math.Max(1, first.Channels))) return null;
         return new InferredShape(output);
     }
+
+    /// <summary>Each input's rows (c_i·h·w floats per sample) copied to its channel slice of the output's rows (C·h·w apart).</summary>
+    public override void EmitForward(ForwardEmission e)
+    {
+        e.Line(Header(e.Node, " ‖ "));
+        int total = e.Node.Output.Length, offset = 0;
+        e.Line("if (n > 0) // a thread with no samples has empty spans, which cannot be sliced at a channel offset");
+        e.Line("{");
+        for (int i = 0; i < e.Node.InputShapes.Count; i++)
+        {
+            int length = e.Node.InputShapes[i].Length;
+            e.Line($"    {TypeNames.StridedRows}.Copy({e.Layer.InputVariables[i]}, {Literals.Int(length)}, {Slice(e.Y, offset)}, {Literals.Int(total)}, n, {Literals.Int(length)});");
+            offset += length;
+        }
+        e.Line("}");
+    }
+
+    /// <summary>Each input's gradient is its channel slice of dy: copied, or added where another consumer's gradient is already there.</summary>
+    public override void EmitBackward(BackwardEmission e)
+    {
+        e.Add($"// {e.Node.FullName}: {Kind} · dy {e.Node.Output.Batched} → each branch's channel slice");
+        int total = e.Node.Output.Length, offset = 0;
+        EquatableArray<string> dx = e.Layer.InputGradientVariables;
+        for (int i = 0; i < e.Node.InputShapes.Count; i++)
+        {
+            int length = e.Node.InputShapes[i].Length;
+            if (dx[i].Length > 0)
+            {
+                string target = e.Use(dx[i]);
+                string call = e.FirstWrite(target) ? "Copy" : "Add";
+                e.Add($"if (n > 0) {TypeNames.StridedRows}.{call}({Slice(e.Dy, offset)}, {Literals.Int(total)}, {target}, {Literals.Int(length)}, n, {Literals.Int(length)});");
+            }
+            offset += length;
+        }
+    }
+
+    private static string Slice(string span, int offset) => offset == 0 ? span : $"{span}.Slice({Literals.Int(offset)})";
 }

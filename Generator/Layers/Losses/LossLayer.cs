@@ -40,7 +40,7 @@ internal abstract class LossLayer : LayerDescriptor
     /// <summary>Averaged over samples (true) or over every output element (false).</summary>
     public virtual bool PerSample => false;
 
-    /// <summary>The loss kernel call for a chunk: returns the chunk's loss sum and writes the scaled gradient.</summary>
+    /// <summary>The loss kernel call for a thread's slice (<c>ctx</c>: a StepContext): returns the slice's loss sum and writes the scaled gradient.</summary>
     public abstract string KernelCall(GraphNode node, bool labels, string logits, string gradients, int outputs, string scale);
 }
 
@@ -64,7 +64,7 @@ internal sealed class SoftmaxCrossEntropyLayer : LossLayer
     public override bool PerSample => true;
 
     public override string KernelCall(GraphNode node, bool labels, string logits, string gradients, int outputs, string scale)
-        => $"{TypeNames.LossKernels}.SoftmaxCrossEntropy({logits}, {(labels ? "chunk.Labels" : "chunk.Targets")}, {gradients}, n, {Literals.Int(outputs)}, {scale})";
+        => $"{TypeNames.LossKernels}.SoftmaxCrossEntropy({logits}, {(labels ? "ctx.Labels" : "ctx.Targets")}, {gradients}, n, {Literals.Int(outputs)}, {scale})";
 }
 
 /// <summary><c>[SigmoidBinaryCrossEntropy]</c>: PyTorch's <c>BCEWithLogitsLoss</c>; Predict gives sigmoid.</summary>
@@ -83,7 +83,7 @@ internal sealed class SigmoidBinaryCrossEntropyLayer : LossLayer
     public override bool TakesTargets => true;
 
     public override string KernelCall(GraphNode node, bool labels, string logits, string gradients, int outputs, string scale)
-        => $"{TypeNames.LossKernels}.SigmoidBinaryCrossEntropy({logits}, chunk.Targets, {gradients}, {Literals.Int(outputs)} * n, {scale})";
+        => $"{TypeNames.LossKernels}.SigmoidBinaryCrossEntropy({logits}, ctx.Targets, {gradients}, {Literals.Int(outputs)} * n, {scale})";
 }
 
 /// <summary><c>[MeanSquaredError]</c>: PyTorch's <c>MSELoss</c>, mean over every output.</summary>
@@ -96,7 +96,7 @@ internal sealed class MeanSquaredErrorLayer : LossLayer
     public override bool TakesTargets => true;
 
     public override string KernelCall(GraphNode node, bool labels, string logits, string gradients, int outputs, string scale)
-        => $"{TypeNames.LossKernels}.MeanSquaredError({logits}, chunk.Targets, {gradients}, {Literals.Int(outputs)} * n, {scale})";
+        => $"{TypeNames.LossKernels}.MeanSquaredError({logits}, ctx.Targets, {gradients}, {Literals.Int(outputs)} * n, {scale})";
 }
 
 /// <summary><c>[MultiClassHinge(Margin = 1f)]</c>: PyTorch's <c>MultiMarginLoss</c> (p = 1) on class labels.</summary>
@@ -120,5 +120,5 @@ internal sealed class MultiClassHingeLayer : LossLayer
     public override bool PerSample => true;
 
     public override string KernelCall(GraphNode node, bool labels, string logits, string gradients, int outputs, string scale)
-        => $"{TypeNames.LossKernels}.MultiClassHinge({logits}, chunk.Labels, {gradients}, n, {Literals.Int(outputs)}, {Literals.Float(node.Arguments[0].Float)}, {scale})";
+        => $"{TypeNames.LossKernels}.MultiClassHinge({logits}, ctx.Labels, {gradients}, n, {Literals.Int(outputs)}, {Literals.Float(node.Arguments[0].Float)}, {scale})";
 }

@@ -5,7 +5,7 @@ using Compiled.Kernels;
 namespace Compiled.Benchmarks.Kernels;
 
 // One class per layer kind; every benchmark runs at each vector width and at the scalar width (the twin), on a batch of
-// 64 with the shapes of the benchmark's models (MLP 784-128-64-10, LeNet-5). Inputs are seeded pseudo-random values;
+// 64 with the shapes of the benchmark's models (MLP 784-128-64-10, LeNet-5, the VGG-style net). Inputs are seeded pseudo-random values;
 // ReLU-style sparsity is not modelled except where a kernel's speed depends on it (noted per class).
 
 /// <summary>Shared set-up: the batch, the widths and a deterministic filler.</summary>
@@ -25,10 +25,10 @@ public abstract class KernelBenchmark
     }
 }
 
-/// <summary>Dense forward and backward: the MLP's and LeNet-5's layers (in → out).</summary>
+/// <summary>Dense forward and backward: the MLP's, LeNet-5's and the VGG-style net's hidden layers (in → out).</summary>
 public class DenseBenchmarks : KernelBenchmark
 {
-    [Params("784x128", "128x64", "400x120", "120x84")]
+    [Params("784x128", "128x64", "400x120", "120x84", "3136x256")]
     public string Shape { get; set; } = "784x128";
 
     private int _in, _out;
@@ -51,11 +51,20 @@ public class DenseBenchmarks : KernelBenchmark
     public void Backward() => DenseKernels.Backward(_x, _w, _dy, _dx, _dw, _db, Batch, _in, _out, Width);
 }
 
-/// <summary>Conv2D forward and backward: LeNet-5's conv1 (1→6, 5×5, pad 2, 28×28) and conv2 (6→16, 5×5, 14×14).</summary>
+/// <summary>
+/// Conv2D forward and backward: LeNet-5's conv1 (1→6, 5×5, pad 2, 28×28) and conv2 (6→16, 5×5, 14×14); the VGG-style
+/// net's 3×3 pad-1 convolutions vgg1 (1→32, 28×28), vgg2 (32→32, 28×28), vgg3 (32→64, 14×14) and vgg4 (64→64, 14×14).
+/// </summary>
 public class Conv2DBenchmarks : KernelBenchmark
 {
-    [Params("conv1", "conv2")]
+    [Params("conv1", "conv2", "vgg1", "vgg2", "vgg3", "vgg4")]
     public string Layer { get; set; } = "conv1";
+
+    // The layers whose output goes through ReLU and then 2×2 max-pooling (the others only through ReLU).
+    private bool Pooled => Layer is "conv1" or "conv2" or "vgg2" or "vgg4";
+
+    // The first layer of its network: its input (the image) needs no gradient.
+    private bool First => Layer is "conv1" or "vgg1";
 
     private Conv2DGeometry _g;
     private float[] _x = [], _w = [], _b = [], _y = [], _col = [], _dy = [], _dx = [], _dw = [], _db = [];
@@ -63,15 +72,24 @@ public class Conv2DBenchmarks : KernelBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        _g = Layer == "conv1"
-            ? new Conv2DGeometry(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2)
-            : new Conv2DGeometry(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0);
+        _g = Layer switch
+        {
+            "conv1" => new Conv2DGeometry(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2),
+            "conv2" => new Conv2DGeometry(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0),
+            "vgg1" => new Conv2DGeometry(1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1),
+            "vgg2" => new Conv2DGeometry(32, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1),
+            "vgg3" => new Conv2DGeometry(32, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1),
+            "vgg4" => new Conv2DGeometry(64, 14, 14, 64, 3, 3, 1, 1, 1, 1, 1, 1),
+            _ => throw new ArgumentException($"unknown layer {Layer}"),
+        };
         _x = Filled(Batch * _g.InputLength, 1); _w = Filled(_g.WeightLength, 2); _b = Filled(_g.OutChannels, 3);
         _y = new float[Batch * _g.OutputLength]; _col = new float[_g.ColumnLength];
-        // dy as after ReLU and max-pooling: three of four entries zero (the sparse input gradient depends on it).
+        // dy as after ReLU and max-pooling (three of four entries zero) or after ReLU alone (one of two): the sparse input
+        // gradient depends on it.
         _dy = Filled(Batch * _g.OutputLength, 4);
-        for (int i = 0; i < _dy.Length; i++) if (i % 4 != 0) _dy[i] = 0;
-        _dx = Layer == "conv1" ? [] : new float[Batch * _g.InputLength];  // the first layer needs no input gradient
+        int keep = Pooled ? 4 : 2;
+        for (int i = 0; i < _dy.Length; i++) if (i % keep != 0) _dy[i] = 0;
+        _dx = First ? [] : new float[Batch * _g.InputLength];
         _dw = new float[_g.WeightLength]; _db = new float[_g.OutChannels];
     }
 
@@ -82,10 +100,13 @@ public class Conv2DBenchmarks : KernelBenchmark
     public void Backward() => Conv2DKernels.Backward(_g, _x, _w, _dy, _dx, _dw, _db, _col, Batch, Width);
 }
 
-/// <summary>Max pooling 2×2 stride 2 forward and backward: LeNet-5's pool1 (6×28×28) and pool2 (16×10×10).</summary>
+/// <summary>
+/// Max pooling 2×2 stride 2 forward and backward: LeNet-5's pool1 (6×28×28) and pool2 (16×10×10), the VGG-style net's
+/// vgg1 (32×28×28) and vgg2 (64×14×14).
+/// </summary>
 public class MaxPoolBenchmarks : KernelBenchmark
 {
-    [Params("pool1", "pool2")]
+    [Params("pool1", "pool2", "vgg1", "vgg2")]
     public string Layer { get; set; } = "pool1";
 
     private Pool2DGeometry _g;
@@ -95,7 +116,14 @@ public class MaxPoolBenchmarks : KernelBenchmark
     [GlobalSetup]
     public void Setup()
     {
-        _g = Layer == "pool1" ? new Pool2DGeometry(6, 28, 28, 2, 2) : new Pool2DGeometry(16, 10, 10, 2, 2);
+        _g = Layer switch
+        {
+            "pool1" => new Pool2DGeometry(6, 28, 28, 2, 2),
+            "pool2" => new Pool2DGeometry(16, 10, 10, 2, 2),
+            "vgg1" => new Pool2DGeometry(32, 28, 28, 2, 2),
+            "vgg2" => new Pool2DGeometry(64, 14, 14, 2, 2),
+            _ => throw new ArgumentException($"unknown layer {Layer}"),
+        };
         _x = Filled(Batch * _g.InputLength, 1); _y = new float[Batch * _g.OutputLength]; _argmax = new int[Batch * _g.OutputLength];
         _dy = Filled(Batch * _g.OutputLength, 2); _dx = new float[Batch * _g.InputLength];
         PoolKernels.MaxForward(_g, _x, _y, _argmax, Batch, VectorWidth.Scalar);
@@ -108,10 +136,13 @@ public class MaxPoolBenchmarks : KernelBenchmark
     public void Backward() => PoolKernels.MaxBackward(_g, _dy, _argmax, _dx, Batch, Width);
 }
 
-/// <summary>ReLU forward and backward over LeNet-5's largest activation (64 × 6×28×28) and the MLP's first (64 × 128).</summary>
+/// <summary>
+/// ReLU forward and backward over the VGG-style net's largest activation (64 × 32×28×28), LeNet-5's (64 × 6×28×28) and the
+/// MLP's first (64 × 128).
+/// </summary>
 public class ReluBenchmarks : KernelBenchmark
 {
-    [Params(64 * 6 * 28 * 28, 64 * 128)]
+    [Params(64 * 32 * 28 * 28, 64 * 6 * 28 * 28, 64 * 128)]
     public int Length { get; set; }
 
     private float[] _x = [], _y = [], _dy = [], _dx = [];

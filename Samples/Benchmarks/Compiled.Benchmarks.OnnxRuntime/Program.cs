@@ -12,8 +12,8 @@ catch (ArgumentException e) { Console.Error.WriteLine($"bench-onnxruntime: {e.Me
 
 string path = Path.Combine(o.OnnxDirectory, o.Model + ".onnx");
 if (!File.Exists(path)) { Console.Error.WriteLine($"bench-onnxruntime: {path} not found (bench_pytorch.py --onnx-dir writes it)"); return 1; }
-MnistData data = MnistData.Load(o.Data, o.Limit, o.TestLimit, needTrain: false);
-long[] SampleShape(int batch) => o.Model == "mlp" ? [batch, 784] : [batch, 1, 28, 28];
+ImageData data = ImageData.Load(o.Data, o.Limit, o.TestLimit, needTrain: false);
+long[] SampleShape(int batch) => [batch, .. BenchModels.SampleShape(o.Model)];
 
 bool accuracyDone = false;
 foreach (int threads in InferenceTimer.ThreadCounts(o.Threads))
@@ -31,7 +31,7 @@ foreach (int threads in InferenceTimer.ThreadCounts(o.Threads))
     foreach (int batch in new[] { 64, 1 })
     {
         // A serving loop: fixed input and output buffers, each batch copied in, outputs written in place.
-        var input = new float[batch * MnistData.Pixels];
+        var input = new float[batch * ImageData.Pixels];
         var output = new float[batch * 10];
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, SampleShape(batch));
         using var outputValue = OrtValue.CreateTensorValueFromMemory(output, [batch, 10]);
@@ -39,7 +39,7 @@ foreach (int threads in InferenceTimer.ThreadCounts(o.Threads))
         OrtValue[] inputs = [inputValue], outputs = [outputValue];
         void Run(int first, int size)
         {
-            Array.Copy(data.TestImages, first * MnistData.Pixels, input, 0, size * MnistData.Pixels);
+            Array.Copy(data.TestImages, first * ImageData.Pixels, input, 0, size * ImageData.Pixels);
             session.Run(runOptions, inputNames, inputs, outputNames, outputs);
         }
 

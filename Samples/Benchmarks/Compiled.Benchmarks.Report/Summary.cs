@@ -17,7 +17,7 @@ public sealed class Summary
     public static readonly string[] Ours = ["compiled-aot", "compiled-jit"];
     public static readonly string[] Peers = ["pytorch", "torchsharp", "onnxruntime"];
     public static readonly string[] TrainingPeers = ["pytorch", "torchsharp"];
-    public static readonly string[] Models = ["mlp", "lenet5"];
+    public static readonly string[] Models = BenchModels.All;
 
     private readonly List<Measurement> _all;
 
@@ -51,7 +51,10 @@ public sealed class Summary
         return new Summary(all);
     }
 
-    /// <summary>Median over repeats of a metric (for inference: at the given batch, at the best thread count); null when not measured.</summary>
+    /// <summary>
+    /// Median over repeats of a metric (for inference: at the given batch, at the best thread count, the highest rate);
+    /// null when not measured. Training times go through <see cref="TrainSeconds"/>, which picks the thread count.
+    /// </summary>
     public double? Median(string framework, string model, string metric, int? batch = null)
     {
         var rows = _all.Where(m => m.Framework == framework && m.Model == model && m.Metric == metric && (batch is null || m.Batch == batch)).ToList();
@@ -59,6 +62,24 @@ public sealed class Summary
         // Several thread counts (inference): each thread count's median, then the best of them (highest rate).
         return rows.GroupBy(m => m.Threads).Select(g => MedianOf(g.Select(m => m.Value))).Max();
     }
+
+    /// <summary>
+    /// Median over repeats of the epoch time at <paramref name="threads"/>, by default at the run's thread count (the most
+    /// threads measured; --scaling adds our builds' one-thread epochs, which only the speed-up row reads).
+    /// </summary>
+    public double? TrainSeconds(string framework, string model, int? threads = null)
+    {
+        var rows = _all.Where(m => m.Framework == framework && m.Model == model && m.Metric == "train_seconds_per_epoch").ToList();
+        if (rows.Count == 0) return null;
+        int wanted = threads ?? rows.Max(m => m.Threads ?? 0);
+        var at = rows.Where(m => (m.Threads ?? 0) == wanted).Select(m => m.Value).ToList();
+        return at.Count == 0 ? null : MedianOf(at);
+    }
+
+    /// <summary>The thread count of the run's training epochs (the most threads measured); null when none.</summary>
+    public int? TrainThreads(string framework, string model) =>
+        _all.Where(m => m.Framework == framework && m.Model == model && m.Metric == "train_seconds_per_epoch")
+            .Select(m => m.Threads).DefaultIfEmpty(null).Max();
 
     /// <summary>The thread count whose median gave <see cref="Median"/> for inference.</summary>
     public int? BestThreads(string framework, string model, int batch)
@@ -77,6 +98,17 @@ public sealed class Summary
         return (best.Value, best.Threads ?? 0);
     }
 
+    /// <summary>True when <paramref name="framework"/> said it cannot run <paramref name="model"/> yet (a "not_available" line).</summary>
+    public bool NotAvailable(string framework, string model) =>
+        _all.Any(m => m.Framework == framework && m.Model == model && m.Metric == "not_available");
+
+    /// <summary>True when any measurement of <paramref name="framework"/> on <paramref name="model"/> exists (not_available included).</summary>
+    public bool Ran(string framework, string model) => _all.Any(m => m.Framework == framework && m.Model == model);
+
+    /// <summary>Every measurement of <paramref name="framework"/> on <paramref name="model"/> (for completeness checks).</summary>
+    public IEnumerable<Measurement> Of(string framework, string model) =>
+        _all.Where(m => m.Framework == framework && m.Model == model);
+
     public double? Scalar(string framework, string metric) =>
         _all.Where(m => m.Framework == framework && m.Metric == metric).Select(m => m.Value).DefaultIfEmpty(double.NaN).Max() is double v && !double.IsNaN(v) ? v : null;
 
@@ -84,25 +116,6 @@ public sealed class Summary
     {
         double[] v = values.OrderBy(x => x).ToArray();
         return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
-
-    /// <summary>
-    /// Floating-point operations per image, counted analytically from the layer shapes (multiply-adds × 2; bias,
-    /// activations, pooling and the loss are not counted). Training = forward + weight gradients (as many as the
-    /// forward) + input gradients of every layer but the first (whose input needs none).
-    /// </summary>
-    public static (double Forward, double Training) FlopsPerImage(string model)
-    {
-        // Multiply-adds per image of each layer with weights, in order.
-        long[] macs = model switch
-        {
-            "mlp" => [784L * 128, 128L * 64, 64L * 10],
-            "lenet5" => [6L * 28 * 28 * 1 * 25, 16L * 10 * 10 * 6 * 25, 400L * 120, 120L * 84, 84L * 10],
-            _ => throw new ArgumentException($"no FLOP count for model {model}"),
-        };
-        long forward = macs.Sum();
-        long training = forward + forward + (forward - macs[0]);
-        return (2.0 * forward, 2.0 * training);
     }
 
     public static string F(double v, string format) => v.ToString(format, CultureInfo.InvariantCulture);

@@ -1,6 +1,7 @@
 // Shared by the benchmark's C# runners (this library, TorchSharp, ONNX Runtime), compiled into each of them:
-// the command line every runner takes, MNIST loading with the one normalization all runners use, and the JSON
-// lines they print. Kept free of any framework so each runner measures only its own framework.
+// the command line every runner takes, the models' names and input shapes, IDX loading (MNIST and Fashion-MNIST share
+// the format) with the one normalization all runners use, and the JSON lines they print. Kept free of any framework so
+// each runner measures only its own framework.
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
@@ -11,10 +12,20 @@ using System.Text;
 
 namespace Compiled.Benchmarks;
 
+/// <summary>The benchmark's models: their names on the command line and in the JSON lines, and what they read.</summary>
+public static class BenchModels
+{
+    /// <summary>MLP 784-128-64-10 and LeNet-5 (MNIST), the VGG-style net and the small ResNet (Fashion-MNIST), in table order.</summary>
+    public static readonly string[] All = ["mlp", "lenet5", "vgg", "resnet"];
+
+    /// <summary>One sample's input shape: the MLP reads flat rows of 784 pixels, the CNNs [1, 28, 28] images.</summary>
+    public static long[] SampleShape(string model) => model == "mlp" ? [784] : [1, 28, 28];
+}
+
 /// <summary>The options every runner takes: <c>--name value</c> pairs; unknown names are an error.</summary>
 public sealed class RunnerOptions
 {
-    /// <summary>The model (mlp, lenet5); "machine" for measurements of the machine itself (the FMA probe).</summary>
+    /// <summary>The model (<see cref="BenchModels.All"/>); "machine" for measurements of the machine itself (the FMA probe).</summary>
     public string Model { get; internal set; } = "mlp";
     public string Data { get; private set; } = "data/mnist";
     public int Limit { get; private set; }
@@ -28,7 +39,11 @@ public sealed class RunnerOptions
     public int Seed { get; private set; } = 1;
     public string Framework { get; private set; } = "";
     public string OnnxDirectory { get; private set; } = "artifacts/bench/onnx";
-    public bool InferOnly { get; private set; }
+    /// <summary>
+    /// <c>--train-only</c>: train the epoch and report only its time (run.sh --scaling runs our runner so at one thread,
+    /// for the thread-scaling figure); no test pass, inference timings or memory figure.
+    /// </summary>
+    public bool TrainOnly { get; private set; }
 
     /// <summary>Parses <paramref name="args"/>; throws <see cref="ArgumentException"/> naming the bad option.</summary>
     public static RunnerOptions Parse(string[] args, string defaultFramework)
@@ -37,12 +52,14 @@ public sealed class RunnerOptions
         for (int i = 0; i < args.Length; i++)
         {
             string name = args[i];
-            if (name == "--infer-only") { o.InferOnly = true; continue; }
+            if (name == "--train-only") { o.TrainOnly = true; continue; }
             if (i + 1 >= args.Length) throw new ArgumentException($"option {name} needs a value");
             string v = args[++i];
             switch (name)
             {
-                case "--model": o.Model = v is "mlp" or "lenet5" ? v : throw new ArgumentException($"--model {v}: expected mlp or lenet5"); break;
+                case "--model":
+                    o.Model = Array.IndexOf(BenchModels.All, v) >= 0 ? v : throw new ArgumentException($"--model {v}: expected one of {string.Join(", ", BenchModels.All)}");
+                    break;
                 case "--data": o.Data = v; break;
                 case "--limit": o.Limit = Int(name, v); break;
                 case "--test-limit": o.TestLimit = Int(name, v); break;
@@ -66,8 +83,11 @@ public sealed class RunnerOptions
             ? x : throw new ArgumentException($"{name} {v}: expected a non-negative integer");
 }
 
-/// <summary>MNIST as float pixels standardized with the training split's mean and population standard deviation.</summary>
-public sealed class MnistData
+/// <summary>
+/// MNIST or Fashion-MNIST (the same IDX files, 28x28 grayscale, ten classes) as float pixels standardized with the
+/// training split's mean and population standard deviation.
+/// </summary>
+public sealed class ImageData
 {
     public required float[] TrainImages { get; init; }
     public required int[] TrainLabels { get; init; }
@@ -78,7 +98,7 @@ public sealed class MnistData
     public const int Pixels = 784;
 
     /// <summary>Loads the IDX files (plain or .gz) in <paramref name="directory"/>; 0 limits mean all images.</summary>
-    public static MnistData Load(string directory, int trainLimit, int testLimit, bool needTrain = true)
+    public static ImageData Load(string directory, int trainLimit, int testLimit, bool needTrain = true)
     {
         // The statistics always come from the (limited) training split, so every runner standardizes identically.
         byte[] trainX = ReadIdx(Find(directory, "train-images-idx3-ubyte"), 0x803);
@@ -94,7 +114,7 @@ public sealed class MnistData
         byte[] testX = ReadIdx(Find(directory, "t10k-images-idx3-ubyte"), 0x803);
         int testN = testX.Length / Pixels;
         if (testLimit > 0 && testLimit < testN) testN = testLimit;
-        return new MnistData
+        return new ImageData
         {
             TrainImages = trainImages,
             TrainLabels = trainLabels,
@@ -125,7 +145,8 @@ public sealed class MnistData
             string path = Path.Combine(directory, candidate);
             if (File.Exists(path)) return path;
         }
-        throw new FileNotFoundException($"{name} not found in {directory}; run scripts/fetch-mnist.sh {directory}");
+        throw new FileNotFoundException(
+            $"{name} not found in {directory} (scripts/fetch-mnist.sh or scripts/fetch-fashion-mnist.sh puts MNIST or Fashion-MNIST there)");
     }
 
     private static byte[] ReadIdx(string path, int magic)
@@ -168,6 +189,13 @@ public static class Measurements
         sb.Append('}');
         Console.Out.WriteLine(sb.ToString());
         Console.Out.Flush();
+    }
+
+    /// <summary>Seconds since this process started (time to first batch is measured from there: runtime start, loading, first step).</summary>
+    public static double SecondsSinceProcessStart()
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        return (DateTime.Now - self.StartTime).TotalSeconds;
     }
 
     /// <summary>This process's peak resident set (VmHWM) in MiB, from /proc/self/status; NaN where there is none.</summary>

@@ -39,7 +39,7 @@ public sealed class ExecutionOrderTests
         Assert.Contains("public const int Relu1OutputChannels = 3, Relu1OutputHeight = 8, Relu1OutputWidth = 8, Relu1OutputLength = 192;", source);
         // The workspace holds the pooled [48] ReLU gradient, not a [192] one: conv1Out [192] (dead after the pool, its floats
         // reused by conv1Delta [192]), pool1Out [48] (ReLU in place), relu1Delta [48], fc1Out [4], fc1Delta [4] = 192 + 48 + 48.
-        Assert.Contains("global::System.Span<float> relu1Delta = workspace.Activations(240 * n, 48 * n);", source);
+        Assert.Contains("global::System.Span<float> relu1Delta = ctx.Workspace(at + 240 * n, 48 * n);", source);
         Assert.Contains("private const int WorkspacePerSample = 288;", source);
     }
 

@@ -60,13 +60,13 @@ public sealed class ValidNetworkTests
     {
         string bce = GeneratorHarness.Run("using Compiled; namespace Valid; [Network] [Input(4)] [Dense(3), SigmoidBinaryCrossEntropy] public partial class A;").Source("Valid.A.g.cs");
         Assert.Contains("throw new global::System.NotSupportedException(\"A: the loss head 'loss' (SigmoidBinaryCrossEntropy) trains on float targets [batch, 3]", bce);
-        Assert.Contains("LossKernels.SigmoidBinaryCrossEntropy(outputs, chunk.Targets, workspace.Activations(3 * n, 3 * n), 3 * n, 1f / (chunk.Batch * 3f))", bce);
+        Assert.Contains("LossKernels.SigmoidBinaryCrossEntropy(ctx.Output, ctx.Targets, ctx.Workspace(at + 3 * n, 3 * n), 3 * n, 1f / (ctx.Batch * 3f))", bce);
         Assert.Contains("return lossSum / (batch * (float)OutputLength);", bce);
         Assert.Contains("ActivationKernels.Sigmoid(outputs, chunk.Output);", bce);
 
         string hinge = GeneratorHarness.Run("using Compiled; namespace Valid; [Network] [Input(4)] [Dense(3), MultiClassHinge(Margin = 2f)] public partial class A;").Source("Valid.A.g.cs");
         Assert.Contains("trains on class labels, not float targets", hinge);
-        Assert.Contains("LossKernels.MultiClassHinge(outputs, chunk.Labels, workspace.Activations(3 * n, 3 * n), n, 3, 2f, 1f / chunk.Batch)", hinge);
+        Assert.Contains("LossKernels.MultiClassHinge(ctx.Output, ctx.Labels, ctx.Workspace(at + 3 * n, 3 * n), n, 3, 2f, 1f / ctx.Batch)", hinge);
         Assert.Contains("public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch) => Forward(input, output, batch);", hinge);
     }
 }

@@ -47,9 +47,13 @@ public sealed class GraphModelTests
         Assert.Empty(none);
 
         Assert.Null(Infer(AddJoin.Instance, a, b, out List<DiagnosticInfo> differ));
-        Assert.Contains("[4, 8, 8] and [6, 8, 8]", Assert.Single(differ).Arguments[2]);
+        DiagnosticInfo sum = Assert.Single(differ);
+        Assert.Equal("CMP0031", sum.Descriptor.Id);
+        Assert.Equal(new[] { "[4, 8, 8]", "[6, 8, 8]" }, sum.Arguments.Skip(1).Take(2));
         Assert.Null(Infer(ConcatJoin.Instance, a, TensorShape.Spatial(4, 7, 8), out differ));
-        Assert.Single(differ);
+        DiagnosticInfo concat = Assert.Single(differ);
+        Assert.Equal("CMP0032", concat.Descriptor.Id);
+        Assert.Contains("[4, 8, 8] and [4, 7, 8]", concat.Arguments[1]);
     }
 
     [Fact]
@@ -78,7 +82,7 @@ public sealed class GraphModelTests
 
         Assert.Equal(new[] { false, true, true, false, false }, plan.Layers.Select(l => l.AccumulateInputGradient));
         Assert.Equal(new[] { "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias" }, plan.Parameters.Select(p => p.Name));
-        Assert.Contains("Add add1 ->[4];", plan.Architecture);
+        Assert.Equal("Input[6];Dense fc1 units=4 bias=true ->[4];ReLU relu1 ->[4];Tanh tanh1 inputs=fc1 ->[4];Add add1 inputs=relu1,tanh1 ->[4];Dense fc2 units=2 bias=true ->[2];MeanSquaredError", plan.Architecture);
     }
 
     private static InferredShape? Infer(LayerDescriptor join, TensorShape first, TensorShape second, out List<DiagnosticInfo> diagnostics)

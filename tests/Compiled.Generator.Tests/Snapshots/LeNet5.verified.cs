@@ -29,7 +29,7 @@ namespace Samples
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "0.1.0.0")]
-    partial class LeNet5 : global::Compiled.ITrainableNetwork, global::Compiled.ITrainingOutputs
+    partial class LeNet5 : global::Compiled.ITrainableNetwork, global::Compiled.ITrainingOutputs, global::Compiled.IFusedTrainStep
     {
         /// <summary>Floats per input sample: [1, 28, 28].</summary>
         public const int InputLength = 784;
@@ -139,11 +139,13 @@ namespace Samples
 
         private static readonly global::System.Collections.Generic.IReadOnlyList<int> s_inputShape = global::System.Array.AsReadOnly(new int[] { 1, 28, 28 });
 
+        // Inference splits the batch in chunks over _runner's threads; training runs whole slices layer by layer on _stepRunner's.
         private readonly global::Compiled.Networks.BatchRunner _runner;
+        private readonly global::Compiled.Networks.StepRunner _stepRunner;
         private readonly global::Compiled.Networks.BatchBody _forwardChunk;
         private readonly global::Compiled.Networks.BatchBody _predictChunk;
-        private readonly global::Compiled.Networks.BatchBody _trainLabelsChunk;
-        private readonly global::Compiled.Networks.BatchBody _trainTargetsChunk;
+        private readonly global::Compiled.Networks.StepBody _trainLabelsStep;
+        private readonly global::Compiled.Networks.StepBody _trainTargetsStep;
 
         /// <summary>Creates the network on all cores. Its parameters are zero until <see cref="Initialize"/> (or a loaded checkpoint) fills them.</summary>
         public LeNet5()
@@ -155,10 +157,12 @@ namespace Samples
         public LeNet5(int threads)
         {
             _runner = new global::Compiled.Networks.BatchRunner(threads);
+            _stepRunner = new global::Compiled.Networks.StepRunner(threads);
+            _stepRunner.Reserve(WorkspacePerSample, ArgmaxPerSample, ColumnLength, 0);
             _forwardChunk = ForwardChunk;
             _predictChunk = PredictChunk;
-            _trainLabelsChunk = TrainLabelsChunk;
-            _trainTargetsChunk = TrainTargetsChunk;
+            _trainLabelsStep = TrainLabelsStep;
+            _trainTargetsStep = TrainTargetsStep;
         }
 
         /// <inheritdoc/>
@@ -186,7 +190,18 @@ namespace Samples
         public int Threads
         {
             get => _runner.Threads;
-            set => _runner.Threads = value;
+            set
+            {
+                _runner.Threads = value;
+                _stepRunner.Threads = value;
+            }
+        }
+
+        /// <summary>Ends the network's worker threads; calls afterwards throw <see cref="global::System.ObjectDisposedException"/>.</summary>
+        public void Dispose()
+        {
+            _runner.Dispose();
+            _stepRunner.Dispose();
         }
 
         int global::Compiled.INetwork.InputLength => InputLength;
@@ -268,64 +283,77 @@ namespace Samples
             return 0f;
         }
 
-        private float[] _lastOutputs = global::System.Array.Empty<float>();
-        private int _lastBatch;
+        /// <summary>
+        /// Inference in <paramref name="mode"/>: no layer of this network differs between the modes, so both are <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>.
+        /// </summary>
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch, global::Compiled.NetworkMode mode)
+        {
+            if (mode != global::Compiled.NetworkMode.Evaluation && mode != global::Compiled.NetworkMode.Training)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(mode), mode, "mode must be NetworkMode.Evaluation or NetworkMode.Training.");
+            }
+            Forward(input, output, batch);
+        }
 
         /// <summary>The raw outputs [batch, OutputLength] of the last <c>TrainStep</c>, valid until the next one.</summary>
-        public global::System.ReadOnlySpan<float> LastOutputs => new global::System.ReadOnlySpan<float>(_lastOutputs, 0, _lastBatch * OutputLength);
+        public global::System.ReadOnlySpan<float> LastOutputs => _stepRunner.LastOutputs;
 
         /// <summary>One training step on class labels [batch] in [0, 10): forward, SoftmaxCrossEntropy loss, backward; adds (+=) the gradients to <see cref="Gradients"/> and returns the loss, mean over the batch.</summary>
         public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch)
+            => TrainStep(input, labels, batch, null);
+
+        /// <summary>
+        /// The step above, then in the same parallel dispatch what <paramref name="options"/> asks for: the finite check of the loss
+        /// and gradients, and the optimizer's step, which zeroes the gradients (the trainer's fused path, <c>IFusedTrainStep</c>).
+        /// </summary>
+        public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch, global::Compiled.Networks.StepOptions? options)
         {
             global::Compiled.Networks.NetworkGuard.CheckLabels(input.Length, labels, batch, InputLength, OutputLength);
-            if (_lastOutputs.Length < batch * OutputLength) _lastOutputs = new float[batch * OutputLength];
-            _lastBatch = batch;
-            float lossSum = _runner.Train(_trainLabelsChunk, input, InputLength, labels, default, OutputLength, batch, ChunkSamples, Gradients);
+            float lossSum = _stepRunner.Train(_trainLabelsStep, input, InputLength, labels, default, OutputLength, batch, Gradients, options);
             return lossSum / batch;
         }
 
         /// <summary>One training step on float targets [batch, 10]: forward, SoftmaxCrossEntropy loss, backward; adds (+=) the gradients to <see cref="Gradients"/> and returns the loss, mean over the batch.</summary>
         public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int batch)
+            => TrainStep(input, targets, batch, null);
+
+        /// <summary>
+        /// The step above, then in the same parallel dispatch what <paramref name="options"/> asks for: the finite check of the loss
+        /// and gradients, and the optimizer's step, which zeroes the gradients (the trainer's fused path, <c>IFusedTrainStep</c>).
+        /// </summary>
+        public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int batch, global::Compiled.Networks.StepOptions? options)
         {
             global::Compiled.Networks.NetworkGuard.CheckTargets(input.Length, targets.Length, batch, InputLength, OutputLength);
-            if (_lastOutputs.Length < batch * OutputLength) _lastOutputs = new float[batch * OutputLength];
-            _lastBatch = batch;
-            float lossSum = _runner.Train(_trainTargetsChunk, input, InputLength, default, targets, OutputLength, batch, ChunkSamples, Gradients);
+            float lossSum = _stepRunner.Train(_trainTargetsStep, input, InputLength, default, targets, OutputLength, batch, Gradients, options);
             return lossSum / batch;
         }
 
-        // One chunk of TrainStep with labels: forward into the workspace, the loss (its gradient, scaled by 1f / batch, into the
-        // output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
-        private float TrainLabelsChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
+        // One thread's part of TrainStep with labels: the forward pass over its slice, the output going to the runner's
+        // LastOutputs rows; the loss (its gradient, scaled by 1 / batch, into the output's gradient region; the kernel returns
+        // the slice's loss sum); then the backward pass into this thread's gradients.
+        private void TrainLabelsStep(in global::Compiled.Networks.StepContext ctx)
         {
-            int n = chunk.Count;
-            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(204 * n, 10 * n);
-            RunForward(chunk.Input, workspace, n, outputs);
-            outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
+            int n = ctx.Count, at = ctx.Start * WorkspacePerSample, ints = ctx.Start * ArgmaxPerSample;
+            RunTrainingForward(in ctx);
             // loss: SoftmaxCrossEntropy over [n, 10]
-            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Labels, workspace.Activations(214 * n, 10 * n), n, 10, 1f / chunk.Batch);
-            RunBackward(chunk.Input, workspace, n);
-            return loss;
+            ctx.AddLoss(global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(ctx.Output, ctx.Labels, ctx.Workspace(at + 214 * n, 10 * n), n, 10, 1f / ctx.Batch));
+            RunBackward(in ctx);
         }
 
-        // One chunk of TrainStep with targets: forward into the workspace, the loss (its gradient, scaled by 1f / batch, into the
-        // output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
-        private float TrainTargetsChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
+        // One thread's part of TrainStep with targets: the forward pass over its slice, the output going to the runner's
+        // LastOutputs rows; the loss (its gradient, scaled by 1 / batch, into the output's gradient region; the kernel returns
+        // the slice's loss sum); then the backward pass into this thread's gradients.
+        private void TrainTargetsStep(in global::Compiled.Networks.StepContext ctx)
         {
-            int n = chunk.Count;
-            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(204 * n, 10 * n);
-            RunForward(chunk.Input, workspace, n, outputs);
-            outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
+            int n = ctx.Count, at = ctx.Start * WorkspacePerSample, ints = ctx.Start * ArgmaxPerSample;
+            RunTrainingForward(in ctx);
             // loss: SoftmaxCrossEntropy over [n, 10]
-            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Targets, workspace.Activations(214 * n, 10 * n), n, 10, 1f / chunk.Batch);
-            RunBackward(chunk.Input, workspace, n);
-            return loss;
+            ctx.AddLoss(global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(ctx.Output, ctx.Targets, ctx.Workspace(at + 214 * n, 10 * n), n, 10, 1f / ctx.Batch));
+            RunBackward(in ctx);
         }
 
-        // The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace while it
-        // is needed (by later layers or the backward pass), unless an activation overwrites it in place; the last layer writes to output.
+        // The forward pass (Forward, Predict) over a chunk of n samples. Each layer's output [n, ...] has its own
+        // region of the workspace while it is needed, unless an activation overwrites it in place; the last layer writes to output.
         private void RunForward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n, global::System.Span<float> output)
         {
             global::System.ReadOnlySpan<float> p = Parameters;
@@ -373,25 +401,79 @@ namespace Samples
             global::Compiled.Kernels.DenseKernels.Forward(fc2Out, p.Slice(60856, 840), p.Slice(61696, 10), fc3Out, n, 84, 10);
         }
 
-        // The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput [n, 10] to fc3Delta;
-        // the activations are those RunForward saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).
-        private void RunBackward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n)
+        // The forward pass (TrainStep) over this thread's slice of the batch, n samples, in its own part of
+        // the runner's workspace (from at): each layer's output has a region while it is needed (the backward pass reads some
+        // again); the last layer writes this slice's rows of the runner's outputs.
+        private void RunTrainingForward(in global::Compiled.Networks.StepContext ctx)
         {
+            int n = ctx.Count, at = ctx.Start * WorkspacePerSample, ints = ctx.Start * ArgmaxPerSample;
+            global::System.ReadOnlySpan<float> input = ctx.Input;
             global::System.ReadOnlySpan<float> p = Parameters;
-            global::System.Span<float> g = workspace.Gradients;
-            global::System.Span<float> pool1Out = workspace.Activations(4704 * n, 1176 * n);
-            global::System.Span<int> pool1Argmax = workspace.Argmax(0, 1176 * n);
-            global::System.Span<float> pool2Out = workspace.Activations(1600 * n, 400 * n);
-            global::System.Span<int> pool2Argmax = workspace.Argmax(1176 * n, 400 * n);
-            global::System.Span<float> fc1Out = workspace.Activations(0, 120 * n);
-            global::System.Span<float> fc2Out = workspace.Activations(120 * n, 84 * n);
-            global::System.Span<float> fc3Delta = workspace.Activations(214 * n, 10 * n);
-            global::System.Span<float> relu4Delta = workspace.Activations(240 * n, 84 * n);
-            global::System.Span<float> relu3Delta = workspace.Activations(120 * n, 120 * n);
-            global::System.Span<float> relu2Delta = workspace.Activations(2000 * n, 400 * n);
-            global::System.Span<float> conv2Delta = workspace.Activations(0, 1600 * n);
-            global::System.Span<float> relu1Delta = workspace.Activations(5880 * n, 1176 * n);
-            global::System.Span<float> conv1Delta = workspace.Activations(0, 4704 * n);
+            global::System.Span<float> conv1Out = ctx.Workspace(at, 4704 * n);
+            global::System.Span<float> pool1Out = ctx.Workspace(at + 4704 * n, 1176 * n);
+            global::System.Span<int> pool1Argmax = ctx.IntWorkspace(ints, 1176 * n);
+            global::System.Span<float> conv2Out = ctx.Workspace(at, 1600 * n);
+            global::System.Span<float> pool2Out = ctx.Workspace(at + 1600 * n, 400 * n);
+            global::System.Span<int> pool2Argmax = ctx.IntWorkspace(ints + 1176 * n, 400 * n);
+            global::System.Span<float> fc1Out = ctx.Workspace(at, 120 * n);
+            global::System.Span<float> fc2Out = ctx.Workspace(at + 120 * n, 84 * n);
+            global::System.Span<float> fc3Out = ctx.Output;
+
+            // conv1: Conv2D 5x5, pad 2 · [n, 1, 28, 28] → [n, 6, 28, 28]; w [6, 1, 5, 5]
+            global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv1Geometry, input, p.Slice(0, 150), p.Slice(150, 6), conv1Out, ctx.Scratch(19600), n);
+
+            // pool1: MaxPool 2x2 · [n, 6, 28, 28] → [n, 6, 14, 14]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor
+            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);
+
+            // relu1: ReLU · [n, 6, 14, 14] → [n, 6, 14, 14], in place; after pool1 (declared before it): max-pool commutes with ReLU
+            global::Compiled.Kernels.ActivationKernels.Relu(pool1Out, pool1Out);
+
+            // conv2: Conv2D 5x5 · [n, 6, 14, 14] → [n, 16, 10, 10]; w [16, 6, 5, 5]
+            global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), p.Slice(2556, 16), conv2Out, ctx.Scratch(15000), n);
+
+            // pool2: MaxPool 2x2 · [n, 16, 10, 10] → [n, 16, 5, 5]; pool2 before relu2: max-pool commutes with ReLU, which then works on the pooled tensor
+            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool2Geometry, conv2Out, pool2Out, pool2Argmax, n);
+
+            // relu2: ReLU · [n, 16, 5, 5] → [n, 16, 5, 5], in place; after pool2 (declared before it): max-pool commutes with ReLU
+            global::Compiled.Kernels.ActivationKernels.Relu(pool2Out, pool2Out);
+
+            // fc1: Dense · [n, 16, 5, 5] → [n, 120]; y = x · wᵀ + b, w [120, 400]
+            global::Compiled.Kernels.DenseKernels.Forward(pool2Out, p.Slice(2572, 48000), p.Slice(50572, 120), fc1Out, n, 400, 120);
+
+            // relu3: ReLU · [n, 120] → [n, 120], in place
+            global::Compiled.Kernels.ActivationKernels.Relu(fc1Out, fc1Out);
+
+            // fc2: Dense · [n, 120] → [n, 84]; y = x · wᵀ + b, w [84, 120]
+            global::Compiled.Kernels.DenseKernels.Forward(fc1Out, p.Slice(50692, 10080), p.Slice(60772, 84), fc2Out, n, 120, 84);
+
+            // relu4: ReLU · [n, 84] → [n, 84], in place
+            global::Compiled.Kernels.ActivationKernels.Relu(fc2Out, fc2Out);
+
+            // fc3: Dense · [n, 84] → [n, 10]; y = x · wᵀ + b, w [10, 84]
+            global::Compiled.Kernels.DenseKernels.Forward(fc2Out, p.Slice(60856, 840), p.Slice(61696, 10), fc3Out, n, 84, 10);
+        }
+
+        // The backward pass over this thread's slice, last layer first. The loss wrote dLoss/dOutput [n, 10] to fc3Delta;
+        // the activations are those RunTrainingForward saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).
+        private void RunBackward(in global::Compiled.Networks.StepContext ctx)
+        {
+            int n = ctx.Count, at = ctx.Start * WorkspacePerSample, ints = ctx.Start * ArgmaxPerSample;
+            global::System.ReadOnlySpan<float> input = ctx.Input;
+            global::System.ReadOnlySpan<float> p = Parameters;
+            global::System.Span<float> g = ctx.Gradients;
+            global::System.Span<float> pool1Out = ctx.Workspace(at + 4704 * n, 1176 * n);
+            global::System.Span<int> pool1Argmax = ctx.IntWorkspace(ints, 1176 * n);
+            global::System.Span<float> pool2Out = ctx.Workspace(at + 1600 * n, 400 * n);
+            global::System.Span<int> pool2Argmax = ctx.IntWorkspace(ints + 1176 * n, 400 * n);
+            global::System.Span<float> fc1Out = ctx.Workspace(at, 120 * n);
+            global::System.Span<float> fc2Out = ctx.Workspace(at + 120 * n, 84 * n);
+            global::System.Span<float> fc3Delta = ctx.Workspace(at + 214 * n, 10 * n);
+            global::System.Span<float> relu4Delta = ctx.Workspace(at + 240 * n, 84 * n);
+            global::System.Span<float> relu3Delta = ctx.Workspace(at + 120 * n, 120 * n);
+            global::System.Span<float> relu2Delta = ctx.Workspace(at + 2000 * n, 400 * n);
+            global::System.Span<float> conv2Delta = ctx.Workspace(at, 1600 * n);
+            global::System.Span<float> relu1Delta = ctx.Workspace(at + 5880 * n, 1176 * n);
+            global::System.Span<float> conv1Delta = ctx.Workspace(at, 4704 * n);
 
             // fc3: Dense · dy [n, 10] → dx [n, 84]; dw += dyᵀ · x, db += Σ dy (not while fc3 is frozen)
             if (!_freezing.IsFrozen(4)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), fc3Delta, _freezing.NeedsInputGradient(4) ? relu4Delta : default, g.Slice(60856, 840), g.Slice(61696, 10), n, 84, 10);
@@ -421,8 +503,8 @@ namespace Samples
             global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool2Geometry, relu2Delta, pool2Argmax, conv2Delta, n);
 
             // conv2: Conv2D 5x5 · dy [n, 16, 10, 10] → dx [n, 6, 14, 14]; dw += dy ⋆ x, db += Σ dy (not while conv2 is frozen)
-            if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), conv2Delta, _freezing.NeedsInputGradient(1) ? relu1Delta : default, g.Slice(156, 2400), g.Slice(2556, 16), workspace.Columns(15000), n);
-            else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), conv2Delta, relu1Delta, default, default, workspace.Columns(15000), n);
+            if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), conv2Delta, _freezing.NeedsInputGradient(1) ? relu1Delta : default, g.Slice(156, 2400), g.Slice(2556, 16), ctx.Scratch(15000), n);
+            else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), conv2Delta, relu1Delta, default, default, ctx.Scratch(15000), n);
             if (!_freezing.NeedsInputGradient(1)) return;
 
             // relu1: ReLU · dy → dx [n, 6, 14, 14], in place; after pool1 (declared before it): max-pool commutes with ReLU
@@ -432,7 +514,7 @@ namespace Samples
             global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool1Geometry, relu1Delta, pool1Argmax, conv1Delta, n);
 
             // conv1: Conv2D 5x5, pad 2 · dy [n, 6, 28, 28] → dx (not needed); dw += dy ⋆ x, db += Σ dy (not while conv1 is frozen)
-            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv1Geometry, input, p.Slice(0, 150), conv1Delta, default, g.Slice(0, 150), g.Slice(150, 6), workspace.Columns(19600), n);
+            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv1Geometry, input, p.Slice(0, 150), conv1Delta, default, g.Slice(0, 150), g.Slice(150, 6), ctx.Scratch(19600), n);
         }
     }
 }

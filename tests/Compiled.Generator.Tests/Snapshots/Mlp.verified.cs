@@ -23,7 +23,7 @@ namespace Samples
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "0.1.0.0")]
-    partial class Mlp : global::Compiled.ITrainableNetwork, global::Compiled.ITrainingOutputs
+    partial class Mlp : global::Compiled.ITrainableNetwork, global::Compiled.ITrainingOutputs, global::Compiled.IFusedTrainStep
     {
         /// <summary>Floats per input sample: [784].</summary>
         public const int InputLength = 784;
@@ -84,11 +84,13 @@ namespace Samples
 
         private static readonly global::System.Collections.Generic.IReadOnlyList<int> s_inputShape = global::System.Array.AsReadOnly(new int[] { 784 });
 
+        // Inference splits the batch in chunks over _runner's threads; training runs whole slices layer by layer on _stepRunner's.
         private readonly global::Compiled.Networks.BatchRunner _runner;
+        private readonly global::Compiled.Networks.StepRunner _stepRunner;
         private readonly global::Compiled.Networks.BatchBody _forwardChunk;
         private readonly global::Compiled.Networks.BatchBody _predictChunk;
-        private readonly global::Compiled.Networks.BatchBody _trainLabelsChunk;
-        private readonly global::Compiled.Networks.BatchBody _trainTargetsChunk;
+        private readonly global::Compiled.Networks.StepBody _trainLabelsStep;
+        private readonly global::Compiled.Networks.StepBody _trainTargetsStep;
 
         /// <summary>Creates the network on all cores. Its parameters are zero until <see cref="Initialize"/> (or a loaded checkpoint) fills them.</summary>
         public Mlp()
@@ -100,10 +102,12 @@ namespace Samples
         public Mlp(int threads)
         {
             _runner = new global::Compiled.Networks.BatchRunner(threads);
+            _stepRunner = new global::Compiled.Networks.StepRunner(threads);
+            _stepRunner.Reserve(WorkspacePerSample, ArgmaxPerSample, ColumnLength, 0);
             _forwardChunk = ForwardChunk;
             _predictChunk = PredictChunk;
-            _trainLabelsChunk = TrainLabelsChunk;
-            _trainTargetsChunk = TrainTargetsChunk;
+            _trainLabelsStep = TrainLabelsStep;
+            _trainTargetsStep = TrainTargetsStep;
         }
 
         /// <inheritdoc/>
@@ -131,7 +135,18 @@ namespace Samples
         public int Threads
         {
             get => _runner.Threads;
-            set => _runner.Threads = value;
+            set
+            {
+                _runner.Threads = value;
+                _stepRunner.Threads = value;
+            }
+        }
+
+        /// <summary>Ends the network's worker threads; calls afterwards throw <see cref="global::System.ObjectDisposedException"/>.</summary>
+        public void Dispose()
+        {
+            _runner.Dispose();
+            _stepRunner.Dispose();
         }
 
         int global::Compiled.INetwork.InputLength => InputLength;
@@ -207,64 +222,77 @@ namespace Samples
             return 0f;
         }
 
-        private float[] _lastOutputs = global::System.Array.Empty<float>();
-        private int _lastBatch;
+        /// <summary>
+        /// Inference in <paramref name="mode"/>: no layer of this network differs between the modes, so both are <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>.
+        /// </summary>
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch, global::Compiled.NetworkMode mode)
+        {
+            if (mode != global::Compiled.NetworkMode.Evaluation && mode != global::Compiled.NetworkMode.Training)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(mode), mode, "mode must be NetworkMode.Evaluation or NetworkMode.Training.");
+            }
+            Forward(input, output, batch);
+        }
 
         /// <summary>The raw outputs [batch, OutputLength] of the last <c>TrainStep</c>, valid until the next one.</summary>
-        public global::System.ReadOnlySpan<float> LastOutputs => new global::System.ReadOnlySpan<float>(_lastOutputs, 0, _lastBatch * OutputLength);
+        public global::System.ReadOnlySpan<float> LastOutputs => _stepRunner.LastOutputs;
 
         /// <summary>One training step on class labels [batch] in [0, 10): forward, SoftmaxCrossEntropy loss, backward; adds (+=) the gradients to <see cref="Gradients"/> and returns the loss, mean over the batch.</summary>
         public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch)
+            => TrainStep(input, labels, batch, null);
+
+        /// <summary>
+        /// The step above, then in the same parallel dispatch what <paramref name="options"/> asks for: the finite check of the loss
+        /// and gradients, and the optimizer's step, which zeroes the gradients (the trainer's fused path, <c>IFusedTrainStep</c>).
+        /// </summary>
+        public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<int> labels, int batch, global::Compiled.Networks.StepOptions? options)
         {
             global::Compiled.Networks.NetworkGuard.CheckLabels(input.Length, labels, batch, InputLength, OutputLength);
-            if (_lastOutputs.Length < batch * OutputLength) _lastOutputs = new float[batch * OutputLength];
-            _lastBatch = batch;
-            float lossSum = _runner.Train(_trainLabelsChunk, input, InputLength, labels, default, OutputLength, batch, ChunkSamples, Gradients);
+            float lossSum = _stepRunner.Train(_trainLabelsStep, input, InputLength, labels, default, OutputLength, batch, Gradients, options);
             return lossSum / batch;
         }
 
         /// <summary>One training step on float targets [batch, 10]: forward, SoftmaxCrossEntropy loss, backward; adds (+=) the gradients to <see cref="Gradients"/> and returns the loss, mean over the batch.</summary>
         public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int batch)
+            => TrainStep(input, targets, batch, null);
+
+        /// <summary>
+        /// The step above, then in the same parallel dispatch what <paramref name="options"/> asks for: the finite check of the loss
+        /// and gradients, and the optimizer's step, which zeroes the gradients (the trainer's fused path, <c>IFusedTrainStep</c>).
+        /// </summary>
+        public float TrainStep(global::System.ReadOnlySpan<float> input, global::System.ReadOnlySpan<float> targets, int batch, global::Compiled.Networks.StepOptions? options)
         {
             global::Compiled.Networks.NetworkGuard.CheckTargets(input.Length, targets.Length, batch, InputLength, OutputLength);
-            if (_lastOutputs.Length < batch * OutputLength) _lastOutputs = new float[batch * OutputLength];
-            _lastBatch = batch;
-            float lossSum = _runner.Train(_trainTargetsChunk, input, InputLength, default, targets, OutputLength, batch, ChunkSamples, Gradients);
+            float lossSum = _stepRunner.Train(_trainTargetsStep, input, InputLength, default, targets, OutputLength, batch, Gradients, options);
             return lossSum / batch;
         }
 
-        // One chunk of TrainStep with labels: forward into the workspace, the loss (its gradient, scaled by 1f / batch, into the
-        // output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
-        private float TrainLabelsChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
+        // One thread's part of TrainStep with labels: the forward pass over its slice, the output going to the runner's
+        // LastOutputs rows; the loss (its gradient, scaled by 1 / batch, into the output's gradient region; the kernel returns
+        // the slice's loss sum); then the backward pass into this thread's gradients.
+        private void TrainLabelsStep(in global::Compiled.Networks.StepContext ctx)
         {
-            int n = chunk.Count;
-            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(192 * n, 10 * n);
-            RunForward(chunk.Input, workspace, n, outputs);
-            outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
+            int n = ctx.Count, at = ctx.Start * WorkspacePerSample, ints = ctx.Start * ArgmaxPerSample;
+            RunTrainingForward(in ctx);
             // loss: SoftmaxCrossEntropy over [n, 10]
-            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Labels, workspace.Activations(202 * n, 10 * n), n, 10, 1f / chunk.Batch);
-            RunBackward(chunk.Input, workspace, n);
-            return loss;
+            ctx.AddLoss(global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(ctx.Output, ctx.Labels, ctx.Workspace(at + 202 * n, 10 * n), n, 10, 1f / ctx.Batch));
+            RunBackward(in ctx);
         }
 
-        // One chunk of TrainStep with targets: forward into the workspace, the loss (its gradient, scaled by 1f / batch, into the
-        // output's gradient region; the kernel returns the chunk's loss sum), then backward into this thread's gradient buffer.
-        private float TrainTargetsChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
+        // One thread's part of TrainStep with targets: the forward pass over its slice, the output going to the runner's
+        // LastOutputs rows; the loss (its gradient, scaled by 1 / batch, into the output's gradient region; the kernel returns
+        // the slice's loss sum); then the backward pass into this thread's gradients.
+        private void TrainTargetsStep(in global::Compiled.Networks.StepContext ctx)
         {
-            int n = chunk.Count;
-            workspace.Reserve(n, WorkspacePerSample, 0, ArgmaxPerSample, ColumnLength);
-            global::System.Span<float> outputs = workspace.Activations(192 * n, 10 * n);
-            RunForward(chunk.Input, workspace, n, outputs);
-            outputs.CopyTo(new global::System.Span<float>(_lastOutputs, chunk.Start * OutputLength, n * OutputLength));
+            int n = ctx.Count, at = ctx.Start * WorkspacePerSample, ints = ctx.Start * ArgmaxPerSample;
+            RunTrainingForward(in ctx);
             // loss: SoftmaxCrossEntropy over [n, 10]
-            float loss = global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(outputs, chunk.Targets, workspace.Activations(202 * n, 10 * n), n, 10, 1f / chunk.Batch);
-            RunBackward(chunk.Input, workspace, n);
-            return loss;
+            ctx.AddLoss(global::Compiled.Kernels.LossKernels.SoftmaxCrossEntropy(ctx.Output, ctx.Targets, ctx.Workspace(at + 202 * n, 10 * n), n, 10, 1f / ctx.Batch));
+            RunBackward(in ctx);
         }
 
-        // The forward pass over a chunk of n samples. Each layer's output [n, ...] has its own region of the workspace while it
-        // is needed (by later layers or the backward pass), unless an activation overwrites it in place; the last layer writes to output.
+        // The forward pass (Forward, Predict) over a chunk of n samples. Each layer's output [n, ...] has its own
+        // region of the workspace while it is needed, unless an activation overwrites it in place; the last layer writes to output.
         private void RunForward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n, global::System.Span<float> output)
         {
             global::System.ReadOnlySpan<float> p = Parameters;
@@ -288,17 +316,47 @@ namespace Samples
             global::Compiled.Kernels.DenseKernels.Forward(fc2Out, p.Slice(108736, 640), p.Slice(109376, 10), fc3Out, n, 64, 10);
         }
 
-        // The backward pass over a chunk of n samples, last layer first. The loss wrote dLoss/dOutput [n, 10] to fc3Delta;
-        // the activations are those RunForward saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).
-        private void RunBackward(global::System.ReadOnlySpan<float> input, global::Compiled.Networks.NetworkWorkspace workspace, int n)
+        // The forward pass (TrainStep) over this thread's slice of the batch, n samples, in its own part of
+        // the runner's workspace (from at): each layer's output has a region while it is needed (the backward pass reads some
+        // again); the last layer writes this slice's rows of the runner's outputs.
+        private void RunTrainingForward(in global::Compiled.Networks.StepContext ctx)
         {
+            int n = ctx.Count, at = ctx.Start * WorkspacePerSample, ints = ctx.Start * ArgmaxPerSample;
+            global::System.ReadOnlySpan<float> input = ctx.Input;
             global::System.ReadOnlySpan<float> p = Parameters;
-            global::System.Span<float> g = workspace.Gradients;
-            global::System.Span<float> fc1Out = workspace.Activations(0, 128 * n);
-            global::System.Span<float> fc2Out = workspace.Activations(128 * n, 64 * n);
-            global::System.Span<float> fc3Delta = workspace.Activations(202 * n, 10 * n);
-            global::System.Span<float> relu2Delta = workspace.Activations(256 * n, 64 * n);
-            global::System.Span<float> relu1Delta = workspace.Activations(128 * n, 128 * n);
+            global::System.Span<float> fc1Out = ctx.Workspace(at, 128 * n);
+            global::System.Span<float> fc2Out = ctx.Workspace(at + 128 * n, 64 * n);
+            global::System.Span<float> fc3Out = ctx.Output;
+
+            // fc1: Dense · [n, 784] → [n, 128]; y = x · wᵀ + b, w [128, 784]
+            global::Compiled.Kernels.DenseKernels.Forward(input, p.Slice(0, 100352), p.Slice(100352, 128), fc1Out, n, 784, 128);
+
+            // relu1: ReLU · [n, 128] → [n, 128], in place
+            global::Compiled.Kernels.ActivationKernels.Relu(fc1Out, fc1Out);
+
+            // fc2: Dense · [n, 128] → [n, 64]; y = x · wᵀ + b, w [64, 128]
+            global::Compiled.Kernels.DenseKernels.Forward(fc1Out, p.Slice(100480, 8192), p.Slice(108672, 64), fc2Out, n, 128, 64);
+
+            // relu2: ReLU · [n, 64] → [n, 64], in place
+            global::Compiled.Kernels.ActivationKernels.Relu(fc2Out, fc2Out);
+
+            // fc3: Dense · [n, 64] → [n, 10]; y = x · wᵀ + b, w [10, 64]
+            global::Compiled.Kernels.DenseKernels.Forward(fc2Out, p.Slice(108736, 640), p.Slice(109376, 10), fc3Out, n, 64, 10);
+        }
+
+        // The backward pass over this thread's slice, last layer first. The loss wrote dLoss/dOutput [n, 10] to fc3Delta;
+        // the activations are those RunTrainingForward saved in the workspace; each gradient has its own region (XDelta: dLoss/d(output of X)).
+        private void RunBackward(in global::Compiled.Networks.StepContext ctx)
+        {
+            int n = ctx.Count, at = ctx.Start * WorkspacePerSample, ints = ctx.Start * ArgmaxPerSample;
+            global::System.ReadOnlySpan<float> input = ctx.Input;
+            global::System.ReadOnlySpan<float> p = Parameters;
+            global::System.Span<float> g = ctx.Gradients;
+            global::System.Span<float> fc1Out = ctx.Workspace(at, 128 * n);
+            global::System.Span<float> fc2Out = ctx.Workspace(at + 128 * n, 64 * n);
+            global::System.Span<float> fc3Delta = ctx.Workspace(at + 202 * n, 10 * n);
+            global::System.Span<float> relu2Delta = ctx.Workspace(at + 256 * n, 64 * n);
+            global::System.Span<float> relu1Delta = ctx.Workspace(at + 128 * n, 128 * n);
 
             // fc3: Dense · dy [n, 10] → dx [n, 64]; dw += dyᵀ · x, db += Σ dy (not while fc3 is frozen)
             if (!_freezing.IsFrozen(2)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), fc3Delta, _freezing.NeedsInputGradient(2) ? relu2Delta : default, g.Slice(108736, 640), g.Slice(109376, 10), n, 64, 10);
