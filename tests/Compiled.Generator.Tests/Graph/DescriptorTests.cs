@@ -25,7 +25,6 @@ public sealed class DescriptorTests
     /// </summary>
     private static readonly string[] Pending =
     {
-        "BatchNormAttribute", "LocalResponseNormAttribute", "DropoutAttribute", "Dropout2dAttribute", "GlobalAvgPoolAttribute",
         "UseAttribute", "ShortcutAttribute", "ResidualAttribute", "BranchAttribute", "ConcatAttribute",
     };
 
@@ -113,6 +112,7 @@ public sealed class DescriptorTests
     {
         ArgumentType.Int => typeof(int),
         ArgumentType.Float => typeof(float),
+        ArgumentType.Double => typeof(double),
         ArgumentType.Bool => typeof(bool),
         ArgumentType.String => typeof(string),
         ArgumentType.Padding => typeof(object),
@@ -122,6 +122,7 @@ public sealed class DescriptorTests
     private static object? Value(ArgumentValue value) => value.Type switch
     {
         ArgumentType.Float => value.Float,
+        ArgumentType.Double => value.Double,
         ArgumentType.Bool => value.Bool,
         ArgumentType.String => value.Text,
         ArgumentType.Padding => value.Padding.Pixels,
