@@ -15,9 +15,16 @@ public static class Conv2DKernels
 {
     /// <summary>
     /// Whether 3×3 layers with padding 1 and stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, weight gradient, and
-    /// input gradient from 3 input channels up). On by default; the kernel benchmarks turn it off to time the general paths in the same run.
+    /// input gradient from 3 input channels up) on this thread. On by default; the kernel benchmarks and tests turn it off on
+    /// their own thread to time or check the general paths (per thread, so other threads' calls never see the switch).
     /// </summary>
-    internal static bool UseDirect3x3 { get; set; } = true;
+    internal static bool UseDirect3x3
+    {
+        get => !t_generalOnly;
+        set => t_generalOnly = !value;
+    }
+
+    [ThreadStatic] private static bool t_generalOnly;
 
     /// <summary>y = conv(x, w) + b.</summary>
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n)
