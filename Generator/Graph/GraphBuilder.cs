@@ -20,6 +20,9 @@ namespace Compiled.Generator.Graph;
 /// </summary>
 internal sealed class GraphBuilder
 {
+    /// <summary>Most nodes a network may expand to (a huge Repeat would otherwise make the generator's work unbounded).</summary>
+    public const int MaxNodes = 20_000;
+
     private readonly TensorShape _input;
     private readonly BlockTable _blocks;
     private readonly List<DiagnosticInfo> _diagnostics;
@@ -58,6 +61,11 @@ internal sealed class GraphBuilder
     private bool Add(LayerDeclaration layer, string name, string prefix, int[] inputs, out int index)
     {
         index = -1;
+        if (_nodes.Count >= MaxNodes)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, layer.Site, prefix + name, "the number of layers after expanding its blocks", ">" + Invariant.Int(MaxNodes)));
+            return false;
+        }
         var shapes = new TensorShape[inputs.Length];
         for (int i = 0; i < inputs.Length; i++) shapes[i] = ShapeOf(inputs[i]);
         string fullName = prefix + name;
