@@ -60,6 +60,12 @@ internal sealed class ReferenceInterpreter
                 parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { layer.Size, SpecShapes.Length(input) }));
             else if (layer.Kind == SpecKind.Conv2D)
                 parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { layer.Size, input[0], layer.ConvKernel, layer.ConvKernel }));
+            else if (layer.Kind == SpecKind.BatchNorm)
+            {
+                parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { input[0] }));
+                parameters.Add(new ExpectedParameter(_names[i] + ".bias", i, new[] { input[0] }));
+                continue;
+            }
             else continue;
             if (layer.Bias) parameters.Add(new ExpectedParameter(_names[i] + ".bias", i, new[] { layer.Size }));
         }
@@ -67,12 +73,55 @@ internal sealed class ReferenceInterpreter
     }
 
     public IReadOnlyList<ExpectedParameter> Parameters { get; }
+
+    /// <summary>
+    /// Batch norm's running statistics by state name (<c>bn1.running_mean</c>, <c>bn1.running_var</c>), which evaluation
+    /// mode normalizes with; the checker sets them to the networks' own.
+    /// </summary>
+    public Dictionary<string, double[]> State { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Whether some layer differs between training and evaluation.</summary>
+    public bool HasModes => _spec.Layers.Any(l => l.HasModes);
+
+    /// <summary>Whether a training-mode pass over <paramref name="n"/> samples has a batch norm with at most one value per channel (PyTorch and the network refuse it).</summary>
+    public bool TrainingRefused(int n)
+    {
+        for (int i = 0; i < _spec.Layers.Count; i++)
+        {
+            if (_spec.Layers[i].Kind != SpecKind.BatchNorm) continue;
+            int[] s = _shapes[i];
+            if ((long)n * (s.Length == 3 ? s[1] * s[2] : 1) <= 1) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The dropout mask this suite installs in the networks (their test hook) and uses itself: the kernel's counter-based
+    /// stream with a seed from the layer's name and step 0, so it depends on the layer and the sample only.
+    /// </summary>
+    public static void DropoutMask<T>(string layer, int firstSample, int count, int sampleLength, double rate, Span<T> mask)
+        where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        ulong seed = 1469598103934665603UL;
+        foreach (char ch in layer) seed = (seed ^ ch) * 1099511628211UL;
+        DropoutReference.Mask(seed, 0, firstSample, count, sampleLength, rate, mask);
+    }
+
+    /// <summary>Elements of one sample's dropout mask: the whole tensor for Dropout, the channels for Dropout2d.</summary>
+    public int MaskLength(int layer) => _spec.Layers[layer].Kind == SpecKind.Dropout2d ? _shapes[layer][0] : SpecShapes.Length(_shapes[layer]);
+
+    public string LayerName(int layer) => _names[layer];
     public int InputLength => SpecShapes.Length(_shapes[0]);
     public int OutputLength => SpecShapes.Length(_shapes[^1]);
 
     /// <summary>Forward; with labels or targets (per the head) also the mean loss and every parameter's gradient.</summary>
-    public InterpreterResult Run(IReadOnlyDictionary<string, double[]> parameters, double[] input, int n, int[]? labels, double[]? targets, bool backward)
+    /// <remarks>Training mode (batch statistics, dropout masks) when <paramref name="training"/> (default: with the backward pass), else evaluation (running statistics, no dropout).</remarks>
+    public InterpreterResult Run(IReadOnlyDictionary<string, double[]> parameters, double[] input, int n, int[]? labels, double[]? targets, bool backward, bool? training = null)
     {
+        bool train = training ?? backward;
+        var masks = new double[_spec.Layers.Count][];
+        var means = new double[_spec.Layers.Count][];
+        var invStds = new double[_spec.Layers.Count][];
         int layers = _spec.Layers.Count;
         var activations = new double[layers + 1][];
         var argmax = new int[layers][];
@@ -127,6 +176,41 @@ internal sealed class ReferenceInterpreter
                 case SpecKind.Tanh:
                     ActivationReference.Tanh<double>(x, y);
                     break;
+                case SpecKind.GlobalAvgPool:
+                    GlobalAvgPoolReference.Forward<double>(x, y, n, inShape[0], inShape[1] * inShape[2]);
+                    break;
+                case SpecKind.LocalResponseNorm:
+                    LocalResponseNormReference.Forward<double>(x, y, n, inShape[0], inShape[1] * inShape[2], layer.Size, (float)layer.LrnAlpha, 0.75, 1.0);
+                    break;
+                case SpecKind.Dropout:
+                case SpecKind.Dropout2d:
+                    if (!train)
+                    {
+                        x.CopyTo(y, 0);
+                        break;
+                    }
+                    masks[i] = new double[n * MaskLength(i)];
+                    DropoutMask<double>(_names[i], 0, n, MaskLength(i), layer.Rate!.Value, masks[i]);
+                    if (layer.Kind == SpecKind.Dropout) DropoutReference.Forward<double>(x, masks[i], y);
+                    else DropoutReference.Channel<double>(x, masks[i], y, n, inShape[0], inShape[1] * inShape[2], accumulate: false);
+                    break;
+                case SpecKind.BatchNorm:
+                {
+                    int channels = inShape[0], spatial = inShape.Length == 3 ? inShape[1] * inShape[2] : 1;
+                    double[] gamma = parameters[_names[i] + ".weight"], beta = parameters[_names[i] + ".bias"];
+                    if (!train)
+                    {
+                        BatchNormReference.EvaluationForward<double>(x, gamma, beta, State[_names[i] + ".running_mean"], State[_names[i] + ".running_var"], (double)1e-5f, y, n, channels, spatial);
+                        break;
+                    }
+                    means[i] = new double[channels];
+                    invStds[i] = new double[channels];
+                    var runningMean = new double[channels];
+                    var runningVar = new double[channels];
+                    long tracked = 0;
+                    BatchNormReference.TrainingForward<double>(x, gamma, beta, y, means[i], invStds[i], runningMean, runningVar, n, channels, spatial, layer.Momentum, (double)1e-5f, ref tracked);
+                    break;
+                }
             }
             activations[i + 1] = y;
         }
@@ -206,6 +290,25 @@ internal sealed class ReferenceInterpreter
                 case SpecKind.Tanh:
                     ActivationReference.TanhBackward<double>(y, delta, dx);
                     break;
+                case SpecKind.GlobalAvgPool:
+                    GlobalAvgPoolReference.Backward<double>(delta, dx, n, _shapes[i][0], _shapes[i][1] * _shapes[i][2], accumulate: false);
+                    break;
+                case SpecKind.LocalResponseNorm:
+                    LocalResponseNormReference.Backward<double>(x, delta, dx, n, _shapes[i][0], _shapes[i][1] * _shapes[i][2], layer.Size, (float)layer.LrnAlpha, 0.75, 1.0);
+                    break;
+                case SpecKind.Dropout:
+                    DropoutReference.Backward<double>(delta, masks[i], dx, accumulate: false);
+                    break;
+                case SpecKind.Dropout2d:
+                    DropoutReference.Channel<double>(delta, masks[i], dx, n, _shapes[i][0], _shapes[i][1] * _shapes[i][2], accumulate: false);
+                    break;
+                case SpecKind.BatchNorm:
+                {
+                    int[] s = _shapes[i];
+                    BatchNormReference.Backward<double>(x, delta, parameters[_names[i] + ".weight"], means[i], invStds[i], dx,
+                        result.Gradients[_names[i] + ".weight"], result.Gradients[_names[i] + ".bias"], n, s[0], s.Length == 3 ? s[1] * s[2] : 1);
+                    break;
+                }
             }
             delta = dx;
         }
