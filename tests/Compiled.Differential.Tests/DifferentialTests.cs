@@ -108,6 +108,15 @@ public sealed class DifferentialTests
         Assert.Contains(specs, s => s.Layers[^1].Kind == SpecKind.Flatten && s.Head != HeadSpec.None);
         Assert.Contains(specs, s => s.Layers[^1].Kind == SpecKind.Flatten && s.Head == HeadSpec.None);
         foreach (int size in new[] { 1, 2, 3, 5, 7, 17, 31 }) Assert.Contains(layers, l => l.Kind == SpecKind.Dense && l.Size == size);
+        // Batch norm per feature and per channel, in training networks, with a momentum written; dropout rates from 0; LRN's alpha.
+        Assert.Contains(specs, s => s.Training && s.Layers.Any(l => l.Kind == SpecKind.BatchNorm) && SpecShapes.All(s, out _)!
+            .Where((shape, i) => i < s.Layers.Count && s.Layers[i].Kind == SpecKind.BatchNorm && shape.Length == 1).Any());
+        Assert.Contains(specs, s => s.Training && SpecShapes.All(s, out _)!
+            .Where((shape, i) => i < s.Layers.Count && s.Layers[i].Kind == SpecKind.BatchNorm && shape.Length == 3).Any());
+        Assert.Contains(layers, l => l.Kind == SpecKind.BatchNorm && l.Rate is not null);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Dropout && l.Rate == 0);
+        Assert.Contains(specs, s => s.Training && s.Layers.Any(l => l.Kind == SpecKind.Dropout2d));
+        Assert.Contains(layers, l => l.Kind == SpecKind.LocalResponseNorm && l.Rate is not null);
         Assert.All(specs, s => Assert.NotNull(SpecShapes.All(s, out _)));
     }
 

@@ -7,7 +7,7 @@ using System.Text;
 namespace Compiled.Differential.Tests.Declarations;
 
 /// <summary>The layer kinds of the declaration API (docs/api.md), as this test suite models them.</summary>
-internal enum SpecKind { Dense, Conv2D, MaxPool, AvgPool, Flatten, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Block }
+internal enum SpecKind { Dense, Conv2D, MaxPool, AvgPool, Flatten, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Block, BatchNorm, Dropout, Dropout2d, GlobalAvgPool, LocalResponseNorm }
 
 /// <summary>
 /// A block used in the network (<c>[Use(typeof(B), Repeat = r)]</c>, docs/api.md "Blocks"): either a residual block
@@ -96,6 +96,8 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
     public string? Name { get; init; }
     /// <summary>LeakyReLU slope or ELU alpha when written; null = the constructor's default.</summary>
     public float? Parameter { get; init; }
+    /// <summary>Dropout rate; BatchNorm momentum when written; LocalResponseNorm alpha when written.</summary>
+    public double? Rate { get; init; }
     /// <summary>Starts a new attribute list <c>[...]</c> (otherwise shares the previous one).</summary>
     public bool NewList { get; init; } = true;
     /// <summary>For <see cref="SpecKind.Block"/>: the block.</summary>
@@ -104,6 +106,12 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
     public string? BlockClass { get; init; }
 
     public bool HasParameters => Kind is SpecKind.Dense or SpecKind.Conv2D;
+
+    /// <summary>Whether it behaves differently in training and evaluation (batch norm, the dropouts).</summary>
+    public bool HasModes => Kind is SpecKind.BatchNorm or SpecKind.Dropout or SpecKind.Dropout2d;
+
+    public double Momentum => Kind == SpecKind.BatchNorm ? Rate ?? 0.1 : 0;
+    public double LrnAlpha => Rate ?? 1e-4;
 
     public float Slope => Parameter ?? 0.01f;
     public float Alpha => Parameter ?? 1f;
@@ -158,6 +166,17 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
             case SpecKind.ELU:
                 if (Parameter is float p) args.Add(FloatLiteral(p));
                 break;
+            case SpecKind.Dropout:
+            case SpecKind.Dropout2d:
+                args.Add(DoubleLiteral(Rate!.Value));
+                break;
+            case SpecKind.BatchNorm:
+                if (Rate is double m) args.Add("Momentum = " + DoubleLiteral(m));
+                break;
+            case SpecKind.LocalResponseNorm:
+                args.Add(Int(Size));
+                if (Rate is double a) args.Add("Alpha = " + DoubleLiteral(a));
+                break;
         }
         if (HasParameters && !Bias) args.Add("Bias = false");
         if (HasParameters && Init is not null) args.Add("Init = Init." + Init);
@@ -165,6 +184,7 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
         return args.Count == 0 ? Kind.ToString() : $"{Kind}({string.Join(", ", args)})";
     }
 
+    public static string DoubleLiteral(double value) => value.ToString("R", CultureInfo.InvariantCulture);
     public static string FloatLiteral(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
@@ -281,6 +301,13 @@ internal static class SpecShapes
             }
             case SpecKind.Block:
                 return SpecGraph.BlockOutput(shape, layer.Block!, out why);
+            case SpecKind.Dropout2d:
+            case SpecKind.LocalResponseNorm:
+                if (shape.Length != 3) { why = layer.Kind + " on a flat input"; return null; }
+                return shape;
+            case SpecKind.GlobalAvgPool:
+                if (shape.Length != 3) { why = "GlobalAvgPool on a flat input"; return null; }
+                return new[] { shape[0] };
             default:
                 return shape;
         }
@@ -333,7 +360,10 @@ internal static class SpecShapes
             {
                 SpecKind.Dense => "fc",
                 SpecKind.Conv2D => "conv",
-                SpecKind.MaxPool or SpecKind.AvgPool => "pool",
+                SpecKind.MaxPool or SpecKind.AvgPool or SpecKind.GlobalAvgPool => "pool",
+                SpecKind.BatchNorm => "bn",
+                SpecKind.Dropout or SpecKind.Dropout2d => "dropout",
+                SpecKind.LocalResponseNorm => "lrn",
                 SpecKind.Flatten => "flatten",
                 SpecKind.ReLU => "relu",
                 SpecKind.LeakyReLU => "leaky_relu",

@@ -82,6 +82,7 @@ internal sealed class SpecGenerator
     {
         if (_random.NextDouble() < 0.12 && RandomBlock(shape) is { } block) return block;
         double r = _random.NextDouble();
+        if (_random.NextDouble() < 0.15) return Regularization(shape);
         if (shape.Length == 3)
         {
             if (r < 0.30) return Conv(shape);
@@ -236,6 +237,17 @@ internal sealed class SpecGenerator
         if (_random.NextDouble() < 0.2) layer = layer with { CeilMode = true };
         if (layer.Kind == SpecKind.AvgPool && _random.NextDouble() < 0.3) layer = layer with { CountIncludePad = _random.NextDouble() < 0.7 ? false : true };
         return layer;
+    }
+
+    // BatchNorm (either rank), Dropout (either), and on [c, h, w] Dropout2d, GlobalAvgPool and LocalResponseNorm.
+    private LayerSpec Regularization(int[] shape)
+    {
+        double r = _random.NextDouble();
+        if (r < 0.4) return new LayerSpec(SpecKind.BatchNorm) { Rate = _random.NextDouble() < 0.3 ? Pick(new[] { 0.3, 0.01, 1.0 }) : null };
+        if (r < 0.65 || shape.Length != 3) return new LayerSpec(SpecKind.Dropout) { Rate = Pick(new[] { 0.0, 0.2, 0.5, 0.7 }) };
+        if (r < 0.75) return new LayerSpec(SpecKind.Dropout2d) { Rate = Pick(new[] { 0.25, 0.5 }) };
+        if (r < 0.88) return new LayerSpec(SpecKind.GlobalAvgPool);
+        return new LayerSpec(SpecKind.LocalResponseNorm, Pick(new[] { 1, 2, 3, 5 })) { Rate = _random.NextDouble() < 0.5 ? Pick(new[] { 0.5, 1.0 }) : null };
     }
 
     private LayerSpec Activation()
