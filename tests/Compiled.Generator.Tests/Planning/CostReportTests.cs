@@ -216,6 +216,18 @@ public sealed class CostReportTests
         Assert.Contains("Total              833,040  1,430,880     241.0     37.8\n", plan.Summary);
     }
 
+    [Fact]
+    public void The_summary_in_docs_api_is_the_one_LeNet5_gets()
+    {
+        string api = File.ReadAllText(Path.Combine(RepositoryRoot(), "docs", "api.md")).Replace("\r\n", "\n");
+        int start = api.IndexOf("```text\nNetwork: LeNet5\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/api.md shows LeNet-5's summary in a ```text block");
+        start += "```text\n".Length;
+        string documented = api.Substring(start, api.IndexOf("```", start, StringComparison.Ordinal) - start);
+
+        Assert.Equal(Plan(TestNetworks.LeNet5).Summary, documented);
+    }
+
     public static TheoryData<int, int, int, int, int, int, int> Geometries()
     {
         var data = new TheoryData<int, int, int, int, int, int, int>();
