@@ -168,6 +168,15 @@ internal static class DiagnosticDescriptors
         "CMP0035",
         "Invalid block parameter",
         "The parameter \"{0}\" of block '{1}' is invalid: {2}; write \"name\" or \"name = 3\" (a default that is an int constant)");
+    public static readonly DiagnosticDescriptor DropoutRateOutOfRange = Error(
+        "CMP0036",
+        "Dropout rate outside [0, 1)",
+        "The rate of dropout layer '{0}' is {1}, but it must be at least 0 and less than 1 (the probability of zeroing an element); change the [{2}] attribute");
+
+    public static readonly DiagnosticDescriptor BatchNormWithoutFeatureAxis = Error(
+        "CMP0037",
+        "Batch norm where no feature axis exists",
+        "Batch norm layer '{0}' gets {1} ({2}), which has no feature axis to normalize over: it takes features [f] (as after a Dense layer, BatchNorm1d) or channels × height × width [c, h, w] (as after a Conv2D layer, BatchNorm2d)");
 
     public static readonly DiagnosticDescriptor InternalError = Error(
         "CMP9999",

@@ -29,6 +29,7 @@ internal static class BackwardPassEmitter
         var used = new List<string>();
         LayerPlan[] steps = plan.Steps;
         List<string> trainable = TrainableLayers(plan);
+        var norm = new NormalizationLayout(plan);
         var written = new HashSet<string>(); // the fork gradients some consumer has written
         for (int i = steps.Length - 1; i >= 0; i--)
         {
@@ -48,6 +49,7 @@ internal static class BackwardPassEmitter
             var emission = new BackwardEmission(layer, trainable.IndexOf(layer.Node.FullName), dy, dx, statements, variable => Use(used, variable))
             {
                 FirstWrite = variable => written.Add(variable),
+                Norm = norm,
             };
             layer.Node.Descriptor.EmitBackward(emission);
             if (fork.Length > 0 && (inPlace || !firstWrite))

@@ -36,11 +36,12 @@ internal static class ForwardPassEmitter
     private static void EmitPass(SourceWriter w, NetworkPlan plan, bool training, bool sliced)
     {
         if (plan.ParameterCount > 0) w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
+        var norm = new NormalizationLayout(plan);
         DeclareBuffers(w, plan, plan.Layers.Select(l => l.Variable).Concat(plan.Layers.SelectMany(l => l.Saved.Select(s => s.Variable))), forward: true, sliced);
         foreach (LayerPlan layer in plan.Steps)
         {
             w.Line();
-            layer.Node.Descriptor.EmitForward(new ForwardEmission(w, layer, training, sliced));
+            layer.Node.Descriptor.EmitForward(new ForwardEmission(w, layer, training, sliced) { Norm = norm });
         }
     }
 

@@ -39,6 +39,8 @@ internal static class GeneratedMembers
         "Forward", "Predict", "ForwardChunk", "PredictChunk",
         "LastOutputs", "TrainStep", "TrainLabelsStep", "TrainTargetsStep",
         "RunForward", "RunTrainingForward", "RunBackward",
+        "DropoutSeed", "DropoutStep", "DropoutMaskOverride", "_trainingForwardStep", "TrainingForwardStep",
+        "_normStats", "_normGather", "_folded", "PrepareEvaluation",
     };
 
     /// <summary>
@@ -131,6 +133,26 @@ internal static class GeneratedMembers
         Method("Predict");
         Method("ForwardChunk");
         if (loss.HasLink) Method("PredictChunk");
+
+        // ModeEmitter (Forward(..., mode) is an overload of Forward)
+        if (ModeEmitter.HasDropout(plan))
+        {
+            Property("DropoutSeed");
+            Property("DropoutStep");
+            Property("DropoutMaskOverride");
+        }
+        if (ModeEmitter.HasBatchNorm(plan))
+        {
+            Field("_normStats");
+            Field("_normGather");
+            if (new NormalizationLayout(plan).FoldedLength > 0) Field("_folded");
+            Method("PrepareEvaluation");
+        }
+        if (ModeEmitter.HasTrainingForward(plan))
+        {
+            Field("_trainingForwardStep");
+            Method("TrainingForwardStep");
+        }
 
         // TrainingEmitter
         if (plan.Training)

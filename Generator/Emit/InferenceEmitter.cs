@@ -15,6 +15,7 @@ internal static class InferenceEmitter
         using (w.Open($"public void Forward({TypeNames.ReadOnlySpan} input, {TypeNames.Span} output, int batch)"))
         {
             w.Line($"{TypeNames.Guard}.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);");
+            ModeEmitter.EmitPrepareCall(w, plan);
             w.Line("_runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples);");
         }
 
@@ -25,6 +26,7 @@ internal static class InferenceEmitter
             using (w.Open($"public void Predict({TypeNames.ReadOnlySpan} input, {TypeNames.Span} output, int batch)"))
             {
                 w.Line($"{TypeNames.Guard}.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);");
+                ModeEmitter.EmitPrepareCall(w, plan);
                 w.Line("_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples);");
             }
         }

@@ -58,11 +58,23 @@ internal sealed class ForwardEmission
         }
     }
 
-    /// <summary>The weight's parameter slice (<c>p.Slice(0, 150)</c>), or <c>default</c>.</summary>
-    public string Weight => LayerComments.Slice("p", Layer.WeightOffset, Layer.WeightLength);
+    /// <summary>Where the network's batch norms keep their statistics and folded weights (Planning/NormalizationLayout).</summary>
+    public NormalizationLayout Norm { get; init; } = null!;
 
-    /// <summary>The bias's parameter slice, or <c>default</c> without a bias.</summary>
-    public string Bias => LayerComments.Slice("p", Layer.BiasOffset, Layer.BiasLength);
+    /// <summary>
+    /// The weight's parameter slice (<c>p.Slice(0, 150)</c>), or <c>default</c>; in evaluation, for a layer a batch norm is
+    /// folded into, its folded weight (<c>_folded</c>, which Forward and Predict refold from the parameters at every call).
+    /// </summary>
+    public string Weight => !Training && Norm?.FoldOfProducer(Layer) is { } fold
+        ? Folded(fold.WeightOffset, fold.WeightLength)
+        : LayerComments.Slice("p", Layer.WeightOffset, Layer.WeightLength);
+
+    /// <summary>The bias's parameter slice, or <c>default</c> without a bias; in evaluation, the folded bias of a layer a batch norm is folded into (it has one even when the layer has none).</summary>
+    public string Bias => !Training && Norm?.FoldOfProducer(Layer) is { } fold
+        ? Folded(fold.BiasOffset, fold.BiasLength)
+        : LayerComments.Slice("p", Layer.BiasOffset, Layer.BiasLength);
+
+    private static string Folded(int offset, int length) => $"new {TypeNames.ReadOnlySpan}(_folded, {Literals.Int(offset)}, {Literals.Int(length)})";
 
     /// <summary>The static geometry field (<c>s_conv1Geometry</c>).</summary>
     public string Geometry => ConstantsEmitter.GeometryField(Layer);
@@ -122,6 +134,12 @@ internal sealed class BackwardEmission
     public string InPlaceHeader => LayerComments.Header(Layer, $"dy → dx {Layer.Operand.Batched}", inPlace: true);
 
     public string Weight => LayerComments.Slice("p", Layer.WeightOffset, Layer.WeightLength);
+
+    /// <summary>The parameter slice of its bias (batch norm's β), or <c>default</c>.</summary>
+    public string Bias => LayerComments.Slice("p", Layer.BiasOffset, Layer.BiasLength);
+
+    /// <summary>Where the network's batch norms keep their statistics (Planning/NormalizationLayout).</summary>
+    public NormalizationLayout Norm { get; init; } = null!;
 
     public string WeightGradient => LayerComments.Slice("g", Layer.WeightOffset, Layer.WeightLength);
 

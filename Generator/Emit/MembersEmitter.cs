@@ -29,7 +29,7 @@ internal static class MembersEmitter
             if (plan.Training)
             {
                 w.Line($"_stepRunner = new {TypeNames.StepRunner}(threads);");
-                w.Line("_stepRunner.Reserve(WorkspacePerSample, ArgmaxPerSample, ColumnLength, 0);");
+                w.Line($"_stepRunner.Reserve(WorkspacePerSample, ArgmaxPerSample, ColumnLength, {Literals.Int(ModeEmitter.PartialFloats(plan))});");
             }
             foreach (string body in Bodies(plan, loss)) w.Line($"{BodyField(body)} = {body};");
             if (plan.Training) foreach (string body in StepBodies(loss)) w.Line($"{BodyField(body)} = {body};");
@@ -135,6 +135,7 @@ internal static class MembersEmitter
         using (w.Open("public void Initialize(int seed)"))
         {
             if (plan.State.Count > 0) w.Line("ResetState();");
+            ModeEmitter.EmitInitialize(w, plan);
             if (plan.ParameterCount == 0)
             {
                 w.Line("// This network has no parameters.");
@@ -145,6 +146,13 @@ internal static class MembersEmitter
             foreach (LayerPlan layer in plan.Layers)
             {
                 if (layer.WeightOffset < 0) continue;
+                if (layer.Node.Descriptor.FixedInit is { } constants)
+                {
+                    w.Line($"// {layer.Node.FullName}: weight {Literals.Float(constants.Weight)}, bias {Literals.Float(constants.Bias)} (whatever the seed)");
+                    w.Line($"{TypeNames.Array}.Fill(Parameters, {Literals.Float(constants.Weight)}, {Literals.Int(layer.WeightOffset)}, {Literals.Int(layer.WeightLength)});");
+                    if (layer.BiasOffset >= 0) w.Line($"{TypeNames.Array}.Fill(Parameters, {Literals.Float(constants.Bias)}, {Literals.Int(layer.BiasOffset)}, {Literals.Int(layer.BiasLength)});");
+                    continue;
+                }
                 string init = $"{TypeNames.Init}.{layer.Init}";
                 string reason = layer.InitReason.Length > 0 ? $" ({layer.InitReason})" : "";
                 w.Line($"// {layer.Node.FullName}: {layer.Init}{reason}, fan in {Literals.Int(layer.FanIn)}, fan out {Literals.Int(layer.FanOut)}");

@@ -32,6 +32,7 @@ internal static class NetworkEmitter
             ConstantsEmitter.Emit(writer, plan);
             MembersEmitter.Emit(writer, plan, loss);
             InferenceEmitter.Emit(writer, plan, loss);
+            ModeEmitter.Emit(writer, plan);
             if (plan.Training) TrainingEmitter.Emit(writer, plan, loss);
             ForwardPassEmitter.Emit(writer, plan);
             if (plan.Training && BackwardPassEmitter.HasWork(plan)) BackwardPassEmitter.Emit(writer, plan);

@@ -55,6 +55,7 @@ internal static class TrainingEmitter
             w.Line(labels
                 ? $"{TypeNames.Guard}.CheckLabels(input.Length, labels, batch, InputLength, OutputLength);"
                 : $"{TypeNames.Guard}.CheckTargets(input.Length, targets.Length, batch, InputLength, OutputLength);");
+            ModeEmitter.EmitAdvance(w, plan);
             w.Line(labels
                 ? "float lossSum = _stepRunner.Train(_trainLabelsStep, input, InputLength, labels, default, OutputLength, batch, Gradients, options);"
                 : "float lossSum = _stepRunner.Train(_trainTargetsStep, input, InputLength, default, targets, OutputLength, batch, Gradients, options);");

@@ -26,6 +26,8 @@ internal static class TypeNames
     public const string StepBody = "global::Compiled.Networks.StepBody";
     public const string StepContext = "global::Compiled.Networks.StepContext";
     public const string StepOptions = "global::Compiled.Networks.StepOptions";
+    public const string DropoutMaskHook = "global::Compiled.Networks.DropoutMaskHook";
+    public const string NetworkMode = "global::Compiled.NetworkMode";
     public const string IFusedTrainStep = "global::Compiled.IFusedTrainStep";
     public const string BatchBody = "global::Compiled.Networks.BatchBody";
     public const string BatchChunk = "global::Compiled.Networks.BatchChunk";
@@ -42,4 +44,9 @@ internal static class TypeNames
     public const string LossKernels = "global::Compiled.Kernels.LossKernels";
     public const string JoinKernels = "global::Compiled.Kernels.JoinKernels";
     public const string StridedRows = "global::Compiled.Kernels.StridedRows";
+    public const string GlobalAvgPoolKernels = "global::Compiled.Kernels.GlobalAvgPoolKernels";
+    public const string LocalResponseNormKernels = "global::Compiled.Kernels.LocalResponseNormKernels";
+    public const string DropoutKernels = "global::Compiled.Kernels.DropoutKernels";
+    public const string BatchNormKernels = "global::Compiled.Kernels.BatchNormKernels";
+    public const string BatchNormSteps = "global::Compiled.Networks.BatchNormSteps";
 }

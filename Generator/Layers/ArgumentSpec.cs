@@ -14,9 +14,31 @@ internal sealed record ArgumentRange(int Minimum, string Requirement, bool Finit
 
     public static readonly ArgumentRange FiniteNumber = new(0, "a finite number", Finite: true);
 
-    public bool Contains(ArgumentValue value) => Finite
-        ? !float.IsNaN(value.Float) && !float.IsInfinity(value.Float)
-        : value.Int >= Minimum;
+    /// <summary>Doubles: a positive finite number.</summary>
+    public static readonly ArgumentRange PositiveNumber = new(0, "a positive finite number", Finite: true) { Positive = true };
+
+    /// <summary>Doubles: a number in [0, 1].</summary>
+    public static readonly ArgumentRange Fraction = new(0, "a number from 0 to 1", Finite: true) { UnitInterval = true };
+
+    /// <summary>Doubles: must also be greater than 0.</summary>
+    public bool Positive { get; init; }
+
+    /// <summary>Doubles: must also be in [0, 1].</summary>
+    public bool UnitInterval { get; init; }
+
+    public bool Contains(ArgumentValue value)
+    {
+        if (value.Type == ArgumentType.Double)
+        {
+            double d = value.Double;
+            if (double.IsNaN(d) || double.IsInfinity(d)) return false;
+            if (Positive && !(d > 0)) return false;
+            return !UnitInterval || (d >= 0 && d <= 1);
+        }
+        return Finite
+            ? !float.IsNaN(value.Float) && !float.IsInfinity(value.Float)
+            : value.Int >= Minimum;
+    }
 }
 
 /// <summary>
@@ -40,6 +62,12 @@ internal sealed record ArgumentSpec(string Name, ArgumentType Type, int Construc
 
     public static ArgumentSpec OptionalFloat(string name, int index, float fallback, string example, ArgumentRange? range = null)
         => new(name, ArgumentType.Float, index, ArgumentValue.OfFloat(fallback), example, range);
+
+    public static ArgumentSpec RequiredDouble(string name, int index, string example, ArgumentRange? range = null)
+        => new(name, ArgumentType.Double, index, null, example, range);
+
+    public static ArgumentSpec NamedDouble(string name, double fallback, ArgumentRange? range = null)
+        => new(name, ArgumentType.Double, -1, ArgumentValue.OfDouble(fallback), "", range);
 
     public static ArgumentSpec NamedInt(string name, int fallback, ArgumentRange? range = null)
         => new(name, ArgumentType.Int, -1, ArgumentValue.OfInt(fallback), "", range);

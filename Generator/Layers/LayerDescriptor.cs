@@ -166,6 +166,21 @@ internal abstract class LayerDescriptor
     /// </summary>
     public virtual bool ForwardDependsOnMode => false;
 
+    /// <summary>
+    /// Parameters that start at constants whatever the seed (batch norm: weight 1, bias 0, PyTorch's reset_parameters), or
+    /// null for the seeded initialization (<see cref="DeclaredInit"/>).
+    /// </summary>
+    public virtual (float Weight, float Bias)? FixedInit => null;
+
+    /// <summary>
+    /// Whether the default initialization of the layer before it looks past it for the next activation (batch norm: a
+    /// Conv2D, BatchNorm, ReLU stack gets He initialization, as with no batch norm between).
+    /// </summary>
+    public virtual bool PassesInitThrough => false;
+
+    /// <summary>Floats of each thread's partial slot (<c>StepContext.Partials</c>) its training phases use; 0 for none.</summary>
+    public virtual int PartialLength(GraphNode node) => 0;
+
     /// <summary>im2col floats per sample it needs (Conv2D); 0 for none.</summary>
     public virtual int ColumnLength(GraphNode node) => 0;
 

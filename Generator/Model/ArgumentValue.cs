@@ -5,6 +5,8 @@ internal enum ArgumentType
 {
     Int,
     Float,
+    /// <summary>A double (dropout rates, batch-norm and LRN constants: <c>[Dropout(0.5)]</c> needs no suffix); an int constant is taken too.</summary>
+    Double,
     Bool,
     String,
     /// <summary>An int number of pixels or "same"/"valid" (<see cref="Model.Padding"/>).</summary>
@@ -19,11 +21,14 @@ internal enum ArgumentType
 }
 
 /// <summary>One layer argument's value, read (or defaulted) by the generic argument reader: plain equatable data.</summary>
-internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float Float, string? Text, Padding Padding)
+/// <remarks>A <see cref="ArgumentType.Double"/> value is in <see cref="Double"/>, and rounded to float in <see cref="Float"/> (what the kernels take).</remarks>
+internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float Float, string? Text, Padding Padding, double Double = 0)
 {
     public static ArgumentValue OfInt(int value) => new(ArgumentType.Int, value, 0f, null, default);
 
     public static ArgumentValue OfFloat(float value) => new(ArgumentType.Float, 0, value, null, default);
+
+    public static ArgumentValue OfDouble(double value) => new(ArgumentType.Double, 0, (float)value, null, default, value);
 
     public static ArgumentValue OfBool(bool value) => new(ArgumentType.Bool, value ? 1 : 0, 0f, null, default);
 
@@ -44,6 +49,7 @@ internal readonly record struct ArgumentValue(ArgumentType Type, int Int, float 
     public override string ToString() => Type switch
     {
         ArgumentType.Float => Float.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
+        ArgumentType.Double => Double.ToString("R", System.Globalization.CultureInfo.InvariantCulture),
         ArgumentType.Bool => Bool ? "true" : "false",
         ArgumentType.String => Text ?? "null",
         ArgumentType.Padding => Padding.ToString(),

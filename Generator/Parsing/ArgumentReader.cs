@@ -76,6 +76,29 @@ internal sealed class ArgumentReader
         return fallback;
     }
 
+    /// <summary>A double constructor argument; <paramref name="fallback"/> null: required (reported when missing).</summary>
+    public double ConstructorDouble(int index, string parameter, double? fallback, string example)
+    {
+        if (index >= _attribute.ConstructorArguments.Length)
+        {
+            if (fallback is { } value0) return value0;
+            Report(parameter, "missing", $"write {example}");
+            return 0;
+        }
+        TypedConstant value = _attribute.ConstructorArguments[index];
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is double d) return d;
+        Report(parameter, Describe(value), $"use a number, e.g. {example}");
+        return fallback ?? 0;
+    }
+
+    public double NamedDouble(string name, double fallback)
+    {
+        if (!TryGetNamed(name, out TypedConstant value)) return fallback;
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is double d) return d;
+        Report(name, Describe(value), $"use a number, e.g. {name} = 0.1");
+        return fallback;
+    }
+
     public int NamedInt(string name, int fallback)
     {
         if (!TryGetNamed(name, out TypedConstant value)) return fallback;
@@ -146,6 +169,7 @@ internal sealed class ArgumentReader
             return spec.Type switch
             {
                 ArgumentType.Float => ArgumentValue.OfFloat(ConstructorFloat(spec.ConstructorIndex, spec.Name, spec.Default?.Float ?? 0f, spec.Example)),
+                ArgumentType.Double => ArgumentValue.OfDouble(ConstructorDouble(spec.ConstructorIndex, spec.Name, spec.Default?.Double, spec.Example)),
                 _ => ArgumentValue.OfInt(ConstructorInt(spec.ConstructorIndex, spec.Name, spec.Example)),
             };
         }
@@ -154,6 +178,7 @@ internal sealed class ArgumentReader
         {
             ArgumentType.Int => ArgumentValue.OfInt(NamedInt(spec.Name, fallback.Int)),
             ArgumentType.Float => ArgumentValue.OfFloat(NamedFloat(spec.Name, fallback.Float)),
+            ArgumentType.Double => ArgumentValue.OfDouble(NamedDouble(spec.Name, fallback.Double)),
             ArgumentType.Bool => ArgumentValue.OfBool(NamedBool(spec.Name, fallback.Bool)),
             ArgumentType.String => ArgumentValue.OfString(NamedString(spec.Name) ?? fallback.Text),
             ArgumentType.Padding => ArgumentValue.OfPadding(NamedPadding(spec.Name)),

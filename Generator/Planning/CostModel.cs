@@ -74,18 +74,19 @@ internal static class CostModel
     /// the mirror of <c>Conv2DKernels.Algorithm</c>.
     /// </summary>
     public static (ConvMethod Forward, ConvMethod WeightGradient, ConvMethod InputGradient) ConvolutionAlgorithm(
-        int inHeight, int inWidth, int outChannels, Window2D w)
+        int inChannels, int inHeight, int inWidth, int outChannels, Window2D w)
     {
-        bool direct3x3 = w.KernelHeight == 3 && w.KernelWidth == 3 && w.PadTop == 1 && w.PadLeft == 1 && w.PadBottom == 1 && w.PadRight == 1
-            && w.StrideHeight == w.StrideWidth && (w.StrideHeight == 1 || w.StrideHeight == 2);
-        if (direct3x3) return (ConvMethod.Direct3x3, ConvMethod.Direct3x3, ConvMethod.Direct3x3);
         bool pointwise = w.KernelHeight == 1 && w.KernelWidth == 1 && w.StrideHeight == 1 && w.StrideWidth == 1 && !w.HasPadding;
         ConvMethod columns = pointwise ? ConvMethod.Gemm : ConvMethod.Im2ColGemm;
         bool grid = w.StrideHeight == 1 && w.StrideWidth == 1 && !pointwise;
+        ConvMethod inputs = grid && w.KernelWidth <= ScatterLanes ? ConvMethod.SparseScatterOrIm2ColGemm : columns;
+        bool direct3x3 = w.KernelHeight == 3 && w.KernelWidth == 3 && w.PadTop == 1 && w.PadLeft == 1 && w.PadBottom == 1 && w.PadRight == 1
+            && w.StrideHeight == w.StrideWidth && (w.StrideHeight == 1 || w.StrideHeight == 2);
+        // Its dx only from three input channels on (fewer fill too few rows of the tile).
+        if (direct3x3) return (ConvMethod.Direct3x3, ConvMethod.Direct3x3, inChannels >= 3 ? ConvMethod.Direct3x3 : inputs);
         int outHeight = (inHeight + w.PadTop + w.PadBottom - w.KernelHeight) / w.StrideHeight + 1;
         bool gridWeights = grid && outChannels <= 8 && (long)outHeight * (inWidth + w.PadLeft + w.PadRight) >= 256;
         ConvMethod weights = gridWeights ? ConvMethod.Grid : grid ? ConvMethod.PatchGrid : columns;
-        ConvMethod inputs = grid && w.KernelWidth <= ScatterLanes ? ConvMethod.SparseScatterOrIm2ColGemm : columns;
         return (grid ? ConvMethod.Grid : columns, weights, inputs);
     }
 
@@ -111,7 +112,7 @@ internal static class CostModel
                 forward = weights = inputs = "GEMM";
                 break;
             case Conv2DLayer:
-                var (f, dw, dx) = ConvolutionAlgorithm(node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!);
+                var (f, dw, dx) = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!);
                 (forward, weights, inputs) = (Describe(f), Describe(dw), Describe(dx));
                 break;
             default:

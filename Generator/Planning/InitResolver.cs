@@ -6,7 +6,7 @@ namespace Compiled.Generator.Planning;
 
 /// <summary>
 /// Resolves <c>Init.Default</c>: He normal when the next activation after the layer (following its consumers past pools
-/// and Flatten, stopping at the next layer with parameters) is ReLU, LeakyReLU or ELU; Xavier uniform otherwise.
+/// and Flatten and batch norm, stopping at the next other layer with parameters) is ReLU, LeakyReLU or ELU; Xavier uniform otherwise.
 /// </summary>
 internal static class InitResolver
 {
@@ -26,7 +26,7 @@ internal static class InitResolver
                     ? (InitKind.HeNormal, $"default: {next.FullName} ({next.Descriptor.Kind}) follows")
                     : (InitKind.XavierUniform, $"default: {next.FullName} ({next.Descriptor.Kind}) follows");
             }
-            if (next.ParameterCount > 0 || next.Role == LayerRole.Loss) break;
+            if ((next.ParameterCount > 0 && !next.Descriptor.PassesInitThrough) || next.Role == LayerRole.Loss) break;
             at = next.Index;
         }
         return (InitKind.XavierUniform, "default: no activation follows");

@@ -48,16 +48,6 @@ internal sealed record LayerPlan(
     TensorShape Operand,
     string Note)
 {
-    /// <summary>The span of its saved tensor with this suffix (<c>argmax</c> → <c>pool1Argmax</c>).</summary>
-    public string SavedVariable(string suffix)
-    {
-        foreach (SavedPlan saved in Saved)
-        {
-            if (saved.Suffix == suffix) return saved.Variable;
-        }
-        throw new System.InvalidOperationException($"{Node.FullName} saves no tensor '{suffix}'");
-    }
-
     /// <summary>The spans of all its inputs, in <see cref="GraphNode.Inputs"/> order (a join reads several).</summary>
     public EquatableArray<string> InputVariables { get; init; } = EquatableArray<string>.Empty;
 
@@ -70,6 +60,16 @@ internal sealed record LayerPlan(
     /// gradient directly, a backward in dy's buffer adds from there).
     /// </summary>
     public string TemporaryGradient { get; init; } = "";
+
+    /// <summary>The span of its saved tensor with this suffix (<c>argmax</c> → <c>pool1Argmax</c>).</summary>
+    public string SavedVariable(string suffix)
+    {
+        foreach (SavedPlan saved in Saved)
+        {
+            if (saved.Suffix == suffix) return saved.Variable;
+        }
+        throw new System.InvalidOperationException($"{Node.FullName} saves no tensor '{suffix}'");
+    }
 
     /// <summary>Whether it has parameters (a weight; maybe a bias).</summary>
     public bool HasParameters => WeightOffset >= 0;

@@ -207,8 +207,9 @@ internal static class Planner
             });
         }
 
-        // The chunk size comes from the declared nodes' footprint (every node its own output), not the smaller one of the
-        // run order: a different chunk would regroup the gradient sums, and the run order must not change a single bit.
+        // The chunk size of inference (training runs whole slices) comes from the declared nodes' footprint (every node its
+        // own output, two gradient buffers), as it always has: a chunk size that followed the planned workspace would move
+        // with every planning change.
         long declaredActivations = 0;
         for (int i = 0; i < count; i++)
         {

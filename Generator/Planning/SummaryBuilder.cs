@@ -47,14 +47,18 @@ internal static class SummaryBuilder
         foreach ((string layer, string shape, string parameters) in rows) text.Append(Row(layer, shape, parameters));
         text.Append('=', width).Append('\n');
         text.Append("Total params: ").Append(Invariant.Grouped(parameterCount)).Append(" (").Append(Kilobytes(parameterCount)).Append(" KB)\n");
-        text.Append("Workspace per sample: ").Append(Invariant.Grouped(workspacePerSample)).Append(" floats (")
-            .Append(Kilobytes(workspacePerSample)).Append(" KB)");
-        if (columns > 0) text.Append(", plus ").Append(Invariant.Grouped(columns)).Append(" floats of im2col columns per thread");
-        text.Append('\n');
+        string workspace = "Workspace per sample: " + Invariant.Grouped(workspacePerSample) + " floats (" + Kilobytes(workspacePerSample) + " KB)";
+        if (columns > 0)
+        {
+            string plus = "plus " + Invariant.Grouped(columns) + " floats of im2col columns per thread";
+            // On a second line where one would pass 100 columns (large networks).
+            workspace += workspace.Length + plus.Length + 2 <= 100 ? ", " + plus : ",\n  " + plus;
+        }
+        text.Append(workspace).Append('\n');
         AppendCosts(text, CostModel.Of(layers, network.Declaration.Training), network.Declaration.Training);
         return text.ToString();
 
-        static string Kilobytes(long floats) => (floats * 4 / 1024.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+        static string Kilobytes(long floats) => (floats * 4 / 1024.0).ToString("#,0.0", System.Globalization.CultureInfo.InvariantCulture);
 
         string Row(string layer, string shape, string parameters)
             => layer.PadRight(layerWidth + 2) + shape.PadRight(shapeWidth + 2) + parameters.PadLeft(paramsWidth) + "\n";
@@ -116,7 +120,7 @@ internal static class SummaryBuilder
 
         static string Flops(long flops) => flops == 0 ? "-" : Invariant.Grouped(flops);
 
-        static string Kilobytes(long values) => (values * 4 / 1024.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+        static string Kilobytes(long values) => (values * 4 / 1024.0).ToString("#,0.0", System.Globalization.CultureInfo.InvariantCulture);
 
         static IEnumerable<string[]> Concat(string[] first, List<string[]> middle, string[] last)
         {

@@ -13,12 +13,12 @@ public readonly record struct EvaluationResult(double Loss, double Accuracy, int
     public double? AccuracyOrNull => double.IsNaN(Accuracy) ? null : Accuracy;
 }
 
-/// <summary>Evaluates a network with <see cref="INetwork.Forward"/> in batches (inference only; parameters and gradients untouched).</summary>
+/// <summary>Evaluates a network with <see cref="INetwork.Forward(System.ReadOnlySpan{float}, System.Span{float}, int)"/> in batches (inference only; parameters and gradients untouched).</summary>
 public sealed class Evaluator
 {
     private float[] _outputs = [];
 
-    /// <param name="batchSize">Samples per <see cref="INetwork.Forward"/> call.</param>
+    /// <param name="batchSize">Samples per <see cref="INetwork.Forward(System.ReadOnlySpan{float}, System.Span{float}, int)"/> call.</param>
     public Evaluator(int batchSize = 256)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);

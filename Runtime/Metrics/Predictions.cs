@@ -11,7 +11,7 @@ public static class Predictions
     /// output (the first on ties), as <c>outputs.argmax(dim=1)</c>. A single-output sigmoid (BCE) head predicts 1 when its
     /// probability exceeds 0.5 (logit &gt; 0), else 0.
     /// </summary>
-    /// <param name="network">The network (its <see cref="INetwork.Forward"/> is used; softmax and sigmoid do not change the argmax).</param>
+    /// <param name="network">The network (its <see cref="INetwork.Forward(System.ReadOnlySpan{float}, System.Span{float}, int)"/> is used; softmax and sigmoid do not change the argmax).</param>
     /// <param name="input">[batch, InputLength] samples.</param>
     /// <param name="classes">[batch] predicted classes, written.</param>
     /// <param name="batch">Samples.</param>

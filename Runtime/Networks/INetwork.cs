@@ -62,7 +62,7 @@ public interface INetwork : IDisposable
     float[] StateBuffer => [];
     /// <summary>Names (PyTorch's, e.g. <c>bn1.running_var</c>), offsets and shapes of the tensors in <see cref="StateBuffer"/>.</summary>
     IReadOnlyList<ParameterInfo> StateTable => [];
-    /// <summary>Threads used by <see cref="Forward"/> and training; results are deterministic for a fixed count. Default: all cores.</summary>
+    /// <summary>Threads used by <see cref="Forward(ReadOnlySpan{float}, Span{float}, int)"/> and training; results are deterministic for a fixed count. Default: all cores.</summary>
     int Threads { get; set; }
     /// <summary>Keras-style summary: layers, output shapes, parameter counts.</summary>
     string Summary { get; }
@@ -77,6 +77,30 @@ public interface INetwork : IDisposable
     void Forward(ReadOnlySpan<float> input, Span<float> output, int batch);
     /// <summary>Inference with the head's link applied: softmax probabilities, sigmoid probabilities, or raw values.</summary>
     void Predict(ReadOnlySpan<float> input, Span<float> output, int batch);
+
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, Span{float}, int)"/> in the given mode: <see cref="NetworkMode.Evaluation"/> is
+    /// <c>Forward</c> itself; <see cref="NetworkMode.Training"/> runs the training-mode forward pass (dropout draws masks and
+    /// advances the dropout step; batch norm normalizes with the statistics of this batch, across all threads, and updates its
+    /// running statistics, as PyTorch's <c>train()</c> mode does), e.g. for Monte-Carlo dropout. A network none of whose layers
+    /// differ between the modes gives the same outputs in both. This default (for networks that are not generated) supports
+    /// evaluation only.
+    /// </summary>
+    /// <exception cref="NotSupportedException">Training mode on a network that cannot run it (compiled without training code).</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="mode"/> is not a <see cref="NetworkMode"/>.</exception>
+    void Forward(ReadOnlySpan<float> input, Span<float> output, int batch, NetworkMode mode)
+    {
+        switch (mode)
+        {
+            case NetworkMode.Evaluation:
+                Forward(input, output, batch);
+                return;
+            case NetworkMode.Training:
+                throw new NotSupportedException($"{GetType().Name} cannot run a training-mode forward pass.");
+            default:
+                throw new ArgumentOutOfRangeException(nameof(mode), mode, "mode must be NetworkMode.Evaluation or NetworkMode.Training.");
+        }
+    }
 }
 
 /// <summary>A network with training code (it has a loss head).</summary>

@@ -4,9 +4,10 @@ using System.ComponentModel;
 namespace Compiled.Networks;
 
 /// <summary>
-/// One thread's scratch memory for a generated network: the activations of every layer for its chunk of the batch,
-/// the two delta buffers of the backward pass, max-pool arg-max indices, the im2col column buffer and its own
-/// parameter-gradient buffer. Buffers only grow, so once the largest chunk has been seen a step allocates nothing.
+/// One thread's scratch memory for a generated network running on <see cref="BatchRunner"/> (inference): the
+/// workspace regions the generator planned for a chunk of the batch (activations, reused by liveness), max-pool arg-max
+/// indices and the im2col column buffer; for a network trained on a BatchRunner also the gradient buffers (generated
+/// networks train on <see cref="StepRunner"/>). Buffers only grow, so once the largest chunk has been seen a call allocates nothing.
 /// </summary>
 /// <remarks>Used by generated code, which decides the per-sample sizes and offsets (all literals).</remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
@@ -39,7 +40,7 @@ public sealed class NetworkWorkspace
         _columns = Grow(_columns, 1, columns);
     }
 
-    /// <summary>Layer outputs, layer-major: layer <c>i</c> of a chunk of <c>n</c> samples is <c>[n, length_i]</c> at <c>n * offset_i</c>.</summary>
+    /// <summary>The planned regions, layer-major: a tensor of a chunk of <c>n</c> samples is <c>[n, length_i]</c> at <c>n * offset_i</c>.</summary>
     public Span<float> Activations(int start, int length) => _activations.AsSpan(start, length);
 
     /// <summary>The backward pass's delta buffers (two halves of <c>n * maxDelta</c> floats).</summary>

@@ -105,17 +105,28 @@ public readonly ref struct StepContext
     public Span<int> IntWorkspace(int offset, int length) => _runner.IntWorkspaceSlice(offset, length);
 
     /// <summary>The first <paramref name="length"/> floats of this thread's private scratch (im2col columns).</summary>
-    public Span<float> Scratch(int length) => _runner.ScratchSlice(Thread, length);
+    public Span<float> Scratch(int length) => _runner.ScratchSlice(Thread, 0, length);
+
+    /// <summary>Floats <c>[offset, offset + length)</c> of this thread's private scratch (e.g. an inference chunk's activations).</summary>
+    public Span<float> Scratch(int offset, int length) => _runner.ScratchSlice(Thread, offset, length);
+
+    /// <summary>Integers <c>[offset, offset + length)</c> of this thread's private integer scratch (Reserve's <c>intScratch</c>).</summary>
+    public Span<int> IntScratch(int offset, int length) => _runner.IntScratchSlice(Thread, offset, length);
 
     /// <summary>
-    /// Thread <paramref name="thread"/>'s slot of <paramref name="length"/> floats for cross-thread sums: each thread writes
-    /// its own, and after a <see cref="Barrier"/> any thread reads all of them (batch norm's per-slice statistics).
+    /// Thread <paramref name="thread"/>'s slot of <paramref name="length"/> floats in part <paramref name="part"/> of the
+    /// cross-thread partial sums: each thread writes its own, and after a <see cref="Barrier"/> any thread reads all of
+    /// them (<see cref="AllPartials"/>). A part is <c>[Threads, length]</c>, thread after thread, as the merge kernels take
+    /// per-slice values (batch norm: the slices' means in part 0, their M2 in part 1).
     /// </summary>
-    public Span<float> Partials(int thread, int length) => _runner.PartialSlice(thread, length);
+    public Span<float> Partials(int thread, int length, int part = 0) => _runner.PartialSlice(thread, length, part);
+
+    /// <summary>Part <paramref name="part"/> of the partial sums, every thread's slot of <paramref name="length"/> floats in thread order: <c>[Threads, length]</c>.</summary>
+    public Span<float> AllPartials(int length, int part = 0) => _runner.AllPartials(length, part);
 
     /// <summary>
     /// Waits until every thread has arrived. If another thread failed, throws instead (so no thread waits forever);
-    /// the runner then rethrows the first failure on the caller.
+    /// the runner then rethrows the failure on the caller.
     /// </summary>
     public void Barrier() => _runner.Barrier();
 

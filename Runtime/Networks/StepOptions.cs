@@ -13,7 +13,7 @@ namespace Compiled.Networks;
 /// <remarks>
 /// Results are bitwise those of the unfused sequence: the step, then <c>FiniteCheck</c>, then
 /// <see cref="Optimizer.StepAndZeroGradients(Span{float}, Span{float})"/>. An optimizer whose
-/// <see cref="Optimizer.SupportsRangedStep"/> is false (NAdam, ASGD, SparseAdam, L-BFGS) steps over the whole buffers on the
+/// <see cref="Optimizer.SupportsRangedStep"/> is false (SparseAdam, L-BFGS) steps over the whole buffers on the
 /// calling thread right after the dispatch instead.
 /// </remarks>
 public sealed class StepOptions

@@ -28,8 +28,8 @@ namespace Compiled.Networks;
 /// </para>
 /// <para>
 /// Faults: an exception on any thread (a kernel's argument check, a failed finite check, out of memory) makes every
-/// <see cref="StepContext.Barrier"/> throw instead of waiting, so every thread stops; the first failure (lowest thread) is
-/// rethrown on the caller. The parameters are unchanged (the optimizer runs only after every check passed), the gradients
+/// <see cref="StepContext.Barrier"/> throw instead of waiting, so every thread stops; once all have stopped, the exception
+/// of the lowest-numbered thread that failed is rethrown on the caller. The parameters are unchanged (the optimizer runs only after every check passed), the gradients
 /// are zeroed, and the runner is ready for the next call.
 /// </para>
 /// <para>
@@ -40,7 +40,7 @@ namespace Compiled.Networks;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public sealed unsafe class StepRunner : IDisposable
 {
-    // Per-thread slots (losses, finite-check results, partial sums) are this many floats apart: one 64-byte cache line.
+    // Per-thread slots of losses and finite-check results are this many elements apart: one 64-byte cache line.
     private const int Pad = 16;
 
     private readonly Action<int> _runThread;
@@ -49,10 +49,12 @@ public sealed unsafe class StepRunner : IDisposable
     private int _running;
 
     // Sizes declared by Reserve and the buffers they grow.
-    private int _workspacePerSample, _intsPerSample, _scratchFloats, _partialFloats, _partialStride;
+    private int _workspacePerSample, _intsPerSample, _scratchFloats, _intScratch, _partialFloats;
+    private int _inferenceWorkspacePerSample = -1, _inferenceIntsPerSample = -1;   // -1: as in training
     private float[] _workspace = [];
     private int[] _intWorkspace = [];
     private float[][] _scratch = [];
+    private int[][] _intScratches = [];
     private float[] _partials = [];
     private float[][] _threadGradients = [];
     private bool _threadGradientsDirty;
@@ -154,19 +156,35 @@ public sealed unsafe class StepRunner : IDisposable
 
     /// <summary>
     /// Declares the memory a body uses: workspace floats and integers per sample (the batch-wide workspaces hold
-    /// <c>batch</c> times as many), private scratch floats per thread, and floats per thread for cross-thread partial sums.
-    /// Grows (never shrinks) the sizes; the buffers grow at the next call, to its batch.
+    /// <c>batch</c> times as many), private scratch floats per thread, floats per thread for cross-thread partial sums, and
+    /// private scratch integers per thread. Grows (never shrinks) the sizes; the buffers grow at the next call, to its batch.
     /// </summary>
-    public void Reserve(int workspaceFloatsPerSample, int intsPerSample, int scratchFloats, int partialFloats)
+    public void Reserve(int workspaceFloatsPerSample, int intsPerSample, int scratchFloats, int partialFloats, int intScratch = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(workspaceFloatsPerSample);
         ArgumentOutOfRangeException.ThrowIfNegative(intsPerSample);
         ArgumentOutOfRangeException.ThrowIfNegative(scratchFloats);
         ArgumentOutOfRangeException.ThrowIfNegative(partialFloats);
+        ArgumentOutOfRangeException.ThrowIfNegative(intScratch);
         _workspacePerSample = Math.Max(_workspacePerSample, workspaceFloatsPerSample);
         _intsPerSample = Math.Max(_intsPerSample, intsPerSample);
         _scratchFloats = Math.Max(_scratchFloats, scratchFloats);
         _partialFloats = Math.Max(_partialFloats, partialFloats);
+        _intScratch = Math.Max(_intScratch, intScratch);
+    }
+
+    /// <summary>
+    /// Declares what <see cref="Infer"/> needs of the batch-wide workspaces per sample when that is less than training's
+    /// (<see cref="Reserve"/>): e.g. 0 for an inference body that processes its slice in chunks inside its private
+    /// <see cref="StepContext.Scratch(int, int)"/>, so a large inference batch does not grow them. Without this call
+    /// inference grows them as training does.
+    /// </summary>
+    public void ReserveInference(int workspaceFloatsPerSample, int intsPerSample)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(workspaceFloatsPerSample);
+        ArgumentOutOfRangeException.ThrowIfNegative(intsPerSample);
+        _inferenceWorkspacePerSample = Math.Max(_inferenceWorkspacePerSample, workspaceFloatsPerSample);
+        _inferenceIntsPerSample = Math.Max(_inferenceIntsPerSample, intsPerSample);
     }
 
     /// <summary>Runs <paramref name="body"/> on every thread for inference; each thread writes its rows of <paramref name="output"/>.</summary>
@@ -280,27 +298,61 @@ public sealed unsafe class StepRunner : IDisposable
 
     internal Span<int> IntWorkspaceSlice(int offset, int length) => _intWorkspace.AsSpan(offset, length);
 
-    internal Span<float> ScratchSlice(int thread, int length) => _scratch[thread].AsSpan(0, length);
+    internal Span<float> ScratchSlice(int thread, int offset, int length) => _scratch[thread].AsSpan(offset, length);
 
-    internal Span<float> PartialSlice(int thread, int length)
+    internal Span<int> IntScratchSlice(int thread, int offset, int length) => _intScratches[thread].AsSpan(offset, length);
+
+    // The partial-sum area is [parts][Threads][length] for the length a phase uses; partialFloats per thread bounds parts × length.
+    internal Span<float> PartialSlice(int thread, int length, int part)
     {
-        if ((uint)thread >= (uint)_group.Threads)
-            throw new ArgumentOutOfRangeException(nameof(thread), thread, $"thread must be in [0, {_group.Threads}).");
-        if ((uint)length > (uint)_partialFloats)
-            throw new ArgumentOutOfRangeException(nameof(length), length, $"Each thread's partial slot has {_partialFloats} floats (Reserve's partialFloats).");
-        return _partials.AsSpan(thread * _partialStride, length);
+        int threads = _group.Threads;
+        if ((uint)thread >= (uint)threads)
+            throw new ArgumentOutOfRangeException(nameof(thread), thread, $"thread must be in [0, {threads}).");
+        CheckPartial(length, part);
+        return _partials.AsSpan((part * threads + thread) * length, length);
+    }
+
+    internal Span<float> AllPartials(int length, int part)
+    {
+        CheckPartial(length, part);
+        int threads = _group.Threads;
+        return _partials.AsSpan(part * threads * length, threads * length);
+    }
+
+    private void CheckPartial(int length, int part)
+    {
+        if (length < 0 || part < 0 || (long)(part + 1) * length > _partialFloats)
+            throw new ArgumentOutOfRangeException(nameof(length), length,
+                $"Part {part} of {length} floats per thread does not fit: Reserve's partialFloats is {_partialFloats} per thread (parts × length).");
     }
 
     internal void AddLoss(int thread, float sum) => _losses[thread * Pad] += sum;
 
-    internal void Barrier()
+    internal void Barrier() => Barrier(BarrierAction.None);
+
+    // What the last thread to arrive at a barrier does before it lets the others go: the one-thread work between two
+    // parallel phases, without a second barrier.
+    private enum BarrierAction
+    {
+        None,
+        BeginOptimizerStep,
+        DecideEndOfStep,
+    }
+
+    private void Barrier(BarrierAction action)
     {
         int threads = _group.Threads;
         if (Volatile.Read(ref _faulted) != 0) throw new BarrierBrokenException();
-        if (threads == 1) return;
+        if (threads == 1)
+        {
+            Act(action);
+            return;
+        }
         int generation = Volatile.Read(ref _generation);
         if (Interlocked.Increment(ref _arrived) == threads)
         {
+            // If the action throws, the generation never opens: the waiting threads see the fault and stop.
+            Act(action);
             // The last to arrive opens the next generation; nobody can arrive at the next barrier before seeing it.
             _arrived = 0;
             Volatile.Write(ref _generation, generation + 1);
@@ -339,11 +391,17 @@ public sealed unsafe class StepRunner : IDisposable
         float* output, int outputCount, int outputLength, int batch, float[]? gradients, StepOptions? options)
     {
         int threads = _group.Threads;
-        _workspace = Grow(_workspace, batch, _workspacePerSample);
-        _intWorkspace = Grow(_intWorkspace, batch, _intsPerSample);
-        for (int t = 0; t < threads; t++) _scratch[t] = Grow(_scratch[t], 1, _scratchFloats);
-        _partialStride = (_partialFloats + Pad - 1) / Pad * Pad;
-        _partials = Grow(_partials, threads, _partialStride);
+        bool inference = gradients is null;
+        int workspace = inference && _inferenceWorkspacePerSample >= 0 ? _inferenceWorkspacePerSample : _workspacePerSample;
+        int ints = inference && _inferenceIntsPerSample >= 0 ? _inferenceIntsPerSample : _intsPerSample;
+        _workspace = Grow(_workspace, batch, workspace);
+        _intWorkspace = Grow(_intWorkspace, batch, ints);
+        for (int t = 0; t < threads; t++)
+        {
+            _scratch[t] = Grow(_scratch[t], 1, _scratchFloats);
+            _intScratches[t] = Grow(_intScratches[t], 1, _intScratch);
+        }
+        _partials = Grow(_partials, threads, _partialFloats);
 
         _body = body;
         _input = input;
@@ -447,29 +505,29 @@ public sealed unsafe class StepRunner : IDisposable
 
             StepOptions? options = _options;
             bool check = options is { CheckFinite: true };
-            // With nothing to reduce (every gradient written once, by its owner) and no end of step, the threads are done.
-            if (threads > 1 && (_sliced is not { Length: 0 } || options is not null))
+            // Without a check, the optimizer's step opens as soon as every body is done (nothing can fail in between).
+            BarrierAction afterBodies = _ranged && !check ? BarrierAction.BeginOptimizerStep : BarrierAction.None;
+            if (threads == 1)
             {
-                Barrier();   // every body is done: the gradient buffers are complete
-                if (thread == 0 && _ranged && !check) BeginOptimizerStep();
-                ReduceRange(thread, destination);
+                Barrier(afterBodies);
             }
-            else if (_ranged && !check)
+            else if (_sliced is not { Length: 0 } || options is not null)
             {
-                BeginOptimizerStep();
+                // (With nothing to reduce, every gradient written once by its owner, and no end of step, the threads are done.)
+                Barrier(afterBodies);   // every body is done: the gradient buffers are complete
+                ReduceRange(thread, destination);
             }
             if (options is null) return;
 
+            // Each thread's range of the gradients is complete once it has reduced it itself: check it, then step it.
             int from = ShareStart(thread, threads, destination.Length), to = ShareStart(thread + 1, threads, destination.Length);
             if (check)
             {
                 int bad = FiniteCheck.IndexOfNonFinite(destination.AsSpan(from, to - from));
                 _bad[thread * Pad] = bad < 0 ? -1 : from + bad;
-                Barrier();   // every range reduced and checked
-                if (thread == 0) Decide(destination);
+                Barrier(BarrierAction.DecideEndOfStep);   // every range checked; the last to arrive throws or opens the step
             }
             if (!_ranged) return;
-            Barrier();   // the optimizer's step is open
             options.Optimizer!.StepAndZeroGradients(options.Parameters, destination, from, to - from);
         }
         catch (BarrierBrokenException)
@@ -490,7 +548,13 @@ public sealed unsafe class StepRunner : IDisposable
         _begun = true;
     }
 
-    // Thread 0, once every range is checked: throws on a non-finite loss or gradient, else opens the optimizer's ranged step.
+    private void Act(BarrierAction action)
+    {
+        if (action == BarrierAction.BeginOptimizerStep) BeginOptimizerStep();
+        else if (action == BarrierAction.DecideEndOfStep) Decide(_gradients!);
+    }
+
+    // One thread, once every range is checked: throws on a non-finite loss or gradient, else opens the optimizer's ranged step.
     private void Decide(float[] gradients)
     {
         StepOptions options = _options!;
@@ -552,13 +616,16 @@ public sealed unsafe class StepRunner : IDisposable
     {
         var gradients = new float[threads][];
         var scratch = new float[threads][];
+        var intScratches = new int[threads][];
         for (int t = 0; t < threads; t++)
         {
             gradients[t] = t > 0 && t < _threadGradients.Length ? _threadGradients[t] : [];
             scratch[t] = t < _scratch.Length ? _scratch[t] : [];
+            intScratches[t] = t < _intScratches.Length ? _intScratches[t] : [];
         }
         _threadGradients = gradients;
         _scratch = scratch;
+        _intScratches = intScratches;
         _losses = new float[threads * Pad];
         _bad = new int[threads * Pad];
         _errors = new Exception?[threads];

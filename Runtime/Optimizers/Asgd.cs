@@ -50,9 +50,6 @@ public sealed class Asgd : Optimizer
     /// <summary>The averaged parameters (<c>ax</c>), or null before the first step.</summary>
     public float[]? Average => StateBuffer("ax");
 
-    // Not split into ranges: its per-tensor eta and mu advance once per step.
-    private protected override bool ElementwiseUpdate => false;
-
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)
     {
         h["lambd"] = Lambda;
@@ -67,10 +64,20 @@ public sealed class Asgd : Optimizer
         parameter.Scalars[1] = 1.0;                            // mu
     }
 
+    // The step uses eta and mu as they are, then advances them for the next step, once for the whole tensor (before its
+    // update, which may run as several ranges).
+    private protected override void BeginTensorStep(OptimizedParameter parameter)
+    {
+        double lr = parameter.Group.LearningRate, step = parameter.StepCount;
+        parameter.StepValues[0] = parameter.Scalars[0];
+        parameter.StepValues[1] = parameter.Scalars[1];
+        parameter.Scalars[0] = (float)(lr / Math.Pow(1.0 + Lambda * lr * step, Alpha));
+        parameter.Scalars[1] = (float)(1.0 / Math.Max(1.0, step - T0));
+    }
+
     private protected override void Update(in ParameterSlice s)
     {
-        double eta = s.Parameter.Scalars[0], mu = s.Parameter.Scalars[1];
-        double lr = s.LearningRate, step = s.Step;
+        double eta = s.Parameter.StepValues[0], mu = s.Parameter.StepValues[1];
         var k = new Kernel
         {
             P = s.Parameters,
@@ -84,8 +91,6 @@ public sealed class Asgd : Optimizer
             Copy = mu == 1.0,
         };
         UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
-        s.Parameter.Scalars[0] = (float)(lr / Math.Pow(1.0 + Lambda * lr * step, Alpha));
-        s.Parameter.Scalars[1] = (float)(1.0 / Math.Max(1.0, step - T0));
     }
 
     private ref struct Kernel : IUpdateKernel

@@ -48,9 +48,6 @@ public sealed class NAdam : Beta1Optimizer
     /// <summary>PyTorch's <c>momentum_decay</c> ψ.</summary>
     public float MomentumDecay { get; }
 
-    // Not split into ranges: its per-tensor mu_product advances once per step.
-    private protected override bool ElementwiseUpdate => false;
-
     private protected override void DescribeHyperparameters(Dictionary<string, double> h)
     {
         h["beta1"] = _initialBeta1;
@@ -61,16 +58,29 @@ public sealed class NAdam : Beta1Optimizer
 
     private protected override void InitializeParameter(OptimizedParameter parameter) => parameter.Scalars[0] = 1.0;
 
+    // mu_product advances once per step for the whole tensor (before its update, which may run as several ranges).
+    private protected override void BeginTensorStep(OptimizedParameter parameter)
+    {
+        double step = parameter.StepCount;
+        double mu = Beta1 * (1.0 - 0.5 * Math.Pow(0.96, step * MomentumDecay));
+        double muNext = Beta1 * (1.0 - 0.5 * Math.Pow(0.96, (step + 1) * MomentumDecay));
+        // mu_product is a float32 tensor in PyTorch: each product rounds to float.
+        float muProduct = (float)parameter.Scalars[0] * (float)mu;
+        float muProductNext = muProduct * (float)mu * (float)muNext;
+        parameter.Scalars[0] = muProduct;
+        parameter.StepValues[0] = mu;
+        parameter.StepValues[1] = muNext;
+        parameter.StepValues[2] = muProduct;
+        parameter.StepValues[3] = muProductNext;
+    }
+
     private protected override void Update(in ParameterSlice s)
     {
         double step = s.Step, lr = s.LearningRate;
         double biasCorrection2 = 1.0 - Math.Pow(Beta2, step);
-        double mu = Beta1 * (1.0 - 0.5 * Math.Pow(0.96, step * MomentumDecay));
-        double muNext = Beta1 * (1.0 - 0.5 * Math.Pow(0.96, (step + 1) * MomentumDecay));
-        // mu_product is a float32 tensor in PyTorch: each product rounds to float.
-        float muProduct = (float)s.Parameter.Scalars[0] * (float)mu;
-        float muProductNext = muProduct * (float)mu * (float)muNext;
-        s.Parameter.Scalars[0] = muProduct;
+        double[] values = s.Parameter.StepValues;
+        double mu = values[0], muNext = values[1];
+        float muProduct = (float)values[2], muProductNext = (float)values[3];
         var k = new Kernel
         {
             P = s.Parameters,

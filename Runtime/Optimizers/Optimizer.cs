@@ -254,8 +254,7 @@ public abstract class Optimizer : IStateful
     /// True when a step can be split into ranges of the flat buffers updated independently (<see cref="BeginRangedStep"/>,
     /// <see cref="StepAndZeroGradients(Span{float}, Span{float}, int, int)"/>, <see cref="EndRangedStep"/>): the update rule is
     /// element-wise given the tensor's step count and group settings. False for rules that need values over a whole
-    /// tensor or the whole buffer: NAdam and ASGD (per-tensor scalars advanced each step), SparseAdam (whole rows) and
-    /// L-BFGS; those step after the parallel part, with <see cref="StepAndZeroGradients(Span{float}, Span{float})"/>.
+    /// tensor or the whole buffer: SparseAdam (whole rows) and L-BFGS; those step after the parallel part, with <see cref="StepAndZeroGradients(Span{float}, Span{float})"/>.
     /// </summary>
     public bool SupportsRangedStep => ElementwiseUpdate;
 
@@ -287,6 +286,7 @@ public abstract class Optimizer : IStateful
             if (p.IsFrozen) continue;
             p.StepCount++;
             if (p.StepCount == 1) InitializeParameter(p);
+            BeginTensorStep(p);
         }
         SortedByOffset();   // built here, once, so the threads only read it
         _rangedStep = true;
@@ -421,6 +421,7 @@ public abstract class Optimizer : IStateful
             }
             p.StepCount++;
             if (p.StepCount == 1) InitializeParameter(p);
+            BeginTensorStep(p);
             var slice = new ParameterSlice(parameters.Slice(p.Offset, p.Length), gradients.Slice(p.Offset, p.Length), zeroSlice, p, width);
             Update(in slice);
         }
@@ -507,6 +508,15 @@ public abstract class Optimizer : IStateful
 
     /// <summary>Called when a tensor takes its first step, before <see cref="Update"/> (state that starts at a group setting, e.g. Rprop's step sizes).</summary>
     private protected virtual void InitializeParameter(OptimizedParameter parameter)
+    {
+    }
+
+    /// <summary>
+    /// Called once per step for each tensor that steps, after its step is counted and before its update: advances per-tensor
+    /// scalar state and leaves the step's values in <see cref="OptimizedParameter.StepValues"/>, so that
+    /// <see cref="Update"/> is element-wise and can run as several ranges (a ranged step).
+    /// </summary>
+    private protected virtual void BeginTensorStep(OptimizedParameter parameter)
     {
     }
 

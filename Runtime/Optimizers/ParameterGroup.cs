@@ -142,4 +142,8 @@ public sealed class OptimizedParameter
 
     // Per-tensor scalar state of the update rule (NAdam's mu_product, ASGD's eta and mu), named by the optimizer.
     internal double[] Scalars { get; }
+
+    // The current step's per-tensor values, computed once before the tensor's update (which may run as several ranges on
+    // several threads) and never saved: NAdam's mu and mu_product, ASGD's eta and mu as the step uses them.
+    internal double[] StepValues { get; } = new double[4];
 }

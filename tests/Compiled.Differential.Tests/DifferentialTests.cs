@@ -78,6 +78,17 @@ public sealed class DifferentialTests
         Assert.Contains(layers, l => l.Init is not null);
         Assert.Contains(layers, l => l.Name is not null);
         Assert.Contains(layers, l => l.Kind == SpecKind.LeakyReLU && l.Parameter is not null);
+        // Blocks: residual sums with no shortcut, an empty one and projections (always and only where the shape changes),
+        // branches with an identity branch, repetitions, an explicit "pad" argument.
+        var blocks = layers.Where(l => l.Kind == SpecKind.Block).Select(l => l.Block!).ToList();
+        Assert.Contains(blocks, b => b.IsResidual && b.Shortcut is null);
+        Assert.Contains(blocks, b => b.IsResidual && b.Shortcut is { Count: 0 });
+        Assert.Contains(blocks, b => b.IsResidual && b.Shortcut is { Count: > 0 } && b.OnlyWhenShapeChanges);
+        Assert.Contains(blocks, b => b.IsResidual && b.Shortcut is { Count: > 0 } && !b.OnlyWhenShapeChanges);
+        Assert.Contains(blocks, b => !b.IsResidual && b.Branches!.Any(branch => branch.Count == 0));
+        Assert.Contains(blocks, b => !b.IsResidual && b.Branches!.Count == 3);
+        Assert.Contains(blocks, b => b.Repeat > 1);
+        Assert.Contains(blocks, b => b.Pad is not null);
         Assert.Contains(layers, l => l.Kind == SpecKind.ELU && l.Parameter is not null);
         Assert.Contains(specs, s => s.Margin is not null);
         Assert.Contains(specs, s => s.Layers.Take(s.Layers.Count - 1).Any(l => l.Kind == SpecKind.Flatten));

@@ -120,12 +120,15 @@ internal sealed class ConcatJoin : JoinLayer
     {
         e.Line(Header(e.Node, " ‖ "));
         int total = e.Node.Output.Length, offset = 0;
+        e.Line("if (n > 0) // a thread with no samples has empty spans, which cannot be sliced at a channel offset");
+        e.Line("{");
         for (int i = 0; i < e.Node.InputShapes.Count; i++)
         {
             int length = e.Node.InputShapes[i].Length;
-            e.Line($"{TypeNames.StridedRows}.Copy({e.Layer.InputVariables[i]}, {Literals.Int(length)}, {Slice(e.Y, offset)}, {Literals.Int(total)}, n, {Literals.Int(length)});");
+            e.Line($"    {TypeNames.StridedRows}.Copy({e.Layer.InputVariables[i]}, {Literals.Int(length)}, {Slice(e.Y, offset)}, {Literals.Int(total)}, n, {Literals.Int(length)});");
             offset += length;
         }
+        e.Line("}");
     }
 
     /// <summary>Each input's gradient is its channel slice of dy: copied, or added where another consumer's gradient is already there.</summary>
@@ -141,7 +144,7 @@ internal sealed class ConcatJoin : JoinLayer
             {
                 string target = e.Use(dx[i]);
                 string call = e.FirstWrite(target) ? "Copy" : "Add";
-                e.Add($"{TypeNames.StridedRows}.{call}({Slice(e.Dy, offset)}, {Literals.Int(total)}, {target}, {Literals.Int(length)}, n, {Literals.Int(length)});");
+                e.Add($"if (n > 0) {TypeNames.StridedRows}.{call}({Slice(e.Dy, offset)}, {Literals.Int(total)}, {target}, {Literals.Int(length)}, n, {Literals.Int(length)});");
             }
             offset += length;
         }

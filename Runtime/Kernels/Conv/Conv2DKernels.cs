@@ -7,15 +7,15 @@ namespace Compiled.Kernels;
 /// x [n, Cin, H, W], w [Cout, Cin/groups, KH, KW] (OIHW), b [Cout] (or empty: no bias), y [n, Cout, OH, OW];
 /// col is one sample's im2col workspace (at least <see cref="Conv2DGeometry.ColumnLength"/> floats; may be empty for
 /// a 1×1 kernel with stride 1 and no padding, whose input already is its im2col matrix, and for the 3×3 layers
-/// <see cref="Conv3x3Kernels.Applies"/> accepts, which need none). Dilated or grouped geometries run
+/// <see cref="Conv3x3Kernels.Applies"/> accepts with at least 3 input channels, which need none). Dilated or grouped geometries run
 /// <c>DilatedGroupedConvolution</c> (explicit im2col and one GEMM per group) at every width; 3×3 kernels with padding 1 and
-/// stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, dx and dw) at every width.
+/// stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, dw, and dx from 3 input channels up) at every width.
 /// </summary>
 public static class Conv2DKernels
 {
     /// <summary>
-    /// Whether 3×3 layers with padding 1 and stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, input and weight
-    /// gradients). On by default; the kernel benchmarks turn it off to time the general paths in the same run.
+    /// Whether 3×3 layers with padding 1 and stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, weight gradient, and
+    /// input gradient from 3 input channels up). On by default; the kernel benchmarks turn it off to time the general paths in the same run.
     /// </summary>
     internal static bool UseDirect3x3 { get; set; } = true;
 
@@ -115,7 +115,8 @@ public static class Conv2DKernels
         Span<float> weightGradientT = columnWeights ? Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels) : default;
 
         // 3×3, padding 1: dx for the whole chunk from the register-tiled kernel (stride 1: the forward on dy with flipped
-        // weights; stride 2: four phases of taps).
+        // weights; stride 2: four phases of taps). Not for one or two input channels, which would fill only that many of the
+        // tile's 4 or 8 rows of dx channels (1 → 32 at 28×28, batch 32, AVX-512: 1.37 ms there against 1.04 ms below).
         bool direct = !dx.IsEmpty && algorithm.InputGradient == Conv2DMethod.Direct3x3;
         if (direct) Conv3x3Kernels.InputGradientCore(g, w, dy, dx, n, width);
 
@@ -190,12 +191,16 @@ public static class Conv2DKernels
     public static Conv2DAlgorithm Algorithm(in Conv2DGeometry g, VectorWidth width)
     {
         if (!g.IsDense) return new Conv2DAlgorithm(Conv2DMethod.DilatedGrouped, Conv2DMethod.DilatedGrouped, Conv2DMethod.DilatedGrouped);
-        if (UseDirect3x3 && Conv3x3Kernels.Applies(g)) return new Conv2DAlgorithm(Conv2DMethod.Direct3x3, Conv2DMethod.Direct3x3, Conv2DMethod.Direct3x3);
         Conv2DMethod columns = g.IsPointwise ? Conv2DMethod.Gemm : Conv2DMethod.Im2ColGemm;
+        Conv2DMethod inputs = SparseInputGradient.Applies(g, width) ? Conv2DMethod.SparseScatterOrIm2ColGemm : columns;
+        if (UseDirect3x3 && Conv3x3Kernels.Applies(g))
+        {
+            // dx of one or two input channels would fill only that many rows of the tile: the general path is faster.
+            return new Conv2DAlgorithm(Conv2DMethod.Direct3x3, Conv2DMethod.Direct3x3, g.InChannels >= 3 ? Conv2DMethod.Direct3x3 : inputs);
+        }
         bool grid = GridConvolution.CanForward(g, width);
         Conv2DMethod forward = grid ? Conv2DMethod.Grid : columns;
         Conv2DMethod weights = GridConvolution.CanWeightGradient(g, width) ? Conv2DMethod.Grid : grid ? Conv2DMethod.PatchGrid : columns;
-        Conv2DMethod inputs = SparseInputGradient.Applies(g, width) ? Conv2DMethod.SparseScatterOrIm2ColGemm : columns;
         return new Conv2DAlgorithm(forward, weights, inputs);
     }
 
@@ -221,8 +226,11 @@ public static class Conv2DKernels
 
     private static void CheckColumns(in Conv2DGeometry g, int length)
     {
-        if (!g.IsPointwise && !(UseDirect3x3 && Conv3x3Kernels.Applies(g))) KernelArguments.AtLeast(length, g.ColumnLength, "col");
+        if (!g.IsPointwise && !NeedsNoColumns(g)) KernelArguments.AtLeast(length, g.ColumnLength, "col");
     }
+
+    /// <summary>3×3 layers with padding 1 run without im2col (dx through it only below 3 input channels, forward and dw never).</summary>
+    private static bool NeedsNoColumns(in Conv2DGeometry g) => UseDirect3x3 && Conv3x3Kernels.Applies(g) && g.InChannels >= 3;
 
     private static void CheckBias(int length, int outChannels, string name)
     {

@@ -7,7 +7,45 @@ using System.Text;
 namespace Compiled.Differential.Tests.Declarations;
 
 /// <summary>The layer kinds of the declaration API (docs/api.md), as this test suite models them.</summary>
-internal enum SpecKind { Dense, Conv2D, MaxPool, AvgPool, Flatten, ReLU, LeakyReLU, ELU, Sigmoid, Tanh }
+internal enum SpecKind { Dense, Conv2D, MaxPool, AvgPool, Flatten, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Block }
+
+/// <summary>
+/// A block used in the network (<c>[Use(typeof(B), Repeat = r)]</c>, docs/api.md "Blocks"): either a residual block
+/// (<see cref="Main"/>, then <c>[Shortcut]</c> with <see cref="Shortcut"/> unless it is null, then <c>[Residual]</c>) or
+/// parallel branches (<see cref="Branches"/>, then <c>[Concat]</c>), followed by <see cref="After"/> on the join's line.
+/// <see cref="Pad"/>: the block's parameter "pad" (default 0) is added to every explicit Conv2D padding inside it, written
+/// as the expression <c>"pad + 2"</c>; the [Use] passes 0 when it is not null, so the value never changes the network.
+/// </summary>
+internal sealed record BlockSpec(IReadOnlyList<LayerSpec> Main, IReadOnlyList<LayerSpec>? Shortcut, IReadOnlyList<IReadOnlyList<LayerSpec>>? Branches, IReadOnlyList<LayerSpec> After)
+{
+    public bool OnlyWhenShapeChanges { get; init; }
+    public int Repeat { get; init; } = 1;
+    public int? Pad { get; init; }
+    public bool IsResidual => Branches is null;
+
+    /// <summary>The block class's attribute lines and declaration.</summary>
+    public string Render(string className)
+    {
+        var text = new StringBuilder("[Block(\"pad = 0\")]\n");
+        void Line(IEnumerable<string> items) => text.Append('[').Append(string.Join(", ", items)).Append("]\n");
+        if (IsResidual)
+        {
+            foreach (LayerSpec layer in Main) Line(new[] { layer.Render(inBlock: true) });
+            if (Shortcut is not null)
+            {
+                Line(new[] { OnlyWhenShapeChanges ? "Shortcut(When = ShortcutWhen.ShapeChanges)" : "Shortcut" }.Concat(Shortcut.Select(l => l.Render(inBlock: true))));
+            }
+            Line(new[] { "Residual" }.Concat(After.Select(l => l.Render(inBlock: true))));
+        }
+        else
+        {
+            foreach (IReadOnlyList<LayerSpec> branch in Branches!) Line(new[] { "Branch" }.Concat(branch.Select(l => l.Render(inBlock: true))));
+            Line(new[] { "Concat" }.Concat(After.Select(l => l.Render(inBlock: true))));
+        }
+        text.Append("public class ").Append(className).Append(";\n");
+        return text.ToString();
+    }
+}
 
 /// <summary>The loss heads; <see cref="None"/> only with <c>[Network(Training = false)]</c>.</summary>
 internal enum HeadSpec { None, SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, MeanSquaredError, MultiClassHinge }
@@ -36,6 +74,10 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
     public float? Parameter { get; init; }
     /// <summary>Starts a new attribute list <c>[...]</c> (otherwise shares the previous one).</summary>
     public bool NewList { get; init; } = true;
+    /// <summary>For <see cref="SpecKind.Block"/>: the block.</summary>
+    public BlockSpec? Block { get; init; }
+    /// <summary>For <see cref="SpecKind.Block"/>: the block class's name, set when the network is rendered.</summary>
+    public string? BlockClass { get; init; }
 
     public bool HasParameters => Kind is SpecKind.Dense or SpecKind.Conv2D;
 
@@ -45,11 +87,17 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
     public int ConvStride => Stride ?? 1;
     public int PoolStride => Stride is null or 0 ? Size : Stride.Value;
 
-    public string Render()
+    public string Render(bool inBlock = false)
     {
         var args = new List<string>();
         switch (Kind)
         {
+            case SpecKind.Block:
+                args.Add("typeof(" + BlockClass + ")");
+                if (Block!.Pad is int pad) args.Add(Int(pad));
+                if (Block.Repeat != 1) args.Add("Repeat = " + Int(Block.Repeat));
+                if (Name is not null) args.Add("Name = \"" + Name + "\"");
+                return $"Use({string.Join(", ", args)})";
             case SpecKind.Dense:
                 args.Add(Int(Size));
                 break;
@@ -57,7 +105,7 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
                 args.Add(Int(Size));
                 if (Kernel is int k) args.Add("Kernel = " + Int(k));
                 if (Stride is int s) args.Add("Stride = " + Int(s));
-                if (Padding is not null) args.Add("Padding = " + Padding.Render());
+                if (Padding is not null) args.Add("Padding = " + (inBlock && Padding.Keyword is null ? "\"pad + " + Int(Padding.Pixels) + "\"" : Padding.Render()));
                 break;
             case SpecKind.MaxPool:
             case SpecKind.AvgPool:
@@ -88,23 +136,36 @@ internal sealed record NetworkSpec(bool Training, int[] Input, IReadOnlyList<Lay
 
     public float HingeMargin => Margin ?? 1f;
 
-    /// <summary>The declaration's C# source, in namespace <paramref name="ns"/>, class <paramref name="className"/>.</summary>
+    /// <summary>The declaration's C# source, in namespace <paramref name="ns"/>, class <paramref name="className"/> (its blocks <c>{className}_Block1</c>, ...).</summary>
     public string Render(string ns, string className)
     {
         var text = new StringBuilder();
         text.Append("using Compiled;\n\nnamespace ").Append(ns).Append(";\n\n");
-        text.Append(DeclarationText()).Append("public partial class ").Append(className).Append(";\n");
+        text.Append(DeclarationText(className)).Append("public partial class ").Append(className).Append(";\n");
         return text.ToString();
     }
 
-    /// <summary>The attribute lines (what a failure report shows).</summary>
-    public string DeclarationText()
+    /// <summary>The attribute lines (what a failure report shows), after the block classes the network uses.</summary>
+    public string DeclarationText(string className = "Net")
     {
         var text = new StringBuilder();
+        int blocks = 0;
+        var layers = new List<LayerSpec>();
+        foreach (LayerSpec layer in Layers)
+        {
+            if (layer.Kind != SpecKind.Block)
+            {
+                layers.Add(layer);
+                continue;
+            }
+            string block = className + "_Block" + (++blocks).ToString(CultureInfo.InvariantCulture);
+            text.Append(layer.Block!.Render(block)).Append('\n');
+            layers.Add(layer with { BlockClass = block });
+        }
         text.Append(Training ? "[Network]\n" : "[Network(Training = false)]\n");
         text.Append("[Input(").Append(string.Join(", ", Input.Select(d => d.ToString(CultureInfo.InvariantCulture)))).Append(")]\n");
         var lists = new List<List<string>>();
-        foreach (LayerSpec layer in Layers)
+        foreach (LayerSpec layer in layers)
         {
             if (layer.NewList || lists.Count == 0) lists.Add(new List<string>());
             lists[^1].Add(layer.Render());
@@ -172,6 +233,8 @@ internal static class SpecShapes
                 if (layer.Size > shape[1] || layer.Size > shape[2]) { why = "window larger than the input"; return null; }
                 return new[] { shape[0], (shape[1] - layer.Size) / layer.PoolStride + 1, (shape[2] - layer.Size) / layer.PoolStride + 1 };
             }
+            case SpecKind.Block:
+                return SpecGraph.BlockOutput(shape, layer.Block!, out why);
             default:
                 return shape;
         }
@@ -219,6 +282,7 @@ internal static class SpecShapes
                 SpecKind.ELU => "elu",
                 SpecKind.Sigmoid => "sigmoid",
                 SpecKind.Tanh => "tanh",
+                SpecKind.Block => "layer",
                 _ => throw new ArgumentOutOfRangeException(nameof(spec)),
             };
             counters[prefix] = counters.GetValueOrDefault(prefix) + 1;

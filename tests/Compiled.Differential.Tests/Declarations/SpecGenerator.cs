@@ -79,6 +79,7 @@ internal sealed class SpecGenerator
 
     private LayerSpec RandomLayer(int[] shape)
     {
+        if (_random.NextDouble() < 0.12 && RandomBlock(shape) is { } block) return block;
         double r = _random.NextDouble();
         if (shape.Length == 3)
         {
@@ -91,6 +92,93 @@ internal sealed class SpecGenerator
         if (r < 0.45) return DenseLayer();
         if (r < 0.92) return Activation();
         return new LayerSpec(SpecKind.Flatten);
+    }
+
+    /// <summary>
+    /// A residual block (1-3 layers on the main path; no shortcut, an empty one, or a projection where the shape changes,
+    /// always or only there) or 2-3 branches (some empty: the identity) joined on channels, maybe repeated, maybe followed
+    /// by an activation; null when the draw does not fit <paramref name="shape"/> or the size limits.
+    /// </summary>
+    private LayerSpec? RandomBlock(int[] shape)
+    {
+        BlockSpec block;
+        IReadOnlyList<LayerSpec> after = _random.NextDouble() < 0.5 ? new[] { Activation() } : Array.Empty<LayerSpec>();
+        if (_random.NextDouble() < 0.6)
+        {
+            var main = new List<LayerSpec>();
+            int[] current = shape;
+            int length = 1 + _random.Next(3);
+            for (int i = 0; i < length; i++)
+            {
+                LayerSpec layer = shape.Length == 3
+                    ? (_random.NextDouble() < 0.55 ? Conv(current) : _random.NextDouble() < 0.2 ? Pool(current) : Activation())
+                    : (_random.NextDouble() < 0.5 ? new LayerSpec(SpecKind.Dense, Pick(FlatSizes)) : Activation());
+                int[]? next = SpecShapes.Next(current, layer, out _);
+                if (next is null) return null;
+                main.Add(layer);
+                current = next;
+            }
+            bool same = current.SequenceEqual(shape);
+            IReadOnlyList<LayerSpec>? shortcut;
+            bool onlyWhenChanged = false;
+            if (same && _random.NextDouble() < 0.5)
+            {
+                shortcut = _random.NextDouble() < 0.5 ? null : Array.Empty<LayerSpec>();
+            }
+            else
+            {
+                LayerSpec? projection = Projection(shape, current);
+                if (projection is null) return null;
+                shortcut = new[] { projection };
+                onlyWhenChanged = _random.NextDouble() < 0.6;
+            }
+            block = new BlockSpec(main, shortcut, null, after) { OnlyWhenShapeChanges = onlyWhenChanged };
+        }
+        else
+        {
+            var branches = new List<IReadOnlyList<LayerSpec>>();
+            int count = 2 + _random.Next(2);
+            for (int j = 0; j < count; j++)
+            {
+                var branch = new List<LayerSpec>();
+                int length = _random.Next(3);
+                for (int i = 0; i < length; i++)
+                {
+                    // Sizes kept: a stride-1 'same' convolution or a Dense (flat), or an activation.
+                    LayerSpec layer = _random.NextDouble() < 0.5
+                        ? (shape.Length == 3 ? new LayerSpec(SpecKind.Conv2D, Pick(Filters)) { Kernel = Pick(new[] { 1, 3, 3 }), Padding = new PaddingSpec(1, null) } : new LayerSpec(SpecKind.Dense, Pick(FlatSizes)))
+                        : Activation();
+                    if (layer.Kind == SpecKind.Conv2D && layer.Kernel == 1) layer = layer with { Padding = _random.NextDouble() < 0.5 ? null : new PaddingSpec(0, "same") };
+                    branch.Add(layer);
+                }
+                branches.Add(branch);
+            }
+            block = new BlockSpec(Array.Empty<LayerSpec>(), null, branches, after);
+        }
+        block = block with { Repeat = _random.NextDouble() < 0.3 ? 2 : 1, Pad = _random.NextDouble() < 0.3 ? 0 : null };
+        List<Op>? ops = SpecGraph.BlockOps(shape, block);
+        if (ops is null) return null;
+        long weights = 0;
+        foreach (Op op in ops)
+        {
+            if (SpecShapes.Length(op.OutShape) > MaxActivation) return null;
+            if (op.Layer is { Kind: SpecKind.Dense } dense) weights += (long)SpecShapes.Length(op.InShape) * dense.Size;
+            if (op.Layer is { Kind: SpecKind.Conv2D } conv) weights += (long)conv.Size * op.InShape[0] * conv.ConvKernel * conv.ConvKernel;
+        }
+        return weights > MaxWeights ? null : new LayerSpec(SpecKind.Block) { Block = block };
+    }
+
+    /// <summary>The shortcut layer that maps <paramref name="from"/> to <paramref name="to"/>: a 1x1 Conv2D with a stride that gives the size, or a Dense; null if none does.</summary>
+    private LayerSpec? Projection(int[] from, int[] to)
+    {
+        if (from.Length != to.Length) return null;
+        if (from.Length == 1) return new LayerSpec(SpecKind.Dense, to[0]);
+        for (int stride = 1; stride <= from[1]; stride++)
+        {
+            if ((from[1] - 1) / stride + 1 == to[1] && (from[2] - 1) / stride + 1 == to[2])
+                return new LayerSpec(SpecKind.Conv2D, to[0]) { Kernel = 1, Stride = stride == 1 && _random.NextDouble() < 0.5 ? null : stride };
+        }
+        return null;
     }
 
     private LayerSpec DenseLayer() => WithParameterOptions(new LayerSpec(SpecKind.Dense, Pick(FlatSizes)));

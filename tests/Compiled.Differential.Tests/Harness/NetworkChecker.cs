@@ -250,8 +250,8 @@ internal static class NetworkChecker
     {
         foreach (ExpectedParameter p in interpreter.Parameters)
         {
-            LayerSpec layer = spec.Layers[p.Layer];
-            string kind = layer.Init is null or "Default" ? DefaultInit(spec, p.Layer) : layer.Init;
+            LayerSpec layer = p.Spec;
+            string kind = layer.Init is null or "Default" ? p.DefaultInit : layer.Init;
             if (p.Name.EndsWith(".bias", StringComparison.Ordinal) && table[p.Name] is { } biasInfo)
             {
                 // fan_in of the bias is the weight's (the layer's).
@@ -299,21 +299,6 @@ internal static class NetworkChecker
             if (max > 7 * std) failures.Add($"Initialize: {name} ({kind}) has |{Fmt(max)}|, beyond 7σ = {Fmt(7 * std)}");
             else if (values.Length >= 400 && Math.Abs(measured - std) > 0.2 * std) failures.Add($"Initialize: {name} ({kind}) has σ {Fmt(measured)}, expected {Fmt(std)}");
         }
-    }
-
-    /// <summary>He normal when the next activation (past pools and Flatten, before the next Dense/Conv2D) is ReLU-family, else Xavier uniform.</summary>
-    private static string DefaultInit(NetworkSpec spec, int layer)
-    {
-        for (int i = layer + 1; i < spec.Layers.Count; i++)
-        {
-            switch (spec.Layers[i].Kind)
-            {
-                case SpecKind.MaxPool or SpecKind.AvgPool or SpecKind.Flatten: continue;
-                case SpecKind.ReLU or SpecKind.LeakyReLU or SpecKind.ELU: return "HeNormal";
-                default: return "XavierUniform";
-            }
-        }
-        return "XavierUniform";
     }
 
     private static void RunCase(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, Case c, string where, List<string> failures)

@@ -7,8 +7,12 @@ using Compiled.Kernels.Reference;
 
 namespace Compiled.Differential.Tests.Interpreter;
 
-/// <summary>A parameter tensor the interpreter expects: PyTorch name and shape, and the layer index it belongs to.</summary>
-internal sealed record ExpectedParameter(string Name, int Layer, int[] Shape)
+/// <summary>
+/// A parameter tensor the interpreter expects: PyTorch name and shape, the operation it belongs to (<see cref="SpecGraph"/>),
+/// its layer, and what <c>Init.Default</c> resolves to for it (He normal when the next activation along its first
+/// consumers, past pools, Flatten and joins, is ReLU-family; Xavier uniform otherwise).
+/// </summary>
+internal sealed record ExpectedParameter(string Name, int Layer, int[] Shape, LayerSpec Spec, string DefaultInit)
 {
     public int Length => Shape.Aggregate(1, (a, b) => a * b);
 }
@@ -43,56 +47,97 @@ internal sealed class InterpreterResult
 internal sealed class ReferenceInterpreter
 {
     private readonly NetworkSpec _spec;
-    private readonly List<int[]> _shapes;
-    private readonly List<string> _names;
+    private readonly List<Op> _ops;
+    private readonly int[] _outputShape;
 
     public ReferenceInterpreter(NetworkSpec spec)
     {
         _spec = spec;
-        _shapes = SpecShapes.All(spec, out string? why) ?? throw new ArgumentException($"invalid spec ({why}):\n{spec}", nameof(spec));
-        _names = SpecShapes.Names(spec);
+        if (SpecShapes.All(spec, out string? why) is null) throw new ArgumentException($"invalid spec ({why}):\n{spec}", nameof(spec));
+        _ops = SpecGraph.Lower(spec, out why) ?? throw new ArgumentException($"invalid spec ({why}):\n{spec}", nameof(spec));
+        _outputShape = _ops[^1].OutShape;
         var parameters = new List<ExpectedParameter>();
-        for (int i = 0; i < spec.Layers.Count; i++)
+        for (int i = 0; i < _ops.Count; i++)
         {
-            LayerSpec layer = spec.Layers[i];
-            int[] input = _shapes[i];
+            Op op = _ops[i];
+            if (op.Layer is not { } layer) continue;
+            int[] input = op.InShape;
+            string init = DefaultInit(i);
             if (layer.Kind == SpecKind.Dense)
-                parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { layer.Size, SpecShapes.Length(input) }));
+                parameters.Add(new ExpectedParameter(op.Name + ".weight", i, new[] { layer.Size, SpecShapes.Length(input) }, layer, init));
             else if (layer.Kind == SpecKind.Conv2D)
-                parameters.Add(new ExpectedParameter(_names[i] + ".weight", i, new[] { layer.Size, input[0], layer.ConvKernel, layer.ConvKernel }));
+                parameters.Add(new ExpectedParameter(op.Name + ".weight", i, new[] { layer.Size, input[0], layer.ConvKernel, layer.ConvKernel }, layer, init));
             else continue;
-            if (layer.Bias) parameters.Add(new ExpectedParameter(_names[i] + ".bias", i, new[] { layer.Size }));
+            if (layer.Bias) parameters.Add(new ExpectedParameter(op.Name + ".bias", i, new[] { layer.Size }, layer, init));
         }
         Parameters = parameters;
     }
 
+    /// <summary>Init.Default of the layer at op <paramref name="index"/>: follow the first reader past pools, Flatten and joins.</summary>
+    private string DefaultInit(int index)
+    {
+        for (int at = index; ;)
+        {
+            int next = _ops.FindIndex(o => o.Inputs.Contains(at));
+            if (next < 0) return "XavierUniform";
+            Op op = _ops[next];
+            if (op.Layer is { Kind: SpecKind.ReLU or SpecKind.LeakyReLU or SpecKind.ELU }) return "HeNormal";
+            if (op.Layer is { Kind: SpecKind.MaxPool or SpecKind.AvgPool or SpecKind.Flatten } || op.Kind != OpKind.Layer)
+            {
+                at = next;
+                continue;
+            }
+            return "XavierUniform";
+        }
+    }
+
     public IReadOnlyList<ExpectedParameter> Parameters { get; }
-    public int InputLength => SpecShapes.Length(_shapes[0]);
-    public int OutputLength => SpecShapes.Length(_shapes[^1]);
+    public int InputLength => SpecShapes.Length(_spec.Input);
+    public int OutputLength => SpecShapes.Length(_outputShape);
 
     /// <summary>Forward; with labels or targets (per the head) also the mean loss and every parameter's gradient.</summary>
     public InterpreterResult Run(IReadOnlyDictionary<string, double[]> parameters, double[] input, int n, int[]? labels, double[]? targets, bool backward)
     {
-        int layers = _spec.Layers.Count;
-        var activations = new double[layers + 1][];
-        var argmax = new int[layers][];
-        activations[0] = input;
+        int count = _ops.Count;
+        var activations = new double[count][];
+        var argmax = new int[count][];
         double margin = double.PositiveInfinity;
         bool exact = false;
         long kinkValues = 0;
-        for (int i = 0; i < layers; i++)
+        for (int i = 0; i < count; i++)
         {
-            LayerSpec layer = _spec.Layers[i];
-            int[] inShape = _shapes[i], outShape = _shapes[i + 1];
-            double[] x = activations[i];
-            var y = new double[n * SpecShapes.Length(outShape)];
+            Op op = _ops[i];
+            double[] x = op.Inputs[0] < 0 ? input : activations[op.Inputs[0]];
+            var y = new double[n * SpecShapes.Length(op.OutShape)];
+            if (op.Kind == OpKind.Add)
+            {
+                double[] b = op.Inputs[1] < 0 ? input : activations[op.Inputs[1]];
+                for (int e = 0; e < y.Length; e++) y[e] = x[e] + b[e];
+                activations[i] = y;
+                continue;
+            }
+            if (op.Kind == OpKind.Concat)
+            {
+                int total = SpecShapes.Length(op.OutShape), offset = 0;
+                for (int k = 0; k < op.Inputs.Length; k++)
+                {
+                    double[] part = op.Inputs[k] < 0 ? input : activations[op.Inputs[k]];
+                    int length = SpecShapes.Length(op.InShapes[k]);
+                    for (int sample = 0; sample < n; sample++) Array.Copy(part, sample * length, y, sample * total + offset, length);
+                    offset += length;
+                }
+                activations[i] = y;
+                continue;
+            }
+            LayerSpec layer = op.Layer!;
+            int[] inShape = op.InShape, outShape = op.OutShape;
             switch (layer.Kind)
             {
                 case SpecKind.Dense:
-                    DenseReference.Forward<double>(x, parameters[_names[i] + ".weight"], Bias(parameters, i), y, n, SpecShapes.Length(inShape), layer.Size);
+                    DenseReference.Forward<double>(x, parameters[op.Name + ".weight"], Bias(parameters, i), y, n, SpecShapes.Length(inShape), layer.Size);
                     break;
                 case SpecKind.Conv2D:
-                    Conv2DReference.Forward<double>(ConvGeometry(i), x, parameters[_names[i] + ".weight"], Bias(parameters, i), y, n);
+                    Conv2DReference.Forward<double>(ConvGeometry(i), x, parameters[op.Name + ".weight"], Bias(parameters, i), y, n);
                     break;
                 case SpecKind.MaxPool:
                     argmax[i] = new int[y.Length];
@@ -128,10 +173,10 @@ internal sealed class ReferenceInterpreter
                     ActivationReference.Tanh<double>(x, y);
                     break;
             }
-            activations[i + 1] = y;
+            activations[i] = y;
         }
 
-        double[] output = activations[layers];
+        double[] output = activations[count - 1];
         int outputs = OutputLength;
         var prediction = new double[output.Length];
         switch (_spec.Head)
@@ -167,66 +212,97 @@ internal sealed class ReferenceInterpreter
         };
 
         foreach (ExpectedParameter p in Parameters) result.Gradients[p.Name] = new double[p.Length];
-        for (int i = layers - 1; i >= 0; i--)
+        // Backward in reverse order: each op's output gradient is the sum of what its readers handed it.
+        var deltas = new double[count][];
+        deltas[count - 1] = delta;
+        void Give(int to, double[] dx)
         {
-            LayerSpec layer = _spec.Layers[i];
-            double[] x = activations[i], y = activations[i + 1];
+            if (to < 0) return;
+            if (deltas[to] is null) deltas[to] = dx;
+            else for (int e = 0; e < dx.Length; e++) deltas[to][e] += dx[e];
+        }
+        for (int i = count - 1; i >= 0; i--)
+        {
+            Op op = _ops[i];
+            double[]? dy = deltas[i];
+            if (dy is null) continue;
+            if (op.Kind == OpKind.Add)
+            {
+                Give(op.Inputs[0], (double[])dy.Clone());
+                Give(op.Inputs[1], (double[])dy.Clone());
+                continue;
+            }
+            if (op.Kind == OpKind.Concat)
+            {
+                int total = SpecShapes.Length(op.OutShape), offset = 0;
+                for (int k = 0; k < op.Inputs.Length; k++)
+                {
+                    int length = SpecShapes.Length(op.InShapes[k]);
+                    var part = new double[n * length];
+                    for (int sample = 0; sample < n; sample++) Array.Copy(dy, sample * total + offset, part, sample * length, length);
+                    Give(op.Inputs[k], part);
+                    offset += length;
+                }
+                continue;
+            }
+            LayerSpec layer = op.Layer!;
+            double[] x = op.Inputs[0] < 0 ? input : activations[op.Inputs[0]], y = activations[i];
             var dx = new double[x.Length];
             switch (layer.Kind)
             {
                 case SpecKind.Dense:
-                    DenseReference.Backward<double>(x, parameters[_names[i] + ".weight"], delta, dx, result.Gradients[_names[i] + ".weight"],
-                        layer.Bias ? result.Gradients[_names[i] + ".bias"] : Span<double>.Empty, n, SpecShapes.Length(_shapes[i]), layer.Size);
+                    DenseReference.Backward<double>(x, parameters[op.Name + ".weight"], dy, dx, result.Gradients[op.Name + ".weight"],
+                        layer.Bias ? result.Gradients[op.Name + ".bias"] : Span<double>.Empty, n, SpecShapes.Length(op.InShape), layer.Size);
                     break;
                 case SpecKind.Conv2D:
-                    Conv2DReference.Backward<double>(ConvGeometry(i), x, parameters[_names[i] + ".weight"], delta, dx, result.Gradients[_names[i] + ".weight"],
-                        layer.Bias ? result.Gradients[_names[i] + ".bias"] : Span<double>.Empty, n);
+                    Conv2DReference.Backward<double>(ConvGeometry(i), x, parameters[op.Name + ".weight"], dy, dx, result.Gradients[op.Name + ".weight"],
+                        layer.Bias ? result.Gradients[op.Name + ".bias"] : Span<double>.Empty, n);
                     break;
                 case SpecKind.MaxPool:
-                    PoolReference.MaxBackward<double>(PoolGeometry(i), delta, argmax[i], dx, n);
+                    PoolReference.MaxBackward<double>(PoolGeometry(i), dy, argmax[i], dx, n);
                     break;
                 case SpecKind.AvgPool:
-                    PoolReference.AvgBackward<double>(PoolGeometry(i), delta, dx, n);
+                    PoolReference.AvgBackward<double>(PoolGeometry(i), dy, dx, n);
                     break;
                 case SpecKind.Flatten:
-                    delta.CopyTo(dx, 0);
+                    dy.CopyTo(dx, 0);
                     break;
                 case SpecKind.ReLU:
-                    ActivationReference.ReluBackward<double>(y, delta, dx);
+                    ActivationReference.ReluBackward<double>(y, dy, dx);
                     break;
                 case SpecKind.LeakyReLU:
-                    ActivationReference.LeakyReluBackward<double>(x, delta, dx, layer.Slope);
+                    ActivationReference.LeakyReluBackward<double>(x, dy, dx, layer.Slope);
                     break;
                 case SpecKind.ELU:
-                    ActivationReference.EluBackward<double>(x, y, delta, dx, layer.Alpha);
+                    ActivationReference.EluBackward<double>(x, y, dy, dx, layer.Alpha);
                     break;
                 case SpecKind.Sigmoid:
-                    ActivationReference.SigmoidBackward<double>(y, delta, dx);
+                    ActivationReference.SigmoidBackward<double>(y, dy, dx);
                     break;
                 case SpecKind.Tanh:
-                    ActivationReference.TanhBackward<double>(y, delta, dx);
+                    ActivationReference.TanhBackward<double>(y, dy, dx);
                     break;
             }
-            delta = dx;
+            Give(op.Inputs[0], dx);
         }
         return result;
     }
 
-    private ReadOnlySpan<double> Bias(IReadOnlyDictionary<string, double[]> parameters, int layer)
-        => _spec.Layers[layer].Bias ? parameters[_names[layer] + ".bias"] : ReadOnlySpan<double>.Empty;
+    private ReadOnlySpan<double> Bias(IReadOnlyDictionary<string, double[]> parameters, int op)
+        => _ops[op].Layer!.Bias ? parameters[_ops[op].Name + ".bias"] : ReadOnlySpan<double>.Empty;
 
     private Conv2DGeometry ConvGeometry(int i)
     {
-        LayerSpec layer = _spec.Layers[i];
-        int[] s = _shapes[i];
+        LayerSpec layer = _ops[i].Layer!;
+        int[] s = _ops[i].InShape;
         (int top, int bottom, int left, int right) = SpecShapes.ConvPadding(layer, s[1], s[2]);
         return new Conv2DGeometry(s[0], s[1], s[2], layer.Size, layer.ConvKernel, layer.ConvKernel, layer.ConvStride, layer.ConvStride, top, left, bottom, right);
     }
 
     private Pool2DGeometry PoolGeometry(int i)
     {
-        int[] s = _shapes[i];
-        return new Pool2DGeometry(s[0], s[1], s[2], _spec.Layers[i].Size, _spec.Layers[i].PoolStride);
+        int[] s = _ops[i].InShape;
+        return new Pool2DGeometry(s[0], s[1], s[2], _ops[i].Layer!.Size, _ops[i].Layer!.PoolStride);
     }
 
     /// <summary>Smallest nonzero |x| relative to max |x| (exact zeros are structural: float computes them exactly too).</summary>

@@ -82,7 +82,7 @@ public sealed class GraphModelTests
 
         Assert.Equal(new[] { false, true, true, false, false }, plan.Layers.Select(l => l.AccumulateInputGradient));
         Assert.Equal(new[] { "fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias" }, plan.Parameters.Select(p => p.Name));
-        Assert.Contains("Add add1 ->[4];", plan.Architecture);
+        Assert.Equal("Input[6];Dense fc1 units=4 bias=true ->[4];ReLU relu1 ->[4];Tanh tanh1 inputs=fc1 ->[4];Add add1 inputs=relu1,tanh1 ->[4];Dense fc2 units=2 bias=true ->[2];MeanSquaredError", plan.Architecture);
     }
 
     private static InferredShape? Infer(LayerDescriptor join, TensorShape first, TensorShape second, out List<DiagnosticInfo> diagnostics)

@@ -130,7 +130,7 @@ public sealed class CostReportTests
 
     public static TheoryData<string> Networks()
     {
-        var data = new TheoryData<string> { TestNetworks.LeNet5, TestNetworks.Mlp, ResNet };
+        var data = new TheoryData<string> { TestNetworks.LeNet5, TestNetworks.Mlp, ResNet, Blocks.ResNet18CostTests.Declaration };
         data.Add("using Compiled; namespace Valid; [Network(Training = false)] [Input(1, 12, 12)] [Conv2D(4, Padding = 1), ReLU, MaxPool(2), Flatten, Dense(3)] public partial class A;");
         return data;
     }
@@ -162,7 +162,7 @@ public sealed class CostReportTests
 
         static string[] Cells(string row) => row.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         static long Number(string cell) => cell == "-" ? 0 : long.Parse(cell, NumberStyles.AllowThousands, CultureInfo.InvariantCulture);
-        static string Kilobytes(long values) => (values * 4 / 1024.0).ToString("0.0", CultureInfo.InvariantCulture);
+        static string Kilobytes(long values) => (values * 4 / 1024.0).ToString("#,0.0", CultureInfo.InvariantCulture);
     }
 
     [Theory]
@@ -236,8 +236,9 @@ public sealed class CostReportTests
         foreach (int padding in new[] { 0, 1, 2 })
         foreach (int size in new[] { 7, 16, 28 })
         foreach (int filters in new[] { 4, 8, 9, 32 })
+        foreach (int channels in new[] { 1, 2, 3, 16 })
         {
-            if (size + 2 * padding >= kernel) data.Add(3, size, size + 3, filters, kernel, stride, padding);
+            if (size + 2 * padding >= kernel) data.Add(channels, size, size + 3, filters, kernel, stride, padding);
         }
         return data;
     }
@@ -249,7 +250,7 @@ public sealed class CostReportTests
         var window = new Window2D(kernel, kernel, stride, stride, padding, padding, padding, padding);
         var geometry = new Conv2DGeometry(channels, height, width, filters, kernel, kernel, stride, stride, padding, padding, padding, padding);
 
-        (ConvMethod forward, ConvMethod weights, ConvMethod inputs) = CostModel.ConvolutionAlgorithm(height, width, filters, window);
+        (ConvMethod forward, ConvMethod weights, ConvMethod inputs) = CostModel.ConvolutionAlgorithm(channels, height, width, filters, window);
         foreach (VectorWidth simd in new[] { VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 })
         {
             Conv2DAlgorithm runtime = Conv2DKernels.Algorithm(geometry, simd);

@@ -247,6 +247,18 @@ namespace Samples
             return 0f;
         }
 
+        /// <summary>
+        /// Inference in <paramref name="mode"/>: no layer of this network differs between the modes, so both are <see cref="Forward(global::System.ReadOnlySpan{float}, global::System.Span{float}, int)"/>.
+        /// </summary>
+        public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch, global::Compiled.NetworkMode mode)
+        {
+            if (mode != global::Compiled.NetworkMode.Evaluation && mode != global::Compiled.NetworkMode.Training)
+            {
+                throw new global::System.ArgumentOutOfRangeException(nameof(mode), mode, "mode must be NetworkMode.Evaluation or NetworkMode.Training.");
+            }
+            Forward(input, output, batch);
+        }
+
         /// <summary>The raw outputs [batch, OutputLength] of the last <c>TrainStep</c>, valid until the next one.</summary>
         public global::System.ReadOnlySpan<float> LastOutputs => _stepRunner.LastOutputs;
 

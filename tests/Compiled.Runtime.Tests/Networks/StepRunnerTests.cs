@@ -261,8 +261,9 @@ public class StepRunnerTests
     [InlineData(3, "adadelta", 2, true)]
     [InlineData(2, "adam-amsgrad-wd-maximize", 23, true)]
     [InlineData(3, "rprop", 23, true)]
-    [InlineData(2, "nadam", 23, true)]        // not ranged: steps after the dispatch
-    [InlineData(3, "sparse-adam", 23, false)] // not ranged
+    [InlineData(2, "nadam", 23, true)]        // per-tensor scalars advanced once, then ranges
+    [InlineData(3, "asgd", 23, true)]
+    [InlineData(3, "sparse-adam", 23, false)] // not ranged: steps after the dispatch
     public async Task The_fused_end_of_step_is_bitwise_the_unfused_sequence(int threads, string optimizer, int batch, bool check)
     {
         await WithinLimit(() =>
@@ -347,6 +348,78 @@ public class StepRunnerTests
                 else Assert.Equal(j, gradients[j]);
             }
         });
+    }
+
+    [Fact]
+    public void Inference_can_chunk_in_private_scratch_without_growing_the_batch_wide_workspace()
+    {
+        using var runner = new StepRunner(2);
+        runner.Reserve(100, 10, 8, 0, intScratch: 4);
+        runner.ReserveInference(0, 0);
+        var input = new float[1000];
+        var output = new float[1000];
+        runner.Infer((in StepContext ctx) =>
+        {
+            Span<float> chunk = ctx.Scratch(4, 4);
+            Span<int> ints = ctx.IntScratch(0, 4);
+            for (int first = 0; first < ctx.Count; first += 4)
+            {
+                int n = Math.Min(4, ctx.Count - first);
+                for (int i = 0; i < n; i++)
+                {
+                    chunk[i] = ctx.Input[first + i] + 1f;
+                    ints[i] = ctx.Thread;
+                }
+                for (int i = 0; i < n; i++) ctx.Output[first + i] = chunk[i] + 10 * ints[i];
+            }
+        }, input, 1, output, 1, 1000);
+        for (int s = 0; s < 1000; s++) Assert.Equal(s < 500 ? 1f : 11f, output[s]);
+        // The batch-wide workspace was not grown for inference...
+        Assert.Throws<ArgumentOutOfRangeException>(() => runner.Infer((in StepContext ctx) => ctx.Workspace(0, 1), input, 1, output, 1, 1000));
+        // ...but is for training, to batch × 100 floats.
+        runner.Train((in StepContext ctx) => ctx.Workspace(0, 400).Fill(1f), input, 1, default, default, 1, 4, new float[3]);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task An_inference_failure_is_rethrown_and_the_next_inference_works(int threads)
+    {
+        await WithinLimit(() =>
+        {
+            using var runner = new StepRunner(threads);
+            var input = new float[7];
+            var output = new float[7];
+            var error = Assert.Throws<InvalidOperationException>(() => runner.Infer((in StepContext ctx) =>
+            {
+                ctx.Barrier();
+                if (ctx.Thread == ctx.Threads - 1) throw new InvalidOperationException("inference failed");
+                ctx.Barrier();
+            }, input, 1, output, 1, 7));
+            Assert.Equal("inference failed", error.Message);
+            runner.Infer((in StepContext ctx) =>
+            {
+                ctx.Barrier();
+                for (int i = 0; i < ctx.Count; i++) ctx.Output[i] = ctx.Start + i;
+            }, input, 1, output, 1, 7);
+            Assert.Equal([0f, 1f, 2f, 3f, 4f, 5f, 6f], output);
+        });
+    }
+
+    [Fact]
+    public void A_body_that_calls_its_own_runner_again_fails_clearly()
+    {
+        using var runner = new StepRunner(2);
+        var input = new float[4];
+        var output = new float[4];
+        StepRunner inner = runner;
+        var error = Assert.Throws<InvalidOperationException>(() => runner.Infer((in StepContext ctx) =>
+        {
+            if (ctx.Thread == 0) inner.Infer((in StepContext _) => { }, new float[1], 1, new float[1], 1, 1);
+        }, input, 1, output, 1, 4));
+        Assert.Contains("already running", error.Message);
+        runner.Infer((in StepContext _) => { }, input, 1, output, 1, 4);   // still usable
     }
 
     [Fact]

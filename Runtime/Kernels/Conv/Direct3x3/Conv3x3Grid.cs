@@ -121,18 +121,4 @@ internal readonly struct Conv3x3Grid
             }
         }
     }
-
-    /// <summary>
-    /// dy [C, OH, OW] into the output grid [C, Vectors·lanes] (row pitch PWs); the junk columns and the tail are not touched
-    /// (zero them once).
-    /// </summary>
-    public void CopyToGrid(ReadOnlySpan<float> dy, Span<float> grid, int channels, int lanes)
-    {
-        int length = Vectors * lanes;
-        for (int o = 0; o < channels; o++)
-        {
-            for (int i = 0; i < OutHeight; i++)
-                dy.Slice((o * OutHeight + i) * OutWidth, OutWidth).CopyTo(grid.Slice(o * length + i * PlaneWidth, OutWidth));
-        }
-    }
 }

@@ -326,8 +326,6 @@ public static class Conv3x3Kernels
                     }
                     switch (count)
                     {
-                        case 4: Conv3x3WeightGradientKernel.Run<T, L, Taps3, Vectors4>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
-                        case 3: Conv3x3WeightGradientKernel.Run<T, L, Taps3, Vectors3>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
                         case 2: Conv3x3WeightGradientKernel.Run<T, L, Taps3, Vectors2>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
                         default: Conv3x3WeightGradientKernel.Run<T, L, Taps3, Vectors1>(samples, grid.OutHeight, grid.OutWidth, ref sourceStart, sourceLength, grid.PlaneWidth, ref tapsOf, ref gradientPanel, gradientLength, ld, ref target, ld); break;
                     }

@@ -16,7 +16,6 @@ internal readonly struct Taps6 : IConstant { public static int Value => 6; }
 internal readonly struct Vectors1 : IConstant { public static int Value => 1; }
 internal readonly struct Vectors2 : IConstant { public static int Value => 2; }
 internal readonly struct Vectors3 : IConstant { public static int Value => 3; }
-internal readonly struct Vectors4 : IConstant { public static int Value => 4; }
 
 /// <summary>
 /// The register tile of <see cref="Conv3x3Kernels"/>: R output channels × V vectors of consecutive grid positions

@@ -16,7 +16,7 @@ internal static class Conv3x3WeightGradientKernel
 {
     /// <summary>
     /// c[t·ldc + v·L + lane] += Σ_{s &lt; samples} Σ_{oh, ow} x[s·xStride + taps[t] + oh·pitch + ow]·dyT[s·dyStride + (oh·OW + ow)·ld + v·L + lane]
-    /// for t &lt; K (3, or 6 with V ≤ 2), v &lt; V.
+    /// for t &lt; K (3 or 6), v &lt; V (1 or 2).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run<T, L, K, V>(int samples, int outHeight, int outWidth, ref float x, int xStride, int pitch, ref int taps,
@@ -29,13 +29,13 @@ internal static class Conv3x3WeightGradientKernel
         ref float c1 = ref Unsafe.Add(ref c, ldc);
         ref float c2 = ref Unsafe.Add(ref c, 2 * ldc);
         T zero = L.Splat(0f);
-        T a00 = L.Load(ref c, 0), a01 = V.Value > 1 ? L.Load(ref c, lanes) : zero, a02 = V.Value > 2 ? L.Load(ref c, 2 * lanes) : zero, a03 = V.Value > 3 ? L.Load(ref c, 3 * lanes) : zero;
-        T a10 = L.Load(ref c1, 0), a11 = V.Value > 1 ? L.Load(ref c1, lanes) : zero, a12 = V.Value > 2 ? L.Load(ref c1, 2 * lanes) : zero, a13 = V.Value > 3 ? L.Load(ref c1, 3 * lanes) : zero;
-        T a20 = L.Load(ref c2, 0), a21 = V.Value > 1 ? L.Load(ref c2, lanes) : zero, a22 = V.Value > 2 ? L.Load(ref c2, 2 * lanes) : zero, a23 = V.Value > 3 ? L.Load(ref c2, 3 * lanes) : zero;
-        // Taps 3..5 (K = 6): two rows of accumulators per vector at most (V ≤ 2 with K = 6).
-        ref float c3 = ref Unsafe.Add(ref c, 3 * ldc);
-        ref float c4 = ref Unsafe.Add(ref c, 4 * ldc);
-        ref float c5 = ref Unsafe.Add(ref c, 5 * ldc);
+        T a00 = L.Load(ref c, 0), a01 = V.Value > 1 ? L.Load(ref c, lanes) : zero;
+        T a10 = L.Load(ref c1, 0), a11 = V.Value > 1 ? L.Load(ref c1, lanes) : zero;
+        T a20 = L.Load(ref c2, 0), a21 = V.Value > 1 ? L.Load(ref c2, lanes) : zero;
+        // Taps 3..5 (K = 6); with K = 3 these refs stay on c (rows past the third may lie past the buffer's end).
+        ref float c3 = ref K.Value > 3 ? ref Unsafe.Add(ref c, 3 * ldc) : ref c;
+        ref float c4 = ref K.Value > 3 ? ref Unsafe.Add(ref c, 4 * ldc) : ref c;
+        ref float c5 = ref K.Value > 3 ? ref Unsafe.Add(ref c, 5 * ldc) : ref c;
         T a30 = K.Value > 3 ? L.Load(ref c3, 0) : zero, a31 = K.Value > 3 && V.Value > 1 ? L.Load(ref c3, lanes) : zero;
         T a40 = K.Value > 3 ? L.Load(ref c4, 0) : zero, a41 = K.Value > 3 && V.Value > 1 ? L.Load(ref c4, lanes) : zero;
         T a50 = K.Value > 3 ? L.Load(ref c5, 0) : zero, a51 = K.Value > 3 && V.Value > 1 ? L.Load(ref c5, lanes) : zero;
@@ -53,27 +53,18 @@ internal static class Conv3x3WeightGradientKernel
                 ref float d = ref Unsafe.Add(ref dyT, s * dyStride + oh * outWidth * ld);
                 for (int ow = 0; ow < outWidth; ow++)
                 {
-                    T d0 = L.Load(ref d, 0);
-                    T d1 = V.Value > 1 ? L.Load(ref d, lanes) : zero;
-                    T d2 = V.Value > 2 ? L.Load(ref d, 2 * lanes) : zero;
-                    T d3 = V.Value > 3 ? L.Load(ref d, 3 * lanes) : zero;
-                    d = ref Unsafe.Add(ref d, ld);
+                    T d0 = L.Load(ref d, ow * ld);
+                    T d1 = V.Value > 1 ? L.Load(ref d, ow * ld + lanes) : zero;
 
                     T b = L.Splat(Unsafe.Add(ref r0, ow));
                     a00 = L.FusedMultiplyAdd(b, d0, a00);
                     if (V.Value > 1) a01 = L.FusedMultiplyAdd(b, d1, a01);
-                    if (V.Value > 2) a02 = L.FusedMultiplyAdd(b, d2, a02);
-                    if (V.Value > 3) a03 = L.FusedMultiplyAdd(b, d3, a03);
                     b = L.Splat(Unsafe.Add(ref r1, ow));
                     a10 = L.FusedMultiplyAdd(b, d0, a10);
                     if (V.Value > 1) a11 = L.FusedMultiplyAdd(b, d1, a11);
-                    if (V.Value > 2) a12 = L.FusedMultiplyAdd(b, d2, a12);
-                    if (V.Value > 3) a13 = L.FusedMultiplyAdd(b, d3, a13);
                     b = L.Splat(Unsafe.Add(ref r2, ow));
                     a20 = L.FusedMultiplyAdd(b, d0, a20);
                     if (V.Value > 1) a21 = L.FusedMultiplyAdd(b, d1, a21);
-                    if (V.Value > 2) a22 = L.FusedMultiplyAdd(b, d2, a22);
-                    if (V.Value > 3) a23 = L.FusedMultiplyAdd(b, d3, a23);
                     if (K.Value > 3)
                     {
                         b = L.Splat(Unsafe.Add(ref r3, ow));
@@ -89,24 +80,22 @@ internal static class Conv3x3WeightGradientKernel
                 }
             }
         }
-        StoreRow<T, L, V>(ref c, a00, a01, a02, a03, lanes);
-        StoreRow<T, L, V>(ref c1, a10, a11, a12, a13, lanes);
-        StoreRow<T, L, V>(ref c2, a20, a21, a22, a23, lanes);
+        StoreRow<T, L, V>(ref c, a00, a01, lanes);
+        StoreRow<T, L, V>(ref c1, a10, a11, lanes);
+        StoreRow<T, L, V>(ref c2, a20, a21, lanes);
         if (K.Value > 3)
         {
-            StoreRow<T, L, V>(ref c3, a30, a31, zero, zero, lanes);
-            StoreRow<T, L, V>(ref c4, a40, a41, zero, zero, lanes);
-            StoreRow<T, L, V>(ref c5, a50, a51, zero, zero, lanes);
+            StoreRow<T, L, V>(ref c3, a30, a31, lanes);
+            StoreRow<T, L, V>(ref c4, a40, a41, lanes);
+            StoreRow<T, L, V>(ref c5, a50, a51, lanes);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow<T, L, V>(ref float row, T v0, T v1, T v2, T v3, int lanes)
+    private static void StoreRow<T, L, V>(ref float row, T v0, T v1, int lanes)
         where T : struct where L : struct, ILane<T> where V : struct, IConstant
     {
         L.Store(ref row, 0, v0);
         if (V.Value > 1) L.Store(ref row, lanes, v1);
-        if (V.Value > 2) L.Store(ref row, 2 * lanes, v2);
-        if (V.Value > 3) L.Store(ref row, 3 * lanes, v3);
     }
 }
