@@ -7,9 +7,10 @@ namespace Compiled.Generator.Emit;
 /// RunBackward: from the last node down to the first layer with parameters (whose input gradient is not needed), each
 /// descriptor writing its own statements. Each node reads its output's gradient dy from its region of the workspace and
 /// writes its input's gradient dx to another (planned by liveness, Planning/Liveness); activations and Flatten work in dy's region. Parameter gradients are
-/// added (+=) into this thread's buffer g. A layer with parameters consults the network's <c>_freezing</c>
-/// (Runtime/Networks/LayerFreezing): while it is frozen its weight and bias gradients are skipped, its input gradient is
-/// computed only if an earlier layer with parameters is trained, and the pass returns once no earlier layer needs a gradient.
+/// added (+=) into this thread's buffer g. Every node consults the network's <c>_freezing</c> (Runtime/Networks/LayerFreezing):
+/// a frozen layer's weight and bias gradients are skipped, and a node computes its input gradient only while some layer with
+/// parameters upstream of it (through any path of the graph) is trained; a node without parameters is skipped whole then.
+/// There is no early return: with forks and joins a later node in the pass may still feed a trained layer.
 /// </summary>
 internal static class BackwardPassEmitter
 {
@@ -51,12 +52,23 @@ internal static class BackwardPassEmitter
                 FirstWrite = variable => written.Add(variable),
                 Norm = norm,
             };
+            int start = statements.Count; // after the blank line
             layer.Node.Descriptor.EmitBackward(emission);
-            if (fork.Length > 0 && (inPlace || !firstWrite))
-            {
-                statements.Add(firstWrite
+            string? accumulate = fork.Length > 0 && (inPlace || !firstWrite)
+                ? firstWrite
                     ? $"{dx}.CopyTo({fork}); // {layer.Node.FullName}'s input is a fork: the first gradient to reach it"
-                    : $"{TypeNames.JoinKernels}.AddInto({fork}, {dx}); // {layer.Node.FullName}'s input is a fork: gradients that meet are summed");
+                    : $"{TypeNames.JoinKernels}.AddInto({fork}, {dx}); // {layer.Node.FullName}'s input is a fork: gradients that meet are summed"
+                : null;
+            if (layer.HasParameters)
+            {
+                // Its own statements weigh freezing (Trainable); the fork's sum only where it computed dx.
+                if (accumulate is not null) statements.Add($"if (_freezing.NeedsInputGradient({Literals.Int(trainable.IndexOf(layer.Node.FullName))})) {accumulate}");
+            }
+            else
+            {
+                // Without parameters it runs only for its inputs: while no trained layer is upstream, nobody reads what it writes.
+                if (accumulate is not null) statements.Add(accumulate);
+                Guard(statements, start, $"if (_freezing.RunsBackward({Literals.Int(layer.Node.Index)}))");
             }
         }
 
@@ -72,6 +84,20 @@ internal static class BackwardPassEmitter
             ForwardPassEmitter.DeclareBuffers(w, plan, used, forward: false, sliced: true);
             foreach (string statement in statements) w.Line(statement);
         }
+    }
+
+    // Wraps the statements from start on in `header { ... }`, keeping a leading comment above the header.
+    private static void Guard(List<string> statements, int start, string header)
+    {
+        int first = start;
+        while (first < statements.Count && statements[first].StartsWith("//", System.StringComparison.Ordinal)) first++;
+        if (first == statements.Count) return;
+        var body = statements.GetRange(first, statements.Count - first);
+        statements.RemoveRange(first, statements.Count - first);
+        statements.Add(header);
+        statements.Add("{");
+        foreach (string line in body) statements.Add(line.Length == 0 ? line : "    " + line);
+        statements.Add("}");
     }
 
     private static string Use(List<string> used, string variable)

@@ -168,8 +168,9 @@ internal sealed class BackwardEmission
     public void Add(string statement) => _statements.Add(statement);
 
     /// <summary>
-    /// A layer with parameters: the full backward while trained (its input gradient only if an earlier layer is trained),
-    /// the input gradient alone while frozen and needed, and the end of the pass when no earlier layer needs a gradient.
+    /// A layer with parameters: the full backward while trained (its input gradient only if a layer upstream of it is
+    /// trained), the input gradient alone while frozen and needed, nothing while frozen and not needed. No early return:
+    /// in a graph another path may still need the nodes that run after it.
     /// <paramref name="call"/> makes the kernel call from (dx, dw, db).
     /// </summary>
     public void Trainable(Func<string, string, string, string> call)
@@ -182,7 +183,6 @@ internal sealed class BackwardEmission
         }
         Add($"if (!_freezing.IsFrozen({k})) {call($"_freezing.NeedsInputGradient({k}) ? {Dx} : default", WeightGradient, BiasGradient)}");
         Add($"else if (_freezing.NeedsInputGradient({k})) {call(Dx, "default", "default")}");
-        Add($"if (!_freezing.NeedsInputGradient({k})) return;");
     }
 }
 

@@ -178,16 +178,21 @@ internal static class MembersEmitter
     private static void EmitFreezing(SourceWriter w, NetworkPlan plan)
     {
         var names = new System.Collections.Generic.List<string>();
-        var inputGradients = new System.Collections.Generic.List<string>();
+        var nodes = new System.Collections.Generic.List<string>();
+        var inputs = new System.Collections.Generic.List<string>();
         foreach (LayerPlan layer in plan.Layers)
         {
+            var read = new System.Collections.Generic.List<string>();
+            foreach (int input in layer.Node.Inputs)
+                if (input != Graph.GraphNode.NetworkInput) read.Add(Literals.Int(input));
+            inputs.Add(read.Count == 0 ? "new int[0]" : "new int[] { " + string.Join(", ", read) + " }");
             if (layer.WeightOffset < 0) continue;
             names.Add(Literals.String(layer.Node.FullName));
-            inputGradients.Add(layer.InputGradient ? "true" : "false");
+            nodes.Add(Literals.Int(layer.Node.Index));
         }
         w.Line();
-        w.Line("// The layers with parameters, in order, and whether each computes an input gradient: what freezing can skip.");
-        w.Line($"private readonly {TypeNames.LayerFreezing} _freezing = new {TypeNames.LayerFreezing}({Literals.String(plan.ClassName)}, new string[] {{ {string.Join(", ", names)} }}, new bool[] {{ {string.Join(", ", inputGradients)} }});");
+        w.Line("// The layers with parameters, in order, their nodes, and the nodes each node reads: what freezing can skip.");
+        w.Line($"private readonly {TypeNames.LayerFreezing} _freezing = new {TypeNames.LayerFreezing}({Literals.String(plan.ClassName)}, new string[] {{ {string.Join(", ", names)} }}, new int[] {{ {string.Join(", ", nodes)} }}, new int[][] {{ {string.Join(", ", inputs)} }});");
         w.Line();
         w.Line("/// <inheritdoc/>");
         w.Line("public void Freeze(string layer) => _freezing.Set(layer, true);");

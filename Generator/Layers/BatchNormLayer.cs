@@ -139,6 +139,5 @@ internal sealed class BatchNormLayer : LayerDescriptor
             return;
         }
         e.Add($"if ({trained} || _freezing.NeedsInputGradient({k})) {call($"_freezing.NeedsInputGradient({k}) ? {e.Dx} : default", $"{trained} ? {e.WeightGradient} : default", $"{trained} ? {e.BiasGradient} : default")}");
-        e.Add($"if (!_freezing.NeedsInputGradient({k})) return;");
     }
 }

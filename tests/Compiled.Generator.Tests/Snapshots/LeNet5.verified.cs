@@ -276,8 +276,8 @@ namespace Samples
         /// <inheritdoc/>
         public void ZeroGradients() => global::System.Array.Clear(Gradients);
 
-        // The layers with parameters, in order, and whether each computes an input gradient: what freezing can skip.
-        private readonly global::Compiled.Networks.LayerFreezing _freezing = new global::Compiled.Networks.LayerFreezing("LeNet5", new string[] { "conv1", "conv2", "fc1", "fc2", "fc3" }, new bool[] { false, true, true, true, true });
+        // The layers with parameters, in order, their nodes, and the nodes each node reads: what freezing can skip.
+        private readonly global::Compiled.Networks.LayerFreezing _freezing = new global::Compiled.Networks.LayerFreezing("LeNet5", new string[] { "conv1", "conv2", "fc1", "fc2", "fc3" }, new int[] { 0, 3, 6, 8, 10 }, new int[][] { new int[0], new int[] { 0 }, new int[] { 1 }, new int[] { 2 }, new int[] { 3 }, new int[] { 4 }, new int[] { 5 }, new int[] { 6 }, new int[] { 7 }, new int[] { 8 }, new int[] { 9 } });
 
         /// <inheritdoc/>
         public void Freeze(string layer) => _freezing.Set(layer, true);
@@ -517,40 +517,54 @@ namespace Samples
             // fc3: Dense · dy [n, 10] → dx [n, 84]; dw += dyᵀ · x, db += Σ dy (not while fc3 is frozen)
             if (!_freezing.IsFrozen(4)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), fc3Delta, _freezing.NeedsInputGradient(4) ? relu4Delta : default, g.Slice(60856, 840), g.Slice(61696, 10), n, 84, 10);
             else if (_freezing.NeedsInputGradient(4)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(60856, 840), fc3Delta, relu4Delta, default, default, n, 84, 10);
-            if (!_freezing.NeedsInputGradient(4)) return;
 
             // relu4: ReLU · dy → dx [n, 84], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, relu4Delta, relu4Delta);
+            if (_freezing.RunsBackward(9))
+            {
+                global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, relu4Delta, relu4Delta);
+            }
 
             // fc2: Dense · dy [n, 84] → dx [n, 120]; dw += dyᵀ · x, db += Σ dy (not while fc2 is frozen)
             if (!_freezing.IsFrozen(3)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), relu4Delta, _freezing.NeedsInputGradient(3) ? relu3Delta : default, g.Slice(50692, 10080), g.Slice(60772, 84), n, 120, 84);
             else if (_freezing.NeedsInputGradient(3)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(50692, 10080), relu4Delta, relu3Delta, default, default, n, 120, 84);
-            if (!_freezing.NeedsInputGradient(3)) return;
 
             // relu3: ReLU · dy → dx [n, 120], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, relu3Delta, relu3Delta);
+            if (_freezing.RunsBackward(7))
+            {
+                global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, relu3Delta, relu3Delta);
+            }
 
             // fc1: Dense · dy [n, 120] → dx [n, 16, 5, 5]; dw += dyᵀ · x, db += Σ dy (not while fc1 is frozen)
             if (!_freezing.IsFrozen(2)) global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), relu3Delta, _freezing.NeedsInputGradient(2) ? relu2Delta : default, g.Slice(2572, 48000), g.Slice(50572, 120), n, 400, 120);
             else if (_freezing.NeedsInputGradient(2)) global::Compiled.Kernels.DenseKernels.Backward(pool2Out, p.Slice(2572, 48000), relu3Delta, relu2Delta, default, default, n, 400, 120);
-            if (!_freezing.NeedsInputGradient(2)) return;
 
             // relu2: ReLU · dy → dx [n, 16, 5, 5], in place; after pool2 (declared before it): max-pool commutes with ReLU
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(pool2Out, relu2Delta, relu2Delta);
+            if (_freezing.RunsBackward(4))
+            {
+                global::Compiled.Kernels.ActivationKernels.ReluBackward(pool2Out, relu2Delta, relu2Delta);
+            }
 
             // pool2: MaxPool 2x2 · dy [n, 16, 5, 5] → dx [n, 16, 10, 10]; pool2 before relu2: max-pool commutes with ReLU, which then works on the pooled tensor
-            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool2Geometry, relu2Delta, pool2Argmax, conv2Delta, n);
+            if (_freezing.RunsBackward(5))
+            {
+                global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool2Geometry, relu2Delta, pool2Argmax, conv2Delta, n);
+            }
 
             // conv2: Conv2D 5x5 · dy [n, 16, 10, 10] → dx [n, 6, 14, 14]; dw += dy ⋆ x, db += Σ dy (not while conv2 is frozen)
             if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), conv2Delta, _freezing.NeedsInputGradient(1) ? relu1Delta : default, g.Slice(156, 2400), g.Slice(2556, 16), ctx.Scratch(15000), n);
             else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), conv2Delta, relu1Delta, default, default, ctx.Scratch(15000), n);
-            if (!_freezing.NeedsInputGradient(1)) return;
 
             // relu1: ReLU · dy → dx [n, 6, 14, 14], in place; after pool1 (declared before it): max-pool commutes with ReLU
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(pool1Out, relu1Delta, relu1Delta);
+            if (_freezing.RunsBackward(1))
+            {
+                global::Compiled.Kernels.ActivationKernels.ReluBackward(pool1Out, relu1Delta, relu1Delta);
+            }
 
             // pool1: MaxPool 2x2 · dy [n, 6, 14, 14] → dx [n, 6, 28, 28]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor
-            global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool1Geometry, relu1Delta, pool1Argmax, conv1Delta, n);
+            if (_freezing.RunsBackward(2))
+            {
+                global::Compiled.Kernels.PoolKernels.MaxBackward(in s_pool1Geometry, relu1Delta, pool1Argmax, conv1Delta, n);
+            }
 
             // conv1: Conv2D 5x5, pad 2 · dy [n, 6, 28, 28] → dx (not needed); dw += dy ⋆ x, db += Σ dy (not while conv1 is frozen)
             if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.Conv2DKernels.Backward(in s_conv1Geometry, input, p.Slice(0, 150), conv1Delta, default, g.Slice(0, 150), g.Slice(150, 6), ctx.Scratch(19600), n);

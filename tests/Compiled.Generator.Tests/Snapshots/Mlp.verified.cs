@@ -201,8 +201,8 @@ namespace Samples
         /// <inheritdoc/>
         public void ZeroGradients() => global::System.Array.Clear(Gradients);
 
-        // The layers with parameters, in order, and whether each computes an input gradient: what freezing can skip.
-        private readonly global::Compiled.Networks.LayerFreezing _freezing = new global::Compiled.Networks.LayerFreezing("Mlp", new string[] { "fc1", "fc2", "fc3" }, new bool[] { false, true, true });
+        // The layers with parameters, in order, their nodes, and the nodes each node reads: what freezing can skip.
+        private readonly global::Compiled.Networks.LayerFreezing _freezing = new global::Compiled.Networks.LayerFreezing("Mlp", new string[] { "fc1", "fc2", "fc3" }, new int[] { 0, 2, 4 }, new int[][] { new int[0], new int[] { 0 }, new int[] { 1 }, new int[] { 2 }, new int[] { 3 } });
 
         /// <inheritdoc/>
         public void Freeze(string layer) => _freezing.Set(layer, true);
@@ -386,18 +386,22 @@ namespace Samples
             // fc3: Dense · dy [n, 10] → dx [n, 64]; dw += dyᵀ · x, db += Σ dy (not while fc3 is frozen)
             if (!_freezing.IsFrozen(2)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), fc3Delta, _freezing.NeedsInputGradient(2) ? relu2Delta : default, g.Slice(108736, 640), g.Slice(109376, 10), n, 64, 10);
             else if (_freezing.NeedsInputGradient(2)) global::Compiled.Kernels.DenseKernels.Backward(fc2Out, p.Slice(108736, 640), fc3Delta, relu2Delta, default, default, n, 64, 10);
-            if (!_freezing.NeedsInputGradient(2)) return;
 
             // relu2: ReLU · dy → dx [n, 64], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, relu2Delta, relu2Delta);
+            if (_freezing.RunsBackward(3))
+            {
+                global::Compiled.Kernels.ActivationKernels.ReluBackward(fc2Out, relu2Delta, relu2Delta);
+            }
 
             // fc2: Dense · dy [n, 64] → dx [n, 128]; dw += dyᵀ · x, db += Σ dy (not while fc2 is frozen)
             if (!_freezing.IsFrozen(1)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), relu2Delta, _freezing.NeedsInputGradient(1) ? relu1Delta : default, g.Slice(100480, 8192), g.Slice(108672, 64), n, 128, 64);
             else if (_freezing.NeedsInputGradient(1)) global::Compiled.Kernels.DenseKernels.Backward(fc1Out, p.Slice(100480, 8192), relu2Delta, relu1Delta, default, default, n, 128, 64);
-            if (!_freezing.NeedsInputGradient(1)) return;
 
             // relu1: ReLU · dy → dx [n, 128], in place
-            global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, relu1Delta, relu1Delta);
+            if (_freezing.RunsBackward(1))
+            {
+                global::Compiled.Kernels.ActivationKernels.ReluBackward(fc1Out, relu1Delta, relu1Delta);
+            }
 
             // fc1: Dense · dy [n, 128] → dx (not needed); dw += dyᵀ · x, db += Σ dy (not while fc1 is frozen)
             if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.DenseKernels.Backward(input, p.Slice(0, 100352), relu1Delta, default, g.Slice(0, 100352), g.Slice(100352, 128), n, 784, 128);
