@@ -200,7 +200,7 @@ internal sealed class SpecGenerator
         else if (p < 0.65) layer = layer with { Padding = new PaddingSpec(_random.Next(4), null, _random.Next(4)) };
         double d = _random.NextDouble();
         if (d < 0.12) layer = layer with { Dilation = Pick(new[] { 2, 2, 3 }) };
-        else if (d < 0.16) layer = layer with { Dilation = Pick(new[] { 1, 2 }), DilationWidth = Pick(new[] { 2, 3 }) };
+        else if (d < 0.2) layer = layer with { Dilation = Pick(new[] { 1, 2 }), DilationWidth = Pick(new[] { 2, 3 }) };
         if (_random.NextDouble() < 0.18)
         {
             // Groups dividing the input channels, the filters made a multiple of them: depthwise (groups = channels) half the time.
