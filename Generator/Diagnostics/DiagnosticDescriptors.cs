@@ -37,7 +37,7 @@ internal static class DiagnosticDescriptors
     public static readonly DiagnosticDescriptor InvalidPadding = Error(
         "CMP0006",
         "Invalid padding",
-        "Padding {0} of layer '{1}' is invalid: use a number of pixels (0 or more) added on every side, \"same\" (output size = ceil(input / stride)) or \"valid\" (no padding)");
+        "Padding {0} of layer '{1}' is invalid: use a number of pixels (0 or more) added on every side, a pair new[] {{ height, width }} of them, \"same\" (output size = ceil(input / stride)) or \"valid\" (no padding)");
 
     public static readonly DiagnosticDescriptor UnreadableArgument = Error(
         "CMP0007",
@@ -133,6 +133,21 @@ internal static class DiagnosticDescriptors
         "CMP0025",
         "Non-nullable member not set by the generated constructor",
         "The {0} '{1}' of network '{2}' is a non-nullable {3} with no initializer, but the generated constructor {2}(int threads) does not set it (CS8618); give it an initializer, declare it nullable ({3}?), or mark it 'required'");
+
+    public static readonly DiagnosticDescriptor ExpressionOutsideBlock = Error(
+        "CMP0026",
+        "Block expression outside a block",
+        "Argument '{0}' of [{1}] is the expression \"{2}\", but expressions of block parameters are only read inside a [Block] (bound where the block is used); outside a block {3}");
+
+    public static readonly DiagnosticDescriptor GroupsDoNotDivide = Error(
+        "CMP0027",
+        "Convolution groups do not divide the channels",
+        "Layer '{0}': Groups = {1} must divide both its input channels and its filters, but its input {2} has {3} channels and it has {4} filters; {5}");
+
+    public static readonly DiagnosticDescriptor PoolPaddingTooLarge = Error(
+        "CMP0028",
+        "Pool padding more than half the window",
+        "Layer '{0}': padding {1} is more than half its {2} window (PyTorch requires padding at most half the window on each axis, here at most {3}); lower the padding or enlarge the window");
 
     public static readonly DiagnosticDescriptor InvalidBlockStructure = Error(
         "CMP0029",

@@ -79,7 +79,9 @@ internal static class ConstantsEmitter
             w.Line($"// {node.FullName}: {node.Descriptor.Describe(node)} · {node.Input} → {node.Output}");
             w.Line($"private static readonly {type} {GeometryField(layer)} = new {type}(");
             string[] arguments = node.Descriptor.GeometryArguments(node);
-            for (int i = 0; i < arguments.Length; i++) w.Line("    " + arguments[i] + (i == arguments.Length - 1 ? ");" : ""));
+            string initializer = node.Descriptor.GeometryInitializer(node);
+            string end = initializer.Length == 0 ? ");" : ") { " + initializer + " };";
+            for (int i = 0; i < arguments.Length; i++) w.Line("    " + arguments[i] + (i == arguments.Length - 1 ? end : ""));
         }
     }
 

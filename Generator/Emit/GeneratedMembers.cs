@@ -40,7 +40,7 @@ internal static class GeneratedMembers
         "LastOutputs", "TrainStep", "TrainLabelsStep", "TrainTargetsStep",
         "RunForward", "RunTrainingForward", "RunBackward",
         "DropoutSeed", "DropoutStep", "DropoutMaskOverride", "_trainingForwardStep", "TrainingForwardStep",
-        "_normStats", "_normGather", "_folded", "PrepareEvaluation",
+        "_normStats", "_normGather", "_folded", "PrepareEvaluation", "StateKind", "WriteState", "ReadState",
     };
 
     /// <summary>
@@ -140,6 +140,9 @@ internal static class GeneratedMembers
             Property("DropoutSeed");
             Property("DropoutStep");
             Property("DropoutMaskOverride");
+            Property("StateKind");
+            Method("WriteState");
+            Method("ReadState");
         }
         if (ModeEmitter.HasBatchNorm(plan))
         {

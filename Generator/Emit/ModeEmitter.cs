@@ -62,6 +62,25 @@ internal static class ModeEmitter
             w.Line("/// <summary>Test hook: when set, it fills every dropout mask instead of the seeded stream (see <see cref=\"global::Compiled.Networks.DropoutMaskHook\"/>).</summary>");
             w.Line("[global::System.ComponentModel.EditorBrowsable(global::System.ComponentModel.EditorBrowsableState.Never)]");
             w.Line($"public {TypeNames.DropoutMaskHook}? DropoutMaskOverride {{ get; set; }}");
+            w.Line();
+            w.Line("/// <summary>The dropout stream's state in checkpoints (<c>Checkpoint</c> saves it under \"network\").</summary>");
+            w.Line("public string StateKind => \"DropoutStream\";");
+            w.Line();
+            w.Line("/// <summary>Writes <see cref=\"DropoutSeed\"/> and <see cref=\"DropoutStep\"/>.</summary>");
+            using (w.Open($"public void WriteState({TypeNames.StateBag} state)"))
+            {
+                w.Line("state.Integers[\"seed\"] = unchecked((long)DropoutSeed);");
+                w.Line("state.Integers[\"step\"] = DropoutStep;");
+            }
+            w.Line();
+            w.Line("/// <summary>Restores <see cref=\"DropoutSeed\"/> and <see cref=\"DropoutStep\"/>; a bag without them is refused and changes nothing.</summary>");
+            using (w.Open($"public void ReadState({TypeNames.StateBag} state)"))
+            {
+                w.Line("if (!state.Integers.TryGetValue(\"seed\", out long seed) || !state.Integers.TryGetValue(\"step\", out long step) || step < 0)");
+                w.Line("    throw new global::System.IO.InvalidDataException(\"The dropout stream's state needs the integers 'seed' and 'step' (step >= 0).\");");
+                w.Line("DropoutSeed = unchecked((ulong)seed);");
+                w.Line("DropoutStep = step;");
+            }
         }
 
         w.Line();

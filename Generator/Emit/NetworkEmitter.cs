@@ -27,6 +27,7 @@ internal static class NetworkEmitter
         writer.Line("/// </summary>");
         writer.Line($"[{TypeNames.GeneratedCode}(\"Compiled.Generator\", \"{generatorVersion}\")]");
         string contract = plan.Training ? $"{TypeNames.ITrainableNetwork}, {TypeNames.ITrainingOutputs}, {TypeNames.IFusedTrainStep}" : TypeNames.INetwork;
+        if (ModeEmitter.HasDropout(plan)) contract += ", " + TypeNames.IStateful;
         using (writer.Open($"partial class {Identifiers.Escape(plan.ClassName)} : {contract}"))
         {
             ConstantsEmitter.Emit(writer, plan);

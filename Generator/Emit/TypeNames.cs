@@ -28,6 +28,8 @@ internal static class TypeNames
     public const string StepOptions = "global::Compiled.Networks.StepOptions";
     public const string DropoutMaskHook = "global::Compiled.Networks.DropoutMaskHook";
     public const string NetworkMode = "global::Compiled.NetworkMode";
+    public const string StateBag = "global::Compiled.Serialization.StateBag";
+    public const string IStateful = "global::Compiled.Serialization.IStateful";
     public const string IFusedTrainStep = "global::Compiled.IFusedTrainStep";
     public const string BatchBody = "global::Compiled.Networks.BatchBody";
     public const string BatchChunk = "global::Compiled.Networks.BatchChunk";

@@ -20,6 +20,9 @@ namespace Compiled.Generator.Graph;
 /// </summary>
 internal sealed class GraphBuilder
 {
+    /// <summary>Most nodes a network may expand to (a huge Repeat would otherwise make the generator's work unbounded).</summary>
+    public const int MaxNodes = 20_000;
+
     private readonly TensorShape _input;
     private readonly BlockTable _blocks;
     private readonly List<DiagnosticInfo> _diagnostics;
@@ -58,6 +61,11 @@ internal sealed class GraphBuilder
     private bool Add(LayerDeclaration layer, string name, string prefix, int[] inputs, out int index)
     {
         index = -1;
+        if (_nodes.Count >= MaxNodes)
+        {
+            _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NetworkTooLarge, layer.Site, prefix + name, "the number of layers after expanding its blocks", ">" + Invariant.Int(MaxNodes)));
+            return false;
+        }
         var shapes = new TensorShape[inputs.Length];
         for (int i = 0; i < inputs.Length; i++) shapes[i] = ShapeOf(inputs[i]);
         string fullName = prefix + name;
@@ -228,7 +236,12 @@ internal sealed class GraphBuilder
             ArgumentSpec spec = schema[i];
             if (Evaluate(layer.Arguments[i], bindings, $"{spec.Display} of [{layer.AttributeName}] in {prefix.TrimEnd('.')}", block, at) is not { } value) return null;
             values ??= ToArray(layer.Arguments);
-            values[i] = spec.Type == ArgumentType.Padding ? ArgumentValue.OfPadding(new Padding(PaddingMode.Explicit, value)) : ArgumentValue.OfInt(value);
+            values[i] = spec.Type switch
+            {
+                ArgumentType.Padding => ArgumentValue.OfPadding(Padding.Uniform(value)),
+                ArgumentType.Pair => ArgumentValue.OfPair(value),
+                _ => ArgumentValue.OfInt(value),
+            };
         }
         LayerDeclaration bound = values is null ? layer : layer with { Arguments = new EquatableArray<ArgumentValue>(values) };
         if (layer.Use is { } use)

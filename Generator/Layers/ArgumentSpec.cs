@@ -37,7 +37,7 @@ internal sealed record ArgumentRange(int Minimum, string Requirement, bool Finit
         }
         return Finite
             ? !float.IsNaN(value.Float) && !float.IsInfinity(value.Float)
-            : value.Int >= Minimum;
+            : value.Int >= Minimum && (value.Type != ArgumentType.Pair || value.Second >= Minimum);
     }
 }
 
@@ -60,6 +60,10 @@ internal sealed record ArgumentSpec(string Name, ArgumentType Type, int Construc
     public static ArgumentSpec RequiredInt(string name, int index, string example, ArgumentRange? range = null)
         => new(name, ArgumentType.Int, index, null, example, range);
 
+    /// <summary>A required constructor argument that is an int or, through a second constructor, an <c>int[]</c> pair.</summary>
+    public static ArgumentSpec RequiredPair(string name, int index, string example, ArgumentRange? range = null)
+        => new(name, ArgumentType.Pair, index, null, example, range);
+
     public static ArgumentSpec OptionalFloat(string name, int index, float fallback, string example, ArgumentRange? range = null)
         => new(name, ArgumentType.Float, index, ArgumentValue.OfFloat(fallback), example, range);
 
@@ -72,6 +76,10 @@ internal sealed record ArgumentSpec(string Name, ArgumentType Type, int Construc
     public static ArgumentSpec NamedInt(string name, int fallback, ArgumentRange? range = null)
         => new(name, ArgumentType.Int, -1, ArgumentValue.OfInt(fallback), "", range);
 
+    /// <summary>An <c>object</c> property that takes an int (both axes) or <c>new[] { height, width }</c>.</summary>
+    public static ArgumentSpec NamedPair(string name, int fallback, ArgumentRange? range = null)
+        => new(name, ArgumentType.Pair, -1, ArgumentValue.OfPair(fallback), "", range);
+
     public static ArgumentSpec NamedFloat(string name, float fallback, ArgumentRange? range = null)
         => new(name, ArgumentType.Float, -1, ArgumentValue.OfFloat(fallback), "", range);
 
@@ -79,7 +87,7 @@ internal sealed record ArgumentSpec(string Name, ArgumentType Type, int Construc
         => new(name, ArgumentType.Bool, -1, ArgumentValue.OfBool(fallback), "", null);
 
     public static ArgumentSpec NamedPadding(string name)
-        => new(name, ArgumentType.Padding, -1, ArgumentValue.OfPadding(new Padding(PaddingMode.Explicit, 0)), "", null);
+        => new(name, ArgumentType.Padding, -1, ArgumentValue.OfPadding(Model.Padding.Uniform(0)), "", null);
 
     public static ArgumentSpec NamedInit(string name)
         => new(name, ArgumentType.Init, -1, ArgumentValue.OfInit(InitKind.Default), "", null);

@@ -8,24 +8,27 @@ using Compiled.Generator.Shapes;
 namespace Compiled.Generator.Layers;
 
 /// <summary>
-/// <c>[Conv2D(filters, Kernel = 3, Stride = 1, Padding = 0, Bias = true, Init = ...)]</c>: PyTorch's <c>nn.Conv2d</c>
-/// with a square kernel: weight <c>[out, in, k, k]</c>, bias <c>[out]</c>; padding in pixels, "valid" or "same"
-/// (Keras's split for any stride: the odd pixel goes bottom/right).
+/// <c>[Conv2D(filters, Kernel = 3, Stride = 1, Padding = 0, Dilation = 1, Groups = 1, Bias = true, Init = ...)]</c>:
+/// PyTorch's <c>nn.Conv2d</c> with its whole geometry: kernel, stride, padding and dilation an int or a pair (height,
+/// width), groups dividing both channel counts; weight <c>[out, in / groups, kh, kw]</c>, bias <c>[out]</c>; padding in
+/// pixels per axis, "valid" or "same" (Keras's split for any stride: the odd pixel goes bottom/right).
 /// </summary>
 internal sealed class Conv2DLayer : LayerDescriptor
 {
     public static readonly Conv2DLayer Instance = new();
 
-    private const int Filters = 0, Kernel = 1, Stride = 2, Padding = 3, Bias = 4, Init = 5;
+    private const int Filters = 0, Kernel = 1, Stride = 2, Padding = 3, Bias = 4, Init = 5, Dilation = 6, Groups = 7;
 
     private static readonly ArgumentSpec[] Schema =
     {
         ArgumentSpec.RequiredInt("filters", 0, "[Conv2D(32)]", ArgumentRange.AtLeastOne),
-        ArgumentSpec.NamedInt("Kernel", 3, ArgumentRange.AtLeastOne),
-        ArgumentSpec.NamedInt("Stride", 1, ArgumentRange.AtLeastOne),
+        ArgumentSpec.NamedPair("Kernel", 3, ArgumentRange.AtLeastOne),
+        ArgumentSpec.NamedPair("Stride", 1, ArgumentRange.AtLeastOne),
         ArgumentSpec.NamedPadding("Padding"),
         ArgumentSpec.NamedBool("Bias", true),
         ArgumentSpec.NamedInit("Init"),
+        ArgumentSpec.NamedPair("Dilation", 1, ArgumentRange.AtLeastOne),
+        ArgumentSpec.NamedInt("Groups", 1, ArgumentRange.AtLeastOne),
     };
 
     public override string Kind => "Conv2D";
@@ -41,46 +44,73 @@ internal sealed class Conv2DLayer : LayerDescriptor
         if (!context.RequireSpatial()) return null;
         TensorShape input = context.Input;
         Padding padding = context.Argument(Padding).Padding;
-        long kernel = context.Argument(Kernel).Int, stride = context.Argument(Stride).Int, filters = context.Argument(Filters).Int;
+        ArgumentValue kernel = context.Argument(Kernel), stride = context.Argument(Stride), dilation = context.Argument(Dilation);
+        long filters = context.Argument(Filters).Int, groups = context.Argument(Groups).Int;
+        if (input.Channels % groups != 0 || filters % groups != 0)
+        {
+            context.Report(DiagnosticDescriptors.GroupsDoNotDivide, context.Name, Invariant.Int(groups), input.ToString(), Invariant.Int(input.Channels), Invariant.Int(filters),
+                GroupsAdvice(input.Channels, filters));
+            return null;
+        }
+
+        // The input extent one output reads: dilation·(kernel − 1) + 1 per axis.
+        long spanHeight = (long)dilation.Height * (kernel.Height - 1) + 1, spanWidth = (long)dilation.Width * (kernel.Width - 1) + 1;
         long top, bottom, left, right;
         if (padding.Mode == PaddingMode.Same)
         {
-            (top, bottom) = ConvolutionArithmetic.SamePadding(input.Height, kernel, stride);
-            (left, right) = ConvolutionArithmetic.SamePadding(input.Width, kernel, stride);
+            (top, bottom) = ConvolutionArithmetic.SamePadding(input.Height, spanHeight, stride.Height);
+            (left, right) = ConvolutionArithmetic.SamePadding(input.Width, spanWidth, stride.Width);
         }
         else
         {
-            top = bottom = left = right = padding.Mode == PaddingMode.Explicit ? padding.Pixels : 0;
+            bool explicitPadding = padding.Mode == PaddingMode.Explicit;
+            top = bottom = explicitPadding ? padding.Height : 0;
+            left = right = explicitPadding ? padding.Width : 0;
         }
 
         long paddedHeight = input.Height + top + bottom, paddedWidth = input.Width + left + right;
-        if (kernel > paddedHeight || kernel > paddedWidth)
+        if (spanHeight > paddedHeight || spanWidth > paddedWidth)
         {
             string padded = top + bottom + left + right == 0
                 ? ""
                 : $" padded to {Invariant.Int(paddedHeight)}x{Invariant.Int(paddedWidth)} by padding {padding}";
-            context.Report(DiagnosticDescriptors.KernelLargerThanInput, context.Name, $"{Invariant.Int(kernel)}x{Invariant.Int(kernel)} kernel", input.ToString(), padded,
-                $"use a kernel of at most {Invariant.Int(System.Math.Min(paddedHeight, paddedWidth))}, more padding (e.g. Padding = \"same\"), or fewer pooling layers before it");
+            string what = $"{Invariant.Int(kernel.Height)}x{Invariant.Int(kernel.Width)} kernel";
+            if (dilation.Height != 1 || dilation.Width != 1)
+                what += $" with dilation {dilation} (spanning {Invariant.Int(spanHeight)}x{Invariant.Int(spanWidth)})";
+            context.Report(DiagnosticDescriptors.KernelLargerThanInput, context.Name, what, input.ToString(), padded,
+                $"the kernel may span at most {Invariant.Int(paddedHeight)}x{Invariant.Int(paddedWidth)}: use a smaller kernel or dilation, more padding (e.g. Padding = \"same\"), or fewer pooling layers before it");
             return null;
         }
 
-        long height = ConvolutionArithmetic.OutputSize(input.Height, top + bottom, kernel, stride);
-        long width = ConvolutionArithmetic.OutputSize(input.Width, left + right, kernel, stride);
+        long height = (paddedHeight - spanHeight) / stride.Height + 1;
+        long width = (paddedWidth - spanWidth) / stride.Width + 1;
+        long area = (long)kernel.Height * kernel.Width;
         if (!context.FitsArray("its output", filters * height * width)
-            || !context.FitsArray("its weight", filters * input.Channels * kernel * kernel)
-            || !context.FitsArray("its im2col buffer", input.Channels * kernel * kernel * height * width))
+            || !context.FitsArray("its weight", filters * (input.Channels / groups) * area)
+            || !context.FitsArray("its im2col buffer", input.Channels * area * height * width))
         {
             return null;
         }
         return new InferredShape(
             TensorShape.Spatial((int)filters, (int)height, (int)width),
-            new Window2D((int)kernel, (int)kernel, (int)stride, (int)stride, (int)top, (int)left, (int)bottom, (int)right));
+            new Window2D(kernel.Height, kernel.Width, stride.Height, stride.Width, (int)top, (int)left, (int)bottom, (int)right, dilation.Height, dilation.Width));
+    }
+
+    /// <summary>What to change when the groups do not divide the channels: the common divisors, the depthwise form.</summary>
+    private static string GroupsAdvice(long channels, long filters)
+    {
+        var divisors = new List<string>();
+        for (long d = 1; d <= System.Math.Min(channels, filters) && divisors.Count < 8; d++)
+        {
+            if (channels % d == 0 && filters % d == 0) divisors.Add(Invariant.Int(d));
+        }
+        return $"use a common divisor of {Invariant.Int(channels)} and {Invariant.Int(filters)} ({string.Join(", ", divisors)}), e.g. Groups = {Invariant.Int(channels)} with a multiple of {Invariant.Int(channels)} filters for a depthwise convolution";
     }
 
     public override void Check(LayerDeclaration layer, string name, List<DiagnosticInfo> diagnostics)
     {
         Padding padding = layer.Arguments[Padding].Padding;
-        if (padding.Mode == PaddingMode.Invalid || (padding.Mode == PaddingMode.Explicit && padding.Pixels < 0))
+        if (padding.Mode == PaddingMode.Invalid || (padding.Mode == PaddingMode.Explicit && (padding.Height < 0 || padding.Width < 0)))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InvalidPadding, layer.Site, padding.ToString(), name));
     }
 
@@ -88,16 +118,17 @@ internal sealed class Conv2DLayer : LayerDescriptor
     {
         Window2D w = node.Window!;
         int outputs = node.Output.Channels;
-        var weight = new ParameterSpec("weight", new EquatableArray<int>(new[] { outputs, node.Input.Channels, w.KernelHeight, w.KernelWidth }), IsBias: false);
+        var weight = new ParameterSpec("weight", new EquatableArray<int>(new[] { outputs, node.Input.Channels / GroupCount(node), w.KernelHeight, w.KernelWidth }), IsBias: false);
         return node.Arguments[Bias].Bool
             ? new[] { weight, new ParameterSpec("bias", new EquatableArray<int>(new[] { outputs }), IsBias: true) }
             : new[] { weight };
     }
 
+    /// <summary>PyTorch's fans of the weight [out, in/groups, kh, kw]: (in/groups)·kh·kw and out·kh·kw.</summary>
     public override (int FanIn, int FanOut) Fans(GraphNode node)
     {
         int area = node.Window!.KernelHeight * node.Window.KernelWidth;
-        return (node.Input.Channels * area, node.Output.Channels * area);
+        return (node.Input.Channels / GroupCount(node) * area, node.Output.Channels * area);
     }
 
     public override InitKind DeclaredInit(GraphNode node) => node.Arguments[Init].Init;
@@ -106,20 +137,37 @@ internal sealed class Conv2DLayer : LayerDescriptor
     {
         Window2D w = node.Window!;
         string text = $"Conv2D {Invariant.Int(w.KernelHeight)}x{Invariant.Int(w.KernelWidth)}";
-        if (w.StrideHeight != 1) text += ", stride " + Invariant.Int(w.StrideHeight);
+        if (w.StrideHeight != 1 || w.StrideWidth != 1) text += ", stride " + Pair(w.StrideHeight, w.StrideWidth);
         if (node.Arguments[Padding].Padding.Mode == PaddingMode.Same) text += ", same";
-        else if (w.PadTop > 0) text += ", pad " + Invariant.Int(w.PadTop);
+        else if (w.HasPadding) text += ", pad " + Pair(w.PadTop, w.PadLeft);
+        if (w.Dilated) text += ", dilation " + Pair(w.DilationHeight, w.DilationWidth);
+        if (GroupCount(node) != 1) text += ", groups " + I(GroupCount(node));
         return text + (node.Arguments[Bias].Bool ? "" : ", no bias");
     }
 
+    /// <summary>
+    /// <c> filters=6 kernel=5 stride=1 padding=2 bias=true</c>, as before rectangular kernels existed (checkpoints hash it):
+    /// a rectangular kernel or stride reads <c>1x7</c>; dilation and groups are appended only when not 1.
+    /// </summary>
     public override string ArchitectureArguments(GraphNode node)
     {
         Window2D w = node.Window!;
         string padding = w.UniformPadding
-            ? Invariant.Int(w.PadTop)
-            : $"{Invariant.Int(w.PadTop)},{Invariant.Int(w.PadLeft)},{Invariant.Int(w.PadBottom)},{Invariant.Int(w.PadRight)}";
-        return $" filters={Invariant.Int(node.Output.Channels)} kernel={Invariant.Int(w.KernelHeight)} stride={Invariant.Int(w.StrideHeight)} padding={padding} bias={(node.Arguments[Bias].Bool ? "true" : "false")}";
+            ? I(w.PadTop)
+            : $"{I(w.PadTop)},{I(w.PadLeft)},{I(w.PadBottom)},{I(w.PadRight)}";
+        string text = $" filters={I(node.Output.Channels)} kernel={Axes(w.KernelHeight, w.KernelWidth)} stride={Axes(w.StrideHeight, w.StrideWidth)} padding={padding} bias={(node.Arguments[Bias].Bool ? "true" : "false")}";
+        if (w.Dilated) text += " dilation=" + Axes(w.DilationHeight, w.DilationWidth);
+        if (GroupCount(node) != 1) text += " groups=" + I(GroupCount(node));
+        return text;
     }
+
+    private static int GroupCount(GraphNode node) => node.Arguments[Groups].Int;
+
+    /// <summary>Summary text of a per-axis value: <c>2</c> or <c>(0, 3)</c>.</summary>
+    private static string Pair(int height, int width) => height == width ? I(height) : $"({I(height)}, {I(width)})";
+
+    /// <summary>Architecture text of a per-axis value: <c>5</c> or <c>1x7</c>.</summary>
+    private static string Axes(int height, int width) => height == width ? I(height) : $"{I(height)}x{I(width)}";
 
     public override SavedTensors BackwardReads => SavedTensors.Input;
 
@@ -140,10 +188,24 @@ internal sealed class Conv2DLayer : LayerDescriptor
         };
     }
 
+    /// <summary>Dilation and groups when not 1 (the runtime then runs the dilated/grouped im2col path); nothing for a plain convolution.</summary>
+    public override string GeometryInitializer(GraphNode node)
+    {
+        Window2D w = node.Window!;
+        var parts = new List<string>();
+        if (w.Dilated)
+        {
+            parts.Add("DilationHeight = " + I(w.DilationHeight));
+            parts.Add("DilationWidth = " + I(w.DilationWidth));
+        }
+        if (GroupCount(node) != 1) parts.Add("Groups = " + I(GroupCount(node)));
+        return string.Join(", ", parts);
+    }
+
     public override void EmitForward(ForwardEmission e)
     {
         Window2D w = e.Node.Window!;
-        e.Line($"{e.Header}; w [{I(e.Node.Output.Channels)}, {I(e.Node.Input.Channels)}, {I(w.KernelHeight)}, {I(w.KernelWidth)}]");
+        e.Line($"{e.Header}; w [{I(e.Node.Output.Channels)}, {I(e.Node.Input.Channels / GroupCount(e.Node))}, {I(w.KernelHeight)}, {I(w.KernelWidth)}]");
         e.Line($"{TypeNames.Conv2DKernels}.Forward(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y}, {e.Columns}, n);");
     }
 

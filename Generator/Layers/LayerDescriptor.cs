@@ -192,6 +192,9 @@ internal abstract class LayerDescriptor
     /// <summary>The geometry's constructor arguments (named, literal), one or more lines.</summary>
     public virtual string[] GeometryArguments(GraphNode node) => Array.Empty<string>();
 
+    /// <summary>The geometry's init properties beyond the constructor (<c>Groups = 32</c>), comma-separated; empty for none.</summary>
+    public virtual string GeometryInitializer(GraphNode node) => "";
+
     /// <summary>Writes the forward kernel call(s), after the header comment <see cref="ForwardEmission.Header"/>.</summary>
     public abstract void EmitForward(ForwardEmission e);
 

@@ -8,58 +8,123 @@ using Compiled.Generator.Shapes;
 namespace Compiled.Generator.Layers;
 
 /// <summary>
-/// The pools' common part: <c>[MaxPool(window, Stride = window)]</c> and <c>[AvgPool(...)]</c>, square windows, no
-/// padding, output sizes floored like PyTorch's <c>MaxPool2d</c>/<c>AvgPool2d</c>; channels unchanged.
+/// The pools' common part, PyTorch's <c>MaxPool2d</c>/<c>AvgPool2d</c> geometry: <c>[MaxPool(window, Stride = window,
+/// Padding = 0, CeilMode = false)]</c> and <c>[AvgPool(..., CountIncludePad = true)]</c>; window, stride and padding an
+/// int or a pair (height, width), padding at most half the window, output sizes floored (or ceiled, dropping a last
+/// window that would start in the bottom/right padding and keeping one that overhangs the padded input, as PyTorch does);
+/// channels unchanged.
 /// </summary>
 internal abstract class PoolLayer : LayerDescriptor
 {
-    private const int Window = 0, Stride = 1;
+    private const int Window = 0, Stride = 1, Padding = 2, CeilMode = 3;
+
+    /// <summary>AvgPool's <c>CountIncludePad</c> (after the common arguments).</summary>
+    protected const int CountIncludePad = 4;
 
     private static readonly ArgumentRange StrideRange = new(0, "at least 1 (or 0, the default, for the window size)");
+
+    private static readonly ArgumentRange PaddingRange = new(0, "at least 0");
 
     private readonly ArgumentSpec[] _schema;
 
     protected PoolLayer()
     {
-        _schema = new[]
+        var schema = new List<ArgumentSpec>
         {
-            ArgumentSpec.RequiredInt("window", 0, $"[{Kind}(2)]", ArgumentRange.AtLeastOne),
-            ArgumentSpec.NamedInt("Stride", 0, StrideRange),
+            ArgumentSpec.RequiredPair("window", 0, $"[{Kind}(2)]", ArgumentRange.AtLeastOne),
+            ArgumentSpec.NamedPair("Stride", 0, StrideRange),
+            ArgumentSpec.NamedPair("Padding", 0, PaddingRange),
+            ArgumentSpec.NamedBool("CeilMode", false),
         };
+        schema.AddRange(ExtraArguments);
+        _schema = schema.ToArray();
     }
+
+    /// <summary>Arguments only this pool has, after the common ones.</summary>
+    protected virtual IEnumerable<ArgumentSpec> ExtraArguments => System.Array.Empty<ArgumentSpec>();
 
     public override string DefaultNamePrefix => "pool";
 
-    public override string ConstructorExample(string attributeName) => $"[{attributeName}(window)], e.g. [{attributeName}(2)]";
+    public override string ConstructorExample(string attributeName) => $"[{attributeName}(window)], e.g. [{attributeName}(2)] or [{attributeName}(new[] {{ 3, 2 }})]";
 
     public override IReadOnlyList<ArgumentSpec> Arguments => _schema;
+
+    public override void Check(LayerDeclaration layer, string name, List<DiagnosticInfo> diagnostics)
+    {
+        ArgumentValue window = layer.Arguments[Window], stride = layer.Arguments[Stride], padding = layer.Arguments[Padding];
+        if (window.Height < 1 || window.Width < 1 || padding.Height < 0 || padding.Width < 0) return; // CMP0005 already
+        // The runtime's pool kernels (Pool2DGeometry) take one window, stride and padding for both axes.
+        string? rectangular = window.Height != window.Width ? "Window" : StrideOf(stride, window).Height != StrideOf(stride, window).Width ? "Stride" : padding.Height != padding.Width ? "Padding" : null;
+        if (rectangular is not null)
+        {
+            ArgumentValue value = layer.Arguments[rectangular == "Window" ? Window : rectangular == "Stride" ? Stride : Padding];
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveArgument, layer.Site, rectangular, name, value.ToString(),
+                "the same for height and width (rectangular pooling is not supported yet)", layer.AttributeName));
+            return;
+        }
+        if (2 * padding.Height > window.Height || 2 * padding.Width > window.Width)
+        {
+            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PoolPaddingTooLarge, layer.Site, name, padding.ToString(),
+                $"{Invariant.Int(window.Height)}x{Invariant.Int(window.Width)}", Pair(window.Height / 2, window.Width / 2)));
+        }
+    }
+
+    /// <summary>The stride per axis, a 0 (PyTorch's <c>stride=None</c>) made the window's size on that axis.</summary>
+    private static (int Height, int Width) StrideOf(ArgumentValue stride, ArgumentValue window)
+        => (stride.Height == 0 ? window.Height : stride.Height, stride.Width == 0 ? window.Width : stride.Width);
 
     public override InferredShape? Infer(ShapeContext context)
     {
         if (!context.RequireSpatial()) return null;
         TensorShape input = context.Input;
-        int window = context.Argument(Window).Int;
-        int stride = context.Argument(Stride).Int == 0 ? window : context.Argument(Stride).Int;
-        if (window > input.Height || window > input.Width)
+        ArgumentValue window = context.Argument(Window), padding = context.Argument(Padding);
+        (int strideHeight, int strideWidth) = StrideOf(context.Argument(Stride), window);
+        bool ceil = context.Argument(CeilMode).Bool;
+        long paddedHeight = input.Height + 2L * padding.Height, paddedWidth = input.Width + 2L * padding.Width;
+        long height = ConvolutionArithmetic.PoolOutputSize(input.Height, padding.Height, window.Height, strideHeight, ceil);
+        long width = ConvolutionArithmetic.PoolOutputSize(input.Width, padding.Width, window.Width, strideWidth, ceil);
+        // PyTorch refuses a pool with no output: a window larger than the padded input (in ceil mode one overhanging window remains).
+        if (height < 1 || width < 1)
         {
-            context.Report(DiagnosticDescriptors.KernelLargerThanInput, context.Name, $"{Invariant.Int(window)}x{Invariant.Int(window)} window", input.ToString(), "",
-                $"use a window of at most {Invariant.Int(System.Math.Min(input.Height, input.Width))}, or remove the layer or a pooling layer before it");
+            string padded = padding.Height == 0 && padding.Width == 0
+                ? ""
+                : $" padded to {Invariant.Int(paddedHeight)}x{Invariant.Int(paddedWidth)} by padding {padding}";
+            context.Report(DiagnosticDescriptors.KernelLargerThanInput, context.Name, $"{Invariant.Int(window.Height)}x{Invariant.Int(window.Width)} window", input.ToString(), padded,
+                $"use a window of at most {Invariant.Int(paddedHeight)}x{Invariant.Int(paddedWidth)}, more padding, or remove the layer or a pooling layer before it");
             return null;
         }
-        int height = (int)ConvolutionArithmetic.OutputSize(input.Height, 0, window, stride);
-        int width = (int)ConvolutionArithmetic.OutputSize(input.Width, 0, window, stride);
-        return new InferredShape(TensorShape.Spatial(input.Channels, height, width), new Window2D(window, window, stride, stride, 0, 0, 0, 0));
+        return new InferredShape(TensorShape.Spatial(input.Channels, (int)height, (int)width),
+            new Window2D(window.Height, window.Width, strideHeight, strideWidth, padding.Height, padding.Width, padding.Height, padding.Width));
     }
 
     public override string Describe(GraphNode node)
     {
         Window2D w = node.Window!;
         string pool = $"{Kind} {Invariant.Int(w.KernelHeight)}x{Invariant.Int(w.KernelWidth)}";
-        return w.StrideHeight == w.KernelHeight ? pool : pool + ", stride " + Invariant.Int(w.StrideHeight);
+        if (w.StrideHeight != w.KernelHeight || w.StrideWidth != w.KernelWidth) pool += ", stride " + Pair(w.StrideHeight, w.StrideWidth);
+        if (w.HasPadding) pool += ", pad " + Pair(w.PadTop, w.PadLeft);
+        if (node.Arguments[CeilMode].Bool) pool += ", ceil mode";
+        return pool + DescribeExtra(node);
     }
 
+    /// <summary>The summary's words for <see cref="ExtraArguments"/> when not default.</summary>
+    protected virtual string DescribeExtra(GraphNode node) => "";
+
+    /// <summary>
+    /// <c> window=2 stride=2</c> as before padding existed (checkpoints hash it); <c> padding=1</c>, <c> ceil_mode=true</c>
+    /// and the pool's own non-default arguments are appended only when set; a rectangular value reads <c>3x2</c>.
+    /// </summary>
     public override string ArchitectureArguments(GraphNode node)
-        => " window=" + Invariant.Int(node.Window!.KernelHeight) + " stride=" + Invariant.Int(node.Window.StrideHeight);
+    {
+        Window2D w = node.Window!;
+        string text = " window=" + Axes(w.KernelHeight, w.KernelWidth) + " stride=" + Axes(w.StrideHeight, w.StrideWidth);
+        if (w.HasPadding) text += " padding=" + Axes(w.PadTop, w.PadLeft);
+        if (node.Arguments[CeilMode].Bool) text += " ceil_mode=true";
+        return text + ArchitectureExtra(node);
+    }
+
+    /// <summary>The architecture's words for <see cref="ExtraArguments"/> when not default.</summary>
+    protected virtual string ArchitectureExtra(GraphNode node) => "";
 
     public override string? GeometryType => TypeNames.Pool2DGeometry;
 
@@ -71,6 +136,25 @@ internal abstract class PoolLayer : LayerDescriptor
             $"Channels: {Invariant.Int(i.Channels)}, InHeight: {Invariant.Int(i.Height)}, InWidth: {Invariant.Int(i.Width)}, Window: {Invariant.Int(node.Window!.KernelHeight)}, Stride: {Invariant.Int(node.Window.StrideHeight)}",
         };
     }
+
+    /// <summary>Padding and ceil mode when set (and the pool's own init properties); nothing for a plain pool.</summary>
+    public override string GeometryInitializer(GraphNode node)
+    {
+        var parts = new List<string>();
+        if (node.Window!.HasPadding) parts.Add("Padding = " + Invariant.Int(node.Window.PadTop));
+        if (node.Arguments[CeilMode].Bool) parts.Add("CeilMode = true");
+        parts.AddRange(InitializerExtra(node));
+        return string.Join(", ", parts);
+    }
+
+    /// <summary>The geometry's init properties for <see cref="ExtraArguments"/> when not default.</summary>
+    protected virtual IEnumerable<string> InitializerExtra(GraphNode node) => System.Array.Empty<string>();
+
+    /// <summary>Summary text of a per-axis value: <c>2</c> or <c>(0, 3)</c>.</summary>
+    protected static string Pair(int height, int width) => height == width ? Invariant.Int(height) : $"({Invariant.Int(height)}, {Invariant.Int(width)})";
+
+    /// <summary>Architecture text of a per-axis value: <c>2</c> or <c>3x2</c>.</summary>
+    private static string Axes(int height, int width) => height == width ? Invariant.Int(height) : $"{Invariant.Int(height)}x{Invariant.Int(width)}";
 }
 
 /// <summary><c>[MaxPool(window)]</c>: the maximum of each window; its backward routes dy to the arg-max it saved.</summary>
@@ -96,12 +180,24 @@ internal sealed class MaxPoolLayer : PoolLayer
     }
 }
 
-/// <summary><c>[AvgPool(window)]</c>: the mean of each window; its backward spreads dy evenly and reads nothing saved.</summary>
+/// <summary>
+/// <c>[AvgPool(window, CountIncludePad = true)]</c>: the mean of each window (dividing by the padded window, or only its
+/// input cells when <c>CountIncludePad = false</c>); its backward spreads dy evenly and reads nothing saved.
+/// </summary>
 internal sealed class AvgPoolLayer : PoolLayer
 {
     public static readonly AvgPoolLayer Instance = new();
 
     public override string Kind => "AvgPool";
+
+    protected override IEnumerable<ArgumentSpec> ExtraArguments => new[] { ArgumentSpec.NamedBool("CountIncludePad", true) };
+
+    protected override string DescribeExtra(GraphNode node) => node.Arguments[CountIncludePad].Bool ? "" : ", padding not counted";
+
+    protected override string ArchitectureExtra(GraphNode node) => node.Arguments[CountIncludePad].Bool ? "" : " count_include_pad=false";
+
+    protected override IEnumerable<string> InitializerExtra(GraphNode node)
+        => node.Arguments[CountIncludePad].Bool ? System.Array.Empty<string>() : new[] { "CountIncludePad = false" };
 
     public override void EmitForward(ForwardEmission e)
     {

@@ -63,8 +63,64 @@ internal sealed class ArgumentReader
         }
         TypedConstant value = _attribute.ConstructorArguments[index];
         if (value.Kind == TypedConstantKind.Primitive && value.Value is int i) return i;
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is string expression)
+        {
+            ReportExpressionOutsideBlock(parameter, expression, $"write an int constant, e.g. {example}");
+            return 0;
+        }
         Report(parameter, Describe(value), $"use an int constant, e.g. {example}");
         return 0;
+    }
+
+    /// <summary>
+    /// A required constructor argument that is an int (both axes) or, through the attribute's <c>int[]</c> constructor, a
+    /// pair (height, width): <c>[MaxPool(2)]</c>, <c>[MaxPool(new[] { 1, 3 })]</c>.
+    /// </summary>
+    public ArgumentValue ConstructorPair(int index, string parameter, string example)
+    {
+        if (index >= _attribute.ConstructorArguments.Length)
+        {
+            Report(parameter, "missing", $"write {example}");
+            return ArgumentValue.OfPair(0);
+        }
+        return Pair(_attribute.ConstructorArguments[index], parameter, example) ?? ArgumentValue.OfPair(0);
+    }
+
+    /// <summary>An <c>object</c> property holding an int (both axes) or <c>new[] { height, width }</c>.</summary>
+    public ArgumentValue NamedPair(string name, ArgumentValue fallback)
+    {
+        if (!TryGetNamed(name, out TypedConstant value)) return fallback;
+        return Pair(value, name, $"{name} = 2 or {name} = new[] {{ 1, 3 }}") ?? fallback;
+    }
+
+    /// <summary>An int or an int array of exactly two elements, or null after reporting what it is instead.</summary>
+    private ArgumentValue? Pair(TypedConstant value, string name, string example)
+    {
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is int both) return ArgumentValue.OfPair(both);
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is string expression)
+        {
+            ReportExpressionOutsideBlock(name, expression, $"use an int or a pair (height, width), e.g. {example}");
+            return null;
+        }
+        if (value.Kind == TypedConstantKind.Array && !value.IsNull)
+        {
+            var elements = value.Values;
+            if (elements.Length == 2 && elements[0].Value is int height && elements[1].Value is int width)
+                return ArgumentValue.OfPair(height, width);
+            string what = elements.Length == 2 ? "an array whose elements are not int constants"
+                : $"an array of {Invariant.Int(elements.Length)} element{(elements.Length == 1 ? "" : "s")}";
+            Report(name, what, $"use an int for both axes or a pair (height, width), e.g. {example}");
+            return null;
+        }
+        Report(name, Describe(value), $"use an int or a pair (height, width), e.g. {example}");
+        return null;
+    }
+
+    /// <summary>Reports a block expression (a string where an int goes) on a layer outside a block (CMP0026).</summary>
+    public void ReportExpressionOutsideBlock(string argument, string expression, string advice)
+    {
+        Failed = true;
+        _diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ExpressionOutsideBlock, _site, argument, _attributeName, expression, advice));
     }
 
     public float ConstructorFloat(int index, string parameter, float fallback, string example)
@@ -142,19 +198,27 @@ internal sealed class ArgumentReader
         return InitKind.Default;
     }
 
-    /// <summary>Conv2D padding: an int (pixels on every side) or "same"/"valid" (any case).</summary>
+    /// <summary>
+    /// Conv2D padding: an int (pixels on every side), a pair <c>new[] { height, width }</c> (pixels above and below, left
+    /// and right) or "same"/"valid" (any case).
+    /// </summary>
     public Padding NamedPadding(string name)
     {
-        if (!TryGetNamed(name, out TypedConstant value)) return new Padding(PaddingMode.Explicit, 0);
-        if (value.Kind == TypedConstantKind.Primitive && value.Value is int pixels) return new Padding(PaddingMode.Explicit, pixels);
+        if (!TryGetNamed(name, out TypedConstant value)) return Padding.Uniform(0);
         if (value.Kind == TypedConstantKind.Primitive && value.Value is string text)
         {
-            if (string.Equals(text, "same", StringComparison.OrdinalIgnoreCase)) return new Padding(PaddingMode.Same, 0);
-            if (string.Equals(text, "valid", StringComparison.OrdinalIgnoreCase)) return new Padding(PaddingMode.Valid, 0);
-            return new Padding(PaddingMode.Invalid, 0, text);
+            if (string.Equals(text, "same", StringComparison.OrdinalIgnoreCase)) return new Padding(PaddingMode.Same, 0, 0);
+            if (string.Equals(text, "valid", StringComparison.OrdinalIgnoreCase)) return new Padding(PaddingMode.Valid, 0, 0);
+            return new Padding(PaddingMode.Invalid, 0, 0, text);
         }
-        Report(name, Describe(value), "use an int number of pixels (Padding = 2), \"same\" or \"valid\"");
-        return new Padding(PaddingMode.Explicit, 0);
+        if (value.Kind == TypedConstantKind.Primitive && value.Value is int pixels) return Padding.Uniform(pixels);
+        if (value.Kind == TypedConstantKind.Array)
+        {
+            ArgumentValue? pair = Pair(value, name, "Padding = new[] { 0, 3 }");
+            return pair is { } p ? new Padding(PaddingMode.Explicit, p.Height, p.Width) : Padding.Uniform(0);
+        }
+        Report(name, Describe(value), "use an int number of pixels (Padding = 2), a pair (Padding = new[] { 0, 3 }), \"same\" or \"valid\"");
+        return Padding.Uniform(0);
     }
 
     /// <summary>
@@ -163,12 +227,13 @@ internal sealed class ArgumentReader
     /// </summary>
     public ArgumentValue Read(ArgumentSpec spec)
     {
-        if ((spec.Type == ArgumentType.Int || spec.Type == ArgumentType.Padding) && ExpressionOf(spec) is { } expression) return expression;
+        if ((spec.Type == ArgumentType.Int || spec.Type == ArgumentType.Padding || spec.Type == ArgumentType.Pair) && ExpressionOf(spec) is { } expression) return expression;
         if (spec.ConstructorIndex >= 0)
         {
             return spec.Type switch
             {
                 ArgumentType.Float => ArgumentValue.OfFloat(ConstructorFloat(spec.ConstructorIndex, spec.Name, spec.Default?.Float ?? 0f, spec.Example)),
+                ArgumentType.Pair => ConstructorPair(spec.ConstructorIndex, spec.Name, spec.Example),
                 ArgumentType.Double => ArgumentValue.OfDouble(ConstructorDouble(spec.ConstructorIndex, spec.Name, spec.Default?.Double, spec.Example)),
                 _ => ArgumentValue.OfInt(ConstructorInt(spec.ConstructorIndex, spec.Name, spec.Example)),
             };
@@ -182,13 +247,14 @@ internal sealed class ArgumentReader
             ArgumentType.Bool => ArgumentValue.OfBool(NamedBool(spec.Name, fallback.Bool)),
             ArgumentType.String => ArgumentValue.OfString(NamedString(spec.Name) ?? fallback.Text),
             ArgumentType.Padding => ArgumentValue.OfPadding(NamedPadding(spec.Name)),
+            ArgumentType.Pair => NamedPair(spec.Name, fallback),
             _ => ArgumentValue.OfInit(NamedInit(spec.Name)),
         };
     }
 
     /// <summary>
-    /// An int argument (or a padding that is not "same"/"valid") given as a string inside a block: an expression over the
-    /// block's parameters, checked here (unknown names and syntax are reported, CMP0030). Null when it is not a string.
+    /// An int argument (or an int-or-pair, or a padding that is not "same"/"valid") given as a string inside a block: an
+    /// expression over the block's parameters (both axes of a pair), checked here (unknown names and syntax are reported, CMP0030). Null when it is not a string.
     /// </summary>
     private ArgumentValue? ExpressionOf(ArgumentSpec spec)
     {

@@ -100,7 +100,7 @@ internal static class BlockExpression
             if (_at < _text.Length && _text[_at] == '-')
             {
                 _at++;
-                return -Unary();
+                return Checked(-(decimal)Unary());
             }
             return Atom();
         }

@@ -244,7 +244,7 @@ internal static class Planner
             (int)argmaxOffset,
             (int)columns,
             chunk,
-            SummaryBuilder.Build(network, (int)parameterOffset, workspace + argmaxOffset, columns),
+            SummaryBuilder.Build(network, (int)parameterOffset, workspace + argmaxOffset, columns, layers),
             ArchitectureBuilder.Build(network));
         return new StageResult<NetworkPlan>(key, plan, EquatableArray<DiagnosticInfo>.Empty);
     }

@@ -8,8 +8,11 @@ using Compiled.Generator.Shapes;
 namespace Compiled.Generator.Planning;
 
 /// <summary>
-/// The Keras-style summary: one row per layer (name and kind, output shape, parameters) and the totals.
-/// Plain ASCII, '\n' line ends, so it reads the same in a console, a const string and an XML doc comment.
+/// The Keras-style summary: one row per layer (name and kind, output shape, parameters) and the totals, then the
+/// compile-time cost report (<see cref="CostModel"/>): per layer the FLOPs of its forward and backward passes for one
+/// sample, its parameter and activation memory and the algorithm its kernels run, and the totals. Plain ASCII, '\n'
+/// line ends, at most 100 columns for ordinary names, so it reads the same in a console, a const string and an XML doc
+/// comment (the IDE's hover).
 /// </summary>
 internal static class SummaryBuilder
 {
@@ -17,7 +20,7 @@ internal static class SummaryBuilder
     private const string ShapeHeader = "Output shape";
     private const string ParamsHeader = "Params";
 
-    public static string Build(ShapedNetwork network, int parameterCount, long workspacePerSample, long columns)
+    public static string Build(ShapedNetwork network, int parameterCount, long workspacePerSample, long columns, IReadOnlyList<LayerPlan> layers)
     {
         var rows = new List<(string Layer, string Shape, string Params)>
         {
@@ -43,16 +46,97 @@ internal static class SummaryBuilder
         text.Append('=', width).Append('\n');
         foreach ((string layer, string shape, string parameters) in rows) text.Append(Row(layer, shape, parameters));
         text.Append('=', width).Append('\n');
-        text.Append("Total params: ").Append(Invariant.Grouped(parameterCount)).Append('\n');
-        text.Append("Workspace per sample: ").Append(Invariant.Grouped(workspacePerSample)).Append(" floats (")
-            .Append(Kilobytes(workspacePerSample)).Append(" KB)");
-        if (columns > 0) text.Append(", plus ").Append(Invariant.Grouped(columns)).Append(" floats of im2col columns per thread");
-        text.Append('\n');
+        text.Append("Total params: ").Append(Invariant.Grouped(parameterCount)).Append(" (").Append(Kilobytes(parameterCount)).Append(" KB)\n");
+        string workspace = "Workspace per sample: " + Invariant.Grouped(workspacePerSample) + " floats (" + Kilobytes(workspacePerSample) + " KB)";
+        if (columns > 0)
+        {
+            string plus = "plus " + Invariant.Grouped(columns) + " floats of im2col columns per thread";
+            // On a second line where one would pass 100 columns (large networks).
+            workspace += workspace.Length + plus.Length + 2 <= 100 ? ", " + plus : ",\n  " + plus;
+        }
+        text.Append(workspace).Append('\n');
+        AppendCosts(text, CostModel.Of(layers, network.Declaration.Training), network.Declaration.Training);
         return text.ToString();
 
-        static string Kilobytes(long floats) => (floats * 4 / 1024.0).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
+        static string Kilobytes(long floats) => (floats * 4 / 1024.0).ToString("#,0.0", System.Globalization.CultureInfo.InvariantCulture);
 
         string Row(string layer, string shape, string parameters)
             => layer.PadRight(layerWidth + 2) + shape.PadRight(shapeWidth + 2) + parameters.PadLeft(paramsWidth) + "\n";
+    }
+
+    private const string CostHeader = "Cost per sample";
+
+    /// <summary>The cost table: FLOPs, memory (KB) and algorithm per layer, the totals, and what the numbers count.</summary>
+    private static void AppendCosts(StringBuilder text, IReadOnlyList<LayerCost> costs, bool training)
+    {
+        string[] headers = { CostHeader, "Fwd FLOPs", "Bwd FLOPs", "Param KB", "Act. KB", training ? "Algorithm (fwd / dw / dx)" : "Algorithm" };
+        var rows = new List<string[]>();
+        long forward = 0, backward = 0, parameters = 0, activations = 0;
+        foreach (LayerCost cost in costs)
+        {
+            forward += cost.ForwardFlops;
+            backward += cost.BackwardFlops;
+            parameters += cost.ParameterFloats;
+            activations += cost.ActivationValues;
+            rows.Add(new[]
+            {
+                cost.Node.FullName, Flops(cost.ForwardFlops), training ? Flops(cost.BackwardFlops) : "-",
+                cost.ParameterFloats == 0 ? "-" : Kilobytes(cost.ParameterFloats), cost.ActivationValues == 0 ? "-" : Kilobytes(cost.ActivationValues),
+                cost.Algorithm.Length == 0 ? "-" : cost.Algorithm,
+            });
+        }
+        string[] total = { "Total", Invariant.Grouped(forward), training ? Invariant.Grouped(backward) : "-", Kilobytes(parameters), Kilobytes(activations), "" };
+
+        var widths = new int[headers.Length];
+        foreach (string[] row in Concat(headers, rows, total))
+        {
+            for (int c = 0; c < row.Length; c++) widths[c] = Math.Max(widths[c], row[c].Length);
+        }
+        int width = 0;
+        for (int c = 0; c < widths.Length; c++) width += widths[c] + (c == 0 ? 0 : 2);
+
+        text.Append('\n');
+        text.Append(CostRow(headers, widths));
+        text.Append('=', width).Append('\n');
+        foreach (string[] row in rows) text.Append(CostRow(row, widths));
+        text.Append('=', width).Append('\n');
+        text.Append(CostRow(total, widths));
+        text.Append("FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n");
+        if (training)
+        {
+            text.Append("Backward: weight gradient + input gradient (none for the first layer with parameters).\n");
+            text.Append("Act.: output and saved tensors kept per sample, before liveness reuses memory.\n");
+        }
+        else
+        {
+            text.Append("Act.: output and saved tensors written per sample, before liveness reuses memory.\n");
+        }
+        foreach (string[] row in rows)
+        {
+            if (!row[row.Length - 1].Contains("scatter|im2col")) continue;
+            text.Append("scatter|im2col: per sample, dy's non-zeros scattered if at most half, else im2col+GEMM.\n");
+            break;
+        }
+
+        static string Flops(long flops) => flops == 0 ? "-" : Invariant.Grouped(flops);
+
+        static string Kilobytes(long values) => (values * 4 / 1024.0).ToString("#,0.0", System.Globalization.CultureInfo.InvariantCulture);
+
+        static IEnumerable<string[]> Concat(string[] first, List<string[]> middle, string[] last)
+        {
+            yield return first;
+            foreach (string[] row in middle) yield return row;
+            yield return last;
+        }
+    }
+
+    /// <summary>Name left-aligned, numbers right-aligned, the algorithm left-aligned without trailing spaces.</summary>
+    private static string CostRow(string[] cells, int[] widths)
+    {
+        var row = new StringBuilder();
+        row.Append(cells[0].PadRight(widths[0]));
+        for (int c = 1; c < cells.Length - 1; c++) row.Append("  ").Append(cells[c].PadLeft(widths[c]));
+        row.Append("  ").Append(cells[cells.Length - 1]);
+        return row.ToString().TrimEnd() + "\n";
     }
 }

@@ -53,42 +53,148 @@ public abstract class LayerAttribute : Attribute
 /// <summary>Fully connected layer (PyTorch <c>nn.Linear</c>): weight <c>[units, in]</c>, bias <c>[units]</c>. Flattens its input.</summary>
 public sealed class DenseAttribute : LayerAttribute
 {
+    /// <summary>A layer of <paramref name="units"/> outputs (PyTorch <c>out_features</c>).</summary>
     public DenseAttribute(int units) => Units = units;
+
+    /// <summary>
+    /// Inside a <c>[Block]</c>: the units as an expression of the block's parameters, e.g. <c>[Dense("width")]</c>, bound
+    /// where the block is used. Outside a block the generator reports the string as an error.
+    /// </summary>
+    public DenseAttribute(string units) => UnitsExpression = units;
+
+    /// <summary>The number of outputs (PyTorch <c>out_features</c>); 0 when given as an expression.</summary>
     public int Units { get; }
+
+    /// <summary>The units as a block expression, or null when given as an int.</summary>
+    public string? UnitsExpression { get; }
+
+    /// <summary>Adds a learned bias (PyTorch <c>bias=True</c>). Default true.</summary>
     public bool Bias { get; set; } = true;
+
+    /// <summary>Weight initialization; see <see cref="Compiled.Init"/>.</summary>
     public Init Init { get; set; }
 }
 
-/// <summary>2-D convolution (PyTorch <c>nn.Conv2d</c>): weight <c>[filters, in, kernel, kernel]</c> (OIHW), bias <c>[filters]</c>.</summary>
+/// <summary>
+/// 2-D convolution (PyTorch <c>nn.Conv2d</c>): weight <c>[filters, in / Groups, kernel height, kernel width]</c> (OIHW), bias
+/// <c>[filters]</c>. <see cref="Kernel"/>, <see cref="Stride"/>, <see cref="Padding"/> and <see cref="Dilation"/> take an int
+/// (both axes) or a pair <c>new[] { height, width }</c>, as PyTorch's <c>kernel_size=(1, 7)</c>.
+/// </summary>
 public sealed class Conv2DAttribute : LayerAttribute
 {
+    /// <summary>A convolution with <paramref name="filters"/> output channels (PyTorch <c>out_channels</c>).</summary>
     public Conv2DAttribute(int filters) => Filters = filters;
+
+    /// <summary>
+    /// Inside a <c>[Block]</c>: the filters as an expression of the block's parameters, e.g. <c>[Conv2D("channels")]</c>,
+    /// bound where the block is used. Outside a block the generator reports the string as an error.
+    /// </summary>
+    public Conv2DAttribute(string filters) => FiltersExpression = filters;
+
+    /// <summary>Output channels (PyTorch <c>out_channels</c>); 0 when given as an expression.</summary>
     public int Filters { get; }
-    /// <summary>Square kernel size. Default 3.</summary>
-    public int Kernel { get; set; } = 3;
-    public int Stride { get; set; } = 1;
-    /// <summary>Zero padding: a number of pixels on every side (<c>Padding = 2</c>), or <c>"same"</c> / <c>"valid"</c> as in PyTorch and Keras. Default 0.</summary>
+
+    /// <summary>The filters as a block expression, or null when given as an int.</summary>
+    public string? FiltersExpression { get; }
+
+    /// <summary>Kernel size (PyTorch <c>kernel_size</c>): an int for a square kernel or <c>new[] { height, width }</c>, e.g. <c>new[] { 1, 7 }</c>. Default 3.</summary>
+    public object Kernel { get; set; } = 3;
+
+    /// <summary>Stride (PyTorch <c>stride</c>): an int or <c>new[] { height, width }</c>. Default 1.</summary>
+    public object Stride { get; set; } = 1;
+
+    /// <summary>
+    /// Zero padding (PyTorch <c>padding</c>): pixels on every side (<c>Padding = 2</c>), <c>new[] { height, width }</c> pixels on
+    /// top and bottom / left and right (<c>new[] { 0, 3 }</c> with a 1x7 kernel), or <c>"same"</c> / <c>"valid"</c>. "same" keeps
+    /// ceil(input / stride) (PyTorch's <c>padding='same'</c> for stride 1; for larger strides Keras's split, the odd pixel bottom/right). Default 0.
+    /// </summary>
     public object Padding { get; set; } = 0;
+
+    /// <summary>Spacing between kernel taps (PyTorch <c>dilation</c>): an int or <c>new[] { height, width }</c>. Default 1.</summary>
+    public object Dilation { get; set; } = 1;
+
+    /// <summary>
+    /// Channel groups (PyTorch <c>groups</c>): input and output channels split into this many groups, each convolved on its own;
+    /// it must divide both. Groups equal to the input channels is a depthwise convolution. Default 1.
+    /// </summary>
+    public int Groups { get; set; } = 1;
+
+    /// <summary>Adds a learned bias per output channel (PyTorch <c>bias=True</c>). Default true.</summary>
     public bool Bias { get; set; } = true;
+
+    /// <summary>Weight initialization; see <see cref="Compiled.Init"/>.</summary>
     public Init Init { get; set; }
 }
 
-/// <summary>Max pooling over <c>Window × Window</c>, stride defaulting to the window (PyTorch <c>nn.MaxPool2d</c>).</summary>
+/// <summary>
+/// Max pooling (PyTorch <c>nn.MaxPool2d</c>): the maximum of each window. The window is an int (square) or
+/// <c>new[] { height, width }</c>; <see cref="Stride"/> defaults to the window; padding counts as −∞.
+/// </summary>
 public sealed class MaxPoolAttribute : LayerAttribute
 {
-    public MaxPoolAttribute(int window) => Window = window;
-    public int Window { get; }
-    /// <summary>Default 0: the window size.</summary>
-    public int Stride { get; set; }
+    /// <summary>A square <paramref name="window"/> × <paramref name="window"/> pool (PyTorch <c>kernel_size=window</c>).</summary>
+    public MaxPoolAttribute(int window) => Window = new[] { window, window };
+
+    /// <summary>A <c>window[0]</c> × <c>window[1]</c> (height × width) pool (PyTorch <c>kernel_size=(h, w)</c>).</summary>
+    public MaxPoolAttribute(int[] window) => Window = window;
+
+    /// <summary>
+    /// Inside a <c>[Block]</c>: the window as an expression of the block's parameters, e.g. <c>[MaxPool("window")]</c>, bound
+    /// where the block is used. Outside a block the generator reports the string as an error.
+    /// </summary>
+    public MaxPoolAttribute(string window) => WindowExpression = window;
+
+    /// <summary>The window, height and width; empty when given as an expression.</summary>
+    public int[] Window { get; } = System.Array.Empty<int>();
+
+    /// <summary>The window as a block expression, or null when given as ints.</summary>
+    public string? WindowExpression { get; }
+
+    /// <summary>Stride (PyTorch <c>stride</c>): an int or <c>new[] { height, width }</c>. Default 0: the window, as PyTorch's <c>stride=None</c>.</summary>
+    public object Stride { get; set; } = 0;
+
+    /// <summary>Implicit padding on each side (PyTorch <c>padding</c>): an int or <c>new[] { height, width }</c>, at most half the window. Default 0.</summary>
+    public object Padding { get; set; } = 0;
+
+    /// <summary>Rounds the output size up (PyTorch <c>ceil_mode</c>); a last window starting in the right or bottom padding is dropped. Default false.</summary>
+    public bool CeilMode { get; set; }
 }
 
-/// <summary>Average pooling over <c>Window × Window</c>, stride defaulting to the window (PyTorch <c>nn.AvgPool2d</c>).</summary>
+/// <summary>
+/// Average pooling (PyTorch <c>nn.AvgPool2d</c>): the mean of each window. The window is an int (square) or
+/// <c>new[] { height, width }</c>; <see cref="Stride"/> defaults to the window.
+/// </summary>
 public sealed class AvgPoolAttribute : LayerAttribute
 {
-    public AvgPoolAttribute(int window) => Window = window;
-    public int Window { get; }
-    /// <summary>Default 0: the window size.</summary>
-    public int Stride { get; set; }
+    /// <summary>A square <paramref name="window"/> × <paramref name="window"/> pool (PyTorch <c>kernel_size=window</c>).</summary>
+    public AvgPoolAttribute(int window) => Window = new[] { window, window };
+
+    /// <summary>A <c>window[0]</c> × <c>window[1]</c> (height × width) pool (PyTorch <c>kernel_size=(h, w)</c>).</summary>
+    public AvgPoolAttribute(int[] window) => Window = window;
+
+    /// <summary>
+    /// Inside a <c>[Block]</c>: the window as an expression of the block's parameters, e.g. <c>[AvgPool("window")]</c>, bound
+    /// where the block is used. Outside a block the generator reports the string as an error.
+    /// </summary>
+    public AvgPoolAttribute(string window) => WindowExpression = window;
+
+    /// <summary>The window, height and width; empty when given as an expression.</summary>
+    public int[] Window { get; } = System.Array.Empty<int>();
+
+    /// <summary>The window as a block expression, or null when given as ints.</summary>
+    public string? WindowExpression { get; }
+
+    /// <summary>Stride (PyTorch <c>stride</c>): an int or <c>new[] { height, width }</c>. Default 0: the window, as PyTorch's <c>stride=None</c>.</summary>
+    public object Stride { get; set; } = 0;
+
+    /// <summary>Implicit zero padding on each side (PyTorch <c>padding</c>): an int or <c>new[] { height, width }</c>, at most half the window. Default 0.</summary>
+    public object Padding { get; set; } = 0;
+
+    /// <summary>Rounds the output size up (PyTorch <c>ceil_mode</c>); a last window starting in the right or bottom padding is dropped. Default false.</summary>
+    public bool CeilMode { get; set; }
+
+    /// <summary>Divides by the whole window, padding included (PyTorch <c>count_include_pad</c>); false counts only input cells. Default true.</summary>
+    public bool CountIncludePad { get; set; } = true;
 }
 
 /// <summary>Flattens <c>C × H × W</c> to one feature vector (in C, H, W order, as <c>torch.flatten</c>). Implicit before <see cref="DenseAttribute"/>.</summary>

@@ -57,7 +57,7 @@ public interface INetwork : IDisposable
     /// <summary>
     /// Non-parameter state that checkpoints and <c>state_dict</c>s carry but optimizers never update (PyTorch's buffers,
     /// e.g. batch norm's <c>running_mean</c>): one contiguous buffer laid out as <see cref="StateTable"/> says.
-    /// Empty for networks without such layers (today every network).
+    /// Empty for networks without such layers (batch norm is the one that has state).
     /// </summary>
     float[] StateBuffer => [];
     /// <summary>Names (PyTorch's, e.g. <c>bn1.running_var</c>), offsets and shapes of the tensors in <see cref="StateBuffer"/>.</summary>

@@ -51,6 +51,20 @@ public static class Checkpoint
     private const int MaxDepth = 64;
 
     /// <summary>
+    /// The name under which a network that is itself <see cref="IStateful"/> (a generated network with dropout: its
+    /// <c>DropoutSeed</c> and <c>DropoutStep</c>) saves its own state; <see cref="Load"/> restores it when the file has it.
+    /// </summary>
+    public const string NetworkStateName = "network";
+
+    private static IReadOnlyDictionary<string, IStateful>? WithNetworkState(IReadOnlyDictionary<string, IStateful>? states, INetwork network)
+    {
+        if (network is not IStateful own || states?.ContainsKey(NetworkStateName) == true) return states;
+        var all = states is null ? new Dictionary<string, IStateful>(StringComparer.Ordinal) : new Dictionary<string, IStateful>(states, StringComparer.Ordinal);
+        all[NetworkStateName] = own;
+        return all;
+    }
+
+    /// <summary>
     /// Writes a checkpoint of <paramref name="network"/> and <paramref name="states"/> to <paramref name="path"/>
     /// atomically: a temporary file in the same directory is written, flushed to the disk and renamed over the target,
     /// so the target is at every moment either the previous checkpoint or the complete new one.
@@ -68,6 +82,8 @@ public static class Checkpoint
         ArgumentNullException.ThrowIfNull(network);
         RequireTable(network.ParameterTable, network.Parameters, "ParameterTable", "Parameters");
         RequireTable(network.StateTable, network.StateBuffer, "StateTable", "StateBuffer");
+
+        states = WithNetworkState(states, network);
 
         // Ask every object for its state before the file is opened: a throwing WriteState leaves no file behind.
         var saved = new List<(string Name, string Kind, StateBag Bag)>();
@@ -173,6 +189,13 @@ public static class Checkpoint
                 }
                 toRestore.Add((entry.Key, entry.Value, saved));
             }
+        }
+
+        // The network's own state (a generated network with dropout: its mask stream), when the file has it.
+        if (network is IStateful own && states?.ContainsKey(NetworkStateName) != true
+            && contents.States.TryGetValue(NetworkStateName, out SavedState? ownSaved) && ownSaved.Kind == own.StateKind)
+        {
+            toRestore.Add((NetworkStateName, own, ownSaved));
         }
 
         // 2. Apply: the objects first (each validates its bag; on failure the ones done are rolled back), the network last.

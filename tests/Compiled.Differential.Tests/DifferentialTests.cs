@@ -74,6 +74,19 @@ public sealed class DifferentialTests
         Assert.Contains(layers, l => l.Padding is { Keyword: null, Pixels: > 0 });
         Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.Stride is > 0 && l.Stride != l.Size);
         Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.Stride == 0);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.ConvKernel == 1 && l.ConvKernelWidth > 1);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.ConvKernel > 1 && l.ConvKernelWidth == 1);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.ConvStride != l.ConvStrideWidth);
+        Assert.Contains(layers, l => l.Padding is { Keyword: null } p && p.Pixels != p.PixelsWidth);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.DilationHeight > 1 && l.DilationWidthOrHeight > 1);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.DilationHeight != l.DilationWidthOrHeight);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Conv2D && l.ConvGroups > 1 && l.ConvGroups < l.Size);
+        Assert.Contains(specs, s => s.Layers.Select((l, i) => (l, i)).Any(t => t.l.Kind == SpecKind.Conv2D && t.l.ConvGroups > 1
+            && t.l.ConvGroups == SpecShapes.All(s, out _)![t.i][0])); // depthwise: groups = input channels
+        Assert.Contains(layers, l => l.Kind == SpecKind.MaxPool && l.PoolPad > 0);
+        Assert.Contains(layers, l => l.Kind == SpecKind.AvgPool && l.PoolPad > 0 && l.CountIncludePad == false);
+        Assert.Contains(layers, l => l.Kind == SpecKind.AvgPool && l.PoolPad > 0 && l.CountIncludePad != false);
+        Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.CeilMode);
         Assert.Contains(layers, l => !l.Bias);
         Assert.Contains(layers, l => l.Init is not null);
         Assert.Contains(layers, l => l.Name is not null);
@@ -95,6 +108,15 @@ public sealed class DifferentialTests
         Assert.Contains(specs, s => s.Layers[^1].Kind == SpecKind.Flatten && s.Head != HeadSpec.None);
         Assert.Contains(specs, s => s.Layers[^1].Kind == SpecKind.Flatten && s.Head == HeadSpec.None);
         foreach (int size in new[] { 1, 2, 3, 5, 7, 17, 31 }) Assert.Contains(layers, l => l.Kind == SpecKind.Dense && l.Size == size);
+        // Batch norm per feature and per channel, in training networks, with a momentum written; dropout rates from 0; LRN's alpha.
+        Assert.Contains(specs, s => s.Training && s.Layers.Any(l => l.Kind == SpecKind.BatchNorm) && SpecShapes.All(s, out _)!
+            .Where((shape, i) => i < s.Layers.Count && s.Layers[i].Kind == SpecKind.BatchNorm && shape.Length == 1).Any());
+        Assert.Contains(specs, s => s.Training && SpecShapes.All(s, out _)!
+            .Where((shape, i) => i < s.Layers.Count && s.Layers[i].Kind == SpecKind.BatchNorm && shape.Length == 3).Any());
+        Assert.Contains(layers, l => l.Kind == SpecKind.BatchNorm && l.Rate is not null);
+        Assert.Contains(layers, l => l.Kind == SpecKind.Dropout && l.Rate == 0);
+        Assert.Contains(specs, s => s.Training && s.Layers.Any(l => l.Kind == SpecKind.Dropout2d));
+        Assert.Contains(layers, l => l.Kind == SpecKind.LocalResponseNorm && l.Rate is not null);
         Assert.All(specs, s => Assert.NotNull(SpecShapes.All(s, out _)));
     }
 
@@ -122,6 +144,53 @@ public sealed class DifferentialTests
             Assert.True(outcome.MultiChunk, "the generated class has no ChunkSamples constant");
             Assert.True(outcome.ChunkSamples < 256, $"the workspace should hold fewer samples than the most a chunk takes (256), holds {outcome.ChunkSamples}");
             Assert.Empty(outcome.Failures);
+        }
+        finally
+        {
+            context?.Unload();
+        }
+    }
+
+    [Fact]
+    public void ConvAndPoolGeometryNetworksMatchTheInterpreterAndFiniteDifferences()
+    {
+        // Fixed networks with each of PyTorch's Conv2D and pool geometry forms (the random ones also reach them): Inception
+        // v3's 1x7 then 7x1, a depthwise dilated 3x3, groups with pair stride and dilation, pools with padding, ceil mode and
+        // CountIncludePad. The smooth one must also pass the interpreter's finite differences.
+        var smooth = new NetworkSpec(true, new[] { 3, 9, 10 },
+            new[]
+            {
+                new LayerSpec(SpecKind.Conv2D, 4) { Kernel = 1, KernelWidth = 7, Padding = new PaddingSpec(0, null, 3) }, new LayerSpec(SpecKind.Tanh),
+                new LayerSpec(SpecKind.Conv2D, 4) { Kernel = 7, KernelWidth = 1, Padding = new PaddingSpec(3, null, 0) }, new LayerSpec(SpecKind.Sigmoid),
+                new LayerSpec(SpecKind.Conv2D, 4) { Kernel = 3, Padding = new PaddingSpec(2, null), Dilation = 2, Groups = 4 }, new LayerSpec(SpecKind.Tanh),
+                new LayerSpec(SpecKind.AvgPool, 3) { Stride = 2, PoolPadding = 1, CeilMode = true, CountIncludePad = false },
+                new LayerSpec(SpecKind.AvgPool, 2) { Stride = 1, PoolPadding = 1 },
+                new LayerSpec(SpecKind.Dense, 5),
+            },
+            HeadSpec.SoftmaxCrossEntropy);
+        var kinked = new NetworkSpec(true, new[] { 4, 8, 7 },
+            new[]
+            {
+                new LayerSpec(SpecKind.Conv2D, 6) { Kernel = 3, Stride = 2, StrideWidth = 1, Padding = new PaddingSpec(1, null), Dilation = 1, DilationWidth = 2, Groups = 2 },
+                new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.MaxPool, 3) { Stride = 2, PoolPadding = 1, CeilMode = true },
+                new LayerSpec(SpecKind.Dense, 3),
+            },
+            HeadSpec.MeanSquaredError);
+        Assert.NotNull(SpecShapes.All(smooth, out string? why));
+        Assert.True(SpecShapes.All(kinked, out why) is not null, why);
+        var networks = new List<CompiledNetwork> { new(smooth, "Differential.Geometry", "Smooth"), new(kinked, "Differential.Geometry", "Kinked") };
+        System.Runtime.Loader.AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(networks);
+        try
+        {
+            var plan = new CheckPlan(new[] { VectorWidth.Scalar, VectorWidth.V128, VectorWidth.V256, Simd.Detect() }, new[] { 1, 3 }, new[] { 1, 5 }, FiniteDifferences: true);
+            foreach (CompiledNetwork network in networks)
+            {
+                Assert.Empty(network.Problems);
+                CheckOutcome outcome = NetworkChecker.Check(network, plan, 7);
+                Assert.True(outcome.Failures.Count == 0, string.Join("\n", outcome.Failures.Take(8)));
+                if (ReferenceEquals(network.Spec, smooth)) Assert.True(outcome.FiniteDifferences, "the smooth network's gradients were not checked by finite differences");
+            }
         }
         finally
         {

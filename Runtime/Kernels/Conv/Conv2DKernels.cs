@@ -15,9 +15,16 @@ public static class Conv2DKernels
 {
     /// <summary>
     /// Whether 3×3 layers with padding 1 and stride 1 or 2 run <see cref="Conv3x3Kernels"/> (forward, weight gradient, and
-    /// input gradient from 3 input channels up). On by default; the kernel benchmarks turn it off to time the general paths in the same run.
+    /// input gradient from 3 input channels up) on this thread. On by default; the kernel benchmarks and tests turn it off on
+    /// their own thread to time or check the general paths (per thread, so other threads' calls never see the switch).
     /// </summary>
-    internal static bool UseDirect3x3 { get; set; } = true;
+    internal static bool UseDirect3x3
+    {
+        get => !t_generalOnly;
+        set => t_generalOnly = !value;
+    }
+
+    [ThreadStatic] private static bool t_generalOnly;
 
     /// <summary>y = conv(x, w) + b.</summary>
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n)
@@ -32,22 +39,19 @@ public static class Conv2DKernels
         KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
         CheckColumns(g, col.Length);
 
-        if (!g.IsDense)
+        switch (Algorithm(g, width).Forward)
         {
-            DilatedGroupedConvolution.Forward(g, x, w, b, y, col, n, width);
-            return;
-        }
-        if (UseDirect3x3 && Conv3x3Kernels.Applies(g))
-        {
-            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
-            Conv3x3Kernels.PackWeights(g, w, packed, width);
-            Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, default, default, n, Conv3x3Kernels.Mode.Plain, width);
-            return;
-        }
-        if (GridConvolution.CanForward(g, width))
-        {
-            GridConvolution.Forward(g, x, w, b, y, n, width);
-            return;
+            case Conv2DMethod.DilatedGrouped:
+                DilatedGroupedConvolution.Forward(g, x, w, b, y, col, n, width);
+                return;
+            case Conv2DMethod.Direct3x3:
+                Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+                Conv3x3Kernels.PackWeights(g, w, packed, width);
+                Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, default, default, n, Conv3x3Kernels.Mode.Plain, width);
+                return;
+            case Conv2DMethod.Grid:
+                GridConvolution.Forward(g, x, w, b, y, n, width);
+                return;
         }
 
         int patch = g.PatchLength, pixels = g.OutPixels;
@@ -94,7 +98,8 @@ public static class Conv2DKernels
         CheckBias(db.Length, g.OutChannels, nameof(db));
         CheckColumns(g, col.Length);
 
-        if (!g.IsDense)
+        Conv2DAlgorithm algorithm = Algorithm(g, width);
+        if (algorithm.Forward == Conv2DMethod.DilatedGrouped)
         {
             DilatedGroupedConvolution.Backward(g, x, w, dy, dx, dw, db, col, n, width);
             return;
@@ -103,22 +108,27 @@ public static class Conv2DKernels
         // Few output channels over a long grid (a first convolution): dw straight from the padded input, no im2col.
         // Other stride-1 convolutions: six patch entries × the output channels at a time over the whole chunk, no im2col either.
         // 3×3 with padding 1 (stride 1 or 2): six taps × two vectors of output channels, in registers over groups of samples.
-        bool directWeights = weights && UseDirect3x3 && Conv3x3Kernels.Applies(g);
-        bool gridWeights = GridConvolution.CanForward(g, width);
-        if (directWeights) Conv3x3Kernels.WeightGradientCore(g, x, dy, dw, n, width);
-        else if (weights && GridConvolution.CanWeightGradient(g, width)) GridConvolution.WeightGradient(g, x, dy, dw, n, width);
-        else if (weights && gridWeights) GridConvolution.PatchWeightGradient(g, x, dy, dw, n, width);
-        bool columnWeights = weights && !gridWeights && !directWeights;   // dw through im2col and a GEMM per sample
+        if (weights)
+        {
+            switch (algorithm.WeightGradient)
+            {
+                case Conv2DMethod.Direct3x3: Conv3x3Kernels.WeightGradientCore(g, x, dy, dw, n, width); break;
+                case Conv2DMethod.Grid: GridConvolution.WeightGradient(g, x, dy, dw, n, width); break;
+                case Conv2DMethod.PatchGrid: GridConvolution.PatchWeightGradient(g, x, dy, dw, n, width); break;
+            }
+        }
+        // dw through im2col (or the input itself, pointwise) and a GEMM per sample
+        bool columnWeights = weights && algorithm.WeightGradient is Conv2DMethod.Im2ColGemm or Conv2DMethod.Gemm;
         Span<float> weightGradientT = columnWeights ? Conv2DWorkspace.Current.TransposedWeightGradient(patch * g.OutChannels) : default;
 
         // 3×3, padding 1: dx for the whole chunk from the register-tiled kernel (stride 1: the forward on dy with flipped
         // weights; stride 2: four phases of taps). Not for one or two input channels, which would fill only that many of the
         // tile's 4 or 8 rows of dx channels (1 → 32 at 28×28, batch 32, AVX-512: 1.37 ms there against 1.04 ms below).
-        bool direct = !dx.IsEmpty && UseDirect3x3 && Conv3x3Kernels.Applies(g) && g.InChannels >= 3;
+        bool direct = !dx.IsEmpty && algorithm.InputGradient == Conv2DMethod.Direct3x3;
         if (direct) Conv3x3Kernels.InputGradientCore(g, w, dy, dx, n, width);
 
         // Stride 1: samples whose dy is mostly zero (behind ReLU and max-pool) scatter their non-zeros instead.
-        bool scatter = !direct && !dx.IsEmpty && SparseInputGradient.Applies(g, width);
+        bool scatter = !dx.IsEmpty && algorithm.InputGradient == Conv2DMethod.SparseScatterOrIm2ColGemm;
         Span<float> scatterWeights = scatter ? Conv2DWorkspace.Current.ScatterWeights(SparseInputGradient.PackedLength(g)) : default;
         Span<float> scatterPlanes = scatter ? Conv2DWorkspace.Current.ScatterPlanes(SparseInputGradient.PaddedLength(g)) : default;
         if (scatter) SparseInputGradient.Pack(g, w, scatterWeights);
@@ -174,6 +184,31 @@ public static class Conv2DKernels
             Span<float> row = dw.Slice(o * patch, patch);
             for (int r = 0; r < patch; r++) row[r] += weightGradientT[r * g.OutChannels + o];
         }
+    }
+
+    /// <summary>
+    /// What <see cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>
+    /// and <see cref="Backward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, int)"/>
+    /// run for this geometry on this machine (<see cref="Simd.Width"/>): the rule they dispatch on, which the generator's
+    /// compile-time report mirrors.
+    /// </summary>
+    public static Conv2DAlgorithm Algorithm(in Conv2DGeometry g) => Algorithm(g, Simd.Width);
+
+    /// <summary>What the kernels run for this geometry at <paramref name="width"/> (the geometry is not validated).</summary>
+    public static Conv2DAlgorithm Algorithm(in Conv2DGeometry g, VectorWidth width)
+    {
+        if (!g.IsDense) return new Conv2DAlgorithm(Conv2DMethod.DilatedGrouped, Conv2DMethod.DilatedGrouped, Conv2DMethod.DilatedGrouped);
+        Conv2DMethod columns = g.IsPointwise ? Conv2DMethod.Gemm : Conv2DMethod.Im2ColGemm;
+        Conv2DMethod inputs = SparseInputGradient.Applies(g, width) ? Conv2DMethod.SparseScatterOrIm2ColGemm : columns;
+        if (UseDirect3x3 && Conv3x3Kernels.Applies(g))
+        {
+            // dx of one or two input channels would fill only that many rows of the tile: the general path is faster.
+            return new Conv2DAlgorithm(Conv2DMethod.Direct3x3, Conv2DMethod.Direct3x3, g.InChannels >= 3 ? Conv2DMethod.Direct3x3 : inputs);
+        }
+        bool grid = GridConvolution.CanForward(g, width);
+        Conv2DMethod forward = grid ? Conv2DMethod.Grid : columns;
+        Conv2DMethod weights = GridConvolution.CanWeightGradient(g, width) ? Conv2DMethod.Grid : grid ? Conv2DMethod.PatchGrid : columns;
+        return new Conv2DAlgorithm(forward, weights, inputs);
     }
 
     /// <summary>Positive sizes and strides, non-negative padding, a kernel no larger than the padded input.</summary>

@@ -5,7 +5,8 @@ namespace Compiled.Kernels;
 /// <summary>
 /// Geometry of one pooling layer for one sample: [Channels, InHeight, InWidth] → [Channels, OutHeight, OutWidth], with PyTorch's
 /// <c>MaxPool2d</c>/<c>AvgPool2d</c> rules: out = ⌊(in + 2·Padding − Window)/Stride⌋ + 1 (⌈…⌉ with <see cref="CeilMode"/>, where a
-/// last window that would start beyond the input and its left padding is dropped).
+/// last window that would start beyond the input and its left padding is dropped, and a window may overhang the padded
+/// input as long as one output remains).
 /// </summary>
 /// <remarks>
 /// Padding is implicit: max pooling ignores it (as if −∞), average pooling counts it in the divisor when
@@ -33,12 +34,16 @@ public readonly record struct Pool2DGeometry(int Channels, int InHeight, int InW
 
     private int OutSize(int size)
     {
+        // Floor division, as PyTorch's div_rtn: in ceil mode a window may overhang the padded input (span < 0) and still
+        // give one output, where truncation toward zero would give a different count.
         int span = size + 2 * Padding - Window;
-        int outSize = (CeilMode ? (span + Stride - 1) / Stride : span / Stride) + 1;
+        int outSize = FloorDiv(CeilMode ? span + Stride - 1 : span, Stride) + 1;
         // PyTorch (pooling_output_shape): the last window must start inside the input or its left padding.
         if (CeilMode && (outSize - 1) * Stride >= size + Padding) outSize--;
         return outSize;
     }
+
+    private static int FloorDiv(int a, int b) => a >= 0 ? a / b : -((-a + b - 1) / b);
 
     /// <summary>The declared sizes only (never the derived ones, which divide by the stride and so fail on an invalid geometry).</summary>
     public override string ToString()

@@ -170,8 +170,9 @@ public static class PoolKernels
             throw new ArgumentException($"Pooling sizes must be positive: {g}.", nameof(g));
         if (g.Padding < 0 || 2 * g.Padding > g.Window)
             throw new ArgumentException($"Pooling padding {g.Padding} must be between 0 and half the window {g.Window} (PyTorch's rule): {g}.", nameof(g));
-        if (g.Window > g.InHeight + 2 * g.Padding || g.Window > g.InWidth + 2 * g.Padding)
-            throw new ArgumentException($"Pooling window {g.Window} is larger than the input {g.InHeight}×{g.InWidth} with padding {g.Padding}.", nameof(g));
+        // PyTorch refuses an output size below 1; in ceil mode a window may overhang the padded input (clipped to it).
+        if (g.OutHeight < 1 || g.OutWidth < 1)
+            throw new ArgumentException($"Pooling window {g.Window} is larger than the input {g.InHeight}×{g.InWidth} with padding {g.Padding} (no output).", nameof(g));
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ using System.Text;
 namespace Compiled.Differential.Tests.Declarations;
 
 /// <summary>The layer kinds of the declaration API (docs/api.md), as this test suite models them.</summary>
-internal enum SpecKind { Dense, Conv2D, MaxPool, AvgPool, Flatten, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Block }
+internal enum SpecKind { Dense, Conv2D, MaxPool, AvgPool, Flatten, ReLU, LeakyReLU, ELU, Sigmoid, Tanh, Block, BatchNorm, Dropout, Dropout2d, GlobalAvgPool, LocalResponseNorm }
 
 /// <summary>
 /// A block used in the network (<c>[Use(typeof(B), Repeat = r)]</c>, docs/api.md "Blocks"): either a residual block
@@ -50,10 +50,17 @@ internal sealed record BlockSpec(IReadOnlyList<LayerSpec> Main, IReadOnlyList<La
 /// <summary>The loss heads; <see cref="None"/> only with <c>[Network(Training = false)]</c>.</summary>
 internal enum HeadSpec { None, SoftmaxCrossEntropy, SigmoidBinaryCrossEntropy, MeanSquaredError, MultiClassHinge }
 
-/// <summary><c>Padding = 2</c> (<see cref="Keyword"/> null) or <c>Padding = "same"</c> / <c>"valid"</c>.</summary>
-internal sealed record PaddingSpec(int Pixels, string? Keyword)
+/// <summary>
+/// <c>Padding = 2</c> (<see cref="Keyword"/> null), <c>Padding = new[] { 2, 1 }</c> (<see cref="Width"/> set: height 2,
+/// width 1) or <c>Padding = "same"</c> / <c>"valid"</c>.
+/// </summary>
+internal sealed record PaddingSpec(int Pixels, string? Keyword, int? Width = null)
 {
-    public string Render() => Keyword is null ? Pixels.ToString(CultureInfo.InvariantCulture) : "\"" + Keyword + "\"";
+    public int PixelsWidth => Width ?? Pixels;
+
+    public string Render() => Keyword is not null ? "\"" + Keyword + "\""
+        : Width is int w ? $"new[] {{ {Pixels.ToString(CultureInfo.InvariantCulture)}, {w.ToString(CultureInfo.InvariantCulture)} }}"
+        : Pixels.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>
@@ -62,9 +69,26 @@ internal sealed record PaddingSpec(int Pixels, string? Keyword)
 /// </summary>
 internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
 {
+    /// <summary>Conv2D: the kernel (its height when <see cref="KernelWidth"/> is set); null = not written (3).</summary>
     public int? Kernel { get; init; }
+    /// <summary>Conv2D: set, the kernel is written as a pair <c>new[] { Kernel, KernelWidth }</c>.</summary>
+    public int? KernelWidth { get; init; }
     /// <summary>Conv2D: null = 1. Pools: null = not written (= window); 0 written explicitly also means the window.</summary>
     public int? Stride { get; init; }
+    /// <summary>Conv2D: set, the stride is written as a pair <c>new[] { Stride ?? 1, StrideWidth }</c>.</summary>
+    public int? StrideWidth { get; init; }
+    /// <summary>Conv2D: null = not written (1).</summary>
+    public int? Dilation { get; init; }
+    /// <summary>Conv2D: set, the dilation is written as a pair <c>new[] { Dilation ?? 1, DilationWidth }</c>.</summary>
+    public int? DilationWidth { get; init; }
+    /// <summary>Conv2D: null = not written (1).</summary>
+    public int? Groups { get; init; }
+    /// <summary>Pools: <c>Padding</c>; null = not written (0).</summary>
+    public int? PoolPadding { get; init; }
+    /// <summary>Pools: <c>CeilMode = true</c> when set.</summary>
+    public bool CeilMode { get; init; }
+    /// <summary>AvgPool: <c>CountIncludePad</c> when written; null = not written (true).</summary>
+    public bool? CountIncludePad { get; init; }
     public PaddingSpec? Padding { get; init; }
     public bool Bias { get; init; } = true;
     /// <summary>An <c>Init</c> member name (<c>HeUniform</c>), or null for the default.</summary>
@@ -72,6 +96,8 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
     public string? Name { get; init; }
     /// <summary>LeakyReLU slope or ELU alpha when written; null = the constructor's default.</summary>
     public float? Parameter { get; init; }
+    /// <summary>Dropout rate; BatchNorm momentum when written; LocalResponseNorm alpha when written.</summary>
+    public double? Rate { get; init; }
     /// <summary>Starts a new attribute list <c>[...]</c> (otherwise shares the previous one).</summary>
     public bool NewList { get; init; } = true;
     /// <summary>For <see cref="SpecKind.Block"/>: the block.</summary>
@@ -81,10 +107,25 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
 
     public bool HasParameters => Kind is SpecKind.Dense or SpecKind.Conv2D;
 
+    /// <summary>Whether it behaves differently in training and evaluation (batch norm, the dropouts).</summary>
+    public bool HasModes => Kind is SpecKind.BatchNorm or SpecKind.Dropout or SpecKind.Dropout2d;
+
+    public double Momentum => Kind == SpecKind.BatchNorm ? Rate ?? 0.1 : 0;
+    public double LrnAlpha => Rate ?? 1e-4;
+
     public float Slope => Parameter ?? 0.01f;
     public float Alpha => Parameter ?? 1f;
     public int ConvKernel => Kernel ?? 3;
+    public int ConvKernelWidth => KernelWidth ?? ConvKernel;
     public int ConvStride => Stride ?? 1;
+    public int ConvStrideWidth => StrideWidth ?? ConvStride;
+    public int DilationHeight => Dilation ?? 1;
+    public int DilationWidthOrHeight => DilationWidth ?? DilationHeight;
+    public int ConvGroups => Groups ?? 1;
+    /// <summary>The input extent one output reads: dilation·(kernel − 1) + 1, per axis.</summary>
+    public int SpanHeight => DilationHeight * (ConvKernel - 1) + 1;
+    public int SpanWidth => DilationWidthOrHeight * (ConvKernelWidth - 1) + 1;
+    public int PoolPad => PoolPadding ?? 0;
     public int PoolStride => Stride is null or 0 ? Size : Stride.Value;
 
     public string Render(bool inBlock = false)
@@ -103,18 +144,38 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
                 break;
             case SpecKind.Conv2D:
                 args.Add(Int(Size));
-                if (Kernel is int k) args.Add("Kernel = " + Int(k));
-                if (Stride is int s) args.Add("Stride = " + Int(s));
-                if (Padding is not null) args.Add("Padding = " + (inBlock && Padding.Keyword is null ? "\"pad + " + Int(Padding.Pixels) + "\"" : Padding.Render()));
+                if (KernelWidth is int kw) args.Add($"Kernel = new[] {{ {Int(ConvKernel)}, {Int(kw)} }}");
+                else if (Kernel is int k) args.Add("Kernel = " + Int(k));
+                if (StrideWidth is int sw) args.Add($"Stride = new[] {{ {Int(ConvStride)}, {Int(sw)} }}");
+                else if (Stride is int s) args.Add("Stride = " + Int(s));
+                // In a block an int padding is written as an expression over the block's "pad" parameter (a pair stays a pair).
+                if (Padding is not null) args.Add("Padding = " + (inBlock && Padding.Keyword is null && Padding.Width is null ? "\"pad + " + Int(Padding.Pixels) + "\"" : Padding.Render()));
+                if (DilationWidth is int dw) args.Add($"Dilation = new[] {{ {Int(DilationHeight)}, {Int(dw)} }}");
+                else if (Dilation is int d) args.Add("Dilation = " + Int(d));
+                if (Groups is int g) args.Add("Groups = " + Int(g));
                 break;
             case SpecKind.MaxPool:
             case SpecKind.AvgPool:
                 args.Add(Int(Size));
                 if (Stride is int ps) args.Add("Stride = " + Int(ps));
+                if (PoolPadding is int pp) args.Add("Padding = " + Int(pp));
+                if (CeilMode) args.Add("CeilMode = true");
+                if (CountIncludePad is bool include) args.Add("CountIncludePad = " + (include ? "true" : "false"));
                 break;
             case SpecKind.LeakyReLU:
             case SpecKind.ELU:
                 if (Parameter is float p) args.Add(FloatLiteral(p));
+                break;
+            case SpecKind.Dropout:
+            case SpecKind.Dropout2d:
+                args.Add(DoubleLiteral(Rate!.Value));
+                break;
+            case SpecKind.BatchNorm:
+                if (Rate is double m) args.Add("Momentum = " + DoubleLiteral(m));
+                break;
+            case SpecKind.LocalResponseNorm:
+                args.Add(Int(Size));
+                if (Rate is double a) args.Add("Alpha = " + DoubleLiteral(a));
                 break;
         }
         if (HasParameters && !Bias) args.Add("Bias = false");
@@ -123,6 +184,7 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
         return args.Count == 0 ? Kind.ToString() : $"{Kind}({string.Join(", ", args)})";
     }
 
+    public static string DoubleLiteral(double value) => value.ToString("R", CultureInfo.InvariantCulture);
     public static string FloatLiteral(float value) => value.ToString("R", CultureInfo.InvariantCulture) + "f";
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 }
@@ -190,10 +252,11 @@ internal static class SpecShapes
     public static (int Top, int Bottom, int Left, int Right) ConvPadding(LayerSpec conv, int height, int width)
     {
         if (conv.Padding is null || conv.Padding.Keyword == "valid") return (0, 0, 0, 0);
-        if (conv.Padding.Keyword is null) return (conv.Padding.Pixels, conv.Padding.Pixels, conv.Padding.Pixels, conv.Padding.Pixels);
-        // "same", Keras/TensorFlow rule: out = ceil(in / stride), total = max((out - 1)·stride + k - in, 0), smaller half first.
-        (int top, int bottom) = Same(height, conv.ConvKernel, conv.ConvStride);
-        (int left, int right) = Same(width, conv.ConvKernel, conv.ConvStride);
+        if (conv.Padding.Keyword is null) return (conv.Padding.Pixels, conv.Padding.Pixels, conv.Padding.PixelsWidth, conv.Padding.PixelsWidth);
+        // "same", Keras/TensorFlow rule: out = ceil(in / stride), total = max((out - 1)·stride + span - in, 0), smaller half
+        // first, where span = dilation·(k − 1) + 1 is the extent the (dilated) kernel reads.
+        (int top, int bottom) = Same(height, conv.SpanHeight, conv.ConvStride);
+        (int left, int right) = Same(width, conv.SpanWidth, conv.ConvStrideWidth);
         return (top, bottom, left, right);
 
         static (int, int) Same(int size, int kernel, int stride)
@@ -219,25 +282,47 @@ internal static class SpecShapes
             case SpecKind.Conv2D:
             {
                 if (shape.Length != 3) { why = "Conv2D on a flat input"; return null; }
-                if (layer.Size < 1 || layer.ConvKernel < 1 || layer.ConvStride < 1) { why = "size below 1"; return null; }
+                if (layer.Size < 1 || layer.ConvKernel < 1 || layer.ConvKernelWidth < 1 || layer.ConvStride < 1 || layer.ConvStrideWidth < 1
+                    || layer.DilationHeight < 1 || layer.DilationWidthOrHeight < 1 || layer.ConvGroups < 1) { why = "size below 1"; return null; }
+                if (shape[0] % layer.ConvGroups != 0 || layer.Size % layer.ConvGroups != 0) { why = "groups do not divide the channels"; return null; }
                 (int top, int bottom, int left, int right) = ConvPadding(layer, shape[1], shape[2]);
                 int paddedH = shape[1] + top + bottom, paddedW = shape[2] + left + right;
-                if (layer.ConvKernel > paddedH || layer.ConvKernel > paddedW) { why = "kernel larger than the padded input"; return null; }
-                return new[] { layer.Size, (paddedH - layer.ConvKernel) / layer.ConvStride + 1, (paddedW - layer.ConvKernel) / layer.ConvStride + 1 };
+                if (layer.SpanHeight > paddedH || layer.SpanWidth > paddedW) { why = "kernel larger than the padded input"; return null; }
+                return new[] { layer.Size, (paddedH - layer.SpanHeight) / layer.ConvStride + 1, (paddedW - layer.SpanWidth) / layer.ConvStrideWidth + 1 };
             }
             case SpecKind.MaxPool:
             case SpecKind.AvgPool:
             {
                 if (shape.Length != 3) { why = "pool on a flat input"; return null; }
                 if (layer.Size < 1 || layer.PoolStride < 1) { why = "size below 1"; return null; }
-                if (layer.Size > shape[1] || layer.Size > shape[2]) { why = "window larger than the input"; return null; }
-                return new[] { shape[0], (shape[1] - layer.Size) / layer.PoolStride + 1, (shape[2] - layer.Size) / layer.PoolStride + 1 };
+                if (layer.PoolPad < 0 || 2 * layer.PoolPad > layer.Size) { why = "pool padding above half the window"; return null; }
+                if (layer.Size > shape[1] + 2 * layer.PoolPad || layer.Size > shape[2] + 2 * layer.PoolPad) { why = "window larger than the padded input"; return null; }
+                return new[] { shape[0], PoolSize(shape[1], layer), PoolSize(shape[2], layer) };
             }
             case SpecKind.Block:
                 return SpecGraph.BlockOutput(shape, layer.Block!, out why);
+            case SpecKind.Dropout2d:
+            case SpecKind.LocalResponseNorm:
+                if (shape.Length != 3) { why = layer.Kind + " on a flat input"; return null; }
+                return shape;
+            case SpecKind.GlobalAvgPool:
+                if (shape.Length != 3) { why = "GlobalAvgPool on a flat input"; return null; }
+                return new[] { shape[0] };
             default:
                 return shape;
         }
+    }
+
+    /// <summary>
+    /// PyTorch's pooling_output_shape: (size + 2·pad − window) / stride rounded down, or up in ceil mode, plus 1; in ceil
+    /// mode a last window starting at or beyond size + pad (wholly in the bottom/right padding) is dropped.
+    /// </summary>
+    public static int PoolSize(int size, LayerSpec pool)
+    {
+        int span = size + 2 * pool.PoolPad - pool.Size, stride = pool.PoolStride;
+        int output = (pool.CeilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        if (pool.CeilMode && (output - 1) * stride >= size + pool.PoolPad) output--;
+        return output;
     }
 
     /// <summary>Shapes[0] is the input, Shapes[i + 1] the output of layer i; null if invalid.</summary>
@@ -275,7 +360,10 @@ internal static class SpecShapes
             {
                 SpecKind.Dense => "fc",
                 SpecKind.Conv2D => "conv",
-                SpecKind.MaxPool or SpecKind.AvgPool => "pool",
+                SpecKind.MaxPool or SpecKind.AvgPool or SpecKind.GlobalAvgPool => "pool",
+                SpecKind.BatchNorm => "bn",
+                SpecKind.Dropout or SpecKind.Dropout2d => "dropout",
+                SpecKind.LocalResponseNorm => "lrn",
                 SpecKind.Flatten => "flatten",
                 SpecKind.ReLU => "relu",
                 SpecKind.LeakyReLU => "leaky_relu",

@@ -82,9 +82,18 @@ internal static class Shrinker
             foreach (int smaller in Smaller(layer.ConvKernel)) yield return layer with { Kernel = smaller };
             if (layer.Kernel is not null) yield return layer with { Kernel = null };
         }
+        if (layer.KernelWidth is not null) yield return layer with { KernelWidth = null };
+        if (layer.StrideWidth is not null) yield return layer with { StrideWidth = null };
+        if (layer.DilationWidth is not null) yield return layer with { DilationWidth = null };
+        if (layer.Dilation is not null) yield return layer with { Dilation = null, DilationWidth = null };
+        if (layer.Groups is not null) yield return layer with { Groups = null };
+        if (layer.PoolPadding is not null) yield return layer with { PoolPadding = null };
+        if (layer.CeilMode) yield return layer with { CeilMode = false };
+        if (layer.CountIncludePad is not null) yield return layer with { CountIncludePad = null };
         if (layer.Stride is not null) yield return layer with { Stride = null };
         if (layer.Padding is not null) yield return layer with { Padding = null };
         if (layer.Padding is { Keyword: null, Pixels: > 0 } p) yield return layer with { Padding = p with { Pixels = p.Pixels - 1 } };
+        if (layer.Padding is { Keyword: null, Width: not null } pair) yield return layer with { Padding = pair with { Width = null } };
         if (!layer.Bias) yield return layer with { Bias = true };
         if (layer.Init is not null) yield return layer with { Init = null };
         if (layer.Name is not null) yield return layer with { Name = null };

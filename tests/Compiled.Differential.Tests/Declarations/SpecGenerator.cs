@@ -5,8 +5,9 @@ using System.Linq;
 namespace Compiled.Differential.Tests.Declarations;
 
 /// <summary>
-/// Seeded random generator of valid declarations: any sequence of the API's layers (Conv2D with every padding form and
-/// strides, pools with strides other than the window, Flatten anywhere, every activation with and without its
+/// Seeded random generator of valid declarations: any sequence of the API's layers (Conv2D with every padding form,
+/// strides, rectangular kernels, strides and paddings, dilation and groups (depthwise too), pools with strides other
+/// than the window, padding, ceil mode and CountIncludePad, Flatten anywhere, every activation with and without its
 /// argument), every loss head or none with <c>Training = false</c>, odd sizes, <c>Bias = false</c>, explicit names and
 /// <c>Init</c> overrides. Validity is decided by <see cref="SpecShapes"/>, this suite's own shape rules.
 /// </summary>
@@ -61,7 +62,7 @@ internal sealed class SpecGenerator
             int[]? next = SpecShapes.Next(shape, layer, out _);
             if (next is null || SpecShapes.Length(next) > maxActivation) continue;
             long weights = layer.Kind == SpecKind.Dense ? (long)SpecShapes.Length(shape) * layer.Size
-                : layer.Kind == SpecKind.Conv2D ? (long)layer.Size * shape[0] * layer.ConvKernel * layer.ConvKernel : 0;
+                : layer.Kind == SpecKind.Conv2D ? (long)layer.Size * (shape[0] / layer.ConvGroups) * layer.ConvKernel * layer.ConvKernelWidth : 0;
             if (weights > MaxWeights) continue;
             if (_random.NextDouble() < 0.15) layer = layer with { Name = $"{Pick(NameStems)}_{++nameIndex}" };
             layer = layer with { NewList = layers.Count == 0 || _random.NextDouble() < 0.5 };
@@ -81,6 +82,7 @@ internal sealed class SpecGenerator
     {
         if (_random.NextDouble() < 0.12 && RandomBlock(shape) is { } block) return block;
         double r = _random.NextDouble();
+        if (_random.NextDouble() < 0.15) return Regularization(shape);
         if (shape.Length == 3)
         {
             if (r < 0.30) return Conv(shape);
@@ -163,7 +165,7 @@ internal sealed class SpecGenerator
         {
             if (SpecShapes.Length(op.OutShape) > MaxActivation) return null;
             if (op.Layer is { Kind: SpecKind.Dense } dense) weights += (long)SpecShapes.Length(op.InShape) * dense.Size;
-            if (op.Layer is { Kind: SpecKind.Conv2D } conv) weights += (long)conv.Size * op.InShape[0] * conv.ConvKernel * conv.ConvKernel;
+            if (op.Layer is { Kind: SpecKind.Conv2D } conv) weights += (long)conv.Size * (op.InShape[0] / conv.ConvGroups) * conv.ConvKernel * conv.ConvKernelWidth;
         }
         return weights > MaxWeights ? null : new LayerSpec(SpecKind.Block) { Block = block };
     }
@@ -187,16 +189,36 @@ internal sealed class SpecGenerator
     {
         var layer = new LayerSpec(SpecKind.Conv2D, Pick(Filters));
         double r = _random.NextDouble();
-        if (r < 0.7) layer = layer with { Kernel = Pick(new[] { 1, 2, 3, 3, 5 }) };
+        if (r < 0.6) layer = layer with { Kernel = Pick(new[] { 1, 2, 3, 3, 5 }) };
+        else if (r < 0.75) layer = layer with { Kernel = Pick(new[] { 1, 2, 3, 5 }), KernelWidth = Pick(new[] { 1, 3, 4, 7 }) }; // 1x7, 7x1, 3x1...
         if (_random.NextDouble() < 0.35) layer = layer with { Stride = Pick(new[] { 1, 2, 2, 3 }) };
+        if (_random.NextDouble() < 0.1) layer = layer with { StrideWidth = Pick(new[] { 1, 2, 3 }) };
         double p = _random.NextDouble();
         if (p < 0.25) layer = layer with { Padding = new PaddingSpec(_random.Next(4), null) };
         else if (p < 0.45) layer = layer with { Padding = new PaddingSpec(0, "same") };
         else if (p < 0.55) layer = layer with { Padding = new PaddingSpec(0, "valid") };
-        // Shrink the kernel until it fits the padded input (or give up: the caller retries).
-        while (SpecShapes.Next(shape, layer, out _) is null && layer.ConvKernel > 1) layer = layer with { Kernel = layer.ConvKernel - 1 };
+        else if (p < 0.65) layer = layer with { Padding = new PaddingSpec(_random.Next(4), null, _random.Next(4)) };
+        double d = _random.NextDouble();
+        if (d < 0.12) layer = layer with { Dilation = Pick(new[] { 2, 2, 3 }) };
+        else if (d < 0.16) layer = layer with { Dilation = Pick(new[] { 1, 2 }), DilationWidth = Pick(new[] { 2, 3 }) };
+        if (_random.NextDouble() < 0.18)
+        {
+            // Groups dividing the input channels, the filters made a multiple of them: depthwise (groups = channels) half the time.
+            int groups = _random.NextDouble() < 0.5 ? shape[0] : Pick(Divisors(shape[0]));
+            layer = layer with { Groups = groups, Size = groups * Pick(new[] { 1, 1, 2, 3 }) };
+        }
+        // Shrink the dilation, then the kernel until it fits the padded input (or give up: the caller retries).
+        while (SpecShapes.Next(shape, layer, out _) is null)
+        {
+            if (layer.Dilation is not null) layer = layer with { Dilation = null, DilationWidth = null };
+            else if (layer.KernelWidth is > 1) layer = layer with { KernelWidth = layer.KernelWidth - 1 };
+            else if (layer.ConvKernel > 1) layer = layer with { Kernel = layer.ConvKernel - 1 };
+            else break;
+        }
         return WithParameterOptions(layer);
     }
+
+    private static int[] Divisors(int value) => Enumerable.Range(1, value).Where(d => value % d == 0).ToArray();
 
     private LayerSpec Pool(int[] shape)
     {
@@ -206,7 +228,26 @@ internal sealed class SpecGenerator
         double r = _random.NextDouble();
         if (r < 0.4) layer = layer with { Stride = Pick(new[] { 1, 2, 3 }) };
         else if (r < 0.5) layer = layer with { Stride = 0 };
+        if (_random.NextDouble() < 0.2)
+        {
+            // Padding at most half the window (PyTorch's rule); a window of 1 gets a 3 so that it can be padded.
+            if (window == 1) layer = layer with { Size = 3 };
+            layer = layer with { PoolPadding = 1 + _random.Next(layer.Size / 2) };
+        }
+        if (_random.NextDouble() < 0.2) layer = layer with { CeilMode = true };
+        if (layer.Kind == SpecKind.AvgPool && _random.NextDouble() < 0.3) layer = layer with { CountIncludePad = _random.NextDouble() < 0.7 ? false : true };
         return layer;
+    }
+
+    // BatchNorm (either rank), Dropout (either), and on [c, h, w] Dropout2d, GlobalAvgPool and LocalResponseNorm.
+    private LayerSpec Regularization(int[] shape)
+    {
+        double r = _random.NextDouble();
+        if (r < 0.4) return new LayerSpec(SpecKind.BatchNorm) { Rate = _random.NextDouble() < 0.3 ? Pick(new[] { 0.3, 0.01, 1.0 }) : null };
+        if (r < 0.65 || shape.Length != 3) return new LayerSpec(SpecKind.Dropout) { Rate = Pick(new[] { 0.0, 0.2, 0.5, 0.7 }) };
+        if (r < 0.75) return new LayerSpec(SpecKind.Dropout2d) { Rate = Pick(new[] { 0.25, 0.5 }) };
+        if (r < 0.88) return new LayerSpec(SpecKind.GlobalAvgPool);
+        return new LayerSpec(SpecKind.LocalResponseNorm, Pick(new[] { 1, 2, 3, 5 })) { Rate = _random.NextDouble() < 0.5 ? Pick(new[] { 0.5, 1.0 }) : null };
     }
 
     private LayerSpec Activation()

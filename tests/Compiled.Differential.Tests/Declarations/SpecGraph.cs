@@ -155,7 +155,10 @@ internal static class SpecGraph
     {
         SpecKind.Dense => "fc",
         SpecKind.Conv2D => "conv",
-        SpecKind.MaxPool or SpecKind.AvgPool => "pool",
+        SpecKind.MaxPool or SpecKind.AvgPool or SpecKind.GlobalAvgPool => "pool",
+        SpecKind.BatchNorm => "bn",
+        SpecKind.Dropout or SpecKind.Dropout2d => "dropout",
+        SpecKind.LocalResponseNorm => "lrn",
         SpecKind.Flatten => "flatten",
         SpecKind.ReLU => "relu",
         SpecKind.LeakyReLU => "leaky_relu",

@@ -113,6 +113,32 @@ internal static class NetworkChecker
                 foreach (INetwork network in networks) network.Parameters[info.Offset + j] = value;
             }
         }
+        // Batch norm: γ away from 1 and running statistics away from 0 and 1, so evaluation that ignores them shows; the
+        // networks' state is restored to these before every Forward and Predict (TrainStep moves it). Dropout: every
+        // network draws the interpreter's masks (its test hook), which depend on the layer and the sample only.
+        foreach (ExpectedParameter p in interpreter.Parameters.Where(p => p.Spec.Kind == SpecKind.BatchNorm && p.Name.EndsWith(".weight", StringComparison.Ordinal)))
+        {
+            ParameterInfo info = table[p.Name];
+            for (int j = 0; j < info.Length; j++)
+            {
+                float value = (float)(0.5 + random.NextDouble());
+                foreach (INetwork network in networks) network.Parameters[info.Offset + j] = value;
+            }
+        }
+        foreach (ParameterInfo info in first.StateTable)
+        {
+            for (int j = 0; j < info.Length; j++)
+            {
+                float value = info.Name.EndsWith(".running_mean", StringComparison.Ordinal) ? (float)(random.NextDouble() - 0.5)
+                    : info.Name.EndsWith(".running_var", StringComparison.Ordinal) ? (float)(0.5 + random.NextDouble())
+                    : first.StateBuffer[info.Offset + j];
+                foreach (INetwork network in networks) network.StateBuffer[info.Offset + j] = value;
+            }
+            interpreter.State[info.Name] = first.StateBuffer.AsSpan(info.Offset, info.Length).ToArray().Select(v => (double)v).ToArray();
+        }
+        float[] state = first.StateBuffer.ToArray();
+        foreach (INetwork network in networks) InstallDropoutMasks(network, interpreter);
+
         var parameters = interpreter.Parameters.ToDictionary(p => p.Name,
             p => first.Parameters.AsSpan(table[p.Name].Offset, p.Length).ToArray().Select(v => (double)v).ToArray(), StringComparer.Ordinal);
 
@@ -144,11 +170,11 @@ internal static class NetworkChecker
                 if (candidate.KinkMargin >= KinkThreshold || candidate.Expected.KinkValues * KinkThreshold > 1) break;
             }
             if (chosen!.KinkMargin < KinkThreshold && chosen.Expected.KinkValues * KinkThreshold <= 1) fragile = true;
-            cases.Add(chosen.Complete(spec, interpreter, parameters));
+            cases.Add(chosen.Complete(spec, interpreter, parameters) with { State = state });
         }
 
         Case fdCase = cases[plan.Batches.Length - 1];
-        bool finiteDifferences = plan.FiniteDifferences && spec.Training && fdCase.KinkMargin >= KinkThreshold && !fdCase.Expected.ExactKink;
+        bool finiteDifferences = plan.FiniteDifferences && spec.Training && !fdCase.TrainingRefused && fdCase.KinkMargin >= KinkThreshold && !fdCase.Expected.ExactKink;
         if (finiteDifferences) CheckFiniteDifferences(interpreter, parameters, fdCase, random, failures);
 
         VectorWidth saved = Simd.Width;
@@ -177,7 +203,7 @@ internal static class NetworkChecker
             }
 
             // TrainStep adds into Gradients: a second step without ZeroGradients doubles them.
-            if (spec.Training && failures.Count == 0 && networks[^1] is ITrainableNetwork last)
+            if (spec.Training && failures.Count == 0 && !cases[^1].TrainingRefused && networks[^1] is ITrainableNetwork last)
             {
                 Case c = cases[^1];
                 last.ZeroGradients();
@@ -187,7 +213,9 @@ internal static class NetworkChecker
                 {
                     double[] doubled = c.Expected.Gradients[p.Name].Select(g => 2 * g).ToArray();
                     CompareScaled($"accumulated d{p.Name} after two TrainSteps ({Simd.Width}, batch {c.Batch})", last.Gradients.AsSpan(table[p.Name].Offset, p.Length),
-                        doubled, GradientScaled, GradientRelative, failures, 2 * GradientFloorFor(c.Expected, c.Batch, interpreter.OutputLength, c.InputDouble));
+                        doubled, GradientScaled, GradientRelative, failures, 2 * (interpreter.BiasesBeforeBatchNorm.Contains(p.Name)
+                            ? CancelledFloor(c.Expected, c.Batch, p.Length)
+                            : GradientFloorFor(c.Expected, c.Batch, interpreter.OutputLength, c.InputDouble)));
                 }
             }
 
@@ -298,6 +326,13 @@ internal static class NetworkChecker
         foreach (ExpectedParameter p in interpreter.Parameters)
         {
             LayerSpec layer = p.Spec;
+            if (layer.Kind == SpecKind.BatchNorm)
+            {
+                // PyTorch's reset_parameters: weight 1, bias 0, whatever the seed.
+                float start = p.Name.EndsWith(".weight", StringComparison.Ordinal) ? 1f : 0f;
+                if (network.Parameters.AsSpan(table[p.Name].Offset, p.Length).ContainsAnyExcept(start)) failures.Add($"Initialize: {p.Name} is not all {start}");
+                continue;
+            }
             string kind = layer.Init is null or "Default" ? p.DefaultInit : layer.Init;
             if (p.Name.EndsWith(".bias", StringComparison.Ordinal) && table[p.Name] is { } biasInfo)
             {
@@ -310,7 +345,8 @@ internal static class NetworkChecker
                 continue;
             }
             int fanIn = layer.Kind == SpecKind.Dense ? p.Shape[1] : p.Shape[1] * p.Shape[2] * p.Shape[3];
-            int fanOut = layer.Kind == SpecKind.Dense ? layer.Size : layer.Size * layer.ConvKernel * layer.ConvKernel;
+            // PyTorch: fan_out = out·kh·kw (groups divide only fan_in, through the weight's second dimension).
+            int fanOut = layer.Kind == SpecKind.Dense ? layer.Size : layer.Size * layer.ConvKernel * layer.ConvKernelWidth;
             ReadOnlySpan<float> values = network.Parameters.AsSpan(table[p.Name].Offset, table[p.Name].Length);
             switch (kind)
             {
@@ -352,18 +388,34 @@ internal static class NetworkChecker
     {
         int outputs = interpreter.OutputLength;
         var output = new float[c.Batch * outputs];
+        InterpreterResult evaluation = c.Evaluation ?? c.Expected;
+        c.State.CopyTo(network.StateBuffer, 0);
         Array.Fill(output, float.NaN);
         network.Forward(c.Input, output, c.Batch);
-        double forwardTolerance = CompareScaled($"{where}: Forward", output, c.Expected.Output, ForwardScaled, ForwardRelative, failures);
+        double forwardTolerance = CompareScaled($"{where}: Forward", output, evaluation.Output, ForwardScaled, ForwardRelative, failures);
 
         Array.Fill(output, float.NaN);
         network.Predict(c.Input, output, c.Batch);
         if (spec.Head is HeadSpec.SoftmaxCrossEntropy or HeadSpec.SigmoidBinaryCrossEntropy)
-            CompareRelative($"{where}: Predict", output, c.Expected.Prediction, 2 * forwardTolerance + PredictRelative, failures);
+            CompareRelative($"{where}: Predict", output, evaluation.Prediction, 2 * forwardTolerance + PredictRelative, failures);
         else
-            CompareScaled($"{where}: Predict", output, c.Expected.Prediction, ForwardScaled, ForwardRelative, failures);
+            CompareScaled($"{where}: Predict", output, evaluation.Prediction, ForwardScaled, ForwardRelative, failures);
 
         if (network is not ITrainableNetwork trainable) return;
+        if (c.TrainingRefused)
+        {
+            // A batch norm with one value per channel in training: refused with a message, as PyTorch refuses it.
+            try
+            {
+                Train(trainable, spec, c, c.Labels is null);
+                failures.Add($"{where}: TrainStep with one value per channel at a batch norm did not throw");
+            }
+            catch (ArgumentException e) when (e.Message.Contains("more than 1 value per channel", StringComparison.Ordinal))
+            {
+            }
+            if (trainable.Gradients.AsSpan().ContainsAnyExcept(0f)) failures.Add($"{where}: gradients not zero after a refused TrainStep");
+            return;
+        }
         double outputScale = MaxAbs(c.Expected.Output);
         foreach (bool useTargets in spec.Head == HeadSpec.SoftmaxCrossEntropy ? new[] { false, true } : new[] { c.Labels is null })
         {
@@ -377,9 +429,10 @@ internal static class NetworkChecker
             if (network is ITrainingOutputs last)
                 CompareScaled($"{where}: LastOutputs after TrainStep({how})", last.LastOutputs, c.Expected.Output, ForwardScaled, ForwardRelative, failures);
             double floor = GradientFloorFor(expected, c.Batch, outputs, c.InputDouble);
+            HashSet<string> cancelled = interpreter.BiasesBeforeBatchNorm;
             foreach (ParameterInfo info in network.ParameterTable)
                 CompareScaled($"{where}: TrainStep({how}) d{info.Name}", trainable.Gradients.AsSpan(info.Offset, info.Length), expected.Gradients[info.Name],
-                    GradientScaled, GradientRelative, failures, floor);
+                    GradientScaled, GradientRelative, failures, cancelled.Contains(info.Name) ? CancelledFloor(expected, c.Batch, info.Length) : floor);
         }
     }
 
@@ -394,6 +447,27 @@ internal static class NetworkChecker
     private static double GradientFloorFor(InterpreterResult expected, int batch, int outputs, double[] input)
         => GradientFloor * (1 + expected.Gradients.Values.Select(MaxAbs).DefaultIfEmpty(0).Max()) * Math.Max(1, Math.Sqrt((double)batch * outputs) / 4)
             * Math.Max(1, MaxAbs(input));
+
+    // Every dropout layer's mask from the interpreter's stream (DropoutMaskOverride, the generated test hook).
+    private static void InstallDropoutMasks(INetwork network, ReferenceInterpreter interpreter)
+    {
+        var layers = interpreter.DropoutLayers().ToDictionary(d => d.Name, d => (d.Length, d.Rate), StringComparer.Ordinal);
+        if (layers.Count == 0) return;
+        Compiled.Networks.DropoutMaskHook hook = (layer, step, first, count, mask) =>
+        {
+            (int length, double rate) = layers[layer];
+            ReferenceInterpreter.DropoutMask<float>(layer, first, count, length, rate, mask);
+        };
+        network.GetType().GetProperty("DropoutMaskOverride")!.SetValue(network, hook);
+    }
+
+    /// <summary>
+    /// The floor for a bias right before a batch norm (<see cref="ReferenceInterpreter.BiasesBeforeBatchNorm"/>), whose exact
+    /// gradient is 0: 1e-4·(1 + max|g|)·√(batch·features). A batch norm that forgot to subtract the mean gives such a bias
+    /// a gradient of the order of max|g|, which this still catches.
+    /// </summary>
+    private static double CancelledFloor(InterpreterResult expected, int batch, int features)
+        => 1e-4 * (1 + expected.Gradients.Values.Select(MaxAbs).DefaultIfEmpty(0).Max()) * Math.Sqrt((double)batch * features);
 
     private static float Train(ITrainableNetwork network, NetworkSpec spec, Case c, bool useTargets)
         => spec.Head is HeadSpec.SoftmaxCrossEntropy or HeadSpec.MultiClassHinge && !useTargets
@@ -478,7 +552,7 @@ internal static class NetworkChecker
     }
 
     /// <summary>One batch: inputs, labels and targets (as the head takes them) and the interpreter's results.</summary>
-    private sealed class Case
+    private sealed record Case
     {
         public required int Batch { get; init; }
         public required float[] Input { get; init; }
@@ -488,16 +562,24 @@ internal static class NetworkChecker
         public double[]? TargetsDouble { get; init; }
         public required InterpreterResult Expected { get; init; }
         public InterpreterResult? ExpectedWithTargets { get; init; }
+        /// <summary>Evaluation mode's results (Forward, Predict) when the network has layers that differ by mode; else <see cref="Expected"/> serves.</summary>
+        public InterpreterResult? Evaluation { get; init; }
+        /// <summary>A training step on this batch must be refused (a batch norm with one value per channel).</summary>
+        public bool TrainingRefused { get; init; }
+        /// <summary>The networks' state buffer Forward and Predict must see (batch norm's running statistics).</summary>
+        public float[] State { get; init; } = Array.Empty<float>();
         public double KinkMargin { get; init; }
 
         /// <summary>The same inputs with the training results (loss, gradients) too, when the network trains.</summary>
         public Case Complete(NetworkSpec spec, ReferenceInterpreter interpreter, Dictionary<string, double[]> parameters)
         {
             if (!spec.Training) return this;
+            if (interpreter.TrainingRefused(Batch)) return this with { TrainingRefused = true };
             bool takesLabels = Labels is not null;
             return new Case
             {
                 Batch = Batch, Input = Input, InputDouble = InputDouble, Labels = Labels, Targets = Targets, TargetsDouble = TargetsDouble,
+                Evaluation = interpreter.HasModes ? Expected : null,
                 Expected = interpreter.Run(parameters, InputDouble, Batch, Labels, takesLabels ? null : TargetsDouble, true),
                 ExpectedWithTargets = spec.Head == HeadSpec.SoftmaxCrossEntropy
                     ? interpreter.Run(parameters, InputDouble, Batch, null, Targets.Select(v => (double)v).ToArray(), true)

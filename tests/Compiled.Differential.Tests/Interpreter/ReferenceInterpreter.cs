@@ -66,7 +66,13 @@ internal sealed class ReferenceInterpreter
             if (layer.Kind == SpecKind.Dense)
                 parameters.Add(new ExpectedParameter(op.Name + ".weight", i, new[] { layer.Size, SpecShapes.Length(input) }, layer, init));
             else if (layer.Kind == SpecKind.Conv2D)
-                parameters.Add(new ExpectedParameter(op.Name + ".weight", i, new[] { layer.Size, input[0], layer.ConvKernel, layer.ConvKernel }, layer, init));
+                parameters.Add(new ExpectedParameter(op.Name + ".weight", i, new[] { layer.Size, input[0] / layer.ConvGroups, layer.ConvKernel, layer.ConvKernelWidth }, layer, init));
+            else if (layer.Kind == SpecKind.BatchNorm)
+            {
+                parameters.Add(new ExpectedParameter(op.Name + ".weight", i, new[] { input[0] }, layer, init));
+                parameters.Add(new ExpectedParameter(op.Name + ".bias", i, new[] { input[0] }, layer, init));
+                continue;
+            }
             else continue;
             if (layer.Bias) parameters.Add(new ExpectedParameter(op.Name + ".bias", i, new[] { layer.Size }, layer, init));
         }
@@ -82,7 +88,8 @@ internal sealed class ReferenceInterpreter
             if (next < 0) return "XavierUniform";
             Op op = _ops[next];
             if (op.Layer is { Kind: SpecKind.ReLU or SpecKind.LeakyReLU or SpecKind.ELU }) return "HeNormal";
-            if (op.Layer is { Kind: SpecKind.MaxPool or SpecKind.AvgPool or SpecKind.Flatten } || op.Kind != OpKind.Layer)
+            if (op.Layer is { Kind: SpecKind.MaxPool or SpecKind.AvgPool or SpecKind.Flatten or SpecKind.GlobalAvgPool or SpecKind.LocalResponseNorm
+                    or SpecKind.Dropout or SpecKind.Dropout2d or SpecKind.BatchNorm } || op.Kind != OpKind.Layer)
             {
                 at = next;
                 continue;
@@ -92,12 +99,81 @@ internal sealed class ReferenceInterpreter
     }
 
     public IReadOnlyList<ExpectedParameter> Parameters { get; }
+
+    /// <summary>
+    /// Batch norm's running statistics by state name (<c>bn1.running_mean</c>, <c>bn1.running_var</c>), which evaluation
+    /// mode normalizes with; the checker sets them to the networks' own.
+    /// </summary>
+    public Dictionary<string, double[]> State { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The biases whose layer's only reader is a batch norm: their gradient is zero in exact arithmetic in training (the
+    /// batch mean removes them), and in float the residue of that cancellation, amplified by 1/σ of the batch, is all
+    /// there is (measured 4e-5 where the other gradients are of order 1).
+    /// </summary>
+    public HashSet<string> BiasesBeforeBatchNorm
+    {
+        get
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            for (int i = 0; i < _ops.Count; i++)
+            {
+                if (_ops[i].Layer is not { Kind: SpecKind.Dense or SpecKind.Conv2D, Bias: true }) continue;
+                List<Op> readers = _ops.Where(o => o.Inputs.Contains(i)).ToList();
+                if (readers.Count == 1 && readers[0].Layer is { Kind: SpecKind.BatchNorm }) names.Add(_ops[i].Name + ".bias");
+            }
+            return names;
+        }
+    }
+
+    /// <summary>Whether some layer differs between training and evaluation.</summary>
+    public bool HasModes => _ops.Any(o => o.Layer is { HasModes: true });
+
+    /// <summary>Whether a training-mode pass over <paramref name="n"/> samples has a batch norm with at most one value per channel (PyTorch and the network refuse it).</summary>
+    public bool TrainingRefused(int n)
+    {
+        foreach (Op op in _ops)
+        {
+            if (op.Layer is not { Kind: SpecKind.BatchNorm }) continue;
+            int[] s = op.InShape;
+            if ((long)n * (s.Length == 3 ? s[1] * s[2] : 1) <= 1) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// The dropout mask this suite installs in the networks (their test hook) and uses itself: the kernel's counter-based
+    /// stream with a seed from the layer's name and step 0, so it depends on the layer and the sample only.
+    /// </summary>
+    public static void DropoutMask<T>(string layer, int firstSample, int count, int sampleLength, double rate, Span<T> mask)
+        where T : System.Numerics.IFloatingPointIeee754<T>
+    {
+        ulong seed = 1469598103934665603UL;
+        foreach (char ch in layer) seed = (seed ^ ch) * 1099511628211UL;
+        DropoutReference.Mask(seed, 0, firstSample, count, sampleLength, rate, mask);
+    }
+
+    /// <summary>The dropout layers: full name, elements of one sample's mask (the whole tensor for Dropout, the channels for Dropout2d), rate.</summary>
+    public IEnumerable<(string Name, int Length, double Rate)> DropoutLayers()
+    {
+        foreach (Op op in _ops)
+        {
+            if (op.Layer is { Kind: SpecKind.Dropout or SpecKind.Dropout2d } layer) yield return (op.Name, MaskLength(op), layer.Rate!.Value);
+        }
+    }
+
+    private static int MaskLength(Op op) => op.Layer!.Kind == SpecKind.Dropout2d ? op.InShape[0] : SpecShapes.Length(op.InShape);
     public int InputLength => SpecShapes.Length(_spec.Input);
     public int OutputLength => SpecShapes.Length(_outputShape);
 
     /// <summary>Forward; with labels or targets (per the head) also the mean loss and every parameter's gradient.</summary>
-    public InterpreterResult Run(IReadOnlyDictionary<string, double[]> parameters, double[] input, int n, int[]? labels, double[]? targets, bool backward)
+    /// <remarks>Training mode (batch statistics, dropout masks) when <paramref name="training"/> (default: with the backward pass), else evaluation (running statistics, no dropout).</remarks>
+    public InterpreterResult Run(IReadOnlyDictionary<string, double[]> parameters, double[] input, int n, int[]? labels, double[]? targets, bool backward, bool? training = null)
     {
+        bool train = training ?? backward;
+        var masks = new double[_ops.Count][];
+        var means = new double[_ops.Count][];
+        var invStds = new double[_ops.Count][];
         int count = _ops.Count;
         var activations = new double[count][];
         var argmax = new int[count][];
@@ -172,6 +248,41 @@ internal sealed class ReferenceInterpreter
                 case SpecKind.Tanh:
                     ActivationReference.Tanh<double>(x, y);
                     break;
+                case SpecKind.GlobalAvgPool:
+                    GlobalAvgPoolReference.Forward<double>(x, y, n, inShape[0], inShape[1] * inShape[2]);
+                    break;
+                case SpecKind.LocalResponseNorm:
+                    LocalResponseNormReference.Forward<double>(x, y, n, inShape[0], inShape[1] * inShape[2], layer.Size, (float)layer.LrnAlpha, 0.75, 1.0);
+                    break;
+                case SpecKind.Dropout:
+                case SpecKind.Dropout2d:
+                    if (!train)
+                    {
+                        x.CopyTo(y, 0);
+                        break;
+                    }
+                    masks[i] = new double[n * MaskLength(op)];
+                    DropoutMask<double>(op.Name, 0, n, MaskLength(op), layer.Rate!.Value, masks[i]);
+                    if (layer.Kind == SpecKind.Dropout) DropoutReference.Forward<double>(x, masks[i], y);
+                    else DropoutReference.Channel<double>(x, masks[i], y, n, inShape[0], inShape[1] * inShape[2], accumulate: false);
+                    break;
+                case SpecKind.BatchNorm:
+                {
+                    int channels = inShape[0], spatial = inShape.Length == 3 ? inShape[1] * inShape[2] : 1;
+                    double[] gamma = parameters[op.Name + ".weight"], beta = parameters[op.Name + ".bias"];
+                    if (!train)
+                    {
+                        BatchNormReference.EvaluationForward<double>(x, gamma, beta, State[op.Name + ".running_mean"], State[op.Name + ".running_var"], (double)1e-5f, y, n, channels, spatial);
+                        break;
+                    }
+                    means[i] = new double[channels];
+                    invStds[i] = new double[channels];
+                    var runningMean = new double[channels];
+                    var runningVar = new double[channels];
+                    long tracked = 0;
+                    BatchNormReference.TrainingForward<double>(x, gamma, beta, y, means[i], invStds[i], runningMean, runningVar, n, channels, spatial, layer.Momentum, (double)1e-5f, ref tracked);
+                    break;
+                }
             }
             activations[i] = y;
         }
@@ -282,6 +393,25 @@ internal sealed class ReferenceInterpreter
                 case SpecKind.Tanh:
                     ActivationReference.TanhBackward<double>(y, dy, dx);
                     break;
+                case SpecKind.GlobalAvgPool:
+                    GlobalAvgPoolReference.Backward<double>(dy, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
+                    break;
+                case SpecKind.LocalResponseNorm:
+                    LocalResponseNormReference.Backward<double>(x, dy, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], layer.Size, (float)layer.LrnAlpha, 0.75, 1.0);
+                    break;
+                case SpecKind.Dropout:
+                    DropoutReference.Backward<double>(dy, masks[i], dx, accumulate: false);
+                    break;
+                case SpecKind.Dropout2d:
+                    DropoutReference.Channel<double>(dy, masks[i], dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
+                    break;
+                case SpecKind.BatchNorm:
+                {
+                    int[] s2 = op.InShape;
+                    BatchNormReference.Backward<double>(x, dy, parameters[op.Name + ".weight"], means[i], invStds[i], dx,
+                        result.Gradients[op.Name + ".weight"], result.Gradients[op.Name + ".bias"], n, s2[0], s2.Length == 3 ? s2[1] * s2[2] : 1);
+                    break;
+                }
             }
             Give(op.Inputs[0], dx);
         }
@@ -296,13 +426,24 @@ internal sealed class ReferenceInterpreter
         LayerSpec layer = _ops[i].Layer!;
         int[] s = _ops[i].InShape;
         (int top, int bottom, int left, int right) = SpecShapes.ConvPadding(layer, s[1], s[2]);
-        return new Conv2DGeometry(s[0], s[1], s[2], layer.Size, layer.ConvKernel, layer.ConvKernel, layer.ConvStride, layer.ConvStride, top, left, bottom, right);
+        return new Conv2DGeometry(s[0], s[1], s[2], layer.Size, layer.ConvKernel, layer.ConvKernelWidth, layer.ConvStride, layer.ConvStrideWidth, top, left, bottom, right)
+        {
+            DilationHeight = layer.DilationHeight,
+            DilationWidth = layer.DilationWidthOrHeight,
+            Groups = layer.ConvGroups,
+        };
     }
 
     private Pool2DGeometry PoolGeometry(int i)
     {
         int[] s = _ops[i].InShape;
-        return new Pool2DGeometry(s[0], s[1], s[2], _ops[i].Layer!.Size, _ops[i].Layer!.PoolStride);
+        LayerSpec layer = _ops[i].Layer!;
+        return new Pool2DGeometry(s[0], s[1], s[2], layer.Size, layer.PoolStride)
+        {
+            Padding = layer.PoolPad,
+            CeilMode = layer.CeilMode,
+            CountIncludePad = layer.CountIncludePad ?? true,
+        };
     }
 
     /// <summary>Smallest nonzero |x| relative to max |x| (exact zeros are structural: float computes them exactly too).</summary>
@@ -336,10 +477,12 @@ internal sealed class ReferenceInterpreter
         {
             double first = double.NegativeInfinity, second = double.NegativeInfinity;
             int atFirst = 0;
-            for (int kh = 0; kh < g.Window; kh++)
-            for (int kw = 0; kw < g.Window; kw++)
+            // The window clipped to the input (padding never wins, so only input cells can tie).
+            int h0 = oh * g.Stride - g.Padding, w0 = ow * g.Stride - g.Padding;
+            for (int h = Math.Max(h0, 0); h < Math.Min(h0 + g.Window, g.InHeight); h++)
+            for (int w = Math.Max(w0, 0); w < Math.Min(w0 + g.Window, g.InWidth); w++)
             {
-                double v = x[s * g.InputLength + (c * g.InHeight + oh * g.Stride + kh) * g.InWidth + ow * g.Stride + kw];
+                double v = x[s * g.InputLength + (c * g.InHeight + h) * g.InWidth + w];
                 if (v > first) { second = first; first = v; atFirst = 1; }
                 else if (v == first) atFirst++;
                 else if (v > second) second = v;

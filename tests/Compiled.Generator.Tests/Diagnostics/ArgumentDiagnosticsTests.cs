@@ -26,6 +26,7 @@ public sealed class ArgumentDiagnosticsTests
     [Theory]
     [InlineData("Padding = -1", "Padding -1 of layer 'conv1' is invalid")]
     [InlineData("Padding = \"full\"", "Padding \"full\" of layer 'conv1' is invalid")]
+    [InlineData("Padding = new[] { 0, -2 }", "Padding (0, -2) of layer 'conv1' is invalid: use a number of pixels (0 or more) added on every side, a pair new[] { height, width } of them")]
     public void CMP0006_invalid_padding(string padding, string message)
         => DiagnosticAssert.Single("CMP0006", $$"""
             using Compiled;
@@ -38,7 +39,10 @@ public sealed class ArgumentDiagnosticsTests
 
     [Theory]
     [InlineData("Conv2D(4, Padding = 2.5)", "Argument 'Padding' of [Conv2D] cannot be read: it is 2.5 (double)")]
-    [InlineData("Conv2D(4, Padding = new[] { 1, 2 })", "Argument 'Padding' of [Conv2D] cannot be read: it is an array")]
+    [InlineData("Conv2D(4, Padding = new[] { 1, 2, 3 })", "Argument 'Padding' of [Conv2D] cannot be read: it is an array of 3 elements")]
+    [InlineData("Conv2D(4, Dilation = 1.5f)", "Argument 'Dilation' of [Conv2D] cannot be read: it is 1.5 (float)")]
+    [InlineData("Conv2D(4, Stride = new[] { 1 })", "Argument 'Stride' of [Conv2D] cannot be read: it is an array of 1 element")]
+    [InlineData("MaxPool(new[] { 2, 2, 2 })", "Argument 'window' of [MaxPool] cannot be read: it is an array of 3 elements")]
     [InlineData("Conv2D(4, Init = (Init)42)", "Argument 'Init' of [Conv2D] cannot be read: it is 42 (Compiled.Init)")]
     public void CMP0007_argument_not_a_readable_constant(string layer, string message)
         => DiagnosticAssert.Single("CMP0007", $$"""
@@ -51,7 +55,7 @@ public sealed class ArgumentDiagnosticsTests
             """, new[] { message, "; use " });
 
     [Theory]
-    [InlineData("Conv2D(4, Kernel = \"3\")", "Argument 'Kernel' of [Conv2D] cannot be read: it is not a valid constant (see the compiler's error)", "CS0029")]
+    [InlineData("Conv2D(4, Groups = \"3\")", "Argument 'Groups' of [Conv2D] cannot be read: it is not a valid constant (see the compiler's error)", "CS0029")]
     public void CMP0007_also_for_arguments_the_compiler_rejects(string layer, string message, string compilerError)
     {
         Markup markup = Markup.Parse($$"""

@@ -176,6 +176,36 @@ public sealed class BlockDiagnosticsTests
             public partial class Net;
             """, new[] { "\"pad / 2\"", "3 / 2 is not a whole number", "pad = 3" });
 
+    [Fact]
+    public void CMP0016_a_repeat_that_expands_beyond_the_node_limit()
+        => DiagnosticAssert.Single("CMP0016", """
+            using Compiled;
+            [Block]
+            [Residual]
+            public class Identity;
+
+            [Network]
+            [Input(4)]
+            [Dense(4), [|Use(typeof(Identity), Repeat = 1000000)|]]
+            [Dense(2), MeanSquaredError]
+            public partial class Net;
+            """, new[] { "the number of layers after expanding its blocks" });
+
+    [Fact]
+    public void CMP0005_repeat_below_one()
+        => DiagnosticAssert.Single("CMP0005", """
+            using Compiled;
+            [Block]
+            [Residual]
+            public class Identity;
+
+            [Network]
+            [Input(4)]
+            [Dense(4), [|Use(typeof(Identity), Repeat = 0)|]]
+            [Dense(2), MeanSquaredError]
+            public partial class Net;
+            """, new[] { "Repeat of layer 'layer1' is 0, but it must be at least 1" });
+
     [Theory]
     [InlineData("\"stride = two\"", "its default \"two\" is not an int")]
     [InlineData("\"2x\"", "a name starts with a letter")]

@@ -46,7 +46,7 @@ public sealed class MessageDiagnosticsTests
     [InlineData("[[|Input(1, 2, 3, 4)|]] [Dense(2), MeanSquaredError]", "(1, 2, 3, 4) given to [Input]", "[Input(784)] or [Input(1, 28, 28)]", "CS1729")]
     [InlineData("[[|Input(28, 28)|]] [Dense(2), MeanSquaredError]", "(28, 28) given to [Input]", "[Input(784)] or [Input(1, 28, 28)]", "CS7036")]
     [InlineData("[Input(4)] [Dense(2), [|ELU(1.0)|], MeanSquaredError]", "(1.0) given to [ELU]", "[ELU(1f)]", "CS1503")]
-    [InlineData("[Input(4)] [[|Dense|], MeanSquaredError]", "() given to [Dense]", "[Dense(128)]", "CS7036")]
+    [InlineData("[Input(4)] [[|Dense|], MeanSquaredError]", "() given to [Dense]", "[Dense(128)]", "CS1729")]
     [InlineData("[Input(4)] [Dense(2), [|ReLU(3)|], MeanSquaredError]", "(3) given to [ReLU]", "write [ReLU]", "CS1729")]
     [InlineData("[Input(4)] [[|Dense(Size)|], MeanSquaredError]", "(Size) given to [Dense]", "[Dense(128)]", "CS0103")]
     public void Arguments_matching_no_constructor_get_one_plain_message_beside_the_compilers(string attributes, string given, string advice, string compilerError)

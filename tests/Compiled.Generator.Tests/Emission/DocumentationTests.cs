@@ -27,5 +27,7 @@ public sealed class DocumentationTests
         string xml = type.GetDocumentationCommentXml()!;
         Assert.Contains("conv1 (Conv2D 5x5, pad 2)   [6, 28, 28]      156", xml);
         Assert.Contains("Total params: 61,706", xml);
+        Assert.Contains("conv2              480,000    960,000       9.4      6.3  grid / patch grid / scatter|im2col", xml);
+        Assert.Contains("Total              833,040  1,430,880     241.0     37.8", xml);
     }
 }

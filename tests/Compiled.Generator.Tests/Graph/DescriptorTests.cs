@@ -78,7 +78,9 @@ public sealed class DescriptorTests
     {
         Type attribute = LayerAttributes.Single(a => a.Name == attributeName);
         LayerDescriptor descriptor = LayerRegistry.ForAttribute(attributeName)!;
-        ConstructorInfo constructor = attribute.GetConstructors().Single();
+        // The int constructor; a string one (a block expression: Conv2D, Dense) or an int[] one (a pool's pair) is its twin.
+        ConstructorInfo constructor = attribute.GetConstructors()
+            .Single(c => c.GetParameters().All(p => p.ParameterType != typeof(string) && p.ParameterType != typeof(int[])));
         System.Reflection.ParameterInfo[] parameters = constructor.GetParameters();
 
         // A default instance: required constructor arguments 1, optional ones their defaults.
@@ -92,7 +94,9 @@ public sealed class DescriptorTests
                 constructorArguments++;
                 System.Reflection.ParameterInfo parameter = parameters[spec.ConstructorIndex];
                 Assert.Equal(parameter.Name, spec.Name);
-                Assert.Equal(ClrType(spec.Type), parameter.ParameterType);
+                Assert.Equal(spec.Type == ArgumentType.Pair ? typeof(int) : ClrType(spec.Type), parameter.ParameterType);
+                if (spec.Type == ArgumentType.Pair)
+                    Assert.Contains(attribute.GetConstructors(), c => c.GetParameters().Length == 1 && c.GetParameters()[0].ParameterType == typeof(int[]));
                 Assert.Equal(parameter.HasDefaultValue, spec.Default is not null);
                 if (parameter.HasDefaultValue) Assert.Equal(parameter.DefaultValue, Value(spec.Default!.Value));
             }
@@ -116,6 +120,7 @@ public sealed class DescriptorTests
         ArgumentType.Bool => typeof(bool),
         ArgumentType.String => typeof(string),
         ArgumentType.Padding => typeof(object),
+        ArgumentType.Pair => typeof(object),
         _ => typeof(Init),
     };
 
@@ -125,7 +130,8 @@ public sealed class DescriptorTests
         ArgumentType.Double => value.Double,
         ArgumentType.Bool => value.Bool,
         ArgumentType.String => value.Text,
-        ArgumentType.Padding => value.Padding.Pixels,
+        ArgumentType.Padding => value.Padding.Height,
+        ArgumentType.Pair => value.Height,
         _ => value.Int,
     };
 }

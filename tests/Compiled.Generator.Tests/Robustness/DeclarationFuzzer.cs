@@ -267,11 +267,14 @@ internal sealed class DeclarationFuzzer
             case 5: return "Dense" + With(Size());
             case 6:
             case 7:
-                return "Conv2D" + With(Size(), Chance(0.6) ? $"Kernel = {Size()}" : "", Chance(0.3) ? $"Stride = {Size()}" : "",
-                    Chance(0.4) ? $"Padding = {Pick("0", "1", "2", "\"same\"", "\"valid\"", "\"SAME\"", "-1", "\"full\"", "3")}" : "",
+                return "Conv2D" + With(Chance(0.05) ? Pick("\"channels\"", "\"\"") : Size(), Chance(0.6) ? $"Kernel = {SizeOrPair()}" : "", Chance(0.3) ? $"Stride = {SizeOrPair()}" : "",
+                    Chance(0.4) ? $"Padding = {Pick("0", "1", "2", "\"same\"", "\"valid\"", "\"SAME\"", "-1", "\"full\"", "3", "new[] { 0, 3 }", "new[] { 1 }", "new[] { -1, 2 }")}" : "",
+                    Chance(0.2) ? $"Dilation = {SizeOrPair()}" : "", Chance(0.2) ? $"Groups = {Size()}" : "",
                     Chance(0.15) ? "Bias = false" : "");
             default:
-                return Pick("MaxPool", "AvgPool") + With(Size(), Chance(0.3) ? $"Stride = {Size()}" : "");
+                return Pick("MaxPool", "AvgPool") + With(Chance(0.2) ? Pair() : Size(), Chance(0.3) ? $"Stride = {SizeOrPair()}" : "",
+                    Chance(0.3) ? $"Padding = {Pick("0", "1", "2", "-1", "new[] { 1, 1 }", "new[] { 1, 0 }", "\"p\"")}" : "",
+                    Chance(0.2) ? "CeilMode = true" : "", Chance(0.1) ? "CountIncludePad = false" : "");
         }
     }
 
@@ -282,6 +285,11 @@ internal sealed class DeclarationFuzzer
         if (Chance(0.05)) return loss + "(Name = \"head\")";
         return loss;
     }
+
+    /// <summary>An int or an int-or-pair's array form: <c>new[] { 1, 7 }</c>, sometimes of the wrong length.</summary>
+    private string SizeOrPair() => Chance(0.3) ? Pair() : Size();
+
+    private string Pair() => Chance(0.9) ? $"new[] {{ {Size()}, {Size()} }}" : Pick("new[] { 1 }", "new int[0]", "new[] { 1, 2, 3 }");
 
     private string Size() => Pick(Weighted(("1", 6), ("2", 8), ("3", 8), ("4", 4), ("5", 5), ("7", 4), ("8", 3), ("17", 2), ("28", 2), ("31", 1),
         ("0", 1), ("-1", 1), ("64", 1), ("100", 1)));

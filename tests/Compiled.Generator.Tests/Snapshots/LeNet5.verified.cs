@@ -24,8 +24,27 @@ namespace Samples
     /// fc3 (Dense)                 [10]             850
     /// loss (SoftmaxCrossEntropy)  [10]               0
     /// ================================================
-    /// Total params: 61,706
+    /// Total params: 61,706 (241.0 KB)
     /// Workspace per sample: 8,632 floats (33.7 KB), plus 19,600 floats of im2col columns per thread
+    /// Cost per sample  Fwd FLOPs  Bwd FLOPs  Param KB  Act. KB  Algorithm (fwd / dw / dx)
+    /// ============================================================================================
+    /// conv1              235,200    235,200       0.6     18.4  grid
+    /// relu1                    -          -         -        -  -
+    /// pool1                    -          -         -      9.2  -
+    /// conv2              480,000    960,000       9.4      6.3  grid / patch grid / scatter|im2col
+    /// relu2                    -          -         -        -  -
+    /// pool2                    -          -         -      3.1  -
+    /// fc1                 96,000    192,000     188.0      0.5  GEMM
+    /// relu3                    -          -         -        -  -
+    /// fc2                 20,160     40,320      39.7      0.3  GEMM
+    /// relu4                    -          -         -        -  -
+    /// fc3                  1,680      3,360       3.3      0.0  GEMM
+    /// ============================================================================================
+    /// Total              833,040  1,430,880     241.0     37.8
+    /// FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).
+    /// Backward: weight gradient + input gradient (none for the first layer with parameters).
+    /// Act.: output and saved tensors kept per sample, before liveness reuses memory.
+    /// scatter|im2col: per sample, dy's non-zeros scattered if at most half, else im2col+GEMM.
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "0.1.0.0")]
@@ -95,8 +114,28 @@ namespace Samples
             "fc3 (Dense)                 [10]             850\n" +
             "loss (SoftmaxCrossEntropy)  [10]               0\n" +
             "================================================\n" +
-            "Total params: 61,706\n" +
-            "Workspace per sample: 8,632 floats (33.7 KB), plus 19,600 floats of im2col columns per thread\n";
+            "Total params: 61,706 (241.0 KB)\n" +
+            "Workspace per sample: 8,632 floats (33.7 KB), plus 19,600 floats of im2col columns per thread\n" +
+            "\n" +
+            "Cost per sample  Fwd FLOPs  Bwd FLOPs  Param KB  Act. KB  Algorithm (fwd / dw / dx)\n" +
+            "============================================================================================\n" +
+            "conv1              235,200    235,200       0.6     18.4  grid\n" +
+            "relu1                    -          -         -        -  -\n" +
+            "pool1                    -          -         -      9.2  -\n" +
+            "conv2              480,000    960,000       9.4      6.3  grid / patch grid / scatter|im2col\n" +
+            "relu2                    -          -         -        -  -\n" +
+            "pool2                    -          -         -      3.1  -\n" +
+            "fc1                 96,000    192,000     188.0      0.5  GEMM\n" +
+            "relu3                    -          -         -        -  -\n" +
+            "fc2                 20,160     40,320      39.7      0.3  GEMM\n" +
+            "relu4                    -          -         -        -  -\n" +
+            "fc3                  1,680      3,360       3.3      0.0  GEMM\n" +
+            "============================================================================================\n" +
+            "Total              833,040  1,430,880     241.0     37.8\n" +
+            "FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n" +
+            "Backward: weight gradient + input gradient (none for the first layer with parameters).\n" +
+            "Act.: output and saved tensors kept per sample, before liveness reuses memory.\n" +
+            "scatter|im2col: per sample, dy's non-zeros scattered if at most half, else im2col+GEMM.\n";
 
         // One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.
         private const int ChunkSamples = 80;

@@ -18,8 +18,20 @@ namespace Samples
     /// fc3 (Dense)                 [10]              650
     /// loss (SoftmaxCrossEntropy)  [10]                0
     /// =================================================
-    /// Total params: 109,386
+    /// Total params: 109,386 (427.3 KB)
     /// Workspace per sample: 320 floats (1.3 KB)
+    /// Cost per sample  Fwd FLOPs  Bwd FLOPs  Param KB  Act. KB  Algorithm (fwd / dw / dx)
+    /// ===================================================================================
+    /// fc1                200,704    200,704     392.5      0.5  GEMM
+    /// relu1                    -          -         -        -  -
+    /// fc2                 16,384     32,768      32.3      0.3  GEMM
+    /// relu2                    -          -         -        -  -
+    /// fc3                  1,280      2,560       2.5      0.0  GEMM
+    /// ===================================================================================
+    /// Total              218,368    236,032     427.3      0.8
+    /// FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).
+    /// Backward: weight gradient + input gradient (none for the first layer with parameters).
+    /// Act.: output and saved tensors kept per sample, before liveness reuses memory.
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "0.1.0.0")]
@@ -62,8 +74,21 @@ namespace Samples
             "fc3 (Dense)                 [10]              650\n" +
             "loss (SoftmaxCrossEntropy)  [10]                0\n" +
             "=================================================\n" +
-            "Total params: 109,386\n" +
-            "Workspace per sample: 320 floats (1.3 KB)\n";
+            "Total params: 109,386 (427.3 KB)\n" +
+            "Workspace per sample: 320 floats (1.3 KB)\n" +
+            "\n" +
+            "Cost per sample  Fwd FLOPs  Bwd FLOPs  Param KB  Act. KB  Algorithm (fwd / dw / dx)\n" +
+            "===================================================================================\n" +
+            "fc1                200,704    200,704     392.5      0.5  GEMM\n" +
+            "relu1                    -          -         -        -  -\n" +
+            "fc2                 16,384     32,768      32.3      0.3  GEMM\n" +
+            "relu2                    -          -         -        -  -\n" +
+            "fc3                  1,280      2,560       2.5      0.0  GEMM\n" +
+            "===================================================================================\n" +
+            "Total              218,368    236,032     427.3      0.8\n" +
+            "FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n" +
+            "Backward: weight gradient + input gradient (none for the first layer with parameters).\n" +
+            "Act.: output and saved tensors kept per sample, before liveness reuses memory.\n";
 
         // One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.
         private const int ChunkSamples = 256;

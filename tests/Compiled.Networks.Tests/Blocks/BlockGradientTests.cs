@@ -48,6 +48,23 @@ public sealed class BlockGradientTests
     }
 
     [Fact]
+    public void Pre_activation_blocks_with_batch_norm_on_the_fork()
+    {
+        const int batch = 4;
+        float[] x = TestData.Uniform(batch * 2 * 25, seed: 51);
+        int[] labels = TestData.Labels(batch, 3, seed: 52);
+        var network = new PreActivationNet(1);
+        network.Initialize(53);
+        // Batch norm's weights start at 1 and biases at 0 whatever the seed; move them so their gradients are not special.
+        var random = new SeededRandom(54);
+        foreach (ParameterInfo info in network.ParameterTable.Where(p => p.Name.Contains(".bn", System.StringComparison.Ordinal) || p.Name.EndsWith(".1.weight", System.StringComparison.Ordinal) || p.Name.EndsWith(".1.bias", System.StringComparison.Ordinal)))
+            for (int i = 0; i < info.Length; i++) network.Parameters[info.Offset + i] += random.NextFloat() - 0.5f;
+        GradientCheck.AssertMatchesFiniteDifferences(network, n => n.TrainStep(x, labels, batch), s_smooth);
+        Assert.Contains("layer1.0.downsample.1.running_mean", network.StateTable.Select(t => t.Name));
+        Assert.DoesNotContain("layer1.1.downsample.1.running_mean", network.StateTable.Select(t => t.Name));
+    }
+
+    [Fact]
     public void Parameter_names_follow_torchvision()
     {
         string[] residual = new SmoothResidualNet(1).ParameterTable.Select(p => p.Name).ToArray();

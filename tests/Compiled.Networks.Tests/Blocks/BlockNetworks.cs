@@ -1,8 +1,8 @@
 namespace Compiled.Networks.Tests.Blocks;
 
 // Networks built from blocks (docs/api.md, "Blocks"): residual sums with identity and projection shortcuts, parallel
-// branches joined on channels, a block used inside a block. Small enough for finite differences. Until Conv2D's filters
-// and strides take expressions (their attribute properties become object-typed), the blocks' parameters reach Padding.
+// branches joined on channels, a block used inside a block. Small enough for finite differences. The blocks'
+// parameters reach Padding here; filters, kernels, strides and dilation as expressions: Generator.Tests' BlockGeometryTests.
 
 /// <summary>Two smooth convolutions and a residual sum; the shortcut projects (1x1 conv) only where the channels change.</summary>
 [Block("pad")]
@@ -56,3 +56,22 @@ public class ReluResidualBlock;
 [Use(typeof(SmoothStage), 1)]
 [Dense(3), SoftmaxCrossEntropy]
 public partial class NestedBlockNet;
+
+/// <summary>
+/// A pre-activation residual block (batch norm, ReLU, convolution, twice, then the sum): the block's input is a fork whose
+/// first reader is a batch norm, which must not run in place over it (the sum reads it too), and a projection with batch
+/// norm where the channels change.
+/// </summary>
+[Block]
+[BatchNorm, Tanh, Conv2D(4, Kernel = 3, Padding = 1, Bias = false)]
+[BatchNorm, Tanh, Conv2D(4, Kernel = 3, Padding = 1)]
+[Shortcut(When = ShortcutWhen.ShapeChanges), Conv2D(4, Kernel = 1, Bias = false), BatchNorm]
+[Residual]
+public class PreActivationBlock;
+
+/// <summary>Two pre-activation blocks (the first projects 2 → 4 channels) and a dense head.</summary>
+[Network]
+[Input(2, 5, 5)]
+[Use(typeof(PreActivationBlock), Repeat = 2)]
+[Dense(3), SoftmaxCrossEntropy]
+public partial class PreActivationNet;

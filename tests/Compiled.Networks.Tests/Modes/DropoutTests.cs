@@ -194,3 +194,42 @@ public sealed class DropoutTests
         return x;
     }
 }
+
+/// <summary>The dropout stream in checkpoints: a network with dropout saves DropoutSeed and DropoutStep and gets them back.</summary>
+public sealed class DropoutCheckpointTests
+{
+    [Fact]
+    public void A_checkpoint_restores_the_dropout_stream_so_the_masks_continue()
+    {
+        string path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "compiled-dropout-" + Guid.NewGuid().ToString("N") + ".ckpt");
+        try
+        {
+            using var network = new DropoutMlp(2);
+            network.Initialize(21);
+            var x = new float[3 * 20];
+            for (int i = 0; i < x.Length; i++) x[i] = (i % 7) - 3;
+            network.TrainStep(x, new[] { 0, 1, 2 }, 3);
+            network.TrainStep(x, new[] { 0, 1, 2 }, 3);
+            Compiled.Serialization.Checkpoint.Save(path, network);
+
+            using var restored = new DropoutMlp(1);
+            restored.Initialize(5);
+            Compiled.Serialization.Checkpoint.Load(path, restored);
+            Assert.Equal(network.DropoutSeed, restored.DropoutSeed);
+            Assert.Equal(2, restored.DropoutStep);
+            var a = new float[3 * 4];
+            var b = new float[3 * 4];
+            network.Forward(x, a, 3, NetworkMode.Training);
+            restored.Forward(x, b, 3, NetworkMode.Training);
+            Assert.Equal(a, b);
+
+            var bag = new Compiled.Serialization.StateBag();
+            Assert.Throws<System.IO.InvalidDataException>(() => restored.ReadState(bag));
+            Assert.Equal(3, restored.DropoutStep);
+        }
+        finally
+        {
+            System.IO.File.Delete(path);
+        }
+    }
+}

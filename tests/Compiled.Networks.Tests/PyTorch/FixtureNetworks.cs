@@ -22,3 +22,22 @@ public partial class ConvTanhAvgPoolEluBce;
 [Conv2D(4, Kernel = 3, Stride = 2, Padding = 1), LeakyReLU(0.1f), AvgPool(2, Stride = 1)]
 [Dense(7), Sigmoid, MeanSquaredError]
 public partial class ConvLeakyAvgPoolSigmoidMse;
+
+// PyTorch's whole Conv2D and pool geometry: Inception v3's factorized 1x7 then 7x1, a depthwise dilated 3x3
+// (Groups = channels), max pooling with padding and ceil mode.
+[Network]
+[Input(3, 11, 13)]
+[Conv2D(6, Kernel = new[] { 1, 7 }, Padding = new[] { 0, 3 }), ReLU]
+[Conv2D(6, Kernel = new[] { 7, 1 }, Padding = new[] { 3, 0 }), Tanh]
+[Conv2D(6, Kernel = 3, Padding = 2, Dilation = 2, Groups = 6), ELU, MaxPool(3, Stride = 2, Padding = 1, CeilMode = true)]
+[Dense(5), MultiClassHinge]
+public partial class ConvFactorizedDepthwiseDilatedMaxPoolHinge;
+
+// Groups of 2 with a rectangular stride and dilation; average pooling in ceil mode whose last row of windows would start
+// in the bottom padding (dropped, as PyTorch does), padding not counted; then an average pool counting its padding.
+[Network]
+[Input(4, 10, 9)]
+[Conv2D(8, Kernel = 3, Stride = new[] { 2, 1 }, Padding = 1, Dilation = new[] { 1, 2 }, Groups = 2), LeakyReLU(0.1f)]
+[AvgPool(3, Padding = 1, CeilMode = true, CountIncludePad = false), AvgPool(2, Stride = 1, Padding = 1)]
+[Dense(7), Sigmoid, MeanSquaredError]
+public partial class ConvGroupedAvgPoolCeilPadMse;

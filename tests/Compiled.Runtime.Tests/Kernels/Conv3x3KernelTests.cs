@@ -282,6 +282,41 @@ public class Conv3x3KernelTests
         Assert.Equal("col", Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(fiveByFive, new float[fiveByFive.InputLength], new float[fiveByFive.WeightLength], [], new float[fiveByFive.OutputLength], [], 1)).ParamName);
     }
 
+    /// <summary>The unchecked entry points generated code calls (weights packed once) give the checked kernels' bits.</summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Unchecked_entry_points_equal_the_checked_ones(VectorWidth width)
+    {
+        var random = new TestValues(51);
+        foreach (Conv2DGeometry g in new[] { Geometries[2], Geometries[10] })
+        {
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels), dy = random.Floats(Batch * g.OutputLength);
+            float[] packed = new float[Conv3x3Unchecked.PackedLength(g, width)];
+            Conv3x3Unchecked.PackWeights(g, w, packed, width);
+            foreach (Conv3x3Epilogue epilogue in new[] { Conv3x3Epilogue.None, Conv3x3Epilogue.Relu })
+            {
+                float[] expected = new float[Batch * g.OutputLength], actual = new float[expected.Length];
+                Conv3x3Kernels.Forward(g, x, w, b, expected, Batch, epilogue, width);
+                Conv3x3Unchecked.Forward(g, x, packed, b, actual, Batch, epilogue, width);
+                KernelAssert.Identical(expected, actual, $"{epilogue} {width} {g}");
+            }
+            float[] y1 = new float[Batch * g.OutputLength], y2 = new float[y1.Length], mean1 = new float[g.OutChannels], mean2 = new float[g.OutChannels], m21 = new float[g.OutChannels], m22 = new float[g.OutChannels];
+            Conv3x3Kernels.ForwardWithStatistics(g, x, w, b, y1, mean1, m21, Batch, width);
+            Conv3x3Unchecked.ForwardWithStatistics(g, x, packed, b, y2, mean2, m22, Batch, width);
+            KernelAssert.Identical(y1, y2, $"y {width} {g}");
+            KernelAssert.Identical(mean1, mean2, $"mean {width} {g}");
+            KernelAssert.Identical(m21, m22, $"m2 {width} {g}");
+
+            float[] dx1 = new float[x.Length], dx2 = new float[x.Length], dw1 = new float[w.Length], dw2 = new float[w.Length];
+            Conv3x3Kernels.InputGradient(g, w, dy, dx1, Batch, width);
+            Conv3x3Unchecked.InputGradient(g, w, dy, dx2, Batch, width);
+            KernelAssert.Identical(dx1, dx2, $"dx {width} {g}");
+            Conv3x3Kernels.WeightGradient(g, x, dy, dw1, Batch, width);
+            Conv3x3Unchecked.WeightGradient(g, x, dy, dw2, Batch, width);
+            KernelAssert.Identical(dw1, dw2, $"dw {width} {g}");
+        }
+    }
+
     [Fact]
     public void Other_geometries_and_wrong_lengths_are_rejected_with_the_reason()
     {

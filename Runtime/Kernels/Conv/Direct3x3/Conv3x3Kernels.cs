@@ -29,7 +29,7 @@ public enum Conv3x3Epilogue
 /// (<see cref="Conv3x3Epilogue.Relu"/>) or the batch-norm slice statistics of the output
 /// (<see cref="ForwardWithStatistics(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, int, VectorWidth)"/>),
 /// so training batch norm needs no second read of the convolution's output for its statistics. The weights are packed once
-/// per call (the internal entry points take weights packed once per step).
+/// per call (<see cref="Conv3x3Unchecked"/>, for generated code, takes weights packed once per step and checks nothing).
 /// </para>
 /// <para>
 /// The input gradient of a stride-1 layer is the same kernel run on dy with the weights transposed and flipped
@@ -388,8 +388,8 @@ public static class Conv3x3Kernels
     }
 
     /// <summary>
-    /// The forward over packed weights, without argument checks (the caller validated): the entry point generated code calls,
-    /// with weights packed once per step. mean and m2 are written only in <see cref="Mode.Statistics"/>.
+    /// The forward over packed weights, without argument checks (the caller validated); generated code reaches it through
+    /// <see cref="Conv3x3Unchecked"/>, with weights packed once per step. mean and m2 are written only in <see cref="Mode.Statistics"/>.
     /// </summary>
     internal static void ForwardPacked(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
         Span<float> mean, Span<float> m2, int n, Mode mode, VectorWidth width)

@@ -1,0 +1,125 @@
+using System.Collections.Generic;
+using Compiled.Generator.Graph;
+using Compiled.Generator.Layers;
+
+namespace Compiled.Generator.Planning;
+
+/// <summary>
+/// The ways the runtime's <c>Conv2DKernels</c> computes a product of a convolution; the same names as the runtime's
+/// <c>Conv2DMethod</c> (a test holds <see cref="CostModel.ConvolutionAlgorithm"/> against <c>Conv2DKernels.Algorithm</c>).
+/// </summary>
+internal enum ConvMethod
+{
+    Direct3x3 = 1,
+    Grid,
+    PatchGrid,
+    Im2ColGemm,
+    Gemm,
+    SparseScatterOrIm2ColGemm,
+}
+
+/// <summary>What one layer costs per sample: FLOPs of its forward and backward passes, its memory, and how it runs.</summary>
+/// <param name="Node">The node.</param>
+/// <param name="ForwardFlops">FLOPs of its forward pass for one sample (<see cref="CostModel"/>'s convention).</param>
+/// <param name="BackwardFlops">FLOPs of its backward pass for one sample (0 without a backward pass).</param>
+/// <param name="ParameterFloats">Floats of its parameters (4 bytes each).</param>
+/// <param name="ActivationValues">4-byte values per sample its forward writes to the workspace and liveness keeps: its
+/// output (unless it runs in place or aliases its input) and the tensors saved for its backward.</param>
+/// <param name="Algorithm">What its kernels do (<c>GEMM</c>, <c>grid</c>, ...), or empty for a layer without a weighted product.</param>
+internal sealed record LayerCost(GraphNode Node, long ForwardFlops, long BackwardFlops, long ParameterFloats, long ActivationValues, string Algorithm);
+
+/// <summary>
+/// The compile-time cost report's numbers. FLOP convention (the benchmark's, Samples/Benchmarks/.../Flops.cs): only
+/// Dense and Conv2D count, one multiply-add is 2 FLOPs (bias, activations, pools, joins, normalization and the loss
+/// are left out); forward = 2 · MACs; backward = the weight gradient (as many MACs as the forward) plus the input
+/// gradient (as many again) where the plan computes one (not for the first layer with parameters). The algorithm
+/// mirrors the runtime's dispatch (<c>Conv2DKernels.Algorithm</c>) on a machine with SIMD.
+/// </summary>
+internal static class CostModel
+{
+    /// <summary>Lanes of a row of the runtime's sparse input-gradient scatter (<c>SparseInputGradient</c>).</summary>
+    private const int ScatterLanes = 8;
+
+    /// <summary>Each layer's cost, in the plan's (declared) order.</summary>
+    public static IReadOnlyList<LayerCost> Of(IReadOnlyList<LayerPlan> layers, bool training)
+    {
+        var costs = new List<LayerCost>(layers.Count);
+        foreach (LayerPlan layer in layers) costs.Add(Of(layer, training));
+        return costs;
+    }
+
+    public static LayerCost Of(LayerPlan layer, bool training)
+    {
+        GraphNode node = layer.Node;
+        long macs = MultiplyAdds(node);
+        long backward = !training || !layer.Backward ? 0 : macs * (layer.InputGradient ? 2 : 1);
+        long activations = layer.ActivationOffset >= 0 ? layer.Operand.Length : 0;
+        foreach (SavedPlan saved in layer.Saved) activations += saved.Length;
+        return new LayerCost(node, 2 * macs, 2 * backward, node.ParameterCount, activations, Algorithm(layer, training));
+    }
+
+    /// <summary>Multiply-adds of one sample's forward: Dense in·out, Conv2D out·OH·OW·in·KH·KW (its weight's length times the output positions); 0 for any other kind.</summary>
+    public static long MultiplyAdds(GraphNode node)
+    {
+        if (node.Descriptor is not (DenseLayer or Conv2DLayer)) return 0;
+        foreach (ParameterSpec parameter in node.Descriptor.Parameters(node))
+        {
+            if (!parameter.IsBias) return (long)parameter.Length * node.Output.SpatialLength;
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// What <c>Conv2DKernels</c> runs for a convolution (no dilation, one group: all the generator declares) at a SIMD width:
+    /// the mirror of <c>Conv2DKernels.Algorithm</c>.
+    /// </summary>
+    public static (ConvMethod Forward, ConvMethod WeightGradient, ConvMethod InputGradient) ConvolutionAlgorithm(
+        int inChannels, int inHeight, int inWidth, int outChannels, Window2D w)
+    {
+        bool pointwise = w.KernelHeight == 1 && w.KernelWidth == 1 && w.StrideHeight == 1 && w.StrideWidth == 1 && !w.HasPadding;
+        ConvMethod columns = pointwise ? ConvMethod.Gemm : ConvMethod.Im2ColGemm;
+        bool grid = w.StrideHeight == 1 && w.StrideWidth == 1 && !pointwise;
+        ConvMethod inputs = grid && w.KernelWidth <= ScatterLanes ? ConvMethod.SparseScatterOrIm2ColGemm : columns;
+        bool direct3x3 = w.KernelHeight == 3 && w.KernelWidth == 3 && w.PadTop == 1 && w.PadLeft == 1 && w.PadBottom == 1 && w.PadRight == 1
+            && w.StrideHeight == w.StrideWidth && (w.StrideHeight == 1 || w.StrideHeight == 2);
+        // Its dx only from three input channels on (fewer fill too few rows of the tile).
+        if (direct3x3) return (ConvMethod.Direct3x3, ConvMethod.Direct3x3, inChannels >= 3 ? ConvMethod.Direct3x3 : inputs);
+        int outHeight = (inHeight + w.PadTop + w.PadBottom - w.KernelHeight) / w.StrideHeight + 1;
+        bool gridWeights = grid && outChannels <= 8 && (long)outHeight * (inWidth + w.PadLeft + w.PadRight) >= 256;
+        ConvMethod weights = gridWeights ? ConvMethod.Grid : grid ? ConvMethod.PatchGrid : columns;
+        return (grid ? ConvMethod.Grid : columns, weights, inputs);
+    }
+
+    /// <summary>The report's words for a method.</summary>
+    public static string Describe(ConvMethod method) => method switch
+    {
+        ConvMethod.Direct3x3 => "3x3 tiles",
+        ConvMethod.Grid => "grid",
+        ConvMethod.PatchGrid => "patch grid",
+        ConvMethod.Im2ColGemm => "im2col+GEMM",
+        ConvMethod.Gemm => "GEMM",
+        _ => "scatter|im2col",
+    };
+
+    /// <summary>One name when forward, dw and dx (those the step computes) run the same way, else "forward / dw / dx".</summary>
+    private static string Algorithm(LayerPlan layer, bool training)
+    {
+        GraphNode node = layer.Node;
+        string forward, weights, inputs;
+        switch (node.Descriptor)
+        {
+            case DenseLayer:
+                forward = weights = inputs = "GEMM";
+                break;
+            case Conv2DLayer:
+                var (f, dw, dx) = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!);
+                (forward, weights, inputs) = (Describe(f), Describe(dw), Describe(dx));
+                break;
+            default:
+                return "";
+        }
+        if (!training || !layer.Backward) return forward;
+        if (!layer.InputGradient) return forward == weights ? forward : forward + " / " + weights + " / -";
+        return forward == weights && weights == inputs ? forward : forward + " / " + weights + " / " + inputs;
+    }
+}
