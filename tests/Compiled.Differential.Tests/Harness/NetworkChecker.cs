@@ -218,12 +218,59 @@ internal static class NetworkChecker
                             : GradientFloorFor(c.Expected, c.Batch, interpreter.OutputLength, c.InputDouble)));
                 }
             }
+
+            // Freezing on this network's graph, at the last width.
+            if (spec.Training && failures.Count == 0 && networks[^1] is ITrainableNetwork frozenNet)
+                CheckFreezing(frozenNet, spec, cases[^1], failures);
         }
         finally
         {
             Simd.Width = saved;
         }
         return new CheckOutcome(failures, fragile, configurations, multiChunk, finiteDifferences) { ChunkSamples = chunkSamples };
+    }
+
+    /// <summary>
+    /// Freezing on the network's graph: with the layers at even positions frozen, at odd ones, and all but the middle one,
+    /// every trained layer's gradient is bit for bit that of the same step unfrozen and every frozen one is left untouched.
+    /// Bitwise because the steps are deterministic: the specs draw no dropout (a spec with dropout would need its masks pinned).
+    /// </summary>
+    private static void CheckFreezing(ITrainableNetwork network, NetworkSpec spec, Case c, List<string> failures)
+    {
+        const float Sentinel = 12345.5f;
+        string[] layers = network.ParameterTable.Select(p => p.Layer).Distinct().ToArray();
+        if (layers.Length == 0) return;
+        network.ZeroGradients();
+        Train(network, spec, c, useTargets: false);
+        float[] full = (float[])network.Gradients.Clone();
+        var patterns = new List<string[]>
+        {
+            layers.Where((_, i) => i % 2 == 0).ToArray(),
+            layers.Where((_, i) => i % 2 == 1).ToArray(),
+            layers.Where((_, i) => i != layers.Length / 2).ToArray(),
+        };
+        foreach (string[] frozen in patterns)
+        {
+            if (frozen.Length == 0) continue;
+            network.ZeroGradients();
+            foreach (string layer in frozen) network.Freeze(layer);
+            foreach (ParameterInfo p in network.ParameterTable.Where(p => frozen.Contains(p.Layer))) network.Gradients.AsSpan(p.Offset, p.Length).Fill(Sentinel);
+            try
+            {
+                Train(network, spec, c, useTargets: false);
+            }
+            finally
+            {
+                foreach (string layer in frozen) network.Unfreeze(layer);
+            }
+            foreach (ParameterInfo p in network.ParameterTable)
+            {
+                Span<float> got = network.Gradients.AsSpan(p.Offset, p.Length);
+                bool ok = frozen.Contains(p.Layer) ? !got.ContainsAnyExcept(Sentinel) : got.SequenceEqual(full.AsSpan(p.Offset, p.Length));
+                if (!ok) failures.Add($"with {string.Join(", ", frozen)} frozen ({Simd.Width}, batch {c.Batch}): d{p.Name} {(frozen.Contains(p.Layer) ? "was written" : "differs from the unfrozen step's")}");
+            }
+        }
+        network.ZeroGradients();
     }
 
     private static void CheckContract(INetwork network, NetworkSpec spec, ReferenceInterpreter interpreter, List<string> failures)
