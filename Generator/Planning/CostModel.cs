@@ -16,6 +16,7 @@ internal enum ConvMethod
     Im2ColGemm,
     Gemm,
     SparseScatterOrIm2ColGemm,
+    DilatedGrouped,
 }
 
 /// <summary>What one layer costs per sample: FLOPs of its forward and backward passes, its memory, and how it runs.</summary>
@@ -70,12 +71,12 @@ internal static class CostModel
     }
 
     /// <summary>
-    /// What <c>Conv2DKernels</c> runs for a convolution (no dilation, one group: all the generator declares) at a SIMD width:
-    /// the mirror of <c>Conv2DKernels.Algorithm</c>.
+    /// What <c>Conv2DKernels</c> runs for a convolution at a SIMD width: the mirror of <c>Conv2DKernels.Algorithm</c>.
     /// </summary>
     public static (ConvMethod Forward, ConvMethod WeightGradient, ConvMethod InputGradient) ConvolutionAlgorithm(
-        int inChannels, int inHeight, int inWidth, int outChannels, Window2D w)
+        int inChannels, int inHeight, int inWidth, int outChannels, Window2D w, int groups = 1)
     {
+        if (w.Dilated || groups != 1) return (ConvMethod.DilatedGrouped, ConvMethod.DilatedGrouped, ConvMethod.DilatedGrouped);
         bool pointwise = w.KernelHeight == 1 && w.KernelWidth == 1 && w.StrideHeight == 1 && w.StrideWidth == 1 && !w.HasPadding;
         ConvMethod columns = pointwise ? ConvMethod.Gemm : ConvMethod.Im2ColGemm;
         bool grid = w.StrideHeight == 1 && w.StrideWidth == 1 && !pointwise;
@@ -90,6 +91,16 @@ internal static class CostModel
         return (grid ? ConvMethod.Grid : columns, weights, inputs);
     }
 
+    /// <summary>A convolution's groups, from its weight [out, in/groups, kh, kw].</summary>
+    private static int Groups(GraphNode node)
+    {
+        foreach (ParameterSpec parameter in node.Descriptor.Parameters(node))
+        {
+            if (!parameter.IsBias && parameter.Shape.Count == 4 && parameter.Shape[1] > 0) return node.Input.Channels / parameter.Shape[1];
+        }
+        return 1;
+    }
+
     /// <summary>The report's words for a method.</summary>
     public static string Describe(ConvMethod method) => method switch
     {
@@ -98,6 +109,7 @@ internal static class CostModel
         ConvMethod.PatchGrid => "patch grid",
         ConvMethod.Im2ColGemm => "im2col+GEMM",
         ConvMethod.Gemm => "GEMM",
+        ConvMethod.DilatedGrouped => "im2col+GEMM/group",
         _ => "scatter|im2col",
     };
 
@@ -112,7 +124,7 @@ internal static class CostModel
                 forward = weights = inputs = "GEMM";
                 break;
             case Conv2DLayer:
-                var (f, dw, dx) = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!);
+                var (f, dw, dx) = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!, Groups(node));
                 (forward, weights, inputs) = (Describe(f), Describe(dw), Describe(dx));
                 break;
             default:

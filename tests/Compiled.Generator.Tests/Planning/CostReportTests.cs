@@ -260,10 +260,26 @@ public sealed class CostReportTests
         }
     }
 
-    [Fact]
-    public void The_mirror_knows_every_runtime_method_but_the_dilated_one()
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(1, 2)]
+    [InlineData(2, 4)]
+    public void Dilated_and_grouped_convolutions_report_the_runtimes_per_group_path_and_their_flops(int dilation, int groups)
     {
-        string[] runtime = Enum.GetNames<Conv2DMethod>().Where(n => n != nameof(Conv2DMethod.DilatedGrouped)).ToArray();
+        NetworkPlan plan = Plan($"[Network] [Input(4, 12, 12)] [Conv2D(8, Kernel = 3, Dilation = {dilation}, Groups = {groups}), ReLU, Dense(2), MeanSquaredError] public partial class A;");
+
+        int outSize = 12 - dilation * 2;
+        var geometry = new Conv2DGeometry(4, 12, 12, 8, 3, 3, 1, 1, 0, 0, 0, 0) { DilationHeight = dilation, DilationWidth = dilation, Groups = groups };
+        LayerCost conv = Cost(plan, "conv1");
+        Assert.Equal(2L * 8 * outSize * outSize * (4 / groups) * 9, conv.ForwardFlops);
+        Assert.Equal(Conv2DMethod.DilatedGrouped, Conv2DKernels.Algorithm(geometry, VectorWidth.V256).Forward);
+        Assert.Equal("im2col+GEMM/group", conv.Algorithm);
+    }
+
+    [Fact]
+    public void The_mirror_knows_every_runtime_method()
+    {
+        string[] runtime = Enum.GetNames<Conv2DMethod>();
         Assert.Equal(runtime, Enum.GetNames<ConvMethod>());
         Assert.Equal(runtime.Select(n => (int)Enum.Parse<Conv2DMethod>(n)), Enum.GetValues<ConvMethod>().Select(m => (int)m));
     }
