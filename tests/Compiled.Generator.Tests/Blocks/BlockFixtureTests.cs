@@ -18,13 +18,6 @@ namespace Compiled.Generator.Tests.Blocks;
 /// </summary>
 public sealed class BlockFixtureTests
 {
-    /// <summary>
-    /// Why the fixtures cannot run yet: their declarations write Conv2D's filters and stride as expressions
-    /// (<c>Conv2D("channels", Stride = "stride")</c>) and pad a max pool, which need the attribute types and pool padding
-    /// helper geom is adding; with those on main, set this to null.
-    /// </summary>
-    private const string? Pending = "needs Conv2D(string filters), object-typed Stride and MaxPool Padding (helper geom's attribute types)";
-
     public static TheoryData<string, string, int> Cases()
     {
         var data = new TheoryData<string, string, int>();
@@ -34,7 +27,7 @@ public sealed class BlockFixtureTests
         return data;
     }
 
-    [Theory(Skip = Pending)]
+    [Theory]
     [MemberData(nameof(Cases))]
     public void Matches_PyTorch_in_evaluation_and_a_training_step(string file, string typeName, int threads)
     {
