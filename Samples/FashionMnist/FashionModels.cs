@@ -5,11 +5,6 @@ namespace Compiled.Samples.FashionMnist;
 /// <summary>
 /// compiled-fashion-mnist: Fashion-MNIST and the networks of the course's deep-CNN chapter with their training defaults.
 /// </summary>
-/// <remarks>
-/// The deep networks (Models/Planned/) use layers the generator does not have yet. To switch one on when they land:
-/// delete <c>&lt;Compile Remove="Models/Planned/**" /&gt;</c> in the project file and give its entry below a factory,
-/// e.g. <c>threads =&gt; new FashionVgg(threads)</c> in place of <c>null</c> (and drop its <c>Unavailable</c>).
-/// </remarks>
 public static class FashionModels
 {
     // LeNet-5 as on MNIST (Samples/Common/Networks/LeNet5.cs). Defaults measured on Fashion-MNIST (README.md): SGD with
@@ -30,11 +25,7 @@ public static class FashionModels
 
     private static readonly ModelDefaults s_residual = s_deep with { Epochs = 20 };
 
-    private static string NotYet(string model, string layers, string file) =>
-        $"--model {model} needs {layers}, which the generator does not implement yet (issue 8); its declaration waits in "
-        + $"Samples/FashionMnist/Models/Planned/{file}. --model lenet trains today.";
-
-    /// <summary>The sample: LeNet-5 (default; the only one the generator builds today), VGG-style, ResNet, plain, Inception-style.</summary>
+    /// <summary>The sample: LeNet-5 (default), VGG-style, ResNet, plain, Inception-style.</summary>
     public static SampleDefinition Definition { get; } = new(
         ProgramName: "compiled-fashion-mnist",
         Description: "Trains a CNN on Fashion-MNIST, printing the training loss, test accuracy and seconds of every epoch, then the test accuracy.",
@@ -45,22 +36,10 @@ public static class FashionModels
         Models:
         [
             new SampleModel("lenet", "LeNet-5", s_lenet, threads => new LeNet5(threads)),
-            new SampleModel("vgg", "VGG-style CNN (3x3 conv blocks, batch norm, dropout)", s_deep, null)
-            {
-                Unavailable = NotYet("vgg", "BatchNorm and Dropout", "FashionVgg.cs"),
-            },
-            new SampleModel("resnet", "ResNet-14 (16/32/64 channels, basic blocks)", s_residual, null)
-            {
-                Unavailable = NotYet("resnet", "BatchNorm, GlobalAvgPool and residual blocks", "FashionResNet.cs"),
-            },
-            new SampleModel("plain", "ResNet-14 without shortcuts", s_residual, null)
-            {
-                Unavailable = NotYet("plain", "BatchNorm, GlobalAvgPool and blocks", "FashionResNet.cs (FashionPlain)"),
-            },
-            new SampleModel("inception", "Inception-style CNN (GoogLeNet modules)", s_deep, null)
-            {
-                Unavailable = NotYet("inception", "BatchNorm, Dropout, GlobalAvgPool, pool padding and Inception blocks", "FashionInception.cs"),
-            },
+            new SampleModel("vgg", "VGG-style CNN (3x3 conv blocks, batch norm, dropout)", s_deep, threads => new FashionVgg(threads)),
+            new SampleModel("resnet", "ResNet-14 (16/32/64 channels, basic blocks)", s_residual, threads => new FashionResNet(threads)),
+            new SampleModel("plain", "ResNet-14 without shortcuts", s_residual, threads => new FashionPlain(threads)),
+            new SampleModel("inception", "Inception-style CNN (GoogLeNet modules)", s_deep, threads => new FashionInception(threads)),
         ])
     {
         TestEachEpoch = true,

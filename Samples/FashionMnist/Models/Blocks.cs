@@ -1,7 +1,7 @@
 namespace Compiled.Samples.FashionMnist;
 
-// PLANNED (excluded from the build, see the project file): the blocks the deep Fashion-MNIST networks reuse, in the forms
-// docs/api.md plans. Inside a block an integer argument may name a block parameter ("channels"); [Use] binds them.
+// The blocks the deep Fashion-MNIST networks reuse. Inside a block an integer argument may name a block parameter
+// ("channels"); [Use] binds them.
 
 /// <summary>
 /// ResNet's basic block (He et al. 2016; torchvision's <c>BasicBlock</c>): two 3x3 convolutions with batch norm, and a

@@ -1,7 +1,5 @@
 namespace Compiled.Samples.FashionMnist;
 
-// PLANNED (excluded from the build, see the project file): needs BatchNorm, Dropout, GlobalAvgPool, pool padding and blocks.
-
 /// <summary>
 /// Inception-style (GoogLeNet at Fashion-MNIST's size): a stem of two 3x3 convolutions with batch norm (max-pooled to
 /// 14x14 between them), then GoogLeNet's modules 3a and 3b at half their widths (<see cref="InceptionBlock"/>: 128 and

@@ -1,7 +1,5 @@
 namespace Compiled.Samples.FashionMnist;
 
-// PLANNED (excluded from the build, see the project file): needs BatchNorm and Dropout.
-
 /// <summary>
 /// VGG-style (Simonyan and Zisserman 2015, at Fashion-MNIST's size): two stages of two 3x3 convolutions with batch norm
 /// and ReLU, each closed by 2x2 max-pooling and dropout, then a dense layer with batch norm and dropout. 32 and 64

@@ -1,7 +1,5 @@
 namespace Compiled.Samples.FashionMnist;
 
-// PLANNED (excluded from the build, see the project file): needs BatchNorm, GlobalAvgPool and blocks.
-
 /// <summary>
 /// A small ResNet (He et al. 2016, the CIFAR design at 28x28): a 3x3 stem, three stages of two <see cref="BasicBlock"/>s
 /// with 16, 32 and 64 channels (the second and third halve height and width), global average pooling and a dense
