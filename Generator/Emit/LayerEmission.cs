@@ -61,6 +61,9 @@ internal sealed class ForwardEmission
     /// <summary>Where the network's batch norms keep their statistics and folded weights (Planning/NormalizationLayout).</summary>
     public NormalizationLayout Norm { get; init; } = null!;
 
+    /// <summary>Which ReLUs a convolution or batch norm runs in its own pass (Planning/FusionLayout).</summary>
+    public FusionLayout Fusion { get; init; } = null!;
+
     /// <summary>
     /// The weight's parameter slice (<c>p.Slice(0, 150)</c>), or <c>default</c>; in evaluation, for a layer a batch norm is
     /// folded into, its folded weight (<c>_folded</c>, which Forward and Predict refold from the parameters at every call).
@@ -140,6 +143,9 @@ internal sealed class BackwardEmission
 
     /// <summary>Where the network's batch norms keep their statistics (Planning/NormalizationLayout).</summary>
     public NormalizationLayout Norm { get; init; } = null!;
+
+    /// <summary>Which ReLUs a batch norm runs in its own passes (Planning/FusionLayout).</summary>
+    public FusionLayout Fusion { get; init; } = null!;
 
     public string WeightGradient => LayerComments.Slice("g", Layer.WeightOffset, Layer.WeightLength);
 

@@ -206,6 +206,18 @@ internal sealed class Conv2DLayer : LayerDescriptor
     {
         Window2D w = e.Node.Window!;
         e.Line($"{e.Header}; w [{I(e.Node.Output.Channels)}, {I(e.Node.Input.Channels / GroupCount(e.Node))}, {I(w.KernelHeight)}, {I(w.KernelWidth)}]");
+        if (e.Training && e.Fusion.GathersStatistics(e.Layer))
+        {
+            e.Line($"// and the slice statistics of its output for the batch norm after it, gathered while each output tile is written");
+            e.Line($"{TypeNames.BatchNormSteps}.ConvolutionForward(in ctx, in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y}, {e.Columns});");
+            return;
+        }
+        if (e.Fusion.EpilogueRelu(e.Layer, e.Training) is { } relu)
+        {
+            e.Line($"// then {relu.Node.FullName} (ReLU) on the way out{(relu.Variable == e.Y ? "" : ", into its buffer")}");
+            e.Line($"{TypeNames.Conv2DKernels}.ForwardRelu(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {relu.Variable}, {e.Columns}, n);");
+            return;
+        }
         e.Line($"{TypeNames.Conv2DKernels}.Forward(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y}, {e.Columns}, n);");
     }
 

@@ -61,6 +61,13 @@ internal sealed record LayerPlan(
     /// </summary>
     public string TemporaryGradient { get; init; } = "";
 
+    /// <summary>
+    /// A batch norm in a network that trains whose only reader is a ReLU: that ReLU's node index (the training step runs
+    /// them as one, <see cref="FusionLayout"/>; the batch norm aliases its input and saves no copy of it, the ReLU writes a
+    /// buffer of its own), else -1.
+    /// </summary>
+    public int FusedRelu { get; init; } = -1;
+
     /// <summary>The span of its saved tensor with this suffix (<c>argmax</c> → <c>pool1Argmax</c>).</summary>
     public string SavedVariable(string suffix)
     {
