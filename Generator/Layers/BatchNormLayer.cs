@@ -20,7 +20,8 @@ namespace Compiled.Generator.Layers;
 /// (<c>BatchNormSteps.Backward</c>, two barriers), because it runs in place over its input when the planner allows (after a
 /// Conv2D or Dense layer whose output nothing else reads). Evaluation: folded into that Conv2D or Dense layer's weights
 /// (<see cref="BatchNormFolding"/>), when it runs in place over its output, so it emits nothing; otherwise one pass
-/// y = x·scale + shift from the running statistics.
+/// y = x·scale + shift from the running statistics. Followed by a ReLU that reads nothing else, both passes run fused
+/// with it (<see cref="FusionLayout"/>): the batch norm then aliases its input instead of copying it.
 /// </remarks>
 internal sealed class BatchNormLayer : LayerDescriptor
 {
