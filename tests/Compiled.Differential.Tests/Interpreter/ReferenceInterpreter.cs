@@ -438,9 +438,10 @@ internal sealed class ReferenceInterpreter
     {
         int[] s = _ops[i].InShape;
         LayerSpec layer = _ops[i].Layer!;
-        return new Pool2DGeometry(s[0], s[1], s[2], layer.Size, layer.PoolStride)
+        return new Pool2DGeometry(s[0], s[1], s[2], layer.Size, layer.PoolWindowWidth, layer.PoolStride, layer.PoolStrideWidth)
         {
-            Padding = layer.PoolPad,
+            PadHeight = layer.PoolPad,
+            PadWidth = layer.PoolPadWidth,
             CeilMode = layer.CeilMode,
             CountIncludePad = layer.CountIncludePad ?? true,
         };
@@ -466,7 +467,7 @@ internal sealed class ReferenceInterpreter
         double scale = x.Length == 0 ? 0 : x.Max(Math.Abs);
         if (scale == 0)
         {
-            exact |= g.Window > 1;
+            exact |= g.WindowHeight * g.WindowWidth > 1;
             return double.PositiveInfinity;
         }
         double smallest = double.PositiveInfinity;
@@ -478,9 +479,9 @@ internal sealed class ReferenceInterpreter
             double first = double.NegativeInfinity, second = double.NegativeInfinity;
             int atFirst = 0;
             // The window clipped to the input (padding never wins, so only input cells can tie).
-            int h0 = oh * g.Stride - g.Padding, w0 = ow * g.Stride - g.Padding;
-            for (int h = Math.Max(h0, 0); h < Math.Min(h0 + g.Window, g.InHeight); h++)
-            for (int w = Math.Max(w0, 0); w < Math.Min(w0 + g.Window, g.InWidth); w++)
+            int h0 = oh * g.StrideHeight - g.PadHeight, w0 = ow * g.StrideWidth - g.PadWidth;
+            for (int h = Math.Max(h0, 0); h < Math.Min(h0 + g.WindowHeight, g.InHeight); h++)
+            for (int w = Math.Max(w0, 0); w < Math.Min(w0 + g.WindowWidth, g.InWidth); w++)
             {
                 double v = x[s * g.InputLength + (c * g.InHeight + h) * g.InWidth + w];
                 if (v > first) { second = first; first = v; atFirst = 1; }
