@@ -10,7 +10,8 @@ namespace Compiled.Generator.Layers;
 /// <summary>
 /// The pools' common part, PyTorch's <c>MaxPool2d</c>/<c>AvgPool2d</c> geometry: <c>[MaxPool(window, Stride = window,
 /// Padding = 0, CeilMode = false)]</c> and <c>[AvgPool(..., CountIncludePad = true)]</c>; window, stride and padding an
-/// int or a pair (height, width), padding at most half the window, output sizes floored (or ceiled, dropping a last
+/// int or a pair (height, width) (rectangular windows, as <c>kernel_size=(3, 1)</c>), padding at most half the window on each
+/// axis, output sizes floored per axis (or ceiled, dropping a last
 /// window that would start in the bottom/right padding and keeping one that overhangs the padded input, as PyTorch does);
 /// channels unchanged.
 /// </summary>
