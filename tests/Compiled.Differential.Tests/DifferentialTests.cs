@@ -52,7 +52,7 @@ public sealed class DifferentialTests
         _output.WriteLine($"seed {seed}: {summary.Networks} networks ({summary.WithHead} with a loss head, {summary.Untrainable} with Training = false), " +
             $"{summary.Configurations} width/thread/batch configurations, {summary.FiniteDifferenceChecked} interpreters checked by finite differences, " +
             $"{summary.MultiChunk} also at a batch of several workspace chunks per thread, " +
-            $"{summary.Fragile} with inputs near a kink after 4 draws, {summary.Failures.Count} failing, {summary.Elapsed.TotalSeconds:F1} s");
+            $"{summary.Fragile} with inputs near a kink after 4 draws, {summary.IllConditioned} with an ill-conditioned batch norm after 4 draws, {summary.Failures.Count} failing, {summary.Elapsed.TotalSeconds:F1} s");
         Assert.True(summary.Networks == count);
         Assert.True(only is null, "COMPILED_DIFFERENTIAL_ONLY replays some networks; unset it for the real run");
         if (summary.Failures.Count > 0) Assert.Fail(Describe(summary, seed));
