@@ -100,7 +100,10 @@ internal static class Planner
             backwards[i] = dependsOnParameters[i]; // the backward visits what a parameter's gradient flows through
             inputGradients[i] = needed;
         }
-        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training);
+        // Weight gradients owned by output features (CostModel): their x and dy stay alive until the end of the backward pass.
+        var owned = new bool[count];
+        for (int i = 0; i < count; i++) owned[i] = CostModel.OwnsWeightGradient(graph[i], network.Declaration.Training, backwards[i]);
+        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training, owned);
         // Saved tensors: floats live from the node's forward step to its backward (2K − k), ints sit in the integer workspace.
         var saved = new List<SavedPlan>[count];
         var savedFloatTensors = new List<(int Node, SavedSpec Spec, WorkspaceBuffer Tensor)>();
@@ -204,6 +207,7 @@ internal static class Planner
                 InputVariables = Each(node.Inputs, source => source == GraphNode.NetworkInput ? "input" : variables[source]),
                 InputGradientVariables = Each(node.Inputs, source => source != GraphNode.NetworkInput && inputGradients[i] && dependsOnParameters[source] ? live.Gradients[source]?.Variable ?? "" : ""),
                 TemporaryGradient = live.Temporaries[i]?.Variable ?? "",
+                OwnedGradients = owned[i],
             });
         }
 
