@@ -89,8 +89,10 @@ internal static class BackwardPassEmitter
             if (used.Contains("input")) w.Line($"{TypeNames.ReadOnlySpan} input = ctx.Input;");
             w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
             w.Line($"{TypeNames.Span} g = ctx.Gradients;");
+            if (OwnedGradients.Any(plan)) w.Line($"bool {OwnedGradients.Flag} = ctx.Threads > 1; // {OwnedGradients.FlagComment}");
             ForwardPassEmitter.DeclareBuffers(w, plan, used, forward: false, sliced: true);
             foreach (string statement in statements) w.Line(statement);
+            OwnedGradients.EmitPass(w, plan, trainable);
         }
     }
 

@@ -147,9 +147,18 @@ internal sealed class BackwardEmission
     /// <summary>Which ReLUs a batch norm runs in its own passes (Planning/FusionLayout).</summary>
     public FusionLayout Fusion { get; init; } = null!;
 
-    public string WeightGradient => LayerComments.Slice("g", Layer.WeightOffset, Layer.WeightLength);
+    /// <summary>
+    /// The weight gradient's slice of this thread's gradients; for a layer whose gradients are owned by output features
+    /// (<see cref="LayerPlan.OwnedGradients"/>) only when the step runs on one thread (<c>owned</c> false), else
+    /// <c>default</c>: the owned pass at the end of RunBackward computes it (<see cref="OwnedGradients"/>).
+    /// </summary>
+    public string WeightGradient => Owned(LayerComments.Slice("g", Layer.WeightOffset, Layer.WeightLength));
 
-    public string BiasGradient => LayerComments.Slice("g", Layer.BiasOffset, Layer.BiasLength);
+    /// <summary>The bias gradient's slice, or <c>default</c> (no bias; or owned, as <see cref="WeightGradient"/>).</summary>
+    public string BiasGradient => Owned(LayerComments.Slice("g", Layer.BiasOffset, Layer.BiasLength));
+
+    private string Owned(string slice)
+        => Layer.OwnedGradients && slice != "default" ? $"{OwnedGradients.Flag} ? default : {slice}" : slice;
 
     public string Geometry => ConstantsEmitter.GeometryField(Layer);
 

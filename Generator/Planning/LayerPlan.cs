@@ -68,6 +68,14 @@ internal sealed record LayerPlan(
     /// </summary>
     public int FusedRelu { get; init; } = -1;
 
+    /// <summary>
+    /// Whether its weight and bias gradients are owned by output features when the step runs on two or more threads
+    /// (<see cref="CostModel.OwnsWeightGradient"/>): its backward then computes only dx on the thread's slice, and after a
+    /// barrier at the end of the backward pass each thread adds its range of output features over the whole batch straight
+    /// into the network's gradients. Its input and its output's gradient stay alive until then (<see cref="Liveness"/>).
+    /// </summary>
+    public bool OwnedGradients { get; init; }
+
     /// <summary>The span of its saved tensor with this suffix (<c>argmax</c> → <c>pool1Argmax</c>).</summary>
     public string SavedVariable(string suffix)
     {

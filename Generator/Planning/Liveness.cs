@@ -29,12 +29,15 @@ internal static class Liveness
     /// <param name="inputGradient">Per node: whether its backward computes its input's gradient.</param>
     /// <param name="dependsOnParameters">Per node: whether its output depends on parameters (only then does its gradient matter).</param>
     /// <param name="training">Whether a backward pass exists at all (an inference-only network keeps nothing for it).</param>
+    /// <param name="owned">Per node: whether its weight gradient is owned by output features (<see cref="CostModel.OwnsWeightGradient"/>),
+    /// computed after a barrier at the end of the backward pass from every thread's rows: its input and its output's gradient
+    /// are read then, at time 2K + 1, so no later backward reuses their memory while another thread may still read it.</param>
     /// <param name="fusedRelu">Per node: for a batch norm fused with the ReLU after it (<see cref="FusionLayout"/>), that ReLU's
     /// index, else -1. The ReLU's output is alive from the step of the batch norm's producer (which may write it: a
     /// convolution's ReLU epilogue in evaluation, into a region clear of its input) to the batch norm's backward, which reads
     /// it and the batch norm's input.</param>
     public static Result Of(NetworkGraph graph, RunOrder order, int count, bool[] writes, string[] variables, TensorShape[] operands,
-        bool[] backward, bool[] inputGradient, bool[] dependsOnParameters, bool training, int[] fusedRelu)
+        bool[] backward, bool[] inputGradient, bool[] dependsOnParameters, bool training, bool[] owned, int[] fusedRelu)
     {
         var stepOf = new int[count];
         for (int k = 0; k < count; k++) stepOf[order.Steps[k]] = k;
@@ -104,6 +107,13 @@ internal static class Liveness
 
             WorkspaceBuffer dy = gradients[i] ?? throw new System.InvalidOperationException($"no gradient reaches {node.FullName}");
             dy.End = System.Math.Max(dy.End, time);
+            if (owned[i])
+            {
+                // Read again by the owned weight gradients, after every backward step.
+                int afterBackward = 2 * count + 1;
+                dy.End = afterBackward;
+                if (input != GraphNode.NetworkInput) Extend(outputs[input], afterBackward);
+            }
             if (!inputGradient[i]) continue;
             // A join hands a gradient to each input; a layer to the one it reads in the run order.
             int[] inputs = node.Inputs.Count > 1 ? ToArray(node.Inputs) : new[] { input };

@@ -112,7 +112,10 @@ internal static class Planner
             backwards[i] = dependsOnParameters[i]; // the backward visits what a parameter's gradient flows through
             inputGradients[i] = needed;
         }
-        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training, fusedRelu);
+        // Weight gradients owned by output features (CostModel): their x and dy stay alive until the end of the backward pass.
+        var owned = new bool[count];
+        for (int i = 0; i < count; i++) owned[i] = CostModel.OwnsWeightGradient(graph[i], network.Declaration.Training, backwards[i]);
+        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training, owned, fusedRelu);
         // Saved tensors: floats live from the node's forward step to its backward (2K − k), ints sit in the integer workspace.
         var saved = new List<SavedPlan>[count];
         var savedFloatTensors = new List<(int Node, SavedSpec Spec, WorkspaceBuffer Tensor)>();
@@ -217,6 +220,7 @@ internal static class Planner
                 InputGradientVariables = Each(node.Inputs, source => source != GraphNode.NetworkInput && inputGradients[i] && dependsOnParameters[source] ? live.Gradients[source]?.Variable ?? "" : ""),
                 TemporaryGradient = live.Temporaries[i]?.Variable ?? "",
                 FusedRelu = fusedRelu[i],
+                OwnedGradients = owned[i],
             });
         }
 
