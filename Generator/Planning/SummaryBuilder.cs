@@ -114,7 +114,9 @@ internal static class SummaryBuilder
             if (owned.Count > 0)
             {
                 text.Append("dw owned: ").Append(string.Join(", ", owned)).Append(" (Dense, in*out >= ").Append(Invariant.Grouped(CostModel.OwnedWeightGradientFloats))
-                    .Append("): on 2+ threads each thread computes its output features' dw and db over the whole batch; other layers' are per-thread copies summed in thread order.\n");
+                    .Append("):\n")
+                    .Append("  on 2+ threads each thread computes its output features' dw and db over the whole batch;\n")
+                    .Append("  other layers' are per-thread copies summed in thread order.\n");
             }
         }
         else
