@@ -29,6 +29,18 @@ public sealed class Standardization
     /// <summary>Per-channel (population) standard deviations; a constant channel gets 1.</summary>
     public IReadOnlyList<float> Std => _std;
 
+    /// <summary>
+    /// What a constant raw value becomes after <see cref="Apply"/>, per channel: <c>(raw − mean[c]) / std[c]</c>, computed
+    /// exactly as <see cref="Apply"/> does (e.g. the pad value of <see cref="ImageAugmentation"/>: a black pixel, raw 0).
+    /// </summary>
+    public float[] ValueOf(float raw)
+    {
+        var values = new float[_mean.Length];
+        for (int c = 0; c < values.Length; c++)
+            values[c] = (raw - _mean[c]) * (1f / _std[c]);
+        return values;
+    }
+
     /// <summary>Mean and population standard deviation of <paramref name="train"/>, per channel, accumulated in double.</summary>
     public static Standardization Fit(Dataset train)
     {

@@ -111,7 +111,7 @@ public sealed class Trainer
                 throw new ArgumentException($"ReduceLROnPlateau steps on {o.ScheduleMetric.Name()}, which needs a validation set: pass one to Fit, or set ScheduleMetric to a training metric.", nameof(validation));
         }
         var history = new TrainingHistory();
-        var batches = new BatchIterator(train, o.BatchSize, o.Shuffle, o.Seed);
+        var batches = new BatchIterator(train, o.BatchSize, o.Shuffle, o.Seed, augmentation: o.Augmentation);
         int firstEpoch = o.InitialEpoch + 1;
         if (resumeFrom is not null)
         {

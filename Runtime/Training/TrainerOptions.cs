@@ -39,6 +39,11 @@ public sealed record TrainerOptions
     /// <summary>Seed of the per-epoch shuffles (the network's initialization has its own seed).</summary>
     public ulong Seed { get; init; }
     public bool Shuffle { get; init; } = true;
+    /// <summary>
+    /// Random crop and flip applied to every training batch (never to validation), drawn from <see cref="Seed"/>, the epoch
+    /// and each sample's index, so a resumed run sees the same images; null: none.
+    /// </summary>
+    public Compiled.Data.ImageAugmentation? Augmentation { get; init; }
     /// <summary>Where the per-epoch lines go; null prints nothing.</summary>
     public TextWriter? Output { get; init; } = System.Console.Out;
     public ProgressDisplay Progress { get; init; } = ProgressDisplay.Auto;
