@@ -39,6 +39,7 @@ public sealed class SampleCommand
     private readonly Option<ScheduleSpec?> _schedule;
     private static readonly string s_scheduleHelp =
         string.Join('\n', ScheduleSpec.Kinds.Select(k => $"  {k.Kind}{(k.Keys.Length == 0 ? "" : $":{string.Join(',', k.Keys.Select(key => key + "=.."))}")}  {k.Help}"));
+    private readonly Option<AugmentSpec?> _augment;
     private readonly Option<float?> _clipNorm = PositiveNumber(new Option<float?>("--clip-norm")
     {
         Description = "clip the gradients' global L2 norm to X before each step (torch.nn.utils.clip_grad_norm_)",
@@ -114,10 +115,23 @@ public sealed class SampleCommand
                 return spec;
             },
         };
+        _augment = new Option<AugmentSpec?>("--augment")
+        {
+            Description = "augment the training images (never the validation or test ones), torchvision's transforms in this order; "
+                + "flip only data whose classes survive a mirror image (clothes, not digits) "
+                + $"[default: {PerModel(m => m.Defaults.Augment.ToString())}]:\n" + AugmentSpec.Help,
+            HelpName = "SPEC",
+            CustomParser = result =>
+            {
+                AugmentSpec? spec = AugmentSpec.TryParse(result.Tokens[^1].Value, out string? error);
+                if (error is not null) result.AddError(error);
+                return spec;
+            },
+        };
         Root = new RootCommand(definition.Description)
         {
             _model, _epochs, _batch, _lr, _lrDecay, _weightDecay, _optimizer, _momentum, _seed, _data, _threads, _limit, _validation,
-            _width, _schedule, _clipNorm, _l1, _l2, _earlyStopping, _save, _saveEvery, _resume, _loadSafeTensors, _saveSafeTensors, _json,
+            _width, _schedule, _augment, _clipNorm, _l1, _l2, _earlyStopping, _save, _saveEvery, _resume, _loadSafeTensors, _saveSafeTensors, _json,
         };
         AddCombinationChecks();
     }
@@ -176,6 +190,7 @@ public sealed class SampleCommand
             Width = result.GetValue(_width),
             Json = result.GetValue(_json),
             Schedule = result.GetValue(_schedule),
+            Augment = result.GetValue(_augment),
             ClipNorm = result.GetValue(_clipNorm),
             L1 = result.GetValue(_l1),
             L2 = result.GetValue(_l2),

@@ -78,6 +78,9 @@ public sealed record ModelDefaults
     /// <summary>The schedule; null: exponential decay by <see cref="LearningRateDecay"/> per epoch.</summary>
     public ScheduleSpec? Schedule { get; init; }
 
+    /// <summary>The training images' augmentation (random crop, flip); none by default.</summary>
+    public AugmentSpec Augment { get; init; } = AugmentSpec.None;
+
     /// <summary>The factor per epoch of the default (exponential) schedule.</summary>
     public float LearningRateDecay { get; init; } = 0.8f;
 }

@@ -25,6 +25,8 @@ public sealed record SampleOptions
     public string? Width { get; init; }
     /// <summary>The learning-rate schedule given on the command line; null: <see cref="ScheduleOrDefault"/>.</summary>
     public ScheduleSpec? Schedule { get; init; }
+    /// <summary>The training images' augmentation given on the command line; null: the model's (<see cref="AugmentOrDefault"/>).</summary>
+    public AugmentSpec? Augment { get; init; }
     /// <summary>Clip the gradients' global L2 norm to this before each step (torch's <c>clip_grad_norm_</c>).</summary>
     public float? ClipNorm { get; init; }
     /// <summary>L1 penalty factor on the weights, added to the loss and its gradient.</summary>
@@ -56,6 +58,8 @@ public sealed record SampleOptions
     /// <summary>The model's weight decay for every optimizer that takes one (Rprop does not: 0).</summary>
     public float WeightDecayOrDefault => WeightDecay ?? (OptimizerChoice.TakesWeightDecay(Optimizer) ? Defaults.WeightDecay : 0f);
     /// <summary>The schedule: <see cref="Schedule"/>, else the model's, else exponential decay by <see cref="LearningRateDecayOrDefault"/> per epoch.</summary>
+    /// <summary>The augmentation: <see cref="Augment"/>, else the model's.</summary>
+    public AugmentSpec AugmentOrDefault => Augment ?? Defaults.Augment;
     public ScheduleSpec ScheduleOrDefault => Schedule ?? Defaults.Schedule ?? new ScheduleSpec("exponential",
         new Dictionary<string, string> { ["gamma"] = LearningRateDecayOrDefault.ToString("R", CultureInfo.InvariantCulture) });
 }

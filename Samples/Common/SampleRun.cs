@@ -79,8 +79,10 @@ public static class SampleRun
         }
         // --resume: the trainer restores the parameters, optimizer, schedule, early stopping and batch position, then
         // continues at the next epoch with the shuffles an uninterrupted run would have used there.
+        // The augmentation pads with a black pixel as standardized (torchvision pads the raw image before Normalize).
+        TrainerOptions trainerOptions = setup.TrainerOptions with { Augmentation = options.AugmentOrDefault.Create(standardization) };
         var trainer = new Trainer(network, setup.Optimizer,
-            testEachEpoch is null ? setup.TrainerOptions : setup.TrainerOptions with { Callbacks = [.. setup.TrainerOptions.Callbacks, testEachEpoch] });
+            testEachEpoch is null ? trainerOptions : trainerOptions with { Callbacks = [.. trainerOptions.Callbacks, testEachEpoch] });
         if (options.Resume is string resume) output.WriteLine($"resuming from {resume}, saved after epoch {Checkpoint.Read(resume).Epoch}");
         TrainingHistory history = options.Resume is string from ? trainer.Resume(from, train, validation) : trainer.Fit(train, validation);
         if (history.StopReason is string reason) output.WriteLine(reason);
@@ -171,6 +173,7 @@ public sealed class TrainingSetup
         if (options.WeightDecayOrDefault != 0f) parts.Add(Invariant($"weight decay {options.WeightDecayOrDefault:G3}"));
         if (options.L1 is float l1) parts.Add(Invariant($"L1 {l1:G3}"));
         if (options.L2 is float l2) parts.Add(Invariant($"L2 {l2:G3}"));
+        if (!options.AugmentOrDefault.IsNone) parts.Add($"augment {options.AugmentOrDefault}");
         if (options.ClipNorm is float clip) parts.Add(Invariant($"clip norm {clip:G3}"));
         if (EarlyStopping is not null) parts.Add(Invariant($"early stopping (patience {EarlyStopping.Patience})"));
         int epochs = options.EpochsOrDefault;

@@ -14,7 +14,9 @@ public static class FashionModels
     // The deep networks, all with batch norm: SGD with momentum 0.9, weight decay 5e-4 and a one-cycle schedule peaking at
     // lr 0.1 (Smith and Topin 2019, "super-convergence": BN nets take large peaks and converge in few epochs; torch's
     // OneCycleLR defaults: 30% warm-up from 0.1/25, cosine annealing, momentum cycled 0.95 → 0.85), batch 128.
-    // ResNet and its plain twin get 20 epochs (the highest target, and the same budget for the comparison).
+    // ResNet and its plain twin get 20 epochs (the highest target, and the same budget for the comparison) and He et al.'s
+    // CIFAR augmentation scaled to 28x28 (random crops from 2-pixel padding, horizontal flips): without it ResNet overfit
+    // (93.46% test at 99.86% training accuracy after 20 epochs).
     private static readonly ModelDefaults s_deep = new()
     {
         Batch = 128,
@@ -23,7 +25,7 @@ public static class FashionModels
         Schedule = ScheduleSpec.Parse("onecycle"),
     };
 
-    private static readonly ModelDefaults s_residual = s_deep with { Epochs = 20 };
+    private static readonly ModelDefaults s_residual = s_deep with { Epochs = 20, Augment = AugmentSpec.Parse("crop:padding=2,flip") };
 
     /// <summary>The sample: LeNet-5 (default), VGG-style, ResNet, plain, Inception-style.</summary>
     public static SampleDefinition Definition { get; } = new(
