@@ -113,10 +113,23 @@ internal static class SummaryBuilder
             }
             if (owned.Count > 0)
             {
-                text.Append("dw owned: ").Append(string.Join(", ", owned)).Append(" (Dense, in*out >= ").Append(Invariant.Grouped(CostModel.OwnedWeightGradientFloats))
-                    .Append("):\n")
-                    .Append("  on 2+ threads each thread computes its output features' dw and db over the whole batch;\n")
-                    .Append("  other layers' are per-thread copies summed in thread order.\n");
+                text.Append("dw owned (Dense, in*out >= ").Append(Invariant.Grouped(CostModel.OwnedWeightGradientFloats))
+                    .Append("): on 2+ threads each thread sums its output features'\n")
+                    .Append("dw and db over the whole batch; other layers' go to per-thread copies summed in thread order:\n");
+                // The owned layers' names, wrapped to the summary's 100 columns.
+                var line = new StringBuilder();
+                for (int i = 0; i < owned.Count; i++)
+                {
+                    string name = owned[i] + (i < owned.Count - 1 ? "," : ".");
+                    if (line.Length > 0 && line.Length + 1 + name.Length > 100)
+                    {
+                        text.Append(line).Append('\n');
+                        line.Clear();
+                    }
+                    if (line.Length > 0) line.Append(' ');
+                    line.Append(name);
+                }
+                text.Append(line).Append('\n');
             }
         }
         else

@@ -51,7 +51,8 @@ public sealed class OwnedGradientPlanTests
         Assert.Single(Occurrences(source, "WeightGradientRows("));
         // The runner reduces fc2's parameters only.
         Assert.Contains($"_stepRunner.SlicedGradients = [new global::Compiled.Networks.ParameterRange({fc2}, {fc2Length})];", source);
-        Assert.Contains("dw owned: fc1 (Dense, in*out >= " + Invariant.Grouped(CostModel.OwnedWeightGradientFloats) + ")", plan.Summary);
+        Assert.Contains("dw owned (Dense, in*out >= " + Invariant.Grouped(CostModel.OwnedWeightGradientFloats) + "): on 2+ threads", plan.Summary);
+        Assert.Contains("summed in thread order:\nfc1.\n", plan.Summary);
     }
 
     [Fact]

@@ -32,9 +32,9 @@ namespace Samples
     /// FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).
     /// Backward: weight gradient + input gradient (none for the first layer with parameters).
     /// Act.: output and saved tensors kept per sample, before liveness reuses memory.
-    /// dw owned: fc1 (Dense, in*out &gt;= 65,536):
-    ///   on 2+ threads each thread computes its output features' dw and db over the whole batch;
-    ///   other layers' are per-thread copies summed in thread order.
+    /// dw owned (Dense, in*out &gt;= 65,536): on 2+ threads each thread sums its output features'
+    /// dw and db over the whole batch; other layers' go to per-thread copies summed in thread order:
+    /// fc1.
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "0.1.0.0")]
@@ -92,9 +92,9 @@ namespace Samples
             "FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n" +
             "Backward: weight gradient + input gradient (none for the first layer with parameters).\n" +
             "Act.: output and saved tensors kept per sample, before liveness reuses memory.\n" +
-            "dw owned: fc1 (Dense, in*out >= 65,536):\n" +
-            "  on 2+ threads each thread computes its output features' dw and db over the whole batch;\n" +
-            "  other layers' are per-thread copies summed in thread order.\n";
+            "dw owned (Dense, in*out >= 65,536): on 2+ threads each thread sums its output features'\n" +
+            "dw and db over the whole batch; other layers' go to per-thread copies summed in thread order:\n" +
+            "fc1.\n";
 
         // One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.
         private const int ChunkSamples = 256;
