@@ -122,7 +122,9 @@ internal sealed class ReferenceInterpreter
     /// sample) or of each channel over the batch and positions (per channel: only a tangent constant within each channel);
     /// anything else (activations, dropout, LRN, a nonuniform tangent into a max pool) may keep it, and so does the output.
     /// The bias is listed when no tangent reaches the output. The finite-difference check asserts the interpreter's own
-    /// gradient of each listed bias is 0, so a wrong rule here shows as a failure.
+    /// gradient of each listed bias is 0, so a wrong rule here shows as a failure. Cancellations that depend on the batch
+    /// (a ReLU that keeps every sample on the same side of a feature passes the tangent on unchanged) are not listed; the
+    /// checker finds those entries by their double gradient instead.
     /// </summary>
     public HashSet<string> BiasesCancelledByBatchNorm
     {
@@ -188,7 +190,7 @@ internal sealed class ReferenceInterpreter
             }
             case SpecKind.AvgPool:
                 // The mean of a constant over the window, unless the divisor counts padding.
-                return t == Tangent.ChannelConstant && (layer.PoolPad == 0 || layer.CountIncludePad == false) ? Tangent.ChannelConstant : Tangent.BatchConstant;
+                return t == Tangent.ChannelConstant && (layer.PoolPad == 0 && layer.PoolPadWidth == 0 || layer.CountIncludePad == false) ? Tangent.ChannelConstant : Tangent.BatchConstant;
             case SpecKind.MaxPool:
                 // max(x + c) = max(x) + c for a constant c; a varying tangent follows each sample's own maximum.
                 return t == Tangent.ChannelConstant ? Tangent.ChannelConstant : Tangent.Any;
