@@ -206,8 +206,12 @@ internal sealed class Conv2DLayer : LayerDescriptor
     {
         Window2D w = e.Node.Window!;
         e.Line($"{e.Header}; w [{I(e.Node.Output.Channels)}, {I(e.Node.Input.Channels / GroupCount(e.Node))}, {I(w.KernelHeight)}, {I(w.KernelWidth)}]");
-        e.Line($"{TypeNames.Conv2DKernels}.Forward(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y}, {e.Columns}, n);");
+        string stride = e.OutputStride == 0 ? "" : $" {I(e.OutputStride)},"; // a branch writing into its slice of a concatenation
+        e.Line($"{TypeNames.Conv2DKernels}.Forward(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y},{stride} {e.Columns}, n);");
     }
+
+    /// <summary>Its forward writes strided output rows (Conv2DKernels.Forward with a sample stride); never in place.</summary>
+    public override bool WritesStridedOutput => true;
 
     public override void EmitBackward(BackwardEmission e)
     {

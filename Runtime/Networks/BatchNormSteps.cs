@@ -29,12 +29,15 @@ public static class BatchNormSteps
     /// <summary>
     /// The training forward: y = (x − batch mean)·invStd·γ + β over the whole batch (all threads), and the running statistics
     /// updated (momentum, the unbiased variance, num_batches_tracked + 1) by thread 0. y may be x (in place). With
-    /// <paramref name="relu"/>, y = max(that, 0) in the same pass.
+    /// <paramref name="relu"/>, y = max(that, 0) in the same pass. <paramref name="yStride"/>: floats from one sample's y
+    /// to the next (0: contiguous, C·S), as a branch writing its channels into a concatenation's rows does; x is contiguous.
     /// </summary>
     public static void TrainingForward(in StepContext ctx, ReadOnlySpan<float> x, Span<float> y, int channels, int spatial,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> stats, ref float[] gather,
-        Span<float> runningMean, Span<float> runningVar, Span<float> numBatchesTracked, float momentum, float eps, bool relu = false)
+        Span<float> runningMean, Span<float> runningVar, Span<float> numBatchesTracked, float momentum, float eps, bool relu = false, int yStride = 0)
     {
+        int length = channels * spatial;
+        if (yStride != 0) KernelArguments.StridedRows(y.Length, ctx.Count, length, yStride, nameof(y), nameof(yStride));
         int n = ctx.Count;
         Span<float> slot = ctx.Partials(ctx.Thread, 2 * channels);
         BatchNormKernels.SliceStatistics(x, slot[..channels], slot.Slice(channels, channels), n, channels, spatial);
@@ -52,8 +55,19 @@ public static class BatchNormSteps
         }
         ctx.Barrier();
         ReadOnlySpan<float> scale = stats.Slice(2 * channels, channels), shift = stats.Slice(3 * channels, channels);
-        if (relu) BatchNormKernels.NormalizeRelu(x, scale, shift, y, n, channels, spatial);
-        else BatchNormKernels.Normalize(x, scale, shift, y, n, channels, spatial);
+        if (yStride == 0 || yStride == length)
+        {
+            if (relu) BatchNormKernels.NormalizeRelu(x, scale, shift, y, n, channels, spatial);
+            else BatchNormKernels.Normalize(x, scale, shift, y, n, channels, spatial);
+            return;
+        }
+        for (int s = 0; s < n; s++)
+        {
+            ReadOnlySpan<float> xs = x.Slice(s * length, length);
+            Span<float> ys = y.Slice(s * yStride, length);
+            if (relu) BatchNormKernels.NormalizeRelu(xs, scale, shift, ys, 1, channels, spatial);
+            else BatchNormKernels.Normalize(xs, scale, shift, ys, 1, channels, spatial);
+        }
     }
 
     /// <summary>

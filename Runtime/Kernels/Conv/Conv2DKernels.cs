@@ -79,6 +79,44 @@ public static class Conv2DKernels
     }
 
     /// <summary>
+    /// y = conv(x, w) + b with each sample's output <paramref name="yStride"/> floats after the previous one's (at least
+    /// <see cref="Conv2DGeometry.OutputLength"/>): a branch writing its channels straight into a concatenation's
+    /// [n, ΣC, OH, OW] rows, y sliced at the branch's channel offset. The floats between the rows are not touched. Each
+    /// sample runs the contiguous kernel's algorithm (weights packed once), so the values are those of
+    /// <see cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>.
+    /// </summary>
+    public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n)
+        => Forward(g, x, w, b, y, yStride, col, n, Simd.Width);
+
+    /// <inheritdoc cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, Span{float}, int)"/>
+    public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.StridedRows(y.Length, n, g.OutputLength, yStride, nameof(y), nameof(yStride));
+        if (yStride == g.OutputLength)
+        {
+            Forward(g, x, w, b, y, col, n, width);
+            return;
+        }
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
+        CheckBias(b.Length, g.OutChannels, nameof(b));
+        CheckColumns(g, col.Length);
+        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
+        {
+            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+            Conv3x3Kernels.PackWeights(g, w, packed, width);
+            for (int s = 0; s < n; s++)
+            {
+                Conv3x3Kernels.ForwardPacked(g, x.Slice(s * g.InputLength, g.InputLength), packed, b, y.Slice(s * yStride, g.OutputLength),
+                    default, default, 1, Conv3x3Kernels.Mode.Plain, width);
+            }
+            return;
+        }
+        for (int s = 0; s < n; s++) Forward(g, x.Slice(s * g.InputLength, g.InputLength), w, b, y.Slice(s * yStride, g.OutputLength), col, 1, width);
+    }
+
+    /// <summary>
     /// dw [Cout, Cin, KH, KW] += Σ_samples dy·colᵀ (summed over the batch first, then added; skipped when dw is empty: a frozen
     /// layer); db [Cout] += Σ dy (skipped when db is empty);
     /// dx [n, Cin, H, W] = col2im(wᵀ·dy), overwritten (skipped when dx is empty). col is overwritten.
