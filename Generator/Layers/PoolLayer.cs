@@ -10,7 +10,8 @@ namespace Compiled.Generator.Layers;
 /// <summary>
 /// The pools' common part, PyTorch's <c>MaxPool2d</c>/<c>AvgPool2d</c> geometry: <c>[MaxPool(window, Stride = window,
 /// Padding = 0, CeilMode = false)]</c> and <c>[AvgPool(..., CountIncludePad = true)]</c>; window, stride and padding an
-/// int or a pair (height, width), padding at most half the window, output sizes floored (or ceiled, dropping a last
+/// int or a pair (height, width) (rectangular windows, as <c>kernel_size=(3, 1)</c>), padding at most half the window on each
+/// axis, output sizes floored per axis (or ceiled, dropping a last
 /// window that would start in the bottom/right padding and keeping one that overhangs the padded input, as PyTorch does);
 /// channels unchanged.
 /// </summary>
@@ -51,17 +52,9 @@ internal abstract class PoolLayer : LayerDescriptor
 
     public override void Check(LayerDeclaration layer, string name, List<DiagnosticInfo> diagnostics)
     {
-        ArgumentValue window = layer.Arguments[Window], stride = layer.Arguments[Stride], padding = layer.Arguments[Padding];
+        ArgumentValue window = layer.Arguments[Window], padding = layer.Arguments[Padding];
         if (window.Height < 1 || window.Width < 1 || padding.Height < 0 || padding.Width < 0) return; // CMP0005 already
-        // The runtime's pool kernels (Pool2DGeometry) take one window, stride and padding for both axes.
-        string? rectangular = window.Height != window.Width ? "Window" : StrideOf(stride, window).Height != StrideOf(stride, window).Width ? "Stride" : padding.Height != padding.Width ? "Padding" : null;
-        if (rectangular is not null)
-        {
-            ArgumentValue value = layer.Arguments[rectangular == "Window" ? Window : rectangular == "Stride" ? Stride : Padding];
-            diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.NonPositiveArgument, layer.Site, rectangular, name, value.ToString(),
-                "the same for height and width (rectangular pooling is not supported yet)", layer.AttributeName));
-            return;
-        }
+        // PyTorch's rule, per axis: a (3, 1) window takes padding (1, 0) at most.
         if (2 * padding.Height > window.Height || 2 * padding.Width > window.Width)
         {
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.PoolPaddingTooLarge, layer.Site, name, padding.ToString(),
@@ -137,9 +130,14 @@ internal abstract class PoolLayer : LayerDescriptor
     public override string[] GeometryArguments(GraphNode node)
     {
         TensorShape i = node.Input;
+        Window2D w = node.Window!;
+        string input = $"Channels: {Invariant.Int(i.Channels)}, InHeight: {Invariant.Int(i.Height)}, InWidth: {Invariant.Int(i.Width)}";
+        // A square window and stride use the square constructor (the form every existing network's code has).
         return new[]
         {
-            $"Channels: {Invariant.Int(i.Channels)}, InHeight: {Invariant.Int(i.Height)}, InWidth: {Invariant.Int(i.Width)}, Window: {Invariant.Int(node.Window!.KernelHeight)}, Stride: {Invariant.Int(node.Window.StrideHeight)}",
+            w.SquareKernel && w.SquareStride
+                ? $"{input}, Window: {Invariant.Int(w.KernelHeight)}, Stride: {Invariant.Int(w.StrideHeight)}"
+                : $"{input}, WindowHeight: {Invariant.Int(w.KernelHeight)}, WindowWidth: {Invariant.Int(w.KernelWidth)}, StrideHeight: {Invariant.Int(w.StrideHeight)}, StrideWidth: {Invariant.Int(w.StrideWidth)}",
         };
     }
 
@@ -147,7 +145,9 @@ internal abstract class PoolLayer : LayerDescriptor
     public override string GeometryInitializer(GraphNode node)
     {
         var parts = new List<string>();
-        if (node.Window!.HasPadding) parts.Add("Padding = " + Invariant.Int(node.Window.PadTop));
+        // A pool pads both sides of an axis alike: top = bottom = PadHeight, left = right = PadWidth.
+        if (node.Window!.PadTop != 0) parts.Add("PadHeight = " + Invariant.Int(node.Window.PadTop));
+        if (node.Window.PadLeft != 0) parts.Add("PadWidth = " + Invariant.Int(node.Window.PadLeft));
         if (node.Arguments[CeilMode].Bool) parts.Add("CeilMode = true");
         parts.AddRange(InitializerExtra(node));
         return string.Join(", ", parts);

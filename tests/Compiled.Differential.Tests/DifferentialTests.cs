@@ -52,7 +52,7 @@ public sealed class DifferentialTests
         _output.WriteLine($"seed {seed}: {summary.Networks} networks ({summary.WithHead} with a loss head, {summary.Untrainable} with Training = false), " +
             $"{summary.Configurations} width/thread/batch configurations, {summary.FiniteDifferenceChecked} interpreters checked by finite differences, " +
             $"{summary.MultiChunk} also at a batch of several workspace chunks per thread, " +
-            $"{summary.Fragile} with inputs near a kink after 4 draws, {summary.Failures.Count} failing, {summary.Elapsed.TotalSeconds:F1} s");
+            $"{summary.Fragile} with inputs near a kink after 4 draws, {summary.IllConditioned} with an ill-conditioned batch norm after 4 draws, {summary.Failures.Count} failing, {summary.Elapsed.TotalSeconds:F1} s");
         Assert.True(summary.Networks == count);
         Assert.True(only is null, "COMPILED_DIFFERENTIAL_ONLY replays some networks; unset it for the real run");
         if (summary.Failures.Count > 0) Assert.Fail(Describe(summary, seed));
@@ -87,6 +87,13 @@ public sealed class DifferentialTests
         Assert.Contains(layers, l => l.Kind == SpecKind.AvgPool && l.PoolPad > 0 && l.CountIncludePad == false);
         Assert.Contains(layers, l => l.Kind == SpecKind.AvgPool && l.PoolPad > 0 && l.CountIncludePad != false);
         Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.CeilMode);
+        // Rectangular pools: windows, strides and padding that differ between the axes.
+        Assert.Contains(layers, l => l.Kind == SpecKind.MaxPool && l.Size != l.PoolWindowWidth);
+        Assert.Contains(layers, l => l.Kind == SpecKind.AvgPool && l.Size != l.PoolWindowWidth);
+        Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.PoolStride != l.PoolStrideWidth);
+        Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.PoolPad != l.PoolPadWidth);
+        Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.Size != l.PoolWindowWidth && l.PoolPad + l.PoolPadWidth > 0);
+        Assert.Contains(layers, l => l.Kind is SpecKind.MaxPool or SpecKind.AvgPool && l.Size != l.PoolWindowWidth && l.CeilMode);
         Assert.Contains(layers, l => !l.Bias);
         Assert.Contains(layers, l => l.Init is not null);
         Assert.Contains(layers, l => l.Name is not null);

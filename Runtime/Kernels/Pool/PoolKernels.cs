@@ -5,12 +5,13 @@ using System.Runtime.InteropServices;
 namespace Compiled.Kernels;
 
 /// <summary>
-/// Max and average pooling over a batch (PyTorch <c>nn.MaxPool2d</c> / <c>nn.AvgPool2d</c>, with padding and ceil mode as
-/// <see cref="Pool2DGeometry"/> describes; geometries with either run the scalar windowed path at every width):
+/// Max and average pooling over a batch (PyTorch <c>nn.MaxPool2d</c> / <c>nn.AvgPool2d</c>, with rectangular windows, strides,
+/// padding and ceil mode as <see cref="Pool2DGeometry"/> describes; geometries with padding or ceil mode run the scalar windowed
+/// path at every width):
 /// x [n, C, H, W] → y [n, C, OH, OW]. Max pooling records, per output, the flat index of its input within the sample
 /// (c·H·W + h·W + w; the first maximum in row-major window order wins ties; NaN wins; padding never wins). Average pooling divides
-/// by Window² (plain geometries) or by PyTorch's divisor for a padded or ceil-mode window.
-/// Forward rows run vectorized for strides 1 and 2 (other strides and rows shorter than a vector run scalar);
+/// by WindowHeight·WindowWidth (plain geometries) or by PyTorch's divisor for a padded or ceil-mode window.
+/// Forward rows run vectorized for column strides 1 and 2 (other column strides and rows shorter than a vector run scalar);
 /// the backward passes are scatters (same code at every width). Backward overwrites dx; overlapping windows
 /// (Stride &lt; Window) add up.
 /// </summary>
@@ -52,10 +53,10 @@ public static class PoolKernels
                     ref int aRow = ref argmax[o];
                     switch (rowWidth)
                     {
-                        case VectorWidth.V512: PoolRows.MaxRow512(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow, ref aRow, indexBase); break;
-                        case VectorWidth.V256: PoolRows.MaxRow256(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow, ref aRow, indexBase); break;
-                        case VectorWidth.V128: PoolRows.MaxRow128(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow, ref aRow, indexBase); break;
-                        default: MaxRowScalar(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        case VectorWidth.V512: PoolRows.MaxRow512(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        case VectorWidth.V256: PoolRows.MaxRow256(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        case VectorWidth.V128: PoolRows.MaxRow128(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        default: MaxRowScalar(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
                     }
                 }
             }
@@ -91,7 +92,7 @@ public static class PoolKernels
 
     // ---- Average ----
 
-    /// <summary>y = (sum over each window) / Window².</summary>
+    /// <summary>y = (sum over each window) / (WindowHeight·WindowWidth), or PyTorch's divisor when padded or in ceil mode.</summary>
     public static void AvgForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n) => AvgForward(g, x, y, n, Simd.Width);
 
     public static void AvgForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
@@ -115,16 +116,16 @@ public static class PoolKernels
                 ref float yRow = ref y[plane * outPlane + oh * outWidth];
                 switch (rowWidth)
                 {
-                    case VectorWidth.V512: PoolRows.AvgRow512(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow); break;
-                    case VectorWidth.V256: PoolRows.AvgRow256(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow); break;
-                    case VectorWidth.V128: PoolRows.AvgRow128(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow); break;
-                    default: AvgRowScalar(ref xPlane, g.InWidth, g.Stride, g.Window, oh, outWidth, ref yRow); break;
+                    case VectorWidth.V512: PoolRows.AvgRow512(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow); break;
+                    case VectorWidth.V256: PoolRows.AvgRow256(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow); break;
+                    case VectorWidth.V128: PoolRows.AvgRow128(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow); break;
+                    default: AvgRowScalar(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow); break;
                 }
             }
         }
     }
 
-    /// <summary>dx = 0, then every input of each window gets dy / Window² (or dy / the window's divisor when padded or in ceil mode).</summary>
+    /// <summary>dx = 0, then every input of each window gets dy / (WindowHeight·WindowWidth) (or dy / the window's divisor when padded or in ceil mode).</summary>
     public static void AvgBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int n) => AvgBackward(g, dy, dx, n, Simd.Width);
 
     public static void AvgBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, Span<float> dx, int n, VectorWidth width)
@@ -139,7 +140,7 @@ public static class PoolKernels
             return;
         }
         int inPlane = g.InHeight * g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth, outPlane = outHeight * outWidth;
-        float area = g.Window * g.Window;
+        float area = g.WindowHeight * g.WindowWidth;
         dx[..(n * g.InputLength)].Clear();
         for (int plane = 0; plane < n * g.Channels; plane++)
         {
@@ -150,9 +151,9 @@ public static class PoolKernels
                 for (int ow = 0; ow < outWidth; ow++)
                 {
                     float share = dyPlane[oh * outWidth + ow] / area;
-                    for (int kh = 0; kh < g.Window; kh++)
+                    for (int kh = 0; kh < g.WindowHeight; kh++)
                     {
-                        Span<float> row = dxPlane.Slice((oh * g.Stride + kh) * g.InWidth + ow * g.Stride, g.Window);
+                        Span<float> row = dxPlane.Slice((oh * g.StrideHeight + kh) * g.InWidth + ow * g.StrideWidth, g.WindowWidth);
                         for (int kw = 0; kw < row.Length; kw++) row[kw] += share;
                     }
                 }
@@ -166,17 +167,18 @@ public static class PoolKernels
     {
         KernelArguments.Width(width);
         KernelArguments.NonNegative(n, nameof(n));
-        if (g.Channels <= 0 || g.InHeight <= 0 || g.InWidth <= 0 || g.Window <= 0 || g.Stride <= 0)
+        if (g.Channels <= 0 || g.InHeight <= 0 || g.InWidth <= 0 || g.WindowHeight <= 0 || g.WindowWidth <= 0 || g.StrideHeight <= 0 || g.StrideWidth <= 0)
             throw new ArgumentException($"Pooling sizes must be positive: {g}.", nameof(g));
-        if (g.Padding < 0 || 2 * g.Padding > g.Window)
-            throw new ArgumentException($"Pooling padding {g.Padding} must be between 0 and half the window {g.Window} (PyTorch's rule): {g}.", nameof(g));
+        if (g.PadHeight < 0 || 2 * g.PadHeight > g.WindowHeight || g.PadWidth < 0 || 2 * g.PadWidth > g.WindowWidth)
+            throw new ArgumentException($"Pooling padding {g.PadHeight}×{g.PadWidth} must be between 0 and half the window {g.WindowHeight}×{g.WindowWidth} on each axis (PyTorch's rule): {g}.", nameof(g));
         // PyTorch refuses an output size below 1; in ceil mode a window may overhang the padded input (clipped to it).
         if (g.OutHeight < 1 || g.OutWidth < 1)
-            throw new ArgumentException($"Pooling window {g.Window} is larger than the input {g.InHeight}×{g.InWidth} with padding {g.Padding} (no output).", nameof(g));
+            throw new ArgumentException($"Pooling window {g.WindowHeight}×{g.WindowWidth} is larger than the input {g.InHeight}×{g.InWidth} with padding {g.PadHeight}×{g.PadWidth} (no output).", nameof(g));
     }
 
     /// <summary>
-    /// Padded or ceil-mode geometries, scalar at every width (PyTorch's CPU loops): a window starts at oh·Stride − Padding, is
+    /// Padded or ceil-mode geometries, scalar at every width (PyTorch's CPU loops): a window starts at oh·StrideHeight − PadHeight
+    /// (ow·StrideWidth − PadWidth), is
     /// clipped to the input, and average pooling divides by PyTorch's pool size (clipped to the padded input when counting
     /// padding, to the input otherwise).
     /// </summary>
@@ -189,10 +191,10 @@ public static class PoolKernels
             int indexBase = plane % g.Channels * inPlane;
             for (int oh = 0; oh < outHeight; oh++)
             {
-                (int h0, int h1, int hPool) = Window(g, oh, g.InHeight);
+                (int h0, int h1, int hPool) = Window(oh, g.InHeight, g.WindowHeight, g.StrideHeight, g.PadHeight);
                 for (int ow = 0; ow < outWidth; ow++)
                 {
-                    (int w0, int w1, int wPool) = Window(g, ow, g.InWidth);
+                    (int w0, int w1, int wPool) = Window(ow, g.InWidth, g.WindowWidth, g.StrideWidth, g.PadWidth);
                     int o = (plane * outHeight + oh) * outWidth + ow;
                     if (max)
                     {
@@ -229,10 +231,10 @@ public static class PoolKernels
             Span<float> dxp = dx.Slice(plane * inPlane, inPlane);
             for (int oh = 0; oh < outHeight; oh++)
             {
-                (int h0, int h1, int hPool) = Window(g, oh, g.InHeight);
+                (int h0, int h1, int hPool) = Window(oh, g.InHeight, g.WindowHeight, g.StrideHeight, g.PadHeight);
                 for (int ow = 0; ow < outWidth; ow++)
                 {
-                    (int w0, int w1, int wPool) = Window(g, ow, g.InWidth);
+                    (int w0, int w1, int wPool) = Window(ow, g.InWidth, g.WindowWidth, g.StrideWidth, g.PadWidth);
                     float share = dy[(plane * outHeight + oh) * outWidth + ow] / Divisor(g, h0, h1, w0, w1, hPool, wPool);
                     for (int h = h0; h < h1; h++)
                     for (int w = w0; w < w1; w++)
@@ -243,10 +245,10 @@ public static class PoolKernels
     }
 
     /// <summary>Output position o's window along one axis: [start, end) clipped to the input, and its extent within the padded input.</summary>
-    internal static (int Start, int End, int Pool) Window(in Pool2DGeometry g, int o, int size)
+    internal static (int Start, int End, int Pool) Window(int o, int size, int window, int stride, int padding)
     {
-        int start = o * g.Stride - g.Padding;
-        int end = Math.Min(start + g.Window, size + g.Padding);
+        int start = o * stride - padding;
+        int end = Math.Min(start + window, size + padding);
         int pool = end - start;
         return (Math.Max(start, 0), Math.Min(end, size), pool);
     }
@@ -254,20 +256,20 @@ public static class PoolKernels
     private static float Divisor(in Pool2DGeometry g, int h0, int h1, int w0, int w1, int hPool, int wPool)
         => g.CountIncludePad ? hPool * wPool : (h1 - h0) * (w1 - w0);
 
-    /// <summary>The width the forward rows run at: strides 1 and 2 vectorize; rows narrower than the vector narrow it.</summary>
+    /// <summary>The width the forward rows run at: column strides 1 and 2 vectorize; rows narrower than the vector narrow it.</summary>
     private static VectorWidth RowWidth(in Pool2DGeometry g, VectorWidth width)
-        => g.Stride is 1 or 2 ? VectorLanes.Narrow(width, g.OutWidth) : VectorWidth.Scalar;
+        => g.StrideWidth is 1 or 2 ? VectorLanes.Narrow(width, g.OutWidth) : VectorWidth.Scalar;
 
-    private static void MaxRowScalar(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+    private static void MaxRowScalar(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
     {
         for (int ow = 0; ow < outWidth; ow++)
         {
             float max = float.NegativeInfinity;
-            int arg = indexBase + oh * stride * inWidth + ow * stride;
-            for (int kh = 0; kh < window; kh++)
+            int arg = indexBase + oh * strideHeight * inWidth + ow * strideWidth;
+            for (int kh = 0; kh < windowHeight; kh++)
             {
-                int offset = (oh * stride + kh) * inWidth + ow * stride;
-                for (int kw = 0; kw < window; kw++)
+                int offset = (oh * strideHeight + kh) * inWidth + ow * strideWidth;
+                for (int kw = 0; kw < windowWidth; kw++)
                 {
                     float v = Unsafe.Add(ref plane, offset + kw);
                     if (v > max || float.IsNaN(v))
@@ -282,16 +284,16 @@ public static class PoolKernels
         }
     }
 
-    private static void AvgRowScalar(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y)
+    private static void AvgRowScalar(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y)
     {
-        float area = window * window;
+        float area = windowHeight * windowWidth;
         for (int ow = 0; ow < outWidth; ow++)
         {
             float sum = 0f;
-            for (int kh = 0; kh < window; kh++)
+            for (int kh = 0; kh < windowHeight; kh++)
             {
-                int offset = (oh * stride + kh) * inWidth + ow * stride;
-                for (int kw = 0; kw < window; kw++) sum += Unsafe.Add(ref plane, offset + kw);
+                int offset = (oh * strideHeight + kh) * inWidth + ow * strideWidth;
+                for (int kw = 0; kw < windowWidth; kw++) sum += Unsafe.Add(ref plane, offset + kw);
             }
             Unsafe.Add(ref y, ow) = sum / area;
         }

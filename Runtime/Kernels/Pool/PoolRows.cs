@@ -4,8 +4,8 @@ using System.Runtime.Intrinsics;
 namespace Compiled.Kernels;
 
 /// <summary>
-/// One output row of pooling, vectorized across output columns, for strides 1 and 2 (stride 2 reads two vectors and keeps
-/// the even elements). Rows of at least one vector; the last vector overlaps the previous one (recomputing a few outputs
+/// One output row of pooling, vectorized across output columns, for column strides 1 and 2 (stride 2 reads two vectors and
+/// keeps the even elements); any window, and any row stride. Rows of at least one vector; the last vector overlaps the previous one (recomputing a few outputs
 /// with the same result). Window elements are visited in row-major order with PyTorch's rule (take when greater or NaN),
 /// so ties keep the first maximum and the results match the scalar path bit for bit.
 /// </summary>
@@ -13,22 +13,22 @@ internal static class PoolRows
 {
     // ---- Vector512 ----
 
-    public static void MaxRow512(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+    public static void MaxRow512(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
     {
         const int V = 16;
-        Vector512<int> laneStep = Vector512<int>.Indices * stride;
+        Vector512<int> laneStep = Vector512<int>.Indices * strideWidth;
         for (int ow0 = 0; ; ow0 += V)
         {
             if (ow0 > outWidth - V) ow0 = outWidth - V;
             Vector512<float> max = Vector512.Create(float.NegativeInfinity);
-            Vector512<int> arg = Vector512.Create(indexBase + oh * stride * inWidth + ow0 * stride) + laneStep;
-            for (int kh = 0; kh < window; kh++)
+            Vector512<int> arg = Vector512.Create(indexBase + oh * strideHeight * inWidth + ow0 * strideWidth) + laneStep;
+            for (int kh = 0; kh < windowHeight; kh++)
             {
-                int offset = (oh * stride + kh) * inWidth + ow0 * stride;
+                int offset = (oh * strideHeight + kh) * inWidth + ow0 * strideWidth;
                 ref float row = ref Unsafe.Add(ref plane, offset);
-                for (int kw = 0; kw < window; kw++)
+                for (int kw = 0; kw < windowWidth; kw++)
                 {
-                    Vector512<float> v = stride == 1 ? Vector512.LoadUnsafe(ref row, (nuint)kw) : LoadEven512(ref Unsafe.Add(ref row, kw));
+                    Vector512<float> v = strideWidth == 1 ? Vector512.LoadUnsafe(ref row, (nuint)kw) : LoadEven512(ref Unsafe.Add(ref row, kw));
                     Vector512<float> take = Vector512.GreaterThan(v, max) | Vector512.IsNaN(v);
                     max = Vector512.ConditionalSelect(take, v, max);
                     arg = Vector512.ConditionalSelect(take.AsInt32(), Vector512.Create(indexBase + offset + kw) + laneStep, arg);
@@ -40,19 +40,19 @@ internal static class PoolRows
         }
     }
 
-    public static void AvgRow512(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y)
+    public static void AvgRow512(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y)
     {
         const int V = 16;
-        Vector512<float> area = Vector512.Create((float)(window * window));
+        Vector512<float> area = Vector512.Create((float)(windowHeight * windowWidth));
         for (int ow0 = 0; ; ow0 += V)
         {
             if (ow0 > outWidth - V) ow0 = outWidth - V;
             Vector512<float> sum = Vector512<float>.Zero;
-            for (int kh = 0; kh < window; kh++)
+            for (int kh = 0; kh < windowHeight; kh++)
             {
-                ref float row = ref Unsafe.Add(ref plane, (oh * stride + kh) * inWidth + ow0 * stride);
-                for (int kw = 0; kw < window; kw++)
-                    sum += stride == 1 ? Vector512.LoadUnsafe(ref row, (nuint)kw) : LoadEven512(ref Unsafe.Add(ref row, kw));
+                ref float row = ref Unsafe.Add(ref plane, (oh * strideHeight + kh) * inWidth + ow0 * strideWidth);
+                for (int kw = 0; kw < windowWidth; kw++)
+                    sum += strideWidth == 1 ? Vector512.LoadUnsafe(ref row, (nuint)kw) : LoadEven512(ref Unsafe.Add(ref row, kw));
             }
             (sum / area).StoreUnsafe(ref y, (nuint)ow0);
             if (ow0 == outWidth - V) break;
@@ -73,22 +73,22 @@ internal static class PoolRows
 
     // ---- Vector256 ----
 
-    public static void MaxRow256(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+    public static void MaxRow256(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
     {
         const int V = 8;
-        Vector256<int> laneStep = Vector256<int>.Indices * stride;
+        Vector256<int> laneStep = Vector256<int>.Indices * strideWidth;
         for (int ow0 = 0; ; ow0 += V)
         {
             if (ow0 > outWidth - V) ow0 = outWidth - V;
             Vector256<float> max = Vector256.Create(float.NegativeInfinity);
-            Vector256<int> arg = Vector256.Create(indexBase + oh * stride * inWidth + ow0 * stride) + laneStep;
-            for (int kh = 0; kh < window; kh++)
+            Vector256<int> arg = Vector256.Create(indexBase + oh * strideHeight * inWidth + ow0 * strideWidth) + laneStep;
+            for (int kh = 0; kh < windowHeight; kh++)
             {
-                int offset = (oh * stride + kh) * inWidth + ow0 * stride;
+                int offset = (oh * strideHeight + kh) * inWidth + ow0 * strideWidth;
                 ref float row = ref Unsafe.Add(ref plane, offset);
-                for (int kw = 0; kw < window; kw++)
+                for (int kw = 0; kw < windowWidth; kw++)
                 {
-                    Vector256<float> v = stride == 1 ? Vector256.LoadUnsafe(ref row, (nuint)kw) : LoadEven256(ref Unsafe.Add(ref row, kw));
+                    Vector256<float> v = strideWidth == 1 ? Vector256.LoadUnsafe(ref row, (nuint)kw) : LoadEven256(ref Unsafe.Add(ref row, kw));
                     Vector256<float> take = Vector256.GreaterThan(v, max) | Vector256.IsNaN(v);
                     max = Vector256.ConditionalSelect(take, v, max);
                     arg = Vector256.ConditionalSelect(take.AsInt32(), Vector256.Create(indexBase + offset + kw) + laneStep, arg);
@@ -100,19 +100,19 @@ internal static class PoolRows
         }
     }
 
-    public static void AvgRow256(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y)
+    public static void AvgRow256(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y)
     {
         const int V = 8;
-        Vector256<float> area = Vector256.Create((float)(window * window));
+        Vector256<float> area = Vector256.Create((float)(windowHeight * windowWidth));
         for (int ow0 = 0; ; ow0 += V)
         {
             if (ow0 > outWidth - V) ow0 = outWidth - V;
             Vector256<float> sum = Vector256<float>.Zero;
-            for (int kh = 0; kh < window; kh++)
+            for (int kh = 0; kh < windowHeight; kh++)
             {
-                ref float row = ref Unsafe.Add(ref plane, (oh * stride + kh) * inWidth + ow0 * stride);
-                for (int kw = 0; kw < window; kw++)
-                    sum += stride == 1 ? Vector256.LoadUnsafe(ref row, (nuint)kw) : LoadEven256(ref Unsafe.Add(ref row, kw));
+                ref float row = ref Unsafe.Add(ref plane, (oh * strideHeight + kh) * inWidth + ow0 * strideWidth);
+                for (int kw = 0; kw < windowWidth; kw++)
+                    sum += strideWidth == 1 ? Vector256.LoadUnsafe(ref row, (nuint)kw) : LoadEven256(ref Unsafe.Add(ref row, kw));
             }
             (sum / area).StoreUnsafe(ref y, (nuint)ow0);
             if (ow0 == outWidth - V) break;
@@ -133,22 +133,22 @@ internal static class PoolRows
 
     // ---- Vector128 ----
 
-    public static void MaxRow128(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+    public static void MaxRow128(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
     {
         const int V = 4;
-        Vector128<int> laneStep = Vector128<int>.Indices * stride;
+        Vector128<int> laneStep = Vector128<int>.Indices * strideWidth;
         for (int ow0 = 0; ; ow0 += V)
         {
             if (ow0 > outWidth - V) ow0 = outWidth - V;
             Vector128<float> max = Vector128.Create(float.NegativeInfinity);
-            Vector128<int> arg = Vector128.Create(indexBase + oh * stride * inWidth + ow0 * stride) + laneStep;
-            for (int kh = 0; kh < window; kh++)
+            Vector128<int> arg = Vector128.Create(indexBase + oh * strideHeight * inWidth + ow0 * strideWidth) + laneStep;
+            for (int kh = 0; kh < windowHeight; kh++)
             {
-                int offset = (oh * stride + kh) * inWidth + ow0 * stride;
+                int offset = (oh * strideHeight + kh) * inWidth + ow0 * strideWidth;
                 ref float row = ref Unsafe.Add(ref plane, offset);
-                for (int kw = 0; kw < window; kw++)
+                for (int kw = 0; kw < windowWidth; kw++)
                 {
-                    Vector128<float> v = stride == 1 ? Vector128.LoadUnsafe(ref row, (nuint)kw) : LoadEven128(ref Unsafe.Add(ref row, kw));
+                    Vector128<float> v = strideWidth == 1 ? Vector128.LoadUnsafe(ref row, (nuint)kw) : LoadEven128(ref Unsafe.Add(ref row, kw));
                     Vector128<float> take = Vector128.GreaterThan(v, max) | Vector128.IsNaN(v);
                     max = Vector128.ConditionalSelect(take, v, max);
                     arg = Vector128.ConditionalSelect(take.AsInt32(), Vector128.Create(indexBase + offset + kw) + laneStep, arg);
@@ -160,19 +160,19 @@ internal static class PoolRows
         }
     }
 
-    public static void AvgRow128(ref float plane, int inWidth, int stride, int window, int oh, int outWidth, ref float y)
+    public static void AvgRow128(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y)
     {
         const int V = 4;
-        Vector128<float> area = Vector128.Create((float)(window * window));
+        Vector128<float> area = Vector128.Create((float)(windowHeight * windowWidth));
         for (int ow0 = 0; ; ow0 += V)
         {
             if (ow0 > outWidth - V) ow0 = outWidth - V;
             Vector128<float> sum = Vector128<float>.Zero;
-            for (int kh = 0; kh < window; kh++)
+            for (int kh = 0; kh < windowHeight; kh++)
             {
-                ref float row = ref Unsafe.Add(ref plane, (oh * stride + kh) * inWidth + ow0 * stride);
-                for (int kw = 0; kw < window; kw++)
-                    sum += stride == 1 ? Vector128.LoadUnsafe(ref row, (nuint)kw) : LoadEven128(ref Unsafe.Add(ref row, kw));
+                ref float row = ref Unsafe.Add(ref plane, (oh * strideHeight + kh) * inWidth + ow0 * strideWidth);
+                for (int kw = 0; kw < windowWidth; kw++)
+                    sum += strideWidth == 1 ? Vector128.LoadUnsafe(ref row, (nuint)kw) : LoadEven128(ref Unsafe.Add(ref row, kw));
             }
             (sum / area).StoreUnsafe(ref y, (nuint)ow0);
             if (ow0 == outWidth - V) break;

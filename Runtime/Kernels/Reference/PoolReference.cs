@@ -7,7 +7,7 @@ namespace Compiled.Kernels.Reference;
 public static class PoolReference
 {
     /// <summary>
-    /// Max over each window (start o·Stride − Padding, clipped to the input), visited row-major; a value replaces the maximum
+    /// Max over each window (start oh·StrideHeight − PadHeight, ow·StrideWidth − PadWidth, clipped to the input), visited row-major; a value replaces the maximum
     /// when greater or NaN (PyTorch). argmax: index within the sample.
     /// </summary>
     public static void MaxForward<T>(in Pool2DGeometry g, ReadOnlySpan<T> x, Span<T> y, Span<int> argmax, int n)
@@ -19,8 +19,9 @@ public static class PoolReference
         for (int oh = 0; oh < outHeight; oh++)
         for (int ow = 0; ow < outWidth; ow++)
         {
-            int hStart = Math.Max(oh * g.Stride - g.Padding, 0), wStart = Math.Max(ow * g.Stride - g.Padding, 0);
-            int hEnd = Math.Min(oh * g.Stride - g.Padding + g.Window, g.InHeight), wEnd = Math.Min(ow * g.Stride - g.Padding + g.Window, g.InWidth);
+            int hStart = Math.Max(oh * g.StrideHeight - g.PadHeight, 0), wStart = Math.Max(ow * g.StrideWidth - g.PadWidth, 0);
+            int hEnd = Math.Min(oh * g.StrideHeight - g.PadHeight + g.WindowHeight, g.InHeight);
+            int wEnd = Math.Min(ow * g.StrideWidth - g.PadWidth + g.WindowWidth, g.InWidth);
             T max = T.NegativeInfinity;
             int arg = (c * g.InHeight + hStart) * g.InWidth + wStart;
             for (int h = hStart; h < hEnd; h++)
@@ -51,7 +52,7 @@ public static class PoolReference
     }
 
     /// <summary>
-    /// y = Σ window / divisor, summed row-major over the window clipped to the input; the divisor is Window² for a plain geometry,
+    /// y = Σ window / divisor, summed row-major over the window clipped to the input; the divisor is WindowHeight·WindowWidth for a plain geometry,
     /// else PyTorch's: the window's extent within the padded input (CountIncludePad) or within the input.
     /// </summary>
     public static void AvgForward<T>(in Pool2DGeometry g, ReadOnlySpan<T> x, Span<T> y, int n)
@@ -94,8 +95,8 @@ public static class PoolReference
     private static (int H0, int H1, int W0, int W1, T Divisor) AvgWindow<T>(in Pool2DGeometry g, int oh, int ow)
         where T : IFloatingPointIeee754<T>
     {
-        int hStart = oh * g.Stride - g.Padding, wStart = ow * g.Stride - g.Padding;
-        int hEnd = Math.Min(hStart + g.Window, g.InHeight + g.Padding), wEnd = Math.Min(wStart + g.Window, g.InWidth + g.Padding);
+        int hStart = oh * g.StrideHeight - g.PadHeight, wStart = ow * g.StrideWidth - g.PadWidth;
+        int hEnd = Math.Min(hStart + g.WindowHeight, g.InHeight + g.PadHeight), wEnd = Math.Min(wStart + g.WindowWidth, g.InWidth + g.PadWidth);
         int padded = (hEnd - hStart) * (wEnd - wStart);
         int h0 = Math.Max(hStart, 0), w0 = Math.Max(wStart, 0), h1 = Math.Min(hEnd, g.InHeight), w1 = Math.Min(wEnd, g.InWidth);
         int inside = (h1 - h0) * (w1 - w0);

@@ -1,9 +1,7 @@
 namespace Compiled.Benchmarks;
 
 // The benchmark's models, declared as the MNIST sample declares them; bench_pytorch.py and the TorchSharp runner build
-// the same layers (PyTorch defaults: Conv2d stride 1, MaxPool2d(2), CrossEntropyLoss on the logits). The small ResNet
-// is not here yet: it needs BatchNorm, GlobalAvgPool and residual blocks (issue 8), and the runner reports it as not
-// available until then.
+// the same layers (PyTorch defaults: Conv2d stride 1, MaxPool2d(2), CrossEntropyLoss on the logits).
 
 /// <summary>LeNet-5 (ReLU, max-pooling): 61 706 parameters.</summary>
 [Network]
@@ -37,3 +35,28 @@ public partial class BenchMlp;
 [Dense(256), ReLU]                                        // flattens 3136 → 256
 [Dense(10), SoftmaxCrossEntropy]                          // 10 logits
 public partial class BenchVgg;
+
+/// <summary>
+/// ResNet's basic block, as torchvision's <c>BasicBlock</c> and bench_pytorch.py's: conv3x3-BN-ReLU-conv3x3-BN plus the
+/// shortcut (the identity, or a 1x1 convolution with batch norm where the shape changes), then ReLU.
+/// </summary>
+[Block("channels", "stride = 1")]
+[Conv2D("channels", Kernel = 3, Stride = "stride", Padding = 1, Bias = false), BatchNorm, ReLU]
+[Conv2D("channels", Kernel = 3, Padding = 1, Bias = false), BatchNorm]
+[Shortcut(When = ShortcutWhen.ShapeChanges)]
+[Conv2D("channels", Kernel = 1, Stride = "stride", Bias = false), BatchNorm]
+[Residual, ReLU]
+public partial class BenchBasicBlock;
+
+/// <summary>
+/// The small ResNet of issue 8 (Samples/FashionMnist's <c>FashionResNet</c>, ResNet-14), layer for layer and name for name
+/// as bench_pytorch.py's <c>ResNet</c>: 174 970 parameters.
+/// </summary>
+[Network]
+[Input(1, 28, 28)]
+[Conv2D(16, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU]   // stem: [1,28,28] → [16,28,28]
+[Use(typeof(BenchBasicBlock), 16, Repeat = 2)]                        // layer1: → [16,28,28]
+[Use(typeof(BenchBasicBlock), 32, Stride = 2, Repeat = 2)]            // layer2: → [32,14,14]
+[Use(typeof(BenchBasicBlock), 64, Stride = 2, Repeat = 2)]            // layer3: → [64,7,7]
+[GlobalAvgPool, Dense(10), SoftmaxCrossEntropy]                        // → [64] → 10 logits
+public partial class BenchResNet;

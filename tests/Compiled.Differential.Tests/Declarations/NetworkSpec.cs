@@ -75,7 +75,10 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
     public int? KernelWidth { get; init; }
     /// <summary>Conv2D: null = 1. Pools: null = not written (= window); 0 written explicitly also means the window.</summary>
     public int? Stride { get; init; }
-    /// <summary>Conv2D: set, the stride is written as a pair <c>new[] { Stride ?? 1, StrideWidth }</c>.</summary>
+    /// <summary>
+    /// Conv2D: set, the stride is written as a pair <c>new[] { Stride ?? 1, StrideWidth }</c>. Pools: set, as a pair
+    /// <c>new[] { PoolStride, StrideWidth }</c> (the height's stride resolved, so never 0).
+    /// </summary>
     public int? StrideWidth { get; init; }
     /// <summary>Conv2D: null = not written (1).</summary>
     public int? Dilation { get; init; }
@@ -83,8 +86,12 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
     public int? DilationWidth { get; init; }
     /// <summary>Conv2D: null = not written (1).</summary>
     public int? Groups { get; init; }
-    /// <summary>Pools: <c>Padding</c>; null = not written (0).</summary>
+    /// <summary>Pools: <c>Padding</c> (its height when <see cref="PoolPaddingWidth"/> is set); null = not written (0).</summary>
     public int? PoolPadding { get; init; }
+    /// <summary>Pools: set, the padding is written as a pair <c>new[] { PoolPad, PoolPaddingWidth }</c>.</summary>
+    public int? PoolPaddingWidth { get; init; }
+    /// <summary>Pools: set, the window is written as a pair <c>new[] { Size, WindowWidth }</c> (Size is then its height).</summary>
+    public int? WindowWidth { get; init; }
     /// <summary>Pools: <c>CeilMode = true</c> when set.</summary>
     public bool CeilMode { get; init; }
     /// <summary>AvgPool: <c>CountIncludePad</c> when written; null = not written (true).</summary>
@@ -126,7 +133,12 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
     public int SpanHeight => DilationHeight * (ConvKernel - 1) + 1;
     public int SpanWidth => DilationWidthOrHeight * (ConvKernelWidth - 1) + 1;
     public int PoolPad => PoolPadding ?? 0;
+    public int PoolPadWidth => PoolPaddingWidth ?? PoolPad;
+    public int PoolWindowWidth => WindowWidth ?? Size;
+    /// <summary>The pool's stride along the height: the window's height when not written or 0 (PyTorch's <c>stride=None</c>).</summary>
     public int PoolStride => Stride is null or 0 ? Size : Stride.Value;
+    /// <summary>The pool's stride along the width: the pair's second value, else as <see cref="PoolStride"/> for the width's window.</summary>
+    public int PoolStrideWidth => StrideWidth ?? (Stride is null or 0 ? PoolWindowWidth : Stride.Value);
 
     public string Render(bool inBlock = false)
     {
@@ -156,9 +168,11 @@ internal sealed record LayerSpec(SpecKind Kind, int Size = 0)
                 break;
             case SpecKind.MaxPool:
             case SpecKind.AvgPool:
-                args.Add(Int(Size));
-                if (Stride is int ps) args.Add("Stride = " + Int(ps));
-                if (PoolPadding is int pp) args.Add("Padding = " + Int(pp));
+                args.Add(WindowWidth is int ww ? $"new[] {{ {Int(Size)}, {Int(ww)} }}" : Int(Size));
+                if (StrideWidth is int psw) args.Add($"Stride = new[] {{ {Int(PoolStride)}, {Int(psw)} }}");
+                else if (Stride is int ps) args.Add("Stride = " + Int(ps));
+                if (PoolPaddingWidth is int ppw) args.Add($"Padding = new[] {{ {Int(PoolPad)}, {Int(ppw)} }}");
+                else if (PoolPadding is int pp) args.Add("Padding = " + Int(pp));
                 if (CeilMode) args.Add("CeilMode = true");
                 if (CountIncludePad is bool include) args.Add("CountIncludePad = " + (include ? "true" : "false"));
                 break;
@@ -294,10 +308,19 @@ internal static class SpecShapes
             case SpecKind.AvgPool:
             {
                 if (shape.Length != 3) { why = "pool on a flat input"; return null; }
-                if (layer.Size < 1 || layer.PoolStride < 1) { why = "size below 1"; return null; }
-                if (layer.PoolPad < 0 || 2 * layer.PoolPad > layer.Size) { why = "pool padding above half the window"; return null; }
-                if (layer.Size > shape[1] + 2 * layer.PoolPad || layer.Size > shape[2] + 2 * layer.PoolPad) { why = "window larger than the padded input"; return null; }
-                return new[] { shape[0], PoolSize(shape[1], layer), PoolSize(shape[2], layer) };
+                if (layer.Size < 1 || layer.PoolWindowWidth < 1 || layer.PoolStride < 1 || layer.PoolStrideWidth < 1) { why = "size below 1"; return null; }
+                if (layer.PoolPad < 0 || 2 * layer.PoolPad > layer.Size || layer.PoolPadWidth < 0 || 2 * layer.PoolPadWidth > layer.PoolWindowWidth)
+                {
+                    why = "pool padding above half the window";
+                    return null;
+                }
+                if (layer.Size > shape[1] + 2 * layer.PoolPad || layer.PoolWindowWidth > shape[2] + 2 * layer.PoolPadWidth) { why = "window larger than the padded input"; return null; }
+                return new[]
+                {
+                    shape[0],
+                    PoolSize(shape[1], layer.Size, layer.PoolStride, layer.PoolPad, layer.CeilMode),
+                    PoolSize(shape[2], layer.PoolWindowWidth, layer.PoolStrideWidth, layer.PoolPadWidth, layer.CeilMode),
+                };
             }
             case SpecKind.Block:
                 return SpecGraph.BlockOutput(shape, layer.Block!, out why);
@@ -314,14 +337,14 @@ internal static class SpecShapes
     }
 
     /// <summary>
-    /// PyTorch's pooling_output_shape: (size + 2·pad − window) / stride rounded down, or up in ceil mode, plus 1; in ceil
-    /// mode a last window starting at or beyond size + pad (wholly in the bottom/right padding) is dropped.
+    /// PyTorch's pooling_output_shape along one axis: (size + 2·pad − window) / stride rounded down, or up in ceil mode, plus 1;
+    /// in ceil mode a last window starting at or beyond size + pad (wholly in the bottom/right padding) is dropped.
     /// </summary>
-    public static int PoolSize(int size, LayerSpec pool)
+    public static int PoolSize(int size, int window, int stride, int pad, bool ceilMode)
     {
-        int span = size + 2 * pool.PoolPad - pool.Size, stride = pool.PoolStride;
-        int output = (pool.CeilMode ? (span + stride - 1) / stride : span / stride) + 1;
-        if (pool.CeilMode && (output - 1) * stride >= size + pool.PoolPad) output--;
+        int span = size + 2 * pad - window;
+        int output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1;
+        if (ceilMode && (output - 1) * stride >= size + pad) output--;
         return output;
     }
 

@@ -87,7 +87,9 @@ internal static class Shrinker
         if (layer.DilationWidth is not null) yield return layer with { DilationWidth = null };
         if (layer.Dilation is not null) yield return layer with { Dilation = null, DilationWidth = null };
         if (layer.Groups is not null) yield return layer with { Groups = null };
-        if (layer.PoolPadding is not null) yield return layer with { PoolPadding = null };
+        if (layer.WindowWidth is not null) yield return layer with { WindowWidth = null };
+        if (layer.PoolPaddingWidth is not null) yield return layer with { PoolPaddingWidth = null };
+        if (layer.PoolPadding is not null) yield return layer with { PoolPadding = null, PoolPaddingWidth = null };
         if (layer.CeilMode) yield return layer with { CeilMode = false };
         if (layer.CountIncludePad is not null) yield return layer with { CountIncludePad = null };
         if (layer.Stride is not null) yield return layer with { Stride = null };

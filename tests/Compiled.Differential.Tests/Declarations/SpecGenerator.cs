@@ -7,7 +7,7 @@ namespace Compiled.Differential.Tests.Declarations;
 /// <summary>
 /// Seeded random generator of valid declarations: any sequence of the API's layers (Conv2D with every padding form,
 /// strides, rectangular kernels, strides and paddings, dilation and groups (depthwise too), pools with strides other
-/// than the window, padding, ceil mode and CountIncludePad, Flatten anywhere, every activation with and without its
+/// than the window, rectangular windows, strides and padding, ceil mode and CountIncludePad, Flatten anywhere, every activation with and without its
 /// argument), every loss head or none with <c>Training = false</c>, odd sizes, <c>Bias = false</c>, explicit names and
 /// <c>Init</c> overrides. Validity is decided by <see cref="SpecShapes"/>, this suite's own shape rules.
 /// </summary>
@@ -225,14 +225,29 @@ internal sealed class SpecGenerator
         int limit = Math.Min(shape[1], shape[2]);
         int window = Math.Min(limit, Pick(new[] { 1, 2, 2, 3 }));
         var layer = new LayerSpec(_random.NextDouble() < 0.6 ? SpecKind.MaxPool : SpecKind.AvgPool, window);
+        if (_random.NextDouble() < 0.2)
+        {
+            // A rectangular window (1x3, 3x1, 2x3...), each axis within the input.
+            layer = layer with { Size = Math.Min(shape[1], Pick(new[] { 1, 2, 3 })), WindowWidth = Math.Min(shape[2], Pick(new[] { 1, 2, 3, 4 })) };
+        }
         double r = _random.NextDouble();
         if (r < 0.4) layer = layer with { Stride = Pick(new[] { 1, 2, 3 }) };
         else if (r < 0.5) layer = layer with { Stride = 0 };
+        else if (r < 0.6) layer = layer with { Stride = Pick(new[] { 1, 2 }), StrideWidth = Pick(new[] { 1, 2, 3 }) };
         if (_random.NextDouble() < 0.2)
         {
-            // Padding at most half the window (PyTorch's rule); a window of 1 gets a 3 so that it can be padded.
-            if (window == 1) layer = layer with { Size = 3 };
-            layer = layer with { PoolPadding = 1 + _random.Next(layer.Size / 2) };
+            // Padding at most half the window on each axis (PyTorch's rule).
+            if (layer.WindowWidth is null)
+            {
+                // A square window of 1 gets a 3 so that it can be padded; sometimes the width's padding differs.
+                if (window == 1) layer = layer with { Size = 3 };
+                layer = layer with { PoolPadding = 1 + _random.Next(layer.Size / 2) };
+                if (_random.NextDouble() < 0.3) layer = layer with { PoolPaddingWidth = _random.Next(layer.Size / 2 + 1) };
+            }
+            else
+            {
+                layer = layer with { PoolPadding = _random.Next(layer.Size / 2 + 1), PoolPaddingWidth = _random.Next(layer.PoolWindowWidth / 2 + 1) };
+            }
         }
         if (_random.NextDouble() < 0.2) layer = layer with { CeilMode = true };
         if (layer.Kind == SpecKind.AvgPool && _random.NextDouble() < 0.3) layer = layer with { CountIncludePad = _random.NextDouble() < 0.7 ? false : true };

@@ -13,7 +13,11 @@ internal sealed record DifferentialFailure(int Index, NetworkSpec Original, Netw
 
 /// <summary>What a run did: counts, time, failures.</summary>
 internal sealed record DifferentialSummary(int Networks, int Configurations, int Fragile, int WithHead, int Untrainable, int FiniteDifferenceChecked,
-    int MultiChunk, TimeSpan Elapsed, IReadOnlyList<DifferentialFailure> Failures);
+    int MultiChunk, TimeSpan Elapsed, IReadOnlyList<DifferentialFailure> Failures)
+{
+    /// <summary>Networks with a batch norm still ill-conditioned after every draw (compared with tolerances scaled by κ).</summary>
+    public int IllConditioned { get; init; }
+}
 
 /// <summary>
 /// Generates <c>count</c> random valid declarations from <c>seed</c>, compiles them <see cref="PerCompilation"/> at a
@@ -32,7 +36,7 @@ internal static class DifferentialRun
         var generator = new SpecGenerator(seed);
         var specs = Enumerable.Range(0, count).Select(_ => generator.Next()).ToList();
         var failures = new List<(int Index, NetworkSpec Spec, List<string> Reasons)>();
-        int configurations = 0, fragile = 0, finiteDifferences = 0, multiChunk = 0;
+        int configurations = 0, fragile = 0, finiteDifferences = 0, multiChunk = 0, illConditioned = 0;
         TimeSpan waited = TimeSpan.Zero;
         var slowest = new List<(double Seconds, int Index)>();
 
@@ -72,6 +76,7 @@ internal static class DifferentialRun
                 slowest.Add((checking.Elapsed.TotalSeconds, index));
                 configurations += outcome.Configurations;
                 if (outcome.Fragile) fragile++;
+                if (outcome.IllConditioned) illConditioned++;
                 if (outcome.MultiChunk) multiChunk++;
                 if (outcome.FiniteDifferences) finiteDifferences++;
                 if (outcome.Failures.Count > 0)
@@ -104,7 +109,7 @@ internal static class DifferentialRun
             reported.Add(new DifferentialFailure(index, spec, smallest, reasons, smallestReasons));
         }
         return new DifferentialSummary(count, configurations, fragile, specs.Count(s => s.Head != HeadSpec.None), specs.Count(s => !s.Training),
-            finiteDifferences, multiChunk, clock.Elapsed, reported);
+            finiteDifferences, multiChunk, clock.Elapsed, reported) { IllConditioned = illConditioned };
     }
 
     /// <summary>Every network runs at all four widths and 1 and 3 threads, at batch 1 and an odd batch; every 5th also checks the interpreter by finite differences.</summary>

@@ -37,6 +37,12 @@ internal sealed class InterpreterResult
     public bool ExactKink { get; set; }
     /// <summary>How many values were measured for <see cref="KinkMargin"/>: with millions, some lie near a kink whatever the input.</summary>
     public long KinkValues { get; set; }
+    /// <summary>
+    /// The largest max|x|·invStd over the channels of every training-mode batch norm (1 without one): how much such a
+    /// batch norm magnifies its input's float rounding (about ε·max|x|) relative to its normalized output. About 2 to 4
+    /// for a batch that spreads its values; hundreds when a channel is (nearly) constant over the batch, and σ falls to √eps.
+    /// </summary>
+    public double BatchNormConditioning { get; set; } = 1;
 }
 
 /// <summary>
@@ -107,22 +113,87 @@ internal sealed class ReferenceInterpreter
     public Dictionary<string, double[]> State { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The biases whose layer's only reader is a batch norm: their gradient is zero in exact arithmetic in training (the
-    /// batch mean removes them), and in float the residue of that cancellation, amplified by 1/σ of the batch, is all
-    /// there is (measured 4e-5 where the other gradients are of order 1).
+    /// The biases whose every effect on the loss a training-mode batch norm removes, so their gradient in training is zero in
+    /// exact arithmetic, and in float the residue of that cancellation, amplified by 1/σ of the batch, is all there is
+    /// (measured 4e-5 where the other gradients are of order 1). A bias (Dense, Conv2D, or a batch norm's β) adds to its
+    /// layer's output the same tangent for every sample, and for a feature map the same at every position of a channel.
+    /// That tangent is followed through the graph (<see cref="Tangent"/>): layers linear in it keep it the same for every
+    /// sample; a batch norm in training subtracts the batch mean of each feature (per feature: any tangent the same for every
+    /// sample) or of each channel over the batch and positions (per channel: only a tangent constant within each channel);
+    /// anything else (activations, dropout, LRN, a nonuniform tangent into a max pool) may keep it, and so does the output.
+    /// The bias is listed when no tangent reaches the output. The finite-difference check asserts the interpreter's own
+    /// gradient of each listed bias is 0, so a wrong rule here shows as a failure.
     /// </summary>
-    public HashSet<string> BiasesBeforeBatchNorm
+    public HashSet<string> BiasesCancelledByBatchNorm
     {
         get
         {
             var names = new HashSet<string>(StringComparer.Ordinal);
             for (int i = 0; i < _ops.Count; i++)
             {
-                if (_ops[i].Layer is not { Kind: SpecKind.Dense or SpecKind.Conv2D, Bias: true }) continue;
-                List<Op> readers = _ops.Where(o => o.Inputs.Contains(i)).ToList();
-                if (readers.Count == 1 && readers[0].Layer is { Kind: SpecKind.BatchNorm }) names.Add(_ops[i].Name + ".bias");
+                bool isBias = _ops[i].Layer is { Kind: SpecKind.Dense or SpecKind.Conv2D, Bias: true } or { Kind: SpecKind.BatchNorm };
+                if (isBias && CancelledFrom(i)) names.Add(_ops[i].Name + ".bias");
             }
             return names;
+        }
+    }
+
+    /// <summary>
+    /// What a bias's tangent is at an op's output, from least to most general: none; the same for every sample and constant
+    /// within each channel of a feature map; the same for every sample; anything.
+    /// </summary>
+    private enum Tangent { None, ChannelConstant, BatchConstant, Any }
+
+    private bool CancelledFrom(int source)
+    {
+        var at = new Tangent[_ops.Count];
+        at[source] = _ops[source].OutShape.Length == 3 ? Tangent.ChannelConstant : Tangent.BatchConstant;
+        for (int i = source + 1; i < _ops.Count; i++)
+        {
+            Op op = _ops[i];
+            Tangent input = Tangent.None;
+            foreach (int from in op.Inputs)
+            {
+                if (from >= 0 && at[from] > input) input = at[from];
+            }
+            at[i] = input == Tangent.None ? Tangent.None : Through(i, input);
+        }
+        return at[^1] == Tangent.None;
+    }
+
+    private Tangent Through(int index, Tangent t)
+    {
+        Op op = _ops[index];
+        if (t == Tangent.Any) return Tangent.Any;
+        // A sum or concatenation: each part as it came (the join above took the most general).
+        if (op.Kind != OpKind.Layer) return t;
+        LayerSpec layer = op.Layer!;
+        bool toVector = op.OutShape.Length == 1;
+        switch (layer.Kind)
+        {
+            case SpecKind.BatchNorm:
+                // Per feature: a tangent the same for every sample shifts each feature's batch mean by itself. Per channel:
+                // only a tangent constant over the channel's positions is its mean over the batch and positions.
+                return op.InShape.Length == 1 || t == Tangent.ChannelConstant ? Tangent.None : Tangent.Any;
+            case SpecKind.Dense:
+                return Tangent.BatchConstant; // W·t, the same for every sample
+            case SpecKind.Flatten:
+            case SpecKind.GlobalAvgPool:
+                return toVector ? Tangent.BatchConstant : t;
+            case SpecKind.Conv2D:
+            {
+                // Unpadded, every output position sums the same taps over a constant tangent; padding leaves out some at the border.
+                (int top, int bottom, int left, int right) = SpecShapes.ConvPadding(layer, op.InShape[1], op.InShape[2]);
+                return t == Tangent.ChannelConstant && top == 0 && bottom == 0 && left == 0 && right == 0 ? Tangent.ChannelConstant : Tangent.BatchConstant;
+            }
+            case SpecKind.AvgPool:
+                // The mean of a constant over the window, unless the divisor counts padding.
+                return t == Tangent.ChannelConstant && (layer.PoolPad == 0 || layer.CountIncludePad == false) ? Tangent.ChannelConstant : Tangent.BatchConstant;
+            case SpecKind.MaxPool:
+                // max(x + c) = max(x) + c for a constant c; a varying tangent follows each sample's own maximum.
+                return t == Tangent.ChannelConstant ? Tangent.ChannelConstant : Tangent.Any;
+            default:
+                return Tangent.Any; // activations, dropout (a mask per sample), LRN
         }
     }
 
@@ -180,6 +251,7 @@ internal sealed class ReferenceInterpreter
         double margin = double.PositiveInfinity;
         bool exact = false;
         long kinkValues = 0;
+        double conditioning = 1;
         for (int i = 0; i < count; i++)
         {
             Op op = _ops[i];
@@ -281,6 +353,13 @@ internal sealed class ReferenceInterpreter
                     var runningVar = new double[channels];
                     long tracked = 0;
                     BatchNormReference.TrainingForward<double>(x, gamma, beta, y, means[i], invStds[i], runningMean, runningVar, n, channels, spatial, layer.Momentum, (double)1e-5f, ref tracked);
+                    for (int c = 0; c < channels; c++)
+                    {
+                        double largest = 0;
+                        for (int s = 0; s < n; s++)
+                        for (int e = 0; e < spatial; e++) largest = Math.Max(largest, Math.Abs(x[(s * channels + c) * spatial + e]));
+                        conditioning = Math.Max(conditioning, largest * invStds[i][c]);
+                    }
                     break;
                 }
             }
@@ -306,6 +385,7 @@ internal sealed class ReferenceInterpreter
         if (_spec.Head == HeadSpec.MultiClassHinge && labels is not null) margin = Math.Min(margin, HingeMargin(output, labels, n, outputs, ref exact));
         result.KinkMargin = margin;
         result.ExactKink = exact;
+        result.BatchNormConditioning = conditioning;
         result.KinkValues = kinkValues + (_spec.Head == HeadSpec.MultiClassHinge ? output.Length : 0);
         if (!backward) return result;
 
@@ -438,9 +518,10 @@ internal sealed class ReferenceInterpreter
     {
         int[] s = _ops[i].InShape;
         LayerSpec layer = _ops[i].Layer!;
-        return new Pool2DGeometry(s[0], s[1], s[2], layer.Size, layer.PoolStride)
+        return new Pool2DGeometry(s[0], s[1], s[2], layer.Size, layer.PoolWindowWidth, layer.PoolStride, layer.PoolStrideWidth)
         {
-            Padding = layer.PoolPad,
+            PadHeight = layer.PoolPad,
+            PadWidth = layer.PoolPadWidth,
             CeilMode = layer.CeilMode,
             CountIncludePad = layer.CountIncludePad ?? true,
         };
@@ -466,7 +547,7 @@ internal sealed class ReferenceInterpreter
         double scale = x.Length == 0 ? 0 : x.Max(Math.Abs);
         if (scale == 0)
         {
-            exact |= g.Window > 1;
+            exact |= g.WindowHeight * g.WindowWidth > 1;
             return double.PositiveInfinity;
         }
         double smallest = double.PositiveInfinity;
@@ -478,9 +559,9 @@ internal sealed class ReferenceInterpreter
             double first = double.NegativeInfinity, second = double.NegativeInfinity;
             int atFirst = 0;
             // The window clipped to the input (padding never wins, so only input cells can tie).
-            int h0 = oh * g.Stride - g.Padding, w0 = ow * g.Stride - g.Padding;
-            for (int h = Math.Max(h0, 0); h < Math.Min(h0 + g.Window, g.InHeight); h++)
-            for (int w = Math.Max(w0, 0); w < Math.Min(w0 + g.Window, g.InWidth); w++)
+            int h0 = oh * g.StrideHeight - g.PadHeight, w0 = ow * g.StrideWidth - g.PadWidth;
+            for (int h = Math.Max(h0, 0); h < Math.Min(h0 + g.WindowHeight, g.InHeight); h++)
+            for (int w = Math.Max(w0, 0); w < Math.Min(w0 + g.WindowWidth, g.InWidth); w++)
             {
                 double v = x[s * g.InputLength + (c * g.InHeight + h) * g.InWidth + w];
                 if (v > first) { second = first; first = v; atFirst = 1; }

@@ -25,6 +25,9 @@ public sealed class GeometryDiagnosticsTests
     [InlineData("Input(1, 8, 4)", "Conv2D(4, Kernel = 3, Dilation = new[] { 1, 2 })", "with dilation (1, 2) (spanning 3x5)", "[1, 8, 4]")]
     [InlineData("Input(2, 2, 3)", "MaxPool(7, Padding = 1)", "the 7x7 window is larger than its input [2, 2, 3] padded to 4x5 by padding 1", "at most 4x5")]
     [InlineData("Input(2, 2, 9)", "AvgPool(3, Stride = 1, CeilMode = true)", "the 3x3 window is larger than its input [2, 2, 9];", "at most 2x9")]
+    [InlineData("Input(2, 2, 9)", "MaxPool(new[] { 3, 1 })", "the 3x1 window is larger than its input [2, 2, 9];", "at most 2x9")]
+    [InlineData("Input(2, 9, 2)", "MaxPool(new[] { 1, 3 }, Stride = new[] { 1, 2 })", "the 1x3 window is larger than its input [2, 9, 2];", "at most 9x2")]
+    [InlineData("Input(2, 2, 9)", "AvgPool(new[] { 5, 2 }, Padding = new[] { 1, 0 })", "the 5x2 window is larger than its input [2, 2, 9] padded to 4x9 by padding (1, 0)", "at most 4x9")]
     public void CMP0008_rectangular_or_dilated_kernel_larger_than_the_padded_input(string input, string layer, string message, string advice)
         => DiagnosticAssert.Single("CMP0008", Network(input, layer), new[] { message, advice });
 
@@ -36,9 +39,8 @@ public sealed class GeometryDiagnosticsTests
     [InlineData("Conv2D(4, Groups = 0)", "Groups of layer 'conv1' is 0, but it must be at least 1")]
     [InlineData("MaxPool(new[] { 0, 2 })", "Window of layer 'pool1' is (0, 2), but it must be at least 1")]
     [InlineData("AvgPool(2, Padding = -1)", "Padding of layer 'pool1' is -1, but it must be at least 0")]
-    [InlineData("MaxPool(new[] { 3, 2 })", "Window of layer 'pool1' is (3, 2), but it must be the same for height and width (rectangular pooling is not supported yet)")]
-    [InlineData("AvgPool(2, Stride = new[] { 1, 2 })", "Stride of layer 'pool1' is (1, 2), but it must be the same for height and width")]
-    [InlineData("MaxPool(3, Padding = new[] { 1, 0 })", "Padding of layer 'pool1' is (1, 0), but it must be the same for height and width")]
+    [InlineData("AvgPool(2, Stride = new[] { 1, -2 })", "Stride of layer 'pool1' is (1, -2), but it must be at least 1 (or 0, the default, for the window size)")]
+    [InlineData("MaxPool(new[] { 3, 1 }, Padding = new[] { 0, -1 })", "Padding of layer 'pool1' is (0, -1), but it must be at least 0")]
     public void CMP0005_geometry_argument_out_of_range(string layer, string message)
         => DiagnosticAssert.Single("CMP0005", Network("Input(4, 8, 8)", layer), new[] { message });
 
@@ -64,6 +66,9 @@ public sealed class GeometryDiagnosticsTests
     [InlineData("MaxPool(2, Padding = 2)", "padding 2 is more than half its 2x2 window", "here at most 1")]
     [InlineData("AvgPool(3, Padding = 2, CeilMode = true)", "padding 2 is more than half its 3x3 window", "here at most 1")]
     [InlineData("MaxPool(1, Padding = 1)", "padding 1 is more than half its 1x1 window", "here at most 0")]
+    [InlineData("MaxPool(new[] { 3, 1 }, Padding = 1)", "padding 1 is more than half its 3x1 window", "here at most (1, 0)")]
+    [InlineData("AvgPool(new[] { 1, 4 }, Padding = new[] { 1, 2 })", "padding (1, 2) is more than half its 1x4 window", "here at most (0, 2)")]
+    [InlineData("MaxPool(new[] { 2, 5 }, Stride = new[] { 2, 1 }, Padding = new[] { 1, 3 }, CeilMode = true)", "padding (1, 3) is more than half its 2x5 window", "here at most (1, 2)")]
     public void CMP0028_pool_padding_more_than_half_the_window(string layer, string message, string limit)
         => DiagnosticAssert.Single("CMP0028", Network("Input(2, 9, 9)", layer), new[] { "Layer 'pool1'", message, limit, "PyTorch" });
 

@@ -12,7 +12,8 @@ namespace Compiled.Generator.Tests.Geometry;
 /// <summary>
 /// The generator's shapes of Conv2D, MaxPool and AvgPool against PyTorch's over a grid of geometries
 /// (tests/fixtures/pytorch/geometry_shapes.json, made by tests/fixtures/make_geometry_shape_fixtures.py: rectangular
-/// kernels, strides and padding, dilation, groups, pool padding and ceil mode): every geometry PyTorch runs gets PyTorch's
+/// kernels, strides and padding, dilation, groups, pool padding and ceil mode, rectangular pool windows, strides and padding):
+/// every geometry PyTorch runs gets PyTorch's
 /// output shape, every one PyTorch refuses gets exactly one error on its attribute (CMP0008 for a kernel or window larger
 /// than the padded input, CMP0027 for groups, CMP0028 for pool padding above half the window).
 /// </summary>
@@ -27,6 +28,9 @@ public sealed class GeometryShapeTests
         Assert.True(cases.Count >= 500, $"geometry_shapes.json holds {cases.Count} cases");
         Assert.Contains(cases, c => c.Error is not null);
         Assert.Contains(cases, c => c.Output is not null && c.Kind != "conv" && c.Json.GetProperty("ceilMode").GetBoolean());
+        // Rectangular pools, run and refused (pairs in the fixture).
+        Assert.Contains(cases, c => c.Output is not null && c.Kind != "conv" && c.Json.GetProperty("window").ValueKind == JsonValueKind.Array);
+        Assert.Contains(cases, c => c.Error is not null && c.Kind != "conv" && c.Json.GetProperty("window").ValueKind == JsonValueKind.Array);
 
         // One source, one network per line, so that a diagnostic's line names its case.
         var source = new StringBuilder("using Compiled;\nnamespace Shapes;\n");
@@ -102,21 +106,25 @@ public sealed class GeometryShapeTests
     private static string PoolLayer(JsonElement c, string kind)
     {
         var text = new StringBuilder(kind == "maxpool" ? "MaxPool(" : "AvgPool(");
-        text.Append(c.GetProperty("window").GetInt32());
-        int stride = c.GetProperty("stride").GetInt32(), padding = c.GetProperty("padding").GetInt32();
-        if (stride != 0) text.Append(", Stride = ").Append(stride);
-        if (padding != 0) text.Append(", Padding = ").Append(padding);
+        text.Append(Pair(c.GetProperty("window")));
+        // 0 (both axes) is PyTorch's stride=None: left out, so the attribute's default (the window) applies.
+        if (Ints(c.GetProperty("stride")).Any(s => s != 0)) text.Append(", Stride = ").Append(Pair(c.GetProperty("stride")));
+        if (Ints(c.GetProperty("padding")).Any(p => p != 0)) text.Append(", Padding = ").Append(Pair(c.GetProperty("padding")));
         if (c.GetProperty("ceilMode").GetBoolean()) text.Append(", CeilMode = true");
         return text.Append(')').ToString();
     }
 
+    /// <summary>An int as is; a pair as an int where both axes agree, <c>new[] { h, w }</c> otherwise.</summary>
     private static string Pair(JsonElement pair)
     {
+        if (pair.ValueKind == JsonValueKind.Number) return pair.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
         int[] v = Ints(pair);
         return v[0] == v[1] ? v[0].ToString(System.Globalization.CultureInfo.InvariantCulture) : $"new[] {{ {v[0]}, {v[1]} }}";
     }
 
-    private static int[] Ints(JsonElement array) => array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
+    /// <summary>An array's ints, or an int as a one-element array.</summary>
+    private static int[] Ints(JsonElement array)
+        => array.ValueKind == JsonValueKind.Number ? new[] { array.GetInt32() } : array.EnumerateArray().Select(e => e.GetInt32()).ToArray();
 
     private static string FixturePath()
     {

@@ -57,6 +57,34 @@ public sealed class GeometryTextTests
         Assert.Contains("AvgPool 3x3, stride 1, pad 1, padding not counted", summary);
     }
 
+    private const string RectangularPools = """
+        using Compiled;
+        namespace G;
+
+        [Network]
+        [Input(2, 9, 8)]
+        [MaxPool(new[] { 3, 1 }, Stride = new[] { 2, 1 }, Padding = new[] { 1, 0 })]
+        [AvgPool(new[] { 1, 3 }, Padding = new[] { 0, 1 }, CeilMode = true, CountIncludePad = false)]
+        [Dense(3), SoftmaxCrossEntropy]
+        public partial class Pools;
+        """;
+
+    [Fact]
+    public void Rectangular_pools_write_their_pairs()
+    {
+        INetwork network = LoadedNetworks.Create(RectangularPools, "G.Pools");
+        // Heights (9 + 2 − 3) / 2 + 1 = 5 and 5; widths 8, then ceil((8 + 2 − 3) / 3) + 1 = 4 less the window starting in the
+        // right padding (3·3 ≥ 8 + 1): 3.
+        Assert.Equal(
+            "Input[2,9,8];"
+            + "MaxPool pool1 window=3x1 stride=2x1 padding=1x0 ->[2,5,8];"
+            + "AvgPool pool2 window=1x3 stride=1x3 padding=0x1 ceil_mode=true count_include_pad=false ->[2,5,3];"
+            + "Dense fc1 units=3 bias=true ->[3];SoftmaxCrossEntropy",
+            network.Architecture);
+        Assert.Contains("MaxPool 3x1, stride (2, 1), pad (1, 0)", network.Summary);
+        Assert.Contains("AvgPool 1x3, pad (0, 1), ceil mode, padding not counted", network.Summary);
+    }
+
     [Theory]
     [InlineData("Kernel = 5, Padding = 2", "Kernel = new[] { 5, 5 }, Padding = new[] { 2, 2 }, Stride = new[] { 1, 1 }, Dilation = 1, Groups = 1", "MaxPool(2)")]
     [InlineData("Kernel = 5, Padding = 2", "Kernel = 5, Padding = 2, Dilation = new[] { 1, 1 }", "MaxPool(new[] { 2, 2 }, Stride = 0, Padding = 0, CeilMode = false)")]

@@ -41,3 +41,12 @@ public partial class ConvFactorizedDepthwiseDilatedMaxPoolHinge;
 [AvgPool(3, Padding = 1, CeilMode = true, CountIncludePad = false), AvgPool(2, Stride = 1, Padding = 1)]
 [Dense(7), Sigmoid, MeanSquaredError]
 public partial class ConvGroupedAvgPoolCeilPadMse;
+
+// Rectangular pools: a 3x1 max pool with stride (2, 1) and padding (1, 0) after a ReLU (run after the pool), then a 1x3
+// average pool with stride (1, 2), padding (0, 1), ceil mode and padding not counted.
+[Network]
+[Input(3, 12, 10)]
+[Conv2D(4, Kernel = 3, Padding = 1), ReLU, MaxPool(new[] { 3, 1 }, Stride = new[] { 2, 1 }, Padding = new[] { 1, 0 })]
+[Conv2D(5, Kernel = new[] { 1, 3 }), Tanh, AvgPool(new[] { 1, 3 }, Stride = new[] { 1, 2 }, Padding = new[] { 0, 1 }, CeilMode = true, CountIncludePad = false)]
+[Dense(6), MultiClassHinge]
+public partial class ConvRectangularPoolsHinge;

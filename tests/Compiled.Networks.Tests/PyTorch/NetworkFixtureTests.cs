@@ -10,7 +10,8 @@ namespace Compiled.Networks.Tests.PyTorch;
 /// <summary>
 /// Small whole generated networks against PyTorch (tests/fixtures/pytorch/networks.json, FixtureNetworks.cs): Tanh, Sigmoid,
 /// ELU, LeakyReLU, average pooling, Conv2D's and the pools' whole geometry (1x7 and 7x1 kernels, pair strides, padding and
-/// dilation, groups and a depthwise layer, pool padding, ceil mode, CountIncludePad) and the hinge, BCE and MSE heads inside a network, with PyTorch's parameters loaded by
+/// dilation, groups and a depthwise layer, pool padding, ceil mode, CountIncludePad, rectangular pool windows, strides and
+/// padding) and the hinge, BCE and MSE heads inside a network, with PyTorch's parameters loaded by
 /// name. Forward's output, Predict's (sigmoid for BCE, compared relatively down to sigmoid's tail at 1e-10), the mean loss
 /// and every parameter gradient, at every vector width and 1 and 3 threads (odd batches, so the threads' slices differ).
 /// The cases are read from the file: one without a network here fails.
@@ -40,6 +41,7 @@ public sealed class NetworkFixtureTests
         ["conv_leaky_avgpool_sigmoid_mse"] = threads => new ConvLeakyAvgPoolSigmoidMse(threads),
         ["conv_factorized_depthwise_dilated_maxpool_hinge"] = threads => new ConvFactorizedDepthwiseDilatedMaxPoolHinge(threads),
         ["conv_grouped_avgpool_ceil_pad_mse"] = threads => new ConvGroupedAvgPoolCeilPadMse(threads),
+        ["conv_rectangular_pools_hinge"] = threads => new ConvRectangularPoolsHinge(threads),
     };
 
     private static readonly VectorWidth[] s_widths = { VectorWidth.Scalar, VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 };
@@ -63,7 +65,7 @@ public sealed class NetworkFixtureTests
     public void EveryFixtureCaseHasANetworkAndEveryNetworkACase()
     {
         var cases = new HashSet<string>(JsonFixtures.CaseNames(File));
-        Assert.True(cases.Count >= 6, $"Expected at least the 6 committed network cases, found {cases.Count}.");
+        Assert.True(cases.Count >= 7, $"Expected at least the 7 committed network cases, found {cases.Count}.");
         var missing = new List<string>(cases);
         missing.RemoveAll(s_networks.ContainsKey);
         Assert.True(missing.Count == 0, $"{File} cases without a network in FixtureNetworks.cs: {string.Join(", ", missing)}.");

@@ -128,8 +128,8 @@ public class PoolKernelTests
         var ex = Assert.Throws<ArgumentException>(() => PoolKernels.MaxBackward(g, y, argmax, x, 1));
         Assert.Equal("argmax", ex.ParamName);
         Assert.Contains("argmax[5]", ex.Message);
-        Assert.Throws<ArgumentException>(() => PoolKernels.AvgForward(g with { Window = 5 }, x, y, 1));
-        Assert.Throws<ArgumentException>(() => PoolKernels.AvgForward(g with { Stride = 0 }, x, y, 1));
+        Assert.Throws<ArgumentException>(() => PoolKernels.AvgForward(g with { WindowHeight = 5 }, x, y, 1));
+        Assert.Throws<ArgumentException>(() => PoolKernels.AvgForward(g with { StrideWidth = 0 }, x, y, 1));
     }
 
     /// <summary>Values from {−2, −1, 0, 1, 2}: many ties in every window.</summary>

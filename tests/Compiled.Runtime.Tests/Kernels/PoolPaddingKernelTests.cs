@@ -19,7 +19,7 @@ public class PoolPaddingKernelTests
     [InlineData(6, 3, 3, 0, true, 2)]
     public void Output_sizes_follow_pytorch(int size, int window, int stride, int padding, bool ceil, int expected)
     {
-        var g = new Pool2DGeometry(1, size, size, window, stride) { Padding = padding, CeilMode = ceil };
+        var g = new Pool2DGeometry(1, size, size, window, stride) { PadHeight = padding, PadWidth = padding, CeilMode = ceil };
         Assert.Equal(expected, g.OutHeight);
         Assert.Equal(expected, g.OutWidth);
     }
@@ -31,12 +31,12 @@ public class PoolPaddingKernelTests
         var random = new TestValues(61);
         Pool2DGeometry[] geometries =
         [
-            new(2, 7, 7, 3, 2) { Padding = 1 },
-            new(2, 9, 40, 3, 1) { Padding = 1 },
-            new(1, 8, 11, 3, 2) { Padding = 1, CeilMode = true },
-            new(1, 5, 5, 2, 2) { Padding = 1, CeilMode = true, CountIncludePad = false },
+            new(2, 7, 7, 3, 2) { PadHeight = 1, PadWidth = 1 },
+            new(2, 9, 40, 3, 1) { PadHeight = 1, PadWidth = 1 },
+            new(1, 8, 11, 3, 2) { PadHeight = 1, PadWidth = 1, CeilMode = true },
+            new(1, 5, 5, 2, 2) { PadHeight = 1, PadWidth = 1, CeilMode = true, CountIncludePad = false },
             new(3, 7, 9, 2, 2) { CeilMode = true },
-            new(1, 6, 6, 4, 3) { Padding = 2, CountIncludePad = false },
+            new(1, 6, 6, 4, 3) { PadHeight = 2, PadWidth = 2, CountIncludePad = false },
         ];
         foreach (Pool2DGeometry g in geometries)
         {
@@ -65,7 +65,7 @@ public class PoolPaddingKernelTests
     public void Padding_never_wins_a_max_and_counts_in_the_average_by_default()
     {
         // 1×2×2 of −1: with padding 1, window 2, stride 2 each output's window holds one input and three padding cells.
-        var g = new Pool2DGeometry(1, 2, 2, 2, 2) { Padding = 1 };
+        var g = new Pool2DGeometry(1, 2, 2, 2, 2) { PadHeight = 1, PadWidth = 1 };
         float[] x = [-1f, -2f, -3f, -4f], y = new float[g.OutputLength];
         int[] argmax = new int[y.Length];
         Assert.Equal(4, y.Length);
@@ -81,7 +81,7 @@ public class PoolPaddingKernelTests
     [Fact]
     public void Padding_above_half_the_window_throws()
     {
-        var g = new Pool2DGeometry(1, 6, 6, 2, 2) { Padding = 2 };
+        var g = new Pool2DGeometry(1, 6, 6, 2, 2) { PadHeight = 2, PadWidth = 2 };
         var ex = Assert.Throws<ArgumentException>(() => PoolKernels.AvgForward(g, new float[36], new float[100], 1));
         Assert.Contains("half the window", ex.Message);
         Assert.Contains("padding 2", g.ToString());
