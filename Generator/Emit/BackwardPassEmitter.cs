@@ -31,12 +31,19 @@ internal static class BackwardPassEmitter
         LayerPlan[] steps = plan.Steps;
         List<string> trainable = TrainableLayers(plan);
         var norm = new NormalizationLayout(plan);
+        var fusion = new FusionLayout(plan, norm);
         var written = new HashSet<string>(); // the fork gradients some consumer has written
         for (int i = steps.Length - 1; i >= 0; i--)
         {
             LayerPlan layer = steps[i];
             if (!layer.Backward) continue;
             statements.Add("");
+            if (fusion.BackwardRunner(layer) is { } runner)
+            {
+                // Its gradient stays in dy's buffer, where the batch norm's backward reads it with the mask y > 0.
+                statements.Add($"// {layer.Node.FullName}: {layer.Node.Descriptor.Describe(layer.Node)} · fused: {runner.Node.FullName}'s backward applies its mask (y > 0) to dy");
+                continue;
+            }
             string dy = Use(used, layer.OutputGradient);
             bool inPlace = layer.Node.Descriptor.BackwardInPlace;
             // A fork's gradient: the first consumer to run its backward writes it, the later ones add into it (from dy's
@@ -51,6 +58,7 @@ internal static class BackwardPassEmitter
             {
                 FirstWrite = variable => written.Add(variable),
                 Norm = norm,
+                Fusion = fusion,
             };
             int start = statements.Count; // after the blank line
             layer.Node.Descriptor.EmitBackward(emission);
@@ -81,8 +89,10 @@ internal static class BackwardPassEmitter
             if (used.Contains("input")) w.Line($"{TypeNames.ReadOnlySpan} input = ctx.Input;");
             w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
             w.Line($"{TypeNames.Span} g = ctx.Gradients;");
+            if (OwnedGradients.Any(plan)) w.Line($"bool {OwnedGradients.Flag} = ctx.Threads > 1; // {OwnedGradients.FlagComment}");
             ForwardPassEmitter.DeclareBuffers(w, plan, used, forward: false, sliced: true);
             foreach (string statement in statements) w.Line(statement);
+            OwnedGradients.EmitPass(w, plan, trainable);
         }
     }
 

@@ -37,11 +37,17 @@ internal static class ForwardPassEmitter
     {
         if (plan.ParameterCount > 0) w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");
         var norm = new NormalizationLayout(plan);
+        var fusion = new FusionLayout(plan, norm);
         DeclareBuffers(w, plan, plan.Layers.Select(l => l.Variable).Concat(plan.Layers.SelectMany(l => l.Saved.Select(s => s.Variable))), forward: true, sliced);
         foreach (LayerPlan layer in plan.Steps)
         {
             w.Line();
-            layer.Node.Descriptor.EmitForward(new ForwardEmission(w, layer, training, sliced) { Norm = norm });
+            if (fusion.ForwardRunner(layer, training) is { } runner)
+            {
+                w.Line($"// {layer.Node.FullName}: {layer.Node.Descriptor.Describe(layer.Node)} · fused: {runner.Node.FullName}'s pass wrote {layer.Variable}");
+                continue;
+            }
+            layer.Node.Descriptor.EmitForward(new ForwardEmission(w, layer, training, sliced) { Norm = norm, Fusion = fusion });
         }
     }
 

@@ -76,6 +76,9 @@ internal sealed class ForwardEmission
     /// <summary>Where the network's batch norms keep their statistics and folded weights (Planning/NormalizationLayout).</summary>
     public NormalizationLayout Norm { get; init; } = null!;
 
+    /// <summary>Which ReLUs a convolution or batch norm runs in its own pass (Planning/FusionLayout).</summary>
+    public FusionLayout Fusion { get; init; } = null!;
+
     /// <summary>
     /// The weight's parameter slice (<c>p.Slice(0, 150)</c>), or <c>default</c>; in evaluation, for a layer a batch norm is
     /// folded into, its folded weight (<c>_folded</c>, which Forward and Predict refold from the parameters at every call).
@@ -168,9 +171,21 @@ internal sealed class BackwardEmission
     /// <summary>Where the network's batch norms keep their statistics (Planning/NormalizationLayout).</summary>
     public NormalizationLayout Norm { get; init; } = null!;
 
-    public string WeightGradient => LayerComments.Slice("g", Layer.WeightOffset, Layer.WeightLength);
+    /// <summary>Which ReLUs a batch norm runs in its own passes (Planning/FusionLayout).</summary>
+    public FusionLayout Fusion { get; init; } = null!;
 
-    public string BiasGradient => LayerComments.Slice("g", Layer.BiasOffset, Layer.BiasLength);
+    /// <summary>
+    /// The weight gradient's slice of this thread's gradients; for a layer whose gradients are owned by output features
+    /// (<see cref="LayerPlan.OwnedGradients"/>) only when the step runs on one thread (<c>owned</c> false), else
+    /// <c>default</c>: the owned pass at the end of RunBackward computes it (<see cref="OwnedGradients"/>).
+    /// </summary>
+    public string WeightGradient => Owned(LayerComments.Slice("g", Layer.WeightOffset, Layer.WeightLength));
+
+    /// <summary>The bias gradient's slice, or <c>default</c> (no bias; or owned, as <see cref="WeightGradient"/>).</summary>
+    public string BiasGradient => Owned(LayerComments.Slice("g", Layer.BiasOffset, Layer.BiasLength));
+
+    private string Owned(string slice)
+        => Layer.OwnedGradients && slice != "default" ? $"{OwnedGradients.Flag} ? default : {slice}" : slice;
 
     public string Geometry => ConstantsEmitter.GeometryField(Layer);
 

@@ -30,6 +30,7 @@ internal static class MembersEmitter
             {
                 w.Line($"_stepRunner = new {TypeNames.StepRunner}(threads);");
                 w.Line($"_stepRunner.Reserve(WorkspacePerSample, ArgmaxPerSample, ColumnLength, {Literals.Int(ModeEmitter.PartialFloats(plan))});");
+                OwnedGradients.EmitSlicedRanges(w, plan);
             }
             foreach (string body in Bodies(plan, loss)) w.Line($"{BodyField(body)} = {body};");
             if (plan.Training) foreach (string body in StepBodies(loss)) w.Line($"{BodyField(body)} = {body};");

@@ -20,7 +20,8 @@ namespace Compiled.Generator.Layers;
 /// (<c>BatchNormSteps.Backward</c>, two barriers), because it runs in place over its input when the planner allows (after a
 /// Conv2D or Dense layer whose output nothing else reads). Evaluation: folded into that Conv2D or Dense layer's weights
 /// (<see cref="BatchNormFolding"/>), when it runs in place over its output, so it emits nothing; otherwise one pass
-/// y = x·scale + shift from the running statistics.
+/// y = x·scale + shift from the running statistics. Followed by a ReLU that reads nothing else, both passes run fused
+/// with it (<see cref="FusionLayout"/>): the batch norm then aliases its input instead of copying it.
 /// </remarks>
 internal sealed class BatchNormLayer : LayerDescriptor
 {
@@ -111,12 +112,30 @@ internal sealed class BatchNormLayer : LayerDescriptor
                 e.Line($"{e.Header}: evaluation, folded into {fold.Producer.Node.FullName}'s weights and bias (nothing to do)");
                 return;
             }
+            if (e.Fusion.EvaluationRelu(e.Layer) is { } relu)
+            {
+                e.Line($"{e.Header}: evaluation, then {relu.Node.FullName} (ReLU) in the same pass: y = max(x·scale + shift, 0) from the running statistics");
+                e.Line($"{TypeNames.BatchNormKernels}.NormalizeRelu({e.X}, new {TypeNames.ReadOnlySpan}(_normStats, {Invariant.Int(stats + 7 * c)}, {Invariant.Int(c)}), new {TypeNames.ReadOnlySpan}(_normStats, {Invariant.Int(stats + 8 * c)}, {Invariant.Int(c)}), {relu.Variable}, n, {Invariant.Int(c)}, {Invariant.Int(s)});");
+                return;
+            }
             e.Line($"{e.Header}: evaluation, y = x·scale + shift from the running statistics");
             string scale = $"new {TypeNames.ReadOnlySpan}(_normStats, {Invariant.Int(stats + 7 * c)}, {Invariant.Int(c)})", shift = $"new {TypeNames.ReadOnlySpan}(_normStats, {Invariant.Int(stats + 8 * c)}, {Invariant.Int(c)})";
             if (e.OutputStride == 0 && e.InputStride == 0)
                 e.Line($"{TypeNames.BatchNormKernels}.Normalize({e.X}, {scale}, {shift}, {e.Y}, n, {Invariant.Int(c)}, {Invariant.Int(s)});");
             else
                 e.PerSample($"{TypeNames.BatchNormKernels}.Normalize({e.XRow(node.Output.Length)}, {scale}, {shift}, {e.YRow(node.Output.Length)}, 1, {Invariant.Int(c)}, {Invariant.Int(s)});");
+            return;
+        }
+
+        string running = $"    new {TypeNames.Span}(StateBuffer, {Invariant.Int(e.Norm.StateOffset(e.Layer, "running_mean"))}, {Invariant.Int(c)}), new {TypeNames.Span}(StateBuffer, {Invariant.Int(e.Norm.StateOffset(e.Layer, "running_var"))}, {Invariant.Int(c)}), new {TypeNames.Span}(StateBuffer, {Invariant.Int(e.Norm.StateOffset(e.Layer, "num_batches_tracked"))}, 1), {Literals.Float(node.Arguments[Momentum].Float)}, {Literals.Float(node.Arguments[Epsilon].Float)}";
+        if (e.Fusion.TrainingRelu(e.Layer) is { } fused)
+        {
+            // Fused with the ReLU after it: x stays where it is (its backward reads it), y is the ReLU's output.
+            bool gathered = e.Fusion.StatisticsGathered(e.Layer);
+            e.Line($"{e.Header}; training: statistics of the whole batch (all threads){(gathered ? ", its slice's gathered by the convolution" : "")}, running statistics updated,");
+            e.Line($"// then {fused.Node.FullName} (ReLU) in the same pass: {fused.Variable} = max(x·scale + shift, 0); x is kept for the backward");
+            e.Line($"{TypeNames.BatchNormSteps}.TrainingForward(in ctx, {e.X}, {fused.Variable}, {Invariant.Int(c)}, {Invariant.Int(s)}, {e.Weight}, {e.Bias}, {statsBlock}, ref _normGather,");
+            e.Line($"{running}, relu: true{(gathered ? ", statisticsGathered: true" : "")});");
             return;
         }
 
@@ -128,7 +147,7 @@ internal sealed class BatchNormLayer : LayerDescriptor
             : $"{TypeNames.StridedRows}.Copy({e.X}, {Invariant.Int(e.InputStride)}, {saved}, {Invariant.Int(length)}, n, {Invariant.Int(length)}); // its backward reads x (rows of a concatenation){(e.InPlace ? ", which y overwrites" : "")}");
         string stride = e.OutputStride == 0 ? "" : $", yStride: {Invariant.Int(e.OutputStride)}";
         e.Line($"{TypeNames.BatchNormSteps}.TrainingForward(in ctx, {saved}, {e.Y}, {Invariant.Int(c)}, {Invariant.Int(s)}, {e.Weight}, {e.Bias}, {statsBlock}, ref _normGather,");
-        e.Line($"    new {TypeNames.Span}(StateBuffer, {Invariant.Int(e.Norm.StateOffset(e.Layer, "running_mean"))}, {Invariant.Int(c)}), new {TypeNames.Span}(StateBuffer, {Invariant.Int(e.Norm.StateOffset(e.Layer, "running_var"))}, {Invariant.Int(c)}), new {TypeNames.Span}(StateBuffer, {Invariant.Int(e.Norm.StateOffset(e.Layer, "num_batches_tracked"))}, 1), {Literals.Float(node.Arguments[Momentum].Float)}, {Literals.Float(node.Arguments[Epsilon].Float)}{stride});");
+        e.Line($"{running}{stride});");
     }
 
     /// <summary>
@@ -142,10 +161,15 @@ internal sealed class BatchNormLayer : LayerDescriptor
         GraphNode node = e.Node;
         int c = node.Output.Channels, s = node.Output.SpatialLength;
         string k = Literals.Int(e.TrainableIndex);
-        string saved = e.Saved("input");
+        LayerPlan? fused = e.Fusion.TrainingRelu(e.Layer);
+        // Fused with the ReLU after it: x is its input, left in place; dy is the gradient of the ReLU's output, masked by y > 0.
+        string inputs = fused is null ? $"{e.Saved("input")}, {e.Dy}" : $"{e.Use(e.X)}, {e.Use(fused.Variable)}, {e.Dy}";
+        string method = fused is null ? "Backward" : "BackwardRelu";
         string call(string dx, string dgamma, string dbeta)
-            => $"{TypeNames.BatchNormSteps}.Backward(in ctx, {saved}, {e.Dy}, {dx}, {Invariant.Int(c)}, {Invariant.Int(s)}, {e.Weight}, new {TypeNames.Span}(_normStats, {Invariant.Int(e.Norm.StatsOffset(e.Layer))}, {Invariant.Int(7 * c)}), ref _normGather, {dgamma}, {dbeta});";
-        e.Add($"{e.Header}; dγ, dβ and dx over the whole batch (all threads; dγ, dβ not while {node.FullName} is frozen)");
+            => $"{TypeNames.BatchNormSteps}.{method}(in ctx, {inputs}, {dx}, {Invariant.Int(c)}, {Invariant.Int(s)}, {e.Weight}, new {TypeNames.Span}(_normStats, {Invariant.Int(e.Norm.StatsOffset(e.Layer))}, {Invariant.Int(7 * c)}), ref _normGather, {dgamma}, {dbeta});";
+        e.Add(fused is null
+            ? $"{e.Header}; dγ, dβ and dx over the whole batch (all threads; dγ, dβ not while {node.FullName} is frozen)"
+            : $"{e.Header}; with {fused.Node.FullName}'s mask (dy is its output's gradient): dγ, dβ and dx over the whole batch (all threads; dγ, dβ not while {node.FullName} is frozen)");
         string trained = $"!_freezing.IsFrozen({k})";
         if (!e.Layer.InputGradient)
         {

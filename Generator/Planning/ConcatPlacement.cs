@@ -57,7 +57,8 @@ internal sealed class ConcatPlacement
     /// <param name="writes">Per node: whether it writes a tensor of its own.</param>
     /// <param name="dependsOnParameters">Per node: whether a gradient flows through it.</param>
     /// <param name="training">Whether there is a backward pass.</param>
-    public static ConcatPlacement Of(NetworkGraph graph, RunOrder order, int count, bool[] writes, bool[] dependsOnParameters, bool training)
+    /// <param name="fusedRelus">Per node: a ReLU whose forward and backward a training batch norm runs (<see cref="FusionLayout"/>).</param>
+    public static ConcatPlacement Of(NetworkGraph graph, RunOrder order, int count, bool[] writes, bool[] dependsOnParameters, bool training, bool[] fusedRelus)
     {
         var placement = new ConcatPlacement(count);
         for (int c = 0; c < count; c++)
@@ -71,7 +72,7 @@ internal sealed class ConcatPlacement
             {
                 int source = concat.Inputs[j];
                 if (source == GraphNode.NetworkInput || graph.IsFork(source) || OccursTwice(concat, source)) continue;
-                if (!Writer(graph, order, writes, source, out List<int> chain)) continue;
+                if (!Writer(graph, order, writes, fusedRelus, source, out List<int> chain)) continue;
                 placement.PlacedInputs[c][j] = true;
                 placement.Views[chain[chain.Count - 1]] = (c, offset);
                 foreach (int node in chain) placement.OutputStrides[node] = stride;
@@ -88,14 +89,16 @@ internal sealed class ConcatPlacement
 
     /// <summary>
     /// The nodes that write or read the tensor holding <paramref name="source"/>'s output, from <paramref name="source"/>
-    /// back to its writer (the last one); false when one of them cannot work on strided rows.
+    /// back to its writer (the last one); false when one of them cannot work on strided rows. A ReLU fused with the batch norm
+    /// before it in training is written and masked by the batch norm's kernels, which take contiguous rows: its branch keeps
+    /// the copy.
     /// </summary>
-    private static bool Writer(NetworkGraph graph, RunOrder order, bool[] writes, int source, out List<int> chain)
+    private static bool Writer(NetworkGraph graph, RunOrder order, bool[] writes, bool[] fusedRelus, int source, out List<int> chain)
     {
         chain = new List<int>();
         for (int node = source; ; node = order.RunInputs[node])
         {
-            if (node == GraphNode.NetworkInput || order.SwappedWith[node] >= 0 || !graph[node].Descriptor.WritesStridedOutput) return false;
+            if (node == GraphNode.NetworkInput || order.SwappedWith[node] >= 0 || fusedRelus[node] || !graph[node].Descriptor.WritesStridedOutput) return false;
             chain.Add(node);
             if (writes[node]) return true;
         }

@@ -27,7 +27,8 @@ internal enum ConvMethod
 /// <param name="ActivationValues">4-byte values per sample its forward writes to the workspace and liveness keeps: its
 /// output (unless it runs in place or aliases its input) and the tensors saved for its backward.</param>
 /// <param name="Algorithm">What its kernels do (<c>GEMM</c>, <c>grid</c>, ...), or empty for a layer without a weighted product.</param>
-internal sealed record LayerCost(GraphNode Node, long ForwardFlops, long BackwardFlops, long ParameterFloats, long ActivationValues, string Algorithm);
+/// <param name="OwnedWeightGradient">Whether its weight gradient is owned by output features on two or more threads (<see cref="CostModel.OwnsWeightGradient"/>).</param>
+internal sealed record LayerCost(GraphNode Node, long ForwardFlops, long BackwardFlops, long ParameterFloats, long ActivationValues, string Algorithm, bool OwnedWeightGradient = false);
 
 /// <summary>
 /// The compile-time cost report's numbers. FLOP convention (the benchmark's, Samples/Benchmarks/.../Flops.cs): only
@@ -40,6 +41,23 @@ internal static class CostModel
 {
     /// <summary>Lanes of a row of the runtime's sparse input-gradient scatter (<c>SparseInputGradient</c>).</summary>
     private const int ScatterLanes = 8;
+
+    /// <summary>
+    /// Weight floats from which a Dense layer's weight and bias gradients are owned by output features when a step runs on
+    /// two or more threads (<see cref="OwnsWeightGradient"/>). Below it the layer keeps per-thread copies reduced in thread
+    /// order. The number comes from measurement (docs/architecture.md, "Owned weight gradients").
+    /// </summary>
+    public const int OwnedWeightGradientFloats = 65536;
+
+    /// <summary>
+    /// Whether a layer's weight and bias gradients are owned by output features on two or more threads: after a barrier at
+    /// the end of the backward pass each thread adds its range of output features over the whole batch straight into the
+    /// network's gradients, with no per-thread copy and no reduction. Saving the reduction of a per-thread copy (a read and
+    /// a write of the whole gradient per extra thread, and its re-zeroing) pays only where that copy is large: Dense layers
+    /// whose weight has at least <see cref="OwnedWeightGradientFloats"/> floats. Convolutions keep per-thread copies.
+    /// </summary>
+    public static bool OwnsWeightGradient(GraphNode node, bool training, bool backward)
+        => training && backward && node.Descriptor is DenseLayer && (long)node.Input.Length * node.Output.Length >= OwnedWeightGradientFloats;
 
     /// <summary>Each layer's cost, in the plan's (declared) order.</summary>
     public static IReadOnlyList<LayerCost> Of(IReadOnlyList<LayerPlan> layers, bool training)
@@ -56,7 +74,7 @@ internal static class CostModel
         long backward = !training || !layer.Backward ? 0 : macs * (layer.InputGradient ? 2 : 1);
         long activations = layer.ActivationOffset >= 0 ? layer.Operand.Length : 0;
         foreach (SavedPlan saved in layer.Saved) activations += saved.Length;
-        return new LayerCost(node, 2 * macs, 2 * backward, node.ParameterCount, activations, Algorithm(layer, training));
+        return new LayerCost(node, 2 * macs, 2 * backward, node.ParameterCount, activations, Algorithm(layer, training), layer.OwnedGradients);
     }
 
     /// <summary>Multiply-adds of one sample's forward: Dense in·out, Conv2D out·OH·OW·in·KH·KW (its weight's length times the output positions); 0 for any other kind.</summary>

@@ -85,6 +85,20 @@ internal sealed record LayerPlan(
     /// <summary>A concatenation's inputs: whether each one's gradient is its slice of dy (nothing to copy backward).</summary>
     public EquatableArray<bool> PlacedInputGradients { get; init; } = EquatableArray<bool>.Empty;
 
+    /// A batch norm in a network that trains whose only reader is a ReLU: that ReLU's node index (the training step runs
+    /// them as one, <see cref="FusionLayout"/>; the batch norm aliases its input and saves no copy of it, the ReLU writes a
+    /// buffer of its own), else -1.
+    /// </summary>
+    public int FusedRelu { get; init; } = -1;
+
+    /// <summary>
+    /// Whether its weight and bias gradients are owned by output features when the step runs on two or more threads
+    /// (<see cref="CostModel.OwnsWeightGradient"/>): its backward then computes only dx on the thread's slice, and after a
+    /// barrier at the end of the backward pass each thread adds its range of output features over the whole batch straight
+    /// into the network's gradients. Its input and its output's gradient stay alive until then (<see cref="Liveness"/>).
+    /// </summary>
+    public bool OwnedGradients { get; init; }
+
     /// <summary>The span of its saved tensor with this suffix (<c>argmax</c> → <c>pool1Argmax</c>).</summary>
     public string SavedVariable(string suffix)
     {

@@ -29,9 +29,27 @@ internal static class Liveness
     /// <param name="inputGradient">Per node: whether its backward computes its input's gradient.</param>
     /// <param name="dependsOnParameters">Per node: whether its output depends on parameters (only then does its gradient matter).</param>
     /// <param name="training">Whether a backward pass exists at all (an inference-only network keeps nothing for it).</param>
+    /// <param name="owned">Per node: whether its weight gradient is owned by output features (<see cref="CostModel.OwnsWeightGradient"/>),
+    /// computed after a barrier at the end of the backward pass from every thread's rows: its input and its output's gradient
+    /// are read then, at time 2K + 1, so no later backward reuses their memory while another thread may still read it.</param>
+    /// <param name="fusedRelu">Per node: for a batch norm fused with the ReLU after it (<see cref="FusionLayout"/>), that ReLU's
+    /// index, else -1. The ReLU's output is alive from the step of the batch norm's producer (which may write it: a
+    /// convolution's ReLU epilogue in evaluation, into a region clear of its input) to the batch norm's backward, which reads
+    /// it and the batch norm's input.</param>
     public static Result Of(NetworkGraph graph, RunOrder order, int count, bool[] writes, string[] variables, TensorShape[] operands,
-        bool[] backward, bool[] inputGradient, bool[] dependsOnParameters, bool training)
+        bool[] backward, bool[] inputGradient, bool[] dependsOnParameters, bool training, bool[] owned, int[] fusedRelu)
     {
+        var stepOf = new int[count];
+        for (int k = 0; k < count; k++) stepOf[order.Steps[k]] = k;
+        var fusedStart = new int[count];
+        for (int i = 0; i < count; i++) fusedStart[i] = -1;
+        for (int i = 0; i < count; i++)
+        {
+            if (fusedRelu[i] < 0) continue;
+            int producer = order.RunInputs[i];
+            fusedStart[fusedRelu[i]] = producer == GraphNode.NetworkInput ? stepOf[i] : stepOf[producer];
+        }
+
         var tensors = new List<WorkspaceBuffer>();
         var outputs = new WorkspaceBuffer?[count];
         var gradients = new WorkspaceBuffer?[count];
@@ -54,7 +72,7 @@ internal static class Liveness
             }
             if (writes[i])
             {
-                outputs[i] = new WorkspaceBuffer(variables[i], operands[i].Length, k, k, isGradient: false);
+                outputs[i] = new WorkspaceBuffer(variables[i], operands[i].Length, fusedStart[i] >= 0 ? fusedStart[i] : k, k, isGradient: false);
                 tensors.Add(outputs[i]!);
             }
             else
@@ -80,9 +98,22 @@ internal static class Liveness
             SavedTensors reads = node.Descriptor.BackwardReads;
             if ((reads & SavedTensors.Input) != 0 && input != GraphNode.NetworkInput) Extend(outputs[input], time);
             if ((reads & SavedTensors.Output) != 0) Extend(outputs[i], time);
+            if (fusedRelu[i] >= 0)
+            {
+                // Batch norm + ReLU: its backward reads its input x and the ReLU's output y.
+                if (input != GraphNode.NetworkInput) Extend(outputs[input], time);
+                Extend(outputs[fusedRelu[i]], time);
+            }
 
             WorkspaceBuffer dy = gradients[i] ?? throw new System.InvalidOperationException($"no gradient reaches {node.FullName}");
             dy.End = System.Math.Max(dy.End, time);
+            if (owned[i])
+            {
+                // Read again by the owned weight gradients, after every backward step.
+                int afterBackward = 2 * count + 1;
+                dy.End = afterBackward;
+                if (input != GraphNode.NetworkInput) Extend(outputs[input], afterBackward);
+            }
             if (!inputGradient[i]) continue;
             // A join hands a gradient to each input; a layer to the one it reads in the run order.
             int[] inputs = node.Inputs.Count > 1 ? ToArray(node.Inputs) : new[] { input };

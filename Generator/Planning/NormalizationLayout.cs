@@ -70,7 +70,7 @@ internal sealed class NormalizationLayout
         foreach (LayerPlan layer in plan.Layers)
         {
             if (layer.Node.Index == source) producer = layer;
-            else if (layer.Node.Inputs.Contains(source)) return null; // another node reads it
+            else if (layer != norm && layer.Node.Inputs.Contains(source)) return null; // another node reads it
         }
         if (producer is null || producer.WeightOffset < 0) return null;
         return producer.Node.Descriptor is DenseLayer or Conv2DLayer ? producer : null;

@@ -33,8 +33,19 @@ internal static class Planner
             if (graph[i].ParameterCount > 0) firstWithParameters = i;
         }
 
+        // Batch norm + ReLU fused in training (FusionLayout): the batch norm aliases its input (kept for its backward
+        // instead of a copy) and the ReLU writes a buffer of its own, which both backward passes read.
+        bool training = network.Declaration.Training;
+        var fusedRelu = new int[count];
+        var fusedRelus = new bool[count];
+        for (int i = 0; i < count; i++)
+        {
+            fusedRelu[i] = FusionLayout.FusedRelu(graph, i, count, training);
+            if (fusedRelu[i] >= 0) fusedRelus[fusedRelu[i]] = true;
+        }
+
         // Run order first: which buffer holds each node's output, and what each kernel call works on.
-        RunOrder order = RunOrder.Of(graph, count);
+        RunOrder order = RunOrder.Of(graph, count, fusedRelus);
         var variables = new string[count];
         var writesOwn = new bool[count];
         var activationOffsets = new int[count];
@@ -67,12 +78,13 @@ internal static class Planner
             // own: a Flatten there copies its input (which may be the network's input) instead of aliasing it.
             bool last = k == count - 1;
             // Not over a fork's tensor: its other readers still need it.
-            bool inPlace = RunOrder.InPlace(node, producer, last) && !graph.IsFork(runInput);
-            bool writes = (!node.Descriptor.AliasesInput || last) && !inPlace;
+            bool inPlace = RunOrder.InPlace(node, producer, last) && !graph.IsFork(runInput) && !fusedRelus[i];
+            bool aliases = node.Descriptor.AliasesInput || fusedRelu[i] >= 0;
+            bool writes = (!aliases || last) && !inPlace;
             string inputVariable = runInput == GraphNode.NetworkInput ? "input" : variables[runInput];
             variables[i] = writes ? LayerNames.ToCamel(node.Identifier) + "Out" : inputVariable;
             writesOwn[i] = writes;
-            savedSpecs[i] = node.Descriptor.Saved(node);
+            savedSpecs[i] = fusedRelu[i] >= 0 ? Array.Empty<SavedSpec>() : node.Descriptor.Saved(node);
             if (writes) activationOffset += operands[i].Length;
             foreach (SavedSpec spec in savedSpecs[i])
             {
@@ -100,9 +112,12 @@ internal static class Planner
             backwards[i] = dependsOnParameters[i]; // the backward visits what a parameter's gradient flows through
             inputGradients[i] = needed;
         }
-        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training);
+        // Weight gradients owned by output features (CostModel): their x and dy stay alive until the end of the backward pass.
+        var owned = new bool[count];
+        for (int i = 0; i < count; i++) owned[i] = CostModel.OwnsWeightGradient(graph[i], network.Declaration.Training, backwards[i]);
+        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training, owned, fusedRelu);
         // Branches written straight into their concatenation's channel slices: their tensors become views of its region.
-        ConcatPlacement placement = ConcatPlacement.Of(graph, order, count, writesOwn, dependsOnParameters, network.Declaration.Training);
+        ConcatPlacement placement = ConcatPlacement.Of(graph, order, count, writesOwn, dependsOnParameters, network.Declaration.Training, fusedRelus);
         List<WorkspaceView> views = placement.Merge(live);
         // Saved tensors: floats live from the node's forward step to its backward (2K − k), ints sit in the integer workspace.
         var saved = new List<SavedPlan>[count];
@@ -218,6 +233,8 @@ internal static class Planner
                 ViewOffset = placement.Views[i].Offset,
                 PlacedInputs = new EquatableArray<bool>(placement.PlacedInputs[i]),
                 PlacedInputGradients = new EquatableArray<bool>(placement.PlacedInputGradients[i]),
+                FusedRelu = fusedRelu[i],
+                OwnedGradients = owned[i],
             });
         }
 

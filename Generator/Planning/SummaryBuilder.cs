@@ -106,6 +106,16 @@ internal static class SummaryBuilder
         {
             text.Append("Backward: weight gradient + input gradient (none for the first layer with parameters).\n");
             text.Append("Act.: output and saved tensors kept per sample, before liveness reuses memory.\n");
+            var owned = new List<string>();
+            foreach (LayerCost cost in costs)
+            {
+                if (cost.OwnedWeightGradient) owned.Add(cost.Node.FullName);
+            }
+            if (owned.Count > 0)
+            {
+                text.Append("dw owned: ").Append(string.Join(", ", owned)).Append(" (Dense, in*out >= ").Append(Invariant.Grouped(CostModel.OwnedWeightGradientFloats))
+                    .Append("): on 2+ threads each thread computes its output features' dw and db over the whole batch; other layers' are per-thread copies summed in thread order.\n");
+            }
         }
         else
         {

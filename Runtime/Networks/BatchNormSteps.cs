@@ -27,20 +27,37 @@ namespace Compiled.Networks;
 public static class BatchNormSteps
 {
     /// <summary>
+    /// The forward of a convolution whose output feeds a training batch norm: y = conv(x, w) + b on this thread's slice, and
+    /// the slice's statistics of y (mean and M2 per output channel) written into this thread's partial slot while each output
+    /// tile is in registers (<see cref="Conv2DKernels.ForwardWithStatistics(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, int)"/>),
+    /// where <see cref="TrainingForward"/> with <c>statisticsGathered</c> reads them: the batch norm does not read y for them.
+    /// </summary>
+    public static void ConvolutionForward(in StepContext ctx, in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b,
+        Span<float> y, Span<float> col)
+    {
+        int channels = g.OutChannels;
+        Span<float> slot = ctx.Partials(ctx.Thread, 2 * channels);
+        Conv2DKernels.ForwardWithStatistics(g, x, w, b, y, col, slot[..channels], slot.Slice(channels, channels), ctx.Count);
+    }
+
+    /// <summary>
     /// The training forward: y = (x − batch mean)·invStd·γ + β over the whole batch (all threads), and the running statistics
     /// updated (momentum, the unbiased variance, num_batches_tracked + 1) by thread 0. y may be x (in place). With
-    /// <paramref name="relu"/>, y = max(that, 0) in the same pass. <paramref name="yStride"/>: floats from one sample's y
-    /// to the next (0: contiguous, C·S), as a branch writing its channels into a concatenation's rows does; x is contiguous.
+    /// <paramref name="relu"/>, y = max(that, 0) in the same pass (<see cref="BatchNormKernels.NormalizeRelu(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>).
+    /// With <paramref name="statisticsGathered"/>, this thread's slice statistics are already in its partial slot
+    /// (<see cref="ConvolutionForward"/> wrote them) and x is not read for them. <paramref name="yStride"/>: floats from one
+    /// sample's y to the next (0: contiguous, C·S), as a branch writing its channels into a concatenation's rows does; x is contiguous.
     /// </summary>
     public static void TrainingForward(in StepContext ctx, ReadOnlySpan<float> x, Span<float> y, int channels, int spatial,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> stats, ref float[] gather,
-        Span<float> runningMean, Span<float> runningVar, Span<float> numBatchesTracked, float momentum, float eps, bool relu = false, int yStride = 0)
+        Span<float> runningMean, Span<float> runningVar, Span<float> numBatchesTracked, float momentum, float eps, bool relu = false,
+        bool statisticsGathered = false, int yStride = 0)
     {
         int length = channels * spatial;
         if (yStride != 0) KernelArguments.StridedRows(y.Length, ctx.Count, length, yStride, nameof(y), nameof(yStride));
         int n = ctx.Count;
         Span<float> slot = ctx.Partials(ctx.Thread, 2 * channels);
-        BatchNormKernels.SliceStatistics(x, slot[..channels], slot.Slice(channels, channels), n, channels, spatial);
+        if (!statisticsGathered) BatchNormKernels.SliceStatistics(x, slot[..channels], slot.Slice(channels, channels), n, channels, spatial);
         ctx.Barrier();
         if (ctx.Thread == 0)
         {
@@ -77,11 +94,28 @@ public static class BatchNormSteps
     /// </summary>
     public static void Backward(in StepContext ctx, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dx, int channels, int spatial,
         ReadOnlySpan<float> gamma, Span<float> stats, ref float[] gather, Span<float> dgamma, Span<float> dbeta)
+        => BackwardCore(in ctx, x, default, dy, dx, channels, spatial, gamma, stats, ref gather, dgamma, dbeta, relu: false);
+
+    /// <summary>
+    /// The backward of batch norm followed by ReLU (the forward ran <see cref="TrainingForward"/> with <c>relu</c>): as
+    /// <see cref="Backward(in StepContext, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, ReadOnlySpan{float}, Span{float}, ref float[], Span{float}, Span{float})"/>
+    /// with dy the gradient of the ReLU's output <paramref name="y"/>, masked (y &gt; 0) inside both passes
+    /// (<see cref="BatchNormKernels.SliceGradientSumsRelu(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, int, int)"/>,
+    /// <see cref="BatchNormKernels.InputGradientRelu(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool)"/>),
+    /// so the gradient before the ReLU is never written out.
+    /// </summary>
+    public static void BackwardRelu(in StepContext ctx, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int channels, int spatial,
+        ReadOnlySpan<float> gamma, Span<float> stats, ref float[] gather, Span<float> dgamma, Span<float> dbeta)
+        => BackwardCore(in ctx, x, y, dy, dx, channels, spatial, gamma, stats, ref gather, dgamma, dbeta, relu: true);
+
+    private static void BackwardCore(in StepContext ctx, ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, Span<float> dx, int channels, int spatial,
+        ReadOnlySpan<float> gamma, Span<float> stats, ref float[] gather, Span<float> dgamma, Span<float> dbeta, bool relu)
     {
         int n = ctx.Count;
         ReadOnlySpan<float> mean = stats[..channels], invStd = stats.Slice(channels, channels);
         Span<float> slot = ctx.Partials(ctx.Thread, 2 * channels);
-        BatchNormKernels.SliceGradientSums(x, dy, mean, slot[..channels], slot.Slice(channels, channels), n, channels, spatial);
+        if (relu) BatchNormKernels.SliceGradientSumsRelu(x, y, dy, mean, slot[..channels], slot.Slice(channels, channels), n, channels, spatial);
+        else BatchNormKernels.SliceGradientSums(x, dy, mean, slot[..channels], slot.Slice(channels, channels), n, channels, spatial);
         ctx.Barrier();
         Span<float> coefficients = stats.Slice(4 * channels, 3 * channels);
         if (ctx.Thread == 0)
@@ -92,7 +126,9 @@ public static class BatchNormSteps
                 gamma, invStd, dgamma, dbeta, coefficients);
         }
         ctx.Barrier();
-        if (!dx.IsEmpty) BatchNormKernels.InputGradient(x, dy, mean, coefficients, dx, n, channels, spatial, accumulate: false);
+        if (dx.IsEmpty) return;
+        if (relu) BatchNormKernels.InputGradientRelu(x, y, dy, mean, coefficients, dx, n, channels, spatial, accumulate: false);
+        else BatchNormKernels.InputGradient(x, dy, mean, coefficients, dx, n, channels, spatial, accumulate: false);
     }
 
     /// <summary>

@@ -95,6 +95,19 @@ public readonly ref struct StepContext
         return (start, end - start);
     }
 
+    /// <summary>
+    /// Thread <paramref name="thread"/>'s slice of the batch, <c>[Start, Start + Count)</c> (the same split as this thread's
+    /// <see cref="Start"/> and <see cref="Count"/>): after a <see cref="Barrier"/>, where another thread's rows of a region sit
+    /// in the workspace (a weight gradient over the whole batch reads every thread's rows, in thread order).
+    /// </summary>
+    public (int Start, int Count) Slice(int thread)
+    {
+        if ((uint)thread >= (uint)Threads) throw new ArgumentOutOfRangeException(nameof(thread), thread, $"thread must be in [0, {Threads}).");
+        int start = (int)((long)thread * Batch / Threads);
+        int end = (int)((long)(thread + 1) * Batch / Threads);
+        return (start, end - start);
+    }
+
     /// <summary>Every thread's slice size, in thread order (<c>[Threads]</c>): what merging per-slice statistics weighs them by.</summary>
     public ReadOnlySpan<int> SliceSizes => _runner.SliceSizes;
 

@@ -300,6 +300,61 @@ public sealed class DifferentialTests
     }
 
     [Fact]
+    public void FusedBatchNormReluChainsMatchTheInterpreter()
+    {
+        // The chains the generator fuses (Planning/FusionLayout), which the random networks reach only now and then: in
+        // training Conv2D → BatchNorm → ReLU with the statistics gathered by the convolution (3x3 stride 1 and 2 on the
+        // register-tiled path, 5x5 and 1x1 on the others), before a max-pool (which then does not move the ReLU), Dense →
+        // BatchNorm → ReLU, a batch norm on the network's input, a fused ReLU as the last layer; in evaluation the folded
+        // batch norm's ReLU as the convolution's epilogue, a Conv2D → ReLU epilogue in both modes, and an inference-only net.
+        var deep = new NetworkSpec(true, new[] { 3, 9, 9 },
+            new[]
+            {
+                new LayerSpec(SpecKind.Conv2D, 8) { Kernel = 3, Padding = new PaddingSpec(1, null), Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.Conv2D, 8) { Kernel = 3, Stride = 2, Padding = new PaddingSpec(1, null) }, new LayerSpec(SpecKind.BatchNorm) { Rate = 0.3 }, new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.MaxPool, 2),
+                new LayerSpec(SpecKind.Conv2D, 5) { Kernel = 5, Padding = new PaddingSpec(2, null) }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.Conv2D, 4) { Kernel = 1 }, new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.Dense, 6), new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.Dense, 3),
+            },
+            HeadSpec.SoftmaxCrossEntropy);
+        var inputNorm = new NetworkSpec(true, new[] { 2, 5, 6 },
+            new[]
+            {
+                new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.Conv2D, 3) { Kernel = 3, Padding = new PaddingSpec(1, null) }, new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.Flatten), new LayerSpec(SpecKind.Dense, 4), new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
+            },
+            HeadSpec.MeanSquaredError);
+        var inference = new NetworkSpec(false, new[] { 4, 7, 7 },
+            new[]
+            {
+                new LayerSpec(SpecKind.Conv2D, 6) { Kernel = 3, Padding = new PaddingSpec(1, null) }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.Conv2D, 3) { Kernel = 3, Padding = new PaddingSpec(1, null), Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
+            },
+            HeadSpec.None);
+        var specs = new[] { deep, inputNorm, inference };
+        foreach (NetworkSpec spec in specs) Assert.True(SpecShapes.All(spec, out string? why) is not null, why);
+        var networks = specs.Select((spec, i) => new CompiledNetwork(spec, "Differential.Fusion", "Fused" + i.ToString(CultureInfo.InvariantCulture))).ToList();
+        System.Runtime.Loader.AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(networks);
+        try
+        {
+            var plan = new CheckPlan(new[] { VectorWidth.Scalar, VectorWidth.V128, VectorWidth.V256, Simd.Detect() }, new[] { 1, 3 }, new[] { 1, 7 }, FiniteDifferences: false);
+            foreach (CompiledNetwork network in networks)
+            {
+                Assert.Empty(network.Problems);
+                CheckOutcome outcome = NetworkChecker.Check(network, plan, 11);
+                Assert.True(outcome.Failures.Count == 0, string.Join("\n", outcome.Failures.Take(8)));
+            }
+        }
+        finally
+        {
+            context?.Unload();
+        }
+    }
+
+    [Fact]
     public void CheckerCatchesAWrongNetwork()
     {
         // A network compiled from one declaration and judged as another (a different LeakyReLU slope) must fail:

@@ -32,13 +32,7 @@ public static class Conv2DKernels
 
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n, VectorWidth width)
     {
-        Validate(g, n, width);
-        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
-        KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
-        CheckBias(b.Length, g.OutChannels, nameof(b));
-        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
-        CheckColumns(g, col.Length);
-
+        ValidateForward(g, x, w, b, y, col, n, width);
         switch (Algorithm(g, width).Forward)
         {
             case Conv2DMethod.DilatedGrouped:
@@ -114,6 +108,98 @@ public static class Conv2DKernels
             return;
         }
         for (int s = 0; s < n; s++) Forward(g, x.Slice(s * g.InputLength, g.InputLength), w, b, y.Slice(s * yStride, g.OutputLength), col, 1, width);
+    }
+
+    /// <summary>
+    /// y = max(conv(x, w) + b, 0) with each sample's output <paramref name="yStride"/> floats after the previous one's (a branch
+    /// ending in Conv2D → ReLU written into its slice of a concatenation): per sample, the values of
+    /// <see cref="ForwardRelu(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>.
+    /// </summary>
+    public static void ForwardRelu(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n)
+        => ForwardRelu(g, x, w, b, y, yStride, col, n, Simd.Width);
+
+    /// <inheritdoc cref="ForwardRelu(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, Span{float}, int)"/>
+    public static void ForwardRelu(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.StridedRows(y.Length, n, g.OutputLength, yStride, nameof(y), nameof(yStride));
+        if (yStride == g.OutputLength)
+        {
+            ForwardRelu(g, x, w, b, y, col, n, width);
+            return;
+        }
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
+        CheckBias(b.Length, g.OutChannels, nameof(b));
+        CheckColumns(g, col.Length);
+        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
+        {
+            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+            Conv3x3Kernels.PackWeights(g, w, packed, width);
+            for (int s = 0; s < n; s++)
+            {
+                Conv3x3Kernels.ForwardPacked(g, x.Slice(s * g.InputLength, g.InputLength), packed, b, y.Slice(s * yStride, g.OutputLength),
+                    default, default, 1, Conv3x3Kernels.Mode.Relu, width);
+            }
+            return;
+        }
+        for (int s = 0; s < n; s++) ForwardRelu(g, x.Slice(s * g.InputLength, g.InputLength), w, b, y.Slice(s * yStride, g.OutputLength), col, 1, width);
+    }
+
+    /// <summary>
+    /// y = max(conv(x, w) + b, 0): a convolution followed by ReLU (or, in evaluation, by a batch norm folded into it and
+    /// ReLU). The 3×3 layers <see cref="Conv3x3Kernels"/> runs apply ReLU to each tile before it is written
+    /// (<see cref="Conv3x3Epilogue.Relu"/>); the other paths run the forward, then ReLU over y in place. The same values as
+    /// <see cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>
+    /// followed by <see cref="ActivationKernels.Relu(ReadOnlySpan{float}, Span{float})"/> (equal values).
+    /// </summary>
+    public static void ForwardRelu(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n)
+        => ForwardRelu(g, x, w, b, y, col, n, Simd.Width);
+
+    /// <inheritdoc cref="ForwardRelu(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>
+    public static void ForwardRelu(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n, VectorWidth width)
+    {
+        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
+        {
+            ValidateForward(g, x, w, b, y, col, n, width);
+            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+            Conv3x3Kernels.PackWeights(g, w, packed, width);
+            Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, default, default, n, Conv3x3Kernels.Mode.Relu, width);
+            return;
+        }
+        Forward(g, x, w, b, y, col, n, width);
+        Span<float> output = y[..(n * g.OutputLength)];
+        ActivationKernels.Relu(output, output, width);
+    }
+
+    /// <summary>
+    /// y = conv(x, w) + b and the batch-norm slice statistics of y, per output channel over the n·OH·OW outputs: mean (Cout)
+    /// and m2 (Cout) = Σ(y − mean)² (written; zeros when n = 0), as
+    /// <see cref="BatchNormKernels.SliceStatistics(ReadOnlySpan{float}, Span{float}, Span{float}, int, int, int)"/> defines them
+    /// (to rounding). The 3×3 layers <see cref="Conv3x3Kernels"/> runs gather them while each output tile is in registers, so
+    /// a training batch norm after the convolution need not read its output again; the other paths run the forward, then
+    /// <c>SliceStatistics</c> over y.
+    /// </summary>
+    public static void ForwardWithStatistics(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col,
+        Span<float> mean, Span<float> m2, int n)
+        => ForwardWithStatistics(g, x, w, b, y, col, mean, m2, n, Simd.Width);
+
+    /// <inheritdoc cref="ForwardWithStatistics(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, Span{float}, int)"/>
+    public static void ForwardWithStatistics(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col,
+        Span<float> mean, Span<float> m2, int n, VectorWidth width)
+    {
+        KernelArguments.Exactly(mean.Length, g.OutChannels, nameof(mean));
+        KernelArguments.Exactly(m2.Length, g.OutChannels, nameof(m2));
+        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
+        {
+            ValidateForward(g, x, w, b, y, col, n, width);
+            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+            Conv3x3Kernels.PackWeights(g, w, packed, width);
+            Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, mean, m2, n, Conv3x3Kernels.Mode.Statistics, width);
+            return;
+        }
+        Forward(g, x, w, b, y, col, n, width);
+        BatchNormKernels.SliceStatistics(y, mean, m2, n, g.OutChannels, g.OutPixels, width);
     }
 
     /// <summary>
@@ -267,6 +353,16 @@ public static class Conv2DKernels
         int spanHeight = g.DilationHeight * (g.KernelHeight - 1) + 1, spanWidth = g.DilationWidth * (g.KernelWidth - 1) + 1;
         if (g.InHeight + g.PadTop + g.PadBottom < spanHeight || g.InWidth + g.PadLeft + g.PadRight < spanWidth)
             throw new ArgumentException($"Conv2D kernel {g.KernelHeight}×{g.KernelWidth} (dilated: {spanHeight}×{spanWidth}) is larger than the padded input: {g}.", nameof(g));
+    }
+
+    private static void ValidateForward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
+        CheckBias(b.Length, g.OutChannels, nameof(b));
+        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
+        CheckColumns(g, col.Length);
     }
 
     private static void CheckColumns(in Conv2DGeometry g, int length)

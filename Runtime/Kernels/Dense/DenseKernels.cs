@@ -79,6 +79,42 @@ public static class DenseKernels
             Gemm.Multiply(false, false, n, inFeatures, outFeatures, dy, outFeatures, w, inFeatures, dx, inFeatures, accumulate: false, width);
     }
 
+    /// <summary>
+    /// The weight and bias gradients of output features <c>[first, first + count)</c> only: dw rows <c>[first, first + count)</c>
+    /// of <c>[out, in]</c> += dy[:, first..]ᵀ·x, db[first..] += Σ_rows dy[:, first..] (each skipped when empty). dw and db are
+    /// the layer's whole gradients; the rows outside the range are not touched, so threads that own disjoint ranges of
+    /// output features may call it on the same buffers at once (<c>StepContext.OwnedRange</c>).
+    /// </summary>
+    public static void WeightGradientRows(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> db,
+        int n, int inFeatures, int outFeatures, int first, int count)
+        => WeightGradientRows(x, dy, dw, db, n, inFeatures, outFeatures, first, count, Simd.Width);
+
+    public static void WeightGradientRows(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> db,
+        int n, int inFeatures, int outFeatures, int first, int count, VectorWidth width)
+    {
+        Validate(n, inFeatures, outFeatures, width);
+        KernelArguments.NonNegative(first, nameof(first));
+        KernelArguments.NonNegative(count, nameof(count));
+        if ((long)first + count > outFeatures)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Output features [{first}, {(long)first + count}) do not fit in the layer's {outFeatures}.");
+        KernelArguments.AtLeast(x.Length, (long)n * inFeatures, nameof(x));
+        KernelArguments.AtLeast(dy.Length, (long)n * outFeatures, nameof(dy));
+        if (!dw.IsEmpty) KernelArguments.Exactly(dw.Length, (long)outFeatures * inFeatures, nameof(dw));
+        CheckBias(db.Length, outFeatures, nameof(db));
+        if (count == 0 || n == 0) return;
+
+        // dw [first.., in] += dy[:, first..]ᵀ [count, n] · x [n, in]: dy's columns from first on, its rows outFeatures apart.
+        if (!dw.IsEmpty)
+            Gemm.Multiply(true, false, count, inFeatures, n, dy.Slice(first), outFeatures, x, inFeatures, dw.Slice(first * inFeatures, count * inFeatures), inFeatures, accumulate: true, width);
+
+        // db [first..] += Σ_i dy[i, first..]
+        if (!db.IsEmpty)
+        {
+            Span<float> bias = db.Slice(first, count);
+            for (int i = 0; i < n; i++) VectorOps.Add(bias, dy.Slice(i * outFeatures + first, count), bias, width);
+        }
+    }
+
     private static void Validate(int n, int inFeatures, int outFeatures, VectorWidth width)
     {
         KernelArguments.Width(width);

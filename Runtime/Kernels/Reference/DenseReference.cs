@@ -51,4 +51,28 @@ public static class DenseReference
             }
         }
     }
+
+    /// <summary>Output features [first, first + count) of <see cref="Backward{T}"/>'s dw and db: dw[o, p] += Σ_i dy[i, o]·x[i, p], db[o] += Σ_i dy[i, o].</summary>
+    public static void WeightGradientRows<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> dw, Span<T> db, int n, int inFeatures, int outFeatures, int first, int count)
+        where T : IFloatingPointIeee754<T>
+    {
+        for (int o = first; o < first + count; o++)
+        {
+            if (!dw.IsEmpty)
+            {
+                for (int p = 0; p < inFeatures; p++)
+                {
+                    T sum = T.Zero;
+                    for (int i = 0; i < n; i++) sum += dy[i * outFeatures + o] * x[i * inFeatures + p];
+                    dw[o * inFeatures + p] += sum;
+                }
+            }
+            if (!db.IsEmpty)
+            {
+                T sum = T.Zero;
+                for (int i = 0; i < n; i++) sum += dy[i * outFeatures + o];
+                db[o] += sum;
+            }
+        }
+    }
 }

@@ -63,9 +63,11 @@ public sealed class ExecutionOrderTests
         // avg(relu(x)) is not relu(avg(x)): the pool must see the rectified values.
         string source = Generate("[Conv2D(3, Kernel = 3, Padding = 1), ReLU, AvgPool(2)] [Dense(4), SoftmaxCrossEntropy]");
 
-        int relu = source.IndexOf("ActivationKernels.Relu(conv1Out, conv1Out);", System.StringComparison.Ordinal);
+        // The ReLU is in place over the convolution's output, so it is the convolution's epilogue (FusionLayout).
+        int relu = source.IndexOf("Conv2DKernels.ForwardRelu(in s_conv1Geometry, input, p.Slice(0, 54), p.Slice(54, 3), conv1Out, ", System.StringComparison.Ordinal);
         int pool = source.IndexOf("PoolKernels.AvgForward(in s_pool1Geometry, conv1Out, pool1Out, n);", System.StringComparison.Ordinal);
-        Assert.True(relu > 0 && pool > relu, "ReLU (in place) then the average pool");
+        Assert.True(relu > 0 && pool > relu, "convolution + ReLU (in place) then the average pool");
+        Assert.DoesNotContain("ActivationKernels.Relu(", source);
         Assert.DoesNotContain("commutes", source);
     }
 

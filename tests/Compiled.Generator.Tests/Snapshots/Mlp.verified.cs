@@ -32,6 +32,7 @@ namespace Samples
     /// FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).
     /// Backward: weight gradient + input gradient (none for the first layer with parameters).
     /// Act.: output and saved tensors kept per sample, before liveness reuses memory.
+    /// dw owned: fc1 (Dense, in*out &gt;= 65,536): on 2+ threads each thread computes its output features' dw and db over the whole batch; other layers' are per-thread copies summed in thread order.
     /// </code>
     /// </summary>
     [global::System.CodeDom.Compiler.GeneratedCode("Compiled.Generator", "0.1.0.0")]
@@ -88,7 +89,8 @@ namespace Samples
             "Total              218,368    236,032     427.3      0.8\n" +
             "FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n" +
             "Backward: weight gradient + input gradient (none for the first layer with parameters).\n" +
-            "Act.: output and saved tensors kept per sample, before liveness reuses memory.\n";
+            "Act.: output and saved tensors kept per sample, before liveness reuses memory.\n" +
+            "dw owned: fc1 (Dense, in*out >= 65,536): on 2+ threads each thread computes its output features' dw and db over the whole batch; other layers' are per-thread copies summed in thread order.\n";
 
         // One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.
         private const int ChunkSamples = 256;
@@ -129,6 +131,8 @@ namespace Samples
             _runner = new global::Compiled.Networks.BatchRunner(threads);
             _stepRunner = new global::Compiled.Networks.StepRunner(threads);
             _stepRunner.Reserve(WorkspacePerSample, ArgmaxPerSample, ColumnLength, 0);
+            // Per-slice gradients the runner reduces: every parameter but the weights and biases owned by output features.
+            _stepRunner.SlicedGradients = [new global::Compiled.Networks.ParameterRange(100480, 8906)];
             _forwardChunk = ForwardChunk;
             _predictChunk = PredictChunk;
             _trainLabelsStep = TrainLabelsStep;
@@ -377,6 +381,7 @@ namespace Samples
             global::System.ReadOnlySpan<float> input = ctx.Input;
             global::System.ReadOnlySpan<float> p = Parameters;
             global::System.Span<float> g = ctx.Gradients;
+            bool owned = ctx.Threads > 1; // on two or more threads the owned layers' weight gradients wait for the pass at the end
             global::System.Span<float> fc1Out = ctx.Workspace(at, 128 * n);
             global::System.Span<float> fc2Out = ctx.Workspace(at + 128 * n, 64 * n);
             global::System.Span<float> fc3Delta = ctx.Workspace(at + 202 * n, 10 * n);
@@ -404,7 +409,27 @@ namespace Samples
             }
 
             // fc1: Dense · dy [n, 128] → dx (not needed); dw += dyᵀ · x, db += Σ dy (not while fc1 is frozen)
-            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.DenseKernels.Backward(input, p.Slice(0, 100352), relu1Delta, default, g.Slice(0, 100352), g.Slice(100352, 128), n, 784, 128);
+            if (!_freezing.IsFrozen(0)) global::Compiled.Kernels.DenseKernels.Backward(input, p.Slice(0, 100352), relu1Delta, default, owned ? default : g.Slice(0, 100352), owned ? default : g.Slice(100352, 128), n, 784, 128);
+
+            // Weight gradients owned by output features: once every thread has arrived, every slice's x and dy are written
+            // (liveness keeps them until here). Each thread adds its range of each owned layer's output features over the whole
+            // batch, slice after slice in thread order, straight into the network's gradients: no per-thread copy, no reduction.
+            if (owned)
+            {
+                ctx.Barrier();
+                global::System.Span<float> shared = ctx.SharedGradients;
+                // fc1: dw rows [first, first + rows) += dyᵀ · x, db[first..] += Σ dy, x [m, 784] and dy [m, 128] of each slice
+                if (!_freezing.IsFrozen(0))
+                {
+                    (int first, int rows) = ctx.OwnedRange(128);
+                    for (int u = 0; u < ctx.Threads; u++)
+                    {
+                        (int start, int m) = ctx.Slice(u);
+                        int from = start * WorkspacePerSample;
+                        global::Compiled.Kernels.DenseKernels.WeightGradientRows(ctx.BatchInput.Slice(start * 784, m * 784), ctx.Workspace(from + 128 * m, 128 * m), shared.Slice(0, 100352), shared.Slice(100352, 128), m, 784, 128, first, rows);
+                    }
+                }
+            }
         }
     }
 }

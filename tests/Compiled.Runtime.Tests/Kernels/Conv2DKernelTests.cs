@@ -72,7 +72,7 @@ public class Conv2DKernelTests
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Forward_with_a_sample_stride_writes_the_contiguous_values_into_its_rows(VectorWidth width, bool bias)
+    public void Forward_and_ForwardRelu_with_a_sample_stride_write_the_contiguous_values_into_their_rows(VectorWidth width, bool bias)
     {
         var random = new TestValues(37);
         const int gap = 13, n = 3;
@@ -83,17 +83,30 @@ public class Conv2DKernelTests
             float[] contiguous = new float[n * g.OutputLength];
             Conv2DKernels.Forward(g, x, w, b, contiguous, col, n, width);
 
+            float[] rectified = new float[n * g.OutputLength];
+            Conv2DKernels.ForwardRelu(g, x, w, b, rectified, col, n, width);
+
             int stride = g.OutputLength + gap;
-            float[] strided = new float[gap + n * stride];
+            float[] strided = new float[gap + n * stride], stridedRelu = new float[gap + n * stride];
             Array.Fill(strided, float.NaN);
+            Array.Fill(stridedRelu, float.NaN);
             Conv2DKernels.Forward(g, x, w, b, strided.AsSpan(gap), stride, col, n, width);
+            Conv2DKernels.ForwardRelu(g, x, w, b, stridedRelu.AsSpan(gap), stride, col, n, width);
             for (int i = 0; i < strided.Length; i++)
             {
                 int s = (i - gap) / stride, at = (i - gap) % stride;
                 bool row = i >= gap && at < g.OutputLength;
-                if (row) Assert.Equal(contiguous[s * g.OutputLength + at], strided[i]);
-                else Assert.True(float.IsNaN(strided[i]), $"{width} {g}: float {i} between the rows was written");
+                if (row)
+                {
+                    Assert.Equal(contiguous[s * g.OutputLength + at], strided[i]);
+                    Assert.Equal(rectified[s * g.OutputLength + at], stridedRelu[i]);
+                }
+                else
+                {
+                    Assert.True(float.IsNaN(strided[i]) && float.IsNaN(stridedRelu[i]), $"{width} {g}: float {i} between the rows was written");
+                }
             }
+            Assert.Contains(stridedRelu, v => v == 0f);
         }
     }
 

@@ -83,6 +83,63 @@ public class DenseKernelTests
         for (int i = 0; i < dwWith.Length; i++) Assert.Equal(2 * dwWith[i], dwWithout[i], 5);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Weight_gradient_rows_match_reference_and_touch_only_their_rows(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(24);
+        foreach (var (n, inFeatures, outFeatures) in Shapes)
+        foreach ((int first, int count) in new[] { (0, outFeatures), (0, outFeatures / 2), (outFeatures / 3, outFeatures - outFeatures / 3), (outFeatures - 1, 1), (outFeatures / 2, 0) })
+        {
+            float[] x = random.Floats(n * inFeatures), dy = random.Floats(n * outFeatures);
+            float[] dw = random.Floats(outFeatures * inFeatures), db = bias ? random.Floats(outFeatures) : [];
+            float[] dwBefore = (float[])dw.Clone(), dbBefore = (float[])db.Clone();
+            double[] dw0 = TestValues.Wide(dw), db0 = TestValues.Wide(db);
+            DenseKernels.WeightGradientRows(x, dy, dw, db, n, inFeatures, outFeatures, first, count, width);
+
+            double[] edw = (double[])dw0.Clone(), edb = (double[])db0.Clone(), mdw = Abs(dw0), mdb = Abs(db0);
+            DenseReference.WeightGradientRows<double>(TestValues.Wide(x), TestValues.Wide(dy), edw, edb, n, inFeatures, outFeatures, first, count);
+            DenseReference.WeightGradientRows<double>(TestValues.Abs(x), TestValues.Abs(dy), mdw, mdb, n, inFeatures, outFeatures, first, count);
+            string what = $"{width} {n}×{inFeatures}→{outFeatures} rows [{first}, {first + count})";
+            KernelAssert.CloseToMagnitude(edw, mdw, dw, Tolerance, "dw " + what);
+            KernelAssert.CloseToMagnitude(edb, mdb, db, Tolerance, "db " + what);
+            // Rows outside the range keep their bits (another thread may own them).
+            for (int o = 0; o < outFeatures; o++)
+            {
+                if (o >= first && o < first + count) continue;
+                for (int p = 0; p < inFeatures; p++) Assert.Equal(dwBefore[o * inFeatures + p], dw[o * inFeatures + p]);
+                if (bias) Assert.Equal(dbBefore[o], db[o]);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Weight_gradient_rows_of_every_range_add_up_to_backward(VectorWidth width)
+    {
+        var random = new TestValues(25);
+        int n = 9, inFeatures = 37, outFeatures = 11;
+        float[] x = random.Floats(n * inFeatures), w = random.Floats(outFeatures * inFeatures), dy = random.Floats(n * outFeatures);
+        float[] dw = new float[w.Length], db = new float[outFeatures], rows = new float[w.Length], rowBias = new float[outFeatures];
+        DenseKernels.Backward(x, w, dy, Span<float>.Empty, dw, db, n, inFeatures, outFeatures, width);
+        // Three owners of [0, 3), [3, 7), [7, 11), as StepContext.OwnedRange splits 11 features over 3 threads.
+        foreach ((int first, int count) in new[] { (0, 3), (3, 4), (7, 4) })
+            DenseKernels.WeightGradientRows(x, dy, rows, rowBias, n, inFeatures, outFeatures, first, count, width);
+        for (int i = 0; i < dw.Length; i++) Assert.Equal(dw[i], rows[i], 5);
+        for (int i = 0; i < db.Length; i++) Assert.Equal(db[i], rowBias[i], 5);
+    }
+
+    [Fact]
+    public void Weight_gradient_rows_outside_the_layer_throw()
+    {
+        float[] x = new float[6], dy = new float[8], dw = new float[12], db = new float[4];   // n = 2, in = 3, out = 4
+        DenseKernels.WeightGradientRows(x, dy, dw, db, 2, 3, 4, 1, 3);
+        Assert.Equal("count", Assert.Throws<ArgumentOutOfRangeException>(() => DenseKernels.WeightGradientRows(x, dy, dw, db, 2, 3, 4, 2, 3)).ParamName);
+        Assert.Equal("first", Assert.Throws<ArgumentOutOfRangeException>(() => DenseKernels.WeightGradientRows(x, dy, dw, db, 2, 3, 4, -1, 1)).ParamName);
+        Assert.Equal("dy", Assert.Throws<ArgumentException>(() => DenseKernels.WeightGradientRows(x, new float[7], dw, db, 2, 3, 4, 0, 4)).ParamName);
+        Assert.Equal("dw", Assert.Throws<ArgumentException>(() => DenseKernels.WeightGradientRows(x, dy, new float[11], db, 2, 3, 4, 0, 4)).ParamName);
+    }
+
     [Fact]
     public void Hand_computed_layer()
     {

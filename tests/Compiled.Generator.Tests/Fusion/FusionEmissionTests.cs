@@ -1,0 +1,147 @@
+using Compiled.Generator.Tests.Support;
+
+namespace Compiled.Generator.Tests.Fusion;
+
+/// <summary>
+/// Which chains the generated code fuses (Planning/FusionLayout; the numbers are held by the PyTorch fixtures, BatchNormTests
+/// and the differential tests' FusedBatchNormReluChainsMatchTheInterpreter): in training, Conv2D → BatchNorm → ReLU gathers
+/// the batch norm's slice statistics in the convolution's output pass, normalizes and rectifies in one pass into the ReLU's
+/// buffer (the batch norm's input kept for its backward, no copy), and the backward masks dy inside the batch norm's two
+/// passes; in evaluation the folded batch norm's ReLU is the convolution's epilogue. Any other activation after the batch
+/// norm, or a ReLU with other readers, stays unfused.
+/// </summary>
+public sealed class FusionEmissionTests
+{
+    private static string Generate(string layers, string input = "[Input(3, 8, 8)]", string network = "[Network]")
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run($"using Compiled; namespace Valid; {network} {input} {layers} public partial class A;");
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilationProblems);
+        return outcome.Source("Valid.A.g.cs");
+    }
+
+    private static string Method(string source, string name)
+    {
+        int start = source.IndexOf($"private void {name}(", System.StringComparison.Ordinal);
+        Assert.True(start >= 0, $"{name} not emitted");
+        int end = source.IndexOf("\n        }\n", start, System.StringComparison.Ordinal);
+        return source.Substring(start, end - start);
+    }
+
+    [Fact]
+    public void Conv_batch_norm_relu_is_fused_in_training_and_folded_with_the_relu_epilogue_in_evaluation()
+    {
+        string source = Generate("[Conv2D(4, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU] [Dense(2), SoftmaxCrossEntropy]");
+        string training = Method(source, "RunTrainingForward");
+        string backward = Method(source, "RunBackward");
+        string evaluation = Method(source, "RunForward");
+
+        // Training forward: the convolution gathers the statistics; one pass normalizes + ReLU into relu1Out; no copy of x.
+        Assert.Contains("global::Compiled.Networks.BatchNormSteps.ConvolutionForward(in ctx, in s_conv1Geometry, input, p.Slice(0, 108), default, conv1Out, ctx.Scratch(1728));", training);
+        Assert.Contains("global::Compiled.Networks.BatchNormSteps.TrainingForward(in ctx, conv1Out, relu1Out, 4, 64, ", training);
+        Assert.Contains(", relu: true, statisticsGathered: true);", training);
+        Assert.Contains("// relu1: ReLU · fused: bn1's pass wrote relu1Out", training);
+        Assert.DoesNotContain("ActivationKernels.Relu", training);
+        Assert.DoesNotContain("CopyTo", training);
+        Assert.DoesNotContain("bn1Input", source);
+        Assert.Contains("DenseKernels.Forward(relu1Out, ", training);
+
+        // Backward: the ReLU's mask inside the batch norm's passes, reading x (conv1Out) and y (relu1Out); no ReLU backward.
+        Assert.Contains("global::Compiled.Networks.BatchNormSteps.BackwardRelu(in ctx, conv1Out, relu1Out, relu1Delta, _freezing.NeedsInputGradient(1) ? conv1Delta : default, 4, 64, ", backward);
+        Assert.DoesNotContain("ReluBackward", backward);
+
+        // Evaluation: folded into conv1, whose ReLU epilogue writes relu1Out.
+        Assert.Contains("global::Compiled.Kernels.Conv2DKernels.ForwardRelu(in s_conv1Geometry, input, new global::System.ReadOnlySpan<float>(_folded, 0, 108), new global::System.ReadOnlySpan<float>(_folded, 108, 4), relu1Out, workspace.Columns(1728), n);", evaluation);
+        Assert.Contains("// bn1: BatchNorm per channel · [n, 4, 8, 8] → [n, 4, 8, 8]: evaluation, folded into conv1's weights and bias (nothing to do)", evaluation);
+        Assert.DoesNotContain("ActivationKernels.Relu", evaluation);
+        Assert.DoesNotContain("BatchNormKernels.Normalize", evaluation);
+
+        // Liveness: relu1Out starts at conv1's step (the evaluation epilogue writes it there), so it never shares floats
+        // with the convolution's input or output; conv1Out (x) and relu1Out (y) live until bn1's backward.
+        Assert.Contains("global::System.Span<float> conv1Out = ctx.Workspace(at, 256 * n);", training);
+        Assert.Contains("global::System.Span<float> relu1Out = ctx.Workspace(at + 256 * n, 256 * n);", training);
+    }
+
+    [Fact]
+    public void Dense_batch_norm_relu_is_fused_in_training_with_the_statistics_pass()
+    {
+        string source = Generate("[Dense(5), BatchNorm, ReLU, Dense(2), MeanSquaredError]", input: "[Input(6)]");
+        string training = Method(source, "RunTrainingForward");
+        Assert.Contains("global::Compiled.Kernels.DenseKernels.Forward(input, p.Slice(0, 30), p.Slice(30, 5), fc1Out, n, 6, 5);", training);
+        Assert.Contains("global::Compiled.Networks.BatchNormSteps.TrainingForward(in ctx, fc1Out, relu1Out, 5, 1, ", training);
+        Assert.Contains(", relu: true);", training);
+        Assert.Contains("BatchNormSteps.BackwardRelu(in ctx, fc1Out, relu1Out, relu1Delta, ", Method(source, "RunBackward"));
+        // Evaluation: folded into fc1 (no ReLU epilogue in the dense kernel), the ReLU from fc1Out into its own buffer.
+        Assert.Contains("global::Compiled.Kernels.ActivationKernels.Relu(fc1Out, relu1Out);", Method(source, "RunForward"));
+    }
+
+    [Fact]
+    public void Fused_relu_before_max_pool_stays_before_it()
+    {
+        string source = Generate("[Conv2D(4, Kernel = 3, Padding = 1), BatchNorm, ReLU, MaxPool(2)] [Dense(2), SoftmaxCrossEntropy]");
+        string training = Method(source, "RunTrainingForward");
+        int norm = training.IndexOf("BatchNormSteps.TrainingForward(in ctx, conv1Out, relu1Out, 4, 64,", System.StringComparison.Ordinal);
+        int pool = training.IndexOf("PoolKernels.MaxForward(in s_pool1Geometry, relu1Out, pool1Out, pool1Argmax, n);", System.StringComparison.Ordinal);
+        Assert.True(norm > 0 && pool > norm, "normalize + ReLU, then the pool");
+        Assert.DoesNotContain("commutes", source);
+    }
+
+    [Theory]
+    [InlineData("Tanh", "ActivationKernels.Tanh(conv1Out, conv1Out);")]
+    [InlineData("LeakyReLU(0.1f)", "ActivationKernels.LeakyRelu(conv1Out, leakyRelu1Out, 0.1f);")]
+    [InlineData("Sigmoid", "ActivationKernels.Sigmoid(conv1Out, conv1Out);")]
+    public void Batch_norm_followed_by_another_activation_is_not_fused(string activation, string call)
+    {
+        string source = Generate($"[Conv2D(4, Kernel = 3, Padding = 1), BatchNorm, {activation}] [Dense(2), SoftmaxCrossEntropy]");
+        string training = Method(source, "RunTrainingForward");
+        Assert.Contains("global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv1Geometry, input, p.Slice(0, 108), p.Slice(108, 4), conv1Out, ctx.Scratch(1728), n);", training);
+        Assert.Contains("conv1Out.CopyTo(bn1Input);", training);
+        Assert.Contains("BatchNormSteps.TrainingForward(in ctx, bn1Input, conv1Out, 4, 64, ", training);
+        Assert.Contains(call, training);
+        Assert.DoesNotContain("relu: true", source);
+        Assert.DoesNotContain("ConvolutionForward", source);
+        Assert.DoesNotContain("BackwardRelu", source);
+        Assert.DoesNotContain("ForwardRelu", source);
+        Assert.Contains("BatchNormSteps.Backward(in ctx, bn1Input, ", Method(source, "RunBackward"));
+    }
+
+    [Fact]
+    public void Relu_reading_a_batch_norm_that_others_also_read_is_not_fused()
+    {
+        // bn1's output feeds the block's ReLU and its identity shortcut's sum: normalizing into the ReLU's buffer would lose
+        // the sum's operand.
+        const string code = """
+            using Compiled;
+            namespace Valid;
+            [Block]
+            [ReLU, Conv2D(4, Kernel = 3, Padding = 1)]
+            [Residual]
+            public class R;
+
+            [Network]
+            [Input(4, 6, 6)]
+            [Conv2D(4, Kernel = 3, Padding = 1), BatchNorm]
+            [Use(typeof(R))]
+            [Dense(2), SoftmaxCrossEntropy]
+            public partial class A;
+            """;
+        GeneratorOutcome outcome = GeneratorHarness.Run(code);
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilationProblems);
+        string source = outcome.Source("Valid.A.g.cs");
+        Assert.Contains("BatchNormSteps.TrainingForward(in ctx, bn1Input, conv1Out, 4, 36, ", source);
+        Assert.Contains("ActivationKernels.Relu(conv1Out, layer1_0_Relu1Out);", source);
+        Assert.DoesNotContain("relu: true", source);
+        Assert.DoesNotContain("BackwardRelu", source);
+    }
+
+    [Fact]
+    public void Inference_only_networks_fold_the_batch_norm_and_run_the_relu_as_the_convolution_epilogue_in_place()
+    {
+        string source = Generate("[Conv2D(4, Kernel = 3, Padding = 1), BatchNorm, ReLU, Conv2D(2, Kernel = 1)]", network: "[Network(Training = false)]");
+        string evaluation = Method(source, "RunForward");
+        Assert.Contains("global::Compiled.Kernels.Conv2DKernels.ForwardRelu(in s_conv1Geometry, input, new global::System.ReadOnlySpan<float>(_folded, 0, 108), new global::System.ReadOnlySpan<float>(_folded, 108, 4), conv1Out, ", evaluation);
+        Assert.Contains("// relu1: ReLU · fused: conv1's pass wrote conv1Out", evaluation);
+        Assert.DoesNotContain("ActivationKernels.Relu", evaluation);
+    }
+}
