@@ -155,7 +155,8 @@ public sealed class DifferentialTests
     {
         // Fixed Inception-style blocks whose branches end in each kind of node the planner places in a concatenation's
         // channel slice, in training (the random networks rarely end a branch in a pool or a training batch norm): Conv2D →
-        // BatchNorm → Tanh/ReLU, a pool alone and after an activation (its dy read from the concatenation's), activations in
+        // BatchNorm → Tanh/LeakyReLU (→ ReLU is fused in training, and copied), a pool alone and after a convolution and ReLU (its
+        // dy read from the concatenation's), activations in
         // place after a pool (dy handed on to the pool), a LeakyReLU and an ELU writing from their own input, the identity.
         static LayerSpec Block(params LayerSpec[][] branches)
             => new(SpecKind.Block) { Block = new BlockSpec(Array.Empty<LayerSpec>(), null, branches, Array.Empty<LayerSpec>()) };
@@ -178,8 +179,9 @@ public sealed class DifferentialTests
             {
                 Conv(3, 3),
                 Block(
-                    new[] { Conv(2) with { Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU) },
-                    new[] { new LayerSpec(SpecKind.MaxPool, 3) { Stride = 1, PoolPadding = 1 } },
+                    new[] { Conv(2) with { Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.LeakyReLU) },
+                    new[] { Conv(2) with { Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU) }, // fused: copied
+                    new[] { new LayerSpec(SpecKind.MaxPool, 3) { Stride = 1, PoolPadding = 1 }, new LayerSpec(SpecKind.ReLU) },
                     new[] { Conv(2), new LayerSpec(SpecKind.ReLU), new LayerSpec(SpecKind.MaxPool, 3) { Stride = 1, PoolPadding = 1 } },
                     new[] { Conv(2, 3), new LayerSpec(SpecKind.LeakyReLU) }),
                 new LayerSpec(SpecKind.Dense, 4),
