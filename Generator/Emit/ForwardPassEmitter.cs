@@ -75,6 +75,15 @@ internal static class ForwardPassEmitter
     public static void DeclareBuffers(SourceWriter w, NetworkPlan plan, IEnumerable<string> used, bool forward, bool sliced)
     {
         var wanted = new HashSet<string>(used);
+        // A view (a branch's rows inside a concatenation) needs its parent declared first.
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            if (layer.ViewOf.Length > 0 && wanted.Contains(layer.Variable)) wanted.Add(layer.ViewOf);
+        }
+        foreach (BufferPlan buffer in plan.Buffers)
+        {
+            if (buffer.Parent.Length > 0 && wanted.Contains(buffer.Variable)) wanted.Add(buffer.Parent);
+        }
         for (int i = 0; i < plan.Layers.Count; i++)
         {
             LayerPlan layer = plan.Layers[i];
@@ -95,8 +104,21 @@ internal static class ForwardPassEmitter
         }
         foreach (BufferPlan buffer in plan.Buffers)
         {
-            if (buffer.IsGradient && wanted.Contains(buffer.Variable))
+            if (buffer.IsGradient && buffer.Parent.Length == 0 && wanted.Contains(buffer.Variable))
                 w.Line($"{TypeNames.Span} {buffer.Variable} = {Region(buffer.Offset, buffer.Length, sliced)};");
         }
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            if (layer.ViewOf.Length > 0 && wanted.Contains(layer.Variable))
+                w.Line($"{TypeNames.Span} {layer.Variable} = {View(layer.ViewOf, layer.ViewOffset)}; // rows {Literals.Int(layer.OutputStride)} floats apart");
+        }
+        foreach (BufferPlan buffer in plan.Buffers)
+        {
+            if (buffer.Parent.Length > 0 && wanted.Contains(buffer.Variable))
+                w.Line($"{TypeNames.Span} {buffer.Variable} = {View(buffer.Parent, buffer.ViewOffset)}; // rows {Literals.Int(buffer.Stride)} floats apart");
+        }
     }
+
+    /// <summary>A branch's channel slice of a concatenation's rows: its parent from the slice's offset on (empty on a thread with no samples, which cannot slice it).</summary>
+    private static string View(string parent, int offset) => offset == 0 ? parent : $"n > 0 ? {parent}.Slice({Literals.Int(offset)}) : default";
 }

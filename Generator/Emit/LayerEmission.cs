@@ -46,6 +46,21 @@ internal sealed class ForwardEmission
 
     public bool InPlace => X == Y;
 
+    /// <summary>The sample stride of the output's rows (a slice of a concatenation, Planning/ConcatPlacement), or 0: contiguous.</summary>
+    public int OutputStride => Layer.OutputStride;
+
+    /// <summary>The sample stride of the input's rows (a node in place over a placed tensor), or 0: contiguous.</summary>
+    public int InputStride => Layer.InputStride;
+
+    /// <summary>The output span, or for a strided one each sample's rows: <c>y.Slice(sample * stride, length)</c> inside <see cref="PerSample"/>.</summary>
+    public string YRow(int length) => LayerComments.Row(Y, OutputStride, length);
+
+    /// <summary>The input span's rows of one sample inside <see cref="PerSample"/> (contiguous rows of <paramref name="length"/> unless strided).</summary>
+    public string XRow(int length) => LayerComments.Row(X, InputStride, length);
+
+    /// <summary>Writes <paramref name="call"/> once per sample (<c>sample</c>, with n = 1 inside): kernels without a stride parameter on strided rows.</summary>
+    public void PerSample(string call) => Line(LayerComments.PerSample(call));
+
     /// <summary>The standard header: <c>// conv1: Conv2D 5x5, pad 2 · [n, 1, 28, 28] → [n, 6, 28, 28]</c>, with "in place" and the run-order note.</summary>
     public string Header
     {
@@ -125,6 +140,18 @@ internal sealed class BackwardEmission
 
     /// <summary>The output gradient's slice.</summary>
     public string Dy { get; }
+
+    /// <summary>The sample stride of dy's rows (a slice of a concatenation's gradient; dx too for a backward in dy's buffer), or 0: contiguous.</summary>
+    public int OutputGradientStride => Layer.OutputGradientStride;
+
+    /// <summary>Whether any span it reads or writes has strided rows (the emitted call then runs per sample).</summary>
+    public bool Strided => Layer.OutputStride != 0 || Layer.InputStride != 0 || Layer.OutputGradientStride != 0;
+
+    /// <summary>One sample's rows of a span inside <see cref="PerSample"/>: <c>span.Slice(sample * stride, length)</c>, stride the length when 0.</summary>
+    public static string Row(string span, int stride, int length) => LayerComments.Row(span, stride, length);
+
+    /// <summary>Adds <paramref name="call"/> once per sample (<c>sample</c>).</summary>
+    public void PerSample(string call) => Add(LayerComments.PerSample(call));
 
     /// <summary>The input gradient's slice, or <c>default</c> when it is not needed.</summary>
     public string Dx { get; }
@@ -217,6 +244,13 @@ internal static class LayerComments
     /// <summary>A node's im2col buffer: the chunk workspace's column buffer, or in a step body the thread's private scratch.</summary>
     public static string Columns(GraphNode node, bool sliced)
         => $"{(sliced ? "ctx.Scratch" : "workspace.Columns")}({Literals.Int(node.Descriptor.ColumnLength(node))})";
+
+    /// <summary>One sample's rows of a span: <c>span.Slice(sample * stride, length)</c> (stride <paramref name="length"/> when 0: contiguous).</summary>
+    public static string Row(string span, int stride, int length)
+        => $"{span}.Slice(sample * {Literals.Int(stride == 0 ? length : stride)}, {Literals.Int(length)})";
+
+    /// <summary>A statement run once per sample of the pass (<c>sample</c> in 0..n).</summary>
+    public static string PerSample(string call) => $"for (int sample = 0; sample < n; sample++) {call}";
 
     /// <summary>The parameter (or gradient) slice of a weight or bias, or <c>default</c> when the layer has none.</summary>
     public static string Slice(string buffer, int offset, int length) => offset < 0 ? "default" : $"{buffer}.Slice({Literals.Int(offset)}, {Literals.Int(length)})";

@@ -119,7 +119,11 @@ internal sealed class BatchNormLayer : LayerDescriptor
                 return;
             }
             e.Line($"{e.Header}: evaluation, y = x·scale + shift from the running statistics");
-            e.Line($"{TypeNames.BatchNormKernels}.Normalize({e.X}, new {TypeNames.ReadOnlySpan}(_normStats, {Invariant.Int(stats + 7 * c)}, {Invariant.Int(c)}), new {TypeNames.ReadOnlySpan}(_normStats, {Invariant.Int(stats + 8 * c)}, {Invariant.Int(c)}), {e.Y}, n, {Invariant.Int(c)}, {Invariant.Int(s)});");
+            string scale = $"new {TypeNames.ReadOnlySpan}(_normStats, {Invariant.Int(stats + 7 * c)}, {Invariant.Int(c)})", shift = $"new {TypeNames.ReadOnlySpan}(_normStats, {Invariant.Int(stats + 8 * c)}, {Invariant.Int(c)})";
+            if (e.OutputStride == 0 && e.InputStride == 0)
+                e.Line($"{TypeNames.BatchNormKernels}.Normalize({e.X}, {scale}, {shift}, {e.Y}, n, {Invariant.Int(c)}, {Invariant.Int(s)});");
+            else
+                e.PerSample($"{TypeNames.BatchNormKernels}.Normalize({e.XRow(node.Output.Length)}, {scale}, {shift}, {e.YRow(node.Output.Length)}, 1, {Invariant.Int(c)}, {Invariant.Int(s)});");
             return;
         }
 
@@ -136,11 +140,21 @@ internal sealed class BatchNormLayer : LayerDescriptor
         }
 
         string saved = e.Saved("input");
+        int length = node.Output.Length;
         e.Line($"{e.Header}; training: statistics of the whole batch (all threads), running statistics updated");
-        e.Line($"{e.X}.CopyTo({saved}); // its backward reads x{(e.InPlace ? ", which y overwrites" : "")}");
+        e.Line(e.InputStride == 0
+            ? $"{e.X}.CopyTo({saved}); // its backward reads x{(e.InPlace ? ", which y overwrites" : "")}"
+            : $"{TypeNames.StridedRows}.Copy({e.X}, {Invariant.Int(e.InputStride)}, {saved}, {Invariant.Int(length)}, n, {Invariant.Int(length)}); // its backward reads x (rows of a concatenation){(e.InPlace ? ", which y overwrites" : "")}");
+        string stride = e.OutputStride == 0 ? "" : $", yStride: {Invariant.Int(e.OutputStride)}";
         e.Line($"{TypeNames.BatchNormSteps}.TrainingForward(in ctx, {saved}, {e.Y}, {Invariant.Int(c)}, {Invariant.Int(s)}, {e.Weight}, {e.Bias}, {statsBlock}, ref _normGather,");
-        e.Line($"{running});");
+        e.Line($"{running}{stride});");
     }
+
+    /// <summary>
+    /// Its output rows may be strided (a branch's slice of a concatenation): training normalizes into them (from its saved,
+    /// contiguous copy of x), evaluation folds or normalizes per sample. Its backward reads dy contiguously.
+    /// </summary>
+    public override bool WritesStridedOutput => true;
 
     public override void EmitBackward(BackwardEmission e)
     {

@@ -208,18 +208,25 @@ internal sealed class Conv2DLayer : LayerDescriptor
         e.Line($"{e.Header}; w [{I(e.Node.Output.Channels)}, {I(e.Node.Input.Channels / GroupCount(e.Node))}, {I(w.KernelHeight)}, {I(w.KernelWidth)}]");
         if (e.Training && e.Fusion.GathersStatistics(e.Layer))
         {
+            // Never a branch written into a concatenation (ConcatPlacement leaves a fused batch norm's chain contiguous).
+            if (e.OutputStride != 0) throw new System.InvalidOperationException($"{e.Node.FullName} gathers statistics into a strided output");
             e.Line($"// and the slice statistics of its output for the batch norm after it, gathered while each output tile is written");
             e.Line($"{TypeNames.BatchNormSteps}.ConvolutionForward(in ctx, in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y}, {e.Columns});");
             return;
         }
         if (e.Fusion.EpilogueRelu(e.Layer, e.Training) is { } relu)
         {
+            string reluStride = relu.OutputStride == 0 ? "" : $" {I(relu.OutputStride)},"; // a branch writing into its slice of a concatenation
             e.Line($"// then {relu.Node.FullName} (ReLU) on the way out{(relu.Variable == e.Y ? "" : ", into its buffer")}");
-            e.Line($"{TypeNames.Conv2DKernels}.ForwardRelu(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {relu.Variable}, {e.Columns}, n);");
+            e.Line($"{TypeNames.Conv2DKernels}.ForwardRelu(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {relu.Variable},{reluStride} {e.Columns}, n);");
             return;
         }
-        e.Line($"{TypeNames.Conv2DKernels}.Forward(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y}, {e.Columns}, n);");
+        string stride = e.OutputStride == 0 ? "" : $" {I(e.OutputStride)},"; // a branch writing into its slice of a concatenation
+        e.Line($"{TypeNames.Conv2DKernels}.Forward(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y},{stride} {e.Columns}, n);");
     }
+
+    /// <summary>Its forward writes strided output rows (Conv2DKernels.Forward with a sample stride); never in place.</summary>
+    public override bool WritesStridedOutput => true;
 
     public override void EmitBackward(BackwardEmission e)
     {

@@ -157,6 +157,19 @@ internal abstract class LayerDescriptor
     /// <summary>Whether its backward kernel can add (<c>dx +=</c>) into an input gradient that other consumers also write (a fork); otherwise the plan gives it a temporary and an add.</summary>
     public virtual bool CanAccumulateInputGradient => false;
 
+    /// <summary>
+    /// Whether its forward can write its output as rows a sample stride apart (<see cref="Emit.ForwardEmission.OutputStride"/>;
+    /// running in place, read its input so too) and its backward read its output so: a branch's last tensor is then placed in
+    /// its channel slice of a concatenation (<see cref="Planning.ConcatPlacement"/>) instead of copied there.
+    /// </summary>
+    public virtual bool WritesStridedOutput => false;
+
+    /// <summary>
+    /// Whether its backward can read dy as rows a sample stride apart (<see cref="Emit.BackwardEmission.OutputGradientStride"/>;
+    /// working in dy's buffer, write dx so too): a branch's output gradient is then its slice of the concatenation's.
+    /// </summary>
+    public virtual bool ReadsStridedOutputGradient => false;
+
     /// <summary>The tensors its forward saves for its backward (<see cref="SavedSpec"/>); none by default.</summary>
     public virtual IReadOnlyList<SavedSpec> Saved(GraphNode node) => Array.Empty<SavedSpec>();
 

@@ -119,6 +119,12 @@ internal abstract class PoolLayer : LayerDescriptor
     /// <summary>The architecture's words for <see cref="ExtraArguments"/> when not default.</summary>
     protected virtual string ArchitectureExtra(GraphNode node) => "";
 
+    /// <summary>Per sample, so strided rows (a branch's slice of a concatenation) run the same calls one sample at a time.</summary>
+    public override bool WritesStridedOutput => true;
+
+    /// <inheritdoc cref="WritesStridedOutput"/>
+    public override bool ReadsStridedOutputGradient => true;
+
     public override string? GeometryType => TypeNames.Pool2DGeometry;
 
     public override string[] GeometryArguments(GraphNode node)
@@ -169,14 +175,27 @@ internal sealed class MaxPoolLayer : PoolLayer
     public override void EmitForward(ForwardEmission e)
     {
         e.Line(e.Header);
-        e.Line($"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.X}, {e.Y}, {e.Saved("argmax")}, n);");
+        if (e.OutputStride == 0)
+        {
+            e.Line($"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.X}, {e.Y}, {e.Saved("argmax")}, n);");
+            return;
+        }
+        int x = e.Node.Input.Length, y = e.Node.Output.Length;
+        e.PerSample($"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.XRow(x)}, {e.YRow(y)}, {LayerComments.Row(e.Saved("argmax"), 0, y)}, 1);");
     }
 
     public override void EmitBackward(BackwardEmission e)
     {
         string argmax = e.Saved("argmax");
         e.Add(e.Header);
-        e.Add($"{TypeNames.PoolKernels}.MaxBackward(in {e.Geometry}, {e.Dy}, {argmax}, {e.Dx}, n);");
+        if (e.OutputGradientStride == 0)
+        {
+            e.Add($"{TypeNames.PoolKernels}.MaxBackward(in {e.Geometry}, {e.Dy}, {argmax}, {e.Dx}, n);");
+            return;
+        }
+        int x = e.Node.Input.Length, y = e.Node.Output.Length;
+        string dx = e.Dx == "default" ? "default" : BackwardEmission.Row(e.Dx, 0, x);
+        e.PerSample($"{TypeNames.PoolKernels}.MaxBackward(in {e.Geometry}, {BackwardEmission.Row(e.Dy, e.OutputGradientStride, y)}, {BackwardEmission.Row(argmax, 0, y)}, {dx}, 1);");
     }
 }
 
@@ -202,12 +221,23 @@ internal sealed class AvgPoolLayer : PoolLayer
     public override void EmitForward(ForwardEmission e)
     {
         e.Line(e.Header);
-        e.Line($"{TypeNames.PoolKernels}.AvgForward(in {e.Geometry}, {e.X}, {e.Y}, n);");
+        if (e.OutputStride == 0)
+        {
+            e.Line($"{TypeNames.PoolKernels}.AvgForward(in {e.Geometry}, {e.X}, {e.Y}, n);");
+            return;
+        }
+        e.PerSample($"{TypeNames.PoolKernels}.AvgForward(in {e.Geometry}, {e.XRow(e.Node.Input.Length)}, {e.YRow(e.Node.Output.Length)}, 1);");
     }
 
     public override void EmitBackward(BackwardEmission e)
     {
         e.Add(e.Header);
-        e.Add($"{TypeNames.PoolKernels}.AvgBackward(in {e.Geometry}, {e.Dy}, {e.Dx}, n);");
+        if (e.OutputGradientStride == 0)
+        {
+            e.Add($"{TypeNames.PoolKernels}.AvgBackward(in {e.Geometry}, {e.Dy}, {e.Dx}, n);");
+            return;
+        }
+        string dx = e.Dx == "default" ? "default" : BackwardEmission.Row(e.Dx, 0, e.Node.Input.Length);
+        e.PerSample($"{TypeNames.PoolKernels}.AvgBackward(in {e.Geometry}, {BackwardEmission.Row(e.Dy, e.OutputGradientStride, e.Node.Output.Length)}, {dx}, 1);");
     }
 }

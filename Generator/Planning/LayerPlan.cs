@@ -62,6 +62,29 @@ internal sealed record LayerPlan(
     public string TemporaryGradient { get; init; } = "";
 
     /// <summary>
+    /// The sample stride of its output's rows when they sit in a concatenation's channel slice (<see cref="ConcatPlacement"/>):
+    /// its output span is that slice, each sample's rows this many floats after the previous one's; 0 when contiguous.
+    /// </summary>
+    public int OutputStride { get; init; }
+
+    /// <summary>The sample stride of the rows it reads (its run input's <see cref="OutputStride"/>: a node in place over a placed tensor); 0 when contiguous.</summary>
+    public int InputStride { get; init; }
+
+    /// <summary>The sample stride of its output gradient's rows when dy is a slice of a concatenation's gradient (and so dx, for a backward in dy's buffer); 0 when contiguous.</summary>
+    public int OutputGradientStride { get; init; }
+
+    /// <summary>The concatenation's output span its output span is a slice of (it writes the placed tensor first), or empty.</summary>
+    public string ViewOf { get; init; } = "";
+
+    /// <summary>Where that slice starts in each of the concatenation's rows (the channels before it times h·w).</summary>
+    public int ViewOffset { get; init; }
+
+    /// <summary>A concatenation's inputs, in <see cref="GraphNode.Inputs"/> order: whether each is written into its output in place (nothing to copy forward).</summary>
+    public EquatableArray<bool> PlacedInputs { get; init; } = EquatableArray<bool>.Empty;
+
+    /// <summary>A concatenation's inputs: whether each one's gradient is its slice of dy (nothing to copy backward).</summary>
+    public EquatableArray<bool> PlacedInputGradients { get; init; } = EquatableArray<bool>.Empty;
+
     /// A batch norm in a network that trains whose only reader is a ReLU: that ReLU's node index (the training step runs
     /// them as one, <see cref="FusionLayout"/>; the batch norm aliases its input and saves no copy of it, the ReLU writes a
     /// buffer of its own), else -1.

@@ -116,6 +116,9 @@ internal static class Planner
         var owned = new bool[count];
         for (int i = 0; i < count; i++) owned[i] = CostModel.OwnsWeightGradient(graph[i], network.Declaration.Training, backwards[i]);
         Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training, owned, fusedRelu);
+        // Branches written straight into their concatenation's channel slices: their tensors become views of its region.
+        ConcatPlacement placement = ConcatPlacement.Of(graph, order, count, writesOwn, dependsOnParameters, network.Declaration.Training, fusedRelus);
+        List<WorkspaceView> views = placement.Merge(live);
         // Saved tensors: floats live from the node's forward step to its backward (2K − k), ints sit in the integer workspace.
         var saved = new List<SavedPlan>[count];
         var savedFloatTensors = new List<(int Node, SavedSpec Spec, WorkspaceBuffer Tensor)>();
@@ -144,6 +147,10 @@ internal static class Planner
         foreach (WorkspaceBuffer tensor in live.Tensors) buffers.Add(tensor.Freeze());
         if (WorkspaceAllocator.FindOverlap(buffers) is { } overlap)
             throw new InvalidOperationException("the workspace plan is wrong: " + overlap);
+        foreach (WorkspaceView view in views)
+        {
+            if (view.Tensor.IsGradient) buffers.Add(view.Tensor.Freeze() with { Offset = -1, Parent = view.Parent.Variable, ViewOffset = view.Offset, Stride = view.Stride });
+        }
         for (int i = 0; i < count; i++) activationOffsets[i] = writesOwn[i] ? (int)live.Outputs[i]!.Offset : -1;
         foreach ((int node, SavedSpec spec, WorkspaceBuffer tensor) in savedFloatTensors)
             saved[node].Add(new SavedPlan(spec.Suffix, tensor.Variable, spec.Element, (int)tensor.Offset, spec.Length));
@@ -219,6 +226,13 @@ internal static class Planner
                 InputVariables = Each(node.Inputs, source => source == GraphNode.NetworkInput ? "input" : variables[source]),
                 InputGradientVariables = Each(node.Inputs, source => source != GraphNode.NetworkInput && inputGradients[i] && dependsOnParameters[source] ? live.Gradients[source]?.Variable ?? "" : ""),
                 TemporaryGradient = live.Temporaries[i]?.Variable ?? "",
+                OutputStride = placement.OutputStrides[i],
+                InputStride = runInput == GraphNode.NetworkInput ? 0 : placement.OutputStrides[runInput],
+                OutputGradientStride = placement.GradientStrides[i],
+                ViewOf = placement.Views[i].Concat < 0 ? "" : variables[placement.Views[i].Concat],
+                ViewOffset = placement.Views[i].Offset,
+                PlacedInputs = new EquatableArray<bool>(placement.PlacedInputs[i]),
+                PlacedInputGradients = new EquatableArray<bool>(placement.PlacedInputGradients[i]),
                 FusedRelu = fusedRelu[i],
                 OwnedGradients = owned[i],
             });

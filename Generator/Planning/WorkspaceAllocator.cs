@@ -36,9 +36,22 @@ internal sealed class WorkspaceBuffer
     public BufferPlan Freeze() => new(Variable, (int)Offset, Length, Start, End, IsGradient);
 }
 
-/// <summary>A planned workspace region: span name, offset and floats per sample, the times it is alive, whether it holds a gradient.</summary>
+/// <summary>
+/// A planned workspace region: span name, offset and floats per sample, the times it is alive, whether it holds a gradient;
+/// or a view (<see cref="Parent"/> set, no offset of its own): a branch's rows inside a concatenation's gradient, from
+/// <see cref="ViewOffset"/> floats into each of the parent's rows, <see cref="Stride"/> floats apart.
+/// </summary>
 internal sealed record BufferPlan(string Variable, int Offset, int Length, int Start, int End, bool IsGradient)
 {
+    /// <summary>The span this one is a view of (<see cref="ConcatPlacement"/>); empty for a region of its own.</summary>
+    public string Parent { get; init; } = "";
+
+    /// <summary>A view's offset into each of its parent's rows.</summary>
+    public int ViewOffset { get; init; }
+
+    /// <summary>A view's sample stride (its parent's floats per sample).</summary>
+    public int Stride { get; init; }
+
     public bool LiveTogether(BufferPlan other) => Start <= other.End && other.Start <= End;
 
     public bool SharesMemory(BufferPlan other) => Offset < other.Offset + other.Length && other.Offset < Offset + Length;
@@ -78,7 +91,7 @@ internal static class WorkspaceAllocator
         {
             for (int b = a + 1; b < buffers.Count; b++)
             {
-                if (buffers[a].Length > 0 && buffers[b].Length > 0 && buffers[a].LiveTogether(buffers[b]) && buffers[a].SharesMemory(buffers[b]))
+                if (buffers[a].Parent.Length == 0 && buffers[b].Parent.Length == 0 && buffers[a].Length > 0 && buffers[b].Length > 0 && buffers[a].LiveTogether(buffers[b]) && buffers[a].SharesMemory(buffers[b]))
                     return $"{Describe(buffers[a])} and {Describe(buffers[b])} are alive together and overlap";
             }
         }

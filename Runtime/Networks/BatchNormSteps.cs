@@ -45,13 +45,16 @@ public static class BatchNormSteps
     /// updated (momentum, the unbiased variance, num_batches_tracked + 1) by thread 0. y may be x (in place). With
     /// <paramref name="relu"/>, y = max(that, 0) in the same pass (<see cref="BatchNormKernels.NormalizeRelu(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>).
     /// With <paramref name="statisticsGathered"/>, this thread's slice statistics are already in its partial slot
-    /// (<see cref="ConvolutionForward"/> wrote them) and x is not read for them.
+    /// (<see cref="ConvolutionForward"/> wrote them) and x is not read for them. <paramref name="yStride"/>: floats from one
+    /// sample's y to the next (0: contiguous, C·S), as a branch writing its channels into a concatenation's rows does; x is contiguous.
     /// </summary>
     public static void TrainingForward(in StepContext ctx, ReadOnlySpan<float> x, Span<float> y, int channels, int spatial,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> stats, ref float[] gather,
         Span<float> runningMean, Span<float> runningVar, Span<float> numBatchesTracked, float momentum, float eps, bool relu = false,
-        bool statisticsGathered = false)
+        bool statisticsGathered = false, int yStride = 0)
     {
+        int length = channels * spatial;
+        if (yStride != 0) KernelArguments.StridedRows(y.Length, ctx.Count, length, yStride, nameof(y), nameof(yStride));
         int n = ctx.Count;
         Span<float> slot = ctx.Partials(ctx.Thread, 2 * channels);
         if (!statisticsGathered) BatchNormKernels.SliceStatistics(x, slot[..channels], slot.Slice(channels, channels), n, channels, spatial);
@@ -69,8 +72,19 @@ public static class BatchNormSteps
         }
         ctx.Barrier();
         ReadOnlySpan<float> scale = stats.Slice(2 * channels, channels), shift = stats.Slice(3 * channels, channels);
-        if (relu) BatchNormKernels.NormalizeRelu(x, scale, shift, y, n, channels, spatial);
-        else BatchNormKernels.Normalize(x, scale, shift, y, n, channels, spatial);
+        if (yStride == 0 || yStride == length)
+        {
+            if (relu) BatchNormKernels.NormalizeRelu(x, scale, shift, y, n, channels, spatial);
+            else BatchNormKernels.Normalize(x, scale, shift, y, n, channels, spatial);
+            return;
+        }
+        for (int s = 0; s < n; s++)
+        {
+            ReadOnlySpan<float> xs = x.Slice(s * length, length);
+            Span<float> ys = y.Slice(s * yStride, length);
+            if (relu) BatchNormKernels.NormalizeRelu(xs, scale, shift, ys, 1, channels, spatial);
+            else BatchNormKernels.Normalize(xs, scale, shift, ys, 1, channels, spatial);
+        }
     }
 
     /// <summary>

@@ -128,6 +128,102 @@ public sealed class DifferentialTests
     }
 
     [Fact]
+    public void ConcatenationsOfTheRandomNetworksWriteBranchesInPlace()
+    {
+        // The run above checks the generated code of these networks; this holds that among them, branches are written
+        // straight into their concatenation's channel slices (Planning/ConcatPlacement), by a convolution and by nodes in
+        // place after one, and others still copied, so the differential run checks both.
+        var generator = new SpecGenerator(DefaultSeed);
+        var specs = Enumerable.Range(0, DefaultCount).Select(_ => generator.Next()).ToList();
+        var concatenating = specs.Select((spec, i) => new CompiledNetwork(spec, "Differential.Placement", $"N{i}"))
+            .Where(n => n.Spec.Layers.Any(l => l.Kind == SpecKind.Block && !l.Block!.IsResidual)).ToList();
+        Dictionary<string, string> sources = NetworkCompiler.GenerateSources(concatenating);
+        Assert.Equal(concatenating.Count, sources.Count);
+        string all = string.Join("\n", sources.Values);
+        Assert.Contains("// written in place into their channel slices:", all);
+        Assert.Matches(StridedConvolution, all);
+        Assert.Contains(PerSample + "ActivationKernels.", all);
+        Assert.Contains("StridedRows.Copy(", all);
+    }
+
+    private const string PerSample = "for (int sample = 0; sample < n; sample++) global::Compiled.Kernels.";
+
+    private const string StridedConvolution = @"Conv2DKernels\.Forward\(in s_\w+, \w+, [^;]*, \w+Out, \d+, (workspace\.Columns|ctx\.Scratch)";
+
+    [Fact]
+    public void BranchesWrittenIntoTheirConcatenationMatchTheInterpreter()
+    {
+        // Fixed Inception-style blocks whose branches end in each kind of node the planner places in a concatenation's
+        // channel slice, in training (the random networks rarely end a branch in a pool or a training batch norm): Conv2D →
+        // BatchNorm → Tanh/LeakyReLU (→ ReLU is fused in training, and copied), a pool alone and after a convolution and ReLU (its
+        // dy read from the concatenation's), activations in
+        // place after a pool (dy handed on to the pool), a LeakyReLU and an ELU writing from their own input, the identity.
+        static LayerSpec Block(params LayerSpec[][] branches)
+            => new(SpecKind.Block) { Block = new BlockSpec(Array.Empty<LayerSpec>(), null, branches, Array.Empty<LayerSpec>()) };
+        LayerSpec Conv(int filters, int kernel = 1) => new(SpecKind.Conv2D, filters) { Kernel = kernel, Padding = new PaddingSpec(kernel / 2, null) };
+        var smooth = new NetworkSpec(true, new[] { 3, 6, 5 },
+            new[]
+            {
+                Conv(4), new LayerSpec(SpecKind.Tanh),
+                Block(
+                    new[] { Conv(3) with { Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.Tanh) },
+                    new[] { new LayerSpec(SpecKind.AvgPool, 3) { Stride = 1, PoolPadding = 1 }, new LayerSpec(SpecKind.Sigmoid) },
+                    new[] { Conv(2, 3), new LayerSpec(SpecKind.ELU) },
+                    new[] { new LayerSpec(SpecKind.AvgPool, 3) { Stride = 1, PoolPadding = 1, CountIncludePad = false } },
+                    Array.Empty<LayerSpec>()),
+                new LayerSpec(SpecKind.Dense, 3),
+            },
+            HeadSpec.SoftmaxCrossEntropy);
+        var kinked = new NetworkSpec(true, new[] { 2, 5, 6 },
+            new[]
+            {
+                Conv(3, 3),
+                Block(
+                    new[] { Conv(2) with { Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.LeakyReLU) },
+                    new[] { Conv(2) with { Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU) }, // fused: copied
+                    new[] { new LayerSpec(SpecKind.MaxPool, 3) { Stride = 1, PoolPadding = 1 }, new LayerSpec(SpecKind.ReLU) },
+                    new[] { Conv(2), new LayerSpec(SpecKind.ReLU), new LayerSpec(SpecKind.MaxPool, 3) { Stride = 1, PoolPadding = 1 } },
+                    new[] { Conv(2, 3), new LayerSpec(SpecKind.LeakyReLU) }),
+                new LayerSpec(SpecKind.Dense, 4),
+            },
+            HeadSpec.MeanSquaredError);
+        Assert.True(SpecShapes.All(smooth, out string? why) is not null, why);
+        Assert.True(SpecShapes.All(kinked, out why) is not null, why);
+        var networks = new List<CompiledNetwork> { new(smooth, "Differential.Placed", "Smooth"), new(kinked, "Differential.Placed", "Kinked") };
+
+        // The generated code places what this test means to check.
+        string all = string.Join("\n", NetworkCompiler.GenerateSources(networks).Values);
+        Assert.Matches(StridedConvolution, all);
+        Assert.Contains(", yStride: ", all);
+        Assert.Contains(PerSample + "BatchNormKernels.Normalize(", all);
+        Assert.Contains(PerSample + "ActivationKernels.Tanh(", all);
+        Assert.Contains(PerSample + "ActivationKernels.Relu(", all);
+        Assert.Contains(PerSample + "ActivationKernels.Elu(", all);
+        Assert.Contains(PerSample + "ActivationKernels.LeakyRelu(", all);
+        Assert.Contains(PerSample + "ActivationKernels.SigmoidBackward(", all);
+        foreach (string pool in new[] { "MaxForward", "AvgForward", "MaxBackward", "AvgBackward" }) Assert.Contains(PerSample + "PoolKernels." + pool, all);
+        Assert.Contains("is this slice of dy, read in place", all);
+
+        System.Runtime.Loader.AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(networks);
+        try
+        {
+            // Batch 2 on 3 threads leaves a thread without samples (its views of the concatenation are empty).
+            var plan = new CheckPlan(new[] { VectorWidth.Scalar, Simd.Detect() }, new[] { 1, 3 }, new[] { 2, 5 }, FiniteDifferences: true);
+            foreach (CompiledNetwork network in networks)
+            {
+                Assert.Empty(network.Problems);
+                CheckOutcome outcome = NetworkChecker.Check(network, plan, 7);
+                Assert.True(outcome.Failures.Count == 0, string.Join("\n", outcome.Failures.Take(8)));
+                if (ReferenceEquals(network.Spec, smooth)) Assert.True(outcome.FiniteDifferences, "the smooth network's gradients were not checked by finite differences");
+            }
+        }
+        finally
+        {
+            context?.Unload();
+        }
+    }
+
+    [Fact]
     public void BatchesOfSeveralWorkspaceChunksMatchTheInterpreter()
     {
         // Random networks are mostly small, so their workspace holds the whole batch.

@@ -16,10 +16,22 @@ internal abstract class ActivationLayer : LayerDescriptor
 
     public override InferredShape? Infer(ShapeContext context) => new(context.Input);
 
+    /// <summary>Element-wise per sample: strided rows (a branch's slice of a concatenation) run the same call per sample.</summary>
+    public override bool WritesStridedOutput => true;
+
+    /// <inheritdoc cref="WritesStridedOutput"/>
+    public override bool ReadsStridedOutputGradient => true;
+
     public override void EmitForward(ForwardEmission e)
     {
         e.Line(e.Header);
-        e.Line(Forward(e.X, e.Y, e.Node));
+        if (e.OutputStride == 0 && e.InputStride == 0)
+        {
+            e.Line(Forward(e.X, e.Y, e.Node));
+            return;
+        }
+        int length = e.Layer.Operand.Length;
+        e.PerSample(Forward(e.XRow(length), e.YRow(length), e.Node));
     }
 
     public override void EmitBackward(BackwardEmission e)
@@ -27,7 +39,15 @@ internal abstract class ActivationLayer : LayerDescriptor
         if ((BackwardReads & SavedTensors.Input) != 0) e.Use(e.X);
         if ((BackwardReads & SavedTensors.Output) != 0) e.Use(e.Y);
         e.Add(e.InPlaceHeader);
-        e.Add(Backward(e.X, e.Y, e.Dy, e.Node));
+        if (!e.Strided)
+        {
+            e.Add(Backward(e.X, e.Y, e.Dy, e.Node));
+            return;
+        }
+        // dy (and dx, in dy's buffer) or the saved x or y are rows of a concatenation: per sample.
+        int length = e.Layer.Operand.Length;
+        e.PerSample(Backward(BackwardEmission.Row(e.X, e.Layer.InputStride, length), BackwardEmission.Row(e.Y, e.Layer.OutputStride, length),
+            BackwardEmission.Row(e.Dy, e.OutputGradientStride, length), e.Node));
     }
 
     /// <summary>The forward kernel call from x to y.</summary>

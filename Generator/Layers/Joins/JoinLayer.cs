@@ -80,9 +80,10 @@ internal sealed class AddJoin : JoinLayer
 }
 
 /// <summary>
-/// Concatenation on the channel (feature) axis: inputs agree in every other dimension. Each producer writes straight
-/// into its channel slice of the output buffer (a channel offset and the concatenation's stride), so the join itself
-/// copies nothing; its backward hands each input its slice of dy.
+/// Concatenation on the channel (feature) axis: inputs agree in every other dimension. A branch whose nodes can write
+/// strided rows writes straight into its channel slice of the output buffer (a channel offset and the concatenation's
+/// stride; Planning/ConcatPlacement), so the join copies nothing for it; the others' rows are copied in. Backward, each
+/// input's gradient is its slice of dy: read there in place where the branch's backward can, else copied out.
 /// </summary>
 internal sealed class ConcatJoin : JoinLayer
 {
@@ -120,16 +121,24 @@ internal sealed class ConcatJoin : JoinLayer
     {
         e.Line(Header(e.Node, " ‖ "));
         int total = e.Node.Output.Length, offset = 0;
-        e.Line("if (n > 0) // a thread with no samples has empty spans, which cannot be sliced at a channel offset");
-        e.Line("{");
+        var copies = new List<string>();
+        var placed = new List<string>();
         for (int i = 0; i < e.Node.InputShapes.Count; i++)
         {
             int length = e.Node.InputShapes[i].Length;
-            e.Line($"    {TypeNames.StridedRows}.Copy({e.Layer.InputVariables[i]}, {Literals.Int(length)}, {Slice(e.Y, offset)}, {Literals.Int(total)}, n, {Literals.Int(length)});");
+            if (IsPlaced(e.Layer.PlacedInputs, i)) placed.Add(e.Layer.InputVariables[i]);
+            else copies.Add($"    {TypeNames.StridedRows}.Copy({e.Layer.InputVariables[i]}, {Literals.Int(length)}, {Slice(e.Y, offset)}, {Literals.Int(total)}, n, {Literals.Int(length)});");
             offset += length;
         }
+        if (placed.Count > 0) e.Line($"// written in place into their channel slices: {string.Join(", ", placed)}");
+        if (copies.Count == 0) return;
+        e.Line("if (n > 0) // a thread with no samples has empty spans, which cannot be sliced at a channel offset");
+        e.Line("{");
+        foreach (string copy in copies) e.Line(copy);
         e.Line("}");
     }
+
+    private static bool IsPlaced(EquatableArray<bool> placed, int input) => input < placed.Count && placed[input];
 
     /// <summary>Each input's gradient is its channel slice of dy: copied, or added where another consumer's gradient is already there.</summary>
     public override void EmitBackward(BackwardEmission e)
@@ -140,7 +149,11 @@ internal sealed class ConcatJoin : JoinLayer
         for (int i = 0; i < e.Node.InputShapes.Count; i++)
         {
             int length = e.Node.InputShapes[i].Length;
-            if (dx[i].Length > 0)
+            if (dx[i].Length > 0 && IsPlaced(e.Layer.PlacedInputGradients, i))
+            {
+                e.Add($"// {dx[i]} is this slice of dy, read in place");
+            }
+            else if (dx[i].Length > 0)
             {
                 string target = e.Use(dx[i]);
                 string call = e.FirstWrite(target) ? "Copy" : "Add";

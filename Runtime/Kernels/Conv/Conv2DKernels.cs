@@ -73,6 +73,80 @@ public static class Conv2DKernels
     }
 
     /// <summary>
+    /// y = conv(x, w) + b with each sample's output <paramref name="yStride"/> floats after the previous one's (at least
+    /// <see cref="Conv2DGeometry.OutputLength"/>): a branch writing its channels straight into a concatenation's
+    /// [n, ΣC, OH, OW] rows, y sliced at the branch's channel offset. The floats between the rows are not touched. Each
+    /// sample runs the contiguous kernel's algorithm (weights packed once), so the values are those of
+    /// <see cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>.
+    /// </summary>
+    public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n)
+        => Forward(g, x, w, b, y, yStride, col, n, Simd.Width);
+
+    /// <inheritdoc cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, Span{float}, int)"/>
+    public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.StridedRows(y.Length, n, g.OutputLength, yStride, nameof(y), nameof(yStride));
+        if (yStride == g.OutputLength)
+        {
+            Forward(g, x, w, b, y, col, n, width);
+            return;
+        }
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
+        CheckBias(b.Length, g.OutChannels, nameof(b));
+        CheckColumns(g, col.Length);
+        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
+        {
+            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+            Conv3x3Kernels.PackWeights(g, w, packed, width);
+            for (int s = 0; s < n; s++)
+            {
+                Conv3x3Kernels.ForwardPacked(g, x.Slice(s * g.InputLength, g.InputLength), packed, b, y.Slice(s * yStride, g.OutputLength),
+                    default, default, 1, Conv3x3Kernels.Mode.Plain, width);
+            }
+            return;
+        }
+        for (int s = 0; s < n; s++) Forward(g, x.Slice(s * g.InputLength, g.InputLength), w, b, y.Slice(s * yStride, g.OutputLength), col, 1, width);
+    }
+
+    /// <summary>
+    /// y = max(conv(x, w) + b, 0) with each sample's output <paramref name="yStride"/> floats after the previous one's (a branch
+    /// ending in Conv2D → ReLU written into its slice of a concatenation): per sample, the values of
+    /// <see cref="ForwardRelu(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>.
+    /// </summary>
+    public static void ForwardRelu(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n)
+        => ForwardRelu(g, x, w, b, y, yStride, col, n, Simd.Width);
+
+    /// <inheritdoc cref="ForwardRelu(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, Span{float}, int)"/>
+    public static void ForwardRelu(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.StridedRows(y.Length, n, g.OutputLength, yStride, nameof(y), nameof(yStride));
+        if (yStride == g.OutputLength)
+        {
+            ForwardRelu(g, x, w, b, y, col, n, width);
+            return;
+        }
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
+        CheckBias(b.Length, g.OutChannels, nameof(b));
+        CheckColumns(g, col.Length);
+        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
+        {
+            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+            Conv3x3Kernels.PackWeights(g, w, packed, width);
+            for (int s = 0; s < n; s++)
+            {
+                Conv3x3Kernels.ForwardPacked(g, x.Slice(s * g.InputLength, g.InputLength), packed, b, y.Slice(s * yStride, g.OutputLength),
+                    default, default, 1, Conv3x3Kernels.Mode.Relu, width);
+            }
+            return;
+        }
+        for (int s = 0; s < n; s++) ForwardRelu(g, x.Slice(s * g.InputLength, g.InputLength), w, b, y.Slice(s * yStride, g.OutputLength), col, 1, width);
+    }
+
+    /// <summary>
     /// y = max(conv(x, w) + b, 0): a convolution followed by ReLU (or, in evaluation, by a batch norm folded into it and
     /// ReLU). The 3×3 layers <see cref="Conv3x3Kernels"/> runs apply ReLU to each tile before it is written
     /// (<see cref="Conv3x3Epilogue.Relu"/>); the other paths run the forward, then ReLU over y in place. The same values as

@@ -74,6 +74,25 @@ internal static class NetworkCompiler
         return null;
     }
 
+    /// <summary>Runs only the generator over the declarations: each network's generated source, by class name (a network it did not emit is absent).</summary>
+    public static Dictionary<string, string> GenerateSources(IReadOnlyList<CompiledNetwork> networks)
+    {
+        var trees = networks.Select(n => CSharpSyntaxTree.ParseText(n.Spec.Render(n.Namespace, n.ClassName), ParseOptions, path: n.FileName)).ToList();
+        var compilation = CSharpCompilation.Create("DifferentialSources", trees, References.Value,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable, allowUnsafe: true));
+        GeneratorDriver driver = CSharpGeneratorDriver.Create(new[] { new NetworkGenerator().AsSourceGenerator() }, parseOptions: ParseOptions);
+        GeneratorDriverRunResult result = driver.RunGenerators(compilation).GetRunResult();
+        var sources = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (CompiledNetwork network in networks)
+        {
+            foreach (GeneratedSourceResult generated in result.Results.SelectMany(r => r.GeneratedSources))
+            {
+                if (generated.HintName.EndsWith("." + network.ClassName + ".g.cs", StringComparison.Ordinal)) sources[network.ClassName] = generated.SourceText.ToString();
+            }
+        }
+        return sources;
+    }
+
     private static (byte[]? Image, Dictionary<CompiledNetwork, List<string>> Problems, List<string> Unattributed) Compile(List<CompiledNetwork> networks)
     {
         int id = System.Threading.Interlocked.Increment(ref s_assemblies);

@@ -65,6 +65,60 @@ public class Conv2DKernelTests
         }
     }
 
+    /// <summary>
+    /// The forward with a sample stride (a branch writing into its channel slice of a concatenation): every geometry above and
+    /// a 3×3 one that runs Direct3x3, each sample's rows where the contiguous kernel puts them, bit for bit, and the floats
+    /// between the rows untouched.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Forward_and_ForwardRelu_with_a_sample_stride_write_the_contiguous_values_into_their_rows(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(37);
+        const int gap = 13, n = 3;
+        foreach (Conv2DGeometry g in (Conv2DGeometry[])[.. Geometries, new Conv2DGeometry(4, 6, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1)])
+        {
+            float[] x = random.Floats(n * g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+            float[] col = random.Floats(g.ColumnLength + 5);
+            float[] contiguous = new float[n * g.OutputLength];
+            Conv2DKernels.Forward(g, x, w, b, contiguous, col, n, width);
+
+            float[] rectified = new float[n * g.OutputLength];
+            Conv2DKernels.ForwardRelu(g, x, w, b, rectified, col, n, width);
+
+            int stride = g.OutputLength + gap;
+            float[] strided = new float[gap + n * stride], stridedRelu = new float[gap + n * stride];
+            Array.Fill(strided, float.NaN);
+            Array.Fill(stridedRelu, float.NaN);
+            Conv2DKernels.Forward(g, x, w, b, strided.AsSpan(gap), stride, col, n, width);
+            Conv2DKernels.ForwardRelu(g, x, w, b, stridedRelu.AsSpan(gap), stride, col, n, width);
+            for (int i = 0; i < strided.Length; i++)
+            {
+                int s = (i - gap) / stride, at = (i - gap) % stride;
+                bool row = i >= gap && at < g.OutputLength;
+                if (row)
+                {
+                    Assert.Equal(contiguous[s * g.OutputLength + at], strided[i]);
+                    Assert.Equal(rectified[s * g.OutputLength + at], stridedRelu[i]);
+                }
+                else
+                {
+                    Assert.True(float.IsNaN(strided[i]) && float.IsNaN(stridedRelu[i]), $"{width} {g}: float {i} between the rows was written");
+                }
+            }
+            Assert.Contains(stridedRelu, v => v == 0f);
+        }
+    }
+
+    [Fact]
+    public void A_sample_stride_shorter_than_the_output_is_refused()
+    {
+        var g = new Conv2DGeometry(1, 4, 4, 2, 3, 3, 1, 1, 1, 1, 1, 1);
+        float[] x = new float[2 * g.InputLength], w = new float[g.WeightLength], y = new float[4 * g.OutputLength], col = new float[g.ColumnLength];
+        Assert.Equal("yStride", Assert.Throws<ArgumentOutOfRangeException>(() => Conv2DKernels.Forward(g, x, w, [], y, g.OutputLength - 1, col, 2)).ParamName);
+        Assert.Equal("y", Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g, x, w, [], y.AsSpan(0, 2 * g.OutputLength + 5), g.OutputLength + 6, col, 2)).ParamName);
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Backward_matches_direct_convolution(VectorWidth width, bool bias) => CheckBackward(width, bias, sparse: false);
