@@ -41,6 +41,8 @@ public static class FashionModels
             new SampleModel("vgg", "VGG-style CNN (3x3 conv blocks, batch norm, dropout)", s_deep, threads => new FashionVgg(threads)),
             new SampleModel("resnet", "ResNet-14 (16/32/64 channels, basic blocks)", s_residual, threads => new FashionResNet(threads)),
             new SampleModel("plain", "ResNet-14 without shortcuts", s_residual, threads => new FashionPlain(threads)),
+            new SampleModel("resnet56", "ResNet-56 (nine basic blocks per stage)", s_residual, threads => new FashionResNet56(threads)),
+            new SampleModel("plain56", "ResNet-56 without shortcuts", s_residual, threads => new FashionPlain56(threads)),
             new SampleModel("inception", "Inception-style CNN (GoogLeNet modules)", s_deep, threads => new FashionInception(threads)),
         ])
     {

@@ -65,7 +65,7 @@ public sealed class AugmentSpecTests
     [Fact]
     public void Resnet_and_plain_default_to_crops_and_flips_the_others_and_mnist_to_none()
     {
-        foreach (string model in new[] { "resnet", "plain" })
+        foreach (string model in new[] { "resnet", "plain", "resnet56", "plain56" })
             Assert.Equal("crop:padding=2,flip", Parse(FashionModels.Definition, "--model", model).AugmentOrDefault.ToString());
         foreach (string model in new[] { "lenet", "vgg", "inception" })
             Assert.True(Parse(FashionModels.Definition, "--model", model).AugmentOrDefault.IsNone);
@@ -79,7 +79,7 @@ public sealed class AugmentSpecTests
     public void The_help_states_each_models_default_and_warns_against_flipping_digits()
     {
         string fashion = new SampleCommand(FashionModels.Definition).Root.Options.Single(o => o.Name == "--augment").Description!;
-        Assert.Contains("[default: none for lenet, vgg, inception; crop:padding=2,flip for resnet, plain]", fashion);
+        Assert.Contains("[default: none for lenet, vgg, inception; crop:padding=2,flip for resnet, plain, resnet56, plain56]", fashion);
         string mnist = new SampleCommand(MnistSample.Definition).Root.Options.Single(o => o.Name == "--augment").Description!;
         Assert.Contains("[default: none]", mnist);
         Assert.Contains("not digits", mnist);

@@ -50,6 +50,8 @@ public sealed class FashionSampleTests
     [InlineData("vgg", 15)]
     [InlineData("resnet", 20)]
     [InlineData("plain", 20)]
+    [InlineData("resnet56", 20)]
+    [InlineData("plain56", 20)]
     [InlineData("inception", 15)]
     public void The_deep_models_default_to_sgd_one_cycle_to_0_1_at_batch_128(string model, int epochs)
     {
@@ -82,7 +84,7 @@ public sealed class FashionSampleTests
     public void Bad_models_are_rejected_listing_the_five()
     {
         ParseResult result = new SampleCommand(FashionModels.Definition).Parse(["--model", "alexnet"]);
-        Assert.Equal("--model must be one of lenet, vgg, resnet, plain, inception; got 'alexnet'.", Assert.Single(result.Errors).Message);
+        Assert.Equal("--model must be one of lenet, vgg, resnet, plain, resnet56, plain56, inception; got 'alexnet'.", Assert.Single(result.Errors).Message);
     }
 
     [Fact]
@@ -103,7 +105,7 @@ public sealed class FashionSampleTests
         Assert.Contains("Trains a CNN on Fashion-MNIST", help);
         Assert.Contains("inception", help);
         Assert.DoesNotContain("(not available yet)", help); // every model builds
-        Assert.Contains("32 for lenet; 128 for vgg, resnet, plain, inception", help);
+        Assert.Contains("32 for lenet; 128 for vgg, resnet, plain, resnet56, plain56, inception", help);
         Assert.Contains("scripts/fetch-fashion-mnist.sh", help);
     }
 
@@ -187,6 +189,8 @@ public sealed class FashionSampleTests
     [InlineData("vgg", "FashionVgg")]
     [InlineData("resnet", "FashionResNet")]
     [InlineData("plain", "FashionPlain")]
+    [InlineData("resnet56", "FashionResNet56")]
+    [InlineData("plain56", "FashionPlain56")]
     [InlineData("inception", "FashionInception")]
     public void A_deep_model_trains_a_short_epoch_and_reports_its_test_accuracy(string model, string network)
     {
@@ -224,6 +228,43 @@ public sealed class FashionSampleTests
         {
             Console.SetOut(previousOut);
             Console.SetError(previousError);
+        }
+    }
+
+    /// <summary>
+    /// Every Fashion-MNIST model's parameters and state carry the names and shapes of its PyTorch twin
+    /// (<c>Models/torch_equivalents.py</c>, whose output is committed as <c>Models/torch_state_dicts.txt</c>), and as many
+    /// parameters: a torchvision-style <c>state_dict</c> maps by name, and the 56-layer twins are nine blocks per stage.
+    /// </summary>
+    [Fact]
+    public void Every_model_matches_its_pytorch_state_dict_by_name_and_shape()
+    {
+        string path = Path.Combine(Repository.Root(), "Samples", "FashionMnist", "Models", "torch_state_dicts.txt");
+        var expected = new System.Collections.Generic.Dictionary<string, (int Count, System.Collections.Generic.List<string> Entries)>();
+        string? current = null;
+        foreach (string line in File.ReadAllLines(path))
+        {
+            if (!line.StartsWith(' '))
+            {
+                string[] head = line.Split(':');
+                current = head[0];
+                expected[current] = (int.Parse(head[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture), []);
+            }
+            else
+            {
+                expected[current!].Entries.Add(line.Trim());
+            }
+        }
+
+        Assert.Equal(6, expected.Count);
+        foreach (SampleModel model in FashionModels.Definition.Models.Where(m => m.Name != "lenet"))
+        {
+            using ITrainableNetwork network = model.Create!(1);
+            (int count, var entries) = expected[network.GetType().Name];
+            Assert.Equal(count, network.Parameters.Length);
+            string[] actual = network.ParameterTable.Concat(network.StateTable)
+                .Select(p => $"{p.Name} [{string.Join(", ", p.Shape)}]").Order(StringComparer.Ordinal).ToArray();
+            Assert.Equal(entries.Order(StringComparer.Ordinal).ToArray(), actual);
         }
     }
 

@@ -27,3 +27,30 @@ public partial class FashionResNet;
 [Use(typeof(PlainBlock), 64, Stride = 2, Repeat = 2)]                 // layer3: → [64,7,7]
 [GlobalAvgPool, Dense(10), SoftmaxCrossEntropy]                        // → [64] → 10 logits
 public partial class FashionPlain;
+
+/// <summary>
+/// ResNet-56 (He et al. 2016, section 4.2: 6n+2 layers with n = 9): <see cref="FashionResNet"/> with nine basic blocks
+/// per stage. The depth where the paper's plain network trains clearly worse than the residual one; compare with
+/// <see cref="FashionPlain56"/>. About 0.85 M parameters, ~4x ResNet-14's FLOPs.
+/// </summary>
+[Network]
+[Input(1, 28, 28)]
+[Conv2D(16, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU]   // stem: [1,28,28] → [16,28,28]
+[Use(typeof(BasicBlock), 16, Repeat = 9)]                             // layer1: → [16,28,28]
+[Use(typeof(BasicBlock), 32, Stride = 2, Repeat = 9)]                 // layer2: → [32,14,14]
+[Use(typeof(BasicBlock), 64, Stride = 2, Repeat = 9)]                 // layer3: → [64,7,7]
+[GlobalAvgPool, Dense(10), SoftmaxCrossEntropy]                        // → [64] → 10 logits
+public partial class FashionResNet56;
+
+/// <summary>
+/// <see cref="FashionResNet56"/> without shortcuts: He et al.'s plain-56, whose training error stays above the
+/// residual network's at the same depth (the degradation problem).
+/// </summary>
+[Network]
+[Input(1, 28, 28)]
+[Conv2D(16, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU]   // stem: [1,28,28] → [16,28,28]
+[Use(typeof(PlainBlock), 16, Repeat = 9)]                             // layer1: → [16,28,28]
+[Use(typeof(PlainBlock), 32, Stride = 2, Repeat = 9)]                 // layer2: → [32,14,14]
+[Use(typeof(PlainBlock), 64, Stride = 2, Repeat = 9)]                 // layer3: → [64,7,7]
+[GlobalAvgPool, Dense(10), SoftmaxCrossEntropy]                        // → [64] → 10 logits
+public partial class FashionPlain56;

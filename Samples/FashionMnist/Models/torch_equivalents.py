@@ -1,10 +1,11 @@
 #!/usr/bin/env python3
-"""The planned Fashion-MNIST networks (FashionVgg.cs, FashionResNet.cs, FashionInception.cs) built in PyTorch, with
+"""The planned Fashion-MNIST networks (FashionVgg.cs, FashionResNet.cs with its 56-layer twins, FashionInception.cs) built in PyTorch, with
 module names following docs/api.md's naming rules (top level: kind and position, conv1, bn1, fc1; [Use]: layerN.i;
 inside a block: conv1, bn1 afresh; [Shortcut]: downsample.k; [Branch]: branchN.k, every layer counted).
 
-Prints each network's state_dict (name and shape) and its parameter count, to hold the generated networks' ParameterTable
-and StateTable against once the generator builds them. Run: /usr/bin/python3 Samples/FashionMnist/Models/Planned/torch_equivalents.py
+Prints each network's state_dict (name and shape) and its parameter count; torch_state_dicts.txt is that output, which
+tests/Compiled.Samples.Tests holds the generated networks' ParameterTable and StateTable against. Run:
+/usr/bin/python3 Samples/FashionMnist/Models/torch_equivalents.py > Samples/FashionMnist/Models/torch_state_dicts.txt
 """
 import torch
 from torch import nn
@@ -55,12 +56,19 @@ class BasicBlock(nn.Module):
 
 
 class ResNet(nn.Module):
-    def __init__(self, shortcut=True):
+    """n blocks per stage: 6n+2 layers (n = 2: FashionResNet, ResNet-14; n = 9: FashionResNet56)."""
+
+    def __init__(self, shortcut=True, n=2):
         super().__init__()
         self.conv1, self.bn1 = conv(1, 16), nn.BatchNorm2d(16)
-        self.layer1 = nn.Sequential(BasicBlock(16, 16, 1, shortcut), BasicBlock(16, 16, 1, shortcut))
-        self.layer2 = nn.Sequential(BasicBlock(16, 32, 2, shortcut), BasicBlock(32, 32, 1, shortcut))
-        self.layer3 = nn.Sequential(BasicBlock(32, 64, 2, shortcut), BasicBlock(64, 64, 1, shortcut))
+
+        def stage(cin, channels, stride):
+            return nn.Sequential(BasicBlock(cin, channels, stride, shortcut),
+                                 *[BasicBlock(channels, channels, 1, shortcut) for _ in range(n - 1)])
+
+        self.layer1 = stage(16, 16, 1)
+        self.layer2 = stage(16, 32, 2)
+        self.layer3 = stage(32, 64, 2)
         self.fc1 = nn.Linear(64, 10)
 
     def forward(self, x):
@@ -103,6 +111,7 @@ class Inception(nn.Module):
 
 if __name__ == "__main__":
     for name, net in [("FashionVgg", Vgg()), ("FashionResNet", ResNet()), ("FashionPlain", ResNet(shortcut=False)),
+                      ("FashionResNet56", ResNet(n=9)), ("FashionPlain56", ResNet(shortcut=False, n=9)),
                       ("FashionInception", Inception())]:
         net.eval()
         out = net(torch.zeros(2, 1, 28, 28))
