@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Runtime.InteropServices;
+using Compiled.Kernels;
 using Compiled.Optimizers.Kernels;
 
 namespace Compiled.Optimizers;

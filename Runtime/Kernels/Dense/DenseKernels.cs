@@ -8,7 +8,10 @@ namespace Compiled.Kernels;
 /// </summary>
 public static class DenseKernels
 {
-    /// <summary>y = x·wᵀ + b (one GEMM; the orientation is chosen so that the smaller of x and w is packed).</summary>
+    /// <summary>
+    /// y = x·wᵀ + b: up to <see cref="DenseGemv.MaxSamples"/> samples as matrix-vector products (nothing packed), above
+    /// that one GEMM whose orientation is chosen so that the smaller of x and w is packed.
+    /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures)
         => Forward(x, w, b, y, n, inFeatures, outFeatures, Simd.Width);
 
@@ -21,6 +24,12 @@ public static class DenseKernels
         KernelArguments.AtLeast(y.Length, (long)n * outFeatures, nameof(y));
 
         if (n == 0) return;
+        if (n <= DenseGemv.MaxSamples)
+        {
+            // A few samples (a call on one sample above all): matrix-vector products, reading the weights where they are.
+            DenseGemv.Forward(x, w, b, y, n, inFeatures, outFeatures, width);
+            return;
+        }
         bool hasBias = !b.IsEmpty;
         if (n >= outFeatures)
         {

@@ -132,7 +132,10 @@ public sealed class DropoutTests
 
         float[] one = Run(1, 5, 2, out float[] g1);
         float[] three = Run(3, 5, 2, out float[] g3);
-        Assert.Equal(one, three);                     // per-sample forward: bit for bit whatever the split
+        // Per-sample forward: the same masks whatever the split. Not bit for bit: a thread's slice of at most four samples
+        // runs its dense layers as matrix-vector products (DenseGemv), whose rounding differs from the GEMM's in the last
+        // bits; a different mask would change outputs by whole units.
+        Tolerance.AssertClose(one, three, 1e-6, 1e-5, "training-mode outputs at 1 and 3 threads");
         Tolerance.AssertClose(g1, g3, 1e-6, 1e-5, "gradients at 1 and 3 threads");
         Assert.NotEqual(one, Run(1, 6, 2, out _));    // another seed, other masks
         Assert.NotEqual(one, Run(1, 5, 3, out _));    // another step, other masks
@@ -143,7 +146,7 @@ public sealed class DropoutTests
         network.DropoutStep = 2;
         var alone = new float[4];
         network.Forward(x.AsSpan(0, 20), alone, 1, NetworkMode.Training);
-        Assert.Equal(one.AsSpan(0, 4).ToArray(), alone);
+        Tolerance.AssertClose(one.AsSpan(0, 4), alone, 1e-6, 1e-5, "sample 0 alone and in the batch");
     }
 
     [Fact]

@@ -2,7 +2,6 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Compiled.Optimizers.Kernels;
 
 namespace Compiled.Kernels;
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Compiled.Optimizers.Kernels;
 
 namespace Compiled.Kernels;
 

@@ -2,12 +2,11 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Compiled.Kernels;
 
-namespace Compiled.Optimizers.Kernels;
+namespace Compiled.Kernels;
 
 /// <summary>
-/// The arithmetic an update rule uses, over one lane type: <c>float</c> (the scalar twin) or a 128-, 256- or 512-bit
+/// The arithmetic a kernel written once for every width uses (update rules, the 3x3 micro-kernel, matrix-vector products), over one lane type: <c>float</c> (the scalar twin) or a 128-, 256- or 512-bit
 /// vector. Each update rule is written once, generic over the lane, so every width runs exactly the same IEEE operations
 /// in the same order (multiply-adds are fused at every width where the code has FMA instructions, multiply then add at
 /// every width where it has not, see <see cref="MultiplyAdd"/>; square roots and divisions are correctly rounded) and
@@ -36,6 +35,8 @@ internal interface ILane<T> where T : struct
     static abstract T Equal(T a, T b);
     /// <summary>mask ? a : b, lane by lane.</summary>
     static abstract T Select(T mask, T a, T b);
+    /// <summary>The sum of the lanes (in the order of <c>Vector512.Sum</c> and its kin, so it differs by width).</summary>
+    static abstract float Sum(T a);
 }
 
 internal readonly struct ScalarLane : ILane<float>
@@ -59,6 +60,7 @@ internal readonly struct ScalarLane : ILane<float>
     public static float LessThan(float a, float b) => a < b ? True : 0f;
     public static float Equal(float a, float b) => a == b ? True : 0f;
     public static float Select(float mask, float a, float b) => BitConverter.SingleToInt32Bits(mask) != 0 ? a : b;
+    public static float Sum(float a) => a;
 }
 
 internal readonly struct Lane128 : ILane<Vector128<float>>
@@ -80,6 +82,7 @@ internal readonly struct Lane128 : ILane<Vector128<float>>
     public static Vector128<float> LessThan(Vector128<float> a, Vector128<float> b) => Vector128.LessThan(a, b);
     public static Vector128<float> Equal(Vector128<float> a, Vector128<float> b) => Vector128.Equals(a, b);
     public static Vector128<float> Select(Vector128<float> mask, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(mask, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> a) => Vector128.Sum(a);
 }
 
 internal readonly struct Lane256 : ILane<Vector256<float>>
@@ -101,6 +104,7 @@ internal readonly struct Lane256 : ILane<Vector256<float>>
     public static Vector256<float> LessThan(Vector256<float> a, Vector256<float> b) => Vector256.LessThan(a, b);
     public static Vector256<float> Equal(Vector256<float> a, Vector256<float> b) => Vector256.Equals(a, b);
     public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> a) => Vector256.Sum(a);
 }
 
 internal readonly struct Lane512 : ILane<Vector512<float>>
@@ -122,54 +126,5 @@ internal readonly struct Lane512 : ILane<Vector512<float>>
     public static Vector512<float> LessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThan(a, b);
     public static Vector512<float> Equal(Vector512<float> a, Vector512<float> b) => Vector512.Equals(a, b);
     public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
-}
-
-/// <summary>One update rule over elements <c>[i, i + L.Count)</c> of the spans it holds (a ref struct of spans and coefficients).</summary>
-internal interface IUpdateKernel
-{
-    void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>;
-}
-
-/// <summary>
-/// Runs an update rule over a range: whole vectors at the chosen width, then the tail element by element with the scalar
-/// lane (not an overlapped vector: updates are in place, so no element may be updated twice). With <c>zero</c> non-empty
-/// (the gradient itself), each gradient is set to 0 right after its update has read it.
-/// </summary>
-internal static class UpdateDriver
-{
-    public static void Run<K>(ref K kernel, int length, Span<float> zero, VectorWidth width) where K : struct, IUpdateKernel, allows ref struct
-    {
-        int i = 0;
-        ref float z = ref MemoryMarshal.GetReference(zero);
-        bool clear = !zero.IsEmpty;
-        if (width == VectorWidth.V512)
-        {
-            for (; i + Vector512<float>.Count <= length; i += Vector512<float>.Count)
-            {
-                kernel.Apply<Vector512<float>, Lane512>(i);
-                if (clear) Lane512.Store(ref z, i, Vector512<float>.Zero);
-            }
-        }
-        if (width >= VectorWidth.V256)
-        {
-            for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
-            {
-                kernel.Apply<Vector256<float>, Lane256>(i);
-                if (clear) Lane256.Store(ref z, i, Vector256<float>.Zero);
-            }
-        }
-        if (width >= VectorWidth.V128)
-        {
-            for (; i + Vector128<float>.Count <= length; i += Vector128<float>.Count)
-            {
-                kernel.Apply<Vector128<float>, Lane128>(i);
-                if (clear) Lane128.Store(ref z, i, Vector128<float>.Zero);
-            }
-        }
-        for (; i < length; i++)
-        {
-            kernel.Apply<float, ScalarLane>(i);
-            if (clear) Unsafe.Add(ref z, i) = 0f;
-        }
-    }
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> a) => Vector512.Sum(a);
 }
