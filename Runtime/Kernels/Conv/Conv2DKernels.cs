@@ -33,7 +33,14 @@ public static class Conv2DKernels
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n, VectorWidth width)
     {
         ValidateForward(g, x, w, b, y, col, n, width);
-        switch (Algorithm(g, width).Forward)
+        Conv2DMethod method = Algorithm(g, width).Forward;
+        if (method is Conv2DMethod.Grid or Conv2DMethod.Im2ColGemm && ChannelVectorConvolution.Applies(g, n))
+        {
+            // A few samples (a call on one above all): direct, output channels in the lanes, no junk columns or per-sample packing.
+            ChannelVectorConvolution.Forward(g, x, w, b, y, g.OutputLength, n, width);
+            return;
+        }
+        switch (method)
         {
             case Conv2DMethod.DilatedGrouped:
                 DilatedGroupedConvolution.Forward(g, x, w, b, y, col, n, width);

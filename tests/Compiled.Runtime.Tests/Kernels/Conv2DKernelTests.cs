@@ -52,16 +52,18 @@ public class Conv2DKernelTests
     public void Forward_matches_direct_convolution(VectorWidth width, bool bias)
     {
         var random = new TestValues(31);
+        // Batch 2 runs the few-sample path (ChannelVectorConvolution) where a geometry would take the grid or im2col, batch 5 those.
+        foreach (int batch in new[] { Batch, ChannelVectorConvolution.MaxSamples + 1 })
         foreach (Conv2DGeometry g in Geometries)
         {
-            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
-            float[] y = random.Floats(Batch * g.OutputLength), col = random.Floats(g.ColumnLength + 5);
-            Conv2DKernels.Forward(g, x, w, b, y, col, Batch, width);
+            float[] x = random.Floats(batch * g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+            float[] y = random.Floats(batch * g.OutputLength), col = random.Floats(g.ColumnLength + 5);
+            Conv2DKernels.Forward(g, x, w, b, y, col, batch, width);
 
             double[] expected = new double[y.Length], magnitude = new double[y.Length];
-            Conv2DReference.Forward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, Batch);
-            Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, Batch);
-            KernelAssert.CloseToMagnitude(expected, magnitude, y, Tolerance, $"y {width} {g}");
+            Conv2DReference.Forward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, batch);
+            Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, batch);
+            KernelAssert.CloseToMagnitude(expected, magnitude, y, Tolerance, $"y {width} {g} batch {batch}");
         }
     }
 

@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using Compiled.Kernels;
+using Compiled.Kernels.Reference;
+using Compiled.Runtime.Tests.TestSupport;
+
+namespace Compiled.Runtime.Tests.Kernels;
+
+/// <summary>
+/// The few-sample convolution (output channels in the lanes) at every width: bit for bit its scalar twin, within 1e-5 of
+/// the double reference (relative to the sum of magnitudes), for one to four samples, output channels that fill whole
+/// blocks or leave lanes idle (1, 6, 16, 17, 33, 64), rows of eight pixels and leftovers, strides, asymmetric and wide
+/// padding, rectangular kernels, with and without bias, and a sample stride (floats between the rows untouched).
+/// </summary>
+public class ChannelVectorConvolutionTests
+{
+    private const double Tolerance = 1e-5;
+
+    public static readonly Conv2DGeometry[] Geometries =
+    [
+        new(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2),        // LeNet-5 conv1: 6 channels, 28 = 3·8 + 4 pixels a row
+        new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0),       // LeNet-5 conv2: one 512-bit block
+        new(2, 9, 11, 17, 3, 3, 1, 1, 1, 1, 1, 1),        // 17 channels: a second block with one lane used
+        new(3, 10, 9, 33, 3, 2, 2, 1, 0, 1, 2, 0),        // rectangular kernel, mixed strides, asymmetric padding
+        new(4, 12, 12, 64, 3, 3, 2, 2, 1, 1, 1, 1),       // 64 channels, stride 2
+        new(1, 4, 4, 1, 2, 2, 1, 1, 3, 3, 3, 3),          // one channel; padding wider than the kernel
+        new(2, 7, 20, 5, 1, 4, 1, 3, 0, 2, 0, 1),         // 1×4 kernel, stride 3 along the row
+    ];
+
+    public static IEnumerable<object[]> Cases()
+    {
+        foreach (VectorWidth width in TestValues.AllWidths)
+        foreach (bool bias in new[] { true, false })
+            yield return [width, bias];
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Every_width_gives_the_scalar_twins_bits_and_the_reference_values(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(71);
+        foreach (Conv2DGeometry g in Geometries)
+        for (int n = 1; n <= ChannelVectorConvolution.MaxSamples; n++)
+        {
+            float[] x = random.Floats(n * g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+            float[] y = random.Floats(n * g.OutputLength), twin = random.Floats(y.Length);
+            ChannelVectorConvolution.Forward(g, x, w, b, y, g.OutputLength, n, width);
+            ChannelVectorConvolution.Forward(g, x, w, b, twin, g.OutputLength, n, VectorWidth.Scalar);
+            Assert.True(y.AsSpan().SequenceEqual(twin), $"{width} differs from the scalar twin: {g}, n {n}");
+
+            double[] expected = new double[y.Length], magnitude = new double[y.Length];
+            Conv2DReference.Forward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, n);
+            Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, n);
+            KernelAssert.CloseToMagnitude(expected, magnitude, y, Tolerance, $"y {width} {g} n {n}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_sample_stride_writes_each_samples_rows_and_nothing_between(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(72);
+        Conv2DGeometry g = Geometries[2];
+        const int n = 3, gap = 7;
+        int stride = g.OutputLength + gap;
+        float[] x = random.Floats(n * g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+        float[] contiguous = new float[n * g.OutputLength], strided = new float[(n - 1) * stride + g.OutputLength];
+        Array.Fill(strided, 42f);
+        ChannelVectorConvolution.Forward(g, x, w, b, contiguous, g.OutputLength, n, width);
+        ChannelVectorConvolution.Forward(g, x, w, b, strided, stride, n, width);
+        for (int s = 0; s < n; s++)
+        {
+            Assert.True(strided.AsSpan(s * stride, g.OutputLength).SequenceEqual(contiguous.AsSpan(s * g.OutputLength, g.OutputLength)), $"sample {s}");
+            if (s < n - 1) Assert.All(strided.AsSpan(s * stride + g.OutputLength, gap).ToArray(), v => Assert.Equal(42f, v));
+        }
+    }
+
+    [Theory]
+    [InlineData(6, VectorWidth.V512, VectorWidth.V256)]     // one block either way: the narrower
+    [InlineData(16, VectorWidth.V512, VectorWidth.V512)]
+    [InlineData(16, VectorWidth.V256, VectorWidth.V256)]    // never above the width asked for
+    [InlineData(17, VectorWidth.V512, VectorWidth.V512)]    // two blocks at 512 bits, three at 256
+    [InlineData(3, VectorWidth.V512, VectorWidth.V128)]
+    [InlineData(1, VectorWidth.V512, VectorWidth.Scalar)]
+    [InlineData(6, VectorWidth.Scalar, VectorWidth.Scalar)]
+    public void The_width_is_the_fewest_channel_blocks_then_the_narrower(int outChannels, VectorWidth asked, VectorWidth chosen)
+        => Assert.Equal(chosen, ChannelVectorConvolution.LaneWidth(outChannels, asked));
+
+    [Fact]
+    public void Few_samples_of_more_than_eight_channels_run_here_and_more_samples_channels_or_groups_do_not()
+    {
+        var lenet2 = new Conv2DGeometry(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0);
+        Assert.True(ChannelVectorConvolution.Applies(lenet2, 1));
+        Assert.True(ChannelVectorConvolution.Applies(lenet2, ChannelVectorConvolution.MaxSamples));
+        Assert.False(ChannelVectorConvolution.Applies(lenet2, ChannelVectorConvolution.MaxSamples + 1));
+        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(4, 8, 8, 65, 3, 3, 1, 1, 0, 0, 0, 0), 1));
+        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2), 1));   // LeNet-5 conv1: the grid's
+        Assert.True(ChannelVectorConvolution.Applies(new Conv2DGeometry(1, 28, 28, 9, 5, 5, 1, 1, 2, 2, 2, 2), 1));
+        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(4, 8, 8, 8, 3, 3, 1, 1, 0, 0, 0, 0) { Groups = 2 }, 1));
+    }
+}
