@@ -102,6 +102,8 @@ internal static class SummaryBuilder
         text.Append('=', width).Append('\n');
         text.Append(CostRow(total, widths));
         text.Append("FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n");
+        text.Append("Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as\n");
+        text.Append("matrix-vector products, a Conv2D forward of 9-64 channels (not 3x3 tiles) direct, channels in lanes.\n");
         if (training)
         {
             text.Append("Backward: weight gradient + input gradient (none for the first layer with parameters).\n");
