@@ -64,7 +64,7 @@ internal static class ChannelVectorConvolution
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n, VectorWidth width)
     {
         VectorWidth lanesWidth = LaneWidth(g.OutChannels, width);
-        Span<float> scratch = ChannelVectorWorkspace.Current.Scratch(ScratchLength(g, width));
+        Span<float> scratch = Conv2DWorkspace.Current.ChannelVector(ScratchLength(g, width));
         switch (lanesWidth)
         {
             case VectorWidth.V512:
@@ -219,21 +219,5 @@ internal static class ChannelVectorConvolution
                 x.Slice((c * g.InHeight + r) * g.InWidth, columns).CopyTo(plane.Slice((c * ph + r + g.PadTop) * pw + g.PadLeft, columns));
             }
         }
-    }
-}
-
-/// <summary>Per-thread scratch of <see cref="ChannelVectorConvolution"/>: grown on first need, then reused.</summary>
-internal sealed class ChannelVectorWorkspace
-{
-    [ThreadStatic] private static ChannelVectorWorkspace? t_current;
-
-    private float[] _scratch = Array.Empty<float>();
-
-    public static ChannelVectorWorkspace Current => t_current ??= new ChannelVectorWorkspace();
-
-    public Span<float> Scratch(int length)
-    {
-        if (_scratch.Length < length) _scratch = new float[length];
-        return _scratch.AsSpan(0, length);
     }
 }

@@ -15,6 +15,7 @@ internal sealed class Conv2DWorkspace
     private int[] _offsets = Array.Empty<int>();
     private float[] _scatterWeights = Array.Empty<float>();
     private float[] _scatterPlanes = Array.Empty<float>();
+    private float[] _channelVector = Array.Empty<float>();
 
     public static Conv2DWorkspace Current => t_current ??= new Conv2DWorkspace();
 
@@ -35,6 +36,9 @@ internal sealed class Conv2DWorkspace
 
     /// <summary>Weights packed for <see cref="SparseInputGradient"/>.</summary>
     public Span<float> ScatterWeights(int length) => Get(ref _scatterWeights, length);
+
+    /// <summary>Packed weights and one padded sample of <see cref="ChannelVectorConvolution"/>.</summary>
+    public Span<float> ChannelVector(int length) => Get(ref _channelVector, length);
 
     /// <summary>One sample's padded input gradient for <see cref="SparseInputGradient"/>.</summary>
     public Span<float> ScatterPlanes(int length) => Get(ref _scatterPlanes, length);

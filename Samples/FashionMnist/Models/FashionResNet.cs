@@ -31,7 +31,7 @@ public partial class FashionPlain;
 /// <summary>
 /// ResNet-56 (He et al. 2016, section 4.2: 6n+2 layers with n = 9): <see cref="FashionResNet"/> with nine basic blocks
 /// per stage. The depth where the paper's plain network trains clearly worse than the residual one; compare with
-/// <see cref="FashionPlain56"/>. About 0.85 M parameters, ~4x ResNet-14's FLOPs.
+/// <see cref="FashionPlain56"/>. 855 482 parameters; about 192 MFLOP per image forward, 4.8x ResNet-14's.
 /// </summary>
 [Network]
 [Input(1, 28, 28)]
