@@ -91,31 +91,7 @@ public static class Conv2DKernels
 
     /// <inheritdoc cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, Span{float}, int)"/>
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n, VectorWidth width)
-    {
-        Validate(g, n, width);
-        KernelArguments.StridedRows(y.Length, n, g.OutputLength, yStride, nameof(y), nameof(yStride));
-        if (yStride == g.OutputLength)
-        {
-            Forward(g, x, w, b, y, col, n, width);
-            return;
-        }
-        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
-        KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
-        CheckBias(b.Length, g.OutChannels, nameof(b));
-        CheckColumns(g, col.Length);
-        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
-        {
-            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
-            Conv3x3Kernels.PackWeights(g, w, packed, width);
-            for (int s = 0; s < n; s++)
-            {
-                Conv3x3Kernels.ForwardPacked(g, x.Slice(s * g.InputLength, g.InputLength), packed, b, y.Slice(s * yStride, g.OutputLength),
-                    default, default, 1, Conv3x3Kernels.Mode.Plain, width);
-            }
-            return;
-        }
-        for (int s = 0; s < n; s++) Forward(g, x.Slice(s * g.InputLength, g.InputLength), w, b, y.Slice(s * yStride, g.OutputLength), col, 1, width);
-    }
+        => ForwardStrided(g, x, w, b, y, yStride, col, n, width, relu: false);
 
     /// <summary>
     /// y = max(conv(x, w) + b, 0) with each sample's output <paramref name="yStride"/> floats after the previous one's (a branch
@@ -127,12 +103,19 @@ public static class Conv2DKernels
 
     /// <inheritdoc cref="ForwardRelu(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, Span{float}, int)"/>
     public static void ForwardRelu(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, Span<float> col, int n, VectorWidth width)
+        => ForwardStrided(g, x, w, b, y, yStride, col, n, width, relu: true);
+
+    // The strided entries: validated, then contiguous rows go to the contiguous kernel; otherwise 3×3 layers pack their
+    // weights once for every sample, the others run the contiguous kernel sample by sample.
+    private static void ForwardStrided(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride,
+        Span<float> col, int n, VectorWidth width, bool relu)
     {
         Validate(g, n, width);
         KernelArguments.StridedRows(y.Length, n, g.OutputLength, yStride, nameof(y), nameof(yStride));
         if (yStride == g.OutputLength)
         {
-            ForwardRelu(g, x, w, b, y, col, n, width);
+            if (relu) ForwardRelu(g, x, w, b, y, col, n, width);
+            else Forward(g, x, w, b, y, col, n, width);
             return;
         }
         KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
@@ -143,14 +126,21 @@ public static class Conv2DKernels
         {
             Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
             Conv3x3Kernels.PackWeights(g, w, packed, width);
+            Conv3x3Kernels.Mode mode = relu ? Conv3x3Kernels.Mode.Relu : Conv3x3Kernels.Mode.Plain;
             for (int s = 0; s < n; s++)
             {
                 Conv3x3Kernels.ForwardPacked(g, x.Slice(s * g.InputLength, g.InputLength), packed, b, y.Slice(s * yStride, g.OutputLength),
-                    default, default, 1, Conv3x3Kernels.Mode.Relu, width);
+                    default, default, 1, mode, width);
             }
             return;
         }
-        for (int s = 0; s < n; s++) ForwardRelu(g, x.Slice(s * g.InputLength, g.InputLength), w, b, y.Slice(s * yStride, g.OutputLength), col, 1, width);
+        for (int s = 0; s < n; s++)
+        {
+            ReadOnlySpan<float> xs = x.Slice(s * g.InputLength, g.InputLength);
+            Span<float> ys = y.Slice(s * yStride, g.OutputLength);
+            if (relu) ForwardRelu(g, xs, w, b, ys, col, 1, width);
+            else Forward(g, xs, w, b, ys, col, 1, width);
+        }
     }
 
     /// <summary>
