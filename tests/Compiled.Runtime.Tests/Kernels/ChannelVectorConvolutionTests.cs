@@ -27,15 +27,8 @@ public class ChannelVectorConvolutionTests
         new(2, 7, 20, 5, 1, 4, 1, 3, 0, 2, 0, 1),         // 1×4 kernel, stride 3 along the row
     ];
 
-    public static IEnumerable<object[]> Cases()
-    {
-        foreach (VectorWidth width in TestValues.AllWidths)
-        foreach (bool bias in new[] { true, false })
-            yield return [width, bias];
-    }
-
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void Every_width_gives_the_scalar_twins_bits_and_the_reference_values(VectorWidth width, bool bias)
     {
         var random = new TestValues(71);
@@ -56,7 +49,7 @@ public class ChannelVectorConvolutionTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void A_sample_stride_writes_each_samples_rows_and_nothing_between(VectorWidth width, bool bias)
     {
         var random = new TestValues(72);

@@ -40,15 +40,8 @@ public class Conv2DKernelTests
         new(2, 20, 13, 5, 5, 5, 1, 1, 0, 2, 0, 2),
     ];
 
-    public static IEnumerable<object[]> Cases()
-    {
-        foreach (VectorWidth width in TestValues.AllWidths)
-        foreach (bool bias in new[] { true, false })
-            yield return [width, bias];
-    }
-
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void Forward_matches_direct_convolution(VectorWidth width, bool bias)
     {
         var random = new TestValues(31);
@@ -73,7 +66,7 @@ public class Conv2DKernelTests
     /// between the rows untouched.
     /// </summary>
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void Forward_and_ForwardRelu_with_a_sample_stride_write_the_contiguous_values_into_their_rows(VectorWidth width, bool bias)
     {
         var random = new TestValues(37);
@@ -122,7 +115,7 @@ public class Conv2DKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void Backward_matches_direct_convolution(VectorWidth width, bool bias) => CheckBackward(width, bias, sparse: false);
 
     /// <summary>

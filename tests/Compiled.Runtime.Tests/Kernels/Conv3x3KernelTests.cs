@@ -37,15 +37,8 @@ public class Conv3x3KernelTests
 
     private static Conv2DGeometry Geometry(int cin, int h, int w, int cout, int stride) => new(cin, h, w, cout, 3, 3, stride, stride, 1, 1, 1, 1);
 
-    public static IEnumerable<object[]> Cases()
-    {
-        foreach (VectorWidth width in TestValues.AllWidths)
-        foreach (bool bias in new[] { true, false })
-            yield return [width, bias];
-    }
-
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void Forward_matches_direct_convolution(VectorWidth width, bool bias)
     {
         var random = new TestValues(41);

@@ -19,15 +19,8 @@ public class DenseKernelTests
     private static readonly (int N, int In, int Out)[] Shapes =
         [(1, 1, 1), (3, 7, 5), (8, 33, 17), (13, 64, 10), (7, 300, 6), (1, 784, 128), (2, 120, 84), (4, 37, 11), (1, 400, 120), (3, 19, 15), (5, 16, 3)];
 
-    public static IEnumerable<object[]> Cases()
-    {
-        foreach (VectorWidth width in TestValues.AllWidths)
-        foreach (bool bias in new[] { true, false })
-            yield return [width, bias];
-    }
-
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void Forward_matches_reference(VectorWidth width, bool bias)
     {
         var random = new TestValues(21);
@@ -45,7 +38,7 @@ public class DenseKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void Backward_matches_reference(VectorWidth width, bool bias)
     {
         var random = new TestValues(22);
@@ -87,7 +80,7 @@ public class DenseKernelTests
     }
 
     [Theory]
-    [MemberData(nameof(Cases))]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void Weight_gradient_rows_match_reference_and_touch_only_their_rows(VectorWidth width, bool bias)
     {
         var random = new TestValues(24);

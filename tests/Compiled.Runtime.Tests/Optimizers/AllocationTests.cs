@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using Compiled.Optimizers;
+using Compiled.Runtime.Tests.TestSupport;
 
 namespace Compiled.Runtime.Tests.Optimizers;
 
@@ -26,28 +27,11 @@ public class AllocationTests
         var g = Enumerable.Range(0, 10_000).Select(i => (float)Math.Sin(i)).ToArray();
         o.Step(p, g);
         o.StepAndZeroGradients(p, g);
-        Assert.Equal(0, FewestBytesOverWindows(() =>
+        Assert.Equal(0, Allocations.FewestBytesOverWindows(() =>
         {
             o.Step(p, g);
             o.StepAndZeroGradients(p, g);
         }, steps: 20));
-    }
-
-    /// <summary>
-    /// Bytes the calling thread allocates over <paramref name="steps"/> calls, the fewest of three consecutive windows.
-    /// An allocation made by every step shows in every window; a one-off (the runtime promoting a method to its
-    /// optimized tier under load, seen once in a full run) shows in at most one, so it cannot fail the test spuriously.
-    /// </summary>
-    private static long FewestBytesOverWindows(Action step, int steps)
-    {
-        long fewest = long.MaxValue;
-        for (int window = 0; window < 3 && fewest != 0; window++)
-        {
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < steps; i++) step();
-            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
-        }
-        return fewest;
     }
 
     [Theory]
@@ -71,6 +55,6 @@ public class AllocationTests
         };
         for (int i = 0; i < 4; i++) lbfgs.Step(p, g, closure);
         Assert.Equal(2, lbfgs.HistoryCount);
-        Assert.Equal(0, FewestBytesOverWindows(() => lbfgs.Step(p, g, closure), steps: 5));
+        Assert.Equal(0, Allocations.FewestBytesOverWindows(() => lbfgs.Step(p, g, closure), steps: 5));
     }
 }

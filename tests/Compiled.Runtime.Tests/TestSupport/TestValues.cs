@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using Compiled.Kernels;
 
@@ -12,6 +13,14 @@ internal sealed class TestValues(ulong seed)
     public static TheoryData<VectorWidth> Widths => new() { VectorWidth.Scalar, VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 };
 
     public static readonly VectorWidth[] AllWidths = [VectorWidth.Scalar, VectorWidth.V128, VectorWidth.V256, VectorWidth.V512];
+
+    /// <summary>Theory data (width, bias): every width, each with a bias and without one.</summary>
+    public static IEnumerable<object[]> WidthsWithAndWithoutBias()
+    {
+        foreach (VectorWidth width in AllWidths)
+        foreach (bool bias in new[] { true, false })
+            yield return [width, bias];
+    }
 
     public ulong Next()
     {
