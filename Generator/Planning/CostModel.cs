@@ -17,6 +17,7 @@ internal enum ConvMethod
     Gemm,
     SparseScatterOrIm2ColGemm,
     DilatedGrouped,
+    Winograd,
 }
 
 /// <summary>What one layer costs per sample: FLOPs of its forward and backward passes, its memory, and how it runs.</summary>
@@ -39,6 +40,9 @@ internal sealed record LayerCost(GraphNode Node, long ForwardFlops, long Backwar
 /// </summary>
 internal static class CostModel
 {
+    /// <summary>Fewest input and output channels of a 3×3 stride-1 layer whose forward runs Winograd (<c>WinogradConvolution.MinChannels</c>).</summary>
+    private const int WinogradChannels = 8;
+
     /// <summary>Lanes of a row of the runtime's sparse input-gradient scatter (<c>SparseInputGradient</c>).</summary>
     private const int ScatterLanes = 8;
 
@@ -102,6 +106,9 @@ internal static class CostModel
         bool direct3x3 = w.KernelHeight == 3 && w.KernelWidth == 3 && w.PadTop == 1 && w.PadLeft == 1 && w.PadBottom == 1 && w.PadRight == 1
             && w.StrideHeight == w.StrideWidth && (w.StrideHeight == 1 || w.StrideHeight == 2);
         // Its dx only from three input channels on (fewer fill too few rows of the tile).
+        bool winograd = direct3x3 && w.StrideHeight == 1 && inChannels >= WinogradChannels && outChannels >= WinogradChannels;
+        // Stride 1 with 8 channels or more each way: Winograd for the forward and dx.
+        if (winograd) return (ConvMethod.Winograd, ConvMethod.Direct3x3, ConvMethod.Winograd);
         if (direct3x3) return (ConvMethod.Direct3x3, ConvMethod.Direct3x3, inChannels >= 3 ? ConvMethod.Direct3x3 : inputs);
         int outHeight = (inHeight + w.PadTop + w.PadBottom - w.KernelHeight) / w.StrideHeight + 1;
         bool gridWeights = grid && outChannels <= 8 && (long)outHeight * (inWidth + w.PadLeft + w.PadRight) >= 256;
@@ -119,6 +126,9 @@ internal static class CostModel
         return 1;
     }
 
+    /// <summary>The report's short name for Winograd's F(2×2, 3×3); the summary explains it below the table where a layer runs it.</summary>
+    public const string WinogradName = "F(2,3)";
+
     /// <summary>The report's words for a method.</summary>
     public static string Describe(ConvMethod method) => method switch
     {
@@ -128,6 +138,7 @@ internal static class CostModel
         ConvMethod.Im2ColGemm => "im2col+GEMM",
         ConvMethod.Gemm => "GEMM",
         ConvMethod.DilatedGrouped => "im2col+GEMM/group",
+        ConvMethod.Winograd => WinogradName,
         _ => "scatter|im2col",
     };
 

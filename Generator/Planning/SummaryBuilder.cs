@@ -103,7 +103,10 @@ internal static class SummaryBuilder
         text.Append(CostRow(total, widths));
         text.Append("FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n");
         text.Append("Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as\n");
-        text.Append("matrix-vector products, a Conv2D forward of 9-64 channels (not 3x3 tiles) direct, channels in lanes.\n");
+        text.Append("matrix-vector products, a grid or im2col Conv2D forward of 9-64 channels direct, channels in lanes.\n");
+        bool winograd = false;
+        foreach (LayerCost cost in costs) winograd |= cost.Algorithm.Contains(CostModel.WinogradName);
+        if (winograd) text.Append(CostModel.WinogradName).Append(": Winograd's F(2x2, 3x3), 16 multiply-adds per 2x2 outputs and channel pair, not 36.\n");
         if (training)
         {
             text.Append("Backward: weight gradient + input gradient (none for the first layer with parameters).\n");

@@ -26,6 +26,19 @@ public static class Conv2DKernels
 
     [ThreadStatic] private static bool t_generalOnly;
 
+    /// <summary>
+    /// Whether the forward of 3×3 stride-1 layers with at least 8 channels in and out runs Winograd F(2×2, 3×3)
+    /// (<see cref="WinogradConvolution"/>) rather than <see cref="Conv3x3Kernels"/>. On by default; per thread, like
+    /// <see cref="UseDirect3x3"/>, so tests and kernel benchmarks can hold the two against each other.
+    /// </summary>
+    internal static bool UseWinograd
+    {
+        get => !t_noWinograd;
+        set => t_noWinograd = !value;
+    }
+
+    [ThreadStatic] private static bool t_noWinograd;
+
     /// <summary>y = conv(x, w) + b.</summary>
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n)
         => Forward(g, x, w, b, y, col, n, Simd.Width);
@@ -45,10 +58,8 @@ public static class Conv2DKernels
             case Conv2DMethod.DilatedGrouped:
                 DilatedGroupedConvolution.Forward(g, x, w, b, y, col, n, width);
                 return;
-            case Conv2DMethod.Direct3x3:
-                Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
-                Conv3x3Kernels.PackWeights(g, w, packed, width);
-                Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, default, default, n, Conv3x3Kernels.Mode.Plain, width);
+            case Conv2DMethod.Direct3x3 or Conv2DMethod.Winograd:
+                Forward3x3(g, x, w, b, y, default, default, n, Conv3x3Kernels.Mode.Plain, method, width);
                 return;
             case Conv2DMethod.Grid:
                 GridConvolution.Forward(g, x, w, b, y, n, width);
@@ -122,15 +133,18 @@ public static class Conv2DKernels
         KernelArguments.Exactly(w.Length, g.WeightLength, nameof(w));
         CheckBias(b.Length, g.OutChannels, nameof(b));
         CheckColumns(g, col.Length);
-        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
+        Conv2DMethod method = Algorithm(g, width).Forward;
+        if (method is Conv2DMethod.Direct3x3 or Conv2DMethod.Winograd)
         {
-            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
-            Conv3x3Kernels.PackWeights(g, w, packed, width);
+            bool winograd = method == Conv2DMethod.Winograd;
+            Span<float> packed = Pack3x3(g, w, winograd, width);
             Conv3x3Kernels.Mode mode = relu ? Conv3x3Kernels.Mode.Relu : Conv3x3Kernels.Mode.Plain;
             for (int s = 0; s < n; s++)
             {
-                Conv3x3Kernels.ForwardPacked(g, x.Slice(s * g.InputLength, g.InputLength), packed, b, y.Slice(s * yStride, g.OutputLength),
-                    default, default, 1, mode, width);
+                ReadOnlySpan<float> xs = x.Slice(s * g.InputLength, g.InputLength);
+                Span<float> ys = y.Slice(s * yStride, g.OutputLength);
+                if (winograd) WinogradConvolution.ForwardPacked(g, xs, packed, b, ys, default, default, 1, mode, width);
+                else Conv3x3Kernels.ForwardPacked(g, xs, packed, b, ys, default, default, 1, mode, width);
             }
             return;
         }
@@ -156,12 +170,11 @@ public static class Conv2DKernels
     /// <inheritdoc cref="ForwardRelu(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>
     public static void ForwardRelu(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n, VectorWidth width)
     {
-        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
+        Conv2DMethod method = Algorithm(g, width).Forward;
+        if (method is Conv2DMethod.Direct3x3 or Conv2DMethod.Winograd)
         {
             ValidateForward(g, x, w, b, y, col, n, width);
-            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
-            Conv3x3Kernels.PackWeights(g, w, packed, width);
-            Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, default, default, n, Conv3x3Kernels.Mode.Relu, width);
+            Forward3x3(g, x, w, b, y, default, default, n, Conv3x3Kernels.Mode.Relu, method, width);
             return;
         }
         Forward(g, x, w, b, y, col, n, width);
@@ -187,16 +200,39 @@ public static class Conv2DKernels
     {
         KernelArguments.Exactly(mean.Length, g.OutChannels, nameof(mean));
         KernelArguments.Exactly(m2.Length, g.OutChannels, nameof(m2));
-        if (Algorithm(g, width).Forward == Conv2DMethod.Direct3x3)
+        Conv2DMethod method = Algorithm(g, width).Forward;
+        if (method is Conv2DMethod.Direct3x3 or Conv2DMethod.Winograd)
         {
             ValidateForward(g, x, w, b, y, col, n, width);
-            Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
-            Conv3x3Kernels.PackWeights(g, w, packed, width);
-            Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, mean, m2, n, Conv3x3Kernels.Mode.Statistics, width);
+            Forward3x3(g, x, w, b, y, mean, m2, n, Conv3x3Kernels.Mode.Statistics, method, width);
             return;
         }
         Forward(g, x, w, b, y, col, n, width);
         BatchNormKernels.SliceStatistics(y, mean, m2, n, g.OutChannels, g.OutPixels, width);
+    }
+
+    /// <summary>The forward of a 3×3 layer by <paramref name="method"/> (Direct3x3 or Winograd), its weights packed here.</summary>
+    private static void Forward3x3(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
+        Span<float> mean, Span<float> m2, int n, Conv3x3Kernels.Mode mode, Conv2DMethod method, VectorWidth width)
+    {
+        bool winograd = method == Conv2DMethod.Winograd;
+        Span<float> packed = Pack3x3(g, w, winograd, width);
+        if (winograd) WinogradConvolution.ForwardPacked(g, x, packed, b, y, mean, m2, n, mode, width);
+        else Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, mean, m2, n, mode, width);
+    }
+
+    /// <summary>w packed for <see cref="Conv3x3Kernels"/> or transformed for <see cref="WinogradConvolution"/>, in this thread's scratch.</summary>
+    private static Span<float> Pack3x3(in Conv2DGeometry g, ReadOnlySpan<float> w, bool winograd, VectorWidth width)
+    {
+        if (winograd)
+        {
+            Span<float> transformed = WinogradWorkspace.Current.Packed(WinogradConvolution.PackedLength(g, width));
+            WinogradConvolution.PackWeights(g, w, transformed, width);
+            return transformed;
+        }
+        Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
+        Conv3x3Kernels.PackWeights(g, w, packed, width);
+        return packed;
     }
 
     /// <summary>
@@ -245,8 +281,9 @@ public static class Conv2DKernels
         // 3×3, padding 1: dx for the whole chunk from the register-tiled kernel (stride 1: the forward on dy with flipped
         // weights; stride 2: four phases of taps). Not for one or two input channels, which would fill only that many of the
         // tile's 4 or 8 rows of dx channels (1 → 32 at 28×28, batch 32, AVX-512: 1.37 ms there against 1.04 ms below).
-        bool direct = !dx.IsEmpty && algorithm.InputGradient == Conv2DMethod.Direct3x3;
-        if (direct) Conv3x3Kernels.InputGradientCore(g, w, dy, dx, n, width);
+        bool direct = !dx.IsEmpty && algorithm.InputGradient is Conv2DMethod.Direct3x3 or Conv2DMethod.Winograd;
+        if (direct && algorithm.InputGradient == Conv2DMethod.Winograd) WinogradConvolution.InputGradient(g, w, dy, dx, n, width);
+        else if (direct) Conv3x3Kernels.InputGradientCore(g, w, dy, dx, n, width);
 
         // Stride 1: samples whose dy is mostly zero (behind ReLU and max-pool) scatter their non-zeros instead.
         bool scatter = !dx.IsEmpty && algorithm.InputGradient == Conv2DMethod.SparseScatterOrIm2ColGemm;
@@ -324,6 +361,8 @@ public static class Conv2DKernels
         if (UseDirect3x3 && Conv3x3Kernels.Applies(g))
         {
             // dx of one or two input channels would fill only that many rows of the tile: the general path is faster.
+            // Stride 1 with 8 channels or more each way: Winograd for the forward and for dx (the forward of the transposed layer).
+            if (UseWinograd && WinogradConvolution.Applies(g)) return new Conv2DAlgorithm(Conv2DMethod.Winograd, Conv2DMethod.Direct3x3, Conv2DMethod.Winograd);
             return new Conv2DAlgorithm(Conv2DMethod.Direct3x3, Conv2DMethod.Direct3x3, g.InChannels >= 3 ? Conv2DMethod.Direct3x3 : inputs);
         }
         bool grid = GridConvolution.CanForward(g, width);

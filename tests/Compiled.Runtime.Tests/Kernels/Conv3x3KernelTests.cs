@@ -89,7 +89,7 @@ public class Conv3x3KernelTests
             float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
             float[] fused = new float[Batch * g.OutputLength], unfused = new float[fused.Length];
             Conv3x3Kernels.Forward(g, x, w, b, fused, Batch, Conv3x3Epilogue.Relu, width);
-            Conv2DKernels.Forward(g, x, w, b, unfused, new float[g.ColumnLength], Batch, width);
+            Conv3x3Kernels.Forward(g, x, w, b, unfused, Batch, Conv3x3Epilogue.None, width);
             ActivationKernels.Relu(unfused, unfused, width);
             KernelAssert.Identical(unfused, fused, $"{width} {g}");
             Assert.Contains(fused, v => v == 0f);

@@ -1,0 +1,429 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// 3×3 convolutions with padding 1 and stride 1 by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2015): every
+/// 2×2 block of outputs costs 16 multiply-adds per (input, output) channel pair instead of 36, so the products shrink 2.25×.
+/// x [n, Cin, H, W], w [Cout, Cin, 3, 3] (OIHW), b [Cout] or empty, y [n, Cout, H, W].
+/// </summary>
+/// <remarks>
+/// <para>
+/// With d the 4×4 input patch of a tile, g a 3×3 filter and B, G, A Lavin's matrices (entries 0, ±1, ±½), the tile's outputs are
+/// Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A. Per block of tile rows (as many as keep the transformed input and products near half a MiB):
+/// each input channel is split into the 4 × 2 planes of a tile's rows and column parities (so every patch entry of 16
+/// consecutive tiles is one vector load), transformed to V[ξ][c][t] (ξ the 16 transform positions), then for each ξ the
+/// product M[ξ][k][t] = Σ_c U[ξ][k][c]·V[ξ][c][t] runs on <see cref="Conv3x3MicroKernel"/> (output channels × vectors of
+/// tiles in registers), and the output transform adds the bias, applies ReLU and writes the 2×2 outputs of each tile.
+/// Tiles run over the samples of the chunk, so small planes (7×7) still fill whole vectors.
+/// </para>
+/// <para>
+/// Every lane (tile) goes through the same IEEE operations in the same order at every width, so the widths and the scalar
+/// width agree bit for bit; the values differ from a direct convolution's by rounding (the transforms reassociate the sums),
+/// and <c>Reference/Conv2DReference</c> is the twin the tests compare with, to a tolerance.
+/// </para>
+/// </remarks>
+internal static class WinogradConvolution
+{
+    /// <summary>Fewest input and output channels this path takes: below, the transforms cost more than the products save.</summary>
+    public const int MinChannels = 8;
+
+    /// <summary>Floats of transformed input plus products one block aims at (about half a MiB, so both stay in L2).</summary>
+    private const int BlockFloats = 128 * 1024;
+
+    private const int TileVectors = 3;
+
+    /// <summary>3×3, padding 1, stride 1, no dilation or groups, at least <see cref="MinChannels"/> channels in and out.</summary>
+    public static bool Applies(in Conv2DGeometry g)
+        => Conv3x3Kernels.Applies(g) && g.StrideHeight == 1 && g.InChannels >= MinChannels && g.OutChannels >= MinChannels;
+
+    /// <summary>Floats of the transformed weights for <paramref name="width"/>: 16 × Cout rounded up to the tile's rows × Cin.</summary>
+    public static int PackedLength(in Conv2DGeometry g, VectorWidth width) => 16 * Padded(g.OutChannels, RowsOf(width)) * g.InChannels;
+
+    /// <summary>
+    /// U[ξ][block][c][r] = (G g Gᵀ)[ξ] of filter (block·R + r, c), zero past Cout. <paramref name="transposedAndFlipped"/>: the
+    /// filters of the input gradient, w'[c, o] = w[o, c] turned 180°, for the layer <see cref="Conv3x3Kernels.Transposed"/> gives.
+    /// A block's R filters of one input channel are gathered tap-major, then transformed together, a lane each.
+    /// </summary>
+    public static void PackWeights(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width, bool transposedAndFlipped = false)
+    {
+        if (width == VectorWidth.V512) Pack<Vector256<float>, Lane256>(g, w, packed, transposedAndFlipped);
+        else Pack<Vector128<float>, Lane128>(g, w, packed, transposedAndFlipped);
+    }
+
+    private static void Pack<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, bool transposedAndFlipped)
+        where T : struct where L : struct, ILane<T>
+    {
+        int rows = L.Count, outs = g.OutChannels, ins = g.InChannels;
+        int blocks = Padded(outs, rows) / rows, xiStride = blocks * ins * rows;
+        // w's own input channels: for the transposed layer, its outputs.
+        int wIn = transposedAndFlipped ? outs : ins;
+        Span<float> filters = stackalloc float[9 * rows];
+        ref float f = ref MemoryMarshal.GetReference(filters);
+        for (int block = 0; block < blocks; block++)
+        {
+            for (int c = 0; c < ins; c++)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    int o = block * rows + r;
+                    for (int tap = 0; tap < 9; tap++)
+                    {
+                        filters[tap * rows + r] = o >= outs ? 0f
+                            : transposedAndFlipped ? w[(c * wIn + o) * 9 + 8 - tap] : w[(o * ins + c) * 9 + tap];
+                    }
+                }
+                TransformFilters<T, L>(ref f, ref packed[(block * ins + c) * rows], xiStride);
+            }
+        }
+    }
+
+    /// <summary>
+    /// u[ξ] = (G f Gᵀ)[ξ] for a lane's worth of 3×3 filters f (tap-major: f[tap·lanes + lane]), u[ξ] <paramref name="xiStride"/>
+    /// apart; G's rows are f0, ½(f0 + f1 + f2), ½(f0 − f1 + f2), f2.
+    /// </summary>
+    private static void TransformFilters<T, L>(ref float f, ref float u, int xiStride) where T : struct where L : struct, ILane<T>
+    {
+        int lanes = L.Count;
+        // G f, column by column (4 rows × 3 columns), then each row times Gᵀ.
+        Apply<T, L>(L.Load(ref f, 0), L.Load(ref f, 3 * lanes), L.Load(ref f, 6 * lanes), out T g00, out T g10, out T g20, out T g30);
+        Apply<T, L>(L.Load(ref f, lanes), L.Load(ref f, 4 * lanes), L.Load(ref f, 7 * lanes), out T g01, out T g11, out T g21, out T g31);
+        Apply<T, L>(L.Load(ref f, 2 * lanes), L.Load(ref f, 5 * lanes), L.Load(ref f, 8 * lanes), out T g02, out T g12, out T g22, out T g32);
+        StoreRow<T, L>(ref u, 0, xiStride, g00, g01, g02);
+        StoreRow<T, L>(ref u, 4, xiStride, g10, g11, g12);
+        StoreRow<T, L>(ref u, 8, xiStride, g20, g21, g22);
+        StoreRow<T, L>(ref u, 12, xiStride, g30, g31, g32);
+    }
+
+    /// <summary>G·(a, b, c): a, ½(a + b + c), ½(a − b + c), c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Apply<T, L>(T a, T b, T c, out T r0, out T r1, out T r2, out T r3) where T : struct where L : struct, ILane<T>
+    {
+        T half = L.Splat(0.5f);
+        r0 = a;
+        r1 = L.Multiply(half, L.Add(L.Add(a, b), c));
+        r2 = L.Multiply(half, L.Add(L.Subtract(a, b), c));
+        r3 = c;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<T, L>(ref float u, int first, int xiStride, T a, T b, T c) where T : struct where L : struct, ILane<T>
+    {
+        Apply<T, L>(a, b, c, out T r0, out T r1, out T r2, out T r3);
+        L.Store(ref u, first * xiStride, r0);
+        L.Store(ref u, (first + 1) * xiStride, r1);
+        L.Store(ref u, (first + 2) * xiStride, r2);
+        L.Store(ref u, (first + 3) * xiStride, r3);
+    }
+
+    /// <summary>
+    /// y = conv(x, w) + b from weights <see cref="PackWeights"/> transformed at the same width, then ReLU
+    /// (<see cref="Conv3x3Kernels.Mode.Relu"/>) or nothing; <see cref="Conv3x3Kernels.Mode.Statistics"/> also writes the
+    /// batch-norm slice statistics of y (mean, m2), read back from y. Nothing is checked: the caller validated.
+    /// </summary>
+    public static void ForwardPacked(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
+        Span<float> mean, Span<float> m2, int n, Conv3x3Kernels.Mode mode, VectorWidth width)
+    {
+        bool relu = mode == Conv3x3Kernels.Mode.Relu;
+        switch (width)
+        {
+            case VectorWidth.V512: Run<Vector512<float>, Lane512, Rows8>(g, x, packed, b, y, n, relu); break;
+            case VectorWidth.V256: Run<Vector256<float>, Lane256, Rows4>(g, x, packed, b, y, n, relu); break;
+            case VectorWidth.V128: Run<Vector128<float>, Lane128, Rows4>(g, x, packed, b, y, n, relu); break;
+            default: Run<float, ScalarLane, Rows4>(g, x, packed, b, y, n, relu); break;
+        }
+        if (mode == Conv3x3Kernels.Mode.Statistics) BatchNormKernels.SliceStatistics(y, mean, m2, n, g.OutChannels, g.OutPixels, width);
+    }
+
+    /// <summary>
+    /// dx [n, Cin, H, W] (overwritten) from dy [n, Cout, H, W]: the forward of the transposed layer
+    /// (<see cref="Conv3x3Kernels.Transposed"/>) on dy, with the filters transposed and turned 180°. Nothing is checked.
+    /// </summary>
+    public static void InputGradient(in Conv2DGeometry g, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, int n, VectorWidth width)
+    {
+        Conv2DGeometry transposed = Conv3x3Kernels.Transposed(g);
+        Span<float> packed = WinogradWorkspace.Current.Packed(PackedLength(transposed, width));
+        PackWeights(transposed, w, packed, width, transposedAndFlipped: true);
+        ForwardPacked(transposed, dy, packed, default, dx, default, default, n, Conv3x3Kernels.Mode.Plain, width);
+    }
+
+    private static int RowsOf(VectorWidth width) => width == VectorWidth.V512 ? Rows8.Value : Rows4.Value;
+
+    /// <summary>At least <paramref name="floats"/>, rounded up to an odd number of 64-byte lines.</summary>
+    private static int OddLines(int floats)
+    {
+        int lines = (floats + 15) / 16;
+        return (lines | 1) * 16;
+    }
+
+    private static int Padded(int count, int multiple) => (count + multiple - 1) / multiple * multiple;
+
+    private static void Run<T, L, R>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y, int n, bool relu)
+        where T : struct where L : struct, ILane<T> where R : struct, IConstant
+    {
+        if (n == 0) return;
+        int lanes = L.Count, rows = R.Value;
+        int cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth;
+        int coutPadded = Padded(cout, rows), blocks = coutPadded / rows;
+        int tileRows = (height + 1) / 2, tileColumns = (width + 1) / 2;
+        // Tiles per tile row: one past the last real one, whose patch's right half is the next tile's left half.
+        int pitch = tileColumns + 1;
+        int totalRows = n * tileRows;
+        int rowsPerBlock = Math.Clamp(BlockFloats / (16 * (cin + coutPadded)) / pitch, 1, totalRows);
+        int maxTiles = Padded(rowsPerBlock * pitch, lanes);
+        // The planes are read one tile past a vector; the products one vector past the last tile row's start.
+        int planeStride = maxTiles + lanes, productStride = maxTiles + lanes;
+        // The 16 transform positions' slabs, an odd number of cache lines apart: the transforms touch all 16 at once, and
+        // slabs a power of two apart would share cache sets.
+        int inputSlab = OddLines(cin * maxTiles), productSlab = OddLines(coutPadded * productStride);
+
+        WinogradWorkspace workspace = WinogradWorkspace.Current;
+        Span<float> planes = workspace.Planes(8 * planeStride);
+        Span<float> transformed = workspace.Transformed(16 * inputSlab);
+        Span<float> products = workspace.Products(16 * productSlab);
+        // One channel's zero-bordered plane: (H + 2) rows, each split whole into vector pairs (at least 2·pitch columns).
+        int paddedPitch = Padded(2 * pitch, 2 * lanes);
+        Span<float> padded = workspace.Padded((height + 3) * paddedPitch);
+        padded.Clear();
+        Span<float> outputs = workspace.Outputs(2 * lanes);
+        Span<int> offsets = workspace.Offsets(cin);
+        for (int c = 0; c < cin; c++) offsets[c] = c * maxTiles;
+
+        ref float plane0 = ref MemoryMarshal.GetReference(planes);
+        ref float v0 = ref MemoryMarshal.GetReference(transformed);
+        ref float m0 = ref MemoryMarshal.GetReference(products);
+        ref float u0 = ref MemoryMarshal.GetReference(packed);
+        ref int offset0 = ref MemoryMarshal.GetReference(offsets);
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float padded0 = ref MemoryMarshal.GetReference(padded);
+        ref float outputs0 = ref MemoryMarshal.GetReference(outputs);
+        int planeLength = height * width;
+
+        for (int firstRow = 0; firstRow < totalRows; firstRow += rowsPerBlock)
+        {
+            int blockRows = Math.Min(rowsPerBlock, totalRows - firstRow);
+            int tiles = blockRows * pitch, vectors = (tiles + lanes - 1) / lanes;
+
+            // V[ξ][c][t] = (Bᵀ d B)[ξ] of tile t's patch in channel c
+            for (int c = 0; c < cin; c++)
+            {
+                FillPlanes<T, L>(ref x0, g.InputLength, c * planeLength, height, width, tileRows, pitch, firstRow, blockRows, ref plane0, planeStride,
+                    ref padded0, paddedPitch);
+                for (int vector = 0; vector < vectors; vector++)
+                    TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStride, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputSlab);
+            }
+
+            // M[ξ][k][t] = Σ_c U[ξ][k][c]·V[ξ][c][t]
+            for (int xi = 0; xi < 16; xi++)
+            {
+                ref float vXi = ref Unsafe.Add(ref v0, xi * inputSlab);
+                for (int block = 0; block < blocks; block++)
+                {
+                    ref float weights = ref Unsafe.Add(ref u0, (xi * blocks + block) * cin * rows);
+                    ref float mRow = ref Unsafe.Add(ref m0, xi * productSlab + block * rows * productStride);
+                    int tileCount = (vectors + TileVectors - 1) / TileVectors;
+                    for (int tile = 0, v = 0; tile < tileCount; tile++)
+                    {
+                        int count = vectors / tileCount + (tile < vectors % tileCount ? 1 : 0);
+                        ref float at = ref Unsafe.Add(ref vXi, v * lanes);
+                        ref float to = ref Unsafe.Add(ref mRow, v * lanes);
+                        switch (count)
+                        {
+                            case 3: Conv3x3MicroKernel.Run<T, L, R, Vectors3>(cin, ref at, ref offset0, ref weights, ref to, productStride); break;
+                            case 2: Conv3x3MicroKernel.Run<T, L, R, Vectors2>(cin, ref at, ref offset0, ref weights, ref to, productStride); break;
+                            default: Conv3x3MicroKernel.Run<T, L, R, Vectors1>(cin, ref at, ref offset0, ref weights, ref to, productStride); break;
+                        }
+                        v += count;
+                    }
+                }
+            }
+
+            // y = Aᵀ M A + b per tile, then ReLU
+            for (int k = 0; k < cout; k++)
+            {
+                float bias = b.IsEmpty ? 0f : b[k];
+                ref float mK = ref Unsafe.Add(ref m0, k * productStride);
+                for (int row = 0; row < blockRows; row++)
+                {
+                    int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
+                    ref float top = ref y[sample * g.OutputLength + k * planeLength + 2 * tileRow * width];
+                    bool second = 2 * tileRow + 1 < height;
+                    for (int column = 0; column < tileColumns; column += lanes)
+                    {
+                        int count = Math.Min(2 * lanes, width - 2 * column);
+                        TransformOutput<T, L>(ref Unsafe.Add(ref mK, row * pitch + column), productSlab, bias, relu,
+                            ref Unsafe.Add(ref top, 2 * column), ref second ? ref Unsafe.Add(ref top, width + 2 * column) : ref outputs0, count, ref outputs0);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// planes[a·2 + parity][row·pitch + tc] = the padded input at (2·tr + a, 2·tc + parity) of the block's tile rows, for one
+    /// channel: each sample's channel is copied once into a zero-bordered plane (<paramref name="padded"/>, rows
+    /// <paramref name="paddedPitch"/> apart, borders left zero), whose rows are then split into even and odd columns a vector
+    /// pair at a time. A row's split runs a vector past its tiles; the next row overwrites that, the last one the planes' slack.
+    /// </summary>
+    private static void FillPlanes<T, L>(ref float x, int inputLength, int channelOffset, int height, int width, int tileRows, int pitch,
+        int firstRow, int blockRows, ref float planes, int planeStride, ref float padded, int paddedPitch)
+        where T : struct where L : struct, ILane<T>
+    {
+        int lanes = L.Count, copiedSample = -1;
+        for (int row = 0; row < blockRows; row++)
+        {
+            int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
+            if (sample != copiedSample)
+            {
+                ref float channel = ref Unsafe.Add(ref x, sample * inputLength + channelOffset);
+                for (int r = 0; r < height; r++) Copy(ref Unsafe.Add(ref channel, r * width), ref Unsafe.Add(ref padded, (r + 1) * paddedPitch + 1), width);
+                copiedSample = sample;
+            }
+            for (int a = 0; a < 4; a++)
+            {
+                ref float source = ref Unsafe.Add(ref padded, (2 * tileRow + a) * paddedPitch);
+                ref float even = ref Unsafe.Add(ref planes, 2 * a * planeStride + row * pitch);
+                ref float odd = ref Unsafe.Add(ref even, planeStride);
+                for (int tc = 0; tc < pitch; tc += lanes)
+                    Zip.Deinterleave<T>(ref Unsafe.Add(ref source, 2 * tc), ref Unsafe.Add(ref even, tc), ref Unsafe.Add(ref odd, tc));
+            }
+        }
+    }
+
+    /// <summary>Bᵀ d B for a vector of tiles: d[a][j] is plane (a, j mod 2) one tile on for j ≥ 2; the 16 results ξ = 4i + j, <paramref name="xiStride"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformInput<T, L>(ref float planes, int planeStride, ref float v, int xiStride)
+        where T : struct where L : struct, ILane<T>
+    {
+        // rows: e0 = d0 − d2, e1 = d1 + d2, e2 = d2 − d1, e3 = d1 − d3, column by column
+        Row<T, L>(ref planes, planeStride, 0, out T d00, out T d01, out T d02, out T d03);
+        Row<T, L>(ref planes, planeStride, 1, out T d10, out T d11, out T d12, out T d13);
+        Row<T, L>(ref planes, planeStride, 2, out T d20, out T d21, out T d22, out T d23);
+        Row<T, L>(ref planes, planeStride, 3, out T d30, out T d31, out T d32, out T d33);
+        Columns<T, L>(ref v, 0, xiStride, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
+        Columns<T, L>(ref v, 4, xiStride, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
+        Columns<T, L>(ref v, 8, xiStride, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
+        Columns<T, L>(ref v, 12, xiStride, L.Subtract(d10, d30), L.Subtract(d11, d31), L.Subtract(d12, d32), L.Subtract(d13, d33));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Row<T, L>(ref float planes, int planeStride, int a, out T d0, out T d1, out T d2, out T d3)
+        where T : struct where L : struct, ILane<T>
+    {
+        ref float even = ref Unsafe.Add(ref planes, 2 * a * planeStride);
+        ref float odd = ref Unsafe.Add(ref even, planeStride);
+        d0 = L.Load(ref even, 0);
+        d1 = L.Load(ref odd, 0);
+        d2 = L.Load(ref even, 1);
+        d3 = L.Load(ref odd, 1);
+    }
+
+    /// <summary>One row i of Bᵀ d B from e = row i of Bᵀ d: v_i0 = e0 − e2, v_i1 = e1 + e2, v_i2 = e2 − e1, v_i3 = e1 − e3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Columns<T, L>(ref float v, int first, int xiStride, T e0, T e1, T e2, T e3)
+        where T : struct where L : struct, ILane<T>
+    {
+        L.Store(ref v, first * xiStride, L.Subtract(e0, e2));
+        L.Store(ref v, (first + 1) * xiStride, L.Add(e1, e2));
+        L.Store(ref v, (first + 2) * xiStride, L.Subtract(e2, e1));
+        L.Store(ref v, (first + 3) * xiStride, L.Subtract(e1, e3));
+    }
+
+    /// <summary>
+    /// The 2×2 outputs Aᵀ m A + bias (then ReLU) of a vector of tiles, m[ξ] <paramref name="xiStride"/> apart: output row 0
+    /// (y00 and y01 interleaved) to <paramref name="top"/>, row 1 to <paramref name="bottom"/>, <paramref name="count"/> columns
+    /// each (<see cref="Zip.Interleave{T}(T, T, ref float, int, ref float)"/>; no second row when bottom is the scratch).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TransformOutput<T, L>(ref float m, int xiStride, float bias, bool relu, ref float top, ref float bottom, int count, ref float scratch)
+        where T : struct where L : struct, ILane<T>
+    {
+        // s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 over the rows, column by column; then the same over the columns.
+        T s00 = Sum3<T, L>(ref m, 0, 4, 8, xiStride), s01 = Sum3<T, L>(ref m, 1, 5, 9, xiStride);
+        T s02 = Sum3<T, L>(ref m, 2, 6, 10, xiStride), s03 = Sum3<T, L>(ref m, 3, 7, 11, xiStride);
+        T s10 = Difference3<T, L>(ref m, 4, 8, 12, xiStride), s11 = Difference3<T, L>(ref m, 5, 9, 13, xiStride);
+        T s12 = Difference3<T, L>(ref m, 6, 10, 14, xiStride), s13 = Difference3<T, L>(ref m, 7, 11, 15, xiStride);
+        T b = L.Splat(bias), zero = L.Splat(0f);
+        T y00 = L.Add(L.Add(L.Add(s00, s01), s02), b);
+        T y01 = L.Add(L.Subtract(L.Subtract(s01, s02), s03), b);
+        T y10 = L.Add(L.Add(L.Add(s10, s11), s12), b);
+        T y11 = L.Add(L.Subtract(L.Subtract(s11, s12), s13), b);
+        if (relu)
+        {
+            y00 = L.Max(y00, zero);
+            y01 = L.Max(y01, zero);
+            y10 = L.Max(y10, zero);
+            y11 = L.Max(y11, zero);
+        }
+        Zip.Interleave<T>(y00, y01, ref top, count, ref scratch);
+        if (!Unsafe.AreSame(ref bottom, ref scratch)) Zip.Interleave<T>(y10, y11, ref bottom, count, ref scratch);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Sum3<T, L>(ref float m, int a, int b, int c, int stride) where T : struct where L : struct, ILane<T>
+        => L.Add(L.Add(L.Load(ref m, a * stride), L.Load(ref m, b * stride)), L.Load(ref m, c * stride));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Difference3<T, L>(ref float m, int a, int b, int c, int stride) where T : struct where L : struct, ILane<T>
+        => L.Subtract(L.Subtract(L.Load(ref m, a * stride), L.Load(ref m, b * stride)), L.Load(ref m, c * stride));
+
+    /// <summary>to[0..length) = from[0..length), whole 256-bit vectors first.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Copy(ref float from, ref float to, int length)
+    {
+        int i = 0;
+        for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
+            Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
+        for (; i < length; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
+    }
+}
+
+/// <summary>Per-thread scratch of <see cref="WinogradConvolution"/>: grown on first need, then reused (no allocation after warm-up).</summary>
+internal sealed class WinogradWorkspace
+{
+    [ThreadStatic] private static WinogradWorkspace? t_current;
+
+    private float[] _packed = Array.Empty<float>();
+    private float[] _planes = Array.Empty<float>();
+    private float[] _transformed = Array.Empty<float>();
+    private float[] _products = Array.Empty<float>();
+    private float[] _outputs = Array.Empty<float>();
+    private float[] _padded = Array.Empty<float>();
+    private int[] _offsets = Array.Empty<int>();
+
+    public static WinogradWorkspace Current => t_current ??= new WinogradWorkspace();
+
+    /// <summary>Transformed weights, when the caller did not transform them.</summary>
+    public Span<float> Packed(int length) => Get(ref _packed, length);
+
+    /// <summary>One channel's eight row and parity planes of a block of tile rows.</summary>
+    public Span<float> Planes(int length) => Get(ref _planes, length);
+
+    /// <summary>The block's transformed input V[ξ][c][t].</summary>
+    public Span<float> Transformed(int length) => Get(ref _transformed, length);
+
+    /// <summary>The block's products M[ξ][k][t].</summary>
+    public Span<float> Products(int length) => Get(ref _products, length);
+
+    /// <summary>One channel's zero-bordered input plane.</summary>
+    public Span<float> Padded(int length) => Get(ref _padded, length);
+
+    /// <summary>A vector pair of one output row.</summary>
+    public Span<float> Outputs(int length) => Get(ref _outputs, length);
+
+    /// <summary>Offsets of the input channels in V.</summary>
+    public Span<int> Offsets(int length)
+    {
+        if (_offsets.Length < length) _offsets = new int[length];
+        return _offsets.AsSpan(0, length);
+    }
+
+    private static Span<float> Get(ref float[] buffer, int length)
+    {
+        if (buffer.Length < length) buffer = new float[length];
+        return buffer.AsSpan(0, length);
+    }
+}

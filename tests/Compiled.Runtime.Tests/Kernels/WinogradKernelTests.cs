@@ -1,0 +1,205 @@
+using System;
+using Compiled.Kernels;
+using Compiled.Kernels.Reference;
+using Compiled.Runtime.Tests.TestSupport;
+
+namespace Compiled.Runtime.Tests.Kernels;
+
+/// <summary>
+/// WinogradConvolution (F(2×2, 3×3) for 3×3, padding 1, stride 1, 8 channels or more each way) at every width against the
+/// direct-loop reference in double, its widths against one another (the same bits), its epilogues against the unfused
+/// kernels, its input gradient against the reference, and Conv2DKernels' dispatch to it.
+/// </summary>
+/// <remarks>
+/// The tolerance is 4e-5 of the same sums over absolute values, four times the direct kernels' 1e-5: the input transform adds
+/// up to four inputs and the filter transform three taps before the products, and the output transform adds nine products'
+/// sums, so each output carries a few more roundings than a direct sum (measured: under 1.5e-5 on these shapes).
+/// </remarks>
+public class WinogradKernelTests
+{
+    private const double Tolerance = 4e-5;
+    private const int Batch = 3;
+
+    // Odd and even sizes (a last tile row or column half outside the plane), planes smaller than one tile or one vector of
+    // tiles, channel counts that leave partial tiles of output rows (8 at 512 bits, 4 otherwise), and VGG's 32-channel
+    // 28×28 layer, whose three samples span several blocks of tile rows (blocks that start and end inside a sample).
+    public static readonly Conv2DGeometry[] Geometries =
+    [
+        Geometry(8, 5, 5, 8),
+        Geometry(9, 7, 9, 11),
+        Geometry(16, 7, 7, 16),
+        Geometry(8, 28, 28, 12),
+        Geometry(12, 13, 6, 9),
+        Geometry(8, 1, 1, 8),
+        Geometry(8, 2, 3, 10),
+        Geometry(32, 28, 28, 32),
+        Geometry(8, 40, 37, 8),
+    ];
+
+    private static Conv2DGeometry Geometry(int cin, int h, int w, int cout) => new(cin, h, w, cout, 3, 3, 1, 1, 1, 1, 1, 1);
+
+    private static float[] Forward(in Conv2DGeometry g, float[] x, float[] w, float[] b, float[] y, int n, Conv3x3Kernels.Mode mode, VectorWidth width,
+        float[]? mean = null, float[]? m2 = null)
+    {
+        float[] packed = new float[WinogradConvolution.PackedLength(g, width)];
+        WinogradConvolution.PackWeights(g, w, packed, width);
+        WinogradConvolution.ForwardPacked(g, x, packed, b, y, mean, m2, n, mode, width);
+        return y;
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void Forward_matches_direct_convolution(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(51);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            Assert.True(WinogradConvolution.Applies(g), g.ToString());
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+            float[] y = random.Floats(Batch * g.OutputLength + 3);
+            float[] after = y[^3..];
+            Forward(g, x, w, b, y, Batch, Conv3x3Kernels.Mode.Plain, width);
+
+            double[] expected = new double[Batch * g.OutputLength], magnitude = new double[expected.Length];
+            Conv2DReference.Forward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, Batch);
+            Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, Batch);
+            KernelAssert.CloseToMagnitude(expected, magnitude, y.AsSpan(0, expected.Length), Tolerance, $"y {width} {g}");
+            KernelAssert.Identical(after, y[^3..], $"past y {width} {g}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Input_gradient_matches_direct_convolution(VectorWidth width)
+    {
+        var random = new TestValues(52);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            float[] w = random.Floats(g.WeightLength), dy = random.Floats(Batch * g.OutputLength);
+            float[] dx = random.Floats(Batch * g.InputLength + 3);
+            float[] after = dx[^3..];
+            WinogradConvolution.InputGradient(g, w, dy, dx, Batch, width);
+
+            double[] expected = new double[Batch * g.InputLength], magnitude = new double[expected.Length];
+            double[] x = new double[expected.Length], dw = new double[w.Length];
+            Conv2DReference.Backward<double>(g, x, TestValues.Wide(w), TestValues.Wide(dy), expected, dw, [], Batch);
+            Conv2DReference.Backward<double>(g, x, TestValues.Abs(w), TestValues.Abs(dy), magnitude, dw, [], Batch);
+            KernelAssert.CloseToMagnitude(expected, magnitude, dx.AsSpan(0, expected.Length), Tolerance, $"dx {width} {g}");
+            KernelAssert.Identical(after, dx[^3..], $"past dx {width} {g}");
+        }
+    }
+
+    [Fact]
+    public void Every_width_gives_the_same_bits()
+    {
+        var random = new TestValues(53);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] dy = random.Floats(Batch * g.OutputLength);
+            float[] scalar = Forward(g, x, w, b, new float[Batch * g.OutputLength], Batch, Conv3x3Kernels.Mode.Relu, VectorWidth.Scalar);
+            float[] scalarDx = new float[x.Length];
+            WinogradConvolution.InputGradient(g, w, dy, scalarDx, Batch, VectorWidth.Scalar);
+            foreach (VectorWidth width in new[] { VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 })
+            {
+                KernelAssert.Identical(scalar, Forward(g, x, w, b, new float[scalar.Length], Batch, Conv3x3Kernels.Mode.Relu, width), $"{width} {g}");
+                float[] dx = new float[x.Length];
+                WinogradConvolution.InputGradient(g, w, dy, dx, Batch, width);
+                KernelAssert.Identical(scalarDx, dx, $"dx {width} {g}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Epilogues_equal_forward_then_relu_or_slice_statistics(VectorWidth width)
+    {
+        var random = new TestValues(54);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] plain = Forward(g, x, w, b, new float[Batch * g.OutputLength], Batch, Conv3x3Kernels.Mode.Plain, width);
+            float[] relu = Forward(g, x, w, b, new float[plain.Length], Batch, Conv3x3Kernels.Mode.Relu, width);
+            float[] unfused = (float[])plain.Clone();
+            ActivationKernels.Relu(unfused, unfused, width);
+            KernelAssert.Identical(unfused, relu, $"relu {width} {g}");
+            Assert.Contains(relu, v => v == 0f);
+
+            float[] mean = random.Floats(g.OutChannels), m2 = random.Floats(g.OutChannels);
+            float[] expectedMean = new float[g.OutChannels], expectedM2 = new float[g.OutChannels];
+            float[] withStatistics = Forward(g, x, w, b, new float[plain.Length], Batch, Conv3x3Kernels.Mode.Statistics, width, mean, m2);
+            BatchNormKernels.SliceStatistics(plain, expectedMean, expectedM2, Batch, g.OutChannels, g.OutPixels, width);
+            KernelAssert.Identical(plain, withStatistics, $"y {width} {g}");
+            KernelAssert.Identical(expectedMean, mean, $"mean {width} {g}");
+            KernelAssert.Identical(expectedM2, m2, $"m2 {width} {g}");
+        }
+    }
+
+    /// <summary>
+    /// Conv2DKernels runs the forward and dx of these geometries here (the same bits through every entry: plain, ReLU, with
+    /// statistics, strided rows), and with Winograd switched off its direct 3×3 path agrees within tolerance.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Conv2DKernels_dispatches_stride_1_layers_with_8_channels_here(VectorWidth width)
+    {
+        var random = new TestValues(55);
+        foreach (Conv2DGeometry g in new[] { Geometries[1], Geometries[3] })
+        {
+            Conv2DAlgorithm algorithm = Conv2DKernels.Algorithm(g, width);
+            Assert.Equal(new Conv2DAlgorithm(Conv2DMethod.Winograd, Conv2DMethod.Direct3x3, Conv2DMethod.Winograd), algorithm);
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] col = new float[g.ColumnLength];
+            float[] expected = Forward(g, x, w, b, new float[Batch * g.OutputLength], Batch, Conv3x3Kernels.Mode.Plain, width);
+            float[] expectedRelu = Forward(g, x, w, b, new float[expected.Length], Batch, Conv3x3Kernels.Mode.Relu, width);
+
+            float[] y = new float[expected.Length];
+            Conv2DKernels.Forward(g, x, w, b, y, col, Batch, width);
+            KernelAssert.Identical(expected, y, $"forward {width} {g}");
+            Conv2DKernels.ForwardRelu(g, x, w, b, y, col, Batch, width);
+            KernelAssert.Identical(expectedRelu, y, $"forward ReLU {width} {g}");
+            float[] mean = new float[g.OutChannels], m2 = new float[g.OutChannels];
+            Conv2DKernels.ForwardWithStatistics(g, x, w, b, y, col, mean, m2, Batch, width);
+            KernelAssert.Identical(expected, y, $"forward with statistics {width} {g}");
+
+            // Strided rows: each sample's output 5 floats after the previous one's end; the gaps untouched.
+            int stride = g.OutputLength + 5;
+            float[] strided = random.Floats(Batch * stride);
+            float[] gaps = (float[])strided.Clone();
+            Conv2DKernels.ForwardRelu(g, x, w, b, strided, stride, col, Batch, width);
+            for (int s = 0; s < Batch; s++)
+            {
+                KernelAssert.Identical(expectedRelu.AsSpan(s * g.OutputLength, g.OutputLength), strided.AsSpan(s * stride, g.OutputLength), $"strided {s} {width} {g}");
+                KernelAssert.Identical(gaps.AsSpan(s * stride + g.OutputLength, 5), strided.AsSpan(s * stride + g.OutputLength, 5), $"gap {s} {width} {g}");
+            }
+
+            float[] dy = random.Floats(expected.Length), dx = new float[x.Length], dxDispatched = new float[x.Length];
+            WinogradConvolution.InputGradient(g, w, dy, dx, Batch, width);
+            Conv2DKernels.Backward(g, x, w, dy, dxDispatched, new float[w.Length], new float[b.Length], col, Batch, width);
+            KernelAssert.Identical(dx, dxDispatched, $"dx {width} {g}");
+
+            float[] direct = new float[expected.Length];
+            Conv2DKernels.UseWinograd = false;
+            try
+            {
+                Assert.Equal(Conv2DMethod.Direct3x3, Conv2DKernels.Algorithm(g, width).Forward);
+                Conv2DKernels.Forward(g, x, w, b, direct, col, Batch, width);
+            }
+            finally { Conv2DKernels.UseWinograd = true; }
+            double[] magnitude = new double[direct.Length];
+            Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, Batch);
+            KernelAssert.CloseToMagnitude(TestValues.Wide(direct), magnitude, expected, Tolerance, $"direct {width} {g}");
+        }
+    }
+
+    [Fact]
+    public void Stride_2_fewer_than_8_channels_and_other_kernels_stay_off_this_path()
+    {
+        Assert.False(WinogradConvolution.Applies(new Conv2DGeometry(8, 14, 14, 8, 3, 3, 2, 2, 1, 1, 1, 1)));
+        Assert.False(WinogradConvolution.Applies(Geometry(7, 14, 14, 8)));
+        Assert.False(WinogradConvolution.Applies(Geometry(8, 14, 14, 7)));
+        Assert.False(WinogradConvolution.Applies(new Conv2DGeometry(8, 14, 14, 8, 3, 3, 1, 1, 0, 0, 0, 0)));
+        Assert.False(WinogradConvolution.Applies(new Conv2DGeometry(8, 14, 14, 8, 5, 5, 1, 1, 2, 2, 2, 2)));
+        Assert.False(WinogradConvolution.Applies(new Conv2DGeometry(8, 14, 14, 8, 3, 3, 1, 1, 1, 1, 1, 1) { DilationHeight = 2, DilationWidth = 2 }));
+    }
+}
