@@ -192,6 +192,20 @@ public class WinogradKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void An_empty_slice_writes_nothing_and_zero_statistics(VectorWidth width)
+    {
+        Conv2DGeometry g = Geometries[3];
+        var random = new TestValues(56);
+        float[] w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels), y = random.Floats(g.OutputLength);
+        float[] before = (float[])y.Clone(), mean = random.Floats(g.OutChannels), m2 = random.Floats(g.OutChannels);
+        Forward(g, [], w, b, y, 0, Conv3x3Kernels.Mode.Statistics, width, mean, m2);
+        KernelAssert.Identical(before, y, $"y {width}");
+        Assert.All(mean, v => Assert.Equal(0f, v));
+        Assert.All(m2, v => Assert.Equal(0f, v));
+    }
+
     [Fact]
     public void Stride_2_fewer_than_8_channels_and_other_kernels_stay_off_this_path()
     {
