@@ -190,7 +190,12 @@ internal static class NetworkChecker
         }
 
         Case fdCase = cases[plan.Batches.Length - 1];
-        bool finiteDifferences = plan.FiniteDifferences && spec.Training && !fdCase.TrainingRefused && fdCase.KinkMargin >= KinkThreshold && !fdCase.Expected.ExactKink;
+        // Not where every redraw left a batch norm ill-conditioned (a channel nearly constant over the batch): a step h in a
+        // parameter then moves the batch's σ itself, so the central difference is off by more than its tolerance and says
+        // nothing of the interpreter (seed 11's N590: a zero-initialized Dense(1) before two batch norms, 7497.7 analytic
+        // against 7470.7). The interpreter's gradients are still held against the network's.
+        bool finiteDifferences = plan.FiniteDifferences && spec.Training && !fdCase.TrainingRefused && fdCase.KinkMargin >= KinkThreshold
+            && !fdCase.Expected.ExactKink && fdCase.Expected.BatchNormConditioning <= RedrawConditioning;
         if (finiteDifferences) CheckFiniteDifferences(interpreter, parameters, fdCase, random, failures);
 
         VectorWidth saved = Simd.Width;
