@@ -137,7 +137,7 @@ public static class Conv2DKernels
         if (method is Conv2DMethod.Direct3x3 or Conv2DMethod.Winograd)
         {
             bool winograd = method == Conv2DMethod.Winograd;
-            Span<float> packed = Pack3x3(g, w, winograd, width);
+            ReadOnlySpan<float> packed = Pack3x3(g, w, winograd, width);
             Conv3x3Kernels.Mode mode = relu ? Conv3x3Kernels.Mode.Relu : Conv3x3Kernels.Mode.Plain;
             for (int s = 0; s < n; s++)
             {
@@ -216,23 +216,26 @@ public static class Conv2DKernels
         Span<float> mean, Span<float> m2, int n, Conv3x3Kernels.Mode mode, Conv2DMethod method, VectorWidth width)
     {
         bool winograd = method == Conv2DMethod.Winograd;
-        Span<float> packed = Pack3x3(g, w, winograd, width);
+        ReadOnlySpan<float> packed = Pack3x3(g, w, winograd, width);
         if (winograd) WinogradConvolution.ForwardPacked(g, x, packed, b, y, mean, m2, n, mode, width);
         else Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, mean, m2, n, mode, width);
     }
 
-    /// <summary>w packed for <see cref="Conv3x3Kernels"/> or transformed for <see cref="WinogradConvolution"/>, in this thread's scratch.</summary>
-    private static Span<float> Pack3x3(in Conv2DGeometry g, ReadOnlySpan<float> w, bool winograd, VectorWidth width)
+    /// <summary>
+    /// w packed for <see cref="Conv3x3Kernels"/> or transformed for <see cref="WinogradConvolution"/>: the packing of the
+    /// last call when the weights are unchanged (<see cref="PackedWeightCache"/>), else a new one.
+    /// </summary>
+    private static ReadOnlySpan<float> Pack3x3(in Conv2DGeometry g, ReadOnlySpan<float> w, bool winograd, VectorWidth width)
     {
         if (winograd)
         {
-            Span<float> transformed = WinogradWorkspace.Current.Packed(WinogradConvolution.PackedLength(g, width));
-            WinogradConvolution.PackWeights(g, w, transformed, width);
-            return transformed;
+            int transformed = WinogradConvolution.PackedLength(g, width);
+            return PackedWeightCache.Current.Get(g, w, width, PackedWeightCache.WinogradForward, transformed, WinogradConvolution.PackForward,
+                WinogradWorkspace.Current.Packed(transformed));
         }
-        Span<float> packed = Conv3x3Workspace.Current.Packed(Conv3x3Kernels.PackedLength(g, width));
-        Conv3x3Kernels.PackWeights(g, w, packed, width);
-        return packed;
+        int length = Conv3x3Kernels.PackedLength(g, width);
+        return PackedWeightCache.Current.Get(g, w, width, PackedWeightCache.Direct3x3Forward, length, Conv3x3Kernels.PackWeights,
+            Conv3x3Workspace.Current.Packed(length));
     }
 
     /// <summary>

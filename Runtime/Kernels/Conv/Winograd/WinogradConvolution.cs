@@ -41,10 +41,14 @@ internal static class WinogradConvolution
         => Conv3x3Kernels.Applies(g) && g.StrideHeight == 1 && g.InChannels >= MinChannels && g.OutChannels >= MinChannels;
 
     /// <summary>Floats of the transformed weights for <paramref name="width"/>: 16 × Cout rounded up to the tile's rows × Cin.</summary>
-    public static int PackedLength(in Conv2DGeometry g, VectorWidth width) => 16 * Padded(g.OutChannels, RowsOf(width)) * g.InChannels;
+    public static int PackedLength(in Conv2DGeometry g, VectorWidth width) => 16 * FilterSlab(g, RowsOf(width));
+
+    /// <summary>Floats from one transform position's filters to the next: Cout rounded up to R × Cin, rounded up to an odd number of cache lines.</summary>
+    private static int FilterSlab(in Conv2DGeometry g, int rows) => OddLines(Padded(g.OutChannels, rows) * g.InChannels);
 
     /// <summary>
-    /// U[ξ][block][c][r] = (G g Gᵀ)[ξ] of filter (block·R + r, c), zero past Cout. <paramref name="transposedAndFlipped"/>: the
+    /// U[ξ][block][c][r] = (G g Gᵀ)[ξ] of filter (block·R + r, c), zero past Cout; the 16 slabs U[ξ] an odd number of cache
+    /// lines apart (a power-of-two stride put the 16 stores of each filter in one cache set). <paramref name="transposedAndFlipped"/>: the
     /// filters of the input gradient, w'[c, o] = w[o, c] turned 180°, for the layer <see cref="Conv3x3Kernels.Transposed"/> gives.
     /// A block's R filters of one input channel are gathered tap-major, then transformed together, a lane each.
     /// </summary>
@@ -54,15 +58,27 @@ internal static class WinogradConvolution
         else Pack<Vector128<float>, Lane128>(g, w, packed, transposedAndFlipped);
     }
 
+    /// <summary><see cref="PackWeights"/> of the forward's filters.</summary>
+    public static void PackForward(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width)
+        => PackWeights(g, w, packed, width);
+
+    /// <summary><see cref="PackWeights"/> of the input gradient's filters, for the transposed layer <paramref name="g"/>.</summary>
+    public static void PackTransposed(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width)
+        => PackWeights(g, w, packed, width, transposedAndFlipped: true);
+
     private static void Pack<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, bool transposedAndFlipped)
         where T : struct where L : struct, ILane<T>
     {
         int rows = L.Count, outs = g.OutChannels, ins = g.InChannels;
-        int blocks = Padded(outs, rows) / rows, xiStride = blocks * ins * rows;
+        int blocks = Padded(outs, rows) / rows, xiStride = FilterSlab(g, rows);
         // w's own input channels: for the transposed layer, its outputs.
         int wIn = transposedAndFlipped ? outs : ins;
+        KernelArguments.AtLeast(w.Length, (long)outs * ins * 9, nameof(w));
+        KernelArguments.AtLeast(packed.Length, 16L * xiStride, nameof(packed));
         Span<float> filters = stackalloc float[9 * rows];
         ref float f = ref MemoryMarshal.GetReference(filters);
+        ref float w0 = ref MemoryMarshal.GetReference(w);
+        ref float u0 = ref MemoryMarshal.GetReference(packed);
         for (int block = 0; block < blocks; block++)
         {
             for (int c = 0; c < ins; c++)
@@ -70,13 +86,16 @@ internal static class WinogradConvolution
                 for (int r = 0; r < rows; r++)
                 {
                     int o = block * rows + r;
-                    for (int tap = 0; tap < 9; tap++)
+                    if (o >= outs)
                     {
-                        filters[tap * rows + r] = o >= outs ? 0f
-                            : transposedAndFlipped ? w[(c * wIn + o) * 9 + 8 - tap] : w[(o * ins + c) * 9 + tap];
+                        for (int tap = 0; tap < 9; tap++) Unsafe.Add(ref f, tap * rows + r) = 0f;
+                        continue;
                     }
+                    // The filter's nine taps: w[o, c] in order, or for the transposed layer w[c, o] turned 180°.
+                    ref float taps = ref Unsafe.Add(ref w0, transposedAndFlipped ? (c * wIn + o) * 9 : (o * ins + c) * 9);
+                    for (int tap = 0; tap < 9; tap++) Unsafe.Add(ref f, tap * rows + r) = Unsafe.Add(ref taps, transposedAndFlipped ? 8 - tap : tap);
                 }
-                TransformFilters<T, L>(ref f, ref packed[(block * ins + c) * rows], xiStride);
+                TransformFilters<T, L>(ref f, ref Unsafe.Add(ref u0, (block * ins + c) * rows), xiStride);
             }
         }
     }
@@ -145,8 +164,9 @@ internal static class WinogradConvolution
     public static void InputGradient(in Conv2DGeometry g, ReadOnlySpan<float> w, ReadOnlySpan<float> dy, Span<float> dx, int n, VectorWidth width)
     {
         Conv2DGeometry transposed = Conv3x3Kernels.Transposed(g);
-        Span<float> packed = WinogradWorkspace.Current.Packed(PackedLength(transposed, width));
-        PackWeights(transposed, w, packed, width, transposedAndFlipped: true);
+        int length = PackedLength(transposed, width);
+        ReadOnlySpan<float> packed = PackedWeightCache.Current.Get(transposed, w, width, PackedWeightCache.WinogradTransposed, length, PackTransposed,
+            WinogradWorkspace.Current.Packed(length));
         ForwardPacked(transposed, dy, packed, default, dx, default, default, n, Conv3x3Kernels.Mode.Plain, width);
     }
 
@@ -167,7 +187,7 @@ internal static class WinogradConvolution
         if (n == 0) return;
         int lanes = L.Count, rows = R.Value;
         int cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth;
-        int coutPadded = Padded(cout, rows), blocks = coutPadded / rows;
+        int coutPadded = Padded(cout, rows), blocks = coutPadded / rows, filterSlab = FilterSlab(g, rows);
         int tileRows = (height + 1) / 2, tileColumns = (width + 1) / 2;
         // Tiles per tile row: one past the last real one, whose patch's right half is the next tile's left half.
         int pitch = tileColumns + 1;
@@ -222,7 +242,7 @@ internal static class WinogradConvolution
                 ref float vXi = ref Unsafe.Add(ref v0, xi * inputSlab);
                 for (int block = 0; block < blocks; block++)
                 {
-                    ref float weights = ref Unsafe.Add(ref u0, (xi * blocks + block) * cin * rows);
+                    ref float weights = ref Unsafe.Add(ref u0, xi * filterSlab + block * cin * rows);
                     ref float mRow = ref Unsafe.Add(ref m0, xi * productSlab + block * rows * productStride);
                     int tileCount = (vectors + TileVectors - 1) / TileVectors;
                     for (int tile = 0, v = 0; tile < tileCount; tile++)

@@ -1,0 +1,107 @@
+using System;
+using Compiled.Kernels;
+using Compiled.Runtime.Tests.TestSupport;
+
+namespace Compiled.Runtime.Tests.Kernels;
+
+/// <summary>
+/// PackedWeightCache: a packing is reused only while the weights equal the copy it was made from, whatever changed them, and
+/// never across layouts, geometries or widths; the convolutions that use it give the values of a fresh packing every call.
+/// </summary>
+public class PackedWeightCacheTests
+{
+    private static readonly Conv2DGeometry Layer = new(8, 6, 7, 12, 3, 3, 1, 1, 1, 1, 1, 1);
+
+    private static float[] Fresh(in Conv2DGeometry g, float[] w, VectorWidth width)
+    {
+        float[] packed = new float[WinogradConvolution.PackedLength(g, width)];
+        WinogradConvolution.PackForward(g, w, packed, width);
+        return packed;
+    }
+
+    [Fact]
+    public void Unchanged_weights_reuse_the_packing_and_any_change_repacks()
+    {
+        var cache = new PackedWeightCache();
+        var random = new TestValues(61);
+        float[] w = random.Floats(Layer.WeightLength);
+        int length = WinogradConvolution.PackedLength(Layer, VectorWidth.V256);
+        float[] scratch = new float[length];
+        int packs = 0;
+        void Counting(in Conv2DGeometry g, ReadOnlySpan<float> weights, Span<float> packed, VectorWidth width)
+        {
+            packs++;
+            WinogradConvolution.PackForward(g, weights, packed, width);
+        }
+
+        ReadOnlySpan<float> first = cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
+        KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), first, "first");
+        ReadOnlySpan<float> again = cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
+        Assert.Equal(1, packs);
+        Assert.True(first == again, "the kept packing");
+
+        // The last weight changes (a compare that stopped early would miss it), then one in the middle by one ulp.
+        w[^1] += 1f;
+        KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "last changed");
+        w[w.Length / 2] = MathF.BitIncrement(w[w.Length / 2]);
+        KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "middle changed");
+        Assert.Equal(3, packs);
+
+        // The same weights in another layout, at another width or for another geometry are packed separately.
+        int transposedLength = WinogradConvolution.PackedLength(Conv3x3Kernels.Transposed(Layer), VectorWidth.V256);
+        cache.Get(Conv3x3Kernels.Transposed(Layer), w, VectorWidth.V256, PackedWeightCache.WinogradTransposed, transposedLength, Counting, new float[transposedLength]);
+        int wideLength = WinogradConvolution.PackedLength(Layer, VectorWidth.V512);
+        ReadOnlySpan<float> wide = cache.Get(Layer, w, VectorWidth.V512, PackedWeightCache.WinogradForward, wideLength, Counting, new float[wideLength]);
+        KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V512), wide, "512 bits");
+        Assert.Equal(5, packs);
+        KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "kept beside the others");
+        Assert.Equal(5, packs);
+    }
+
+    [Fact]
+    public void Weights_past_the_entry_bound_are_packed_into_the_scratch_every_call()
+    {
+        var cache = new PackedWeightCache();
+        var g = new Conv2DGeometry(PackedWeightCache.MaxEntryFloats / 9 + 1, 1, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1);
+        float[] w = new float[g.WeightLength];
+        w[5] = 2f;
+        int packs = 0;
+        void Counting(in Conv2DGeometry geometry, ReadOnlySpan<float> weights, Span<float> packed, VectorWidth width)
+        {
+            packs++;
+            packed[0] = weights[5];
+        }
+        float[] scratch = new float[4];
+        Assert.True(cache.Get(g, w, VectorWidth.Scalar, PackedWeightCache.Direct3x3Forward, 4, Counting, scratch) == scratch.AsSpan());
+        cache.Get(g, w, VectorWidth.Scalar, PackedWeightCache.Direct3x3Forward, 4, Counting, scratch);
+        Assert.Equal(2, packs);
+        Assert.Equal(2f, scratch[0]);
+    }
+
+    /// <summary>Conv2DKernels keeps the packing between calls: a call after the weights changed in place gives the new weights' outputs.</summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Convolutions_see_weights_changed_in_place(VectorWidth width)
+    {
+        var random = new TestValues(62);
+        foreach (Conv2DGeometry g in new[] { Layer, new Conv2DGeometry(4, 6, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1) })
+        {
+            float[] x = random.Floats(2 * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] dy = random.Floats(2 * g.OutputLength), col = new float[g.ColumnLength];
+            float[] y = new float[2 * g.OutputLength], dx = new float[x.Length];
+            for (int step = 0; step < 3; step++)
+            {
+                Conv2DKernels.ForwardRelu(g, x, w, b, y, col, 2, width);
+                Conv2DKernels.Backward(g, x, w, dy, dx, [], [], col, 2, width);
+
+                // The same call on a copy of the weights at another address, packed afresh.
+                float[] copy = (float[])w.Clone(), yCopy = new float[y.Length], dxCopy = new float[dx.Length];
+                Conv2DKernels.ForwardRelu(g, x, copy, b, yCopy, col, 2, width);
+                Conv2DKernels.Backward(g, x, copy, dy, dxCopy, [], [], col, 2, width);
+                KernelAssert.Identical(yCopy, y, $"y step {step} {width} {g}");
+                KernelAssert.Identical(dxCopy, dx, $"dx step {step} {width} {g}");
+                for (int i = 0; i < w.Length; i += 7) w[i] *= -0.5f;
+            }
+        }
+    }
+}
