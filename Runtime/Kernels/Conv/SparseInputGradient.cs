@@ -1,4 +1,5 @@
 using System;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -40,16 +41,32 @@ internal static class SparseInputGradient
     /// Whether at most half of one sample's dy is non-zero, and all of it finite (an infinity times the zero padding of
     /// the packed weights would put NaN beside its window; the dense path keeps the reference's NaN pattern).
     /// </summary>
+    /// <remarks>
+    /// Counted a vector at a time (a zero test per element branched on a coin flip behind ReLU and max-pool: 3.7% of a
+    /// LeNet-5 training epoch went to mispredictions here): v − v is 0 exactly for the finite values.
+    /// </remarks>
     public static bool IsSparse(ReadOnlySpan<float> dys)
     {
-        int nonZero = 0;
-        foreach (float v in dys)
+        int zeros = 0, i = 0;
+        ref float start = ref MemoryMarshal.GetReference(dys);
+        if (Vector256.IsHardwareAccelerated)
         {
-            if (v == 0f) continue;
-            if (!float.IsFinite(v)) return false;
-            nonZero++;
+            Vector256<float> finite = Vector256<float>.Zero;
+            for (; i + Vector256<float>.Count <= dys.Length; i += Vector256<float>.Count)
+            {
+                Vector256<float> v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                zeros += BitOperations.PopCount(Vector256.Equals(v, Vector256<float>.Zero).ExtractMostSignificantBits());
+                finite = Vector256.Max(finite, Vector256.Abs(v - v)); // stays 0 while every value is finite (NaN propagates)
+            }
+            if (!Vector256.EqualsAll(finite, Vector256<float>.Zero)) return false;
         }
-        return 2 * nonZero <= dys.Length;
+        for (; i < dys.Length; i++)
+        {
+            float v = Unsafe.Add(ref start, i);
+            if (v == 0f) zeros++;
+            else if (!float.IsFinite(v)) return false;
+        }
+        return 2 * (dys.Length - zeros) <= dys.Length;
     }
 
     /// <summary>dxs [Cin, H, W] = the input gradient of one sample from dys [Cout, OH, OW] (dxs overwritten; dxpad scratch).</summary>

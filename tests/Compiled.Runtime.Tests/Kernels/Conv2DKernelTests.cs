@@ -216,4 +216,35 @@ public class Conv2DKernelTests
         Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(g with { PadLeft = -1 }, x, w, b, y, col, 1));
         Assert.Throws<ArgumentException>(() => Conv2DKernels.Forward(new Conv2DGeometry(1, 2, 2, 1, 5, 5, 1, 1, 0, 0, 0, 0), x, w, b, y, col, 1));
     }
+
+    /// <summary>
+    /// The scatter's sparsity test counts the zeros (−0 among them) of every length, vector part and tail, at exactly half
+    /// and one past it, and refuses any infinity or NaN wherever it sits.
+    /// </summary>
+    [Fact]
+    public void Sparsity_test_counts_zeros_and_refuses_non_finite_values_anywhere()
+    {
+        var random = new System.Random(71);
+        foreach (int length in new[] { 1, 2, 7, 8, 9, 16, 31, 100, 1600 })
+        {
+            for (int nonZero = Math.Max(0, length / 2 - 1); nonZero <= Math.Min(length, length / 2 + 1); nonZero++)
+            {
+                float[] dy = new float[length];
+                for (int i = 0; i < length; i++) dy[i] = random.Next(2) == 0 ? 0f : -0f;
+                int[] order = new int[length];
+                for (int i = 0; i < length; i++) order[i] = i;
+                random.Shuffle(order);
+                for (int i = 0; i < nonZero; i++) dy[order[i]] = (float)(random.NextDouble() + 0.5) * (random.Next(2) == 0 ? 1 : -1);
+                Assert.Equal(2 * nonZero <= length, SparseInputGradient.IsSparse(dy));
+
+                foreach (float bad in new[] { float.PositiveInfinity, float.NegativeInfinity, float.NaN })
+                {
+                    int at = random.Next(length);
+                    float[] broken = (float[])dy.Clone();
+                    broken[at] = bad;
+                    Assert.False(SparseInputGradient.IsSparse(broken), $"{bad} at {at} of {length}");
+                }
+            }
+        }
+    }
 }
