@@ -104,6 +104,9 @@ internal sealed class ForwardEmission
     public string Saved(string suffix) => Layer.SavedVariable(suffix);
 
     public void Line(string line) => _writer.Line(line);
+
+    /// <summary>A braced block (<c>header { … }</c>), its lines indented; dispose to close it.</summary>
+    public System.IDisposable Open(string header) => _writer.Open(header);
 }
 
 /// <summary>

@@ -56,6 +56,16 @@ internal static class OwnedGradients
         w.Line($"_stepRunner.SlicedGradients = [{string.Join(", ", ranges)}];");
     }
 
+    /// <summary>
+    /// Whether an owned layer runs its training forward by output features too: a first layer (its input the batch input,
+    /// which every thread can read) writing its output to the workspace. On two or more threads each thread computes its
+    /// range of output features over every slice and a barrier follows, so each thread reads only its rows of w, those its
+    /// share of the optimizer step writes (the ranged step splits the parameters in contiguous shares, the owned rows first
+    /// in them): the weights no longer move between cores every step.
+    /// </summary>
+    public static bool OwnsForward(LayerPlan layer, bool training, bool sliced)
+        => training && sliced && layer.OwnedGradients && layer.InputVariable == "input" && layer.ActivationOffset >= 0 && layer.OutputStride == 0;
+
     /// <summary>The owned pass at the end of RunBackward (see the class).</summary>
     public static void EmitPass(SourceWriter w, NetworkPlan plan, List<string> trainable)
     {
@@ -96,7 +106,7 @@ internal static class OwnedGradients
     }
 
     // Slice u's rows of a region: its part of the workspace starts at start · WorkspacePerSample, the region at offset · m.
-    private static string Rows(int offset, int length)
+    public static string Rows(int offset, int length)
         => $"ctx.Workspace(from{(offset == 0 ? "" : " + " + Literals.Int(offset) + " * m")}, {Literals.Int(length)} * m)";
 
     private static int ActivationOffset(NetworkPlan plan, string variable)

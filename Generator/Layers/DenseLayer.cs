@@ -62,7 +62,26 @@ internal sealed class DenseLayer : LayerDescriptor
     {
         string inputs = Invariant.Int(e.Node.Input.Length), outputs = Invariant.Int(e.Node.Output.Length);
         e.Line($"{e.Header}; y = x · wᵀ + b, w [{outputs}, {inputs}]");
-        e.Line($"{TypeNames.DenseKernels}.Forward({e.X}, {e.Weight}, {e.Bias}, {e.Y}, n, {inputs}, {outputs});");
+        if (!Emit.OwnedGradients.OwnsForward(e.Layer, e.Training, e.Sliced))
+        {
+            e.Line($"{TypeNames.DenseKernels}.Forward({e.X}, {e.Weight}, {e.Bias}, {e.Y}, n, {inputs}, {outputs});");
+            return;
+        }
+        e.Line("// On two or more threads by output features: each thread its range over every slice (reading only its rows of w,");
+        e.Line("// those its share of the optimizer step writes), then a barrier before any thread reads its slice's outputs.");
+        using (e.Open("if (ctx.Threads > 1)"))
+        {
+            e.Line($"(int first, int rows) = ctx.OwnedRange({outputs});");
+            using (e.Open("for (int u = 0; u < ctx.Threads; u++)"))
+            {
+                e.Line("(int start, int m) = ctx.Slice(u);");
+                e.Line("int from = start * WorkspacePerSample;");
+                e.Line($"{TypeNames.DenseKernels}.ForwardRows(ctx.BatchInput.Slice(start * {inputs}, m * {inputs}), {e.Weight}, {e.Bias}, "
+                    + $"{Emit.OwnedGradients.Rows(e.Layer.ActivationOffset, e.Node.Output.Length)}, m, {inputs}, {outputs}, first, rows);");
+            }
+            e.Line("ctx.Barrier();");
+        }
+        e.Line($"else {TypeNames.DenseKernels}.Forward({e.X}, {e.Weight}, {e.Bias}, {e.Y}, n, {inputs}, {outputs});");
     }
 
     public override void EmitBackward(BackwardEmission e)

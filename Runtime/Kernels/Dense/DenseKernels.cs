@@ -55,6 +55,57 @@ public static class DenseKernels
     }
 
     /// <summary>
+    /// y[:, first..first + count) = x · w[first..first + count)ᵀ + b[first..]: <paramref name="count"/> of the layer's output
+    /// features for n samples, y's rows <paramref name="outFeatures"/> floats apart, its other columns untouched. A first
+    /// Dense layer of a training step on two or more threads runs its forward this way, each thread its features over every
+    /// slice, so each thread reads only its rows of w, the rows its share of the optimizer step writes: no weight moves
+    /// between cores each step (the generator's owned layers, <c>ctx.OwnedRange</c>). For more than
+    /// <see cref="DenseGemv.MaxSamples"/> samples the values are those of <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int)"/>'s
+    /// sums (each output's dot product runs in the same order); fewer agree with its matrix-vector products to rounding.
+    /// </summary>
+    public static void ForwardRows(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures, int first, int count)
+        => ForwardRows(x, w, b, y, n, inFeatures, outFeatures, first, count, Simd.Width);
+
+    /// <inheritdoc cref="ForwardRows(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, int, int)"/>
+    public static void ForwardRows(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures,
+        int first, int count, VectorWidth width)
+    {
+        Validate(n, inFeatures, outFeatures, width);
+        KernelArguments.NonNegative(first, nameof(first));
+        KernelArguments.NonNegative(count, nameof(count));
+        if ((long)first + count > outFeatures)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Output features [{first}, {(long)first + count}) do not fit in the layer's {outFeatures}.");
+        KernelArguments.AtLeast(x.Length, (long)n * inFeatures, nameof(x));
+        KernelArguments.Exactly(w.Length, (long)outFeatures * inFeatures, nameof(w));
+        CheckBias(b.Length, outFeatures, nameof(b));
+        KernelArguments.AtLeast(y.Length, (long)n * outFeatures, nameof(y));
+        if (count == 0 || n == 0) return;
+
+        // The orientation Forward picks for the whole layer, so each output is summed as there.
+        ReadOnlySpan<float> rows = w.Slice(first * inFeatures, count * inFeatures);
+        if (n >= outFeatures)
+        {
+            // y[:, first..] = b[first..] (per row) + x · w[first..]ᵀ, y's rows outFeatures apart
+            if (!b.IsEmpty)
+            {
+                for (int i = 0; i < n; i++) b.Slice(first, count).CopyTo(y.Slice(i * outFeatures + first, count));
+            }
+            Gemm.Multiply(false, true, n, count, inFeatures, x, inFeatures, rows, inFeatures, y.Slice(first), outFeatures, accumulate: !b.IsEmpty, width);
+            return;
+        }
+
+        // yᵀ [count, n] = w[first..] [count, in] · xᵀ (the GEMM packs x), then into y's columns with the bias added.
+        Span<float> yT = DenseWorkspace.Current.TransposedOutput(count * n);
+        Gemm.Multiply(false, true, count, n, inFeatures, rows, inFeatures, x, inFeatures, yT, n, accumulate: false, width);
+        bool hasBias = !b.IsEmpty;
+        for (int i = 0; i < n; i++)
+        {
+            Span<float> row = y.Slice(i * outFeatures + first, count);
+            for (int o = 0; o < count; o++) row[o] = hasBias ? yT[o * n + i] + b[first + o] : yT[o * n + i];
+        }
+    }
+
+    /// <summary>
     /// dw [out, in] += dyᵀ·x (skipped when dw is empty: a frozen layer); db [out] += Σ_rows dy (skipped when db is empty);
     /// dx [n, in] = dy·w, overwritten (skipped when dx is empty: the first layer needs no input gradient).
     /// </summary>

@@ -366,7 +366,20 @@ namespace Samples
             global::System.Span<float> fc3Out = ctx.Output;
 
             // fc1: Dense · [n, 784] → [n, 128]; y = x · wᵀ + b, w [128, 784]
-            global::Compiled.Kernels.DenseKernels.Forward(input, p.Slice(0, 100352), p.Slice(100352, 128), fc1Out, n, 784, 128);
+            // On two or more threads by output features: each thread its range over every slice (reading only its rows of w,
+            // those its share of the optimizer step writes), then a barrier before any thread reads its slice's outputs.
+            if (ctx.Threads > 1)
+            {
+                (int first, int rows) = ctx.OwnedRange(128);
+                for (int u = 0; u < ctx.Threads; u++)
+                {
+                    (int start, int m) = ctx.Slice(u);
+                    int from = start * WorkspacePerSample;
+                    global::Compiled.Kernels.DenseKernels.ForwardRows(ctx.BatchInput.Slice(start * 784, m * 784), p.Slice(0, 100352), p.Slice(100352, 128), ctx.Workspace(from, 128 * m), m, 784, 128, first, rows);
+                }
+                ctx.Barrier();
+            }
+            else global::Compiled.Kernels.DenseKernels.Forward(input, p.Slice(0, 100352), p.Slice(100352, 128), fc1Out, n, 784, 128);
 
             // relu1: ReLU · [n, 128] → [n, 128], in place
             global::Compiled.Kernels.ActivationKernels.Relu(fc1Out, fc1Out);

@@ -7,7 +7,8 @@ using Compiled.Optimizers;
 namespace Compiled.Networks.Tests.Threads;
 
 // Networks whose Dense weights reach the owned-gradient rule (Planning/CostModel.OwnsWeightGradient: in·out >= 65,536 floats)
-// in each place a layer's x and dy can come from: x the network's input (OwnedMlp.fc1), x a pooled activation after an
+// in each place a layer's x and dy can come from: x the network's input (OwnedMlp.fc1, whose training forward is owned by
+// output features too: OwnedGradients.OwnsForward), x a pooled activation after an
 // in-place ReLU and dy an activation's in-place gradient (OwnedConvNet.fc1), dy the loss's gradient (OwnedConvNet.fc2).
 
 /// <summary>fc1 784·256 = 200,704 floats (owned), fc2 256·64 (per-thread copies), fc3.</summary>

@@ -79,6 +79,40 @@ public class DenseKernelTests
         for (int i = 0; i < dwWith.Length; i++) Assert.Equal(2 * dwWith[i], dwWithout[i], 5);
     }
 
+    /// <summary>
+    /// ForwardRows writes only its columns of y, and the columns of every range together are Forward's outputs: the same bits
+    /// above DenseGemv's few samples (the same dot products in the same order), to rounding at or below them.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void Forward_rows_of_every_range_make_up_forward(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(25);
+        foreach (var (n, inFeatures, outFeatures) in Shapes)
+        foreach (int parts in new[] { 1, 2, 3 })
+        {
+            float[] x = random.Floats(n * inFeatures), w = random.Floats(outFeatures * inFeatures), b = bias ? random.Floats(outFeatures) : [];
+            float[] expected = new float[n * outFeatures], y = random.Floats(n * outFeatures + 2);
+            float[] after = y[^2..];
+            DenseKernels.Forward(x, w, b, expected, n, inFeatures, outFeatures, width);
+            string what = $"{width} {n}×{inFeatures}→{outFeatures} in {parts}";
+            for (int part = 0; part < parts; part++)
+            {
+                int first = outFeatures * part / parts, count = outFeatures * (part + 1) / parts - first;
+                float[] before = (float[])y.Clone();
+                DenseKernels.ForwardRows(x, w, b, y, n, inFeatures, outFeatures, first, count, width);
+                for (int i = 0; i < n; i++)
+                for (int o = 0; o < outFeatures; o++)
+                {
+                    if (o < first || o >= first + count) Assert.Equal(before[i * outFeatures + o], y[i * outFeatures + o]);
+                }
+            }
+            KernelAssert.Identical(after, y[^2..], "past y " + what);
+            if (n > DenseGemv.MaxSamples) KernelAssert.Identical(expected, y.AsSpan(0, expected.Length), what);
+            else KernelAssert.Close(TestValues.Wide(expected), y.AsSpan(0, expected.Length), 1e-5, 1e-5, what);
+        }
+    }
+
     [Theory]
     [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
     public void Weight_gradient_rows_match_reference_and_touch_only_their_rows(VectorWidth width, bool bias)
