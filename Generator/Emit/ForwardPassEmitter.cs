@@ -47,7 +47,8 @@ internal static class ForwardPassEmitter
                 w.Line($"// {layer.Node.FullName}: {layer.Node.Descriptor.Describe(layer.Node)} · fused: {runner.Node.FullName}'s pass wrote {layer.Variable}");
                 continue;
             }
-            layer.Node.Descriptor.EmitForward(new ForwardEmission(w, layer, training, sliced) { Norm = norm, Fusion = fusion });
+            bool writesOutput = ReferenceEquals(layer, plan.Layers[plan.Layers.Count - 1]);
+            layer.Node.Descriptor.EmitForward(new ForwardEmission(w, layer, training, sliced) { Norm = norm, Fusion = fusion, WritesNetworkOutput = writesOutput });
         }
     }
 

@@ -76,6 +76,9 @@ internal sealed class ForwardEmission
     /// <summary>Where the network's batch norms keep their statistics and folded weights (Planning/NormalizationLayout).</summary>
     public NormalizationLayout Norm { get; init; } = null!;
 
+    /// <summary>Whether its output is the network's (the last layer: a step body's <c>ctx.Output</c>, a chunk's <c>output</c>), not a workspace region.</summary>
+    public bool WritesNetworkOutput { get; init; }
+
     /// <summary>Which ReLUs a convolution or batch norm runs in its own pass (Planning/FusionLayout).</summary>
     public FusionLayout Fusion { get; init; } = null!;
 

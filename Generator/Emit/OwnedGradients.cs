@@ -58,13 +58,15 @@ internal static class OwnedGradients
 
     /// <summary>
     /// Whether an owned layer runs its training forward by output features too: a first layer (its input the batch input,
-    /// which every thread can read) writing its output to the workspace. On two or more threads each thread computes its
+    /// which every thread can read) writing its output to a workspace region (not the last layer, whose output rows are the
+    /// runner's: differential seed 3's N29, a lone Dense(129), wrote nothing there before this was checked). On two or more threads each thread computes its
     /// range of output features over every slice and a barrier follows, so each thread reads only its rows of w, those its
     /// share of the optimizer step writes (the ranged step splits the parameters in contiguous shares, the owned rows first
     /// in them): the weights no longer move between cores every step.
     /// </summary>
-    public static bool OwnsForward(LayerPlan layer, bool training, bool sliced)
-        => training && sliced && layer.OwnedGradients && layer.InputVariable == "input" && layer.ActivationOffset >= 0 && layer.OutputStride == 0;
+    public static bool OwnsForward(LayerPlan layer, bool training, bool sliced, bool writesNetworkOutput)
+        => training && sliced && !writesNetworkOutput && layer.OwnedGradients && layer.InputVariable == "input" && layer.ActivationOffset >= 0
+            && layer.OutputStride == 0;
 
     /// <summary>The owned pass at the end of RunBackward (see the class).</summary>
     public static void EmitPass(SourceWriter w, NetworkPlan plan, List<string> trainable)

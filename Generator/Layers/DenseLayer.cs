@@ -62,7 +62,7 @@ internal sealed class DenseLayer : LayerDescriptor
     {
         string inputs = Invariant.Int(e.Node.Input.Length), outputs = Invariant.Int(e.Node.Output.Length);
         e.Line($"{e.Header}; y = x · wᵀ + b, w [{outputs}, {inputs}]");
-        if (!Emit.OwnedGradients.OwnsForward(e.Layer, e.Training, e.Sliced))
+        if (!Emit.OwnedGradients.OwnsForward(e.Layer, e.Training, e.Sliced, e.WritesNetworkOutput))
         {
             e.Line($"{TypeNames.DenseKernels}.Forward({e.X}, {e.Weight}, {e.Bias}, {e.Y}, n, {inputs}, {outputs});");
             return;

@@ -27,6 +27,12 @@ public partial class OwnedMlp;
 [Dense(240), SoftmaxCrossEntropy]
 public partial class OwnedConvNet;
 
+/// <summary>fc 600·120 = 72,000 floats (owned): the first layer and the last, whose outputs are the runner's rows, so its forward stays per slice.</summary>
+[Network]
+[Input(600)]
+[Dense(120, Name = "fc"), SoftmaxCrossEntropy]
+public partial class OwnedOnlyLayer;
+
 /// <summary>
 /// Weight gradients owned by output features: on 2 and 3 threads each thread computes its range of an owned layer's output
 /// features over the whole batch straight into <c>Gradients</c>, while the other layers' per-thread copies are summed in
@@ -41,7 +47,7 @@ public sealed class OwnedGradientTests
     public static TheoryData<string, int, int> Cases()
     {
         var cases = new TheoryData<string, int, int>();
-        foreach (string network in new[] { "mlp", "lenet5", "owned-mlp", "owned-conv" })
+        foreach (string network in new[] { "mlp", "lenet5", "owned-mlp", "owned-conv", "owned-only" })
         {
             cases.Add(network, 2, 8);
             cases.Add(network, 2, 5);   // uneven: 2 + 3 samples
@@ -149,6 +155,7 @@ public sealed class OwnedGradientTests
         "lenet5" => new ReferenceLeNet5(threads),
         "owned-mlp" => new OwnedMlp(threads),
         "owned-conv" => new OwnedConvNet(threads),
+        "owned-only" => new OwnedOnlyLayer(threads),
         _ => throw new ArgumentException(name),
     };
 
