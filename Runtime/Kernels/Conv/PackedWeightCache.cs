@@ -11,14 +11,17 @@ namespace Compiled.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>
-/// An entry is found by the weights' address and the packing's layout, and used only when the weights are equal, float for
-/// float, to the copy it keeps: a change anywhere (an optimizer step, a load, a write into <c>Parameters</c>, a batch norm
-/// refolded into other values) repacks, so a hit is always the packing of the current weights. A moved array only misses.
-/// The compare costs a read of the weights (vectorized); a training step, whose weights changed, pays it and a copy.
+/// An entry is found by the packing's layout and the weights' address (or, for an array the garbage collector moved, their
+/// values), and used only when the weights are equal, float for float, to the copy it keeps: a change anywhere (an optimizer
+/// step, a load, a write into <c>Parameters</c>, a batch norm refolded into other values) repacks, so a hit is always the
+/// packing of the current weights. The compare costs a read of the weights (vectorized); a training step, whose weights
+/// changed, pays it and a copy.
 /// </para>
 /// <para>
-/// Entries are bounded: weights of at most <see cref="MaxEntryFloats"/> floats and <see cref="MaxThreadFloats"/> floats of
-/// copies and packings per thread; past them the caller packs into its scratch every call, as before.
+/// Entries are bounded: <see cref="MaxPerLayout"/> per layout, geometry and width (a new array past them takes the least
+/// recently used one's place, so new arrays at every call allocate nothing after the first few), weights of at most
+/// <see cref="MaxEntryFloats"/> floats, and <see cref="MaxThreadFloats"/> floats of copies and packings per thread; past the
+/// last two the caller packs into its scratch every call, as before.
 /// </para>
 /// </remarks>
 internal sealed class PackedWeightCache
@@ -34,9 +37,13 @@ internal sealed class PackedWeightCache
 
     [ThreadStatic] private static PackedWeightCache? t_current;
 
+    /// <summary>Entries kept per layout, geometry and width: past them a new array takes the least recently used one's place.</summary>
+    public const int MaxPerLayout = 4;
+
     private Entry[] _entries = new Entry[8];
     private int _count;
     private long _floats;
+    private long _clock;
 
     public static PackedWeightCache Current => t_current ??= new PackedWeightCache();
 
@@ -52,16 +59,38 @@ internal sealed class PackedWeightCache
     public ReadOnlySpan<float> Get(in Conv2DGeometry g, ReadOnlySpan<float> w, VectorWidth width, int layout, int packedLength, Packer pack, Span<float> scratch)
     {
         nint address = Address(w);
+        Entry? same = null, equal = null, oldest = null;
+        int sameKey = 0;
         for (int i = 0; i < _count; i++)
         {
             Entry entry = _entries[i];
-            if (entry.Address != address || entry.Layout != layout || entry.Width != width || entry.Geometry != g || entry.Weights.Length != w.Length) continue;
-            if (!w.SequenceEqual(entry.Weights))
+            if (entry.Layout != layout || entry.Width != width || entry.Geometry != g || entry.Weights.Length != w.Length) continue;
+            sameKey++;
+            if (entry.Address == address) same = entry;
+            if (oldest is null || entry.LastUse < oldest.LastUse) oldest = entry;
+        }
+        if (same is null && sameKey > 0)
+        {
+            // Weights that moved (a garbage collection compacts small arrays) or another array with the same values.
+            for (int i = 0; i < _count && equal is null; i++)
             {
-                pack(g, w, entry.Packed, width);
-                w.CopyTo(entry.Weights);
+                Entry entry = _entries[i];
+                if (entry.Layout == layout && entry.Width == width && entry.Geometry == g && entry.Weights.Length == w.Length && w.SequenceEqual(entry.Weights))
+                    equal = entry;
             }
-            return entry.Packed;
+        }
+
+        Entry? target = same ?? equal ?? (sameKey >= MaxPerLayout ? oldest : null);
+        if (target is not null)
+        {
+            target.Address = address;
+            target.LastUse = ++_clock;
+            if (!w.SequenceEqual(target.Weights))
+            {
+                pack(g, w, target.Packed, width);
+                w.CopyTo(target.Weights);
+            }
+            return target.Packed;
         }
 
         long floats = (long)w.Length + packedLength;
@@ -70,7 +99,7 @@ internal sealed class PackedWeightCache
             pack(g, w, scratch, width);
             return scratch[..packedLength];
         }
-        var added = new Entry(address, layout, width, g, w.ToArray(), new float[packedLength]);
+        var added = new Entry(layout, width, g, w.ToArray(), new float[packedLength]) { Address = address, LastUse = ++_clock };
         pack(g, w, added.Packed, width);
         if (_count == _entries.Length) Array.Resize(ref _entries, 2 * _count);
         _entries[_count++] = added;
@@ -80,5 +109,14 @@ internal sealed class PackedWeightCache
 
     private static unsafe nint Address(ReadOnlySpan<float> w) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(w));
 
-    private sealed record Entry(nint Address, int Layout, VectorWidth Width, Conv2DGeometry Geometry, float[] Weights, float[] Packed);
+    private sealed class Entry(int layout, VectorWidth width, Conv2DGeometry geometry, float[] weights, float[] packed)
+    {
+        public int Layout { get; } = layout;
+        public VectorWidth Width { get; } = width;
+        public Conv2DGeometry Geometry { get; } = geometry;
+        public float[] Weights { get; } = weights;
+        public float[] Packed { get; } = packed;
+        public nint Address { get; set; }
+        public long LastUse { get; set; }
+    }
 }

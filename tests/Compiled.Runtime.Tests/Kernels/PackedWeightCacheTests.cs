@@ -58,6 +58,44 @@ public class PackedWeightCacheTests
         Assert.Equal(5, packs);
     }
 
+    /// <summary>
+    /// An array at a new address with the kept values (one the garbage collector moved) reuses the packing; arrays with new
+    /// values at new addresses each call take the least recently used entry once the layout has MaxPerLayout, allocating nothing.
+    /// </summary>
+    [Fact]
+    public void Moved_weights_hit_and_new_arrays_reuse_a_bounded_set_of_entries()
+    {
+        var cache = new PackedWeightCache();
+        var random = new TestValues(63);
+        int length = WinogradConvolution.PackedLength(Layer, VectorWidth.V256);
+        float[] scratch = new float[length];
+        int packs = 0;
+        void Counting(in Conv2DGeometry g, ReadOnlySpan<float> weights, Span<float> packed, VectorWidth width)
+        {
+            packs++;
+            WinogradConvolution.PackForward(g, weights, packed, width);
+        }
+        float[] w = random.Floats(Layer.WeightLength);
+        cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
+        float[] moved = (float[])w.Clone();
+        KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, moved, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "moved");
+        Assert.Equal(1, packs);
+
+        for (int i = 0; i < PackedWeightCache.MaxPerLayout + 2; i++)
+        {
+            float[] fresh = random.Floats(Layer.WeightLength);
+            KernelAssert.Identical(Fresh(Layer, fresh, VectorWidth.V256), cache.Get(Layer, fresh, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), $"new array {i}");
+        }
+        float[] last = random.Floats(Layer.WeightLength);
+        cache.Get(Layer, last, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
+        float[] another = random.Floats(Layer.WeightLength);
+        PackedWeightCache.Packer packer = Counting; // the closure's delegate made before the count, not by the call
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        ReadOnlySpan<float> packed = cache.Get(Layer, another, VectorWidth.V256, PackedWeightCache.WinogradForward, length, packer, scratch);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        KernelAssert.Identical(Fresh(Layer, another, VectorWidth.V256), packed, "past the bound");
+    }
+
     [Fact]
     public void Weights_past_the_entry_bound_are_packed_into_the_scratch_every_call()
     {
