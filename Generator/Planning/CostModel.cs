@@ -63,6 +63,28 @@ internal static class CostModel
     public static bool OwnsWeightGradient(GraphNode node, bool training, bool backward)
         => training && backward && node.Descriptor is DenseLayer && (long)node.Input.Length * node.Output.Length >= OwnedWeightGradientFloats;
 
+    /// <summary>
+    /// Multiply-adds each part of a forward call on one sample must get before the runtime splits a Conv2D or Dense layer
+    /// over a runner's idle threads, and the blocks of output channels or features it splits by: the mirror of the
+    /// runtime's <c>OneSampleSplit.MinMultiplyAddsPerPart</c> and <c>OneSampleSplit.Grain</c>.
+    /// </summary>
+    public const long OneSampleSplitMultiplyAdds = 1L << 18;
+
+    /// <inheritdoc cref="OneSampleSplitMultiplyAdds"/>
+    public const int OneSampleSplitGrain = 8;
+
+    /// <summary>Whether a forward call on one sample on two or more threads splits this layer over them (<c>OneSampleSplit</c>).</summary>
+    public static bool SplitsOneSample(GraphNode node)
+    {
+        int outputs = node.Descriptor switch
+        {
+            DenseLayer => node.Output.Length,
+            Conv2DLayer when Groups(node) == 1 && !node.Window!.Dilated => node.Output.Channels,
+            _ => 0,
+        };
+        return outputs >= 2 * OneSampleSplitGrain && MultiplyAdds(node) >= 2 * OneSampleSplitMultiplyAdds;
+    }
+
     /// <summary>Each layer's cost, in the plan's (declared) order.</summary>
     public static IReadOnlyList<LayerCost> Of(IReadOnlyList<LayerPlan> layers, bool training)
     {

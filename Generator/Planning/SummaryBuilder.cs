@@ -104,6 +104,16 @@ internal static class SummaryBuilder
         text.Append("FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n");
         text.Append("Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as\n");
         text.Append("matrix-vector products, a grid or im2col Conv2D forward of 9-64 channels direct, channels in lanes.\n");
+        var split = new List<string>();
+        foreach (LayerCost cost in costs)
+        {
+            if (CostModel.SplitsOneSample(cost.Node)) split.Add(cost.Node.FullName);
+        }
+        if (split.Count > 0)
+        {
+            text.Append("A call on one sample on 2+ threads splits these layers' output channels (features) over them:\n");
+            AppendNames(text, split);
+        }
         bool winograd = false;
         foreach (LayerCost cost in costs) winograd |= cost.Algorithm.Contains(CostModel.WinogradName);
         if (winograd) text.Append(CostModel.WinogradName).Append(": Winograd's F(2x2, 3x3), 16 multiply-adds per 2x2 outputs and channel pair, not 36.\n");
@@ -122,19 +132,7 @@ internal static class SummaryBuilder
                     .Append("): on 2+ threads each thread sums its output features'\n")
                     .Append("dw and db over the whole batch; other layers' go to per-thread copies summed in thread order:\n");
                 // The owned layers' names, wrapped to the summary's 100 columns.
-                var line = new StringBuilder();
-                for (int i = 0; i < owned.Count; i++)
-                {
-                    string name = owned[i] + (i < owned.Count - 1 ? "," : ".");
-                    if (line.Length > 0 && line.Length + 1 + name.Length > 100)
-                    {
-                        text.Append(line).Append('\n');
-                        line.Clear();
-                    }
-                    if (line.Length > 0) line.Append(' ');
-                    line.Append(name);
-                }
-                text.Append(line).Append('\n');
+                AppendNames(text, owned);
             }
         }
         else
@@ -168,5 +166,23 @@ internal static class SummaryBuilder
         for (int c = 1; c < cells.Length - 1; c++) row.Append("  ").Append(cells[c].PadLeft(widths[c]));
         row.Append("  ").Append(cells[cells.Length - 1]);
         return row.ToString().TrimEnd() + "\n";
+    }
+
+    // Names separated by commas and ended by a full stop, wrapped to the summary's 100 columns.
+    private static void AppendNames(StringBuilder text, List<string> names)
+    {
+        var line = new StringBuilder();
+        for (int i = 0; i < names.Count; i++)
+        {
+            string name = names[i] + (i < names.Count - 1 ? "," : ".");
+            if (line.Length > 0 && line.Length + 1 + name.Length > 100)
+            {
+                text.Append(line).Append('\n');
+                line.Clear();
+            }
+            if (line.Length > 0) line.Append(' ');
+            line.Append(name);
+        }
+        text.Append(line).Append('\n');
     }
 }

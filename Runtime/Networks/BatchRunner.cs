@@ -11,7 +11,9 @@ namespace Compiled.Networks;
 /// <c>[t*B/T, (t+1)*B/T)</c>, processes them in chunks of at most the network's chunk size with its own
 /// <see cref="NetworkWorkspace"/>. In training thread 0 adds its gradients straight into the network's, every other
 /// thread into its own buffer; once all slices are done the buffers are added into the network's gradients in thread
-/// order (each thread one range of the parameters), so results are deterministic for a fixed thread count.
+/// order (each thread one range of the parameters), so results are deterministic for a fixed thread count. A batch of
+/// one sample runs on the calling thread, and in inference the other threads split its large kernel calls
+/// (<see cref="IntraOpTeam"/>: convolutions by output channels, dense layers by output features).
 /// </summary>
 /// <remarks>
 /// The caller's spans are pinned for the duration of a call and handed to the workers as pointers, which is why
@@ -27,6 +29,7 @@ public sealed unsafe class BatchRunner : IDisposable
 
     private readonly Action<int> _runThread;
     private WorkerGroup _group;
+    private IntraOpTeam _team;
     private bool _disposed;
     private NetworkWorkspace[] _workspaces;
     private float[] _losses;
@@ -56,6 +59,7 @@ public sealed unsafe class BatchRunner : IDisposable
     {
         _runThread = RunThread;
         _group = new WorkerGroup(threads);
+        _team = new IntraOpTeam(_group);
         _workspaces = CreateWorkspaces(Array.Empty<NetworkWorkspace>(), _group.Threads);
         _losses = new float[_group.Threads];
         _worked = new bool[_group.Threads];
@@ -72,6 +76,7 @@ public sealed unsafe class BatchRunner : IDisposable
             if (threads == _group.Threads) return;
             WorkerGroup old = _group;
             _group = new WorkerGroup(threads);
+            _team = new IntraOpTeam(_group);
             _workspaces = CreateWorkspaces(_workspaces, threads);
             _losses = new float[threads];
             _worked = new bool[threads];
@@ -185,10 +190,15 @@ public sealed unsafe class BatchRunner : IDisposable
         _gradients = null;
     }
 
-    // Runs every thread's slice; when only one slice is non-empty it runs inline with that thread's workspace (same result, no wake-up).
+    // Runs every thread's slice; when only one slice is non-empty (a batch of one) it runs inline with that thread's
+    // workspace (no wake-up), and in inference the idle threads split its large kernel calls (IntraOpTeam).
     private void Dispatch()
     {
-        if (BusyThreads(out int only) == 1) RunThread(only);
+        if (BusyThreads(out int only) == 1)
+        {
+            using IntraOpTeam.Scope team = IntraOpTeam.Open(_gradients is null && _group.Threads > 1 ? _team : null);
+            RunThread(only);
+        }
         else _group.Run(_runThread);
     }
 

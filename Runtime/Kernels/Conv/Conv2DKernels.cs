@@ -46,6 +46,8 @@ public static class Conv2DKernels
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n, VectorWidth width)
     {
         ValidateForward(g, x, w, b, y, col, n, width);
+        // One sample with idle threads beside it (a runner's call on one sample): split by output channels.
+        if (n == 1 && OneSampleSplit.TryConv2D(g, x, w, b, y, col, relu: false, width)) return;
         Conv2DMethod method = Algorithm(g, width).Forward;
         if (method is Conv2DMethod.Grid or Conv2DMethod.Im2ColGemm && ChannelVectorConvolution.Applies(g, n))
         {
@@ -170,6 +172,11 @@ public static class Conv2DKernels
     /// <inheritdoc cref="ForwardRelu(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>
     public static void ForwardRelu(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col, int n, VectorWidth width)
     {
+        if (n == 1 && Threading.IntraOpTeam.Parts > 1)
+        {
+            ValidateForward(g, x, w, b, y, col, n, width);
+            if (OneSampleSplit.TryConv2D(g, x, w, b, y, col, relu: true, width)) return;
+        }
         Conv2DMethod method = Algorithm(g, width).Forward;
         if (method is Conv2DMethod.Direct3x3 or Conv2DMethod.Winograd)
         {

@@ -16,6 +16,7 @@ internal sealed class Conv2DWorkspace
     private float[] _scatterWeights = Array.Empty<float>();
     private float[] _scatterPlanes = Array.Empty<float>();
     private float[] _channelVector = Array.Empty<float>();
+    private float[] _columns = Array.Empty<float>();
 
     public static Conv2DWorkspace Current => t_current ??= new Conv2DWorkspace();
 
@@ -39,6 +40,9 @@ internal sealed class Conv2DWorkspace
 
     /// <summary>Packed weights and one padded sample of <see cref="ChannelVectorConvolution"/>.</summary>
     public Span<float> ChannelVector(int length) => Get(ref _channelVector, length);
+
+    /// <summary>An im2col buffer of a thread that runs part of another thread's call (<see cref="OneSampleSplit"/>).</summary>
+    public Span<float> Columns(int length) => Get(ref _columns, length);
 
     /// <summary>One sample's padded input gradient for <see cref="SparseInputGradient"/>.</summary>
     public Span<float> ScatterPlanes(int length) => Get(ref _scatterPlanes, length);

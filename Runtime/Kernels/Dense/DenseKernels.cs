@@ -26,7 +26,9 @@ public static class DenseKernels
         if (n == 0) return;
         if (n <= DenseGemv.MaxSamples)
         {
-            // A few samples (a call on one sample above all): matrix-vector products, reading the weights where they are.
+            // A few samples (a call on one sample above all): matrix-vector products, reading the weights where they are;
+            // one sample with idle threads beside it splits them by output features.
+            if (n == 1 && OneSampleSplit.TryDense(x, w, b, y, inFeatures, outFeatures, width)) return;
             DenseGemv.Forward(x, w, b, y, n, inFeatures, outFeatures, width);
             return;
         }

@@ -1,4 +1,7 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace Compiled.Kernels;
 
@@ -22,7 +25,7 @@ namespace Compiled.Kernels;
 /// (one thread: dγ += Σdy·x̂, dβ += Σdy, and the input-gradient coefficients), <c>InputGradient</c> (each thread:
 /// dx = (dy − mean(dy) − x̂·mean(dy·x̂))·γ·invStd, written or accumulated).</para>
 /// <para>Evaluation: <see cref="EvaluationCoefficients"/> from the running statistics, then <c>Normalize</c>; or
-/// <see cref="Fold"/> the same map into the preceding layer's weights and bias.</para>
+/// <c>Fold</c> the same map into the preceding layer's weights and bias.</para>
 /// Kernels taking a <see cref="VectorWidth"/> run at that width (the overload without one uses <see cref="Simd.Width"/>);
 /// the others are O(C) loops. None allocates.
 /// </remarks>
@@ -308,7 +311,18 @@ public static partial class BatchNormKernels
     /// </summary>
     public static void Fold(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
         ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, float eps, Span<float> foldedWeights, Span<float> foldedBias)
+        => Fold(weights, bias, gamma, beta, runningMean, runningVar, eps, foldedWeights, foldedBias, Simd.Width);
+
+    /// <inheritdoc cref="Fold(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, float, Span{float}, Span{float})"/>
+    /// <remarks>
+    /// Each weight is multiplied by s in double and rounded once to float, at every width (the vector widths widen, multiply
+    /// and narrow), so all widths give the same bits. Generated networks refold at every Forward and Predict, which is why
+    /// this is vectorized: on a batch of one the fold is a visible share of the call.
+    /// </remarks>
+    public static void Fold(ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta,
+        ReadOnlySpan<float> runningMean, ReadOnlySpan<float> runningVar, float eps, Span<float> foldedWeights, Span<float> foldedBias, VectorWidth width)
     {
+        KernelArguments.Width(width);
         int channels = gamma.Length;
         KernelArguments.Positive(channels, nameof(gamma));
         if (weights.Length % channels != 0 || weights.Length == 0)
@@ -325,10 +339,43 @@ public static partial class BatchNormKernels
         for (int o = 0; o < channels; o++)
         {
             double s = gamma[o] / Math.Sqrt((double)runningVar[o] + eps);
-            for (int i = 0; i < k; i++) foldedWeights[o * k + i] = (float)(weights[o * k + i] * s);
+            Scale(weights.Slice(o * k, k), s, foldedWeights.Slice(o * k, k), width);
             double b = bias.IsEmpty ? 0 : bias[o];
             foldedBias[o] = (float)((b - runningMean[o]) * s + beta[o]);
         }
+    }
+
+    // dst[i] = (float)(src[i]·s), the product in double; src and dst may be the same span.
+    private static void Scale(ReadOnlySpan<float> src, double s, Span<float> dst, VectorWidth width)
+    {
+        ref float x = ref MemoryMarshal.GetReference(src);
+        ref float y = ref MemoryMarshal.GetReference(dst);
+        int i = 0, length = src.Length;
+        switch (width)
+        {
+            case VectorWidth.V512:
+                for (Vector512<double> v = Vector512.Create(s); i <= length - Vector512<float>.Count; i += Vector512<float>.Count)
+                {
+                    (Vector512<double> lower, Vector512<double> upper) = Vector512.Widen(Vector512.LoadUnsafe(ref x, (nuint)i));
+                    Vector512.Narrow(lower * v, upper * v).StoreUnsafe(ref y, (nuint)i);
+                }
+                break;
+            case VectorWidth.V256:
+                for (Vector256<double> v = Vector256.Create(s); i <= length - Vector256<float>.Count; i += Vector256<float>.Count)
+                {
+                    (Vector256<double> lower, Vector256<double> upper) = Vector256.Widen(Vector256.LoadUnsafe(ref x, (nuint)i));
+                    Vector256.Narrow(lower * v, upper * v).StoreUnsafe(ref y, (nuint)i);
+                }
+                break;
+            case VectorWidth.V128:
+                for (Vector128<double> v = Vector128.Create(s); i <= length - Vector128<float>.Count; i += Vector128<float>.Count)
+                {
+                    (Vector128<double> lower, Vector128<double> upper) = Vector128.Widen(Vector128.LoadUnsafe(ref x, (nuint)i));
+                    Vector128.Narrow(lower * v, upper * v).StoreUnsafe(ref y, (nuint)i);
+                }
+                break;
+        }
+        for (; i < length; i++) Unsafe.Add(ref y, i) = (float)(Unsafe.Add(ref x, i) * s);
     }
 
     // ---- shared ----

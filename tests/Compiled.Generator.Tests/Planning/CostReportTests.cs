@@ -277,6 +277,31 @@ public sealed class CostReportTests
     }
 
     [Fact]
+    public void The_report_names_the_layers_a_call_on_one_sample_splits_over_threads()
+    {
+        // conv1 590k multiply-adds and fc1 614k split; conv2 (262k, pointwise) and fc2 (3k) do not.
+        NetworkPlan plan = Plan("""
+            [Network] [Input(8, 16, 16)]
+            [Conv2D(32, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU]
+            [Conv2D(32, Kernel = 1), ReLU, MaxPool(2)]
+            [Dense(300), ReLU] [Dense(10), SoftmaxCrossEntropy]
+            public partial class A;
+            """);
+        Assert.Contains("A call on one sample on 2+ threads splits these layers' output channels (features) over them:\nconv1, fc1.\n", plan.Summary);
+        Assert.DoesNotContain("splits these layers", Plan(TestNetworks.LeNet5).Summary);
+    }
+
+    [Fact]
+    public void The_split_mirror_holds_the_runtimes_constants()
+    {
+        // OneSampleSplit is internal to the runtime: its constants are read by reflection.
+        Type split = typeof(Conv2DKernels).Assembly.GetType("Compiled.Kernels.OneSampleSplit", throwOnError: true)!;
+        const System.Reflection.BindingFlags Constant = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static;
+        Assert.Equal(CostModel.OneSampleSplitMultiplyAdds, (long)split.GetField("MinMultiplyAddsPerPart", Constant)!.GetValue(null)!);
+        Assert.Equal(CostModel.OneSampleSplitGrain, (int)split.GetField("Grain", Constant)!.GetValue(null)!);
+    }
+
+    [Fact]
     public void The_mirror_knows_every_runtime_method()
     {
         string[] runtime = Enum.GetNames<Conv2DMethod>();

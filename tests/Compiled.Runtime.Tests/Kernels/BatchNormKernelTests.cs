@@ -149,6 +149,33 @@ public class BatchNormKernelTests
 
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Fold_gives_the_scalar_twins_bits_at_every_width_and_in_place(VectorWidth width)
+    {
+        // Rows of 1 to 37 weights: whole vectors of every width, tails, and rows shorter than a vector.
+        var random = new TestValues(23);
+        foreach (int k in new[] { 1, 7, 16, 37 })
+        {
+            const int channels = 5;
+            float[] w = random.Floats(channels * k), b = random.Floats(channels), gamma = random.Floats(channels, -1.5, 1.5), beta = random.Floats(channels);
+            float[] rm = random.Floats(channels), rv = random.Floats(channels, 0.01, 3);
+            float[] scalarW = new float[w.Length], scalarB = new float[channels], vectorW = new float[w.Length], vectorB = new float[channels];
+            BatchNormKernels.Fold(w, b, gamma, beta, rm, rv, 1e-5f, scalarW, scalarB, VectorWidth.Scalar);
+            BatchNormKernels.Fold(w, b, gamma, beta, rm, rv, 1e-5f, vectorW, vectorB, width);
+            for (int o = 0; o < channels; o++)
+            {
+                double scale = gamma[o] / Math.Sqrt((double)rv[o] + 1e-5f);
+                for (int i = 0; i < k; i++) Assert.Equal((float)(w[o * k + i] * scale), scalarW[o * k + i]);
+            }
+            Assert.Equal(scalarW, vectorW);
+            Assert.Equal(scalarB, vectorB);
+            BatchNormKernels.Fold(w, b, gamma, beta, rm, rv, 1e-5f, w, b, width);   // in place
+            Assert.Equal(scalarW, w);
+            Assert.Equal(scalarB, b);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Input_gradient_accumulates_when_asked_and_dgamma_dbeta_always_add(VectorWidth width)
     {
         var random = new TestValues(21);

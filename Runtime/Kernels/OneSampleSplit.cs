@@ -1,0 +1,136 @@
+using System;
+using Compiled.Threading;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// A forward call on one sample split over the threads of the open <see cref="IntraOpTeam"/> (the idle threads of a runner
+/// called on one sample): a convolution by blocks of output channels, a dense layer by blocks of output features. Each
+/// part runs the ordinary kernel on its own slice of the weights, bias and output (a convolution of fewer filters, a dense
+/// layer of fewer outputs), so it is right wherever the whole call is; with no team open, or for a call too small to pay
+/// for a fork and join, nothing splits.
+/// </summary>
+/// <remarks>
+/// Every output channel or feature is computed from the same inputs, weights and bias as in the whole call, with the same
+/// reduction, but a part may run a different algorithm than the whole (a kernel is chosen for the slice's channel count),
+/// so the values agree with the unsplit call to rounding; for a fixed thread count they are the same every time.
+/// Arguments are validated by the caller before it splits, so a part does not fail on them.
+/// </remarks>
+internal static unsafe class OneSampleSplit
+{
+    /// <summary>
+    /// A part must have at least this many multiply-adds for a split to pay: handing a part to a spinning worker and joining
+    /// it costs a few microseconds, about what one core does in this many (measured on the bench runner's batch-1 calls).
+    /// </summary>
+    internal const long MinMultiplyAddsPerPart = 1L << 18;
+
+    /// <summary>Output channels (features) a part takes in whole blocks of: the 3×3 kernels' register tile is 8 channels high at 512 bits.</summary>
+    internal const int Grain = 8;
+
+    /// <summary>Calls this thread has split (the tests check that a layer they expect to split did).</summary>
+    [ThreadStatic] internal static int t_splits;
+
+    /// <summary>How many parts a call of <paramref name="multiplyAdds"/> over <paramref name="outputs"/> channels or features splits into here (1: run it whole).</summary>
+    internal static int Parts(long multiplyAdds, int outputs)
+    {
+        int parts = IntraOpTeam.Parts;
+        if (parts <= 1) return 1;
+        parts = (int)Math.Min(parts, multiplyAdds / MinMultiplyAddsPerPart);
+        return Math.Max(1, Math.Min(parts, outputs / Grain));
+    }
+
+    private struct Conv
+    {
+        public Conv2DGeometry Geometry;
+        public float* X, W, B, Y, Col;
+        public int ColLength, Parts;
+        public bool Relu;
+        public VectorWidth Width;
+    }
+
+    /// <summary>
+    /// One sample's <c>y = conv(x, w) + b</c> (<paramref name="relu"/>: then max(·, 0)) split by output channels when a team is
+    /// open and the layer is large enough; false (nothing written) when it does not split. Dense geometries only (one group).
+    /// </summary>
+    public static bool TryConv2D(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col,
+        bool relu, VectorWidth width)
+    {
+        if (!g.IsDense || IntraOpTeam.Parts <= 1) return false;
+        int parts = Parts((long)g.OutputLength * g.PatchLength, g.OutChannels);
+        if (parts <= 1) return false;
+        fixed (float* px = x)
+        fixed (float* pw = w)
+        fixed (float* pb = b)
+        fixed (float* py = y)
+        fixed (float* pc = col)
+        {
+            var job = new Conv
+            {
+                Geometry = g, X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, Col = pc, ColLength = col.Length, Parts = parts,
+                Relu = relu, Width = width,
+            };
+            IntraOpTeam.Run(&RunConv, &job);
+        }
+        t_splits++;
+        return true;
+    }
+
+    private static void RunConv(void* state, int part, int parts)
+    {
+        ref Conv job = ref *(Conv*)state;
+        Conv2DGeometry g = job.Geometry;
+        if (part >= job.Parts) return;   // a team larger than the parts this layer is worth
+        (int first, int count) = IntraOpTeam.Share(g.OutChannels, Grain, part, job.Parts);
+        if (count == 0) return;
+        Conv2DGeometry slice = g with { OutChannels = count };
+        var x = new ReadOnlySpan<float>(job.X, g.InputLength);
+        var w = new ReadOnlySpan<float>(job.W + (long)first * g.PatchLength, count * g.PatchLength);
+        ReadOnlySpan<float> b = job.B == null ? default : new ReadOnlySpan<float>(job.B + first, count);
+        var y = new Span<float>(job.Y + (long)first * g.OutPixels, count * g.OutPixels);
+        // Part 0 runs on the caller's thread and uses its im2col buffer; the others their own.
+        Span<float> col = part == 0 ? new Span<float>(job.Col, job.ColLength) : Conv2DWorkspace.Current.Columns(job.ColLength);
+        if (job.Relu) Conv2DKernels.ForwardRelu(slice, x, w, b, y, col, 1, job.Width);
+        else Conv2DKernels.Forward(slice, x, w, b, y, col, 1, job.Width);
+    }
+
+    private struct Dense
+    {
+        public float* X, W, B, Y;
+        public int InFeatures, OutFeatures, Parts;
+        public VectorWidth Width;
+    }
+
+    /// <summary>One sample's <c>y = x·wᵀ + b</c> split by output features when a team is open and the layer is large enough; false (nothing written) otherwise.</summary>
+    public static bool TryDense(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int inFeatures, int outFeatures, VectorWidth width)
+    {
+        if (IntraOpTeam.Parts <= 1) return false;
+        int parts = Parts((long)inFeatures * outFeatures, outFeatures);
+        if (parts <= 1) return false;
+        fixed (float* px = x)
+        fixed (float* pw = w)
+        fixed (float* pb = b)
+        fixed (float* py = y)
+        {
+            var job = new Dense
+            {
+                X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, InFeatures = inFeatures, OutFeatures = outFeatures, Parts = parts, Width = width,
+            };
+            IntraOpTeam.Run(&RunDense, &job);
+        }
+        t_splits++;
+        return true;
+    }
+
+    private static void RunDense(void* state, int part, int parts)
+    {
+        ref Dense job = ref *(Dense*)state;
+        if (part >= job.Parts) return;
+        (int first, int count) = IntraOpTeam.Share(job.OutFeatures, Grain, part, job.Parts);
+        if (count == 0) return;
+        var x = new ReadOnlySpan<float>(job.X, job.InFeatures);
+        var w = new ReadOnlySpan<float>(job.W + (long)first * job.InFeatures, count * job.InFeatures);
+        ReadOnlySpan<float> b = job.B == null ? default : new ReadOnlySpan<float>(job.B + first, count);
+        var y = new Span<float>(job.Y + first, count);
+        DenseGemv.Forward(x, w, b, y, 1, job.InFeatures, count, job.Width);
+    }
+}

@@ -1,0 +1,122 @@
+using System;
+using Compiled.Kernels;
+using Compiled.Runtime.Tests.TestSupport;
+using Compiled.Threading;
+
+namespace Compiled.Runtime.Tests.Kernels;
+
+/// <summary>
+/// A forward call on one sample split over an intra-op team (the idle threads of a runner called on one sample): layers
+/// large enough split into parts, each part the ordinary kernel on its slice of output channels or features; the result
+/// agrees with the whole call to rounding at every width, is the same every time for a fixed team, and leaves the rest
+/// of the output untouched. Layers too small, grouped convolutions and calls with no team open do not split.
+/// </summary>
+public sealed class OneSampleSplitTests
+{
+    private const double Tolerance = 1e-5;
+
+    public static readonly Conv2DGeometry[] Splitting =
+    [
+        new(16, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1),      // 3×3 stride 1: Winograd, 903k multiply-adds
+        new(16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1),      // 3×3 stride 2: direct
+        new(64, 14, 14, 64, 1, 1, 1, 1, 0, 0, 0, 0),      // pointwise: a GEMM
+        new(8, 20, 20, 24, 5, 5, 1, 1, 2, 2, 2, 2),       // 5×5: grid or channel vectors
+        new(16, 28, 28, 20, 3, 3, 1, 1, 1, 1, 1, 1),      // 20 channels: parts of 8 and 12
+    ];
+
+    public static readonly Conv2DGeometry[] Whole =
+    [
+        new(1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1),       // 226k multiply-adds: less than two parts' worth
+        new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0),       // LeNet-5 conv2
+        new(32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1) { Groups = 2 },
+    ];
+
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void A_split_convolution_agrees_with_the_whole_call(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(91);
+        foreach (int threads in new[] { 2, 3 })
+        foreach (bool relu in new[] { false, true })
+        foreach (Conv2DGeometry g in Splitting)
+        {
+            float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+            float[] col = new float[g.ColumnLength];
+            float[] whole = Conv(g, x, w, b, col, relu, width, null, out _);
+            float[] split = Conv(g, x, w, b, col, relu, width, threads, out int parts);
+            Assert.True(parts > 1, $"{g} did not split over {threads} threads");
+            float[] again = Conv(g, x, w, b, col, relu, width, threads, out _);
+            Assert.True(split.AsSpan().SequenceEqual(again), $"{g}: two split calls differ");
+            KernelAssert.Close(TestValues.Wide(whole), split, Tolerance, Tolerance, $"{g} relu {relu} {width} on {threads} threads");
+        }
+    }
+
+    [Fact]
+    public void Small_or_grouped_convolutions_and_calls_without_a_team_run_whole()
+    {
+        var random = new TestValues(92);
+        foreach (Conv2DGeometry g in Whole)
+        {
+            float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] col = new float[g.ColumnLength];
+            float[] whole = Conv(g, x, w, b, col, relu: false, Simd.Width, null, out _);
+            float[] team = Conv(g, x, w, b, col, relu: false, Simd.Width, 2, out int parts);
+            Assert.Equal(1, g.IsDense ? parts : 1);
+            Assert.True(whole.AsSpan().SequenceEqual(team), $"{g}: a call that runs whole changed");
+        }
+        Assert.Equal(1, OneSampleSplit.Parts(1L << 30, 256));   // no team open
+    }
+
+    // One sample's forward into an output framed by sentinels (which must survive), with a team of `threads` open (null: none).
+    private static float[] Conv(in Conv2DGeometry g, float[] x, float[] w, float[] b, float[] col, bool relu, VectorWidth width, int? threads, out int parts)
+    {
+        float[] y = new float[g.OutputLength + 2];
+        y[0] = y[^1] = 123f;
+        Span<float> inner = y.AsSpan(1, g.OutputLength);
+        using var group = new WorkerGroup(threads ?? 1);
+        using (IntraOpTeam.Open(threads is null ? null : new IntraOpTeam(group)))
+        {
+            parts = OneSampleSplit.Parts((long)g.OutputLength * g.PatchLength, g.OutChannels);
+            int splits = OneSampleSplit.t_splits;
+            if (relu) Conv2DKernels.ForwardRelu(g, x, w, b, inner, col, 1, width);
+            else Conv2DKernels.Forward(g, x, w, b, inner, col, 1, width);
+            Assert.Equal(g.IsDense && parts > 1 ? splits + 1 : splits, OneSampleSplit.t_splits);
+        }
+        Assert.Equal(123f, y[0]);
+        Assert.Equal(123f, y[^1]);
+        return inner.ToArray();
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void A_split_dense_layer_agrees_with_the_whole_call(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(93);
+        foreach ((int inF, int outF, bool splits) in new[] { (3136, 256, true), (2000, 300, true), (8192, 70, true), (300, 40, false) })
+        foreach (int threads in new[] { 2, 3 })
+        {
+            float[] x = random.Floats(inF), w = random.Floats(outF * inF), b = bias ? random.Floats(outF) : [];
+            float[] whole = Dense(x, w, b, inF, outF, width, null, out _);
+            float[] split = Dense(x, w, b, inF, outF, width, threads, out int parts);
+            Assert.Equal(splits, parts > 1);
+            KernelAssert.Close(TestValues.Wide(whole), split, Tolerance, Tolerance, $"dense {inF}→{outF} {width} on {threads} threads");
+        }
+    }
+
+    private static float[] Dense(float[] x, float[] w, float[] b, int inF, int outF, VectorWidth width, int? threads, out int parts)
+    {
+        float[] y = new float[outF + 2];
+        y[0] = y[^1] = 123f;
+        using var group = new WorkerGroup(threads ?? 1);
+        using (IntraOpTeam.Open(threads is null ? null : new IntraOpTeam(group)))
+        {
+            parts = OneSampleSplit.Parts((long)inF * outF, outF);
+            int splits = OneSampleSplit.t_splits;
+            DenseKernels.Forward(x, w, b, y.AsSpan(1, outF), 1, inF, outF, width);
+            Assert.Equal(parts > 1 ? splits + 1 : splits, OneSampleSplit.t_splits);
+        }
+        Assert.Equal(123f, y[0]);
+        Assert.Equal(123f, y[^1]);
+        return y[1..^1];
+    }
+}
