@@ -49,13 +49,40 @@ internal static class GemmPacking
             // side by side (their cache lines stay in L1 across consecutive p).
             ref float rows = ref Unsafe.Add(ref bStart, (nint)(col0 + q * nr) * ldb + pc);
             ref float dst = ref MemoryMarshal.GetReference(panel);
+            int j = Transpose4x4.IsSupported ? TransposeRowsBy4(ref rows, ldb, kc, width, ref dst, nr) : 0;
             for (int p = 0; p < kc; p++)
             {
                 ref float source = ref Unsafe.Add(ref rows, p);
                 ref float target = ref Unsafe.Add(ref dst, p * nr);
-                for (int j = 0; j < width; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref source, (nint)j * ldb);
+                for (int jj = j; jj < width; jj++) Unsafe.Add(ref target, jj) = Unsafe.Add(ref source, (nint)jj * ldb);
             }
         }
+    }
+
+    // Rows [0, 4·⌊width/4⌋) of a transposed-B panel, four rows of B at a time in 4×4 blocks transposed in registers;
+    // returns the rows done.
+    private static int TransposeRowsBy4(ref float rows, int ldb, int kc, int width, ref float dst, int nr)
+    {
+        int j = 0;
+        for (; j + 4 <= width; j += 4)
+        {
+            ref float r0 = ref Unsafe.Add(ref rows, (nint)j * ldb);
+            ref float r1 = ref Unsafe.Add(ref r0, ldb);
+            ref float r2 = ref Unsafe.Add(ref r1, ldb);
+            ref float r3 = ref Unsafe.Add(ref r2, ldb);
+            ref float target = ref Unsafe.Add(ref dst, j);
+            int p = 0;
+            for (; p + 4 <= kc; p += 4) Transpose4x4.Block(ref Unsafe.Add(ref r0, p), ldb, ref Unsafe.Add(ref target, p * nr), nr);
+            for (; p < kc; p++)
+            {
+                ref float t = ref Unsafe.Add(ref target, p * nr);
+                t = Unsafe.Add(ref r0, p);
+                Unsafe.Add(ref t, 1) = Unsafe.Add(ref r1, p);
+                Unsafe.Add(ref t, 2) = Unsafe.Add(ref r2, p);
+                Unsafe.Add(ref t, 3) = Unsafe.Add(ref r3, p);
+            }
+        }
+        return j;
     }
 
     /// <summary>
