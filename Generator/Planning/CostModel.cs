@@ -70,6 +70,9 @@ internal static class CostModel
     /// </summary>
     public const long OneSampleSplitMultiplyAdds = 1L << 18;
 
+    /// <summary>The same minimum for a Dense layer (<c>OneSampleSplit.MinDenseMultiplyAddsPerPart</c>): its matrix-vector products are bound by the cache's bandwidth.</summary>
+    public const long OneSampleSplitDenseMultiplyAdds = 1L << 15;
+
     /// <inheritdoc cref="OneSampleSplitMultiplyAdds"/>
     public const int OneSampleSplitGrain = 8;
 
@@ -82,7 +85,8 @@ internal static class CostModel
             Conv2DLayer when Groups(node) == 1 && !node.Window!.Dilated => node.Output.Channels,
             _ => 0,
         };
-        return outputs >= 2 * OneSampleSplitGrain && MultiplyAdds(node) >= 2 * OneSampleSplitMultiplyAdds;
+        long minimum = node.Descriptor is DenseLayer ? OneSampleSplitDenseMultiplyAdds : OneSampleSplitMultiplyAdds;
+        return outputs >= 2 * OneSampleSplitGrain && MultiplyAdds(node) >= 2 * minimum;
     }
 
     /// <summary>Each layer's cost, in the plan's (declared) order.</summary>

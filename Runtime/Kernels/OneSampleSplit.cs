@@ -24,18 +24,26 @@ internal static unsafe class OneSampleSplit
     /// </summary>
     internal const long MinMultiplyAddsPerPart = 1L << 18;
 
+    /// <summary>
+    /// The same for a dense layer, whose matrix-vector products on one sample stream each weight once from cache: bound by
+    /// the cache's bandwidth rather than the core's multiply-adds, they gain from a second core's cache at an eighth of the
+    /// convolutions' size (the MLP's fc1, 100k multiply-adds, split in two: 200k → 295k images/s on the bench runner; its
+    /// fc2, 8k, lost when split).
+    /// </summary>
+    internal const long MinDenseMultiplyAddsPerPart = 1L << 15;
+
     /// <summary>Output channels (features) a part takes in whole blocks of: the 3×3 kernels' register tile is 8 channels high at 512 bits.</summary>
     internal const int Grain = 8;
 
     /// <summary>Calls this thread has split (the tests check that a layer they expect to split did).</summary>
     [ThreadStatic] internal static int t_splits;
 
-    /// <summary>How many parts a call of <paramref name="multiplyAdds"/> over <paramref name="outputs"/> channels or features splits into here (1: run it whole).</summary>
-    internal static int Parts(long multiplyAdds, int outputs)
+    /// <summary>How many parts a call of <paramref name="multiplyAdds"/> over <paramref name="outputs"/> channels or features splits into here, each at least <paramref name="minimumPerPart"/> (1: run it whole).</summary>
+    internal static int Parts(long multiplyAdds, int outputs, long minimumPerPart)
     {
         int parts = IntraOpTeam.Parts;
         if (parts <= 1) return 1;
-        parts = (int)Math.Min(parts, multiplyAdds / MinMultiplyAddsPerPart);
+        parts = (int)Math.Min(parts, multiplyAdds / minimumPerPart);
         return Math.Max(1, Math.Min(parts, outputs / Grain));
     }
 
@@ -56,7 +64,7 @@ internal static unsafe class OneSampleSplit
         bool relu, VectorWidth width)
     {
         if (!g.IsDense || IntraOpTeam.Parts <= 1) return false;
-        int parts = Parts((long)g.OutputLength * g.PatchLength, g.OutChannels);
+        int parts = Parts((long)g.OutputLength * g.PatchLength, g.OutChannels, MinMultiplyAddsPerPart);
         if (parts <= 1) return false;
         fixed (float* px = x)
         fixed (float* pw = w)
@@ -104,7 +112,7 @@ internal static unsafe class OneSampleSplit
     public static bool TryDense(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int inFeatures, int outFeatures, VectorWidth width)
     {
         if (IntraOpTeam.Parts <= 1) return false;
-        int parts = Parts((long)inFeatures * outFeatures, outFeatures);
+        int parts = Parts((long)inFeatures * outFeatures, outFeatures, MinDenseMultiplyAddsPerPart);
         if (parts <= 1) return false;
         fixed (float* px = x)
         fixed (float* pw = w)

@@ -279,7 +279,8 @@ public sealed class CostReportTests
     [Fact]
     public void The_report_names_the_layers_a_call_on_one_sample_splits_over_threads()
     {
-        // conv1 590k multiply-adds and fc1 614k split; conv2 (262k, pointwise) and fc2 (3k) do not.
+        // conv1 590k multiply-adds and fc1 614k split; conv2 (262k, pointwise) and fc2 (3k) do not; nor do LeNet-5's layers
+        // (conv2 240k, fc1 48k).
         NetworkPlan plan = Plan("""
             [Network] [Input(8, 16, 16)]
             [Conv2D(32, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU]
@@ -298,6 +299,7 @@ public sealed class CostReportTests
         Type split = typeof(Conv2DKernels).Assembly.GetType("Compiled.Kernels.OneSampleSplit", throwOnError: true)!;
         const System.Reflection.BindingFlags Constant = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static;
         Assert.Equal(CostModel.OneSampleSplitMultiplyAdds, (long)split.GetField("MinMultiplyAddsPerPart", Constant)!.GetValue(null)!);
+        Assert.Equal(CostModel.OneSampleSplitDenseMultiplyAdds, (long)split.GetField("MinDenseMultiplyAddsPerPart", Constant)!.GetValue(null)!);
         Assert.Equal(CostModel.OneSampleSplitGrain, (int)split.GetField("Grain", Constant)!.GetValue(null)!);
     }
 

@@ -64,7 +64,7 @@ public sealed class OneSampleSplitTests
             Assert.Equal(1, g.IsDense ? parts : 1);
             Assert.True(whole.AsSpan().SequenceEqual(team), $"{g}: a call that runs whole changed");
         }
-        Assert.Equal(1, OneSampleSplit.Parts(1L << 30, 256));   // no team open
+        Assert.Equal(1, OneSampleSplit.Parts(1L << 30, 256, OneSampleSplit.MinMultiplyAddsPerPart));   // no team open
     }
 
     // One sample's forward into an output framed by sentinels (which must survive), with a team of `threads` open (null: none).
@@ -76,7 +76,7 @@ public sealed class OneSampleSplitTests
         using var group = new WorkerGroup(threads ?? 1);
         using (IntraOpTeam.Open(threads is null ? null : new IntraOpTeam(group)))
         {
-            parts = OneSampleSplit.Parts((long)g.OutputLength * g.PatchLength, g.OutChannels);
+            parts = OneSampleSplit.Parts((long)g.OutputLength * g.PatchLength, g.OutChannels, OneSampleSplit.MinMultiplyAddsPerPart);
             int splits = OneSampleSplit.t_splits;
             if (relu) Conv2DKernels.ForwardRelu(g, x, w, b, inner, col, 1, width);
             else Conv2DKernels.Forward(g, x, w, b, inner, col, 1, width);
@@ -92,7 +92,7 @@ public sealed class OneSampleSplitTests
     public void A_split_dense_layer_agrees_with_the_whole_call(VectorWidth width, bool bias)
     {
         var random = new TestValues(93);
-        foreach ((int inF, int outF, bool splits) in new[] { (3136, 256, true), (2000, 300, true), (8192, 70, true), (300, 40, false) })
+        foreach ((int inF, int outF, bool splits) in new[] { (3136, 256, true), (784, 128, true), (2000, 300, true), (8192, 70, true), (400, 120, false), (128, 64, false) })
         foreach (int threads in new[] { 2, 3 })
         {
             float[] x = random.Floats(inF), w = random.Floats(outF * inF), b = bias ? random.Floats(outF) : [];
@@ -110,7 +110,7 @@ public sealed class OneSampleSplitTests
         using var group = new WorkerGroup(threads ?? 1);
         using (IntraOpTeam.Open(threads is null ? null : new IntraOpTeam(group)))
         {
-            parts = OneSampleSplit.Parts((long)inF * outF, outF);
+            parts = OneSampleSplit.Parts((long)inF * outF, outF, OneSampleSplit.MinDenseMultiplyAddsPerPart);
             int splits = OneSampleSplit.t_splits;
             DenseKernels.Forward(x, w, b, y.AsSpan(1, outF), 1, inF, outF, width);
             Assert.Equal(parts > 1 ? splits + 1 : splits, OneSampleSplit.t_splits);
