@@ -16,8 +16,13 @@ namespace Compiled.Generator.Planning;
 /// </summary>
 internal static class Planner
 {
-    /// <summary>Floats of workspace one thread may use for a chunk; decides how many samples it processes at once.</summary>
-    private const long WorkspaceBudget = 1L << 21;
+    /// <summary>
+    /// Floats of workspace one thread may use for a chunk (16 MiB); decides how many samples it processes at once. Larger
+    /// chunks give the dense layers of deep nets wider GEMMs and check packed filters less often: 2^22 instead of 2^21 took
+    /// batch-64 inference on 2 threads from 6.6k to 6.9k images/s (VGG, 9 → 16 samples a chunk) and from 4.4k to 4.5-4.6k
+    /// (ResNet, 4 → 9); 2^23 and 2^24 measured the same as 2^22.
+    /// </summary>
+    private const long WorkspaceBudget = 1L << 22;
 
     private const int MaxChunkSamples = 256;
 

@@ -142,7 +142,7 @@ namespace Samples
             "scatter|im2col: per sample, dy's non-zeros scattered if at most half, else im2col+GEMM.\n";
 
         // One thread's workspace: chunks of at most ChunkSamples samples, sized per sample.
-        private const int ChunkSamples = 80;
+        private const int ChunkSamples = 160;
         private const int WorkspacePerSample = 7056; // activations and gradients, a region reused once its tensor is dead
         private const int ArgmaxPerSample = 1576;
         private const int ColumnLength = 19600; // im2col of one sample of the largest convolution, conv1
