@@ -232,7 +232,7 @@ public static class Conv2DKernels
     /// w packed for <see cref="Conv3x3Kernels"/> or transformed for <see cref="WinogradConvolution"/>: the packing of the
     /// last call when the weights are unchanged (<see cref="PackedWeightCache"/>), else a new one.
     /// </summary>
-    private static ReadOnlySpan<float> Pack3x3(in Conv2DGeometry g, ReadOnlySpan<float> w, bool winograd, VectorWidth width)
+    internal static ReadOnlySpan<float> Pack3x3(in Conv2DGeometry g, ReadOnlySpan<float> w, bool winograd, VectorWidth width)
     {
         if (winograd)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Compiled.Kernels;
 using Compiled.Runtime.Tests.TestSupport;
 using Compiled.Threading;
@@ -22,6 +23,7 @@ public sealed class OneSampleSplitTests
         new(64, 14, 14, 64, 1, 1, 1, 1, 0, 0, 0, 0),      // pointwise: a GEMM
         new(8, 20, 20, 24, 5, 5, 1, 1, 2, 2, 2, 2),       // 5×5: grid or channel vectors
         new(16, 28, 28, 20, 3, 3, 1, 1, 1, 1, 1, 1),      // 20 channels: parts of 8 and 12
+        new(64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1),        // Winograd on 4 tile rows, the last half junk
     ];
 
     public static readonly Conv2DGeometry[] Whole =
@@ -48,6 +50,32 @@ public sealed class OneSampleSplitTests
             float[] again = Conv(g, x, w, b, col, relu, width, threads, out _);
             Assert.True(split.AsSpan().SequenceEqual(again), $"{g}: two split calls differ");
             KernelAssert.Close(TestValues.Wide(whole), split, Tolerance, Tolerance, $"{g} relu {relu} {width} on {threads} threads");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Winograd_tile_rows_in_any_split_give_the_whole_calls_bits(VectorWidth width)
+    {
+        // Two samples of 9×7 (5 tile rows each, the last one half junk): ranges inside a sample and across the two.
+        var g = new Conv2DGeometry(8, 9, 7, 12, 3, 3, 1, 1, 1, 1, 1, 1);
+        var random = new TestValues(94);
+        float[] x = random.Floats(2 * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+        float[] packed = new float[WinogradConvolution.PackedLength(g, width)];
+        WinogradConvolution.PackForward(g, w, packed, width);
+        int rows = 2 * WinogradConvolution.TileRows(g);
+        float[] whole = new float[2 * g.OutputLength];
+        WinogradConvolution.ForwardTileRows(g, x, packed, b, whole, 0, rows, relu: true, width);
+        foreach (int[] cuts in new[] { new[] { 3 }, new[] { 5 }, new[] { 1, 4, 7 }, new[] { 2, 9 } })
+        {
+            float[] split = new float[whole.Length];
+            int from = 0;
+            foreach (int to in cuts.Append(rows))
+            {
+                WinogradConvolution.ForwardTileRows(g, x, packed, b, split, from, to - from, relu: true, width);
+                from = to;
+            }
+            Assert.True(whole.AsSpan().SequenceEqual(split), $"{width}: rows cut at {string.Join(", ", cuts)}");
         }
     }
 

@@ -146,15 +146,30 @@ internal static class WinogradConvolution
     public static void ForwardPacked(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
         Span<float> mean, Span<float> m2, int n, Conv3x3Kernels.Mode mode, VectorWidth width)
     {
-        bool relu = mode == Conv3x3Kernels.Mode.Relu;
+        ForwardTileRows(g, x, packed, b, y, 0, n * TileRows(g), mode == Conv3x3Kernels.Mode.Relu, width);
+        if (mode == Conv3x3Kernels.Mode.Statistics) BatchNormKernels.SliceStatistics(y, mean, m2, n, g.OutChannels, g.OutPixels, width);
+    }
+
+    /// <summary>Rows of 2×2 output tiles of one sample: ⌈H / 2⌉.</summary>
+    public static int TileRows(in Conv2DGeometry g) => (g.InHeight + 1) / 2;
+
+    /// <summary>
+    /// The outputs of tile rows [<paramref name="firstRow"/>, <paramref name="firstRow"/> + <paramref name="rowCount"/>)
+    /// of the batch (row r is tile row r mod <see cref="TileRows"/> of sample r div it: output rows 2·(r mod TileRows) and
+    /// the one after), every output channel, then ReLU or nothing; y's other rows are not touched. Each tile's sums run as
+    /// in the whole call, so any split of the rows gives its bits. Threads splitting one sample's call take a range each,
+    /// reading the same <paramref name="packed"/> weights. Nothing is checked: the caller validated.
+    /// </summary>
+    public static void ForwardTileRows(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
+        int firstRow, int rowCount, bool relu, VectorWidth width)
+    {
         switch (width)
         {
-            case VectorWidth.V512: Run<Vector512<float>, Lane512, Rows8>(g, x, packed, b, y, n, relu); break;
-            case VectorWidth.V256: Run<Vector256<float>, Lane256, Rows4>(g, x, packed, b, y, n, relu); break;
-            case VectorWidth.V128: Run<Vector128<float>, Lane128, Rows4>(g, x, packed, b, y, n, relu); break;
-            default: Run<float, ScalarLane, Rows4>(g, x, packed, b, y, n, relu); break;
+            case VectorWidth.V512: Run<Vector512<float>, Lane512, Rows8>(g, x, packed, b, y, firstRow, rowCount, relu); break;
+            case VectorWidth.V256: Run<Vector256<float>, Lane256, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
+            case VectorWidth.V128: Run<Vector128<float>, Lane128, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
+            default: Run<float, ScalarLane, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
         }
-        if (mode == Conv3x3Kernels.Mode.Statistics) BatchNormKernels.SliceStatistics(y, mean, m2, n, g.OutChannels, g.OutPixels, width);
     }
 
     /// <summary>
@@ -181,18 +196,19 @@ internal static class WinogradConvolution
 
     private static int Padded(int count, int multiple) => (count + multiple - 1) / multiple * multiple;
 
-    private static void Run<T, L, R>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y, int n, bool relu)
+    private static void Run<T, L, R>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
+        int rowStart, int rowCount, bool relu)
         where T : struct where L : struct, ILane<T> where R : struct, IConstant
     {
-        if (n == 0) return;
+        if (rowCount <= 0) return;
         int lanes = L.Count, rows = R.Value;
         int cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth;
         int coutPadded = Padded(cout, rows), blocks = coutPadded / rows, filterSlab = FilterSlab(g, rows);
         int tileRows = (height + 1) / 2, tileColumns = (width + 1) / 2;
         // Tiles per tile row: one past the last real one, whose patch's right half is the next tile's left half.
         int pitch = tileColumns + 1;
-        int totalRows = n * tileRows;
-        int rowsPerBlock = Math.Clamp(BlockFloats / (16 * (cin + coutPadded)) / pitch, 1, totalRows);
+        int rowEnd = rowStart + rowCount;
+        int rowsPerBlock = Math.Clamp(BlockFloats / (16 * (cin + coutPadded)) / pitch, 1, rowCount);
         int maxTiles = Padded(rowsPerBlock * pitch, lanes);
         // The planes are read one tile past a vector; the products one vector past the last tile row's start.
         int planeStride = maxTiles + lanes, productStride = maxTiles + lanes;
@@ -222,9 +238,9 @@ internal static class WinogradConvolution
         ref float outputs0 = ref MemoryMarshal.GetReference(outputs);
         int planeLength = height * width;
 
-        for (int firstRow = 0; firstRow < totalRows; firstRow += rowsPerBlock)
+        for (int firstRow = rowStart; firstRow < rowEnd; firstRow += rowsPerBlock)
         {
-            int blockRows = Math.Min(rowsPerBlock, totalRows - firstRow);
+            int blockRows = Math.Min(rowsPerBlock, rowEnd - firstRow);
             int tiles = blockRows * pitch, vectors = (tiles + lanes - 1) / lanes;
 
             // V[ξ][c][t] = (Bᵀ d B)[ξ] of tile t's patch in channel c
