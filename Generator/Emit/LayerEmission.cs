@@ -30,7 +30,8 @@ internal sealed class ForwardEmission
     /// <summary>
     /// Whether this is the forward pass TrainStep runs (training mode: dropout draws masks, batch norm uses the batch's
     /// statistics) rather than the one Forward and Predict run (evaluation mode). A node whose
-    /// <see cref="Layers.LayerDescriptor.ForwardDependsOnMode"/> is false emits the same calls in both.
+    /// <see cref="Layers.LayerDescriptor.ForwardDependsOnMode"/> is false computes the same values in both (max-pooling's
+    /// inference call leaves out the arg-max indices only a backward pass reads).
     /// </summary>
     public bool Training { get; }
 

@@ -175,13 +175,18 @@ internal sealed class MaxPoolLayer : PoolLayer
     public override void EmitForward(ForwardEmission e)
     {
         e.Line(e.Header);
+        // Inference (Forward, Predict) keeps no arg-max indices: only the backward pass reads them.
         if (e.OutputStride == 0)
         {
-            e.Line($"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.X}, {e.Y}, {e.Saved("argmax")}, n);");
+            e.Line(e.Training
+                ? $"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.X}, {e.Y}, {e.Saved("argmax")}, n);"
+                : $"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.X}, {e.Y}, n);");
             return;
         }
         int x = e.Node.Input.Length, y = e.Node.Output.Length;
-        e.PerSample($"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.XRow(x)}, {e.YRow(y)}, {LayerComments.Row(e.Saved("argmax"), 0, y)}, 1);");
+        e.PerSample(e.Training
+            ? $"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.XRow(x)}, {e.YRow(y)}, {LayerComments.Row(e.Saved("argmax"), 0, y)}, 1);"
+            : $"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.XRow(x)}, {e.YRow(y)}, 1);");
     }
 
     public override void EmitBackward(BackwardEmission e)

@@ -37,6 +37,36 @@ public static class PoolKernels
             WindowedForward(g, x, y, argmax, n, max: true);
             return;
         }
+        MaxPlain<PoolRows.WithArgmax>(g, x, y, argmax, n, width);
+    }
+
+    /// <summary>
+    /// Inference's max pooling: the values of <see cref="MaxForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, Span{int}, int)"/>,
+    /// bit for bit, without the arg-max indices only a backward pass reads.
+    /// </summary>
+    public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n) => MaxForward(g, x, y, n, Simd.Width);
+
+    /// <inheritdoc cref="MaxForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int)"/>
+    public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
+        if (!g.IsPlain)
+        {
+            // Padded, dilated or ceil-mode windows: the windowed path, its indices in this thread's scratch.
+            if (t_argmax is null || t_argmax.Length < n * g.OutputLength) t_argmax = new int[n * g.OutputLength];
+            WindowedForward(g, x, y, t_argmax, n, max: true);
+            return;
+        }
+        MaxPlain<PoolRows.ValuesOnly>(g, x, y, default, n, width);
+    }
+
+    [ThreadStatic] private static int[]? t_argmax;
+
+    private static void MaxPlain<TArgmax>(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
+        where TArgmax : struct, IConstant
+    {
         int inPlane = g.InHeight * g.InWidth, outHeight = g.OutHeight, outWidth = g.OutWidth, outPlane = outHeight * outWidth;
         VectorWidth rowWidth = RowWidth(g, width);
         for (int s = 0; s < n; s++)
@@ -50,13 +80,13 @@ public static class PoolKernels
                 {
                     int o = plane * outPlane + oh * outWidth;
                     ref float yRow = ref y[o];
-                    ref int aRow = ref argmax[o];
+                    ref int aRow = ref TArgmax.Value != 0 ? ref argmax[o] : ref Unsafe.NullRef<int>();
                     switch (rowWidth)
                     {
-                        case VectorWidth.V512: PoolRows.MaxRow512(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
-                        case VectorWidth.V256: PoolRows.MaxRow256(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
-                        case VectorWidth.V128: PoolRows.MaxRow128(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
-                        default: MaxRowScalar(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        case VectorWidth.V512: PoolRows.MaxRow512<TArgmax>(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        case VectorWidth.V256: PoolRows.MaxRow256<TArgmax>(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        case VectorWidth.V128: PoolRows.MaxRow128<TArgmax>(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
+                        default: MaxRowScalar<TArgmax>(ref xPlane, g.InWidth, g.StrideHeight, g.StrideWidth, g.WindowHeight, g.WindowWidth, oh, outWidth, ref yRow, ref aRow, indexBase); break;
                     }
                 }
             }
@@ -260,7 +290,8 @@ public static class PoolKernels
     private static VectorWidth RowWidth(in Pool2DGeometry g, VectorWidth width)
         => g.StrideWidth is 1 or 2 ? VectorLanes.Narrow(width, g.OutWidth) : VectorWidth.Scalar;
 
-    private static void MaxRowScalar(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+    private static void MaxRowScalar<TArgmax>(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+        where TArgmax : struct, IConstant
     {
         for (int ow = 0; ow < outWidth; ow++)
         {
@@ -280,7 +311,7 @@ public static class PoolKernels
                 }
             }
             Unsafe.Add(ref y, ow) = max;
-            Unsafe.Add(ref argmax, ow) = arg;
+            if (TArgmax.Value != 0) Unsafe.Add(ref argmax, ow) = arg;
         }
     }
 

@@ -7,13 +7,22 @@ namespace Compiled.Kernels;
 /// One output row of pooling, vectorized across output columns, for column strides 1 and 2 (stride 2 reads two vectors and
 /// keeps the even elements); any window, and any row stride. Rows of at least one vector; the last vector overlaps the previous one (recomputing a few outputs
 /// with the same result). Window elements are visited in row-major order with PyTorch's rule (take when greater or NaN),
-/// so ties keep the first maximum and the results match the scalar path bit for bit.
+/// so ties keep the first maximum and the results match the scalar path bit for bit. Max pooling keeps the arg-max indices
+/// its backward reads (<see cref="WithArgmax"/>) or, in inference, only the values (<see cref="ValuesOnly"/>: the index
+/// arithmetic compiled out).
 /// </summary>
 internal static class PoolRows
 {
+    /// <summary>Max pooling writes the arg-max indices too.</summary>
+    public readonly struct WithArgmax : IConstant { public static int Value => 1; }
+
+    /// <summary>Max pooling writes the values only (inference).</summary>
+    public readonly struct ValuesOnly : IConstant { public static int Value => 0; }
+
     // ---- Vector512 ----
 
-    public static void MaxRow512(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+    public static void MaxRow512<TArgmax>(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+        where TArgmax : struct, IConstant
     {
         const int V = 16;
         Vector512<int> laneStep = Vector512<int>.Indices * strideWidth;
@@ -31,11 +40,11 @@ internal static class PoolRows
                     Vector512<float> v = strideWidth == 1 ? Vector512.LoadUnsafe(ref row, (nuint)kw) : LoadEven512(ref Unsafe.Add(ref row, kw));
                     Vector512<float> take = Vector512.GreaterThan(v, max) | Vector512.IsNaN(v);
                     max = Vector512.ConditionalSelect(take, v, max);
-                    arg = Vector512.ConditionalSelect(take.AsInt32(), Vector512.Create(indexBase + offset + kw) + laneStep, arg);
+                    if (TArgmax.Value != 0) arg = Vector512.ConditionalSelect(take.AsInt32(), Vector512.Create(indexBase + offset + kw) + laneStep, arg);
                 }
             }
             max.StoreUnsafe(ref y, (nuint)ow0);
-            arg.StoreUnsafe(ref argmax, (nuint)ow0);
+            if (TArgmax.Value != 0) arg.StoreUnsafe(ref argmax, (nuint)ow0);
             if (ow0 == outWidth - V) break;
         }
     }
@@ -73,7 +82,8 @@ internal static class PoolRows
 
     // ---- Vector256 ----
 
-    public static void MaxRow256(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+    public static void MaxRow256<TArgmax>(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+        where TArgmax : struct, IConstant
     {
         const int V = 8;
         Vector256<int> laneStep = Vector256<int>.Indices * strideWidth;
@@ -91,11 +101,11 @@ internal static class PoolRows
                     Vector256<float> v = strideWidth == 1 ? Vector256.LoadUnsafe(ref row, (nuint)kw) : LoadEven256(ref Unsafe.Add(ref row, kw));
                     Vector256<float> take = Vector256.GreaterThan(v, max) | Vector256.IsNaN(v);
                     max = Vector256.ConditionalSelect(take, v, max);
-                    arg = Vector256.ConditionalSelect(take.AsInt32(), Vector256.Create(indexBase + offset + kw) + laneStep, arg);
+                    if (TArgmax.Value != 0) arg = Vector256.ConditionalSelect(take.AsInt32(), Vector256.Create(indexBase + offset + kw) + laneStep, arg);
                 }
             }
             max.StoreUnsafe(ref y, (nuint)ow0);
-            arg.StoreUnsafe(ref argmax, (nuint)ow0);
+            if (TArgmax.Value != 0) arg.StoreUnsafe(ref argmax, (nuint)ow0);
             if (ow0 == outWidth - V) break;
         }
     }
@@ -133,7 +143,8 @@ internal static class PoolRows
 
     // ---- Vector128 ----
 
-    public static void MaxRow128(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+    public static void MaxRow128<TArgmax>(ref float plane, int inWidth, int strideHeight, int strideWidth, int windowHeight, int windowWidth, int oh, int outWidth, ref float y, ref int argmax, int indexBase)
+        where TArgmax : struct, IConstant
     {
         const int V = 4;
         Vector128<int> laneStep = Vector128<int>.Indices * strideWidth;
@@ -151,11 +162,11 @@ internal static class PoolRows
                     Vector128<float> v = strideWidth == 1 ? Vector128.LoadUnsafe(ref row, (nuint)kw) : LoadEven128(ref Unsafe.Add(ref row, kw));
                     Vector128<float> take = Vector128.GreaterThan(v, max) | Vector128.IsNaN(v);
                     max = Vector128.ConditionalSelect(take, v, max);
-                    arg = Vector128.ConditionalSelect(take.AsInt32(), Vector128.Create(indexBase + offset + kw) + laneStep, arg);
+                    if (TArgmax.Value != 0) arg = Vector128.ConditionalSelect(take.AsInt32(), Vector128.Create(indexBase + offset + kw) + laneStep, arg);
                 }
             }
             max.StoreUnsafe(ref y, (nuint)ow0);
-            arg.StoreUnsafe(ref argmax, (nuint)ow0);
+            if (TArgmax.Value != 0) arg.StoreUnsafe(ref argmax, (nuint)ow0);
             if (ow0 == outWidth - V) break;
         }
     }

@@ -22,10 +22,14 @@ public sealed class ExecutionOrderTests
     {
         string source = Generate("[Conv2D(3, Kernel = 3, Padding = 1), ReLU, MaxPool(2)] [Dense(4), SoftmaxCrossEntropy]");
 
-        // Forward: the pool reads the convolution's output, then ReLU overwrites the pooled [n, 3, 4, 4] tensor.
-        int pool = source.IndexOf("PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);", System.StringComparison.Ordinal);
+        // Forward: the pool reads the convolution's output, then ReLU overwrites the pooled [n, 3, 4, 4] tensor; inference
+        // (RunForward, first) keeps no arg-max indices, training (RunTrainingForward) keeps them for the backward pass.
+        int pool = source.IndexOf("PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, n);", System.StringComparison.Ordinal);
         int relu = source.IndexOf("ActivationKernels.Relu(pool1Out, pool1Out);", System.StringComparison.Ordinal);
         Assert.True(pool > 0 && relu > pool, "max-pool first, then ReLU in place on its output");
+        int trainingPool = source.IndexOf("PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);", System.StringComparison.Ordinal);
+        int trainingRelu = source.IndexOf("ActivationKernels.Relu(pool1Out, pool1Out);", trainingPool > 0 ? trainingPool : 0, System.StringComparison.Ordinal);
+        Assert.True(trainingPool > relu && trainingRelu > trainingPool, "the training pass: max-pool with its indices, then ReLU in place");
         Assert.Contains("// relu1: ReLU · [n, 3, 4, 4] → [n, 3, 4, 4], in place; after pool1 (declared before it): max-pool commutes with ReLU", source);
         Assert.DoesNotContain("relu1Out", source);
 

@@ -414,7 +414,7 @@ namespace Samples
             global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv1Geometry, input, p.Slice(0, 150), p.Slice(150, 6), conv1Out, workspace.Columns(19600), n);
 
             // pool1: MaxPool 2x2 · [n, 6, 28, 28] → [n, 6, 14, 14]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor
-            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);
+            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, n);
 
             // relu1: ReLU · [n, 6, 14, 14] → [n, 6, 14, 14], in place; after pool1 (declared before it): max-pool commutes with ReLU
             global::Compiled.Kernels.ActivationKernels.Relu(pool1Out, pool1Out);
@@ -423,7 +423,7 @@ namespace Samples
             global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), p.Slice(2556, 16), conv2Out, workspace.Columns(15000), n);
 
             // pool2: MaxPool 2x2 · [n, 16, 10, 10] → [n, 16, 5, 5]; pool2 before relu2: max-pool commutes with ReLU, which then works on the pooled tensor
-            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool2Geometry, conv2Out, pool2Out, pool2Argmax, n);
+            global::Compiled.Kernels.PoolKernels.MaxForward(in s_pool2Geometry, conv2Out, pool2Out, n);
 
             // relu2: ReLU · [n, 16, 5, 5] → [n, 16, 5, 5], in place; after pool2 (declared before it): max-pool commutes with ReLU
             global::Compiled.Kernels.ActivationKernels.Relu(pool2Out, pool2Out);

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using System.Collections.Generic;
 using Compiled.Kernels;
 using Compiled.Kernels.Reference;
@@ -49,6 +50,26 @@ public class PoolKernelTests
                 PoolKernels.MaxBackward(g, dy, argmax, dx, Batch, width);
                 PoolReference.MaxBackward<float>(g, dy, argmax, expectedDx, Batch);
                 KernelAssert.Identical(expectedDx, dx, $"dx {width} {g} ties={ties}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Inference_max_pooling_gives_the_values_of_the_pooling_with_indices(VectorWidth width)
+    {
+        // Every geometry (plain rows and the windowed path), random values, ties, and NaN, ±∞ and -0 scattered in.
+        var random = new TestValues(43);
+        foreach (Pool2DGeometry g in Geometries.Append(new Pool2DGeometry(2, 9, 9, 3, 3, 2, 2) { PadHeight = 1, PadWidth = 1 }))
+        {
+            foreach (bool ties in new[] { false, true })
+            {
+                float[] x = ties ? Quantized(random, Batch * g.InputLength) : random.Floats(Batch * g.InputLength);
+                for (int i = 0; i < x.Length; i += 7) x[i] = (i / 7 % 4) switch { 0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, _ => -0f };
+                float[] withIndices = new float[Batch * g.OutputLength], values = random.Floats(withIndices.Length);
+                PoolKernels.MaxForward(g, x, withIndices, new int[withIndices.Length], Batch, width);
+                PoolKernels.MaxForward(g, x, values, Batch, width);
+                KernelAssert.Identical(withIndices, values, $"values {width} {g} ties={ties}");
             }
         }
     }
