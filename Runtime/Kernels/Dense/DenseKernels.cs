@@ -108,11 +108,7 @@ public static class DenseKernels
     public static void ForwardRows(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures,
         int first, int count, VectorWidth width)
     {
-        Validate(n, inFeatures, outFeatures, width);
-        KernelArguments.NonNegative(first, nameof(first));
-        KernelArguments.NonNegative(count, nameof(count));
-        if ((long)first + count > outFeatures)
-            throw new ArgumentOutOfRangeException(nameof(count), $"Output features [{first}, {(long)first + count}) do not fit in the layer's {outFeatures}.");
+        ValidateRows(n, inFeatures, outFeatures, first, count, width);
         KernelArguments.AtLeast(x.Length, (long)n * inFeatures, nameof(x));
         KernelArguments.Exactly(w.Length, (long)outFeatures * inFeatures, nameof(w));
         CheckBias(b.Length, outFeatures, nameof(b));
@@ -190,11 +186,7 @@ public static class DenseKernels
     public static void WeightGradientRows(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, Span<float> db,
         int n, int inFeatures, int outFeatures, int first, int count, VectorWidth width)
     {
-        Validate(n, inFeatures, outFeatures, width);
-        KernelArguments.NonNegative(first, nameof(first));
-        KernelArguments.NonNegative(count, nameof(count));
-        if ((long)first + count > outFeatures)
-            throw new ArgumentOutOfRangeException(nameof(count), $"Output features [{first}, {(long)first + count}) do not fit in the layer's {outFeatures}.");
+        ValidateRows(n, inFeatures, outFeatures, first, count, width);
         KernelArguments.AtLeast(x.Length, (long)n * inFeatures, nameof(x));
         KernelArguments.AtLeast(dy.Length, (long)n * outFeatures, nameof(dy));
         if (!dw.IsEmpty) KernelArguments.Exactly(dw.Length, (long)outFeatures * inFeatures, nameof(dw));
@@ -211,6 +203,16 @@ public static class DenseKernels
             Span<float> bias = db.Slice(first, count);
             for (int i = 0; i < n; i++) VectorOps.Add(bias, dy.Slice(i * outFeatures + first, count), bias, width);
         }
+    }
+
+    // Validate, plus a range [first, first + count) of output features inside the layer.
+    private static void ValidateRows(int n, int inFeatures, int outFeatures, int first, int count, VectorWidth width)
+    {
+        Validate(n, inFeatures, outFeatures, width);
+        KernelArguments.NonNegative(first, nameof(first));
+        KernelArguments.NonNegative(count, nameof(count));
+        if ((long)first + count > outFeatures)
+            throw new ArgumentOutOfRangeException(nameof(count), $"Output features [{first}, {(long)first + count}) do not fit in the layer's {outFeatures}.");
     }
 
     private static void Validate(int n, int inFeatures, int outFeatures, VectorWidth width)
