@@ -40,7 +40,7 @@ internal static class GeneratedMembers
         "LastOutputs", "TrainStep", "TrainLabelsStep", "TrainTargetsStep",
         "RunForward", "RunTrainingForward", "RunBackward",
         "DropoutSeed", "DropoutStep", "DropoutMaskOverride", "_trainingForwardStep", "TrainingForwardStep",
-        "_normStats", "_normGather", "_folded", "PrepareEvaluation", "StateKind", "WriteState", "ReadState",
+        "_normStats", "_normGather", "_folded", "PrepareEvaluation", "_inferenceWeights", "StateKind", "WriteState", "ReadState",
     };
 
     /// <summary>
@@ -144,6 +144,7 @@ internal static class GeneratedMembers
             Method("WriteState");
             Method("ReadState");
         }
+        if (InferenceEmitter.HasInferenceWeights(plan)) Field("_inferenceWeights");
         if (ModeEmitter.HasBatchNorm(plan))
         {
             Field("_normStats");

@@ -1,3 +1,6 @@
+using System.Collections.Generic;
+using System.Linq;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Planning;
 
 namespace Compiled.Generator.Emit;
@@ -5,18 +8,75 @@ namespace Compiled.Generator.Emit;
 /// <summary>Forward and Predict: check the spans, split the batch over the threads, run the forward pass per chunk.</summary>
 internal static class InferenceEmitter
 {
+    /// <summary>
+    /// Whether inference derives anything from the weights that it keeps between calls (filters packed by a convolution,
+    /// batch norms folded or turned into a scale and shift), and so has <c>_inferenceWeights</c>.
+    /// </summary>
+    public static bool HasInferenceWeights(NetworkPlan plan)
+        => ModeEmitter.HasBatchNorm(plan) || plan.Layers.Any(l => CostModel.PacksFilters(l.Node));
+
+    // The parameter ranges inference derives things from: every convolution's and batch norm's weight and bias (a
+    // superset of the packed filters and the folds' inputs), adjacent ranges merged.
+    private static List<int> DerivedRanges(NetworkPlan plan)
+    {
+        var ranges = new List<int>();
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            if (layer.Node.Descriptor is not (Conv2DLayer or BatchNormLayer)) continue;
+            Add(ranges, layer.WeightOffset, layer.WeightLength);
+            Add(ranges, layer.BiasOffset, layer.BiasLength);
+        }
+        return ranges;
+
+        static void Add(List<int> ranges, int offset, int length)
+        {
+            if (offset < 0 || length <= 0) return;
+            int last = ranges.Count - 2;
+            if (last >= 0 && ranges[last] + ranges[last + 1] == offset) ranges[last + 1] += length;
+            else
+            {
+                ranges.Add(offset);
+                ranges.Add(length);
+            }
+        }
+    }
+
+    private static void EmitInferenceWeights(SourceWriter w, NetworkPlan plan)
+    {
+        if (!HasInferenceWeights(plan)) return;
+        string parameters = string.Join(", ", DerivedRanges(plan).Select(r => Literals.Int(r)));
+        string state = plan.StateCount > 0 ? $"new int[] {{ 0, {Literals.Int(plan.StateCount)} }}" : $"{TypeNames.Array}.Empty<int>()";
+        w.Line();
+        w.Line("// The parameters (pairs offset, length: every convolution's and batch norm's) and state inference derives packed filters");
+        w.Line("// and folded batch norms from: each Forward and Predict compares them once and rederives only after a change.");
+        w.Line($"private readonly {TypeNames.InferenceWeights} _inferenceWeights = new {TypeNames.InferenceWeights}(new int[] {{ {parameters} }}, {state});");
+    }
+
+    // Forward's and Predict's first statements after the checks: whether the weights changed, and if so the refold.
+    private static void EmitPrepare(SourceWriter w, NetworkPlan plan)
+    {
+        if (!HasInferenceWeights(plan)) return;
+        string state = plan.StateCount > 0 ? "StateBuffer" : "default";
+        if (ModeEmitter.HasBatchNorm(plan)) w.Line($"if (_inferenceWeights.Refresh(Parameters, {state})) PrepareEvaluation();");
+        else w.Line($"_inferenceWeights.Refresh(Parameters, {state});");
+    }
+
+    private static string StampArgument(NetworkPlan plan) => HasInferenceWeights(plan) ? ", _inferenceWeights.Stamp" : "";
+
     public static void Emit(SourceWriter w, NetworkPlan plan, LossHead loss)
     {
         string inputShape = plan.Input.Batched.Replace("[n,", "[batch,");
         string outputShape = plan.Output.Batched.Replace("[n,", "[batch,");
+
+        EmitInferenceWeights(w, plan);
 
         w.Line();
         w.Line($"/// <summary>Inference: the raw outputs {Literals.Xml(outputShape)} (logits or scores, before the loss head) of the inputs {Literals.Xml(inputShape)}; the batch is split over <see cref=\"Threads\"/>.</summary>");
         using (w.Open($"public void Forward({TypeNames.ReadOnlySpan} input, {TypeNames.Span} output, int batch)"))
         {
             w.Line($"{TypeNames.Guard}.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);");
-            ModeEmitter.EmitPrepareCall(w, plan);
-            w.Line("_runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples);");
+            EmitPrepare(w, plan);
+            w.Line($"_runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples{StampArgument(plan)});");
         }
 
         w.Line();
@@ -26,8 +86,8 @@ internal static class InferenceEmitter
             using (w.Open($"public void Predict({TypeNames.ReadOnlySpan} input, {TypeNames.Span} output, int batch)"))
             {
                 w.Line($"{TypeNames.Guard}.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);");
-                ModeEmitter.EmitPrepareCall(w, plan);
-                w.Line("_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples);");
+                EmitPrepare(w, plan);
+                w.Line($"_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples{StampArgument(plan)});");
             }
         }
         else

@@ -39,7 +39,9 @@ internal static class MembersEmitter
 
         w.Line();
         w.Line("/// <inheritdoc/>");
-        w.Line("public float[] Parameters { get; } = new float[ParameterCount];");
+        w.Line(InferenceEmitter.HasInferenceWeights(plan)
+            ? $"public float[] Parameters {{ get; }} = {TypeNames.GC}.AllocateArray<float>(ParameterCount, pinned: true);"
+            : "public float[] Parameters { get; } = new float[ParameterCount];");
         if (plan.Training)
         {
             w.Line();

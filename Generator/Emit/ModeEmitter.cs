@@ -20,12 +20,6 @@ internal static class ModeEmitter
     /// <summary>Whether the network has a batch norm (and so <c>_normStats</c> and <c>PrepareEvaluation</c>).</summary>
     public static bool HasBatchNorm(NetworkPlan plan) => plan.Layers.Any(l => l.Node.Descriptor is BatchNormLayer);
 
-    /// <summary>The statement Forward and Predict start with when the network has a batch norm.</summary>
-    public static void EmitPrepareCall(SourceWriter w, NetworkPlan plan)
-    {
-        if (HasBatchNorm(plan)) w.Line("PrepareEvaluation();");
-    }
-
     /// <summary>Whether <c>Forward(..., NetworkMode.Training)</c> runs a pass of its own (a layer differs by mode and there is training code).</summary>
     public static bool HasTrainingForward(NetworkPlan plan) => plan.HasModes && plan.Training;
 
@@ -137,12 +131,13 @@ internal static class ModeEmitter
         if (layout.FoldedLength > 0)
         {
             w.Line();
-            w.Line("// Evaluation's weights and biases of the layers a batch norm is folded into (refolded by every Forward and Predict).");
-            w.Line($"private readonly float[] _folded = new float[{Literals.Int(layout.FoldedLength)}];");
+            w.Line("// Evaluation's weights and biases of the layers a batch norm is folded into (refolded when the weights change), pinned:");
+            w.Line("// the packed filters kept for them are found by address (InferenceWeights).");
+            w.Line($"private readonly float[] _folded = {TypeNames.GC}.AllocateArray<float>({Literals.Int(layout.FoldedLength)}, pinned: true);");
         }
         w.Line();
         w.Line("// Evaluation's batch norms from the current parameters and running statistics: the folded weights and biases, and the");
-        w.Line("// scale and shift of the others. Every Forward and Predict calls it first (O(weights), small next to a pass), so they are never stale.");
+        w.Line("// scale and shift of the others. Forward and Predict call it when the weights or statistics changed (_inferenceWeights).");
         using (w.Open("private void PrepareEvaluation()"))
         {
             w.Line($"{TypeNames.ReadOnlySpan} p = Parameters;");

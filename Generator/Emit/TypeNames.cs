@@ -36,6 +36,8 @@ internal static class TypeNames
     public const string BatchChunk = "global::Compiled.Networks.BatchChunk";
     public const string Workspace = "global::Compiled.Networks.NetworkWorkspace";
     public const string Guard = "global::Compiled.Networks.NetworkGuard";
+    public const string InferenceWeights = "global::Compiled.Networks.InferenceWeights";
+    public const string GC = "global::System.GC";
     public const string LayerFreezing = "global::Compiled.Networks.LayerFreezing";
 
     public const string Conv2DGeometry = "global::Compiled.Kernels.Conv2DGeometry";

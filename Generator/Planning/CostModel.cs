@@ -142,6 +142,17 @@ internal static class CostModel
         return (grid ? ConvMethod.Grid : columns, weights, inputs);
     }
 
+    /// <summary>
+    /// Whether a layer's inference forward runs on filters packed or transformed once and kept between calls (a convolution
+    /// whose forward is <see cref="ConvMethod.Direct3x3"/> or <see cref="ConvMethod.Winograd"/>: <c>PackedWeightCache</c>).
+    /// </summary>
+    public static bool PacksFilters(GraphNode node)
+    {
+        if (node.Descriptor is not Conv2DLayer) return false;
+        ConvMethod forward = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!, Groups(node)).Forward;
+        return forward is ConvMethod.Direct3x3 or ConvMethod.Winograd;
+    }
+
     /// <summary>A convolution's groups, from its weight [out, in/groups, kh, kw].</summary>
     private static int Groups(GraphNode node)
     {

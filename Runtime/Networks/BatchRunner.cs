@@ -2,6 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Numerics;
 using System.Threading;
+using Compiled.Kernels;
 using Compiled.Threading;
 
 namespace Compiled.Networks;
@@ -49,6 +50,7 @@ public sealed unsafe class BatchRunner : IDisposable
     private int _batch;
     private int _chunkSamples;
     private float[]? _gradients;
+    private long _weightStamp;
     // Training with several busy threads and many parameters: each thread, once all have finished their slices, adds its
     // range of the other threads' buffers into the destination (one dispatch per step instead of two).
     private bool _reduceInside;
@@ -86,11 +88,21 @@ public sealed unsafe class BatchRunner : IDisposable
 
     /// <summary>Runs <paramref name="body"/> over the batch for inference; each chunk writes its own rows of <paramref name="output"/>.</summary>
     public void Infer(BatchBody body, ReadOnlySpan<float> input, int inputLength, Span<float> output, int outputLength, int batch, int chunkSamples)
+        => Infer(body, input, inputLength, output, outputLength, batch, chunkSamples, 0);
+
+    /// <summary>
+    /// <see cref="Infer(BatchBody, ReadOnlySpan{float}, int, Span{float}, int, int, int)"/> with every chunk (and every
+    /// part of a split kernel call) run under <paramref name="weightStamp"/> (<see cref="InferenceWeights.Stamp"/>; 0: none),
+    /// so convolutions reuse their packed filters without comparing the weights again.
+    /// </summary>
+    public void Infer(BatchBody body, ReadOnlySpan<float> input, int inputLength, Span<float> output, int outputLength, int batch, int chunkSamples,
+        long weightStamp)
     {
         fixed (float* pInput = input)
         fixed (float* pOutput = output)
         {
             Begin(body, pInput, inputLength, null, 0, null, 0, pOutput, output.Length, outputLength, batch, chunkSamples, null);
+            _weightStamp = weightStamp;
             try
             {
                 Dispatch();
@@ -188,6 +200,7 @@ public sealed unsafe class BatchRunner : IDisposable
         _targets = null;
         _output = null;
         _gradients = null;
+        _weightStamp = 0;
     }
 
     // Runs every thread's slice; when only one slice is non-empty (a batch of one) it runs inline with that thread's
@@ -259,6 +272,7 @@ public sealed unsafe class BatchRunner : IDisposable
         }
         BatchBody body = _body!;
         float loss = 0f;
+        using PackedWeightCache.TrustScope trust = PackedWeightCache.Trust(_weightStamp);
         try
         {
             for (int first = start; first < end; first += _chunkSamples)

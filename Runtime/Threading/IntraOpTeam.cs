@@ -1,4 +1,5 @@
 using System;
+using Compiled.Kernels;
 
 namespace Compiled.Threading;
 
@@ -28,6 +29,7 @@ internal sealed unsafe class IntraOpTeam
     private readonly Action<int> _runPart;
     private delegate*<void*, int, int, void> _job;
     private void* _state;
+    private long _weightStamp;
 
     /// <param name="group">The workers, idle for the duration of every <see cref="Open"/> scope.</param>
     public IntraOpTeam(WorkerGroup group)
@@ -59,6 +61,7 @@ internal sealed unsafe class IntraOpTeam
         {
             team._job = job;
             team._state = state;
+            team._weightStamp = PackedWeightCache.TrustedStamp;
             team._group.Run(team._runPart);
         }
         finally
@@ -69,7 +72,12 @@ internal sealed unsafe class IntraOpTeam
         }
     }
 
-    private void RunPart(int part) => _job(_state, part, _group.Threads);
+    // Every part runs under the caller's weight stamp (PackedWeightCache.Trust), as the whole call would have.
+    private void RunPart(int part)
+    {
+        using PackedWeightCache.TrustScope trust = PackedWeightCache.Trust(_weightStamp);
+        _job(_state, part, _group.Threads);
+    }
 
     /// <summary>
     /// Part <paramref name="part"/> of <paramref name="parts"/> of <c>[0, total)</c> in whole units of

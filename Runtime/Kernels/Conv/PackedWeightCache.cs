@@ -15,7 +15,9 @@ namespace Compiled.Kernels;
 /// values), and used only when the weights are equal, float for float, to the copy it keeps: a change anywhere (an optimizer
 /// step, a load, a write into <c>Parameters</c>, a batch norm refolded into other values) repacks, so a hit is always the
 /// packing of the current weights. The compare costs a read of the weights (vectorized); a training step, whose weights
-/// changed, pays it and a copy.
+/// changed, pays it and a copy. A network's inference checks its weights once per call instead
+/// (<see cref="Networks.InferenceWeights"/>) and runs under a stamp (<see cref="Trust"/>): an entry checked under the
+/// current stamp at the same address is used with no compare.
 /// </para>
 /// <para>
 /// Entries are bounded: <see cref="MaxPerLayout"/> per layout, geometry and width (a new array past them takes the least
@@ -36,6 +38,7 @@ internal sealed class PackedWeightCache
     public const int Direct3x3Forward = 1, WinogradForward = 2, WinogradTransposed = 3;
 
     [ThreadStatic] private static PackedWeightCache? t_current;
+    [ThreadStatic] private static long t_trusted;
 
     /// <summary>Entries kept per layout, geometry and width: past them a new array takes the least recently used one's place.</summary>
     public const int MaxPerLayout = 4;
@@ -46,6 +49,17 @@ internal sealed class PackedWeightCache
     private long _clock;
 
     public static PackedWeightCache Current => t_current ??= new PackedWeightCache();
+
+    /// <summary>The stamp this thread's calls run under (<see cref="Trust"/>), 0 when none.</summary>
+    public static long TrustedStamp => t_trusted;
+
+    /// <summary>
+    /// Until the scope is disposed, this thread's calls run under <paramref name="stamp"/> (0: none): an entry checked or
+    /// packed under the same non-zero stamp, for weights at the same address, is used without comparing the weights. The
+    /// caller promises that under one stamp the weights at every address its calls pass are unchanged and never move
+    /// (<see cref="Networks.InferenceWeights"/>).
+    /// </summary>
+    public static TrustScope Trust(long stamp) => new(stamp);
 
     /// <summary>What packs <c>w</c> into <c>packed</c> for one layout.</summary>
     public delegate void Packer(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width);
@@ -80,11 +94,18 @@ internal sealed class PackedWeightCache
             }
         }
 
+        if (same is not null && t_trusted != 0 && same.Stamp == t_trusted)
+        {
+            same.LastUse = ++_clock;
+            return same.Packed;
+        }
+
         Entry? target = same ?? equal ?? (sameKey >= MaxPerLayout ? oldest : null);
         if (target is not null)
         {
             target.Address = address;
             target.LastUse = ++_clock;
+            target.Stamp = t_trusted;
             if (!w.SequenceEqual(target.Weights))
             {
                 pack(g, w, target.Packed, width);
@@ -99,7 +120,7 @@ internal sealed class PackedWeightCache
             pack(g, w, scratch, width);
             return scratch[..packedLength];
         }
-        var added = new Entry(layout, width, g, w.ToArray(), new float[packedLength]) { Address = address, LastUse = ++_clock };
+        var added = new Entry(layout, width, g, w.ToArray(), new float[packedLength]) { Address = address, LastUse = ++_clock, Stamp = t_trusted };
         pack(g, w, added.Packed, width);
         if (_count == _entries.Length) Array.Resize(ref _entries, 2 * _count);
         _entries[_count++] = added;
@@ -118,5 +139,22 @@ internal sealed class PackedWeightCache
         public float[] Packed { get; } = packed;
         public nint Address { get; set; }
         public long LastUse { get; set; }
+
+        /// <summary>The stamp the entry was last checked or packed under (0: none).</summary>
+        public long Stamp { get; set; }
+    }
+
+    /// <summary>Restores the thread's previous stamp when disposed.</summary>
+    public readonly ref struct TrustScope
+    {
+        private readonly long _previous;
+
+        internal TrustScope(long stamp)
+        {
+            _previous = t_trusted;
+            t_trusted = stamp;
+        }
+
+        public void Dispose() => t_trusted = _previous;
     }
 }

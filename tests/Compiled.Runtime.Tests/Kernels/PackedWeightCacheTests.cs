@@ -117,6 +117,54 @@ public class PackedWeightCacheTests
     }
 
     /// <summary>Conv2DKernels keeps the packing between calls: a call after the weights changed in place gives the new weights' outputs.</summary>
+    [Fact]
+    public void Under_one_stamp_a_packing_checked_at_the_same_address_is_used_without_comparing()
+    {
+        var cache = new PackedWeightCache();
+        var random = new TestValues(63);
+        float[] w = random.Floats(Layer.WeightLength), other = (float[])w.Clone();
+        float[] original = Fresh(Layer, w, VectorWidth.V256);
+        int length = WinogradConvolution.PackedLength(Layer, VectorWidth.V256);
+        float[] scratch = new float[length];
+        int packs = 0;
+        void Counting(in Conv2DGeometry g, ReadOnlySpan<float> weights, Span<float> packed, VectorWidth width)
+        {
+            packs++;
+            WinogradConvolution.PackForward(g, weights, packed, width);
+        }
+        float[] Get(float[] weights) => cache.Get(Layer, weights, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch).ToArray();
+
+        Get(w);   // checked with no stamp, so no stamp trusts it
+        Assert.Equal(0, PackedWeightCache.TrustedStamp);
+        float[] changed;
+        using (PackedWeightCache.Trust(41))
+        {
+            Assert.Equal(41, PackedWeightCache.TrustedStamp);
+            float kept = w[3];
+            w[3] += 1f;
+            changed = Fresh(Layer, w, VectorWidth.V256);
+            KernelAssert.Identical(changed, Get(w), "compared: the entry was checked with no stamp");
+            Assert.Equal(2, packs);
+
+            // Checked under 41, so trusted under 41: a write under the same stamp (which breaks the caller's promise) is not
+            // seen, which shows that nothing was compared.
+            w[3] = kept;
+            KernelAssert.Identical(changed, Get(w), "trusted: not compared");
+            Assert.Equal(2, packs);
+
+            // Other weights (another address, the same values) are compared under any stamp.
+            KernelAssert.Identical(original, Get(other), "another address");
+            Assert.Equal(3, packs);
+        }
+        Assert.Equal(0, PackedWeightCache.TrustedStamp);
+
+        // A new stamp, or none, compares again.
+        using (PackedWeightCache.Trust(42)) KernelAssert.Identical(original, Get(w), "a new stamp compares");
+        Assert.Equal(4, packs);
+        KernelAssert.Identical(original, Get(w), "no stamp");
+        Assert.Equal(4, packs);
+    }
+
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Convolutions_see_weights_changed_in_place(VectorWidth width)

@@ -1,0 +1,58 @@
+using Compiled.Generator.Tests.Support;
+
+namespace Compiled.Generator.Tests.Emission;
+
+/// <summary>
+/// Which networks watch the weights inference derives things from (Emit/InferenceEmitter: _inferenceWeights): a network with a
+/// batch norm or a convolution whose forward runs on packed filters (3×3, padding 1, stride 1 or 2) compares every
+/// convolution's and batch norm's parameters and its state once per Forward and Predict, refolds only after a change, runs
+/// its chunks under the stamp, and allocates the arrays the packed filters are found by pinned; any other network does none
+/// of it.
+/// </summary>
+public sealed class InferenceWeightsEmissionTests
+{
+    private static string Generate(string input, string layers)
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run($"using Compiled; namespace Valid; [Network] {input} {layers} public partial class A;");
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilationProblems);
+        return outcome.Source("Valid.A.g.cs");
+    }
+
+    [Fact]
+    public void A_folded_network_watches_its_convolutions_and_batch_norms_and_refolds_only_after_a_change()
+    {
+        // conv1 3×3 (weight 0..108), bn1 (108..116), conv2 5×5 with a bias (116..516, 516..520), fc1 (520..): conv and batch
+        // norm ranges merge while adjacent; the state (two batch norm statistics and the counter) is watched whole.
+        string source = Generate("[Input(3, 8, 8)]",
+            "[Conv2D(4, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU] [Conv2D(4, Kernel = 5)] [Dense(2), SoftmaxCrossEntropy]");
+        Assert.Contains("private readonly global::Compiled.Networks.InferenceWeights _inferenceWeights = new global::Compiled.Networks.InferenceWeights(new int[] { 0, 520 }, new int[] { 0, 9 });", source);
+        Assert.Contains("if (_inferenceWeights.Refresh(Parameters, StateBuffer)) PrepareEvaluation();", source);
+        Assert.Contains("_runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);", source);
+        Assert.Contains("_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);", source);
+        Assert.Contains("public float[] Parameters { get; } = global::System.GC.AllocateArray<float>(ParameterCount, pinned: true);", source);
+        Assert.Contains("private readonly float[] _folded = global::System.GC.AllocateArray<float>(112, pinned: true);", source);
+        Assert.DoesNotContain("\n            PrepareEvaluation();", source);
+    }
+
+    [Fact]
+    public void Ranges_skip_the_dense_layers_between_convolutions()
+    {
+        // conv1 (0..216 with its bias), fc1 (216..), then no convolution: only conv1 is watched; no state.
+        string source = Generate("[Input(3, 6, 6)]", "[Conv2D(8, Kernel = 3, Stride = 2, Padding = 1), ReLU] [Dense(4), SoftmaxCrossEntropy]");
+        Assert.Contains("new global::Compiled.Networks.InferenceWeights(new int[] { 0, 224 }, global::System.Array.Empty<int>());", source);
+        Assert.Contains("_inferenceWeights.Refresh(Parameters, default);", source);
+    }
+
+    [Theory]
+    [InlineData("[Input(784)]", "[Dense(10), ReLU] [Dense(3), SoftmaxCrossEntropy]")]
+    [InlineData("[Input(1, 12, 12)]", "[Conv2D(4, Kernel = 5), ReLU] [Dense(3), SoftmaxCrossEntropy]")]
+    [InlineData("[Input(1, 12, 12)]", "[Conv2D(4, Kernel = 3), ReLU] [Dense(3), SoftmaxCrossEntropy]")]
+    public void Networks_without_packed_filters_or_batch_norms_watch_nothing(string input, string layers)
+    {
+        string source = Generate(input, layers);
+        Assert.DoesNotContain("_inferenceWeights", source);
+        Assert.DoesNotContain("pinned", source);
+        Assert.Contains("ChunkSamples);", source);
+    }
+}

@@ -1,0 +1,127 @@
+using System;
+using System.Linq;
+using Compiled.Networks.Tests.TestSupport;
+
+namespace Compiled.Networks.Tests.Modes;
+
+/// <summary>
+/// conv1 and conv2 run Winograd (conv1 with bn1 folded into it; on one sample with two threads split by rows of tiles),
+/// conv3 the direct 3×3 kernel with stride 2 and bn2 folded: every kind of packed filter inference keeps between calls.
+/// </summary>
+[Network]
+[Input(16, 16, 16)]
+[Conv2D(32, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU]
+[Conv2D(32, Kernel = 3, Padding = 1), ReLU]
+[Conv2D(16, Kernel = 3, Stride = 2, Padding = 1, Bias = false), BatchNorm, ReLU]
+[Dense(10), SoftmaxCrossEntropy]
+public partial class KeptFiltersNet;
+
+/// <summary>The same packed convolutions with no batch norm: nothing to fold, filters still kept.</summary>
+[Network]
+[Input(16, 16, 16)]
+[Conv2D(32, Kernel = 3, Padding = 1), ReLU]
+[Conv2D(16, Kernel = 3, Stride = 2, Padding = 1), ReLU]
+[Dense(10), SoftmaxCrossEntropy]
+public partial class KeptFiltersPlainNet;
+
+/// <summary>
+/// Inference keeps packed filters and folded batch norms between calls and rederives them only when the weights or the
+/// running statistics changed (Networks/InferenceWeights): after any change, however made, Forward and Predict give the
+/// bits of a new network holding the same values, on one thread and two, for one sample and several.
+/// </summary>
+public sealed class InferenceWeightsTests
+{
+    public static TheoryData<int, int> ThreadsAndBatches => new() { { 1, 1 }, { 2, 1 }, { 2, 3 } };
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndBatches))]
+    public void Inference_follows_every_change_to_the_weights_and_statistics(int threads, int batch)
+    {
+        using var network = new KeptFiltersNet { Threads = threads };
+        network.Initialize(4);
+        var random = new SeededRandom(21);
+        foreach (ParameterInfo info in network.StateTable)
+        {
+            bool variance = info.Name.EndsWith("running_var", StringComparison.Ordinal);
+            for (int i = 0; i < info.Length; i++) network.StateBuffer[info.Offset + i] = variance ? 0.5f + random.NextFloat() : random.NextFloat() - 0.5f;
+        }
+        float[] x = TestData.Uniform(batch * KeptFiltersNet.InputLength, seed: 22, low: -1f);
+        int Offset(string name, int index) => network.ParameterTable.Single(p => p.Name == name).Offset + index;
+        int StateOffset(string name, int index) => network.StateTable.Single(p => p.Name == name).Offset + index;
+
+        AssertLikeNew(network, x, batch, "first call");
+        AssertLikeNew(network, x, batch, "unchanged");
+        var changes = new (string What, Action Change)[]
+        {
+            ("a folded convolution's weight", () => network.Parameters[Offset("conv1.weight", 1000)] += 0.5f),
+            ("one ulp of it", () => network.Parameters[Offset("conv1.weight", 1000)] = MathF.BitIncrement(network.Parameters[Offset("conv1.weight", 1000)])),
+            ("a kept convolution's last weight", () => network.Parameters[Offset("conv2.weight", 32 * 32 * 9 - 1)] -= 1f),
+            ("its bias", () => network.Parameters[Offset("conv2.bias", 5)] += 1f),
+            ("a batch norm's gamma", () => network.Parameters[Offset("bn1.weight", 3)] *= -2f),
+            ("a batch norm's beta", () => network.Parameters[Offset("bn2.bias", 15)] += 1f),
+            ("a running variance", () => network.StateBuffer[StateOffset("bn1.running_var", 7)] *= 4f),
+            ("a running mean", () => network.StateBuffer[StateOffset("bn2.running_mean", 0)] += 1f),
+            ("the stride-2 convolution's weight", () => network.Parameters[Offset("conv3.weight", 17)] += 1f),
+            ("an optimizer step", () => Step(network)),
+            ("a checkpoint's values copied in", () => Array.Copy(Fresh(network).Parameters, network.Parameters, network.Parameters.Length)),
+        };
+        foreach (var (what, change) in changes)
+        {
+            change();
+            AssertLikeNew(network, x, batch, what);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndBatches))]
+    public void Kept_filters_without_batch_norms_follow_every_change(int threads, int batch)
+    {
+        using var network = new KeptFiltersPlainNet { Threads = threads };
+        network.Initialize(6);
+        float[] x = TestData.Uniform(batch * KeptFiltersPlainNet.InputLength, seed: 23, low: -1f);
+        float[] before = new float[batch * 10], after = new float[batch * 10];
+        network.Forward(x, before, batch);
+        int conv2 = network.ParameterTable.Single(p => p.Name == "conv2.weight").Offset;
+        foreach (int index in new[] { 0, 4607, conv2, conv2 + 4607 })
+        {
+            network.Parameters[index] += 0.75f;
+            network.Forward(x, after, batch);
+            using var fresh = new KeptFiltersPlainNet { Threads = threads };
+            network.Parameters.CopyTo(fresh.Parameters, 0);
+            float[] expected = new float[batch * 10];
+            fresh.Forward(x, expected, batch);
+            Tolerance.AssertBitwiseEqual(expected, after, $"after weight {index} changed, {threads} threads, batch {batch}");
+        }
+        Assert.False(before.AsSpan().SequenceEqual(after), "the changes changed the outputs");
+    }
+
+    // Forward and Predict of the network against a new one holding its parameters and statistics.
+    private static void AssertLikeNew(KeptFiltersNet network, float[] x, int batch, string what)
+    {
+        using var fresh = new KeptFiltersNet { Threads = network.Threads };
+        network.Parameters.CopyTo(fresh.Parameters, 0);
+        network.StateBuffer.CopyTo(fresh.StateBuffer, 0);
+        float[] expected = new float[batch * 10], actual = new float[batch * 10];
+        fresh.Forward(x, expected, batch);
+        network.Forward(x, actual, batch);
+        Tolerance.AssertBitwiseEqual(expected, actual, $"Forward after {what}, {network.Threads} threads, batch {batch}");
+        fresh.Predict(x, expected, batch);
+        network.Predict(x, actual, batch);
+        Tolerance.AssertBitwiseEqual(expected, actual, $"Predict after {what}, {network.Threads} threads, batch {batch}");
+    }
+
+    private static void Step(KeptFiltersNet network)
+    {
+        float[] x = TestData.Uniform(4 * KeptFiltersNet.InputLength, seed: 24);
+        network.ZeroGradients();
+        network.TrainStep(x, TestData.Labels(4, 10, seed: 25), 4);
+        new Optimizers.Sgd(0.1f).Step(network.Parameters, network.Gradients);
+    }
+
+    private static KeptFiltersNet Fresh(KeptFiltersNet like)
+    {
+        var other = new KeptFiltersNet { Threads = 1 };
+        other.Initialize(9);
+        return other;
+    }
+}

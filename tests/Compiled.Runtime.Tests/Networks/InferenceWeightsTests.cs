@@ -1,0 +1,75 @@
+using System;
+using Compiled.Networks;
+
+namespace Compiled.Runtime.Tests.Networks;
+
+/// <summary>
+/// InferenceWeights: a new stamp on the first call and after any change, in any bit, inside the ranges it watches; the same
+/// stamp while they are unchanged, whatever happens outside them.
+/// </summary>
+public class InferenceWeightsTests
+{
+    [Fact]
+    public void A_change_inside_the_ranges_takes_a_new_stamp_and_nothing_else_does()
+    {
+        var weights = new InferenceWeights([2, 3, 5, 4, 20, 1], [1, 2]);
+        float[] parameters = new float[24], state = new float[4];
+        for (int i = 0; i < parameters.Length; i++) parameters[i] = i * 0.25f;
+        Assert.Equal(0, weights.Stamp);
+
+        Assert.True(weights.Refresh(parameters, state), "first call");
+        long stamp = weights.Stamp;
+        Assert.NotEqual(0, stamp);
+        Assert.False(weights.Refresh(parameters, state), "unchanged");
+        Assert.Equal(stamp, weights.Stamp);
+
+        // Outside the ranges: parameters 0, 1, 9..19, 21..23 and state 0 and 3.
+        foreach (int i in new[] { 0, 1, 9, 19, 21, 23 }) parameters[i] += 1f;
+        state[0] = 5f;
+        state[3] = 7f;
+        Assert.False(weights.Refresh(parameters, state), "outside the ranges");
+        Assert.Equal(stamp, weights.Stamp);
+
+        // Inside: the first and last float of each range, one ulp, the sign of a zero, a NaN's payload; each a new stamp.
+        void Changes(Action change, string what)
+        {
+            change();
+            Assert.True(weights.Refresh(parameters, state), what);
+            Assert.True(weights.Stamp > stamp, what);
+            stamp = weights.Stamp;
+            Assert.False(weights.Refresh(parameters, state), what + ", then unchanged");
+            Assert.Equal(stamp, weights.Stamp);
+        }
+        Changes(() => parameters[2] = MathF.BitIncrement(parameters[2]), "first float of the first range");
+        Changes(() => parameters[8] += 1f, "last float of the second range");
+        Changes(() => parameters[20] = -parameters[20], "the one-float range");
+        Changes(() => parameters[5] = 0f, "a zero");
+        Changes(() => parameters[5] = -0f, "a zero's sign");
+        Changes(() => parameters[6] = float.NaN, "a NaN");
+        Changes(() => parameters[6] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(float.NaN) ^ 1), "a NaN's payload");
+        Changes(() => state[2] = 1f, "the state");
+    }
+
+    [Fact]
+    public void Another_network_takes_other_stamps()
+    {
+        var a = new InferenceWeights([0, 2], []);
+        var b = new InferenceWeights([0, 2], []);
+        float[] parameters = [1f, 2f];
+        a.Refresh(parameters, default);
+        b.Refresh(parameters, default);
+        Assert.NotEqual(a.Stamp, b.Stamp);
+    }
+
+    [Fact]
+    public void Bad_ranges_and_short_buffers_are_rejected_with_the_range()
+    {
+        Assert.Throws<ArgumentException>(() => new InferenceWeights([0], []));
+        Assert.Throws<ArgumentException>(() => new InferenceWeights([-1, 2], []));
+        var weights = new InferenceWeights([4, 4], [0, 3]);
+        var error = Assert.Throws<ArgumentException>(() => weights.Refresh(new float[6], new float[3]));
+        Assert.Contains("[4, 8)", error.Message);
+        error = Assert.Throws<ArgumentException>(() => weights.Refresh(new float[8], new float[2]));
+        Assert.Contains("[0, 3)", error.Message);
+    }
+}
