@@ -236,7 +236,7 @@ internal static class WinogradConvolution
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float padded0 = ref MemoryMarshal.GetReference(padded);
         ref float outputs0 = ref MemoryMarshal.GetReference(outputs);
-        int planeLength = height * width;
+        int planeLength = height * width, outputLength = g.OutputLength;
 
         for (int firstRow = rowStart; firstRow < rowEnd; firstRow += rowsPerBlock)
         {
@@ -285,7 +285,7 @@ internal static class WinogradConvolution
                 for (int row = 0; row < blockRows; row++)
                 {
                     int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
-                    ref float top = ref y[sample * g.OutputLength + k * planeLength + 2 * tileRow * width];
+                    ref float top = ref y[sample * outputLength + k * planeLength + 2 * tileRow * width];
                     bool second = 2 * tileRow + 1 < height;
                     for (int column = 0; column < tileColumns; column += lanes)
                     {
@@ -406,14 +406,35 @@ internal static class WinogradConvolution
     private static T Difference3<T, L>(ref float m, int a, int b, int c, int stride) where T : struct where L : struct, ILane<T>
         => L.Subtract(L.Subtract(L.Load(ref m, a * stride), L.Load(ref m, b * stride)), L.Load(ref m, c * stride));
 
-    /// <summary>to[0..length) = from[0..length), whole 256-bit vectors first.</summary>
+    /// <summary>
+    /// to[0..length) = from[0..length) (the ranges do not overlap): whole 256-bit vectors, then one more ending at the last
+    /// float (rewriting some of the same values); under 8 floats two 128-bit vectors the same way, under 4 one by one.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Copy(ref float from, ref float to, int length)
     {
-        int i = 0;
-        for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
-            Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
-        for (; i < length; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
+        if (length >= Vector256<float>.Count)
+        {
+            int i = 0;
+            for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
+                Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
+            if (i < length)
+            {
+                nuint last = (nuint)(length - Vector256<float>.Count);
+                Vector256.LoadUnsafe(ref from, last).StoreUnsafe(ref to, last);
+            }
+        }
+        else if (length >= Vector128<float>.Count)
+        {
+            nuint last = (nuint)(length - Vector128<float>.Count);
+            Vector128<float> head = Vector128.LoadUnsafe(ref from), tail = Vector128.LoadUnsafe(ref from, last);
+            head.StoreUnsafe(ref to);
+            tail.StoreUnsafe(ref to, last);
+        }
+        else
+        {
+            for (int i = 0; i < length; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
+        }
     }
 }
 
