@@ -27,9 +27,7 @@ public static class PoolKernels
 
     public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
     {
-        Validate(g, n, width);
-        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
-        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
+        ValidateForward(g, x, y, n, width);
         KernelArguments.AtLeast(argmax.Length, (long)n * g.OutputLength, nameof(argmax));
 
         if (!g.IsPlain)
@@ -49,9 +47,7 @@ public static class PoolKernels
     /// <inheritdoc cref="MaxForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int)"/>
     public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
     {
-        Validate(g, n, width);
-        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
-        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
+        ValidateForward(g, x, y, n, width);
         if (!g.IsPlain)
         {
             // Padded, dilated or ceil-mode windows: the windowed path, its indices in this thread's scratch.
@@ -127,9 +123,7 @@ public static class PoolKernels
 
     public static void AvgForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
     {
-        Validate(g, n, width);
-        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
-        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
+        ValidateForward(g, x, y, n, width);
 
         if (!g.IsPlain)
         {
@@ -192,6 +186,14 @@ public static class PoolKernels
     }
 
     // ---- shared ----
+
+    // The checks every forward makes: the geometry and width, x [n, input], y [n, output].
+    private static void ValidateForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
+    {
+        Validate(g, n, width);
+        KernelArguments.AtLeast(x.Length, (long)n * g.InputLength, nameof(x));
+        KernelArguments.AtLeast(y.Length, (long)n * g.OutputLength, nameof(y));
+    }
 
     private static void Validate(in Pool2DGeometry g, int n, VectorWidth width)
     {

@@ -12,6 +12,18 @@ public class PackedWeightCacheTests
 {
     private static readonly Conv2DGeometry Layer = new(8, 6, 7, 12, 3, 3, 1, 1, 1, 1, 1, 1);
 
+    /// <summary>Winograd's forward packing, counted.</summary>
+    private sealed class CountingPacker
+    {
+        public int Packs { get; private set; }
+
+        public void Pack(in Conv2DGeometry g, ReadOnlySpan<float> weights, Span<float> packed, VectorWidth width)
+        {
+            Packs++;
+            WinogradConvolution.PackForward(g, weights, packed, width);
+        }
+    }
+
     private static float[] Fresh(in Conv2DGeometry g, float[] w, VectorWidth width)
     {
         float[] packed = new float[WinogradConvolution.PackedLength(g, width)];
@@ -27,17 +39,13 @@ public class PackedWeightCacheTests
         float[] w = random.Floats(Layer.WeightLength);
         int length = WinogradConvolution.PackedLength(Layer, VectorWidth.V256);
         float[] scratch = new float[length];
-        int packs = 0;
-        void Counting(in Conv2DGeometry g, ReadOnlySpan<float> weights, Span<float> packed, VectorWidth width)
-        {
-            packs++;
-            WinogradConvolution.PackForward(g, weights, packed, width);
-        }
+        var counting = new CountingPacker();
+        PackedWeightCache.Packer Counting = counting.Pack;
 
         ReadOnlySpan<float> first = cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
         KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), first, "first");
         ReadOnlySpan<float> again = cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
-        Assert.Equal(1, packs);
+        Assert.Equal(1, counting.Packs);
         Assert.True(first == again, "the kept packing");
 
         // The last weight changes (a compare that stopped early would miss it), then one in the middle by one ulp.
@@ -45,7 +53,7 @@ public class PackedWeightCacheTests
         KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "last changed");
         w[w.Length / 2] = MathF.BitIncrement(w[w.Length / 2]);
         KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "middle changed");
-        Assert.Equal(3, packs);
+        Assert.Equal(3, counting.Packs);
 
         // The same weights in another layout, at another width or for another geometry are packed separately.
         int transposedLength = WinogradConvolution.PackedLength(Conv3x3Kernels.Transposed(Layer), VectorWidth.V256);
@@ -53,9 +61,9 @@ public class PackedWeightCacheTests
         int wideLength = WinogradConvolution.PackedLength(Layer, VectorWidth.V512);
         ReadOnlySpan<float> wide = cache.Get(Layer, w, VectorWidth.V512, PackedWeightCache.WinogradForward, wideLength, Counting, new float[wideLength]);
         KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V512), wide, "512 bits");
-        Assert.Equal(5, packs);
+        Assert.Equal(5, counting.Packs);
         KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "kept beside the others");
-        Assert.Equal(5, packs);
+        Assert.Equal(5, counting.Packs);
     }
 
     /// <summary>
@@ -69,17 +77,13 @@ public class PackedWeightCacheTests
         var random = new TestValues(63);
         int length = WinogradConvolution.PackedLength(Layer, VectorWidth.V256);
         float[] scratch = new float[length];
-        int packs = 0;
-        void Counting(in Conv2DGeometry g, ReadOnlySpan<float> weights, Span<float> packed, VectorWidth width)
-        {
-            packs++;
-            WinogradConvolution.PackForward(g, weights, packed, width);
-        }
+        var counting = new CountingPacker();
+        PackedWeightCache.Packer Counting = counting.Pack;
         float[] w = random.Floats(Layer.WeightLength);
         cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
         float[] moved = (float[])w.Clone();
         KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, moved, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "moved");
-        Assert.Equal(1, packs);
+        Assert.Equal(1, counting.Packs);
 
         for (int i = 0; i < PackedWeightCache.MaxPerLayout + 2; i++)
         {
@@ -89,7 +93,7 @@ public class PackedWeightCacheTests
         float[] last = random.Floats(Layer.WeightLength);
         cache.Get(Layer, last, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
         float[] another = random.Floats(Layer.WeightLength);
-        PackedWeightCache.Packer packer = Counting; // the closure's delegate made before the count, not by the call
+        PackedWeightCache.Packer packer = Counting; // the delegate made before the count, not by the call
         long before = GC.GetAllocatedBytesForCurrentThread();
         ReadOnlySpan<float> packed = cache.Get(Layer, another, VectorWidth.V256, PackedWeightCache.WinogradForward, length, packer, scratch);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
@@ -126,12 +130,8 @@ public class PackedWeightCacheTests
         float[] original = Fresh(Layer, w, VectorWidth.V256);
         int length = WinogradConvolution.PackedLength(Layer, VectorWidth.V256);
         float[] scratch = new float[length];
-        int packs = 0;
-        void Counting(in Conv2DGeometry g, ReadOnlySpan<float> weights, Span<float> packed, VectorWidth width)
-        {
-            packs++;
-            WinogradConvolution.PackForward(g, weights, packed, width);
-        }
+        var counting = new CountingPacker();
+        PackedWeightCache.Packer Counting = counting.Pack;
         float[] Get(float[] weights) => cache.Get(Layer, weights, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch).ToArray();
 
         Get(w);   // checked with no stamp, so no stamp trusts it
@@ -144,25 +144,25 @@ public class PackedWeightCacheTests
             w[3] += 1f;
             changed = Fresh(Layer, w, VectorWidth.V256);
             KernelAssert.Identical(changed, Get(w), "compared: the entry was checked with no stamp");
-            Assert.Equal(2, packs);
+            Assert.Equal(2, counting.Packs);
 
             // Checked under 41, so trusted under 41: a write under the same stamp (which breaks the caller's promise) is not
             // seen, which shows that nothing was compared.
             w[3] = kept;
             KernelAssert.Identical(changed, Get(w), "trusted: not compared");
-            Assert.Equal(2, packs);
+            Assert.Equal(2, counting.Packs);
 
             // Other weights (another address, the same values) are compared under any stamp.
             KernelAssert.Identical(original, Get(other), "another address");
-            Assert.Equal(3, packs);
+            Assert.Equal(3, counting.Packs);
         }
         Assert.Equal(0, PackedWeightCache.TrustedStamp);
 
         // A new stamp, or none, compares again.
         using (PackedWeightCache.Trust(42)) KernelAssert.Identical(original, Get(w), "a new stamp compares");
-        Assert.Equal(4, packs);
+        Assert.Equal(4, counting.Packs);
         KernelAssert.Identical(original, Get(w), "no stamp");
-        Assert.Equal(4, packs);
+        Assert.Equal(4, counting.Packs);
     }
 
     [Theory]

@@ -552,9 +552,12 @@ public static class Conv3x3Kernels
         }
     }
 
-    /// <summary>to[0..length) = from[0..length): whole vectors, then one overlapped vector (the runs do not overlap each other).</summary>
+    /// <summary>
+    /// to[0..length) = from[0..length) (the two do not overlap): whole 256-bit vectors, then one overlapped vector ending at
+    /// the last float; under 8 floats two overlapping 128-bit vectors, under 4 one float at a time. Also Winograd's row copies.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void CopyRun(ref float from, ref float to, int length)
+    internal static void CopyRun(ref float from, ref float to, int length)
     {
         if (length >= Vector256<float>.Count)
         {

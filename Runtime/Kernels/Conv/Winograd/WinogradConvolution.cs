@@ -315,7 +315,7 @@ internal static class WinogradConvolution
             if (sample != copiedSample)
             {
                 ref float channel = ref Unsafe.Add(ref x, sample * inputLength + channelOffset);
-                for (int r = 0; r < height; r++) Copy(ref Unsafe.Add(ref channel, r * width), ref Unsafe.Add(ref padded, (r + 1) * paddedPitch + 1), width);
+                for (int r = 0; r < height; r++) Conv3x3Kernels.CopyRun(ref Unsafe.Add(ref channel, r * width), ref Unsafe.Add(ref padded, (r + 1) * paddedPitch + 1), width);
                 copiedSample = sample;
             }
             for (int a = 0; a < 4; a++)
@@ -405,37 +405,6 @@ internal static class WinogradConvolution
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Difference3<T, L>(ref float m, int a, int b, int c, int stride) where T : struct where L : struct, ILane<T>
         => L.Subtract(L.Subtract(L.Load(ref m, a * stride), L.Load(ref m, b * stride)), L.Load(ref m, c * stride));
-
-    /// <summary>
-    /// to[0..length) = from[0..length) (the ranges do not overlap): whole 256-bit vectors, then one more ending at the last
-    /// float (rewriting some of the same values); under 8 floats two 128-bit vectors the same way, under 4 one by one.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Copy(ref float from, ref float to, int length)
-    {
-        if (length >= Vector256<float>.Count)
-        {
-            int i = 0;
-            for (; i + Vector256<float>.Count <= length; i += Vector256<float>.Count)
-                Vector256.LoadUnsafe(ref from, (nuint)i).StoreUnsafe(ref to, (nuint)i);
-            if (i < length)
-            {
-                nuint last = (nuint)(length - Vector256<float>.Count);
-                Vector256.LoadUnsafe(ref from, last).StoreUnsafe(ref to, last);
-            }
-        }
-        else if (length >= Vector128<float>.Count)
-        {
-            nuint last = (nuint)(length - Vector128<float>.Count);
-            Vector128<float> head = Vector128.LoadUnsafe(ref from), tail = Vector128.LoadUnsafe(ref from, last);
-            head.StoreUnsafe(ref to);
-            tail.StoreUnsafe(ref to, last);
-        }
-        else
-        {
-            for (int i = 0; i < length; i++) Unsafe.Add(ref to, i) = Unsafe.Add(ref from, i);
-        }
-    }
 }
 
 /// <summary>Per-thread scratch of <see cref="WinogradConvolution"/>: grown on first need, then reused (no allocation after warm-up).</summary>
