@@ -15,14 +15,20 @@ internal static class InferenceEmitter
     public static bool HasInferenceWeights(NetworkPlan plan)
         => ModeEmitter.HasBatchNorm(plan) || plan.Layers.Any(l => CostModel.PacksFilters(l.Node));
 
-    // The parameter ranges inference derives things from: every convolution's and batch norm's weight and bias (a
-    // superset of the packed filters and the folds' inputs), adjacent ranges merged.
+    // The parameter ranges inference derives things from: every convolution's, batch norm's and folded-into layer's weight
+    // and bias (a superset of the packed filters and the folds' inputs: a batch norm folds into a dense layer too), adjacent
+    // ranges merged.
     private static List<int> DerivedRanges(NetworkPlan plan)
     {
         var ranges = new List<int>();
+        var producers = new HashSet<string>();
+        if (ModeEmitter.HasBatchNorm(plan))
+        {
+            foreach (NormalizationLayout.Fold fold in new NormalizationLayout(plan).Folds) producers.Add(fold.Producer.Node.FullName);
+        }
         foreach (LayerPlan layer in plan.Layers)
         {
-            if (layer.Node.Descriptor is not (Conv2DLayer or BatchNormLayer)) continue;
+            if (layer.Node.Descriptor is not (Conv2DLayer or BatchNormLayer) && !producers.Contains(layer.Node.FullName)) continue;
             Add(ranges, layer.WeightOffset, layer.WeightLength);
             Add(ranges, layer.BiasOffset, layer.BiasLength);
         }
@@ -47,8 +53,9 @@ internal static class InferenceEmitter
         string parameters = string.Join(", ", DerivedRanges(plan).Select(r => Literals.Int(r)));
         string state = plan.StateCount > 0 ? $"new int[] {{ 0, {Literals.Int(plan.StateCount)} }}" : $"{TypeNames.Array}.Empty<int>()";
         w.Line();
-        w.Line("// The parameters (pairs offset, length: every convolution's and batch norm's) and state inference derives packed filters");
-        w.Line("// and folded batch norms from: each Forward and Predict compares them once and rederives only after a change.");
+        w.Line("// The parameters (pairs offset, length: every convolution's and batch norm's and each layer a batch norm folds into)");
+        w.Line("// and the state inference derives packed filters and folded batch norms from: each Forward and Predict compares them");
+        w.Line("// once and rederives only after a change.");
         w.Line($"private readonly {TypeNames.InferenceWeights} _inferenceWeights = new {TypeNames.InferenceWeights}(new int[] {{ {parameters} }}, {state});");
     }
 

@@ -5,7 +5,8 @@ namespace Compiled.Generator.Tests.Emission;
 /// <summary>
 /// Which networks watch the weights inference derives things from (Emit/InferenceEmitter: _inferenceWeights): a network with a
 /// batch norm or a convolution whose forward runs on packed filters (3×3, padding 1, stride 1 or 2) compares every
-/// convolution's and batch norm's parameters and its state once per Forward and Predict, refolds only after a change, runs
+/// convolution's and batch norm's parameters, those of each layer a batch norm folds into, and its state once per Forward
+/// and Predict, refolds only after a change, runs
 /// its chunks under the stamp, and allocates the arrays the packed filters are found by pinned; any other network does none
 /// of it.
 /// </summary>
@@ -42,6 +43,15 @@ public sealed class InferenceWeightsEmissionTests
         string source = Generate("[Input(3, 6, 6)]", "[Conv2D(8, Kernel = 3, Stride = 2, Padding = 1), ReLU] [Dense(4), SoftmaxCrossEntropy]");
         Assert.Contains("new global::Compiled.Networks.InferenceWeights(new int[] { 0, 224 }, global::System.Array.Empty<int>());", source);
         Assert.Contains("_inferenceWeights.Refresh(Parameters, default);", source);
+    }
+
+    [Fact]
+    public void A_batch_norm_folded_into_a_dense_layer_watches_the_dense_layer()
+    {
+        // fc1 (0..48, no bias), bn1 (48..64), fc2 (64..): fc1 feeds the fold, fc2 nothing.
+        string source = Generate("[Input(6)]", "[Dense(8, Bias = false), BatchNorm, ReLU] [Dense(2), SoftmaxCrossEntropy]");
+        Assert.Contains("new global::Compiled.Networks.InferenceWeights(new int[] { 0, 64 }, new int[] { 0, 17 });", source);
+        Assert.Contains("if (_inferenceWeights.Refresh(Parameters, StateBuffer)) PrepareEvaluation();", source);
     }
 
     [Theory]

@@ -24,6 +24,13 @@ public partial class KeptFiltersNet;
 [Dense(10), SoftmaxCrossEntropy]
 public partial class KeptFiltersPlainNet;
 
+/// <summary>A batch norm folded into a dense layer: the dense layer's weights feed the fold.</summary>
+[Network]
+[Input(12)]
+[Dense(16, Bias = false), BatchNorm, ReLU]
+[Dense(4), SoftmaxCrossEntropy]
+public partial class FoldedDenseNet;
+
 /// <summary>
 /// Inference keeps packed filters and folded batch norms between calls and rederives them only when the weights or the
 /// running statistics changed (Networks/InferenceWeights): after any change, however made, Forward and Predict give the
@@ -93,6 +100,27 @@ public sealed class InferenceWeightsTests
             Tolerance.AssertBitwiseEqual(expected, after, $"after weight {index} changed, {threads} threads, batch {batch}");
         }
         Assert.False(before.AsSpan().SequenceEqual(after), "the changes changed the outputs");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_batch_norm_folded_into_a_dense_layer_follows_its_weights(int threads)
+    {
+        using var network = new FoldedDenseNet { Threads = threads };
+        network.Initialize(8);
+        float[] x = TestData.Uniform(3 * FoldedDenseNet.InputLength, seed: 26, low: -1f);
+        float[] before = new float[3 * 4], after = new float[3 * 4], expected = new float[3 * 4];
+        network.Forward(x, before, 3);
+        int fc1 = network.ParameterTable.Single(p => p.Name == "fc1.weight").Offset;
+        for (int i = 0; i < 12; i++) network.Parameters[fc1 + i] *= -3f;
+        network.Forward(x, after, 3);
+        using var fresh = new FoldedDenseNet { Threads = threads };
+        network.Parameters.CopyTo(fresh.Parameters, 0);
+        network.StateBuffer.CopyTo(fresh.StateBuffer, 0);
+        fresh.Forward(x, expected, 3);
+        Tolerance.AssertBitwiseEqual(expected, after, $"after fc1's weights changed, {threads} threads");
+        Assert.False(before.AsSpan().SequenceEqual(after), "the change changed the outputs");
     }
 
     // Forward and Predict of the network against a new one holding its parameters and statistics.
