@@ -43,6 +43,13 @@ internal sealed class InterpreterResult
     /// for a batch that spreads its values; hundreds when a channel is (nearly) constant over the batch, and σ falls to √eps.
     /// </summary>
     public double BatchNormConditioning { get; set; } = 1;
+    /// <summary>
+    /// Per bias entry (a dense or convolution bias, a batch norm's β), the sum of the magnitudes of the terms its gradient
+    /// adds up: Σ|dy| over the batch and the positions of its channel. A float sum is accurate relative to this, not to the
+    /// result: where the terms cancel (a bias before a sigmoid into a training-mode batch norm, whose dx sums to 0) the
+    /// gradient is a small difference of large terms.
+    /// </summary>
+    public Dictionary<string, double[]> BiasTermMagnitudes { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -441,6 +448,8 @@ internal sealed class ReferenceInterpreter
             LayerSpec layer = op.Layer!;
             double[] x = op.Inputs[0] < 0 ? input : activations[op.Inputs[0]], y = activations[i];
             var dx = new double[x.Length];
+            if (layer is { Kind: SpecKind.Dense or SpecKind.Conv2D, Bias: true } or { Kind: SpecKind.BatchNorm })
+                result.BiasTermMagnitudes[op.Name + ".bias"] = TermMagnitudes(dy, n, op.OutShape);
             switch (layer.Kind)
             {
                 case SpecKind.Dense:
@@ -498,6 +507,17 @@ internal sealed class ReferenceInterpreter
             Give(op.Inputs[0], dx);
         }
         return result;
+    }
+
+    // Σ|dy| per channel (the first dimension of a sample's shape) over the batch and the channel's positions.
+    private static double[] TermMagnitudes(double[] dy, int n, int[] shape)
+    {
+        int channels = shape[0], positions = SpecShapes.Length(shape) / channels;
+        var sums = new double[channels];
+        for (int sample = 0, e = 0; sample < n; sample++)
+            for (int c = 0; c < channels; c++)
+                for (int k = 0; k < positions; k++, e++) sums[c] += Math.Abs(dy[e]);
+        return sums;
     }
 
     private ReadOnlySpan<double> Bias(IReadOnlyDictionary<string, double[]> parameters, int op)
