@@ -133,8 +133,8 @@ internal static class CostModel
             && w.StrideHeight == w.StrideWidth && (w.StrideHeight == 1 || w.StrideHeight == 2);
         // Its dx only from three input channels on (fewer fill too few rows of the tile).
         bool winograd = direct3x3 && w.StrideHeight == 1 && inChannels >= WinogradChannels && outChannels >= WinogradChannels;
-        // Stride 1 with 8 channels or more each way: Winograd for the forward and dx.
-        if (winograd) return (ConvMethod.Winograd, ConvMethod.Direct3x3, ConvMethod.Winograd);
+        // Stride 1 with 8 channels or more each way: Winograd for the forward, dw and dx.
+        if (winograd) return (ConvMethod.Winograd, ConvMethod.Winograd, ConvMethod.Winograd);
         if (direct3x3) return (ConvMethod.Direct3x3, ConvMethod.Direct3x3, inChannels >= 3 ? ConvMethod.Direct3x3 : inputs);
         int outHeight = (inHeight + w.PadTop + w.PadBottom - w.KernelHeight) / w.StrideHeight + 1;
         bool gridWeights = grid && outChannels <= 8 && (long)outHeight * (inWidth + w.PadLeft + w.PadRight) >= 256;

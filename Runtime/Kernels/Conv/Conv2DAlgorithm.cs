@@ -24,7 +24,7 @@ public enum Conv2DMethod
     /// <summary>Dilated or grouped geometries: explicit im2col and one GEMM per group.</summary>
     DilatedGrouped,
 
-    /// <summary>3×3, padding 1, stride 1, at least 8 channels in and out: Winograd F(2×2, 3×3) (<c>WinogradConvolution</c>), 2.25× fewer multiply-adds.</summary>
+    /// <summary>3×3, padding 1, stride 1, at least 8 channels in and out: Winograd F(2×2, 3×3) (<c>WinogradConvolution</c>, <c>WinogradWeightGradient</c>), 2.25× fewer multiply-adds.</summary>
     Winograd,
 }
 

@@ -280,6 +280,7 @@ public static class Conv2DKernels
             switch (algorithm.WeightGradient)
             {
                 case Conv2DMethod.Direct3x3: Conv3x3Kernels.WeightGradientCore(g, x, dy, dw, n, width); break;
+                case Conv2DMethod.Winograd: WinogradWeightGradient.Run(g, x, dy, dw, n, width); break;
                 case Conv2DMethod.Grid: GridConvolution.WeightGradient(g, x, dy, dw, n, width); break;
                 case Conv2DMethod.PatchGrid: GridConvolution.PatchWeightGradient(g, x, dy, dw, n, width); break;
             }
@@ -371,8 +372,9 @@ public static class Conv2DKernels
         if (UseDirect3x3 && Conv3x3Kernels.Applies(g))
         {
             // dx of one or two input channels would fill only that many rows of the tile: the general path is faster.
-            // Stride 1 with 8 channels or more each way: Winograd for the forward and for dx (the forward of the transposed layer).
-            if (UseWinograd && WinogradConvolution.Applies(g)) return new Conv2DAlgorithm(Conv2DMethod.Winograd, Conv2DMethod.Direct3x3, Conv2DMethod.Winograd);
+            // Stride 1 with 8 channels or more each way: Winograd for the forward, dw (its adjoint) and dx (the forward of the
+            // transposed layer).
+            if (UseWinograd && WinogradConvolution.Applies(g)) return new Conv2DAlgorithm(Conv2DMethod.Winograd, Conv2DMethod.Winograd, Conv2DMethod.Winograd);
             return new Conv2DAlgorithm(Conv2DMethod.Direct3x3, Conv2DMethod.Direct3x3, g.InChannels >= 3 ? Conv2DMethod.Direct3x3 : inputs);
         }
         bool grid = GridConvolution.CanForward(g, width);

@@ -89,6 +89,31 @@ public class WinogradKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Weight_gradient_adds_what_direct_convolution_gives(VectorWidth width)
+    {
+        var random = new TestValues(57);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            // Several batch sizes: one sample, the test's batch, and enough 7×7 or 5×5 samples to fill several groups.
+            foreach (int n in new[] { 1, Batch, g.InHeight <= 7 ? 37 : 2 })
+            {
+                float[] x = random.Floats(n * g.InputLength), dy = random.Floats(n * g.OutputLength), dw = random.Floats(g.WeightLength);
+                double[] expected = new double[g.WeightLength], magnitude = new double[g.WeightLength], dx = new double[n * g.InputLength];
+                Conv2DReference.Backward<double>(g, TestValues.Wide(x), new double[g.WeightLength], TestValues.Wide(dy), dx, expected, [], n);
+                Conv2DReference.Backward<double>(g, TestValues.Abs(x), new double[g.WeightLength], TestValues.Abs(dy), dx, magnitude, [], n);
+                for (int i = 0; i < expected.Length; i++)
+                {
+                    expected[i] += dw[i];
+                    magnitude[i] += Math.Abs(dw[i]);
+                }
+                WinogradWeightGradient.Run(g, x, dy, dw, n, width);
+                KernelAssert.CloseToMagnitude(expected, magnitude, dw, Tolerance, $"dw {width} {g} n={n}");
+            }
+        }
+    }
+
     [Fact]
     public void Every_width_gives_the_same_bits()
     {
@@ -100,12 +125,17 @@ public class WinogradKernelTests
             float[] scalar = Forward(g, x, w, b, new float[Batch * g.OutputLength], Batch, Conv3x3Kernels.Mode.Relu, VectorWidth.Scalar);
             float[] scalarDx = new float[x.Length];
             WinogradConvolution.InputGradient(g, w, dy, scalarDx, Batch, VectorWidth.Scalar);
+            float[] scalarDw = new float[w.Length];
+            WinogradWeightGradient.Run(g, x, dy, scalarDw, Batch, VectorWidth.Scalar);
             foreach (VectorWidth width in new[] { VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 })
             {
                 KernelAssert.Identical(scalar, Forward(g, x, w, b, new float[scalar.Length], Batch, Conv3x3Kernels.Mode.Relu, width), $"{width} {g}");
                 float[] dx = new float[x.Length];
                 WinogradConvolution.InputGradient(g, w, dy, dx, Batch, width);
                 KernelAssert.Identical(scalarDx, dx, $"dx {width} {g}");
+                float[] dw = new float[w.Length];
+                WinogradWeightGradient.Run(g, x, dy, dw, Batch, width);
+                KernelAssert.Identical(scalarDw, dw, $"dw {width} {g}");
             }
         }
     }
@@ -147,7 +177,7 @@ public class WinogradKernelTests
         foreach (Conv2DGeometry g in new[] { Geometries[1], Geometries[3] })
         {
             Conv2DAlgorithm algorithm = Conv2DKernels.Algorithm(g, width);
-            Assert.Equal(new Conv2DAlgorithm(Conv2DMethod.Winograd, Conv2DMethod.Direct3x3, Conv2DMethod.Winograd), algorithm);
+            Assert.Equal(new Conv2DAlgorithm(Conv2DMethod.Winograd, Conv2DMethod.Winograd, Conv2DMethod.Winograd), algorithm);
             float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
             float[] col = new float[g.ColumnLength];
             float[] expected = Forward(g, x, w, b, new float[Batch * g.OutputLength], Batch, Conv3x3Kernels.Mode.Plain, width);
@@ -177,6 +207,10 @@ public class WinogradKernelTests
             WinogradConvolution.InputGradient(g, w, dy, dx, Batch, width);
             Conv2DKernels.Backward(g, x, w, dy, dxDispatched, new float[w.Length], new float[b.Length], col, Batch, width);
             KernelAssert.Identical(dx, dxDispatched, $"dx {width} {g}");
+            float[] dw = random.Floats(w.Length), dwDispatched = (float[])dw.Clone();
+            WinogradWeightGradient.Run(g, x, dy, dw, Batch, width);
+            Conv2DKernels.Backward(g, x, w, dy, new float[x.Length], dwDispatched, new float[b.Length], col, Batch, width);
+            KernelAssert.Identical(dw, dwDispatched, $"dw {width} {g}");
 
             float[] direct = new float[expected.Length];
             Conv2DKernels.UseWinograd = false;

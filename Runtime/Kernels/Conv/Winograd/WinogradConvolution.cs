@@ -418,6 +418,9 @@ internal sealed class WinogradWorkspace
     private float[] _products = Array.Empty<float>();
     private float[] _outputs = Array.Empty<float>();
     private float[] _padded = Array.Empty<float>();
+    private float[] _inputLast = Array.Empty<float>();
+    private float[] _gradientLast = Array.Empty<float>();
+    private float[] _sums = Array.Empty<float>();
     private int[] _offsets = Array.Empty<int>();
 
     public static WinogradWorkspace Current => t_current ??= new WinogradWorkspace();
@@ -428,11 +431,20 @@ internal sealed class WinogradWorkspace
     /// <summary>One channel's eight row and parity planes of a block of tile rows.</summary>
     public Span<float> Planes(int length) => Get(ref _planes, length);
 
-    /// <summary>The block's transformed input V[ξ][c][t].</summary>
+    /// <summary>The block's transformed input V[ξ][c][t] (the weight gradient's V[ξ][t][c]).</summary>
     public Span<float> Transformed(int length) => Get(ref _transformed, length);
 
-    /// <summary>The block's products M[ξ][k][t].</summary>
+    /// <summary>The block's products M[ξ][k][t] (the weight gradient's transformed dy, Ŷ[ξ][t][k]).</summary>
     public Span<float> Products(int length) => Get(ref _products, length);
+
+    /// <summary>The weight gradient's zero-bordered channels-last input of one sample.</summary>
+    public Span<float> ChannelsLastInput(int length) => Get(ref _inputLast, length);
+
+    /// <summary>The weight gradient's channels-last dy of one sample.</summary>
+    public Span<float> ChannelsLastGradient(int length) => Get(ref _gradientLast, length);
+
+    /// <summary>The weight gradient's sums Z[ξ][k][c] over the tiles.</summary>
+    public Span<float> Sums(int length) => Get(ref _sums, length);
 
     /// <summary>One channel's zero-bordered input plane.</summary>
     public Span<float> Padded(int length) => Get(ref _padded, length);
