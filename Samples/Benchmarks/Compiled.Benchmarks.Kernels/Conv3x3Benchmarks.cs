@@ -9,7 +9,8 @@ namespace Compiled.Benchmarks.Kernels;
 /// <see cref="Conv3x3Kernels"/> (what <see cref="Conv2DKernels"/> dispatches to) against the general paths it replaced
 /// (stride 1: the padded-grid micro-kernels, im2col + GEMM + fold for dx; stride 2: im2col + GEMM), in the same run.
 /// Shapes: "C×S" is C → C channels on S×S at stride 1; "C×Ss2" is C → 2C channels from S×S at stride 2 (a ResNet stage's
-/// first convolution). FLOPs: forward 2·n·Cout·OH·OW·Cin·9; the backward does twice that (dx and dw) plus db.
+/// first convolution). FLOPs: forward 2·n·Cout·OH·OW·Cin·9; the backward does twice that (dx and dw) plus db; dw alone as
+/// many as the forward, by the direct kernel or by Winograd.
 /// </summary>
 public class Conv3x3Benchmarks
 {
@@ -76,6 +77,18 @@ public class Conv3x3Benchmarks
         Conv2DKernels.UseDirect3x3 = false;
         try { Conv2DKernels.Backward(_g, _x, _w, _dy, _dx, _dw, _db, _col, Batch, Width); }
         finally { Conv2DKernels.UseDirect3x3 = true; }
+    }
+
+    /// <summary>dw alone by the register-tiled direct kernel (what stride 2 and fewer than 8 channels run).</summary>
+    [Benchmark]
+    public void WeightGradientDirect() => Conv3x3Kernels.WeightGradientCore(_g, _x, _dy, _dw, Batch, Width);
+
+    /// <summary>dw alone by Winograd F(2×2, 3×3) where it applies (stride 1, 8+ channels); the direct kernel on the stride-2 shapes.</summary>
+    [Benchmark]
+    public void WeightGradientWinograd()
+    {
+        if (WinogradConvolution.Applies(_g)) WinogradWeightGradient.Run(_g, _x, _dy, _dw, Batch, Width);
+        else Conv3x3Kernels.WeightGradientCore(_g, _x, _dy, _dw, Batch, Width);
     }
 
     private static float[] Filled(int length, int seed)
