@@ -171,23 +171,29 @@ internal static class WinogradWeightGradient
 
     /// <summary>
     /// to[(h·W' + w)·stride + c] = from[c·plane + h·W + w] for c &lt; channels, h &lt; H, w &lt; W (W' = <paramref name="rowStride"/>
-    /// / <paramref name="stride"/>): one sample's planes channels-last, 4×4 blocks in SSE registers where they fit.
+    /// / <paramref name="stride"/>): one sample's planes channels-last, 4×4 blocks in SSE registers where they fit. A row whose
+    /// width is not a multiple of 4 ends with a block over its last four columns, which writes some of them again (the same
+    /// values), so a 7-wide row takes two blocks and no element loop.
     /// </summary>
     private static void ChannelsLast(ref float from, int channels, int height, int width, int plane, ref float to, int rowStride, int stride)
     {
-        int blockChannels = Transpose4x4.IsSupported ? channels & ~3 : 0, blockColumns = Transpose4x4.IsSupported ? width & ~3 : 0;
+        bool blocks = Transpose4x4.IsSupported && width >= 4;
+        int blockChannels = blocks ? channels & ~3 : 0;
         for (int h = 0; h < height; h++)
         {
             ref float source = ref Unsafe.Add(ref from, h * width);
             ref float target = ref Unsafe.Add(ref to, h * rowStride);
             for (int c = 0; c < blockChannels; c += 4)
-                for (int w = 0; w < blockColumns; w += 4)
-                    Transpose4x4.Block(ref Unsafe.Add(ref source, c * plane + w), plane, ref Unsafe.Add(ref target, w * stride + c), stride);
-            for (int c = 0; c < channels; c++)
             {
-                int w = c < blockChannels ? blockColumns : 0;
-                for (; w < width; w++) Unsafe.Add(ref target, w * stride + c) = Unsafe.Add(ref source, c * plane + w);
+                for (int w = 0; ; w += 4)
+                {
+                    int at = Math.Min(w, width - 4);
+                    Transpose4x4.Block(ref Unsafe.Add(ref source, c * plane + at), plane, ref Unsafe.Add(ref target, at * stride + c), stride);
+                    if (at + 4 >= width) break;
+                }
             }
+            for (int c = blockChannels; c < channels; c++)
+                for (int w = 0; w < width; w++) Unsafe.Add(ref target, w * stride + c) = Unsafe.Add(ref source, c * plane + w);
         }
     }
 
