@@ -359,6 +359,48 @@ public sealed class DifferentialTests
     }
 
     [Fact]
+    public void WinogradLayersMatchTheInterpreterAndFiniteDifferences()
+    {
+        // 3x3 stride-1 convolutions with 8+ channels each way run F(2x2, 3x3) forward, dx and dw (Conv2DKernels.Algorithm),
+        // which the random networks (filters up to 17, padding 1 now and then) reach only rarely: a chain of them on odd and
+        // tiny planes (9x7, then 4x3 after a pool), with and without bias, through a batch norm and a residual block, trained.
+        var block = new BlockSpec(new[] { new LayerSpec(SpecKind.Conv2D, 9) { Kernel = 3, Padding = new PaddingSpec(1, null), Bias = false }, new LayerSpec(SpecKind.ReLU) },
+            null, null, new[] { new LayerSpec(SpecKind.ReLU) });
+        var spec = new NetworkSpec(true, new[] { 3, 9, 7 },
+            new[]
+            {
+                new LayerSpec(SpecKind.Conv2D, 9) { Kernel = 3, Padding = new PaddingSpec(1, null), Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.Block) { Block = block },
+                new LayerSpec(SpecKind.Conv2D, 17) { Kernel = 3, Padding = new PaddingSpec(1, null) }, new LayerSpec(SpecKind.Tanh),
+                new LayerSpec(SpecKind.MaxPool, 2),
+                new LayerSpec(SpecKind.Conv2D, 8) { Kernel = 3, Padding = new PaddingSpec(0, "same") }, new LayerSpec(SpecKind.Sigmoid),
+                new LayerSpec(SpecKind.Flatten), new LayerSpec(SpecKind.Dense, 3),
+            },
+            HeadSpec.SoftmaxCrossEntropy);
+        Assert.True(SpecShapes.All(spec, out string? why) is not null, why);
+        foreach (var (cin, height, width, cout) in new[] { (9, 9, 7, 9), (9, 9, 7, 17), (17, 4, 3, 8) })
+        {
+            var geometry = new Compiled.Kernels.Conv2DGeometry(cin, height, width, cout, 3, 3, 1, 1, 1, 1, 1, 1);
+            foreach (VectorWidth width2 in new[] { VectorWidth.Scalar, VectorWidth.V512 })
+                Assert.Equal(new Compiled.Kernels.Conv2DAlgorithm(Compiled.Kernels.Conv2DMethod.Winograd, Compiled.Kernels.Conv2DMethod.Winograd, Compiled.Kernels.Conv2DMethod.Winograd),
+                    Compiled.Kernels.Conv2DKernels.Algorithm(geometry, width2));
+        }
+        var networks = new List<CompiledNetwork> { new(spec, "Differential.Winograd", "WinogradChain") };
+        System.Runtime.Loader.AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(networks);
+        try
+        {
+            Assert.Empty(networks[0].Problems);
+            var plan = new CheckPlan(new[] { VectorWidth.Scalar, VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 }, new[] { 1, 2 }, new[] { 1, 5 }, FiniteDifferences: true);
+            CheckOutcome outcome = NetworkChecker.Check(networks[0], plan, 12);
+            Assert.True(outcome.Failures.Count == 0, string.Join("\n", outcome.Failures.Take(8)));
+        }
+        finally
+        {
+            context?.Unload();
+        }
+    }
+
+    [Fact]
     public void CheckerCatchesAWrongNetwork()
     {
         // A network compiled from one declaration and judged as another (a different LeakyReLU slope) must fail:
