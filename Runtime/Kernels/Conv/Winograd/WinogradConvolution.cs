@@ -188,13 +188,13 @@ internal static class WinogradConvolution
     private static int RowsOf(VectorWidth width) => width == VectorWidth.V512 ? Rows8.Value : Rows4.Value;
 
     /// <summary>At least <paramref name="floats"/>, rounded up to an odd number of 64-byte lines.</summary>
-    private static int OddLines(int floats)
+    internal static int OddLines(int floats)
     {
         int lines = (floats + 15) / 16;
         return (lines | 1) * 16;
     }
 
-    private static int Padded(int count, int multiple) => (count + multiple - 1) / multiple * multiple;
+    internal static int Padded(int count, int multiple) => (count + multiple - 1) / multiple * multiple;
 
     private static void Run<T, L, R>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
         int rowStart, int rowCount, bool relu)
@@ -359,7 +359,7 @@ internal static class WinogradConvolution
 
     /// <summary>One row i of Bᵀ d B from e = row i of Bᵀ d: v_i0 = e0 − e2, v_i1 = e1 + e2, v_i2 = e2 − e1, v_i3 = e1 − e3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Columns<T, L>(ref float v, int first, int xiStride, T e0, T e1, T e2, T e3)
+    internal static void Columns<T, L>(ref float v, int first, int xiStride, T e0, T e1, T e2, T e3)
         where T : struct where L : struct, ILane<T>
     {
         L.Store(ref v, first * xiStride, L.Subtract(e0, e2));

@@ -51,16 +51,16 @@ internal static class WinogradWeightGradient
         int lanes = L.Count, rows = R.Value;
         int cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth, plane = height * width;
         // Channels-last rows: input channels padded to whole vectors; output channels to whole vectors and whole tiles of R rows.
-        int inStride = Padded(cin, lanes), outVectors = Padded(cout, lanes), outStride = Padded(outVectors, rows);
+        int inStride = WinogradConvolution.Padded(cin, lanes), outVectors = WinogradConvolution.Padded(cout, lanes), outStride = WinogradConvolution.Padded(outVectors, rows);
         int tileRows = (height + 1) / 2, tileColumns = (width + 1) / 2, sampleTiles = tileRows * tileColumns;
         // The input with a zero border: rows and columns 0 and past the plane up to the last tile's patch (2·tiles + 2).
         int paddedRows = 2 * tileRows + 2, paddedColumns = 2 * tileColumns + 2;
         int gradientRows = 2 * tileRows, gradientColumns = 2 * tileColumns;
         // Samples per group from the widest width's padding, so every width adds the same partial sums to Z (the same bits).
-        int group = Math.Clamp(BlockFloats / (16 * (Padded(cin, 16) + Padded(cout, 16)) * sampleTiles), 1, n);
+        int group = Math.Clamp(BlockFloats / (16 * (WinogradConvolution.Padded(cin, 16) + WinogradConvolution.Padded(cout, 16)) * sampleTiles), 1, n);
         int groupTiles = group * sampleTiles;
         // The 16 slabs of V and Ŷ an odd number of cache lines apart (the transforms store to all 16 at once).
-        int inputSlab = OddLines(groupTiles * inStride), gradientSlab = OddLines(groupTiles * outStride);
+        int inputSlab = WinogradConvolution.OddLines(groupTiles * inStride), gradientSlab = WinogradConvolution.OddLines(groupTiles * outStride);
         int sumSlab = outStride * inStride;
 
         WinogradWorkspace workspace = WinogradWorkspace.Current;
@@ -210,10 +210,10 @@ internal static class WinogradWeightGradient
         Row<T, L>(ref Unsafe.Add(ref patch, 2 * rowStride), stride, out T d20, out T d21, out T d22, out T d23);
         Row<T, L>(ref Unsafe.Add(ref patch, 3 * rowStride), stride, out T d30, out T d31, out T d32, out T d33);
         // Rows of Bᵀ d: e0 = d0 − d2, e1 = d1 + d2, e2 = d2 − d1, e3 = d1 − d3; then each times B.
-        InputColumns<T, L>(ref v, 0, xiStride, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
-        InputColumns<T, L>(ref v, 4, xiStride, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
-        InputColumns<T, L>(ref v, 8, xiStride, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
-        InputColumns<T, L>(ref v, 12, xiStride, L.Subtract(d10, d30), L.Subtract(d11, d31), L.Subtract(d12, d32), L.Subtract(d13, d33));
+        WinogradConvolution.Columns<T, L>(ref v, 0, xiStride, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
+        WinogradConvolution.Columns<T, L>(ref v, 4, xiStride, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
+        WinogradConvolution.Columns<T, L>(ref v, 8, xiStride, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
+        WinogradConvolution.Columns<T, L>(ref v, 12, xiStride, L.Subtract(d10, d30), L.Subtract(d11, d31), L.Subtract(d12, d32), L.Subtract(d13, d33));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -224,16 +224,6 @@ internal static class WinogradWeightGradient
         d1 = L.Load(ref row, stride);
         d2 = L.Load(ref row, 2 * stride);
         d3 = L.Load(ref row, 3 * stride);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void InputColumns<T, L>(ref float v, int first, int xiStride, T e0, T e1, T e2, T e3)
-        where T : struct where L : struct, ILane<T>
-    {
-        L.Store(ref v, first * xiStride, L.Subtract(e0, e2));
-        L.Store(ref v, (first + 1) * xiStride, L.Add(e1, e2));
-        L.Store(ref v, (first + 2) * xiStride, L.Subtract(e2, e1));
-        L.Store(ref v, (first + 3) * xiStride, L.Subtract(e1, e3));
     }
 
     /// <summary>
@@ -265,11 +255,6 @@ internal static class WinogradWeightGradient
         L.Store(ref u, (first + 2) * xiStride, L.Subtract(a, b));
         L.Store(ref u, (first + 3) * xiStride, L.Subtract(L.Splat(0f), b));
     }
-
-    /// <summary>At least <paramref name="floats"/>, rounded up to an odd number of 64-byte lines.</summary>
-    private static int OddLines(int floats) => ((floats + 15) / 16 | 1) * 16;
-
-    private static int Padded(int count, int multiple) => (count + multiple - 1) / multiple * multiple;
 }
 
 /// <summary>
