@@ -44,6 +44,35 @@ public sealed class WorkerGroupTests
     }
 
     [Fact]
+    public void Wakes_workers_that_stopped_spinning_and_a_caller_that_blocked()
+    {
+        // Pauses longer than the 0.5 ms spin put the workers to sleep before a run (they must be woken) and the caller
+        // to sleep before a slow worker finishes (it must be woken); short runs in between take the spinning hand-over.
+        // A lost wake-up hangs a run, which the timeout turns into a failure.
+        using var group = new WorkerGroup(3);
+        var done = new ManualResetEventSlim();
+        long total = 0;
+        var runner = new Thread(() =>
+        {
+            for (int run = 0; run < 400; run++)
+            {
+                if (run % 40 == 0) Thread.Sleep(3);
+                bool slowWorker = run % 40 == 20;
+                group.Run(i =>
+                {
+                    if (slowWorker && i == 2) Thread.Sleep(3);
+                    Interlocked.Add(ref total, i + 1);
+                });
+            }
+            done.Set();
+        }) { IsBackground = true };
+        runner.Start();
+
+        Assert.True(done.Wait(TimeSpan.FromSeconds(60)), "a run never finished: a worker or the caller was not woken");
+        Assert.Equal(400L * (1 + 2 + 3), Interlocked.Read(ref total));
+    }
+
+    [Fact]
     public void Zero_or_negative_means_all_cores()
     {
         using var zero = new WorkerGroup(0);
