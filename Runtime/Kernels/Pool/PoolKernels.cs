@@ -35,6 +35,11 @@ public static class PoolKernels
             WindowedForward(g, x, y, argmax, n, max: true);
             return;
         }
+        if (MaxPool2x2.AppliesWithArgmax(g))
+        {
+            MaxPool2x2.Forward(g, x, y, argmax, n, width);
+            return;
+        }
         MaxPlain<PoolRows.WithArgmax>(g, x, y, argmax, n, width);
     }
 
@@ -53,6 +58,11 @@ public static class PoolKernels
             // Padded, dilated or ceil-mode windows: the windowed path, its indices in this thread's scratch.
             if (t_argmax is null || t_argmax.Length < n * g.OutputLength) t_argmax = new int[n * g.OutputLength];
             WindowedForward(g, x, y, t_argmax, n, max: true);
+            return;
+        }
+        if (MaxPool2x2.Applies(g))
+        {
+            MaxPool2x2.Forward(g, x, y, n, width);
             return;
         }
         MaxPlain<PoolRows.ValuesOnly>(g, x, y, default, n, width);

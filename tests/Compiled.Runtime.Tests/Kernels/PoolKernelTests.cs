@@ -76,6 +76,34 @@ public class PoolKernelTests
 
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Two_by_two_stride_two_pooling_matches_the_reference_with_nan_infinities_and_signed_zeros(VectorWidth width)
+    {
+        // The geometries MaxPool2x2 takes (rows of 1 to 40 outputs: every width's whole vectors, overlapped tails and the
+        // scalar rows below 4 outputs; odd sizes), values and indices, with NaN, ±∞, −0 and +0 scattered among ties.
+        var random = new TestValues(44);
+        Pool2DGeometry[] geometries =
+        [
+            new(3, 28, 28, 2, 2), new(2, 10, 10, 2, 2), new(2, 7, 9, 2, 2), new(1, 6, 80, 2, 2), new(2, 6, 34, 2, 2),
+            new(2, 5, 5, 2, 2), new(3, 3, 3, 2, 2), new(2, 14, 14, 2, 2),
+        ];
+        foreach (Pool2DGeometry g in geometries)
+        {
+            Assert.True(MaxPool2x2.AppliesWithArgmax(g), $"{g}");
+            float[] x = Quantized(random, Batch * g.InputLength);
+            for (int i = 0; i < x.Length; i += 5) x[i] = (i / 5 % 5) switch { 0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, 3 => -0f, _ => 0f };
+            float[] y = new float[Batch * g.OutputLength], values = new float[y.Length], expected = new float[y.Length];
+            int[] argmax = new int[y.Length], expectedArgmax = new int[y.Length];
+            PoolKernels.MaxForward(g, x, y, argmax, Batch, width);
+            PoolKernels.MaxForward(g, x, values, Batch, width);
+            PoolReference.MaxForward<float>(g, x, expected, expectedArgmax, Batch);
+            KernelAssert.Identical(expected, y, $"y {width} {g}");
+            KernelAssert.Identical(expected, values, $"values {width} {g}");
+            Assert.Equal(expectedArgmax, argmax);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Average_pooling_matches_reference_exactly(VectorWidth width)
     {
         var random = new TestValues(42);

@@ -8,7 +8,8 @@ namespace Compiled.Kernels;
 /// Splitting a run of floats into its even and odd elements and merging two vectors back, for one lane type (a 512-, 256- or
 /// 128-bit vector or a float): permutes with constant indices (<c>Vector512.Shuffle</c> and kin) and half-vector moves, the
 /// same values at every width. Winograd's 2×2 output tiles step by two columns, so its input splits by column parity and its
-/// output merges the tiles' two columns (<see cref="WinogradConvolution"/>).
+/// output merges the tiles' two columns (<see cref="WinogradConvolution"/>); a 2×2 max pool at stride 2 splits its rows the same way
+/// (<see cref="MaxPool2x2"/>).
 /// </summary>
 internal static class Zip
 {
@@ -16,41 +17,64 @@ internal static class Zip
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Deinterleave<T>(ref float source, ref float even, ref float odd) where T : struct
     {
+        Deinterleave(ref source, out T e, out T o);
+        Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref even), e);
+        Unsafe.WriteUnaligned(ref Unsafe.As<float, byte>(ref odd), o);
+    }
+
+    /// <summary><see cref="Deinterleave{T}(ref float, ref float, ref float)"/> into registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Deinterleave<T>(ref float source, out T even, out T odd) where T : struct
+    {
         if (typeof(T) == typeof(Vector512<float>) && Avx512F.IsSupported)
         {
             // Two-source permutes (vpermt2ps): the portable form below compiles to a slow sequence here.
             Vector512<float> a = Vector512.LoadUnsafe(ref source), b = Vector512.LoadUnsafe(ref source, 16);
-            Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b).StoreUnsafe(ref even);
-            Avx512F.PermuteVar16x32x2(a, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b).StoreUnsafe(ref odd);
+            Vector512<float> e = Avx512F.PermuteVar16x32x2(a, Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30), b);
+            Vector512<float> o = Avx512F.PermuteVar16x32x2(a, Vector512.Create(1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31), b);
+            even = Unsafe.As<Vector512<float>, T>(ref e);
+            odd = Unsafe.As<Vector512<float>, T>(ref o);
         }
         else if (typeof(T) == typeof(Vector512<float>))
         {
             Vector512<int> split = Vector512.Create(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
             Vector512<float> a = Vector512.Shuffle(Vector512.LoadUnsafe(ref source), split);
             Vector512<float> b = Vector512.Shuffle(Vector512.LoadUnsafe(ref source, 16), split);
-            Vector512.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref even);
-            Vector512.Create(a.GetUpper(), b.GetUpper()).StoreUnsafe(ref odd);
+            Vector512<float> e = Vector512.Create(a.GetLower(), b.GetLower()), o = Vector512.Create(a.GetUpper(), b.GetUpper());
+            even = Unsafe.As<Vector512<float>, T>(ref e);
+            odd = Unsafe.As<Vector512<float>, T>(ref o);
         }
         else if (typeof(T) == typeof(Vector256<float>))
         {
             Vector256<int> split = Vector256.Create(0, 2, 4, 6, 1, 3, 5, 7);
             Vector256<float> a = Vector256.Shuffle(Vector256.LoadUnsafe(ref source), split);
             Vector256<float> b = Vector256.Shuffle(Vector256.LoadUnsafe(ref source, 8), split);
-            Vector256.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref even);
-            Vector256.Create(a.GetUpper(), b.GetUpper()).StoreUnsafe(ref odd);
+            Vector256<float> e = Vector256.Create(a.GetLower(), b.GetLower()), o = Vector256.Create(a.GetUpper(), b.GetUpper());
+            even = Unsafe.As<Vector256<float>, T>(ref e);
+            odd = Unsafe.As<Vector256<float>, T>(ref o);
+        }
+        else if (typeof(T) == typeof(Vector128<float>) && Sse.IsSupported)
+        {
+            // shufps takes two lanes from each source: the portable form below goes through 64-bit halves, slow here.
+            Vector128<float> a = Vector128.LoadUnsafe(ref source), b = Vector128.LoadUnsafe(ref source, 4);
+            Vector128<float> e = Sse.Shuffle(a, b, 0b10_00_10_00), o = Sse.Shuffle(a, b, 0b11_01_11_01);
+            even = Unsafe.As<Vector128<float>, T>(ref e);
+            odd = Unsafe.As<Vector128<float>, T>(ref o);
         }
         else if (typeof(T) == typeof(Vector128<float>))
         {
             Vector128<int> split = Vector128.Create(0, 2, 1, 3);
             Vector128<float> a = Vector128.Shuffle(Vector128.LoadUnsafe(ref source), split);
             Vector128<float> b = Vector128.Shuffle(Vector128.LoadUnsafe(ref source, 4), split);
-            Vector128.Create(a.GetLower(), b.GetLower()).StoreUnsafe(ref even);
-            Vector128.Create(a.GetUpper(), b.GetUpper()).StoreUnsafe(ref odd);
+            Vector128<float> e = Vector128.Create(a.GetLower(), b.GetLower()), o = Vector128.Create(a.GetUpper(), b.GetUpper());
+            even = Unsafe.As<Vector128<float>, T>(ref e);
+            odd = Unsafe.As<Vector128<float>, T>(ref o);
         }
         else
         {
-            even = source;
-            odd = Unsafe.Add(ref source, 1);
+            float e = source, o = Unsafe.Add(ref source, 1);
+            even = Unsafe.As<float, T>(ref e);
+            odd = Unsafe.As<float, T>(ref o);
         }
     }
 

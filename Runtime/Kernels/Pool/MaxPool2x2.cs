@@ -1,0 +1,129 @@
+using System;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Compiled.Kernels;
+
+/// <summary>
+/// Max pooling for its commonest geometry, 2×2 windows at stride 2 without padding (LeNet-5's and VGG's pools):
+/// a vector of outputs splits each of its two input rows into even and odd columns once (<see cref="Zip"/>), where the
+/// general row kernels (<see cref="PoolRows"/>) gather the even elements again for every window column. The four window
+/// elements are taken in PyTorch's row-major order with its rule (take when greater, or when NaN), so the values equal the
+/// general path's bit for bit, ties and signed zeros included, and so do the arg-max indices training keeps (carried as
+/// floats, exact below 2²⁴, and converted at the store).
+/// </summary>
+/// <remarks>
+/// Written once over <see cref="ILane{T}"/>; the scalar lane is the twin. A row narrower than a vector runs at the widest
+/// width it fills; its last vector overlaps the previous one (recomputing a few outputs with the same result), and a vector
+/// reads no further than the last input column a window covers.
+/// </remarks>
+internal static class MaxPool2x2
+{
+    /// <summary>2×2 windows, stride 2, no padding, floor mode: any input size (an odd last row or column is left out, as PyTorch does).</summary>
+    public static bool Applies(in Pool2DGeometry g)
+        => g.IsPlain && g.WindowHeight == 2 && g.WindowWidth == 2 && g.StrideHeight == 2 && g.StrideWidth == 2;
+
+    /// <summary>Also with arg-max indices: a sample's input indices fit a float's 24-bit significand.</summary>
+    public static bool AppliesWithArgmax(in Pool2DGeometry g) => Applies(g) && g.InputLength <= 1 << 24;
+
+    /// <summary>y [n, C, OH, OW] = the maximum of each window of x [n, C, H, W]. Nothing is checked: the caller validated.</summary>
+    public static void Forward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
+        => Forward<PoolRows.ValuesOnly>(g, x, y, default, n, width);
+
+    /// <summary>
+    /// <see cref="Forward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int, VectorWidth)"/> and argmax [n, C, OH, OW],
+    /// each maximum's index within its sample (c·H·W + h·W + w), for <see cref="AppliesWithArgmax"/> geometries.
+    /// </summary>
+    public static void Forward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
+        => Forward<PoolRows.WithArgmax>(g, x, y, argmax, n, width);
+
+    private static void Forward<TArgmax>(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
+        where TArgmax : struct, IConstant
+    {
+        switch (VectorLanes.Narrow(width, g.OutWidth))
+        {
+            case VectorWidth.V512: Run<Vector512<float>, Lane512, TArgmax>(g, x, y, argmax, n); break;
+            case VectorWidth.V256: Run<Vector256<float>, Lane256, TArgmax>(g, x, y, argmax, n); break;
+            case VectorWidth.V128: Run<Vector128<float>, Lane128, TArgmax>(g, x, y, argmax, n); break;
+            default: Run<float, ScalarLane, TArgmax>(g, x, y, argmax, n); break;
+        }
+    }
+
+    private static void Run<T, L, TArgmax>(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n)
+        where T : struct where L : struct, ILane<T> where TArgmax : struct, IConstant
+    {
+        int lanes = L.Count, inWidth = g.InWidth, outWidth = g.OutWidth, outHeight = g.OutHeight;
+        int inPlane = g.InHeight * inWidth, outPlane = outHeight * outWidth, planes = n * g.Channels;
+        ref float x0 = ref MemoryMarshal.GetReference(x);
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        ref int a0 = ref MemoryMarshal.GetReference(argmax);
+        // Lane i's offset within a vector of outputs: 2i input columns on.
+        T columns = default, yes = L.Equal(L.Splat(0f), L.Splat(0f));
+        if (TArgmax.Value != 0)
+        {
+            Span<float> offsets = stackalloc float[lanes];
+            for (int i = 0; i < lanes; i++) offsets[i] = 2 * i;
+            columns = L.Load(ref MemoryMarshal.GetReference(offsets), 0);
+        }
+        for (int plane = 0; plane < planes; plane++)
+        {
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                ref float top = ref Unsafe.Add(ref x0, plane * inPlane + 2 * oh * inWidth);
+                ref float bottom = ref Unsafe.Add(ref top, inWidth);
+                ref float row = ref Unsafe.Add(ref y0, plane * outPlane + oh * outWidth);
+                for (int ow0 = 0; ; ow0 += lanes)
+                {
+                    if (ow0 > outWidth - lanes) ow0 = outWidth - lanes;
+                    Zip.Deinterleave(ref Unsafe.Add(ref top, 2 * ow0), out T max, out T topRight);
+                    Zip.Deinterleave(ref Unsafe.Add(ref bottom, 2 * ow0), out T bottomLeft, out T bottomRight);
+                    if (TArgmax.Value == 0)
+                    {
+                        max = Take<T, L>(max, topRight);
+                        max = Take<T, L>(max, bottomLeft);
+                        max = Take<T, L>(max, bottomRight);
+                    }
+                    else
+                    {
+                        // The index of the window's top-left element, within the sample, then one column, one row, both on.
+                        int first = plane % g.Channels * inPlane + 2 * oh * inWidth + 2 * ow0;
+                        T index = L.Add(L.Splat(first), columns);
+                        T arg = index;
+                        Take<T, L>(ref max, ref arg, topRight, L.Add(index, L.Splat(1f)), yes);
+                        Take<T, L>(ref max, ref arg, bottomLeft, L.Add(index, L.Splat(inWidth)), yes);
+                        Take<T, L>(ref max, ref arg, bottomRight, L.Add(index, L.Splat(inWidth + 1)), yes);
+                        StoreIndices(arg, ref Unsafe.Add(ref a0, plane * outPlane + oh * outWidth + ow0));
+                    }
+                    L.Store(ref row, ow0, max);
+                    if (ow0 == outWidth - lanes) break;
+                }
+            }
+        }
+    }
+
+    /// <summary>PyTorch's rule for the next window element v: it replaces the maximum so far when greater, or when NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Take<T, L>(T max, T v) where T : struct where L : struct, ILane<T>
+        => L.Select(L.Equal(v, v), L.Select(L.GreaterThan(v, max), v, max), v);
+
+    /// <summary>The same rule, the index following the value; <paramref name="yes"/> is all bits set.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Take<T, L>(ref T max, ref T arg, T v, T index, T yes) where T : struct where L : struct, ILane<T>
+    {
+        // v > max, or v is NaN (v ≠ v)
+        T take = L.Select(L.Equal(v, v), L.GreaterThan(v, max), yes);
+        max = L.Select(take, v, max);
+        arg = L.Select(take, index, arg);
+    }
+
+    /// <summary>Float lanes holding whole numbers below 2²⁴, stored as ints.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreIndices<T>(T indices, ref int destination) where T : struct
+    {
+        if (typeof(T) == typeof(Vector512<float>)) Vector512.ConvertToInt32(Unsafe.As<T, Vector512<float>>(ref indices)).StoreUnsafe(ref destination);
+        else if (typeof(T) == typeof(Vector256<float>)) Vector256.ConvertToInt32(Unsafe.As<T, Vector256<float>>(ref indices)).StoreUnsafe(ref destination);
+        else if (typeof(T) == typeof(Vector128<float>)) Vector128.ConvertToInt32(Unsafe.As<T, Vector128<float>>(ref indices)).StoreUnsafe(ref destination);
+        else destination = (int)Unsafe.As<T, float>(ref indices);
+    }
+}
