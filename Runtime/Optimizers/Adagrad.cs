@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Compiled.Kernels;
 using Compiled.Optimizers.Kernels;
@@ -79,6 +80,7 @@ public sealed class Adagrad : Optimizer
         public ReadOnlySpan<float> G;
         public float Sign, WeightDecay, Epsilon, MinusClr;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
         {
             ref float p = ref MemoryMarshal.GetReference(P);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Compiled.Kernels;
 using Compiled.Optimizers.Kernels;
@@ -162,6 +163,7 @@ internal sealed class AdamRule
         public float Sign, L2, Decay, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, BiasCorrection2Sqrt, Epsilon, MinusStepSize;
         public bool Decoupled, AmsGrad;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
         {
             ref float p = ref MemoryMarshal.GetReference(P);

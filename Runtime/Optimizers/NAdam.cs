@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Compiled.Kernels;
 using Compiled.Optimizers.Kernels;
@@ -107,6 +108,7 @@ public sealed class NAdam : Beta1Optimizer
         public ReadOnlySpan<float> G;
         public float WeightDecay, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, BiasCorrection2, Epsilon, GradientFactor, MomentumFactor;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
         {
             ref float p = ref MemoryMarshal.GetReference(P);

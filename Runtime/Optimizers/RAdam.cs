@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Compiled.Kernels;
 using Compiled.Optimizers.Kernels;
@@ -88,6 +89,7 @@ public sealed class RAdam : Beta1Optimizer
         public float WeightDecay, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, BiasCorrection1, BiasCorrection2Sqrt, Epsilon, Lr, Rect;
         public bool Rectify;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
         {
             ref float p = ref MemoryMarshal.GetReference(P);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Compiled.Kernels;
 using Compiled.Optimizers.Kernels;
@@ -120,6 +121,7 @@ public sealed class RmsProp : Optimizer, Compiled.Schedules.IScheduledMomentum
         public float Sign, WeightDecay, Alpha, OneMinusAlpha, Epsilon, Momentum, MinusLr;
         public bool Centered;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
         {
             ref float p = ref MemoryMarshal.GetReference(P);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Compiled.Kernels;
 using Compiled.Optimizers.Kernels;
@@ -106,6 +107,7 @@ public sealed class Sgd : Optimizer, IScheduledMomentum
         public float Sign, WeightDecay, Momentum, Keep, MinusLr;
         public bool First, Nesterov;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
         {
             ref float p = ref MemoryMarshal.GetReference(P);

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Compiled.Kernels;
 using Compiled.Optimizers.Kernels;
@@ -126,6 +127,7 @@ public sealed class SparseAdam : Beta1Optimizer
         public ReadOnlySpan<float> G;
         public float Sign, OneMinusBeta1, OneMinusBeta2, Epsilon, MinusStepSize;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
         {
             ref float p = ref MemoryMarshal.GetReference(P);

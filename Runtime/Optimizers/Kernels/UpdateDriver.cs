@@ -6,7 +6,12 @@ using Compiled.Kernels;
 
 namespace Compiled.Optimizers.Kernels;
 
-/// <summary>One update rule over elements <c>[i, i + L.Count)</c> of the spans it holds (a ref struct of spans and coefficients).</summary>
+/// <summary>
+/// One update rule over elements <c>[i, i + L.Count)</c> of the spans it holds (a ref struct of spans and coefficients).
+/// Implementations are marked <c>AggressiveInlining</c>: the driver calls one per vector, and a call per vector (its
+/// prologue, the spans reloaded from the struct, the upper halves cleared on return) cost SGD's LeNet-5 step 4% of the
+/// training epoch.
+/// </summary>
 internal interface IUpdateKernel
 {
     void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>;
