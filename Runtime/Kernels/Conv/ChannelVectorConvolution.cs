@@ -8,7 +8,7 @@ namespace Compiled.Kernels;
 /// <summary>
 /// The forward pass of a few samples as a direct convolution with the output channels in the vector lanes: for each
 /// output pixel, <c>acc[o] = b[o] + Σ_{c,kh,kw} w[o, c, kh, kw]·x[c, ih, iw]</c> is one multiply-add of a packed weight
-/// vector (<c>w</c> transposed to <c>[c, kh, kw, o]</c>, once per call) by a broadcast input value, eight pixels of a row
+/// vector (<c>w</c> transposed to <c>[c, kh, kw, o]</c>, kept while the weights are unchanged: <see cref="PackedWeightCache"/>) by a broadcast input value, eight pixels of a row
 /// at a time (in row-major order, across row ends) so each weight load feeds eight multiply-adds. Each sample is first copied into a zero-padded plane, so
 /// the taps need no bounds checks. The grid convolution computes junk columns where the row pitch exceeds the output
 /// width; for one sample (LeNet-5's conv2: 10 outputs in a row of 14) this computes only real outputs.
@@ -96,25 +96,11 @@ internal static class ChannelVectorConvolution
     {
         int lanes = L.Count, outChannels = g.OutChannels, patch = g.PatchLength;
         int blocks = (outChannels + lanes - 1) / lanes;
-        Span<float> packed = scratch[..(blocks * patch * lanes)];
-        Span<float> plane = scratch.Slice(packed.Length, PaddedLength(g));
-
-        // packed[block][c·KH·KW + tap][lane] = w[block·lanes + lane][c·KH·KW + tap], zero past the last channel.
-        for (int block = 0; block < blocks; block++)
-        {
-            Span<float> dst = packed.Slice(block * patch * lanes, patch * lanes);
-            for (int lane = 0; lane < lanes; lane++)
-            {
-                int o = block * lanes + lane;
-                if (o >= outChannels)
-                {
-                    for (int k = 0; k < patch; k++) dst[k * lanes + lane] = 0f;
-                    continue;
-                }
-                ReadOnlySpan<float> row = w.Slice(o * patch, patch);
-                for (int k = 0; k < patch; k++) dst[k * lanes + lane] = row[k];
-            }
-        }
+        // The packing of the last call when the weights are unchanged (inference on one sample: packing cost a fifth of
+        // LeNet-5's conv2), else a fresh one.
+        ReadOnlySpan<float> packed = PackedWeightCache.Current.Get(g, w, lanes == 1 ? VectorWidth.Scalar : (VectorWidth)(32 * lanes), PackedWeightCache.ChannelVector,
+            blocks * patch * lanes, PackWeights, scratch[..(blocks * patch * lanes)]);
+        Span<float> plane = scratch.Slice(blocks * patch * lanes, PaddedLength(g));
 
         Span<float> bias = stackalloc float[lanes];
         int ph = PaddedHeight(g), pw = PaddedWidth(g), planeSize = ph * pw;
@@ -151,6 +137,31 @@ internal static class ChannelVectorConvolution
                         for (int p = 0; p < span; p++) dst[p] = tile[p * lanes + lane];
                     }
                 }
+            }
+        }
+    }
+
+    /// <summary>
+    /// packed[block][c·KH·KW + tap][lane] = w[block·lanes + lane][c·KH·KW + tap], zero past the last channel, for the lanes of
+    /// <paramref name="width"/> (the width <see cref="LaneWidth"/> chose).
+    /// </summary>
+    internal static void PackWeights(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width)
+    {
+        int lanes = Lanes(width), outChannels = g.OutChannels, patch = g.PatchLength;
+        int blocks = (outChannels + lanes - 1) / lanes;
+        for (int block = 0; block < blocks; block++)
+        {
+            Span<float> dst = packed.Slice(block * patch * lanes, patch * lanes);
+            for (int lane = 0; lane < lanes; lane++)
+            {
+                int o = block * lanes + lane;
+                if (o >= outChannels)
+                {
+                    for (int k = 0; k < patch; k++) dst[k * lanes + lane] = 0f;
+                    continue;
+                }
+                ReadOnlySpan<float> row = w.Slice(o * patch, patch);
+                for (int k = 0; k < patch; k++) dst[k * lanes + lane] = row[k];
             }
         }
     }

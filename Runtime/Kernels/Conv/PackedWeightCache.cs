@@ -12,7 +12,7 @@ namespace Compiled.Kernels;
 /// <remarks>
 /// <para>
 /// An entry is found by the packing's layout and the weights' address (or, for an array the garbage collector moved, their
-/// values), and used only when the weights are equal, float for float, to the copy it keeps: a change anywhere (an optimizer
+/// values), and used only when the weights equal the copy it keeps bit for bit: a change anywhere (an optimizer
 /// step, a load, a write into <c>Parameters</c>, a batch norm refolded into other values) repacks, so a hit is always the
 /// packing of the current weights. The compare costs a read of the weights (vectorized); a training step, whose weights
 /// changed, pays it and a copy. A network's inference checks its weights once per call instead
@@ -34,8 +34,8 @@ internal sealed class PackedWeightCache
     /// <summary>Floats of copies and packings one thread keeps (64 MiB).</summary>
     public const long MaxThreadFloats = 1L << 24;
 
-    /// <summary>Layouts: <see cref="Conv3x3Kernels.PackWeights"/>, <see cref="WinogradConvolution.PackForward"/>, <see cref="WinogradConvolution.PackTransposed"/>.</summary>
-    public const int Direct3x3Forward = 1, WinogradForward = 2, WinogradTransposed = 3;
+    /// <summary>Layouts: <see cref="Conv3x3Kernels.PackWeights"/>, <see cref="WinogradConvolution.PackForward"/>, <see cref="WinogradConvolution.PackTransposed"/>, <see cref="ChannelVectorConvolution.PackWeights"/>.</summary>
+    public const int Direct3x3Forward = 1, WinogradForward = 2, WinogradTransposed = 3, ChannelVector = 4;
 
     [ThreadStatic] private static PackedWeightCache? t_current;
     [ThreadStatic] private static long t_trusted;
@@ -89,7 +89,7 @@ internal sealed class PackedWeightCache
             for (int i = 0; i < _count && equal is null; i++)
             {
                 Entry entry = _entries[i];
-                if (entry.Layout == layout && entry.Width == width && entry.Geometry == g && entry.Weights.Length == w.Length && w.SequenceEqual(entry.Weights))
+                if (entry.Layout == layout && entry.Width == width && entry.Geometry == g && entry.Weights.Length == w.Length && SameBits(w, entry.Weights))
                     equal = entry;
             }
         }
@@ -106,7 +106,7 @@ internal sealed class PackedWeightCache
             target.Address = address;
             target.LastUse = ++_clock;
             target.Stamp = t_trusted;
-            if (!w.SequenceEqual(target.Weights))
+            if (!SameBits(w, target.Weights))
             {
                 pack(g, w, target.Packed, width);
                 w.CopyTo(target.Weights);
@@ -127,6 +127,12 @@ internal sealed class PackedWeightCache
         _floats += floats;
         return added.Packed;
     }
+
+    /// <summary>
+    /// Bit for bit: a vectorized compare of bytes (float equality runs element by element, and takes −0 for +0 and a NaN
+    /// for any other).
+    /// </summary>
+    private static bool SameBits(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => MemoryMarshal.AsBytes(a).SequenceEqual(MemoryMarshal.AsBytes(b));
 
     private static unsafe nint Address(ReadOnlySpan<float> w) => (nint)Unsafe.AsPointer(ref MemoryMarshal.GetReference(w));
 

@@ -54,6 +54,20 @@ public class PackedWeightCacheTests
         w[w.Length / 2] = MathF.BitIncrement(w[w.Length / 2]);
         KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "middle changed");
         Assert.Equal(3, counting.Packs);
+        // Bits, not float equality: +0 turned −0 is a change (and a NaN that stays the same NaN is not).
+        w[0] = 0f;
+        cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
+        w[0] = -0f;
+        cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
+        Assert.Equal(5, counting.Packs);
+        w[1] = float.NaN;
+        cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
+        cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
+        Assert.Equal(6, counting.Packs);
+        w[0] = 0f;
+        w[1] = w[2];
+        cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch);
+        Assert.Equal(7, counting.Packs);
 
         // The same weights in another layout, at another width or for another geometry are packed separately.
         int transposedLength = WinogradConvolution.PackedLength(Conv3x3Kernels.Transposed(Layer), VectorWidth.V256);
@@ -61,9 +75,9 @@ public class PackedWeightCacheTests
         int wideLength = WinogradConvolution.PackedLength(Layer, VectorWidth.V512);
         ReadOnlySpan<float> wide = cache.Get(Layer, w, VectorWidth.V512, PackedWeightCache.WinogradForward, wideLength, Counting, new float[wideLength]);
         KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V512), wide, "512 bits");
-        Assert.Equal(5, counting.Packs);
+        Assert.Equal(9, counting.Packs);
         KernelAssert.Identical(Fresh(Layer, w, VectorWidth.V256), cache.Get(Layer, w, VectorWidth.V256, PackedWeightCache.WinogradForward, length, Counting, scratch), "kept beside the others");
-        Assert.Equal(5, counting.Packs);
+        Assert.Equal(9, counting.Packs);
     }
 
     /// <summary>
@@ -170,20 +184,24 @@ public class PackedWeightCacheTests
     public void Convolutions_see_weights_changed_in_place(VectorWidth width)
     {
         var random = new TestValues(62);
-        foreach (Conv2DGeometry g in new[] { Layer, new Conv2DGeometry(4, 6, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1) })
+        // Winograd, the direct 3×3 kernel, and LeNet-5's conv2 (5×5, 16 channels: ChannelVectorConvolution at 2 samples).
+        var channelVector = new Conv2DGeometry(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0);
+        Assert.True(ChannelVectorConvolution.Applies(channelVector, 2));
+        foreach (Conv2DGeometry g in new[] { Layer, new Conv2DGeometry(4, 6, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1), channelVector })
         {
             float[] x = random.Floats(2 * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
             float[] dy = random.Floats(2 * g.OutputLength), col = new float[g.ColumnLength];
             float[] y = new float[2 * g.OutputLength], dx = new float[x.Length];
             for (int step = 0; step < 3; step++)
             {
-                Conv2DKernels.ForwardRelu(g, x, w, b, y, col, 2, width);
-                Conv2DKernels.Backward(g, x, w, dy, dx, [], [], col, 2, width);
-
-                // The same call on a copy of the weights at another address, packed afresh.
+                // The same call on a copy of the weights at another address, packed afresh, then on w: w's address holds the
+                // entry of the previous step's values (the copy of that step found it by its values and w's call took it
+                // back), which w's call must not use.
                 float[] copy = (float[])w.Clone(), yCopy = new float[y.Length], dxCopy = new float[dx.Length];
                 Conv2DKernels.ForwardRelu(g, x, copy, b, yCopy, col, 2, width);
                 Conv2DKernels.Backward(g, x, copy, dy, dxCopy, [], [], col, 2, width);
+                Conv2DKernels.ForwardRelu(g, x, w, b, y, col, 2, width);
+                Conv2DKernels.Backward(g, x, w, dy, dx, [], [], col, 2, width);
                 KernelAssert.Identical(yCopy, y, $"y step {step} {width} {g}");
                 KernelAssert.Identical(dxCopy, dx, $"dx step {step} {width} {g}");
                 for (int i = 0; i < w.Length; i += 7) w[i] *= -0.5f;
