@@ -102,6 +102,93 @@ internal static class MaxPool2x2
         }
     }
 
+    /// <summary>
+    /// dx [C, H, W] of one sample (overwritten) = dy at each window's arg-max and 0 elsewhere, from the indices
+    /// <see cref="Forward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, Span{int}, int, VectorWidth)"/> writes: each
+    /// window's four gradients are compared into place a vector of windows at a time and merged into the two rows
+    /// (<see cref="Zip.Interleave{T}(T, T, ref float)"/>), where the scatter clears dx and adds to it one output at a time.
+    /// Each value is 0 + dy as the scatter's (so −0 becomes +0). False when an index does not lie in its own window (indices
+    /// from elsewhere): then dx is partly written and the caller scatters the sample. <see cref="AppliesWithArgmax"/>
+    /// geometries; nothing else is checked.
+    /// </summary>
+    public static bool TryBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, VectorWidth width)
+        => VectorLanes.Narrow(width, g.OutWidth) switch
+        {
+            VectorWidth.V512 => Backward<Vector512<float>, Lane512>(g, dy, argmax, dx),
+            VectorWidth.V256 => Backward<Vector256<float>, Lane256>(g, dy, argmax, dx),
+            VectorWidth.V128 => Backward<Vector128<float>, Lane128>(g, dy, argmax, dx),
+            _ => Backward<float, ScalarLane>(g, dy, argmax, dx),
+        };
+
+    private static bool Backward<T, L>(in Pool2DGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx)
+        where T : struct where L : struct, ILane<T>
+    {
+        int lanes = L.Count, inWidth = g.InWidth, inHeight = g.InHeight, outWidth = g.OutWidth, outHeight = g.OutHeight;
+        int inPlane = inHeight * inWidth, outPlane = outHeight * outWidth;
+        ref float dy0 = ref MemoryMarshal.GetReference(dy);
+        ref int a0 = ref MemoryMarshal.GetReference(argmax);
+        ref float dx0 = ref MemoryMarshal.GetReference(dx);
+        T zero = L.Splat(0f), one = L.Splat(1f), yes = L.Equal(zero, zero), missed = zero;
+        Span<float> offsets = stackalloc float[lanes];
+        for (int i = 0; i < lanes; i++) offsets[i] = 2 * i;
+        T columns = L.Load(ref MemoryMarshal.GetReference(offsets), 0);
+        for (int c = 0; c < g.Channels; c++)
+        {
+            for (int oh = 0; oh < outHeight; oh++)
+            {
+                ref float top = ref Unsafe.Add(ref dx0, c * inPlane + 2 * oh * inWidth);
+                ref float bottom = ref Unsafe.Add(ref top, inWidth);
+                int row = c * outPlane + oh * outWidth;
+                for (int ow0 = 0; ; ow0 += lanes)
+                {
+                    if (ow0 > outWidth - lanes) ow0 = outWidth - lanes;
+                    T d = L.Load(ref dy0, row + ow0);
+                    T index = LoadIndices<T>(ref Unsafe.Add(ref a0, row + ow0));
+                    T first = L.Add(L.Splat(c * inPlane + 2 * oh * inWidth + 2 * ow0), columns);
+                    T topLeft = L.Equal(index, first), topRight = L.Equal(index, L.Add(first, one));
+                    T bottomLeft = L.Equal(index, L.Add(first, L.Splat(inWidth))), bottomRight = L.Equal(index, L.Add(first, L.Splat(inWidth + 1)));
+                    T matched = L.Select(topLeft, yes, L.Select(topRight, yes, L.Select(bottomLeft, yes, bottomRight)));
+                    missed = L.Select(matched, missed, one);
+                    Zip.Interleave(L.Add(L.Select(topLeft, d, zero), zero), L.Add(L.Select(topRight, d, zero), zero), ref Unsafe.Add(ref top, 2 * ow0));
+                    Zip.Interleave(L.Add(L.Select(bottomLeft, d, zero), zero), L.Add(L.Select(bottomRight, d, zero), zero), ref Unsafe.Add(ref bottom, 2 * ow0));
+                    if (ow0 == outWidth - lanes) break;
+                }
+                // An odd last column no window covers.
+                for (int w = 2 * outWidth; w < inWidth; w++)
+                {
+                    Unsafe.Add(ref top, w) = 0f;
+                    Unsafe.Add(ref bottom, w) = 0f;
+                }
+            }
+            // An odd last row no window covers.
+            dx.Slice(c * inPlane + 2 * outHeight * inWidth, (inHeight - 2 * outHeight) * inWidth).Clear();
+        }
+        return L.Sum(missed) == 0f;
+    }
+
+    /// <summary>Lanes' worth of ints as floats (exact below 2²⁴; larger ones match no window).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T LoadIndices<T>(ref int source) where T : struct
+    {
+        if (typeof(T) == typeof(Vector512<float>))
+        {
+            Vector512<float> v = Vector512.ConvertToSingle(Vector512.LoadUnsafe(ref source));
+            return Unsafe.As<Vector512<float>, T>(ref v);
+        }
+        if (typeof(T) == typeof(Vector256<float>))
+        {
+            Vector256<float> v = Vector256.ConvertToSingle(Vector256.LoadUnsafe(ref source));
+            return Unsafe.As<Vector256<float>, T>(ref v);
+        }
+        if (typeof(T) == typeof(Vector128<float>))
+        {
+            Vector128<float> v = Vector128.ConvertToSingle(Vector128.LoadUnsafe(ref source));
+            return Unsafe.As<Vector128<float>, T>(ref v);
+        }
+        float f = source;
+        return Unsafe.As<float, T>(ref f);
+    }
+
     /// <summary>PyTorch's rule for the next window element v: it replaces the maximum so far when greater, or when NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static T Take<T, L>(T max, T v) where T : struct where L : struct, ILane<T>

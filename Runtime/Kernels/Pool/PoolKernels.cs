@@ -99,7 +99,7 @@ public static class PoolKernels
         }
     }
 
-    /// <summary>dx = 0, then dx[argmax] += dy for every output.</summary>
+    /// <summary>dx = 0, then dx[argmax] += dy for every output (2×2 windows at stride 2: <see cref="MaxPool2x2.TryBackward"/>, the same values).</summary>
     public static void MaxBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int n) => MaxBackward(g, dy, argmax, dx, n, Simd.Width);
 
     public static void MaxBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int n, VectorWidth width)
@@ -110,9 +110,12 @@ public static class PoolKernels
         KernelArguments.AtLeast(dx.Length, (long)n * g.InputLength, nameof(dx));
 
         int inLength = g.InputLength, outLength = g.OutputLength;
+        bool twoByTwo = MaxPool2x2.AppliesWithArgmax(g);
         for (int s = 0; s < n; s++)
         {
             Span<float> dxs = dx.Slice(s * inLength, inLength);
+            // 2×2 windows at stride 2 with indices in their own windows (as the forward writes them): in place, vectorized.
+            if (twoByTwo && MaxPool2x2.TryBackward(g, dy.Slice(s * outLength, outLength), argmax.Slice(s * outLength, outLength), dxs, width)) continue;
             dxs.Clear();
             ref float dxStart = ref MemoryMarshal.GetReference(dxs);
             ref float dyStart = ref MemoryMarshal.GetReference(dy.Slice(s * outLength, outLength));

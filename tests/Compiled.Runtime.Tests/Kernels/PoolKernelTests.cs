@@ -104,6 +104,40 @@ public class PoolKernelTests
 
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Two_by_two_backward_matches_the_scatter_for_any_indices(VectorWidth width)
+    {
+        // The vectorized backward (indices in their own windows) against the reference scatter, bit for bit: −0, NaN and
+        // ±∞ among the gradients, odd sizes whose last row and column get no gradient (dx starts as garbage); then indices
+        // the forward would not write (another window's, another channel's, one repeated), where a sample falls back to
+        // the scatter; and an index outside the sample, which throws.
+        var random = new TestValues(45);
+        foreach (Pool2DGeometry g in new Pool2DGeometry[] { new(3, 28, 28, 2, 2), new(2, 7, 9, 2, 2), new(2, 6, 34, 2, 2), new(1, 3, 3, 2, 2) })
+        {
+            Assert.True(MaxPool2x2.AppliesWithArgmax(g), $"{g}");
+            float[] x = random.Floats(Batch * g.InputLength), y = new float[Batch * g.OutputLength];
+            int[] argmax = new int[y.Length];
+            PoolKernels.MaxForward(g, x, y, argmax, Batch, width);
+            float[] dy = random.Floats(y.Length);
+            for (int i = 0; i < dy.Length; i += 3) dy[i] = (i / 3 % 4) switch { 0 => -0f, 1 => float.NaN, 2 => float.NegativeInfinity, _ => float.PositiveInfinity };
+            foreach (string indices in new[] { "forward", "foreign" })
+            {
+                if (indices == "foreign")
+                {
+                    argmax[0] = argmax[^1] % g.InputLength;                 // sample 0, output 0: another window's element
+                    if (g.OutputLength > 1) argmax[g.OutputLength + 1] = argmax[g.OutputLength];   // sample 1: two outputs on one element (they add)
+                }
+                float[] dx = random.Floats(x.Length), expected = new float[x.Length];
+                PoolKernels.MaxBackward(g, dy, argmax, dx, Batch, width);
+                PoolReference.MaxBackward<float>(g, dy, argmax, expected, Batch);
+                KernelAssert.Identical(expected, dx, $"dx {width} {g} {indices}");
+            }
+            argmax[^1] = g.InputLength;
+            Assert.Throws<ArgumentException>(() => PoolKernels.MaxBackward(g, dy, argmax, new float[x.Length], Batch, width));
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Average_pooling_matches_reference_exactly(VectorWidth width)
     {
         var random = new TestValues(42);

@@ -102,6 +102,13 @@ internal static class Zip
             Vector256.Shuffle(Vector256.Create(l.GetLower(), h.GetLower()), merge).StoreUnsafe(ref destination);
             Vector256.Shuffle(Vector256.Create(l.GetUpper(), h.GetUpper()), merge).StoreUnsafe(ref destination, 8);
         }
+        else if (typeof(T) == typeof(Vector128<float>) && Sse.IsSupported)
+        {
+            // unpcklps / unpckhps: the portable form below goes through 64-bit halves, slow here.
+            Vector128<float> l = Unsafe.As<T, Vector128<float>>(ref low), h = Unsafe.As<T, Vector128<float>>(ref high);
+            Sse.UnpackLow(l, h).StoreUnsafe(ref destination);
+            Sse.UnpackHigh(l, h).StoreUnsafe(ref destination, 4);
+        }
         else if (typeof(T) == typeof(Vector128<float>))
         {
             Vector128<float> l = Unsafe.As<T, Vector128<float>>(ref low), h = Unsafe.As<T, Vector128<float>>(ref high);
