@@ -68,16 +68,16 @@ internal static class ChannelVectorConvolution
         switch (lanesWidth)
         {
             case VectorWidth.V512:
-                Run<Vector512<float>, Lane512>(g, x, w, b, y, yStride, n, scratch);
+                Run<Vector512<float>, Lane512>(g, x, w, b, y, yStride, n, scratch, lanesWidth);
                 break;
             case VectorWidth.V256:
-                Run<Vector256<float>, Lane256>(g, x, w, b, y, yStride, n, scratch);
+                Run<Vector256<float>, Lane256>(g, x, w, b, y, yStride, n, scratch, lanesWidth);
                 break;
             case VectorWidth.V128:
-                Run<Vector128<float>, Lane128>(g, x, w, b, y, yStride, n, scratch);
+                Run<Vector128<float>, Lane128>(g, x, w, b, y, yStride, n, scratch, lanesWidth);
                 break;
             default:
-                Run<float, ScalarLane>(g, x, w, b, y, yStride, n, scratch);
+                Run<float, ScalarLane>(g, x, w, b, y, yStride, n, scratch, lanesWidth);
                 break;
         }
     }
@@ -91,14 +91,14 @@ internal static class ChannelVectorConvolution
 
     private static int PaddedWidth(in Conv2DGeometry g) => (g.OutWidth - 1) * g.StrideWidth + g.KernelWidth;
 
-    private static void Run<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n, Span<float> scratch)
-        where T : struct where L : struct, ILane<T>
+    private static void Run<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n, Span<float> scratch,
+        VectorWidth lanesWidth) where T : struct where L : struct, ILane<T>
     {
         int lanes = L.Count, outChannels = g.OutChannels, patch = g.PatchLength;
         int blocks = (outChannels + lanes - 1) / lanes;
         // The packing of the last call when the weights are unchanged (inference on one sample: packing cost a fifth of
         // LeNet-5's conv2), else a fresh one.
-        ReadOnlySpan<float> packed = PackedWeightCache.Current.Get(g, w, lanes == 1 ? VectorWidth.Scalar : (VectorWidth)(32 * lanes), PackedWeightCache.ChannelVector,
+        ReadOnlySpan<float> packed = PackedWeightCache.Current.Get(g, w, lanesWidth, PackedWeightCache.ChannelVector,
             blocks * patch * lanes, PackWeights, scratch[..(blocks * patch * lanes)]);
         Span<float> plane = scratch.Slice(blocks * patch * lanes, PaddedLength(g));
 

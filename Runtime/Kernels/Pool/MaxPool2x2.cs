@@ -58,14 +58,7 @@ internal static class MaxPool2x2
         ref float x0 = ref MemoryMarshal.GetReference(x);
         ref float y0 = ref MemoryMarshal.GetReference(y);
         ref int a0 = ref MemoryMarshal.GetReference(argmax);
-        // Lane i's offset within a vector of outputs: 2i input columns on.
-        T columns = default, yes = L.Equal(L.Splat(0f), L.Splat(0f));
-        if (TArgmax.Value != 0)
-        {
-            Span<float> offsets = stackalloc float[lanes];
-            for (int i = 0; i < lanes; i++) offsets[i] = 2 * i;
-            columns = L.Load(ref MemoryMarshal.GetReference(offsets), 0);
-        }
+        T columns = TArgmax.Value != 0 ? Columns<T, L>() : default, yes = L.Equal(L.Splat(0f), L.Splat(0f));
         for (int plane = 0; plane < planes; plane++)
         {
             for (int oh = 0; oh < outHeight; oh++)
@@ -128,10 +121,7 @@ internal static class MaxPool2x2
         ref float dy0 = ref MemoryMarshal.GetReference(dy);
         ref int a0 = ref MemoryMarshal.GetReference(argmax);
         ref float dx0 = ref MemoryMarshal.GetReference(dx);
-        T zero = L.Splat(0f), one = L.Splat(1f), yes = L.Equal(zero, zero), missed = zero;
-        Span<float> offsets = stackalloc float[lanes];
-        for (int i = 0; i < lanes; i++) offsets[i] = 2 * i;
-        T columns = L.Load(ref MemoryMarshal.GetReference(offsets), 0);
+        T zero = L.Splat(0f), one = L.Splat(1f), yes = L.Equal(zero, zero), missed = zero, columns = Columns<T, L>();
         for (int c = 0; c < g.Channels; c++)
         {
             for (int oh = 0; oh < outHeight; oh++)
@@ -164,6 +154,14 @@ internal static class MaxPool2x2
             dx.Slice(c * inPlane + 2 * outHeight * inWidth, (inHeight - 2 * outHeight) * inWidth).Clear();
         }
         return L.Sum(missed) == 0f;
+    }
+
+    /// <summary>Lane i's input column within a vector of windows: 2i.</summary>
+    private static T Columns<T, L>() where T : struct where L : struct, ILane<T>
+    {
+        Span<float> offsets = stackalloc float[L.Count];
+        for (int i = 0; i < offsets.Length; i++) offsets[i] = 2 * i;
+        return L.Load(ref MemoryMarshal.GetReference(offsets), 0);
     }
 
     /// <summary>Lanes' worth of ints as floats (exact below 2²⁴; larger ones match no window).</summary>

@@ -99,7 +99,7 @@ public static class PoolKernels
         }
     }
 
-    /// <summary>dx = 0, then dx[argmax] += dy for every output (2×2 windows at stride 2: <see cref="MaxPool2x2.TryBackward"/>, the same values).</summary>
+    /// <summary>dx = 0, then dx[argmax] += dy for every output (2×2 windows at stride 2 with the forward's indices write dx in place: the same values).</summary>
     public static void MaxBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int n) => MaxBackward(g, dy, argmax, dx, n, Simd.Width);
 
     public static void MaxBackward(in Pool2DGeometry g, ReadOnlySpan<float> dy, ReadOnlySpan<int> argmax, Span<float> dx, int n, VectorWidth width)
