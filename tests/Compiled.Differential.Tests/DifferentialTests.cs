@@ -400,15 +400,20 @@ public sealed class DifferentialTests
         }
     }
 
-    [Fact]
-    public void CheckerCatchesAWrongNetwork()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void CheckerCatchesAWrongNetwork(bool batchNorm)
     {
         // A network compiled from one declaration and judged as another (a different LeakyReLU slope) must fail:
-        // the comparison is able to see a wrong network.
-        var compiled = new NetworkSpec(true, new[] { 7 },
-            new[] { new LayerSpec(SpecKind.Dense, 5), new LayerSpec(SpecKind.LeakyReLU) { Parameter = 0.2f }, new LayerSpec(SpecKind.Dense, 3) },
-            HeadSpec.MeanSquaredError);
-        NetworkSpec judgedAs = compiled with { Layers = new[] { compiled.Layers[0], new LayerSpec(SpecKind.LeakyReLU) { Parameter = 0.3f }, compiled.Layers[2] } };
+        // the comparison is able to see a wrong network. Also behind a training-mode batch norm, whose allowance for
+        // cancelling terms (carried back to every gradient before it) must not hide a wrong slope.
+        LayerSpec[] layers = { new LayerSpec(SpecKind.Dense, 5), new LayerSpec(SpecKind.LeakyReLU) { Parameter = 0.2f }, new LayerSpec(SpecKind.Dense, 3) };
+        if (batchNorm) layers = layers.Append(new LayerSpec(SpecKind.BatchNorm)).ToArray();
+        var compiled = new NetworkSpec(true, new[] { 7 }, layers, HeadSpec.MeanSquaredError);
+        LayerSpec[] misjudgedLayers = (LayerSpec[])layers.Clone();
+        misjudgedLayers[1] = new LayerSpec(SpecKind.LeakyReLU) { Parameter = 0.3f };
+        NetworkSpec judgedAs = compiled with { Layers = misjudgedLayers };
         var networks = new List<CompiledNetwork> { new(compiled, "Differential.Meta", "Wrong") };
         System.Runtime.Loader.AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(networks);
         try

@@ -45,8 +45,9 @@ internal sealed record CheckOutcome(List<string> Failures, bool Fragile, int Con
 /// confident prediction), which float rounding leaves at 1e-8 to 1e-6 (see <see cref="GradientFloorFor"/>).</item>
 /// <item>A bias whose every effect a training-mode batch norm removes (<see cref="ReferenceInterpreter.BiasesCancelledByBatchNorm"/>)
 /// has an exact gradient of 0; it is held to <see cref="CancelledFloor"/> instead, and so is any bias entry the double
-/// reference finds 0 to 1e-12 (a cancellation only this batch makes, <see cref="ExactZero"/>). Every bias entry also
-/// gets 1e-5·Σ|terms| over the terms its gradient sums (<see cref="TermAllowance"/>), which matters only where they cancel.</item>
+/// reference finds 0 to 1e-12 (a cancellation only this batch makes, <see cref="ExactZero"/>). Every gradient entry also
+/// gets 1e-5·Σ|terms| over the terms its gradient sums, carried back through the layers behind it (<see cref="TermAllowance"/>),
+/// which matters only where they cancel.</item>
 /// <item>Training results (LastOutputs, loss, gradients) behind an ill-conditioned batch norm: every tolerance above times
 /// max(1, κ/10), κ = <see cref="InterpreterResult.BatchNormConditioning"/> (see <see cref="Conditioning"/>).</item>
 /// <item>Finite differences (double, h = 1e-6·max(1, |θ|), interpreter only, checks the interpreter's backward):
@@ -510,16 +511,19 @@ internal static class NetworkChecker
     private static double ExactZero(InterpreterResult expected) => 1e-12 * (1 + expected.Gradients.Values.Select(MaxAbs).DefaultIfEmpty(0).Max());
 
     /// <summary>
-    /// A bias entry's allowance for the terms it sums: <see cref="TermScaled"/>·Σ|terms| (<see cref="InterpreterResult.BiasTermMagnitudes"/>),
-    /// times the conditioning. A float sum is accurate relative to its terms' magnitude, not to its result; where they
-    /// cancel, the result is a small difference of large terms. Measured in PyTorch (Scripts/bias_cancellation.py): a bias
-    /// before a sigmoid into a training-mode batch norm at batch 1 (seed 14's N922) keeps in float32 an error up to 2% of
-    /// the largest bias gradient (Σ|terms| thousands of times |g|), 2.1e-6·max(1, κ/10)·Σ|terms| at most. Where the terms do not cancel, Σ|terms| is about
-    /// |g| and this adds 1e-5·|g| to the 1e-3·|g| the tolerance already has; a term left out or added twice is of order
-    /// Σ|terms|/count, far above 1e-5·Σ|terms| for the counts these networks reach.
+    /// A gradient entry's allowance for the terms it sums: <see cref="TermScaled"/>·Σ|terms| (<see cref="InterpreterResult.TermMagnitudes"/>:
+    /// the backward run on magnitudes, so a term's own rounding from the layers behind it counts), times the conditioning. A
+    /// float sum is accurate relative to its terms' magnitude, not to its result; where they cancel, the result is a small
+    /// difference of large terms. Measured in PyTorch: a bias before a sigmoid into a training-mode batch norm at batch 1
+    /// (seed 14's N922, Scripts/bias_cancellation.py) keeps in float32 an error up to 2% of the largest bias gradient
+    /// (Σ|terms| thousands of times |g|), 2.1e-6·max(1, κ/10)·Σ|terms| at most; dense weights before two batch norms fed one
+    /// input feature (seed 19's N140, Scripts/batchnorm_scalar_input.py), whose gradients exist only through eps, up to 43x
+    /// their true value. Where the terms do not cancel, Σ|terms| is about |g| and this adds 1e-5·|g| to the 1e-3·|g| the
+    /// tolerance already has; a term left out or added twice is of order Σ|terms|/count, far above 1e-5·Σ|terms| for the
+    /// counts these networks reach.
     /// </summary>
     private static double[]? TermAllowance(InterpreterResult expected, string name, double conditioning)
-        => expected.BiasTermMagnitudes.TryGetValue(name, out double[]? terms) ? terms.Select(t => conditioning * TermScaled * t).ToArray() : null;
+        => expected.TermMagnitudes.TryGetValue(name, out double[]? terms) ? terms.Select(t => conditioning * TermScaled * t).ToArray() : null;
 
     private static bool IsBias(string name) => name.EndsWith(".bias", StringComparison.Ordinal);
 

@@ -44,12 +44,14 @@ internal sealed class InterpreterResult
     /// </summary>
     public double BatchNormConditioning { get; set; } = 1;
     /// <summary>
-    /// Per bias entry (a dense or convolution bias, a batch norm's β), the sum of the magnitudes of the terms its gradient
-    /// adds up: Σ|dy| over the batch and the positions of its channel. A float sum is accurate relative to this, not to the
-    /// result: where the terms cancel (a bias before a sigmoid into a training-mode batch norm, whose dx sums to 0) the
-    /// gradient is a small difference of large terms.
+    /// Per parameter entry, the sum of the magnitudes of the terms its gradient adds up, with each term's own rounding
+    /// carried back from the loss: the backward run again on magnitudes (|x|, |W|, the batch norm's three terms each taken
+    /// in absolute value, see <see cref="BatchNormMagnitudes"/>). A float gradient is accurate relative to this, not to its
+    /// result: where terms cancel (a bias before a sigmoid into a training-mode batch norm, whose dx sums to 0; a weight
+    /// whose every effect a batch norm removes but through eps) the gradient is a small difference of large terms. Without a
+    /// batch norm behind it, a dense or convolution bias's entry is Σ|dy| over the batch and its channel's positions.
     /// </summary>
-    public Dictionary<string, double[]> BiasTermMagnitudes { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, double[]> TermMagnitudes { get; } = new(StringComparer.Ordinal);
 }
 
 /// <summary>
@@ -413,23 +415,36 @@ internal sealed class ReferenceInterpreter
 
         foreach (ExpectedParameter p in Parameters) result.Gradients[p.Name] = new double[p.Length];
         // Backward in reverse order: each op's output gradient is the sum of what its readers handed it.
+        foreach (ExpectedParameter p in Parameters) result.TermMagnitudes[p.Name] = new double[p.Length];
         var deltas = new double[count][];
+        var magnitudes = new double[count][];
         deltas[count - 1] = delta;
-        void Give(int to, double[] dx)
+        magnitudes[count - 1] = Absolute(delta);
+        void Give(int to, double[] dx, double[] magnitude)
         {
             if (to < 0) return;
-            if (deltas[to] is null) deltas[to] = dx;
-            else for (int e = 0; e < dx.Length; e++) deltas[to][e] += dx[e];
+            if (deltas[to] is null)
+            {
+                deltas[to] = dx;
+                magnitudes[to] = magnitude;
+                return;
+            }
+            for (int e = 0; e < dx.Length; e++)
+            {
+                deltas[to][e] += dx[e];
+                magnitudes[to][e] += magnitude[e];
+            }
         }
         for (int i = count - 1; i >= 0; i--)
         {
             Op op = _ops[i];
             double[]? dy = deltas[i];
             if (dy is null) continue;
+            double[] dyMagnitude = magnitudes[i];
             if (op.Kind == OpKind.Add)
             {
-                Give(op.Inputs[0], (double[])dy.Clone());
-                Give(op.Inputs[1], (double[])dy.Clone());
+                Give(op.Inputs[0], (double[])dy.Clone(), (double[])dyMagnitude.Clone());
+                Give(op.Inputs[1], (double[])dy.Clone(), (double[])dyMagnitude.Clone());
                 continue;
             }
             if (op.Kind == OpKind.Concat)
@@ -439,8 +454,13 @@ internal sealed class ReferenceInterpreter
                 {
                     int length = SpecShapes.Length(op.InShapes[k]);
                     var part = new double[n * length];
-                    for (int sample = 0; sample < n; sample++) Array.Copy(dy, sample * total + offset, part, sample * length, length);
-                    Give(op.Inputs[k], part);
+                    var partMagnitude = new double[n * length];
+                    for (int sample = 0; sample < n; sample++)
+                    {
+                        Array.Copy(dy, sample * total + offset, part, sample * length, length);
+                        Array.Copy(dyMagnitude, sample * total + offset, partMagnitude, sample * length, length);
+                    }
+                    Give(op.Inputs[k], part, partMagnitude);
                     offset += length;
                 }
                 continue;
@@ -448,8 +468,7 @@ internal sealed class ReferenceInterpreter
             LayerSpec layer = op.Layer!;
             double[] x = op.Inputs[0] < 0 ? input : activations[op.Inputs[0]], y = activations[i];
             var dx = new double[x.Length];
-            if (layer is { Kind: SpecKind.Dense or SpecKind.Conv2D, Bias: true } or { Kind: SpecKind.BatchNorm })
-                result.BiasTermMagnitudes[op.Name + ".bias"] = TermMagnitudes(dy, n, op.OutShape);
+            double[] dxMagnitude = BackwardMagnitudes(i, x, y, dyMagnitude, parameters, means[i], invStds[i], masks[i], argmax[i], n, result.TermMagnitudes);
             switch (layer.Kind)
             {
                 case SpecKind.Dense:
@@ -504,21 +523,112 @@ internal sealed class ReferenceInterpreter
                     break;
                 }
             }
-            Give(op.Inputs[0], dx);
+            Give(op.Inputs[0], dx, dxMagnitude);
         }
         return result;
     }
 
-    // Σ|dy| per channel (the first dimension of a sample's shape) over the batch and the channel's positions.
-    private static double[] TermMagnitudes(double[] dy, int n, int[] shape)
+    /// <summary>
+    /// One op's backward on magnitudes (<see cref="InterpreterResult.TermMagnitudes"/>): what its input gradient's terms
+    /// add up to in absolute value, given its output gradient's (<paramref name="dy"/>), and its parameters' entries added
+    /// to <paramref name="terms"/>. Linear ops run their reference backward on |x| and |W|; element-wise ones take the
+    /// absolute value of theirs (their derivative's magnitude); a batch norm's three terms add up in absolute value.
+    /// </summary>
+    private double[] BackwardMagnitudes(int i, double[] x, double[] y, double[] dy, IReadOnlyDictionary<string, double[]> parameters, double[]? mean, double[]? invStd,
+        double[]? mask, int[]? argmax, int n, Dictionary<string, double[]> terms)
     {
-        int channels = shape[0], positions = SpecShapes.Length(shape) / channels;
-        var sums = new double[channels];
-        for (int sample = 0, e = 0; sample < n; sample++)
-            for (int c = 0; c < channels; c++)
-                for (int k = 0; k < positions; k++, e++) sums[c] += Math.Abs(dy[e]);
-        return sums;
+        Op op = _ops[i];
+        LayerSpec layer = op.Layer!;
+        var dx = new double[x.Length];
+        Span<double> bias = layer.Bias && layer.Kind is SpecKind.Dense or SpecKind.Conv2D ? terms[op.Name + ".bias"] : Span<double>.Empty;
+        switch (layer.Kind)
+        {
+            case SpecKind.Dense:
+                DenseReference.Backward<double>(Absolute(x), Absolute(parameters[op.Name + ".weight"]), dy, dx, terms[op.Name + ".weight"], bias, n, SpecShapes.Length(op.InShape), layer.Size);
+                return dx;
+            case SpecKind.Conv2D:
+                Conv2DReference.Backward<double>(ConvGeometry(i), Absolute(x), Absolute(parameters[op.Name + ".weight"]), dy, dx, terms[op.Name + ".weight"], bias, n);
+                return dx;
+            case SpecKind.MaxPool:
+                PoolReference.MaxBackward<double>(PoolGeometry(i), dy, argmax, dx, n);
+                return dx;
+            case SpecKind.AvgPool:
+                PoolReference.AvgBackward<double>(PoolGeometry(i), dy, dx, n);
+                return dx;
+            case SpecKind.Flatten:
+                dy.CopyTo(dx, 0);
+                return dx;
+            case SpecKind.GlobalAvgPool:
+                GlobalAvgPoolReference.Backward<double>(dy, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
+                return dx;
+            case SpecKind.Dropout:
+                DropoutReference.Backward<double>(dy, mask, dx, accumulate: false);
+                return dx;
+            case SpecKind.Dropout2d:
+                DropoutReference.Channel<double>(dy, mask, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
+                return dx;
+            case SpecKind.ReLU:
+                ActivationReference.ReluBackward<double>(y, dy, dx);
+                break;
+            case SpecKind.LeakyReLU:
+                ActivationReference.LeakyReluBackward<double>(x, dy, dx, layer.Slope);
+                break;
+            case SpecKind.ELU:
+                ActivationReference.EluBackward<double>(x, y, dy, dx, layer.Alpha);
+                break;
+            case SpecKind.Sigmoid:
+                ActivationReference.SigmoidBackward<double>(y, dy, dx);
+                break;
+            case SpecKind.Tanh:
+                ActivationReference.TanhBackward<double>(y, dy, dx);
+                break;
+            case SpecKind.LocalResponseNorm:
+                LocalResponseNormReference.Backward<double>(x, dy, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], layer.Size, (float)layer.LrnAlpha, 0.75, 1.0);
+                break;
+            case SpecKind.BatchNorm:
+            {
+                int[] s = op.InShape;
+                BatchNormMagnitudes(x, dy, parameters[op.Name + ".weight"], mean!, invStd!, dx, terms[op.Name + ".weight"], terms[op.Name + ".bias"], n, s[0], s.Length == 3 ? s[1] * s[2] : 1);
+                return dx;
+            }
+        }
+        for (int e = 0; e < dx.Length; e++) dx[e] = Math.Abs(dx[e]);
+        return dx;
     }
+
+    /// <summary>
+    /// A training-mode batch norm's backward on magnitudes: dx = γ·invStd/m·(m·dy − Σdy − x̂·Σdy·x̂) with every term and
+    /// every sum taken in absolute value (m values per channel), dγ's terms Σ|dy·x̂|, dβ's Σ|dy|. Where the exact dx is
+    /// small against these (a channel the batch norm makes independent of what feeds it), float32 keeps only an error of
+    /// their order, and every gradient upstream inherits it (Scripts/batchnorm_scalar_input.py).
+    /// </summary>
+    internal static void BatchNormMagnitudes(ReadOnlySpan<double> x, ReadOnlySpan<double> dy, ReadOnlySpan<double> gamma, ReadOnlySpan<double> mean, ReadOnlySpan<double> invStd,
+        Span<double> dx, Span<double> dgamma, Span<double> dbeta, int n, int channels, int spatial)
+    {
+        double count = n * spatial;
+        for (int c = 0; c < channels; c++)
+        {
+            double sumDy = 0, sumDyXhat = 0;
+            for (int s = 0; s < n; s++)
+            for (int k = 0; k < spatial; k++)
+            {
+                int index = (s * channels + c) * spatial + k;
+                sumDy += dy[index];
+                sumDyXhat += dy[index] * Math.Abs((x[index] - mean[c]) * invStd[c]);
+            }
+            dgamma[c] += sumDyXhat;
+            dbeta[c] += sumDy;
+            for (int s = 0; s < n; s++)
+            for (int k = 0; k < spatial; k++)
+            {
+                int index = (s * channels + c) * spatial + k;
+                double xhat = Math.Abs((x[index] - mean[c]) * invStd[c]);
+                dx[index] = Math.Abs(gamma[c]) * invStd[c] / count * (count * dy[index] + sumDy + xhat * sumDyXhat);
+            }
+        }
+    }
+
+    private static double[] Absolute(double[] values) => values.Select(Math.Abs).ToArray();
 
     private ReadOnlySpan<double> Bias(IReadOnlyDictionary<string, double[]> parameters, int op)
         => _ops[op].Layer!.Bias ? parameters[_ops[op].Name + ".bias"] : ReadOnlySpan<double>.Empty;
