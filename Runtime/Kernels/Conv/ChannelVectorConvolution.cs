@@ -53,12 +53,12 @@ internal static class ChannelVectorConvolution
         return best;
     }
 
-    /// <summary>Floats of the per-thread scratch: the packed weights and one zero-padded input plane set.</summary>
+    /// <summary>Floats of the per-thread scratch: the packed weights, one zero-padded input plane set and one block of outputs channels-last.</summary>
     public static int ScratchLength(in Conv2DGeometry g, VectorWidth width)
     {
         int lanes = Lanes(LaneWidth(g.OutChannels, width));
         int blocks = (g.OutChannels + lanes - 1) / lanes;
-        return blocks * g.PatchLength * lanes + PaddedLength(g);
+        return blocks * g.PatchLength * lanes + PaddedLength(g) + TiledPixels(g.OutPixels) * lanes;
     }
 
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n, VectorWidth width)
@@ -101,16 +101,19 @@ internal static class ChannelVectorConvolution
         ReadOnlySpan<float> packed = PackedWeightCache.Current.Get(g, w, lanesWidth, PackedWeightCache.ChannelVector,
             blocks * patch * lanes, PackWeights, scratch[..(blocks * patch * lanes)]);
         Span<float> plane = scratch.Slice(blocks * patch * lanes, PaddedLength(g));
+        int pixels = g.OutPixels;
+        // The block's outputs channels-last, [pixel][lane], whole tiles of eight pixels; transposed into y once per block.
+        Span<float> lastChannel = scratch.Slice(blocks * patch * lanes + PaddedLength(g), TiledPixels(pixels) * lanes);
 
         Span<float> bias = stackalloc float[lanes];
         int ph = PaddedHeight(g), pw = PaddedWidth(g), planeSize = ph * pw;
-        int ow = g.OutWidth, pixels = g.OutPixels, sh = g.StrideHeight, sw = g.StrideWidth;
-        Span<float> tile = stackalloc float[Pixels * lanes];
+        int ow = g.OutWidth, sh = g.StrideHeight, sw = g.StrideWidth;
         Span<int> origins = stackalloc int[Pixels];
+        ref float last = ref MemoryMarshal.GetReference(lastChannel);
         for (int s = 0; s < n; s++)
         {
             Pad(g, x.Slice(s * g.InputLength, g.InputLength), plane, ph, pw);
-            Span<float> ys = y.Slice(s * yStride, g.OutputLength);
+            ref float ys = ref MemoryMarshal.GetReference(y.Slice(s * yStride, g.OutputLength));
             ref float planeStart = ref MemoryMarshal.GetReference(plane);
             for (int block = 0; block < blocks; block++)
             {
@@ -120,26 +123,39 @@ internal static class ChannelVectorConvolution
                 T b0 = L.Load(ref MemoryMarshal.GetReference(bias), 0);
                 ref float wb = ref MemoryMarshal.GetReference(packed.Slice(block * patch * lanes));
                 // Tiles of eight output pixels in row-major order, across row ends (each pixel has its own origin in the
-                // plane); the last tile repeats its last pixel in the unused slots and stores only the real ones.
-                for (int q0 = 0; q0 < pixels; q0 += Pixels)
+                // plane); the last tile repeats its last pixel in the unused slots.
+                for (int q0 = 0, row = 0, column = 0; q0 < pixels; q0 += Pixels)
                 {
                     int span = Math.Min(Pixels, pixels - q0);
                     for (int p = 0; p < Pixels; p++)
                     {
-                        int q = q0 + Math.Min(p, span - 1);
-                        origins[p] = q / ow * sh * pw + q % ow * sw;
+                        origins[p] = row * sh * pw + column * sw;
+                        if (p >= span - 1) continue;
+                        if (++column == ow)
+                        {
+                            column = 0;
+                            row++;
+                        }
                     }
-                    Tile8<T, L>(ref planeStart, origins, ref wb, b0, g.InChannels, g.KernelHeight, g.KernelWidth, pw, planeSize, lanes, tile);
-                    // The tile is [pixel][lane]; y is [channel][pixel].
-                    for (int lane = 0; lane < count; lane++)
+                    if (++column == ow)
                     {
-                        Span<float> dst = ys.Slice((first + lane) * pixels + q0, span);
-                        for (int p = 0; p < span; p++) dst[p] = tile[p * lanes + lane];
+                        column = 0;
+                        row++;
                     }
+                    Tile8<T, L>(ref planeStart, origins, ref wb, b0, g.InChannels, g.KernelHeight, g.KernelWidth, pw, planeSize, lanes, ref Unsafe.Add(ref last, q0 * lanes));
+                }
+                // [pixel][lane] → y [channel][pixel]
+                for (int lane = 0; lane < count; lane++)
+                {
+                    ref float to = ref Unsafe.Add(ref ys, (first + lane) * pixels);
+                    ref float from = ref Unsafe.Add(ref last, lane);
+                    for (int q = 0; q < pixels; q++) Unsafe.Add(ref to, q) = Unsafe.Add(ref from, q * lanes);
                 }
             }
         }
     }
+
+    private static int TiledPixels(int pixels) => (pixels + Pixels - 1) / Pixels * Pixels;
 
     /// <summary>
     /// packed[block][c·KH·KW + tap][lane] = w[block·lanes + lane][c·KH·KW + tap], zero past the last channel, for the lanes of
@@ -169,7 +185,7 @@ internal static class ChannelVectorConvolution
     // Eight pixels: eight accumulators, one weight vector and one broadcast input value per tap and pixel. Each output is
     // its bias, then the taps in (c, kh, kw) order, fused where the CPU has FMA.
     private static void Tile8<T, L>(ref float plane, ReadOnlySpan<int> origins, ref float wb, T bias, int inChannels, int kh, int kw, int pw,
-        int planeSize, int lanes, Span<float> tile) where T : struct where L : struct, ILane<T>
+        int planeSize, int lanes, ref float t) where T : struct where L : struct, ILane<T>
     {
         ref float p0 = ref Unsafe.Add(ref plane, origins[0]);
         ref float p1 = ref Unsafe.Add(ref plane, origins[1]);
@@ -200,7 +216,6 @@ internal static class ChannelVectorConvolution
                 }
             }
         }
-        ref float t = ref MemoryMarshal.GetReference(tile);
         L.Store(ref t, 0, a0);
         L.Store(ref t, lanes, a1);
         L.Store(ref t, 2 * lanes, a2);
