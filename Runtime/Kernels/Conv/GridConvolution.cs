@@ -179,30 +179,57 @@ internal static class GridConvolution
             }
 
             // y[s, o, oh, :] = results[o, oh·PW .. oh·PW + OW) + b[o]
-            Span<float> ys = y.Slice(s * g.OutputLength, g.OutputLength);
+            ref float ys = ref y[s * g.OutputLength];
+            ref float results0 = ref MemoryMarshal.GetReference(results);
             for (int o = 0; o < cout; o++)
             {
-                for (int oh = 0; oh < outHeight; oh++)
+                ref float from = ref Unsafe.Add(ref results0, o * positions);
+                ref float to = ref Unsafe.Add(ref ys, o * pixels);
+                if (hasBias)
                 {
-                    ReadOnlySpan<float> from = results.Slice(o * positions + oh * pitch, outWidth);
-                    Span<float> to = ys.Slice(o * pixels + oh * outWidth, outWidth);
-                    if (hasBias) AddBias(from, b[o], to);
-                    else from.CopyTo(to);
+                    AddBias(ref from, pitch, b[o], ref to, outHeight, outWidth);
+                    continue;
                 }
+                // No bias: copied, so a −0 stays −0 (−0 + 0 would be +0).
+                for (int oh = 0; oh < outHeight; oh++)
+                    MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref from, oh * pitch), outWidth).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref to, oh * outWidth), outWidth));
             }
         }
     }
 
-    // to = from + bias, a short run (one output row)
-    private static void AddBias(ReadOnlySpan<float> from, float bias, Span<float> to)
+    /// <summary>
+    /// to[r, j] = from[r·pitch + j] + bias for rows × columns (one output channel's rows out of the grid). Rows of at least 8
+    /// run as 256-bit vectors, the last one overlapping the one before (it writes the same sums again), shorter rows as 128-bit
+    /// or one by one; every output is the one float sum whichever way, so the path does not change a bit.
+    /// </summary>
+    internal static void AddBias(ref float from, int pitch, float bias, ref float to, int rows, int columns)
     {
-        ref float source = ref MemoryMarshal.GetReference(from);
-        ref float target = ref MemoryMarshal.GetReference(to);
-        int j = 0;
-        var biasVector = Vector128.Create(bias);
-        for (; j + Vector128<float>.Count <= to.Length; j += Vector128<float>.Count)
-            (Vector128.LoadUnsafe(ref source, (nuint)j) + biasVector).StoreUnsafe(ref target, (nuint)j);
-        for (; j < to.Length; j++) Unsafe.Add(ref target, j) = Unsafe.Add(ref source, j) + bias;
+        if (columns >= Vector256<float>.Count && Vector256.IsHardwareAccelerated)
+        {
+            var b = Vector256.Create(bias);
+            int tail = columns - Vector256<float>.Count;
+            for (int r = 0; r < rows; r++, from = ref Unsafe.Add(ref from, pitch), to = ref Unsafe.Add(ref to, columns))
+            {
+                for (int j = 0; j < tail; j += Vector256<float>.Count)
+                    (Vector256.LoadUnsafe(ref from, (nuint)j) + b).StoreUnsafe(ref to, (nuint)j);
+                (Vector256.LoadUnsafe(ref from, (nuint)tail) + b).StoreUnsafe(ref to, (nuint)tail);
+            }
+            return;
+        }
+        if (columns >= Vector128<float>.Count && Vector128.IsHardwareAccelerated)
+        {
+            var b = Vector128.Create(bias);
+            int tail = columns - Vector128<float>.Count;
+            for (int r = 0; r < rows; r++, from = ref Unsafe.Add(ref from, pitch), to = ref Unsafe.Add(ref to, columns))
+            {
+                for (int j = 0; j < tail; j += Vector128<float>.Count)
+                    (Vector128.LoadUnsafe(ref from, (nuint)j) + b).StoreUnsafe(ref to, (nuint)j);
+                (Vector128.LoadUnsafe(ref from, (nuint)tail) + b).StoreUnsafe(ref to, (nuint)tail);
+            }
+            return;
+        }
+        for (int r = 0; r < rows; r++, from = ref Unsafe.Add(ref from, pitch), to = ref Unsafe.Add(ref to, columns))
+            for (int j = 0; j < columns; j++) Unsafe.Add(ref to, j) = Unsafe.Add(ref from, j) + bias;
     }
 
     // ---- weight gradient, patch-major ----

@@ -182,6 +182,31 @@ public class Conv2DKernelTests
     }
 
     [Fact]
+    public void Grid_rows_plus_bias_are_the_scalar_sums_at_every_row_length()
+    {
+        // GridConvolution.AddBias copies rows out of the grid with their bias: 256-bit vectors with an overlapping last one
+        // from 8 columns, 128-bit from 4, one by one below; every entry must be from + bias exactly (NaN, ±∞ and −0 included).
+        var random = new System.Random(17);
+        float[] specials = [float.NaN, float.PositiveInfinity, float.NegativeInfinity, -0f, 0f];
+        foreach (int columns in new[] { 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 28, 31 })
+        {
+            int rows = 3, pitch = columns + 4;
+            var from = new float[rows * pitch];
+            for (int i = 0; i < from.Length; i++) from[i] = i % 7 == 3 ? specials[i % specials.Length] : (float)(random.NextDouble() * 4 - 2);
+            foreach (float bias in new[] { 0.375f, -0f, float.NaN })
+            {
+                var to = new float[rows * columns + 1];
+                to[^1] = 99f;
+                GridConvolution.AddBias(ref from[0], pitch, bias, ref to[0], rows, columns);
+                for (int r = 0; r < rows; r++)
+                for (int j = 0; j < columns; j++)
+                    Assert.Equal(BitConverter.SingleToInt32Bits(from[r * pitch + j] + bias), BitConverter.SingleToInt32Bits(to[r * columns + j]));
+                Assert.Equal(99f, to[^1]);
+            }
+        }
+    }
+
+    [Fact]
     public void Hand_computed_convolution()
     {
         // x = 3×3 of 1..9, one 2×2 kernel of ones, padding 1 on the left and top only, stride 2:
