@@ -70,6 +70,36 @@ public class WinogradKernelTests
 
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void A_row_s_last_tile_does_not_read_the_next_row(VectorWidth width)
+    {
+        // Odd widths lay the tile rows end to end: the last tile's right half is padding, zeroed by a mask, while the next
+        // row's first tile begins there. With NaN in every row's first column, only the outputs whose tile reads that column
+        // (columns 0 and 1) may be NaN; every other output is the reference's with that column zero.
+        var random = new TestValues(57);
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            if (g.InWidth % 2 == 0 || g.InWidth < 3) continue;
+            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] zeroed = (float[])x.Clone();
+            for (int row = 0; row < Batch * g.InChannels * g.InHeight; row++)
+            {
+                x[row * g.InWidth] = float.NaN;
+                zeroed[row * g.InWidth] = 0f;
+            }
+            float[] y = Forward(g, x, w, b, new float[Batch * g.OutputLength], Batch, Conv3x3Kernels.Mode.Plain, width);
+            double[] expected = new double[y.Length], magnitude = new double[y.Length];
+            Conv2DReference.Forward<double>(g, TestValues.Wide(zeroed), TestValues.Wide(w), TestValues.Wide(b), expected, Batch);
+            Conv2DReference.Forward<double>(g, TestValues.Abs(zeroed), TestValues.Abs(w), TestValues.Abs(b), magnitude, Batch);
+            for (int i = 0; i < y.Length; i++)
+            {
+                if (i % g.OutWidth < 2) continue;
+                Assert.True(Math.Abs(y[i] - expected[i]) <= Tolerance * magnitude[i] + 1e-30, $"{width} {g}: y[{i}] = {y[i]}, expected {expected[i]}");
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Input_gradient_matches_direct_convolution(VectorWidth width)
     {
         var random = new TestValues(52);

@@ -205,8 +205,11 @@ internal static class WinogradConvolution
         int cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth;
         int coutPadded = Padded(cout, rows), blocks = coutPadded / rows, filterSlab = FilterSlab(g, rows);
         int tileRows = (height + 1) / 2, tileColumns = (width + 1) / 2;
-        // Tiles per tile row: one past the last real one, whose patch's right half is the next tile's left half.
-        int pitch = tileColumns + 1;
+        // Tiles per tile row. Even widths: one past the last real one, whose patch's right half is the next tile's left half
+        // (one input column of it is real). Odd widths: the last tile's right half lies wholly in the zero padding, so the rows
+        // follow each other with no such tile and the transform zeroes that half (a mask) instead of reading the next row's.
+        bool oddWidth = (width & 1) == 1;
+        int pitch = oddWidth ? tileColumns : tileColumns + 1;
         int rowEnd = rowStart + rowCount;
         int rowsPerBlock = Math.Clamp(BlockFloats / (16 * (cin + coutPadded)) / pitch, 1, rowCount);
         int maxTiles = Padded(rowsPerBlock * pitch, lanes);
@@ -227,6 +230,10 @@ internal static class WinogradConvolution
         Span<float> outputs = workspace.Outputs(2 * lanes);
         Span<int> offsets = workspace.Offsets(cin);
         for (int c = 0; c < cin; c++) offsets[c] = c * maxTiles;
+        // Odd widths: all ones but at the last tile of each tile row (the block's tiles start at a row's first).
+        Span<float> keep = workspace.LastColumnMask(oddWidth ? maxTiles : 0);
+        for (int t = 0; t < keep.Length; t++) keep[t] = t % pitch == pitch - 1 ? 0f : BitConverter.Int32BitsToSingle(-1);
+        ref float keep0 = ref MemoryMarshal.GetReference(keep);
 
         ref float plane0 = ref MemoryMarshal.GetReference(planes);
         ref float v0 = ref MemoryMarshal.GetReference(transformed);
@@ -248,8 +255,18 @@ internal static class WinogradConvolution
             {
                 FillPlanes<T, L>(ref x0, g.InputLength, c * planeLength, height, width, tileRows, pitch, firstRow, blockRows, ref plane0, planeStride,
                     ref padded0, paddedPitch);
-                for (int vector = 0; vector < vectors; vector++)
-                    TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStride, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputSlab);
+                if (oddWidth)
+                {
+                    for (int vector = 0; vector < vectors; vector++)
+                        TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStride, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputSlab,
+                            L.Load(ref keep0, vector * lanes), masked: true);
+                }
+                else
+                {
+                    for (int vector = 0; vector < vectors; vector++)
+                        TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStride, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputSlab,
+                            default, masked: false);
+                }
             }
 
             // M[ξ][k][t] = Σ_c U[ξ][k][c]·V[ξ][c][t]
@@ -329,16 +346,20 @@ internal static class WinogradConvolution
         }
     }
 
-    /// <summary>Bᵀ d B for a vector of tiles: d[a][j] is plane (a, j mod 2) one tile on for j ≥ 2; the 16 results ξ = 4i + j, <paramref name="xiStride"/> apart.</summary>
+    /// <summary>
+    /// Bᵀ d B for a vector of tiles: d[a][j] is plane (a, j mod 2) one tile on for j ≥ 2, or, when <paramref name="masked"/>
+    /// (a constant where inlined), 0 in the lanes <paramref name="keep"/> clears (a last tile whose right half is padding);
+    /// the 16 results ξ = 4i + j, <paramref name="xiStride"/> apart.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformInput<T, L>(ref float planes, int planeStride, ref float v, int xiStride)
+    private static void TransformInput<T, L>(ref float planes, int planeStride, ref float v, int xiStride, T keep, bool masked)
         where T : struct where L : struct, ILane<T>
     {
         // rows: e0 = d0 − d2, e1 = d1 + d2, e2 = d2 − d1, e3 = d1 − d3, column by column
-        Row<T, L>(ref planes, planeStride, 0, out T d00, out T d01, out T d02, out T d03);
-        Row<T, L>(ref planes, planeStride, 1, out T d10, out T d11, out T d12, out T d13);
-        Row<T, L>(ref planes, planeStride, 2, out T d20, out T d21, out T d22, out T d23);
-        Row<T, L>(ref planes, planeStride, 3, out T d30, out T d31, out T d32, out T d33);
+        Row<T, L>(ref planes, planeStride, 0, keep, masked, out T d00, out T d01, out T d02, out T d03);
+        Row<T, L>(ref planes, planeStride, 1, keep, masked, out T d10, out T d11, out T d12, out T d13);
+        Row<T, L>(ref planes, planeStride, 2, keep, masked, out T d20, out T d21, out T d22, out T d23);
+        Row<T, L>(ref planes, planeStride, 3, keep, masked, out T d30, out T d31, out T d32, out T d33);
         Columns<T, L>(ref v, 0, xiStride, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
         Columns<T, L>(ref v, 4, xiStride, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
         Columns<T, L>(ref v, 8, xiStride, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
@@ -346,7 +367,7 @@ internal static class WinogradConvolution
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<T, L>(ref float planes, int planeStride, int a, out T d0, out T d1, out T d2, out T d3)
+    private static void Row<T, L>(ref float planes, int planeStride, int a, T keep, bool masked, out T d0, out T d1, out T d2, out T d3)
         where T : struct where L : struct, ILane<T>
     {
         ref float even = ref Unsafe.Add(ref planes, 2 * a * planeStride);
@@ -355,6 +376,12 @@ internal static class WinogradConvolution
         d1 = L.Load(ref odd, 0);
         d2 = L.Load(ref even, 1);
         d3 = L.Load(ref odd, 1);
+        if (masked)
+        {
+            T zero = L.Splat(0f);
+            d2 = L.Select(keep, d2, zero);
+            d3 = L.Select(keep, d3, zero);
+        }
     }
 
     /// <summary>One row i of Bᵀ d B from e = row i of Bᵀ d: v_i0 = e0 − e2, v_i1 = e1 + e2, v_i2 = e2 − e1, v_i3 = e1 − e3.</summary>
@@ -421,6 +448,7 @@ internal sealed class WinogradWorkspace
     private float[] _inputLast = Array.Empty<float>();
     private float[] _gradientLast = Array.Empty<float>();
     private float[] _sums = Array.Empty<float>();
+    private float[] _lastColumn = Array.Empty<float>();
     private int[] _offsets = Array.Empty<int>();
 
     public static WinogradWorkspace Current => t_current ??= new WinogradWorkspace();
@@ -451,6 +479,9 @@ internal sealed class WinogradWorkspace
 
     /// <summary>A vector pair of one output row.</summary>
     public Span<float> Outputs(int length) => Get(ref _outputs, length);
+
+    /// <summary>Per tile of a block, all ones but at the last tile of each tile row (odd widths).</summary>
+    public Span<float> LastColumnMask(int length) => Get(ref _lastColumn, length);
 
     /// <summary>Offsets of the input channels in V.</summary>
     public Span<int> Offsets(int length)
