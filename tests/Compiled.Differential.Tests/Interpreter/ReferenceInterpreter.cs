@@ -479,41 +479,8 @@ internal sealed class ReferenceInterpreter
                     Conv2DReference.Backward<double>(ConvGeometry(i), x, parameters[op.Name + ".weight"], dy, dx, result.Gradients[op.Name + ".weight"],
                         layer.Bias ? result.Gradients[op.Name + ".bias"] : Span<double>.Empty, n);
                     break;
-                case SpecKind.MaxPool:
-                    PoolReference.MaxBackward<double>(PoolGeometry(i), dy, argmax[i], dx, n);
-                    break;
-                case SpecKind.AvgPool:
-                    PoolReference.AvgBackward<double>(PoolGeometry(i), dy, dx, n);
-                    break;
-                case SpecKind.Flatten:
-                    dy.CopyTo(dx, 0);
-                    break;
-                case SpecKind.ReLU:
-                    ActivationReference.ReluBackward<double>(y, dy, dx);
-                    break;
-                case SpecKind.LeakyReLU:
-                    ActivationReference.LeakyReluBackward<double>(x, dy, dx, layer.Slope);
-                    break;
-                case SpecKind.ELU:
-                    ActivationReference.EluBackward<double>(x, y, dy, dx, layer.Alpha);
-                    break;
-                case SpecKind.Sigmoid:
-                    ActivationReference.SigmoidBackward<double>(y, dy, dx);
-                    break;
-                case SpecKind.Tanh:
-                    ActivationReference.TanhBackward<double>(y, dy, dx);
-                    break;
-                case SpecKind.GlobalAvgPool:
-                    GlobalAvgPoolReference.Backward<double>(dy, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
-                    break;
-                case SpecKind.LocalResponseNorm:
-                    LocalResponseNormReference.Backward<double>(x, dy, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], layer.Size, (float)layer.LrnAlpha, 0.75, 1.0);
-                    break;
-                case SpecKind.Dropout:
-                    DropoutReference.Backward<double>(dy, masks[i], dx, accumulate: false);
-                    break;
-                case SpecKind.Dropout2d:
-                    DropoutReference.Channel<double>(dy, masks[i], dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
+                default:
+                    ParameterFreeBackward(i, x, y, dy, dx, masks[i], argmax[i], n);
                     break;
                 case SpecKind.BatchNorm:
                 {
@@ -531,8 +498,9 @@ internal sealed class ReferenceInterpreter
     /// <summary>
     /// One op's backward on magnitudes (<see cref="InterpreterResult.TermMagnitudes"/>): what its input gradient's terms
     /// add up to in absolute value, given its output gradient's (<paramref name="dy"/>), and its parameters' entries added
-    /// to <paramref name="terms"/>. Linear ops run their reference backward on |x| and |W|; element-wise ones take the
-    /// absolute value of theirs (their derivative's magnitude); a batch norm's three terms add up in absolute value.
+    /// to <paramref name="terms"/>. Dense and Conv2D run their reference backward on |x| and |W|; layers without parameters
+    /// their own backward, taken in absolute value (an activation's derivative's magnitude); a batch norm's three terms add
+    /// up in absolute value.
     /// </summary>
     private double[] BackwardMagnitudes(int i, double[] x, double[] y, double[] dy, IReadOnlyDictionary<string, double[]> parameters, double[]? mean, double[]? invStd,
         double[]? mask, int[]? argmax, int n, Dictionary<string, double[]> terms)
@@ -549,24 +517,34 @@ internal sealed class ReferenceInterpreter
             case SpecKind.Conv2D:
                 Conv2DReference.Backward<double>(ConvGeometry(i), Absolute(x), Absolute(parameters[op.Name + ".weight"]), dy, dx, terms[op.Name + ".weight"], bias, n);
                 return dx;
+            case SpecKind.BatchNorm:
+            {
+                int[] s = op.InShape;
+                BatchNormMagnitudes(x, dy, parameters[op.Name + ".weight"], mean!, invStd!, dx, terms[op.Name + ".weight"], terms[op.Name + ".bias"], n, s[0], s.Length == 3 ? s[1] * s[2] : 1);
+                return dx;
+            }
+        }
+        ParameterFreeBackward(i, x, y, dy, dx, mask, argmax, n);
+        for (int e = 0; e < dx.Length; e++) dx[e] = Math.Abs(dx[e]);
+        return dx;
+    }
+
+    /// <summary>dx of a layer without parameters (pools, Flatten, activations, LRN, dropout) from its dy; throws for others.</summary>
+    private void ParameterFreeBackward(int i, double[] x, double[] y, double[] dy, double[] dx, double[]? mask, int[]? argmax, int n)
+    {
+        Op op = _ops[i];
+        LayerSpec layer = op.Layer!;
+        switch (layer.Kind)
+        {
             case SpecKind.MaxPool:
                 PoolReference.MaxBackward<double>(PoolGeometry(i), dy, argmax, dx, n);
-                return dx;
+                break;
             case SpecKind.AvgPool:
                 PoolReference.AvgBackward<double>(PoolGeometry(i), dy, dx, n);
-                return dx;
+                break;
             case SpecKind.Flatten:
                 dy.CopyTo(dx, 0);
-                return dx;
-            case SpecKind.GlobalAvgPool:
-                GlobalAvgPoolReference.Backward<double>(dy, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
-                return dx;
-            case SpecKind.Dropout:
-                DropoutReference.Backward<double>(dy, mask, dx, accumulate: false);
-                return dx;
-            case SpecKind.Dropout2d:
-                DropoutReference.Channel<double>(dy, mask, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
-                return dx;
+                break;
             case SpecKind.ReLU:
                 ActivationReference.ReluBackward<double>(y, dy, dx);
                 break;
@@ -582,18 +560,21 @@ internal sealed class ReferenceInterpreter
             case SpecKind.Tanh:
                 ActivationReference.TanhBackward<double>(y, dy, dx);
                 break;
+            case SpecKind.GlobalAvgPool:
+                GlobalAvgPoolReference.Backward<double>(dy, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
+                break;
             case SpecKind.LocalResponseNorm:
                 LocalResponseNormReference.Backward<double>(x, dy, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], layer.Size, (float)layer.LrnAlpha, 0.75, 1.0);
                 break;
-            case SpecKind.BatchNorm:
-            {
-                int[] s = op.InShape;
-                BatchNormMagnitudes(x, dy, parameters[op.Name + ".weight"], mean!, invStd!, dx, terms[op.Name + ".weight"], terms[op.Name + ".bias"], n, s[0], s.Length == 3 ? s[1] * s[2] : 1);
-                return dx;
-            }
+            case SpecKind.Dropout:
+                DropoutReference.Backward<double>(dy, mask, dx, accumulate: false);
+                break;
+            case SpecKind.Dropout2d:
+                DropoutReference.Channel<double>(dy, mask, dx, n, op.InShape[0], op.InShape[1] * op.InShape[2], accumulate: false);
+                break;
+            default:
+                throw new InvalidOperationException($"no backward for {layer.Kind}");
         }
-        for (int e = 0; e < dx.Length; e++) dx[e] = Math.Abs(dx[e]);
-        return dx;
     }
 
     /// <summary>
