@@ -204,32 +204,22 @@ internal static class GridConvolution
     /// </summary>
     internal static void AddBias(ref float from, int pitch, float bias, ref float to, int rows, int columns)
     {
-        if (columns >= Vector256<float>.Count && Vector256.IsHardwareAccelerated)
-        {
-            var b = Vector256.Create(bias);
-            int tail = columns - Vector256<float>.Count;
-            for (int r = 0; r < rows; r++, from = ref Unsafe.Add(ref from, pitch), to = ref Unsafe.Add(ref to, columns))
-            {
-                for (int j = 0; j < tail; j += Vector256<float>.Count)
-                    (Vector256.LoadUnsafe(ref from, (nuint)j) + b).StoreUnsafe(ref to, (nuint)j);
-                (Vector256.LoadUnsafe(ref from, (nuint)tail) + b).StoreUnsafe(ref to, (nuint)tail);
-            }
-            return;
-        }
-        if (columns >= Vector128<float>.Count && Vector128.IsHardwareAccelerated)
-        {
-            var b = Vector128.Create(bias);
-            int tail = columns - Vector128<float>.Count;
-            for (int r = 0; r < rows; r++, from = ref Unsafe.Add(ref from, pitch), to = ref Unsafe.Add(ref to, columns))
-            {
-                for (int j = 0; j < tail; j += Vector128<float>.Count)
-                    (Vector128.LoadUnsafe(ref from, (nuint)j) + b).StoreUnsafe(ref to, (nuint)j);
-                (Vector128.LoadUnsafe(ref from, (nuint)tail) + b).StoreUnsafe(ref to, (nuint)tail);
-            }
-            return;
-        }
+        if (columns >= Vector256<float>.Count && Vector256.IsHardwareAccelerated) AddBias<Vector256<float>, Lane256>(ref from, pitch, bias, ref to, rows, columns);
+        else if (columns >= Vector128<float>.Count && Vector128.IsHardwareAccelerated) AddBias<Vector128<float>, Lane128>(ref from, pitch, bias, ref to, rows, columns);
+        else AddBias<float, ScalarLane>(ref from, pitch, bias, ref to, rows, columns);
+    }
+
+    // Rows of at least L.Count columns: whole vectors, the last one overlapping the one before.
+    private static void AddBias<T, L>(ref float from, int pitch, float bias, ref float to, int rows, int columns)
+        where T : struct where L : struct, ILane<T>
+    {
+        T b = L.Splat(bias);
+        int tail = columns - L.Count;
         for (int r = 0; r < rows; r++, from = ref Unsafe.Add(ref from, pitch), to = ref Unsafe.Add(ref to, columns))
-            for (int j = 0; j < columns; j++) Unsafe.Add(ref to, j) = Unsafe.Add(ref from, j) + bias;
+        {
+            for (int j = 0; j < tail; j += L.Count) L.Store(ref to, j, L.Add(L.Load(ref from, j), b));
+            L.Store(ref to, tail, L.Add(L.Load(ref from, tail), b));
+        }
     }
 
     // ---- weight gradient, patch-major ----
