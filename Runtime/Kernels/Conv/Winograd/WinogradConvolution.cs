@@ -205,15 +205,19 @@ internal static class WinogradConvolution
         int cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth;
         int coutPadded = Padded(cout, rows), blocks = coutPadded / rows, filterSlab = FilterSlab(g, rows);
         int tileRows = (height + 1) / 2, tileColumns = (width + 1) / 2;
-        // Tiles per tile row. Even widths: one past the last real one, whose patch's right half is the next tile's left half
-        // (one input column of it is real). Odd widths: the last tile's right half lies wholly in the zero padding, so the rows
-        // follow each other with no such tile and the transform zeroes that half (a mask) instead of reading the next row's.
-        bool oddWidth = (width & 1) == 1;
-        int pitch = oddWidth ? tileColumns : tileColumns + 1;
+        // The block's tile rows follow each other with no tile between them (pitch = tileColumns). A row's last tile reads
+        // the even and odd planes one tile on, where the next row's first tile begins: its patch's column 2 is the plane's
+        // column 2·tileColumns + 1 (the padding at an odd width, the last real column at an even one) and its column 3 the
+        // padding. The odd plane's value there is the next row's, so the transform zeroes it (a mask); the even plane's is the
+        // next row's left padding, right at an odd width; at an even width FillPlanes writes the row's last real column there
+        // instead, and the transform zeroes it where it is the first tile's column 0 (its left padding; a second mask).
+        bool evenWidth = (width & 1) == 0;
+        int pitch = tileColumns;
         int rowEnd = rowStart + rowCount;
         int rowsPerBlock = Math.Clamp(BlockFloats / (16 * (cin + coutPadded)) / pitch, 1, rowCount);
         int maxTiles = Padded(rowsPerBlock * pitch, lanes);
-        // The planes are read one tile past a vector; the products one vector past the last tile row's start.
+        // The planes are read one tile past a vector and written a vector past a row's tiles; the products are read one
+        // vector past the last tile row's start.
         int planeStride = maxTiles + lanes, productStride = maxTiles + lanes;
         // The 16 transform positions' slabs, an odd number of cache lines apart: the transforms touch all 16 at once, and
         // slabs a power of two apart would share cache sets.
@@ -223,16 +227,22 @@ internal static class WinogradConvolution
         Span<float> planes = workspace.Planes(8 * planeStride);
         Span<float> transformed = workspace.Transformed(16 * inputSlab);
         Span<float> products = workspace.Products(16 * productSlab);
-        // One channel's zero-bordered plane: (H + 2) rows, each split whole into vector pairs (at least 2·pitch columns).
-        int paddedPitch = Padded(2 * pitch, 2 * lanes);
+        // One channel's zero-bordered plane: (H + 2) rows, each split whole into vector pairs (at least 2·pitch + 2 columns:
+        // a row's split writes the tile past its last).
+        int paddedPitch = Padded(2 * pitch + 2, 2 * lanes);
         Span<float> padded = workspace.Padded((height + 3) * paddedPitch);
         padded.Clear();
         Span<float> outputs = workspace.Outputs(2 * lanes);
         Span<int> offsets = workspace.Offsets(cin);
         for (int c = 0; c < cin; c++) offsets[c] = c * maxTiles;
-        // Odd widths: all ones but at the last tile of each tile row (the block's tiles start at a row's first).
-        Span<float> keep = workspace.LastColumnMask(oddWidth ? maxTiles : 0);
-        for (int t = 0; t < keep.Length; t++) keep[t] = t % pitch == pitch - 1 ? 0f : BitConverter.Int32BitsToSingle(-1);
+        // Per tile of a block (whose tiles start at a row's first): all ones but at the last tile of each tile row, then all
+        // ones but at the first.
+        Span<float> keep = workspace.EdgeMasks(2 * maxTiles);
+        for (int t = 0; t < maxTiles; t++)
+        {
+            keep[t] = t % pitch == pitch - 1 ? 0f : BitConverter.Int32BitsToSingle(-1);
+            keep[maxTiles + t] = t % pitch == 0 ? 0f : BitConverter.Int32BitsToSingle(-1);
+        }
         ref float keep0 = ref MemoryMarshal.GetReference(keep);
 
         ref float plane0 = ref MemoryMarshal.GetReference(planes);
@@ -255,17 +265,17 @@ internal static class WinogradConvolution
             {
                 FillPlanes<T, L>(ref x0, g.InputLength, c * planeLength, height, width, tileRows, pitch, firstRow, blockRows, ref plane0, planeStride,
                     ref padded0, paddedPitch);
-                if (oddWidth)
+                if (evenWidth)
                 {
                     for (int vector = 0; vector < vectors; vector++)
                         TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStride, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputSlab,
-                            L.Load(ref keep0, vector * lanes), masked: true);
+                            L.Load(ref keep0, maxTiles + vector * lanes), L.Load(ref keep0, vector * lanes), evenWidth: true);
                 }
                 else
                 {
                     for (int vector = 0; vector < vectors; vector++)
                         TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStride, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputSlab,
-                            default, masked: false);
+                            default, L.Load(ref keep0, vector * lanes), evenWidth: false);
                 }
             }
 
@@ -319,13 +329,17 @@ internal static class WinogradConvolution
     /// planes[a·2 + parity][row·pitch + tc] = the padded input at (2·tr + a, 2·tc + parity) of the block's tile rows, for one
     /// channel: each sample's channel is copied once into a zero-bordered plane (<paramref name="padded"/>, rows
     /// <paramref name="paddedPitch"/> apart, borders left zero), whose rows are then split into even and odd columns a vector
-    /// pair at a time. A row's split runs a vector past its tiles; the next row overwrites that, the last one the planes' slack.
+    /// pair at a time, one tile past the last (the last tile's columns 2 and 3); the next row overwrites that, the last one the
+    /// planes' slack. At an even width the even plane's first entry of a row (its left padding, which the transform masks)
+    /// is then the previous row's entry past its last tile (the last real column), which that row's last tile reads.
     /// </summary>
     private static void FillPlanes<T, L>(ref float x, int inputLength, int channelOffset, int height, int width, int tileRows, int pitch,
         int firstRow, int blockRows, ref float planes, int planeStride, ref float padded, int paddedPitch)
         where T : struct where L : struct, ILane<T>
     {
         int lanes = L.Count, copiedSample = -1;
+        bool evenWidth = (width & 1) == 0;
+        float last0 = 0f, last1 = 0f, last2 = 0f, last3 = 0f;
         for (int row = 0; row < blockRows; row++)
         {
             int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
@@ -340,26 +354,41 @@ internal static class WinogradConvolution
                 ref float source = ref Unsafe.Add(ref padded, (2 * tileRow + a) * paddedPitch);
                 ref float even = ref Unsafe.Add(ref planes, 2 * a * planeStride + row * pitch);
                 ref float odd = ref Unsafe.Add(ref even, planeStride);
-                for (int tc = 0; tc < pitch; tc += lanes)
+                for (int tc = 0; tc <= pitch; tc += lanes)
                     Zip.Deinterleave<T>(ref Unsafe.Add(ref source, 2 * tc), ref Unsafe.Add(ref even, tc), ref Unsafe.Add(ref odd, tc));
+            }
+            if (evenWidth)
+            {
+                // This row's first even entries take the last real columns of the row before; keep this row's for the next.
+                ref float even0 = ref Unsafe.Add(ref planes, row * pitch);
+                even0 = last0;
+                Unsafe.Add(ref even0, 2 * planeStride) = last1;
+                Unsafe.Add(ref even0, 4 * planeStride) = last2;
+                Unsafe.Add(ref even0, 6 * planeStride) = last3;
+                ref float source = ref Unsafe.Add(ref padded, 2 * tileRow * paddedPitch + 2 * pitch);
+                last0 = source;
+                last1 = Unsafe.Add(ref source, paddedPitch);
+                last2 = Unsafe.Add(ref source, 2 * paddedPitch);
+                last3 = Unsafe.Add(ref source, 3 * paddedPitch);
             }
         }
     }
 
     /// <summary>
-    /// Bᵀ d B for a vector of tiles: d[a][j] is plane (a, j mod 2) one tile on for j ≥ 2, or, when <paramref name="masked"/>
-    /// (a constant where inlined), 0 in the lanes <paramref name="keep"/> clears (a last tile whose right half is padding);
-    /// the 16 results ξ = 4i + j, <paramref name="xiStride"/> apart.
+    /// Bᵀ d B for a vector of tiles: d[a][j] is plane (a, j mod 2) one tile on for j ≥ 2, with d[a][3] zero in the lanes
+    /// <paramref name="keepLast"/> clears (a row's last tile, whose column 3 is padding) and, at an even width
+    /// (<paramref name="evenWidth"/>, a constant where inlined), d[a][0] zero in the lanes <paramref name="keepFirst"/> clears (a
+    /// row's first tile, whose column 0 is padding); the 16 results ξ = 4i + j, <paramref name="xiStride"/> apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformInput<T, L>(ref float planes, int planeStride, ref float v, int xiStride, T keep, bool masked)
+    private static void TransformInput<T, L>(ref float planes, int planeStride, ref float v, int xiStride, T keepFirst, T keepLast, bool evenWidth)
         where T : struct where L : struct, ILane<T>
     {
         // rows: e0 = d0 − d2, e1 = d1 + d2, e2 = d2 − d1, e3 = d1 − d3, column by column
-        Row<T, L>(ref planes, planeStride, 0, keep, masked, out T d00, out T d01, out T d02, out T d03);
-        Row<T, L>(ref planes, planeStride, 1, keep, masked, out T d10, out T d11, out T d12, out T d13);
-        Row<T, L>(ref planes, planeStride, 2, keep, masked, out T d20, out T d21, out T d22, out T d23);
-        Row<T, L>(ref planes, planeStride, 3, keep, masked, out T d30, out T d31, out T d32, out T d33);
+        Row<T, L>(ref planes, planeStride, 0, keepFirst, keepLast, evenWidth, out T d00, out T d01, out T d02, out T d03);
+        Row<T, L>(ref planes, planeStride, 1, keepFirst, keepLast, evenWidth, out T d10, out T d11, out T d12, out T d13);
+        Row<T, L>(ref planes, planeStride, 2, keepFirst, keepLast, evenWidth, out T d20, out T d21, out T d22, out T d23);
+        Row<T, L>(ref planes, planeStride, 3, keepFirst, keepLast, evenWidth, out T d30, out T d31, out T d32, out T d33);
         Columns<T, L>(ref v, 0, xiStride, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
         Columns<T, L>(ref v, 4, xiStride, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
         Columns<T, L>(ref v, 8, xiStride, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
@@ -367,21 +396,17 @@ internal static class WinogradConvolution
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<T, L>(ref float planes, int planeStride, int a, T keep, bool masked, out T d0, out T d1, out T d2, out T d3)
+    private static void Row<T, L>(ref float planes, int planeStride, int a, T keepFirst, T keepLast, bool evenWidth, out T d0, out T d1, out T d2, out T d3)
         where T : struct where L : struct, ILane<T>
     {
         ref float even = ref Unsafe.Add(ref planes, 2 * a * planeStride);
         ref float odd = ref Unsafe.Add(ref even, planeStride);
+        T zero = L.Splat(0f);
         d0 = L.Load(ref even, 0);
+        if (evenWidth) d0 = L.Select(keepFirst, d0, zero);
         d1 = L.Load(ref odd, 0);
         d2 = L.Load(ref even, 1);
-        d3 = L.Load(ref odd, 1);
-        if (masked)
-        {
-            T zero = L.Splat(0f);
-            d2 = L.Select(keep, d2, zero);
-            d3 = L.Select(keep, d3, zero);
-        }
+        d3 = L.Select(keepLast, L.Load(ref odd, 1), zero);
     }
 
     /// <summary>One row i of Bᵀ d B from e = row i of Bᵀ d: v_i0 = e0 − e2, v_i1 = e1 + e2, v_i2 = e2 − e1, v_i3 = e1 − e3.</summary>
@@ -448,7 +473,7 @@ internal sealed class WinogradWorkspace
     private float[] _inputLast = Array.Empty<float>();
     private float[] _gradientLast = Array.Empty<float>();
     private float[] _sums = Array.Empty<float>();
-    private float[] _lastColumn = Array.Empty<float>();
+    private float[] _edgeMasks = Array.Empty<float>();
     private int[] _offsets = Array.Empty<int>();
 
     public static WinogradWorkspace Current => t_current ??= new WinogradWorkspace();
@@ -480,8 +505,8 @@ internal sealed class WinogradWorkspace
     /// <summary>A vector pair of one output row.</summary>
     public Span<float> Outputs(int length) => Get(ref _outputs, length);
 
-    /// <summary>Per tile of a block, all ones but at the last tile of each tile row (odd widths).</summary>
-    public Span<float> LastColumnMask(int length) => Get(ref _lastColumn, length);
+    /// <summary>Per tile of a block, all ones but at the last tile of each tile row, then all ones but at the first.</summary>
+    public Span<float> EdgeMasks(int length) => Get(ref _edgeMasks, length);
 
     /// <summary>Offsets of the input channels in V.</summary>
     public Span<int> Offsets(int length)
