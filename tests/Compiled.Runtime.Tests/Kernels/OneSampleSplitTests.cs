@@ -57,25 +57,39 @@ public sealed class OneSampleSplitTests
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Winograd_tile_rows_in_any_split_give_the_whole_calls_bits(VectorWidth width)
     {
-        // Two samples of 9×7 (5 tile rows each, the last one half junk): ranges inside a sample and across the two.
+        // Two samples of 9×7 (5 tile rows of F(2×2) each, 3 of F(4×4), the last one partly junk): ranges inside a sample and
+        // across the two, at both tile sizes.
         var g = new Conv2DGeometry(8, 9, 7, 12, 3, 3, 1, 1, 1, 1, 1, 1);
         var random = new TestValues(94);
         float[] x = random.Floats(2 * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
-        float[] packed = new float[WinogradConvolution.PackedLength(g, width)];
-        WinogradConvolution.PackForward(g, w, packed, width);
-        int rows = 2 * WinogradConvolution.TileRows(g);
-        float[] whole = new float[2 * g.OutputLength];
-        WinogradConvolution.ForwardTileRows(g, x, packed, b, whole, 0, rows, relu: true, width);
-        foreach (int[] cuts in new[] { new[] { 3 }, new[] { 5 }, new[] { 1, 4, 7 }, new[] { 2, 9 } })
+        foreach (int tile in new[] { 2, 4 })
         {
-            float[] split = new float[whole.Length];
-            int from = 0;
-            foreach (int to in cuts.Append(rows))
+            WinogradConvolution.t_tileSize = tile;
+            try
             {
-                WinogradConvolution.ForwardTileRows(g, x, packed, b, split, from, to - from, relu: true, width);
-                from = to;
+                float[] packed = new float[WinogradConvolution.PackedLength(g, width)];
+                WinogradConvolution.PackForward(g, w, packed, width);
+                int rows = 2 * WinogradConvolution.TileRows(g);
+                Assert.Equal(tile == 2 ? 10 : 6, rows);
+                float[] whole = new float[2 * g.OutputLength];
+                WinogradConvolution.ForwardTileRows(g, x, packed, b, whole, 0, rows, relu: true, width);
+                int[][] cutsList = tile == 2 ? [[3], [5], [1, 4, 7], [2, 9]] : [[1], [3], [1, 2, 4], [2, 5]];
+                foreach (int[] cuts in cutsList)
+                {
+                    float[] split = new float[whole.Length];
+                    int from = 0;
+                    foreach (int to in cuts.Append(rows))
+                    {
+                        WinogradConvolution.ForwardTileRows(g, x, packed, b, split, from, to - from, relu: true, width);
+                        from = to;
+                    }
+                    Assert.True(whole.AsSpan().SequenceEqual(split), $"{width} F({tile}): rows cut at {string.Join(", ", cuts)}");
+                }
             }
-            Assert.True(whole.AsSpan().SequenceEqual(split), $"{width}: rows cut at {string.Join(", ", cuts)}");
+            finally
+            {
+                WinogradConvolution.t_tileSize = 0;
+            }
         }
     }
 

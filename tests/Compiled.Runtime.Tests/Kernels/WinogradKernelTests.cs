@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using Compiled.Kernels;
 using Compiled.Kernels.Reference;
@@ -38,6 +39,23 @@ public class WinogradKernelTests
 
     private static Conv2DGeometry Geometry(int cin, int h, int w, int cout) => new(cin, h, w, cout, 3, 3, 1, 1, 1, 1, 1, 1);
 
+    /// <summary>Each output tile side in turn, F(2×2, 3×3) then F(4×4, 3×3), for every geometry on this thread (the rule afterwards).</summary>
+    private static IEnumerable<int> EachTileSize()
+    {
+        foreach (int tile in new[] { 2, 4 })
+        {
+            WinogradConvolution.t_tileSize = tile;
+            try
+            {
+                yield return tile;
+            }
+            finally
+            {
+                WinogradConvolution.t_tileSize = 0;
+            }
+        }
+    }
+
     private static float[] Forward(in Conv2DGeometry g, float[] x, float[] w, float[] b, float[] y, int n, Conv3x3Kernels.Mode mode, VectorWidth width,
         float[]? mean = null, float[]? m2 = null)
     {
@@ -52,6 +70,7 @@ public class WinogradKernelTests
     public void Forward_matches_direct_convolution(VectorWidth width, bool bias)
     {
         var random = new TestValues(51);
+        foreach (int tile in EachTileSize())
         foreach (Conv2DGeometry g in Geometries)
         {
             Assert.True(WinogradConvolution.Applies(g), g.ToString());
@@ -63,7 +82,7 @@ public class WinogradKernelTests
             double[] expected = new double[Batch * g.OutputLength], magnitude = new double[expected.Length];
             Conv2DReference.Forward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, Batch);
             Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, Batch);
-            KernelAssert.CloseToMagnitude(expected, magnitude, y.AsSpan(0, expected.Length), Tolerance, $"y {width} {g}");
+            KernelAssert.CloseToMagnitude(expected, magnitude, y.AsSpan(0, expected.Length), Tolerance, $"y {width} F({tile}) {g}");
             KernelAssert.Identical(after, y[^3..], $"past y {width} {g}");
         }
     }
@@ -78,6 +97,7 @@ public class WinogradKernelTests
         // outputs of the tiles whose patch holds that column may be NaN; every other output is the reference's with that
         // column zero.
         var random = new TestValues(57);
+        foreach (int tile in EachTileSize())
         foreach (Conv2DGeometry g in Geometries)
         {
             if (g.InWidth < 3) continue;
@@ -96,11 +116,11 @@ public class WinogradKernelTests
                 Conv2DReference.Forward<double>(g, TestValues.Abs(zeroed), TestValues.Abs(w), TestValues.Abs(b), magnitude, Batch);
                 for (int i = 0; i < y.Length; i++)
                 {
-                    // Output column j is in tile j / 2, whose patch holds input columns 2·(j / 2) − 1 to 2·(j / 2) + 2.
-                    int tile = i % g.OutWidth / 2;
-                    if (column >= 2 * tile - 1 && column <= 2 * tile + 2) continue;
+                    // Output column j is in tile t = j / m (m = 2 or 4), whose patch holds input columns m·t − 1 to m·t + m.
+                    int t = i % g.OutWidth / tile;
+                    if (column >= tile * t - 1 && column <= tile * t + tile) continue;
                     Assert.True(Math.Abs(y[i] - expected[i]) <= Tolerance * magnitude[i] + 1e-30,
-                        $"{width} {g}, NaN in column {column}: y[{i}] = {y[i]}, expected {expected[i]}");
+                        $"{width} F({tile}) {g}, NaN in column {column}: y[{i}] = {y[i]}, expected {expected[i]}");
                 }
             }
         }
@@ -111,6 +131,7 @@ public class WinogradKernelTests
     public void Input_gradient_matches_direct_convolution(VectorWidth width)
     {
         var random = new TestValues(52);
+        foreach (int tile in EachTileSize())
         foreach (Conv2DGeometry g in Geometries)
         {
             float[] w = random.Floats(g.WeightLength), dy = random.Floats(Batch * g.OutputLength);
@@ -122,7 +143,7 @@ public class WinogradKernelTests
             double[] x = new double[expected.Length], dw = new double[w.Length];
             Conv2DReference.Backward<double>(g, x, TestValues.Wide(w), TestValues.Wide(dy), expected, dw, [], Batch);
             Conv2DReference.Backward<double>(g, x, TestValues.Abs(w), TestValues.Abs(dy), magnitude, dw, [], Batch);
-            KernelAssert.CloseToMagnitude(expected, magnitude, dx.AsSpan(0, expected.Length), Tolerance, $"dx {width} {g}");
+            KernelAssert.CloseToMagnitude(expected, magnitude, dx.AsSpan(0, expected.Length), Tolerance, $"dx {width} F({tile}) {g}");
             KernelAssert.Identical(after, dx[^3..], $"past dx {width} {g}");
         }
     }
@@ -156,6 +177,7 @@ public class WinogradKernelTests
     public void Every_width_gives_the_same_bits()
     {
         var random = new TestValues(53);
+        foreach (int tile in EachTileSize())
         foreach (Conv2DGeometry g in Geometries)
         {
             float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
@@ -167,10 +189,10 @@ public class WinogradKernelTests
             WinogradWeightGradient.Run(g, x, dy, scalarDw, Batch, VectorWidth.Scalar);
             foreach (VectorWidth width in new[] { VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 })
             {
-                KernelAssert.Identical(scalar, Forward(g, x, w, b, new float[scalar.Length], Batch, Conv3x3Kernels.Mode.Relu, width), $"{width} {g}");
+                KernelAssert.Identical(scalar, Forward(g, x, w, b, new float[scalar.Length], Batch, Conv3x3Kernels.Mode.Relu, width), $"{width} F({tile}) {g}");
                 float[] dx = new float[x.Length];
                 WinogradConvolution.InputGradient(g, w, dy, dx, Batch, width);
-                KernelAssert.Identical(scalarDx, dx, $"dx {width} {g}");
+                KernelAssert.Identical(scalarDx, dx, $"dx {width} F({tile}) {g}");
                 float[] dw = new float[w.Length];
                 WinogradWeightGradient.Run(g, x, dy, dw, Batch, width);
                 KernelAssert.Identical(scalarDw, dw, $"dw {width} {g}");
@@ -183,6 +205,7 @@ public class WinogradKernelTests
     public void Epilogues_equal_forward_then_relu_or_slice_statistics(VectorWidth width)
     {
         var random = new TestValues(54);
+        foreach (int tile in EachTileSize())
         foreach (Conv2DGeometry g in Geometries)
         {
             float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
@@ -197,7 +220,7 @@ public class WinogradKernelTests
             float[] expectedMean = new float[g.OutChannels], expectedM2 = new float[g.OutChannels];
             float[] withStatistics = Forward(g, x, w, b, new float[plain.Length], Batch, Conv3x3Kernels.Mode.Statistics, width, mean, m2);
             BatchNormKernels.SliceStatistics(plain, expectedMean, expectedM2, Batch, g.OutChannels, g.OutPixels, width);
-            KernelAssert.Identical(plain, withStatistics, $"y {width} {g}");
+            KernelAssert.Identical(plain, withStatistics, $"y {width} F({tile}) {g}");
             KernelAssert.Identical(expectedMean, mean, $"mean {width} {g}");
             KernelAssert.Identical(expectedM2, m2, $"m2 {width} {g}");
         }
@@ -212,6 +235,7 @@ public class WinogradKernelTests
     public void Conv2DKernels_dispatches_stride_1_layers_with_8_channels_here(VectorWidth width)
     {
         var random = new TestValues(55);
+        foreach (int tile in EachTileSize())
         foreach (Conv2DGeometry g in new[] { Geometries[1], Geometries[3] })
         {
             Conv2DAlgorithm algorithm = Conv2DKernels.Algorithm(g, width);
@@ -244,7 +268,7 @@ public class WinogradKernelTests
             float[] dy = random.Floats(expected.Length), dx = new float[x.Length], dxDispatched = new float[x.Length];
             WinogradConvolution.InputGradient(g, w, dy, dx, Batch, width);
             Conv2DKernels.Backward(g, x, w, dy, dxDispatched, new float[w.Length], new float[b.Length], col, Batch, width);
-            KernelAssert.Identical(dx, dxDispatched, $"dx {width} {g}");
+            KernelAssert.Identical(dx, dxDispatched, $"dx {width} F({tile}) {g}");
             float[] dw = random.Floats(w.Length), dwDispatched = (float[])dw.Clone();
             WinogradWeightGradient.Run(g, x, dy, dw, Batch, width);
             Conv2DKernels.Backward(g, x, w, dy, new float[x.Length], dwDispatched, new float[b.Length], col, Batch, width);
@@ -270,12 +294,15 @@ public class WinogradKernelTests
     {
         Conv2DGeometry g = Geometries[3];
         var random = new TestValues(56);
-        float[] w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels), y = random.Floats(g.OutputLength);
-        float[] before = (float[])y.Clone(), mean = random.Floats(g.OutChannels), m2 = random.Floats(g.OutChannels);
-        Forward(g, [], w, b, y, 0, Conv3x3Kernels.Mode.Statistics, width, mean, m2);
-        KernelAssert.Identical(before, y, $"y {width}");
-        Assert.All(mean, v => Assert.Equal(0f, v));
-        Assert.All(m2, v => Assert.Equal(0f, v));
+        foreach (int tile in EachTileSize())
+        {
+            float[] w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels), y = random.Floats(g.OutputLength);
+            float[] before = (float[])y.Clone(), mean = random.Floats(g.OutChannels), m2 = random.Floats(g.OutChannels);
+            Forward(g, [], w, b, y, 0, Conv3x3Kernels.Mode.Statistics, width, mean, m2);
+            KernelAssert.Identical(before, y, $"y {width} F({tile})");
+            Assert.All(mean, v => Assert.Equal(0f, v));
+            Assert.All(m2, v => Assert.Equal(0f, v));
+        }
     }
 
     [Fact]

@@ -40,8 +40,18 @@ internal static class WinogradConvolution
     public static bool Applies(in Conv2DGeometry g)
         => Conv3x3Kernels.Applies(g) && g.StrideHeight == 1 && g.InChannels >= MinChannels && g.OutChannels >= MinChannels;
 
-    /// <summary>Floats of the transformed weights for <paramref name="width"/>: 16 × Cout rounded up to the tile's rows × Cin.</summary>
-    public static int PackedLength(in Conv2DGeometry g, VectorWidth width) => 16 * FilterSlab(g, RowsOf(width));
+    /// <summary>
+    /// The output tiles' side for <paramref name="g"/>: 4 (<see cref="WinogradF4"/>, F(4×4, 3×3)) or 2 (F(2×2, 3×3), here).
+    /// A function of the geometry alone, so the packing and the run always agree.
+    /// </summary>
+    internal static int TileSize(in Conv2DGeometry g) => t_tileSize != 0 ? t_tileSize : 2;
+
+    /// <summary>Tests: the tile side every geometry takes on this thread (2 or 4; 0: the rule).</summary>
+    [ThreadStatic] internal static int t_tileSize;
+
+    /// <summary>Floats of the transformed weights for <paramref name="width"/>: 16 (36) × Cout rounded up to the tile's rows × Cin.</summary>
+    public static int PackedLength(in Conv2DGeometry g, VectorWidth width)
+        => TileSize(g) == 4 ? WinogradF4.PackedLength(g, RowsOf(width)) : 16 * FilterSlab(g, RowsOf(width));
 
     /// <summary>Floats from one transform position's filters to the next: Cout rounded up to R × Cin, rounded up to an odd number of cache lines.</summary>
     private static int FilterSlab(in Conv2DGeometry g, int rows) => OddLines(Padded(g.OutChannels, rows) * g.InChannels);
@@ -54,7 +64,12 @@ internal static class WinogradConvolution
     /// </summary>
     public static void PackWeights(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width, bool transposedAndFlipped = false)
     {
-        if (width == VectorWidth.V512) Pack<Vector256<float>, Lane256>(g, w, packed, transposedAndFlipped);
+        if (TileSize(g) == 4)
+        {
+            if (width == VectorWidth.V512) WinogradF4.Pack<Vector256<float>, Lane256>(g, w, packed, transposedAndFlipped);
+            else WinogradF4.Pack<Vector128<float>, Lane128>(g, w, packed, transposedAndFlipped);
+        }
+        else if (width == VectorWidth.V512) Pack<Vector256<float>, Lane256>(g, w, packed, transposedAndFlipped);
         else Pack<Vector128<float>, Lane128>(g, w, packed, transposedAndFlipped);
     }
 
@@ -71,8 +86,6 @@ internal static class WinogradConvolution
     {
         int rows = L.Count, outs = g.OutChannels, ins = g.InChannels;
         int blocks = Padded(outs, rows) / rows, xiStride = FilterSlab(g, rows);
-        // w's own input channels: for the transposed layer, its outputs.
-        int wIn = transposedAndFlipped ? outs : ins;
         KernelArguments.AtLeast(w.Length, (long)outs * ins * 9, nameof(w));
         KernelArguments.AtLeast(packed.Length, 16L * xiStride, nameof(packed));
         Span<float> filters = stackalloc float[9 * rows];
@@ -83,21 +96,79 @@ internal static class WinogradConvolution
         {
             for (int c = 0; c < ins; c++)
             {
-                for (int r = 0; r < rows; r++)
-                {
-                    int o = block * rows + r;
-                    if (o >= outs)
-                    {
-                        for (int tap = 0; tap < 9; tap++) Unsafe.Add(ref f, tap * rows + r) = 0f;
-                        continue;
-                    }
-                    // The filter's nine taps: w[o, c] in order, or for the transposed layer w[c, o] turned 180°.
-                    ref float taps = ref Unsafe.Add(ref w0, transposedAndFlipped ? (c * wIn + o) * 9 : (o * ins + c) * 9);
-                    for (int tap = 0; tap < 9; tap++) Unsafe.Add(ref f, tap * rows + r) = Unsafe.Add(ref taps, transposedAndFlipped ? 8 - tap : tap);
-                }
+                GatherFilters(ref w0, block, c, rows, outs, ins, transposedAndFlipped, ref f);
                 TransformFilters<T, L>(ref f, ref Unsafe.Add(ref u0, (block * ins + c) * rows), xiStride);
             }
         }
+    }
+
+    /// <summary>
+    /// f[tap·rows + r] = tap of filter (block·rows + r, c), zero past Cout: w[o, c] in order, or for the transposed layer
+    /// (<paramref name="transposedAndFlipped"/>) w[c, o] turned 180° (w's own input channels are then the layer's outputs).
+    /// </summary>
+    internal static void GatherFilters(ref float w0, int block, int c, int rows, int outs, int ins, bool transposedAndFlipped, ref float f)
+    {
+        int wIn = transposedAndFlipped ? outs : ins;
+        for (int r = 0; r < rows; r++)
+        {
+            int o = block * rows + r;
+            if (o >= outs)
+            {
+                for (int tap = 0; tap < 9; tap++) Unsafe.Add(ref f, tap * rows + r) = 0f;
+                continue;
+            }
+            ref float taps = ref Unsafe.Add(ref w0, transposedAndFlipped ? (c * wIn + o) * 9 : (o * ins + c) * 9);
+            for (int tap = 0; tap < 9; tap++) Unsafe.Add(ref f, tap * rows + r) = Unsafe.Add(ref taps, transposedAndFlipped ? 8 - tap : tap);
+        }
+    }
+
+    /// <summary>
+    /// M[ξ][k][t] = Σ_c U[ξ][k][c]·V[ξ][c][t] for the <paramref name="positions"/> transform positions (16 or 36) of a block of
+    /// <paramref name="vectors"/> vectors of tiles, on <see cref="Conv3x3MicroKernel"/> (R output channels × up to 3 vectors).
+    /// </summary>
+    internal static void Products<T, L, R>(int positions, int cin, int blocks, int vectors, ref float v0, int inputSlab, ref int offset0,
+        ref float u0, int filterSlab, ref float m0, int productSlab, int productStride)
+        where T : struct where L : struct, ILane<T> where R : struct, IConstant
+    {
+        int lanes = L.Count, rows = R.Value;
+        int tileCount = (vectors + TileVectors - 1) / TileVectors;
+        for (int xi = 0; xi < positions; xi++)
+        {
+            ref float vXi = ref Unsafe.Add(ref v0, xi * inputSlab);
+            for (int block = 0; block < blocks; block++)
+            {
+                ref float weights = ref Unsafe.Add(ref u0, xi * filterSlab + block * cin * rows);
+                ref float mRow = ref Unsafe.Add(ref m0, xi * productSlab + block * rows * productStride);
+                for (int tile = 0, v = 0; tile < tileCount; tile++)
+                {
+                    int count = vectors / tileCount + (tile < vectors % tileCount ? 1 : 0);
+                    ref float at = ref Unsafe.Add(ref vXi, v * lanes);
+                    ref float to = ref Unsafe.Add(ref mRow, v * lanes);
+                    switch (count)
+                    {
+                        case 3: Conv3x3MicroKernel.Run<T, L, R, Vectors3>(cin, ref at, ref offset0, ref weights, ref to, productStride); break;
+                        case 2: Conv3x3MicroKernel.Run<T, L, R, Vectors2>(cin, ref at, ref offset0, ref weights, ref to, productStride); break;
+                        default: Conv3x3MicroKernel.Run<T, L, R, Vectors1>(cin, ref at, ref offset0, ref weights, ref to, productStride); break;
+                    }
+                    v += count;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Per tile of a block whose tiles start at a row's first, <paramref name="pitch"/> a row: all ones but at the last tile
+    /// of each row (keep[t], t &lt; <paramref name="maxTiles"/>), then all ones but at the first (keep[maxTiles + t]).
+    /// </summary>
+    internal static ref float EdgeMasks(WinogradWorkspace workspace, int maxTiles, int pitch)
+    {
+        Span<float> keep = workspace.EdgeMasks(2 * maxTiles);
+        for (int t = 0; t < maxTiles; t++)
+        {
+            keep[t] = t % pitch == pitch - 1 ? 0f : BitConverter.Int32BitsToSingle(-1);
+            keep[maxTiles + t] = t % pitch == 0 ? 0f : BitConverter.Int32BitsToSingle(-1);
+        }
+        return ref MemoryMarshal.GetReference(keep);
     }
 
     /// <summary>
@@ -150,8 +221,8 @@ internal static class WinogradConvolution
         if (mode == Conv3x3Kernels.Mode.Statistics) BatchNormKernels.SliceStatistics(y, mean, m2, n, g.OutChannels, g.OutPixels, width);
     }
 
-    /// <summary>Rows of 2×2 output tiles of one sample: ⌈H / 2⌉.</summary>
-    public static int TileRows(in Conv2DGeometry g) => (g.InHeight + 1) / 2;
+    /// <summary>Rows of output tiles of one sample: ⌈H / 2⌉, or ⌈H / 4⌉ for F(4×4, 3×3).</summary>
+    public static int TileRows(in Conv2DGeometry g) => TileSize(g) == 4 ? WinogradF4.TileRows(g) : (g.InHeight + 1) / 2;
 
     /// <summary>
     /// The outputs of tile rows [<paramref name="firstRow"/>, <paramref name="firstRow"/> + <paramref name="rowCount"/>)
@@ -163,6 +234,17 @@ internal static class WinogradConvolution
     public static void ForwardTileRows(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
         int firstRow, int rowCount, bool relu, VectorWidth width)
     {
+        if (TileSize(g) == 4)
+        {
+            switch (width)
+            {
+                case VectorWidth.V512: WinogradF4.Run<Vector512<float>, Lane512, Rows8>(g, x, packed, b, y, firstRow, rowCount, relu); break;
+                case VectorWidth.V256: WinogradF4.Run<Vector256<float>, Lane256, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
+                case VectorWidth.V128: WinogradF4.Run<Vector128<float>, Lane128, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
+                default: WinogradF4.Run<float, ScalarLane, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
+            }
+            return;
+        }
         switch (width)
         {
             case VectorWidth.V512: Run<Vector512<float>, Lane512, Rows8>(g, x, packed, b, y, firstRow, rowCount, relu); break;
@@ -235,16 +317,7 @@ internal static class WinogradConvolution
         Span<float> outputs = workspace.Outputs(2 * lanes);
         Span<int> offsets = workspace.Offsets(cin);
         for (int c = 0; c < cin; c++) offsets[c] = c * maxTiles;
-        // Per tile of a block (whose tiles start at a row's first): all ones but at the last tile of each tile row, then all
-        // ones but at the first.
-        Span<float> keep = workspace.EdgeMasks(2 * maxTiles);
-        for (int t = 0; t < maxTiles; t++)
-        {
-            keep[t] = t % pitch == pitch - 1 ? 0f : BitConverter.Int32BitsToSingle(-1);
-            keep[maxTiles + t] = t % pitch == 0 ? 0f : BitConverter.Int32BitsToSingle(-1);
-        }
-        ref float keep0 = ref MemoryMarshal.GetReference(keep);
-
+        ref float keep0 = ref EdgeMasks(workspace, maxTiles, pitch);
         ref float plane0 = ref MemoryMarshal.GetReference(planes);
         ref float v0 = ref MemoryMarshal.GetReference(transformed);
         ref float m0 = ref MemoryMarshal.GetReference(products);
@@ -280,29 +353,7 @@ internal static class WinogradConvolution
             }
 
             // M[ξ][k][t] = Σ_c U[ξ][k][c]·V[ξ][c][t]
-            for (int xi = 0; xi < 16; xi++)
-            {
-                ref float vXi = ref Unsafe.Add(ref v0, xi * inputSlab);
-                for (int block = 0; block < blocks; block++)
-                {
-                    ref float weights = ref Unsafe.Add(ref u0, xi * filterSlab + block * cin * rows);
-                    ref float mRow = ref Unsafe.Add(ref m0, xi * productSlab + block * rows * productStride);
-                    int tileCount = (vectors + TileVectors - 1) / TileVectors;
-                    for (int tile = 0, v = 0; tile < tileCount; tile++)
-                    {
-                        int count = vectors / tileCount + (tile < vectors % tileCount ? 1 : 0);
-                        ref float at = ref Unsafe.Add(ref vXi, v * lanes);
-                        ref float to = ref Unsafe.Add(ref mRow, v * lanes);
-                        switch (count)
-                        {
-                            case 3: Conv3x3MicroKernel.Run<T, L, R, Vectors3>(cin, ref at, ref offset0, ref weights, ref to, productStride); break;
-                            case 2: Conv3x3MicroKernel.Run<T, L, R, Vectors2>(cin, ref at, ref offset0, ref weights, ref to, productStride); break;
-                            default: Conv3x3MicroKernel.Run<T, L, R, Vectors1>(cin, ref at, ref offset0, ref weights, ref to, productStride); break;
-                        }
-                        v += count;
-                    }
-                }
-            }
+            Products<T, L, R>(16, cin, blocks, vectors, ref v0, inputSlab, ref offset0, ref u0, filterSlab, ref m0, productSlab, productStride);
 
             // y = Aᵀ M A + b per tile, then ReLU
             for (int k = 0; k < cout; k++)
