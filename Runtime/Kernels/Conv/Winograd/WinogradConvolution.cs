@@ -163,11 +163,9 @@ internal static class WinogradConvolution
     internal static ref float EdgeMasks(WinogradWorkspace workspace, int maxTiles, int pitch)
     {
         Span<float> keep = workspace.EdgeMasks(2 * maxTiles);
-        for (int t = 0; t < maxTiles; t++)
-        {
-            keep[t] = t % pitch == pitch - 1 ? 0f : BitConverter.Int32BitsToSingle(-1);
-            keep[maxTiles + t] = t % pitch == 0 ? 0f : BitConverter.Int32BitsToSingle(-1);
-        }
+        keep.Fill(BitConverter.Int32BitsToSingle(-1));
+        for (int t = pitch - 1; t < maxTiles; t += pitch) keep[t] = 0f;
+        for (int t = 0; t < maxTiles; t += pitch) keep[maxTiles + t] = 0f;
         return ref MemoryMarshal.GetReference(keep);
     }
 
