@@ -69,24 +69,13 @@ internal static class WinogradF4
         {
             Apply<T, L>(L.Load(ref f, column * lanes), L.Load(ref f, (3 + column) * lanes), L.Load(ref f, (6 + column) * lanes),
                 out T g0, out T g1, out T g2, out T g3, out T g4, out T g5);
-            L.Store(ref gf, column * lanes, g0);
-            L.Store(ref gf, (3 + column) * lanes, g1);
-            L.Store(ref gf, (6 + column) * lanes, g2);
-            L.Store(ref gf, (9 + column) * lanes, g3);
-            L.Store(ref gf, (12 + column) * lanes, g4);
-            L.Store(ref gf, (15 + column) * lanes, g5);
+            Store6<T, L>(ref Unsafe.Add(ref gf, column * lanes), 3 * lanes, g0, g1, g2, g3, g4, g5);
         }
         for (int row = 0; row < 6; row++)
         {
             Apply<T, L>(L.Load(ref gf, 3 * row * lanes), L.Load(ref gf, (3 * row + 1) * lanes), L.Load(ref gf, (3 * row + 2) * lanes),
                 out T r0, out T r1, out T r2, out T r3, out T r4, out T r5);
-            int first = 6 * row;
-            L.Store(ref u, first * xiStride, r0);
-            L.Store(ref u, (first + 1) * xiStride, r1);
-            L.Store(ref u, (first + 2) * xiStride, r2);
-            L.Store(ref u, (first + 3) * xiStride, r3);
-            L.Store(ref u, (first + 4) * xiStride, r4);
-            L.Store(ref u, (first + 5) * xiStride, r5);
+            Store6<T, L>(ref Unsafe.Add(ref u, 6 * row * xiStride), xiStride, r0, r1, r2, r3, r4, r5);
         }
     }
 
@@ -268,26 +257,27 @@ internal static class WinogradF4
                 d5 = L.Select(keepFirst, d5, zero);
             }
             Input<T, L>(d0, d1, d2, d3, d4, d5, out T e0, out T e1, out T e2, out T e3, out T e4, out T e5);
-            L.Store(ref scratch, j * lanes, e0);
-            L.Store(ref scratch, (6 + j) * lanes, e1);
-            L.Store(ref scratch, (12 + j) * lanes, e2);
-            L.Store(ref scratch, (18 + j) * lanes, e3);
-            L.Store(ref scratch, (24 + j) * lanes, e4);
-            L.Store(ref scratch, (30 + j) * lanes, e5);
+            Store6<T, L>(ref Unsafe.Add(ref scratch, j * lanes), 6 * lanes, e0, e1, e2, e3, e4, e5);
         }
         for (int i = 0; i < 6; i++)
         {
             ref float row = ref Unsafe.Add(ref scratch, 6 * i * lanes);
             Input<T, L>(L.Load(ref row, 0), L.Load(ref row, lanes), L.Load(ref row, 2 * lanes), L.Load(ref row, 3 * lanes), L.Load(ref row, 4 * lanes),
                 L.Load(ref row, 5 * lanes), out T e0, out T e1, out T e2, out T e3, out T e4, out T e5);
-            int first = 6 * i;
-            L.Store(ref v, first * xiStride, e0);
-            L.Store(ref v, (first + 1) * xiStride, e1);
-            L.Store(ref v, (first + 2) * xiStride, e2);
-            L.Store(ref v, (first + 3) * xiStride, e3);
-            L.Store(ref v, (first + 4) * xiStride, e4);
-            L.Store(ref v, (first + 5) * xiStride, e5);
+            Store6<T, L>(ref Unsafe.Add(ref v, 6 * i * xiStride), xiStride, e0, e1, e2, e3, e4, e5);
         }
+    }
+
+    /// <summary>a to f at <paramref name="to"/> and every <paramref name="stride"/> floats after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Store6<T, L>(ref float to, int stride, T a, T b, T c, T d, T e, T f) where T : struct where L : struct, ILane<T>
+    {
+        L.Store(ref to, 0, a);
+        L.Store(ref to, stride, b);
+        L.Store(ref to, 2 * stride, c);
+        L.Store(ref to, 3 * stride, d);
+        L.Store(ref to, 4 * stride, e);
+        L.Store(ref to, 5 * stride, f);
     }
 
     /// <summary>Bᵀ·d: 4d0 − 5d2 + d4, (d3 + d4) − 4(d1 + d2), (d4 − d3) + 4(d1 − d2), (d4 − d2) ∓ 2(d1 − d3), 4d1 − 5d3 + d5.</summary>
