@@ -64,8 +64,8 @@ internal static class InferenceEmitter
     {
         if (!HasInferenceWeights(plan)) return;
         string state = plan.StateCount > 0 ? "StateBuffer" : "default";
-        if (ModeEmitter.HasBatchNorm(plan)) w.Line($"if (_inferenceWeights.Refresh(Parameters, {state})) PrepareEvaluation();");
-        else w.Line($"_inferenceWeights.Refresh(Parameters, {state});");
+        if (ModeEmitter.HasBatchNorm(plan)) w.Line($"if (_runner.RefreshWeights(_inferenceWeights, Parameters, {state})) PrepareEvaluation();");
+        else w.Line($"_runner.RefreshWeights(_inferenceWeights, Parameters, {state});");
     }
 
     private static string StampArgument(NetworkPlan plan) => HasInferenceWeights(plan) ? ", _inferenceWeights.Stamp" : "";

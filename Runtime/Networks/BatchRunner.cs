@@ -86,6 +86,17 @@ public sealed unsafe class BatchRunner : IDisposable
         }
     }
 
+    /// <summary>
+    /// <paramref name="weights"/>' <see cref="InferenceWeights.Refresh(ReadOnlySpan{float}, ReadOnlySpan{float}, WorkerGroup)"/>
+    /// on this runner's threads (idle between calls): whether the weights inference derives things from changed.
+    /// </summary>
+    public bool RefreshWeights(InferenceWeights weights, ReadOnlySpan<float> parameters, ReadOnlySpan<float> state)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(weights);
+        return weights.Refresh(parameters, state, _group);
+    }
+
     /// <summary>Runs <paramref name="body"/> over the batch for inference; each chunk writes its own rows of <paramref name="output"/>.</summary>
     public void Infer(BatchBody body, ReadOnlySpan<float> input, int inputLength, Span<float> output, int outputLength, int batch, int chunkSamples)
         => Infer(body, input, inputLength, output, outputLength, batch, chunkSamples, 0);

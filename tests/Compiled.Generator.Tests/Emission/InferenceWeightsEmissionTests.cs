@@ -28,7 +28,7 @@ public sealed class InferenceWeightsEmissionTests
         string source = Generate("[Input(3, 8, 8)]",
             "[Conv2D(4, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU] [Conv2D(4, Kernel = 5)] [Dense(2), SoftmaxCrossEntropy]");
         Assert.Contains("private readonly global::Compiled.Networks.InferenceWeights _inferenceWeights = new global::Compiled.Networks.InferenceWeights(new int[] { 0, 520 }, new int[] { 0, 9 });", source);
-        Assert.Contains("if (_inferenceWeights.Refresh(Parameters, StateBuffer)) PrepareEvaluation();", source);
+        Assert.Contains("if (_runner.RefreshWeights(_inferenceWeights, Parameters, StateBuffer)) PrepareEvaluation();", source);
         Assert.Contains("_runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);", source);
         Assert.Contains("_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);", source);
         Assert.Contains("public float[] Parameters { get; } = global::System.GC.AllocateArray<float>(ParameterCount, pinned: true);", source);
@@ -42,7 +42,7 @@ public sealed class InferenceWeightsEmissionTests
         // conv1 (0..216 with its bias), fc1 (216..), then no convolution: only conv1 is watched; no state.
         string source = Generate("[Input(3, 6, 6)]", "[Conv2D(8, Kernel = 3, Stride = 2, Padding = 1), ReLU] [Dense(4), SoftmaxCrossEntropy]");
         Assert.Contains("new global::Compiled.Networks.InferenceWeights(new int[] { 0, 224 }, global::System.Array.Empty<int>());", source);
-        Assert.Contains("_inferenceWeights.Refresh(Parameters, default);", source);
+        Assert.Contains("_runner.RefreshWeights(_inferenceWeights, Parameters, default);", source);
     }
 
     [Fact]
@@ -51,7 +51,7 @@ public sealed class InferenceWeightsEmissionTests
         // fc1 (0..48, no bias), bn1 (48..64), fc2 (64..): fc1 feeds the fold, fc2 nothing.
         string source = Generate("[Input(6)]", "[Dense(8, Bias = false), BatchNorm, ReLU] [Dense(2), SoftmaxCrossEntropy]");
         Assert.Contains("new global::Compiled.Networks.InferenceWeights(new int[] { 0, 64 }, new int[] { 0, 17 });", source);
-        Assert.Contains("if (_inferenceWeights.Refresh(Parameters, StateBuffer)) PrepareEvaluation();", source);
+        Assert.Contains("if (_runner.RefreshWeights(_inferenceWeights, Parameters, StateBuffer)) PrepareEvaluation();", source);
     }
 
     [Theory]

@@ -1,5 +1,6 @@
 using System;
 using Compiled.Networks;
+using Compiled.Threading;
 
 namespace Compiled.Runtime.Tests.Networks;
 
@@ -48,6 +49,44 @@ public class InferenceWeightsTests
         Changes(() => parameters[6] = float.NaN, "a NaN");
         Changes(() => parameters[6] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(float.NaN) ^ 1), "a NaN's payload");
         Changes(() => state[2] = 1f, "the state");
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void The_comparison_split_over_threads_sees_a_change_in_every_share(int threads)
+    {
+        // Large enough to split: ranges of parameters and state across the shares' boundaries, and a gap no share watches.
+        int length = InferenceWeights.ParallelFloats * 2;
+        var weights = new InferenceWeights([0, length / 2, length / 2 + 10, length / 2 - 10], [3, 1000]);
+        float[] parameters = new float[length], state = new float[1003];
+        for (int i = 0; i < parameters.Length; i++) parameters[i] = i * 0.5f;
+        using var group = new WorkerGroup(threads);
+        Assert.True(weights.Refresh(parameters, state, group), "first call");
+        long stamp = weights.Stamp;
+        Assert.False(weights.Refresh(parameters, state, group), "unchanged");
+
+        parameters[length / 2 + 5] += 1f;   // in the gap
+        state[0] = 9f;                       // before the state's range
+        Assert.False(weights.Refresh(parameters, state, group), "outside the ranges");
+        Assert.Equal(stamp, weights.Stamp);
+
+        int total = length - 10 + 1000;
+        foreach (int at in new[] { 0, total / threads - 1, total / threads, total / 2, length - 11, length - 10, total - 1 })
+        {
+            // `at` counts watched floats in order: the first range, the second, then the state's.
+            if (at < length / 2) parameters[at] = MathF.BitIncrement(parameters[at]);
+            else if (at < length - 10) parameters[at + 10] = -parameters[at + 10] - 1f;
+            else state[3 + at - (length - 10)] += 1f;
+            Assert.True(weights.Refresh(parameters, state, group), $"watched float {at}");
+            Assert.True(weights.Stamp > stamp, $"watched float {at}");
+            stamp = weights.Stamp;
+            Assert.False(weights.Refresh(parameters, state, group), $"watched float {at}, then unchanged");
+            Assert.False(weights.Refresh(parameters, state), $"watched float {at}, then unchanged on one thread");
+            Assert.Equal(stamp, weights.Stamp);
+        }
+        var error = Assert.Throws<ArgumentException>(() => weights.Refresh(parameters, new float[500], group));
+        Assert.Contains("[3, 1003)", error.Message);
     }
 
     [Fact]
