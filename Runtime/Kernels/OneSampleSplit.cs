@@ -51,7 +51,7 @@ internal static unsafe class OneSampleSplit
     private struct Conv
     {
         public Conv2DGeometry Geometry;
-        public float* X, W, B, Y, Col, Packed;
+        public float* X, W, B, Y, Col, Packed, Residual;
         public int ColLength, Parts, PackedLength;
         public bool Relu;
         public VectorWidth Width;
@@ -63,6 +63,15 @@ internal static unsafe class OneSampleSplit
     /// </summary>
     public static bool TryConv2D(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col,
         bool relu, VectorWidth width)
+        => TryConv2D(g, x, w, b, y, col, relu, width, default);
+
+    /// <summary>
+    /// <see cref="TryConv2D(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, bool, VectorWidth)"/>
+    /// with a residual (<see cref="Conv2DKernels.ForwardResidual(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, bool)"/>;
+    /// empty: none) added before the ReLU: each part adds the residual of the outputs it writes.
+    /// </summary>
+    public static bool TryConv2D(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, Span<float> col,
+        bool relu, VectorWidth width, ReadOnlySpan<float> residual)
     {
         if (!g.IsDense || IntraOpTeam.Parts <= 1) return false;
         long multiplyAdds = (long)g.OutputLength * g.PatchLength;
@@ -76,11 +85,12 @@ internal static unsafe class OneSampleSplit
             fixed (float* pb = b)
             fixed (float* py = y)
             fixed (float* pp = packed)
+            fixed (float* pr = residual)
             {
                 var job = new Conv
                 {
                     Geometry = g, X = px, B = b.IsEmpty ? null : pb, Y = py, Packed = pp, PackedLength = packed.Length, Parts = rowParts,
-                    Relu = relu, Width = width,
+                    Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width,
                 };
                 IntraOpTeam.Run(&RunWinogradRows, &job);
             }
@@ -93,11 +103,12 @@ internal static unsafe class OneSampleSplit
         fixed (float* pb = b)
         fixed (float* py = y)
         fixed (float* pc = col)
+        fixed (float* pr = residual)
         {
             var job = new Conv
             {
                 Geometry = g, X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, Col = pc, ColLength = col.Length, Parts = parts,
-                Relu = relu, Width = width,
+                Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width,
             };
             IntraOpTeam.Run(&RunConv, &job);
         }
@@ -127,7 +138,8 @@ internal static unsafe class OneSampleSplit
         var packed = new ReadOnlySpan<float>(job.Packed, job.PackedLength);
         ReadOnlySpan<float> b = job.B == null ? default : new ReadOnlySpan<float>(job.B, g.OutChannels);
         var y = new Span<float>(job.Y, g.OutputLength);
-        WinogradConvolution.ForwardTileRows(g, x, packed, b, y, first, count, job.Relu, job.Width);
+        ReadOnlySpan<float> residual = job.Residual == null ? default : new ReadOnlySpan<float>(job.Residual, g.OutputLength);
+        WinogradConvolution.ForwardTileRows(g, x, packed, b, residual, y, first, count, job.Relu, job.Width);
     }
 
     private static void RunConv(void* state, int part, int parts)
@@ -144,7 +156,12 @@ internal static unsafe class OneSampleSplit
         var y = new Span<float>(job.Y + (long)first * g.OutPixels, count * g.OutPixels);
         // Part 0 runs on the caller's thread and uses its im2col buffer; the others their own.
         Span<float> col = part == 0 ? new Span<float>(job.Col, job.ColLength) : Conv2DWorkspace.Current.Columns(job.ColLength);
-        if (job.Relu) Conv2DKernels.ForwardRelu(slice, x, w, b, y, col, 1, job.Width);
+        if (job.Residual != null)
+        {
+            var residual = new ReadOnlySpan<float>(job.Residual + (long)first * g.OutPixels, count * g.OutPixels);
+            Conv2DKernels.ForwardResidual(slice, x, w, b, residual, y, col, 1, job.Relu, job.Width);
+        }
+        else if (job.Relu) Conv2DKernels.ForwardRelu(slice, x, w, b, y, col, 1, job.Width);
         else Conv2DKernels.Forward(slice, x, w, b, y, col, 1, job.Width);
     }
 

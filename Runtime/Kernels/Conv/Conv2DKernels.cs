@@ -190,6 +190,43 @@ public static class Conv2DKernels
     }
 
     /// <summary>
+    /// y = conv(x, w) + b + r, then max(·, 0) when <paramref name="relu"/>: a convolution whose output (in evaluation through a
+    /// batch norm folded into it) is summed with <paramref name="residual"/> r [n, Cout, OH, OW] (a residual block's shortcut),
+    /// then rectified, as ResNet's blocks end. Winograd layers add r and rectify each block of tile rows while its outputs are
+    /// in cache; the other paths run the forward, then one pass over y. The values of
+    /// <see cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>,
+    /// then <see cref="JoinKernels.Add(ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float})"/> of y and r, then
+    /// <see cref="ActivationKernels.Relu(ReadOnlySpan{float}, Span{float})"/>. r must not overlap y (the convolution would
+    /// overwrite it before adding it).
+    /// </summary>
+    public static void ForwardResidual(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, ReadOnlySpan<float> residual,
+        Span<float> y, Span<float> col, int n, bool relu)
+        => ForwardResidual(g, x, w, b, residual, y, col, n, relu, Simd.Width);
+
+    /// <inheritdoc cref="ForwardResidual(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, bool)"/>
+    public static void ForwardResidual(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, ReadOnlySpan<float> residual,
+        Span<float> y, Span<float> col, int n, bool relu, VectorWidth width)
+    {
+        ValidateForward(g, x, w, b, y, col, n, width);
+        KernelArguments.AtLeast(residual.Length, (long)n * g.OutputLength, nameof(residual));
+        residual = residual[..(n * g.OutputLength)];
+        Span<float> output = y[..(n * g.OutputLength)];
+        if (residual.Overlaps(output))
+            throw new ArgumentException("residual overlaps y: the convolution would overwrite it before adding it.", nameof(residual));
+        // One sample with idle threads beside it: split as the forward splits, each part adding its own outputs' residual.
+        if (n == 1 && OneSampleSplit.TryConv2D(g, x, w, b, y, col, relu, width, residual)) return;
+        if (Algorithm(g, width).Forward == Conv2DMethod.Winograd)
+        {
+            ReadOnlySpan<float> packed = Pack3x3(g, w, winograd: true, width);
+            WinogradConvolution.ForwardTileRows(g, x, packed, b, residual, y, 0, n * WinogradConvolution.TileRows(g), relu, width);
+            return;
+        }
+        Forward(g, x, w, b, y, col, n, width);
+        if (relu) ElementwiseDriver.Binary(new AddReluOperator(), output, residual, output, width);
+        else ElementwiseDriver.Binary(new AddOperator(), output, residual, output, width);
+    }
+
+    /// <summary>
     /// y = conv(x, w) + b and the batch-norm slice statistics of y, per output channel over the n·OH·OW outputs: mean (Cout)
     /// and m2 (Cout) = Σ(y − mean)² (written; zeros when n = 0), as
     /// <see cref="BatchNormKernels.SliceStatistics(ReadOnlySpan{float}, Span{float}, Span{float}, int, int, int)"/> defines them

@@ -30,6 +30,15 @@ internal readonly struct AddOperator : IBinaryOperator
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => x + y;
 }
 
+/// <summary>max(x + y, 0): a residual sum then ReLU in one pass; the values of <see cref="AddOperator"/> then <see cref="ReluOperator"/>.</summary>
+internal readonly struct AddReluOperator : IBinaryOperator
+{
+    public float Invoke(float x, float y) => MathF.Max(x + y, 0f);
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> y) => Vector128.Max(x + y, Vector128<float>.Zero);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> y) => Vector256.Max(x + y, Vector256<float>.Zero);
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> y) => Vector512.Max(x + y, Vector512<float>.Zero);
+}
+
 /// <summary>alpha·x + y, fused where the CPU has FMA (<see cref="MultiplyAdd"/>); every width gives the same bits.</summary>
 internal readonly struct MultiplyAddOperator(float alpha) : IBinaryOperator
 {

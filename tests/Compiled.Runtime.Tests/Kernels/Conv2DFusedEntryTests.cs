@@ -1,6 +1,7 @@
 using System;
 using Compiled.Kernels;
 using Compiled.Runtime.Tests.TestSupport;
+using Compiled.Threading;
 
 namespace Compiled.Runtime.Tests.Kernels;
 
@@ -9,7 +10,9 @@ namespace Compiled.Runtime.Tests.Kernels;
 /// algorithm the dispatch picks (register-tiled 3×3 stride 1 and 2, grid, im2col + GEMM, pointwise, dilated and grouped):
 /// <c>ForwardRelu</c> equals <c>Forward</c> then ReLU, bit for bit; <c>ForwardWithStatistics</c> writes <c>Forward</c>'s
 /// output, bit for bit, and <c>BatchNormKernels.SliceStatistics</c>' mean and M2 of it (the same bits off the 3×3 path,
-/// within float rounding on it, where they are gathered tile by tile).
+/// within float rounding on it, where they are gathered tile by tile); <c>ForwardResidual</c> (a residual block's last
+/// convolution, its shortcut and ReLU) equals <c>Forward</c>, then <c>JoinKernels.Add</c>, then ReLU, bit for bit, on every
+/// algorithm, both Winograd tile sizes, and split over a team on one sample.
 /// </summary>
 public class Conv2DFusedEntryTests
 {
@@ -85,6 +88,79 @@ public class Conv2DFusedEntryTests
             Assert.All(mean, v => Assert.Equal(0f, v));
             Assert.All(m2, v => Assert.Equal(0f, v));
         }
+    }
+
+    /// <summary>Winograd layers (8 channels or more): odd and even widths, and 28×28 at 32 channels, whose blocks of tile rows cross samples.</summary>
+    public static readonly Conv2DGeometry[] WinogradGeometries =
+    [
+        new(8, 9, 7, 12, 3, 3, 1, 1, 1, 1, 1, 1),
+        new(16, 14, 14, 16, 3, 3, 1, 1, 1, 1, 1, 1),
+        new(32, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1),
+    ];
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Forward_residual_equals_forward_then_add_then_relu(VectorWidth width)
+    {
+        var random = new TestValues(73);
+        foreach (int tile in new[] { 2, 4 })
+        foreach (bool relu in new[] { true, false })
+        foreach (Conv2DGeometry g in tile == 2 ? [.. Geometries, .. WinogradGeometries] : WinogradGeometries)
+        {
+            WinogradConvolution.t_tileSize = tile;
+            try
+            {
+                float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+                float[] r = random.Floats(Batch * g.OutputLength);
+                float[] fused = new float[Batch * g.OutputLength], expected = new float[fused.Length];
+                Conv2DKernels.ForwardResidual(g, x, w, b, r, fused, new float[g.ColumnLength], Batch, relu, width);
+                Conv2DKernels.Forward(g, x, w, b, expected, new float[g.ColumnLength], Batch, width);
+                JoinKernels.Add(expected, r, expected, width);
+                if (relu) ActivationKernels.Relu(expected, expected, width);
+                KernelAssert.Identical(expected, fused, $"{width} F({tile}) relu {relu} {g}");
+                if (relu) Assert.Contains(fused, v => v == 0f);
+                Assert.Contains(fused, v => v > 0f);
+            }
+            finally
+            {
+                WinogradConvolution.t_tileSize = 0;
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Forward_residual_split_over_a_team_equals_the_split_forward_then_add_then_relu(VectorWidth width)
+    {
+        var random = new TestValues(74);
+        using var group = new WorkerGroup(2);
+        foreach (Conv2DGeometry g in OneSampleSplitTests.Splitting)
+        {
+            float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels), r = random.Floats(g.OutputLength);
+            float[] fused = new float[g.OutputLength], expected = new float[g.OutputLength];
+            using (IntraOpTeam.Open(new IntraOpTeam(group)))
+            {
+                int splits = OneSampleSplit.t_splits;
+                Conv2DKernels.ForwardResidual(g, x, w, b, r, fused, new float[g.ColumnLength], 1, relu: true, width);
+                Assert.Equal(splits + 1, OneSampleSplit.t_splits);
+                Conv2DKernels.Forward(g, x, w, b, expected, new float[g.ColumnLength], 1, width);
+            }
+            JoinKernels.Add(expected, r, expected, width);
+            ActivationKernels.Relu(expected, expected, width);
+            KernelAssert.Identical(expected, fused, $"{width} {g}");
+        }
+    }
+
+    [Fact]
+    public void A_residual_that_overlaps_y_or_is_short_is_rejected()
+    {
+        Conv2DGeometry g = WinogradGeometries[0];
+        float[] x = new float[2 * g.InputLength], w = new float[g.WeightLength], y = new float[2 * g.OutputLength + 1], col = new float[g.ColumnLength];
+        var error = Assert.Throws<ArgumentException>(() => Conv2DKernels.ForwardResidual(g, x, w, [], y.AsSpan(1), y.AsSpan(0, 2 * g.OutputLength), col, 2, relu: true));
+        Assert.Equal("residual", error.ParamName);
+        Assert.Contains("overlaps", error.Message);
+        error = Assert.Throws<ArgumentException>(() => Conv2DKernels.ForwardResidual(g, x, w, [], new float[2 * g.OutputLength - 1], y, col, 2, relu: true));
+        Assert.Equal("residual", error.ParamName);
     }
 
     [Fact]

@@ -231,9 +231,26 @@ internal static class WinogradConvolution
     /// </summary>
     public static void ForwardTileRows(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
         int firstRow, int rowCount, bool relu, VectorWidth width)
+        => ForwardTileRows(g, x, packed, b, default, y, firstRow, rowCount, relu, width);
+
+    /// <summary>
+    /// <see cref="ForwardTileRows(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, bool, VectorWidth)"/>
+    /// with a residual: y = conv(x, w) + b + <paramref name="residual"/> (laid out as y; empty: none), then ReLU or nothing,
+    /// for the same rows. F(2×2) adds it per block of tile rows while the block's outputs are in cache. The residual must
+    /// not overlap y. Nothing is checked: the caller validated.
+    /// </summary>
+    public static void ForwardTileRows(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b,
+        ReadOnlySpan<float> residual, Span<float> y, int firstRow, int rowCount, bool relu, VectorWidth width)
     {
         if (TileSize(g) == 4)
         {
+            if (!residual.IsEmpty)
+            {
+                // F(4×4) (off by default): the rows first, then the residual over them.
+                ForwardTileRows(g, x, packed, b, default, y, firstRow, rowCount, relu: false, width);
+                AddResidualRows(g, residual, y, firstRow, rowCount, 4, relu, width);
+                return;
+            }
             switch (width)
             {
                 case VectorWidth.V512: WinogradF4.Run<Vector512<float>, Lane512, Rows8>(g, x, packed, b, y, firstRow, rowCount, relu); break;
@@ -245,10 +262,34 @@ internal static class WinogradConvolution
         }
         switch (width)
         {
-            case VectorWidth.V512: Run<Vector512<float>, Lane512, Rows8>(g, x, packed, b, y, firstRow, rowCount, relu); break;
-            case VectorWidth.V256: Run<Vector256<float>, Lane256, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
-            case VectorWidth.V128: Run<Vector128<float>, Lane128, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
-            default: Run<float, ScalarLane, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
+            case VectorWidth.V512: Run<Vector512<float>, Lane512, Rows8>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
+            case VectorWidth.V256: Run<Vector256<float>, Lane256, Rows4>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
+            case VectorWidth.V128: Run<Vector128<float>, Lane128, Rows4>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
+            default: Run<float, ScalarLane, Rows4>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
+        }
+    }
+
+    /// <summary>
+    /// y += residual, then ReLU or nothing, over the outputs of tile rows [<paramref name="firstRow"/>, + <paramref name="rowCount"/>)
+    /// of tiles <paramref name="tileSize"/> high, every output channel: per sample and channel the rows lie end to end in y.
+    /// </summary>
+    private static void AddResidualRows(in Conv2DGeometry g, ReadOnlySpan<float> residual, Span<float> y, int firstRow, int rowCount, int tileSize,
+        bool relu, VectorWidth width)
+    {
+        int tileRows = (g.InHeight + tileSize - 1) / tileSize, planeLength = g.OutPixels, rowEnd = firstRow + rowCount;
+        for (int row = firstRow; row < rowEnd;)
+        {
+            int sample = row / tileRows, first = row % tileRows, last = Math.Min(tileRows, first + rowEnd - row);
+            int start = first * tileSize * g.InWidth, length = Math.Min(g.InHeight, last * tileSize) * g.InWidth - start;
+            for (int k = 0; k < g.OutChannels; k++)
+            {
+                int at = sample * g.OutputLength + k * planeLength + start;
+                Span<float> rows = y.Slice(at, length);
+                ReadOnlySpan<float> r = residual.Slice(at, length);
+                if (relu) ElementwiseDriver.Binary(new AddReluOperator(), rows, r, rows, width);
+                else ElementwiseDriver.Binary(new AddOperator(), rows, r, rows, width);
+            }
+            row += last - first;
         }
     }
 
@@ -276,8 +317,8 @@ internal static class WinogradConvolution
 
     internal static int Padded(int count, int multiple) => (count + multiple - 1) / multiple * multiple;
 
-    private static void Run<T, L, R>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
-        int rowStart, int rowCount, bool relu)
+    private static void Run<T, L, R>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, ReadOnlySpan<float> residual,
+        Span<float> y, int rowStart, int rowCount, bool relu)
         where T : struct where L : struct, ILane<T> where R : struct, IConstant
     {
         if (rowCount <= 0) return;
@@ -353,7 +394,8 @@ internal static class WinogradConvolution
             // M[ξ][k][t] = Σ_c U[ξ][k][c]·V[ξ][c][t]
             Products<T, L, R>(16, cin, blocks, vectors, ref v0, inputSlab, ref offset0, ref u0, filterSlab, ref m0, productSlab, productStride);
 
-            // y = Aᵀ M A + b per tile, then ReLU
+            // y = Aᵀ M A + b per tile, then ReLU (with a residual: the sum, then the residual added and ReLU over the block's rows)
+            bool tileRelu = relu && residual.IsEmpty;
             for (int k = 0; k < cout; k++)
             {
                 float bias = b.IsEmpty ? 0f : b[k];
@@ -366,11 +408,12 @@ internal static class WinogradConvolution
                     for (int column = 0; column < tileColumns; column += lanes)
                     {
                         int count = Math.Min(2 * lanes, width - 2 * column);
-                        TransformOutput<T, L>(ref Unsafe.Add(ref mK, row * pitch + column), productSlab, bias, relu,
+                        TransformOutput<T, L>(ref Unsafe.Add(ref mK, row * pitch + column), productSlab, bias, tileRelu,
                             ref Unsafe.Add(ref top, 2 * column), ref second ? ref Unsafe.Add(ref top, width + 2 * column) : ref outputs0, count, ref outputs0);
                     }
                 }
             }
+            if (!residual.IsEmpty) AddResidualRows(g, residual, y, firstRow, blockRows, 2, relu, L.Count == 1 ? VectorWidth.Scalar : (VectorWidth)(32 * L.Count));
         }
     }
 
