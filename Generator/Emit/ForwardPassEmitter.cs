@@ -44,7 +44,9 @@ internal static class ForwardPassEmitter
             w.Line();
             if (fusion.ForwardRunner(layer, training) is { } runner)
             {
-                w.Line($"// {layer.Node.FullName}: {layer.Node.Descriptor.Describe(layer.Node)} · fused: {runner.Node.FullName}'s pass wrote {layer.Variable}");
+                // A residual sum whose ReLU is fused too is never written: the convolution writes the ReLU's buffer.
+                string wrote = fusion.ResidualEpilogue(runner, training) is { } residual ? residual.Final.Variable : layer.Variable;
+                w.Line($"// {layer.Node.FullName}: {layer.Node.Descriptor.Describe(layer.Node)} · fused: {runner.Node.FullName}'s pass wrote {wrote}");
                 continue;
             }
             bool writesOutput = ReferenceEquals(layer, plan.Layers[plan.Layers.Count - 1]);

@@ -214,6 +214,14 @@ internal sealed class Conv2DLayer : LayerDescriptor
             e.Line($"{TypeNames.BatchNormSteps}.ConvolutionForward(in ctx, in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y}, {e.Columns});");
             return;
         }
+        if (e.Fusion.ResidualEpilogue(e.Layer, e.Training) is { } residual)
+        {
+            Planning.LayerPlan final = residual.Final;
+            string relus = residual.Relu is { } r ? $" and {r.Node.FullName} (ReLU)" : "";
+            e.Line($"// then {residual.Add.Node.FullName} (+ {residual.Shortcut}){relus} on the way out, into {final.Variable}");
+            e.Line($"{TypeNames.Conv2DKernels}.ForwardResidual(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {residual.Shortcut}, {final.Variable}, {e.Columns}, n, relu: {(residual.Relu is null ? "false" : "true")});");
+            return;
+        }
         if (e.Fusion.EpilogueRelu(e.Layer, e.Training) is { } relu)
         {
             string reluStride = relu.OutputStride == 0 ? "" : $" {I(relu.OutputStride)},"; // a branch writing into its slice of a concatenation

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using Compiled.Generator.Graph;
 using Compiled.Generator.Layers;
 using Compiled.Generator.Layers.Activations;
+using Compiled.Generator.Layers.Joins;
 
 namespace Compiled.Generator.Planning;
 
@@ -16,6 +17,9 @@ namespace Compiled.Generator.Planning;
 /// epilogue. In evaluation also through a batch norm folded into the convolution, and into the ReLU's own buffer where
 /// that is safe to write at the convolution's step (the planned fused layout starts it there, or it is the output).</item>
 /// <item>Evaluation, a fused batch norm that is not folded: normalize + ReLU in one pass with the running statistics.</item>
+/// <item>Evaluation, a residual block's end (planned by <see cref="ResidualRunners"/>): Conv2D (→ a batch norm folded into
+/// it) → Add → ReLU, the Add's other input computed before the convolution runs: the convolution adds that input and
+/// rectifies on the way out, into the ReLU's buffer (the Add's, without a ReLU).</item>
 /// </list>
 /// Everything else runs unfused.
 /// </summary>
@@ -39,7 +43,81 @@ internal sealed class FusionLayout
                 if (!list.Contains(layer)) list.Add(layer);
             }
         }
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            if (layer.ResidualRunner < 0 || layer.Node.Descriptor is not AddJoin) continue;
+            LayerPlan conv = _byIndex[layer.ResidualRunner];
+            LayerPlan? relu = OnlyReader(layer) is { } reader && reader.ResidualRunner == conv.Node.Index ? reader : null;
+            LayerPlan final = relu ?? layer;
+            // Not where concatenation placement made the sum's (or ReLU's) output, or the convolution's, strided rows.
+            if (final.OutputStride != 0 || final.ViewOf.Length > 0 || conv.OutputStride != 0) continue;
+            int side = ChainEnds(layer.Node.Inputs[0], conv) ? 0 : 1;
+            _residuals[conv.Node.Index] = new Residual(layer, relu, layer.InputVariables[1 - side]);
+        }
     }
+
+    /// <summary>A residual block's end one convolution runs in evaluation: the sum, the ReLU after it (or null), the shortcut's span.</summary>
+    public sealed record Residual(LayerPlan Add, LayerPlan? Relu, string Shortcut)
+    {
+        /// <summary>The node whose output the convolution writes: the ReLU, else the sum.</summary>
+        public LayerPlan Final => Relu ?? Add;
+    }
+
+    private readonly Dictionary<int, Residual> _residuals = new();
+
+    // Whether node `tail` is the convolution itself or the batch norm in place over its output.
+    private bool ChainEnds(int tail, LayerPlan conv)
+        => tail == conv.Node.Index || (tail >= 0 && _byIndex.TryGetValue(tail, out LayerPlan? norm) && norm.Node.Descriptor is BatchNormLayer && norm.Node.Inputs[0] == conv.Node.Index);
+
+    /// <summary>
+    /// Planning: per node, the convolution whose epilogue runs it in evaluation, else -1: an <see cref="AddJoin"/> of two
+    /// inputs, one of them a Conv2D's output read by nothing else, directly or through a batch norm in place over it (so
+    /// evaluation folds it into the convolution) read by nothing else, the other computed before that convolution runs;
+    /// and the ReLU that alone reads such a sum (not one moved after a max-pool). Where both inputs qualify, the convolution
+    /// that runs later. The convolution computes y = conv(x) + b + shortcut, then ReLU, straight into the last one's buffer
+    /// (Conv2DKernels.ForwardResidual): the same values as the separate sum and ReLU.
+    /// </summary>
+    public static int[] ResidualRunners(NetworkGraph graph, RunOrder order, int count, int[] steps, string[] variables)
+    {
+        var runner = new int[count];
+        for (int i = 0; i < count; i++) runner[i] = -1;
+        for (int a = 0; a < count; a++)
+        {
+            GraphNode add = graph[a];
+            if (add.Descriptor is not AddJoin || add.Inputs.Count != 2 || add.Inputs[0] == add.Inputs[1]) continue;
+            int conv = -1;
+            for (int side = 0; side < 2; side++)
+            {
+                int c = ResidualConvolution(graph, add.Inputs[side], a, count, variables);
+                int other = add.Inputs[1 - side];
+                if (c < 0 || (other != GraphNode.NetworkInput && steps[other] > steps[c])) continue;
+                if (conv < 0 || steps[c] > steps[conv]) conv = c;
+            }
+            if (conv < 0) continue;
+            runner[a] = conv;
+            List<GraphNode> readers = graph.Consumers(a);
+            if (readers.Count == 1 && readers[0].Descriptor is ReluLayer && readers[0].Inputs.Count == 1 && readers[0].Index < count
+                && order.SwappedWith[readers[0].Index] < 0)
+                runner[readers[0].Index] = conv;
+        }
+        return runner;
+    }
+
+    // The Conv2D whose output reaches the sum `add` as its input `tail` and nothing else (through a batch norm in place over it), or -1.
+    private static int ResidualConvolution(NetworkGraph graph, int tail, int add, int count, string[] variables)
+    {
+        if (tail < 0 || tail >= count || graph.Consumers(tail).Count != 1) return -1;
+        GraphNode node = graph[tail];
+        if (node.Descriptor is Conv2DLayer) return tail;
+        if (node.Descriptor is not BatchNormLayer || node.Inputs.Count != 1) return -1;
+        int conv = node.Inputs[0];
+        if (conv < 0 || graph[conv].Descriptor is not Conv2DLayer || graph.Consumers(conv).Count != 1) return -1;
+        return variables[tail] == variables[conv] ? conv : -1;
+    }
+
+    /// <summary>Evaluation: the residual sum (and ReLU) the Conv2D <paramref name="conv"/> runs in its epilogue, or null.</summary>
+    public Residual? ResidualEpilogue(LayerPlan conv, bool training)
+        => !training && _residuals.TryGetValue(conv.Node.Index, out Residual? residual) ? residual : null;
 
     /// <summary>
     /// Planning: the ReLU a training batch norm at <paramref name="node"/> runs with its normalization, or -1: a
@@ -91,6 +169,9 @@ internal sealed class FusionLayout
     /// <summary>The node whose kernel runs the ReLU <paramref name="relu"/> in this pass (its forward emits nothing of its own), or null.</summary>
     public LayerPlan? ForwardRunner(LayerPlan relu, bool training)
     {
+        if (!training && relu.ResidualRunner >= 0 && _residuals.TryGetValue(relu.ResidualRunner, out Residual? residual)
+            && (residual.Add == relu || residual.Relu == relu))
+            return _byIndex[relu.ResidualRunner];
         if (relu.Node.Descriptor is not ReluLayer || relu.Node.Inputs.Count != 1) return null;
         if (!_byIndex.TryGetValue(relu.Node.Inputs[0], out LayerPlan? producer)) return null;
         if (producer.Node.Descriptor is BatchNormLayer)

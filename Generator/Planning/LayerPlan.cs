@@ -92,6 +92,13 @@ internal sealed record LayerPlan(
     public int FusedRelu { get; init; } = -1;
 
     /// <summary>
+    /// A residual sum, or the ReLU after one, that evaluation runs in the epilogue of the convolution computing one of the
+    /// sum's inputs (<see cref="FusionLayout.ResidualRunners"/>): that convolution's node index, else -1. Its output is alive
+    /// from the convolution's step (<see cref="Liveness"/>), which may write it.
+    /// </summary>
+    public int ResidualRunner { get; init; } = -1;
+
+    /// <summary>
     /// Whether its weight and bias gradients are owned by output features when the step runs on two or more threads
     /// (<see cref="CostModel.OwnsWeightGradient"/>): its backward then computes only dx on the thread's slice, and after a
     /// barrier at the end of the backward pass each thread adds its range of output features over the whole batch straight

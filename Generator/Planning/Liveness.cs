@@ -36,8 +36,11 @@ internal static class Liveness
     /// index, else -1. The ReLU's output is alive from the step of the batch norm's producer (which may write it: a
     /// convolution's ReLU epilogue in evaluation, into a region clear of its input) to the batch norm's backward, which reads
     /// it and the batch norm's input.</param>
+    /// <param name="residualRunner">Per node: for a residual sum or the ReLU after it that evaluation runs in a convolution's
+    /// epilogue (<see cref="FusionLayout.ResidualRunners"/>), that convolution's index, else -1. The node's output is alive
+    /// from the convolution's step, which writes it there, so it lies clear of the convolution's input and of the shortcut.</param>
     public static Result Of(NetworkGraph graph, RunOrder order, int count, bool[] writes, string[] variables, TensorShape[] operands,
-        bool[] backward, bool[] inputGradient, bool[] dependsOnParameters, bool training, bool[] owned, int[] fusedRelu)
+        bool[] backward, bool[] inputGradient, bool[] dependsOnParameters, bool training, bool[] owned, int[] fusedRelu, int[] residualRunner)
     {
         var stepOf = new int[count];
         for (int k = 0; k < count; k++) stepOf[order.Steps[k]] = k;
@@ -48,6 +51,10 @@ internal static class Liveness
             if (fusedRelu[i] < 0) continue;
             int producer = order.RunInputs[i];
             fusedStart[fusedRelu[i]] = producer == GraphNode.NetworkInput ? stepOf[i] : stepOf[producer];
+        }
+        for (int i = 0; i < count; i++)
+        {
+            if (residualRunner[i] >= 0) fusedStart[i] = stepOf[residualRunner[i]];
         }
 
         var tensors = new List<WorkspaceBuffer>();

@@ -120,7 +120,10 @@ internal static class Planner
         // Weight gradients owned by output features (CostModel): their x and dy stay alive until the end of the backward pass.
         var owned = new bool[count];
         for (int i = 0; i < count; i++) owned[i] = CostModel.OwnsWeightGradient(graph[i], network.Declaration.Training, backwards[i]);
-        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training, owned, fusedRelu);
+        // Evaluation: a residual block's last convolution adds the shortcut and rectifies (FusionLayout.ResidualRunners).
+        int[] residualRunner = FusionLayout.ResidualRunners(graph, order, count, steps, variables);
+        Liveness.Result live = Liveness.Of(graph, order, count, writesOwn, variables, operands, backwards, inputGradients, dependsOnParameters, network.Declaration.Training, owned, fusedRelu,
+            residualRunner);
         // Branches written straight into their concatenation's channel slices: their tensors become views of its region.
         ConcatPlacement placement = ConcatPlacement.Of(graph, order, count, writesOwn, dependsOnParameters, network.Declaration.Training, fusedRelus);
         List<WorkspaceView> views = placement.Merge(live);
@@ -239,6 +242,7 @@ internal static class Planner
                 PlacedInputs = new EquatableArray<bool>(placement.PlacedInputs[i]),
                 PlacedInputGradients = new EquatableArray<bool>(placement.PlacedInputGradients[i]),
                 FusedRelu = fusedRelu[i],
+                ResidualRunner = residualRunner[i],
                 OwnedGradients = owned[i],
             });
         }

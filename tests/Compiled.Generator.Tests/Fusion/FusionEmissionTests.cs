@@ -7,8 +7,9 @@ namespace Compiled.Generator.Tests.Fusion;
 /// and the differential tests' FusedBatchNormReluChainsMatchTheInterpreter): in training, Conv2D → BatchNorm → ReLU gathers
 /// the batch norm's slice statistics in the convolution's output pass, normalizes and rectifies in one pass into the ReLU's
 /// buffer (the batch norm's input kept for its backward, no copy), and the backward masks dy inside the batch norm's two
-/// passes; in evaluation the folded batch norm's ReLU is the convolution's epilogue. Any other activation after the batch
-/// norm, or a ReLU with other readers, stays unfused.
+/// passes; in evaluation the folded batch norm's ReLU is the convolution's epilogue, and a residual block's sum and ReLU
+/// are the epilogue of the convolution computing the sum's last input. Any other activation after the batch norm, or a
+/// ReLU with other readers, stays unfused.
 /// </summary>
 public sealed class FusionEmissionTests
 {
@@ -143,5 +144,117 @@ public sealed class FusionEmissionTests
         Assert.Contains("global::Compiled.Kernels.Conv2DKernels.ForwardRelu(in s_conv1Geometry, input, new global::System.ReadOnlySpan<float>(_folded, 0, 108), new global::System.ReadOnlySpan<float>(_folded, 108, 4), conv1Out, ", evaluation);
         Assert.Contains("// relu1: ReLU · fused: conv1's pass wrote conv1Out", evaluation);
         Assert.DoesNotContain("ActivationKernels.Relu", evaluation);
+    }
+    private const string BasicBlock = """
+        [Block("channels", "stride = 1")]
+        [Conv2D("channels", Kernel = 3, Stride = "stride", Padding = 1, Bias = false), BatchNorm, ReLU]
+        [Conv2D("channels", Kernel = 3, Padding = 1, Bias = false), BatchNorm]
+        [Shortcut(When = ShortcutWhen.ShapeChanges)]
+        [Conv2D("channels", Kernel = 1, Stride = "stride", Bias = false), BatchNorm]
+        [Residual, ReLU]
+        public partial class Basic;
+        """;
+
+    private static string GenerateBlocks(string network, string body, string blocks = BasicBlock)
+    {
+        GeneratorOutcome outcome = GeneratorHarness.Run($"using Compiled; namespace Valid; {blocks} {network} [Input(2, 8, 8)] {body} public partial class A;");
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilationProblems);
+        return outcome.Source("Valid.A.g.cs");
+    }
+
+    [Fact]
+    public void A_residual_block_s_sum_and_relu_run_in_its_last_convolution_in_evaluation()
+    {
+        string source = GenerateBlocks("[Network]",
+            "[Conv2D(8, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU] [Use(typeof(Basic), 8)] [Use(typeof(Basic), 16, Stride = 2)] [GlobalAvgPool, Dense(3), SoftmaxCrossEntropy]");
+        string evaluation = Method(source, "RunForward");
+        // The identity block: conv2 (bn2 folded into it) adds relu1Out and rectifies into the block's ReLU buffer.
+        Assert.Contains("global::Compiled.Kernels.Conv2DKernels.ForwardResidual(in s_layer1_0_Conv2Geometry, layer1_0_Relu1Out, new global::System.ReadOnlySpan<float>(_folded, ", evaluation);
+        Assert.Contains(", relu1Out, layer1_0_Relu2Out, workspace.Columns(", evaluation);
+        Assert.Contains("// layer1.0.add1: Add · fused: layer1.0.conv2's pass wrote layer1_0_Relu2Out", evaluation);
+        Assert.Contains("// layer1.0.relu2: ReLU · fused: layer1.0.conv2's pass wrote layer1_0_Relu2Out", evaluation);
+        // The strided block: the shortcut's 1×1 convolution runs after conv2, so it adds conv2's output (bn2 folded).
+        Assert.Contains("global::Compiled.Kernels.Conv2DKernels.ForwardResidual(in s_layer2_0_Downsample_0Geometry, layer1_0_Relu2Out, ", evaluation);
+        Assert.Contains(", layer2_0_Conv2Out, layer2_0_Relu2Out, workspace.Columns(", evaluation);
+        Assert.Contains("global::Compiled.Kernels.Conv2DKernels.Forward(in s_layer2_0_Conv2Geometry, ", evaluation);
+        Assert.DoesNotContain("JoinKernels.Add", evaluation);
+        Assert.DoesNotContain("ActivationKernels.Relu", evaluation);
+
+        // Training runs them as declared.
+        string training = Method(source, "RunTrainingForward");
+        Assert.Contains("global::Compiled.Kernels.JoinKernels.Add(", training);
+        Assert.DoesNotContain("ForwardResidual", training);
+    }
+
+    [Fact]
+    public void The_sum_s_output_lives_from_the_convolution_s_step_clear_of_its_input_and_the_shortcut()
+    {
+        // Inference only: liveness alone places the buffers, and the ReLU's must not share floats with what conv2 reads.
+        string source = GenerateBlocks("[Network(Training = false)]", "[Conv2D(8, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU] [Use(typeof(Basic), 8)] [Conv2D(2, Kernel = 1)]");
+        string evaluation = Method(source, "RunForward");
+        (int Start, int Length) Region(string variable)
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(evaluation, $@"Span<float> {variable} = workspace\.Activations\((\d+)(?: \* n)?, (\d+) \* n\);");
+            Assert.True(match.Success, $"{variable} not declared:\n{evaluation}");
+            return (int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value));
+        }
+        var output = Region("layer1_0_Relu2Out");
+        // ReLUs run in place here: conv2 reads layer1_0_Conv1Out, the shortcut is conv1Out.
+        foreach (string read in new[] { "layer1_0_Conv1Out", "conv1Out" })
+        {
+            var other = Region(read);
+            Assert.True(output.Start + output.Length <= other.Start || other.Start + other.Length <= output.Start, $"layer1_0_Relu2Out overlaps {read}");
+        }
+        Assert.Contains("ForwardResidual(in s_layer1_0_Conv2Geometry, layer1_0_Conv1Out, ", evaluation);
+        Assert.Contains(", conv1Out, layer1_0_Relu2Out, ", evaluation);
+    }
+
+    [Fact]
+    public void A_sum_without_relu_or_with_its_relu_moved_after_a_pool_is_fused_without_the_relu()
+    {
+        const string blocks = """
+            [Block]
+            [Conv2D(8, Kernel = 3, Padding = 1), BatchNorm]
+            [Residual]
+            public partial class Plain;
+
+            [Block]
+            [Conv2D(8, Kernel = 3, Padding = 1), BatchNorm]
+            [Residual, ReLU]
+            public partial class Rectified;
+            """;
+        const string stem = "[Conv2D(8, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU]";
+        // No ReLU after the sum: the convolution adds the shortcut (relu: false) into the sum's buffer.
+        string plain = Method(GenerateBlocks("[Network]", $"{stem} [Use(typeof(Plain))] [Dense(3), SoftmaxCrossEntropy]", blocks), "RunForward");
+        Assert.Contains("ForwardResidual(in s_layer1_0_Conv1Geometry, relu1Out, ", plain);
+        Assert.Contains(", relu1Out, layer1_0_Add1Out, workspace.Columns(", plain);
+        Assert.Contains(", relu: false);", plain);
+        Assert.DoesNotContain("JoinKernels.Add", plain);
+
+        // A ReLU moved after the max-pool that reads it: only the sum is fused, the ReLU runs on the pooled tensor.
+        string pooled = Method(GenerateBlocks("[Network]", $"{stem} [Use(typeof(Rectified))] [MaxPool(2), Dense(3), SoftmaxCrossEntropy]", blocks), "RunForward");
+        Assert.Contains(", relu1Out, layer1_0_Add1Out, workspace.Columns(", pooled);
+        Assert.Contains(", relu: false);", pooled);
+        Assert.Contains("ActivationKernels.Relu(", pooled);
+        Assert.DoesNotContain("JoinKernels.Add", pooled);
+    }
+
+    [Fact]
+    public void A_convolution_whose_output_has_another_reader_does_not_take_the_sum()
+    {
+        // conv1's output feeds the block's ReLU and the sum (a fork): written as is; the block's convolution, computed after
+        // it and read by the sum alone, adds it.
+        const string blocks = """
+            [Block]
+            [ReLU, Conv2D(8, Kernel = 3, Padding = 1)]
+            [Residual, ReLU]
+            public partial class Inner;
+            """;
+        string evaluation = Method(GenerateBlocks("[Network]", "[Conv2D(8, Kernel = 3, Padding = 1)] [Use(typeof(Inner))] [Dense(3), SoftmaxCrossEntropy]", blocks), "RunForward");
+        Assert.Contains("global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv1Geometry, input, ", evaluation);
+        Assert.Contains("ForwardResidual(in s_layer1_0_Conv1Geometry, layer1_0_Relu1Out, ", evaluation);
+        Assert.Contains(", conv1Out, layer1_0_Relu2Out, workspace.Columns(", evaluation);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(evaluation, "ForwardResidual"));
     }
 }
