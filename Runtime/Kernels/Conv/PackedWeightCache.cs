@@ -78,7 +78,7 @@ internal sealed class PackedWeightCache
         for (int i = 0; i < _count; i++)
         {
             Entry entry = _entries[i];
-            if (entry.Layout != layout || entry.Width != width || entry.Geometry != g || entry.Weights.Length != w.Length) continue;
+            if (!entry.Matches(layout, width, g, w.Length, packedLength)) continue;
             sameKey++;
             if (entry.Address == address) same = entry;
             if (oldest is null || entry.LastUse < oldest.LastUse) oldest = entry;
@@ -89,7 +89,7 @@ internal sealed class PackedWeightCache
             for (int i = 0; i < _count && equal is null; i++)
             {
                 Entry entry = _entries[i];
-                if (entry.Layout == layout && entry.Width == width && entry.Geometry == g && entry.Weights.Length == w.Length && SameBits(w, entry.Weights))
+                if (entry.Matches(layout, width, g, w.Length, packedLength) && SameBits(w, entry.Weights))
                     equal = entry;
             }
         }
@@ -148,6 +148,13 @@ internal sealed class PackedWeightCache
 
         /// <summary>The stamp the entry was last checked or packed under (0: none).</summary>
         public long Stamp { get; set; }
+
+        /// <summary>
+        /// The same key: layout, width, geometry, weight and packing lengths (a layout whose packing the geometry alone does
+        /// not fix, such as a Winograd tile size a test switches, packs to another length and so to another entry).
+        /// </summary>
+        public bool Matches(int layout, VectorWidth width, in Conv2DGeometry g, int weights, int packed)
+            => Layout == layout && Width == width && Geometry == g && Weights.Length == weights && Packed.Length == packed;
     }
 
     /// <summary>Restores the thread's previous stamp when disposed.</summary>

@@ -85,6 +85,35 @@ public class PackedWeightCacheTests
     /// values at new addresses each call take the least recently used entry once the layout has MaxPerLayout, allocating nothing.
     /// </summary>
     [Fact]
+    public void A_packing_of_another_length_is_another_entry()
+    {
+        // Winograd's tile side (F(2×2) or F(4×4), which the tests switch per thread) packs the same weights to 16 or 36
+        // slabs: neither the array at the same address nor an equal array may hand back the other side's packing.
+        var cache = new PackedWeightCache();
+        float[] w = new TestValues(64).Floats(Layer.WeightLength), copy = (float[])w.Clone(), scratch = new float[64 * 1024];
+        int f2 = WinogradConvolution.PackedLength(Layer, VectorWidth.V512);
+        int f4;
+        WinogradConvolution.t_tileSize = 4;
+        try
+        {
+            f4 = WinogradConvolution.PackedLength(Layer, VectorWidth.V512);
+            Assert.NotEqual(f2, f4);
+            cache.Get(Layer, w, VectorWidth.V512, PackedWeightCache.WinogradForward, f2, (in Conv2DGeometry g, ReadOnlySpan<float> x, Span<float> p, VectorWidth v) => p.Fill(2f), scratch);
+            foreach (float[] weights in new[] { w, copy })
+            {
+                ReadOnlySpan<float> packed = cache.Get(Layer, weights, VectorWidth.V512, PackedWeightCache.WinogradForward, f4,
+                    (in Conv2DGeometry g, ReadOnlySpan<float> x, Span<float> p, VectorWidth v) => p.Fill(4f), scratch);
+                Assert.Equal(f4, packed.Length);
+                Assert.All(packed.ToArray(), v => Assert.Equal(4f, v));
+            }
+        }
+        finally
+        {
+            WinogradConvolution.t_tileSize = 0;
+        }
+    }
+
+    [Fact]
     public void Moved_weights_hit_and_new_arrays_reuse_a_bounded_set_of_entries()
     {
         var cache = new PackedWeightCache();
