@@ -366,6 +366,9 @@ internal static class WinogradConvolution
         ref float padded0 = ref MemoryMarshal.GetReference(padded);
         ref float outputs0 = ref MemoryMarshal.GetReference(outputs);
         int planeLength = height * width, outputLength = g.OutputLength;
+        var planeStrides = new Strides(planeStride);
+        var inputStrides = new Strides(inputSlab);
+        var productStrides = new Strides(productSlab);
 
         for (int firstRow = rowStart; firstRow < rowEnd; firstRow += rowsPerBlock)
         {
@@ -380,13 +383,13 @@ internal static class WinogradConvolution
                 if (evenWidth)
                 {
                     for (int vector = 0; vector < vectors; vector++)
-                        TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStride, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputSlab,
+                        TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStrides, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputStrides,
                             L.Load(ref keep0, maxTiles + vector * lanes), L.Load(ref keep0, vector * lanes), evenWidth: true);
                 }
                 else
                 {
                     for (int vector = 0; vector < vectors; vector++)
-                        TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStride, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputSlab,
+                        TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStrides, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputStrides,
                             default, L.Load(ref keep0, vector * lanes), evenWidth: false);
                 }
             }
@@ -408,7 +411,7 @@ internal static class WinogradConvolution
                     for (int column = 0; column < tileColumns; column += lanes)
                     {
                         int count = Math.Min(2 * lanes, width - 2 * column);
-                        TransformOutput<T, L>(ref Unsafe.Add(ref mK, row * pitch + column), productSlab, bias, tileRelu,
+                        TransformOutput<T, L>(ref Unsafe.Add(ref mK, row * pitch + column), productStrides, bias, tileRelu,
                             ref Unsafe.Add(ref top, 2 * column), ref second ? ref Unsafe.Add(ref top, width + 2 * column) : ref outputs0, count, ref outputs0);
                     }
                 }
@@ -473,25 +476,28 @@ internal static class WinogradConvolution
     /// row's first tile, whose column 0 is padding); the 16 results ξ = 4i + j, <paramref name="xiStride"/> apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformInput<T, L>(ref float planes, int planeStride, ref float v, int xiStride, T keepFirst, T keepLast, bool evenWidth)
+    private static void TransformInput<T, L>(ref float planes, in Strides planeStride, ref float v, in Strides xiStride, T keepFirst, T keepLast, bool evenWidth)
         where T : struct where L : struct, ILane<T>
     {
         // rows: e0 = d0 − d2, e1 = d1 + d2, e2 = d2 − d1, e3 = d1 − d3, column by column
-        Row<T, L>(ref planes, planeStride, 0, keepFirst, keepLast, evenWidth, out T d00, out T d01, out T d02, out T d03);
-        Row<T, L>(ref planes, planeStride, 1, keepFirst, keepLast, evenWidth, out T d10, out T d11, out T d12, out T d13);
-        Row<T, L>(ref planes, planeStride, 2, keepFirst, keepLast, evenWidth, out T d20, out T d21, out T d22, out T d23);
-        Row<T, L>(ref planes, planeStride, 3, keepFirst, keepLast, evenWidth, out T d30, out T d31, out T d32, out T d33);
-        Columns<T, L>(ref v, 0, xiStride, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
-        Columns<T, L>(ref v, 4, xiStride, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
-        Columns<T, L>(ref v, 8, xiStride, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
-        Columns<T, L>(ref v, 12, xiStride, L.Subtract(d10, d30), L.Subtract(d11, d31), L.Subtract(d12, d32), L.Subtract(d13, d33));
+        ref float planes2 = ref Unsafe.Add(ref planes, planeStride.Four);
+        Row<T, L>(ref planes, planeStride.One, keepFirst, keepLast, evenWidth, out T d00, out T d01, out T d02, out T d03);
+        Row<T, L>(ref Unsafe.Add(ref planes, planeStride.Two), planeStride.One, keepFirst, keepLast, evenWidth, out T d10, out T d11, out T d12, out T d13);
+        Row<T, L>(ref planes2, planeStride.One, keepFirst, keepLast, evenWidth, out T d20, out T d21, out T d22, out T d23);
+        Row<T, L>(ref Unsafe.Add(ref planes2, planeStride.Two), planeStride.One, keepFirst, keepLast, evenWidth, out T d30, out T d31, out T d32, out T d33);
+        ref float v4 = ref Unsafe.Add(ref v, xiStride.Four);
+        ref float v8 = ref Unsafe.Add(ref v4, xiStride.Four);
+        Columns<T, L>(ref v, xiStride, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
+        Columns<T, L>(ref v4, xiStride, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
+        Columns<T, L>(ref v8, xiStride, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
+        Columns<T, L>(ref Unsafe.Add(ref v8, xiStride.Four), xiStride, L.Subtract(d10, d30), L.Subtract(d11, d31), L.Subtract(d12, d32), L.Subtract(d13, d33));
     }
 
+    /// <summary>Patch row a from its even plane at <paramref name="even"/> and its odd plane <paramref name="planeStride"/> after it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<T, L>(ref float planes, int planeStride, int a, T keepFirst, T keepLast, bool evenWidth, out T d0, out T d1, out T d2, out T d3)
+    private static void Row<T, L>(ref float even, int planeStride, T keepFirst, T keepLast, bool evenWidth, out T d0, out T d1, out T d2, out T d3)
         where T : struct where L : struct, ILane<T>
     {
-        ref float even = ref Unsafe.Add(ref planes, 2 * a * planeStride);
         ref float odd = ref Unsafe.Add(ref even, planeStride);
         T zero = L.Splat(0f);
         d0 = L.Load(ref even, 0);
@@ -501,15 +507,27 @@ internal static class WinogradConvolution
         d3 = L.Select(keepLast, L.Load(ref odd, 1), zero);
     }
 
-    /// <summary>One row i of Bᵀ d B from e = row i of Bᵀ d: v_i0 = e0 − e2, v_i1 = e1 + e2, v_i2 = e2 − e1, v_i3 = e1 − e3.</summary>
+    /// <summary>
+    /// One row i of Bᵀ d B from e = row i of Bᵀ d: v_i0 = e0 − e2, v_i1 = e1 + e2, v_i2 = e2 − e1, v_i3 = e1 − e3, at
+    /// <paramref name="row"/> (v_i0) and 1, 2, 3 strides after it.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static void Columns<T, L>(ref float v, int first, int xiStride, T e0, T e1, T e2, T e3)
+    internal static void Columns<T, L>(ref float row, in Strides xiStride, T e0, T e1, T e2, T e3)
         where T : struct where L : struct, ILane<T>
     {
-        L.Store(ref v, first * xiStride, L.Subtract(e0, e2));
-        L.Store(ref v, (first + 1) * xiStride, L.Add(e1, e2));
-        L.Store(ref v, (first + 2) * xiStride, L.Subtract(e2, e1));
-        L.Store(ref v, (first + 3) * xiStride, L.Subtract(e1, e3));
+        L.Store(ref row, 0, L.Subtract(e0, e2));
+        L.Store(ref row, xiStride.One, L.Add(e1, e2));
+        L.Store(ref row, xiStride.Two, L.Subtract(e2, e1));
+        L.Store(ref row, xiStride.Three, L.Subtract(e1, e3));
+    }
+
+    /// <summary>
+    /// One, two, three and four times a stride, computed once per call: the transforms address their 16 positions as a base
+    /// plus one of these instead of multiplying an index per load or store.
+    /// </summary>
+    internal readonly struct Strides(int stride)
+    {
+        public readonly int One = stride, Two = 2 * stride, Three = 3 * stride, Four = 4 * stride;
     }
 
     /// <summary>
@@ -518,14 +536,17 @@ internal static class WinogradConvolution
     /// each (<see cref="Zip.Interleave{T}(T, T, ref float, int, ref float)"/>; no second row when bottom is the scratch).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformOutput<T, L>(ref float m, int xiStride, float bias, bool relu, ref float top, ref float bottom, int count, ref float scratch)
+    private static void TransformOutput<T, L>(ref float m, in Strides xiStride, float bias, bool relu, ref float top, ref float bottom, int count, ref float scratch)
         where T : struct where L : struct, ILane<T>
     {
         // s0 = m0 + m1 + m2, s1 = m1 − m2 − m3 over the rows, column by column; then the same over the columns.
-        T s00 = Sum3<T, L>(ref m, 0, 4, 8, xiStride), s01 = Sum3<T, L>(ref m, 1, 5, 9, xiStride);
-        T s02 = Sum3<T, L>(ref m, 2, 6, 10, xiStride), s03 = Sum3<T, L>(ref m, 3, 7, 11, xiStride);
-        T s10 = Difference3<T, L>(ref m, 4, 8, 12, xiStride), s11 = Difference3<T, L>(ref m, 5, 9, 13, xiStride);
-        T s12 = Difference3<T, L>(ref m, 6, 10, 14, xiStride), s13 = Difference3<T, L>(ref m, 7, 11, 15, xiStride);
+        ref float m4 = ref Unsafe.Add(ref m, xiStride.Four);
+        ref float m8 = ref Unsafe.Add(ref m4, xiStride.Four);
+        ref float m12 = ref Unsafe.Add(ref m8, xiStride.Four);
+        T s00 = Sum3<T, L>(ref m, ref m4, ref m8, 0), s01 = Sum3<T, L>(ref m, ref m4, ref m8, xiStride.One);
+        T s02 = Sum3<T, L>(ref m, ref m4, ref m8, xiStride.Two), s03 = Sum3<T, L>(ref m, ref m4, ref m8, xiStride.Three);
+        T s10 = Difference3<T, L>(ref m4, ref m8, ref m12, 0), s11 = Difference3<T, L>(ref m4, ref m8, ref m12, xiStride.One);
+        T s12 = Difference3<T, L>(ref m4, ref m8, ref m12, xiStride.Two), s13 = Difference3<T, L>(ref m4, ref m8, ref m12, xiStride.Three);
         T b = L.Splat(bias), zero = L.Splat(0f);
         T y00 = L.Add(L.Add(L.Add(s00, s01), s02), b);
         T y01 = L.Add(L.Subtract(L.Subtract(s01, s02), s03), b);
@@ -542,13 +563,15 @@ internal static class WinogradConvolution
         if (!Unsafe.AreSame(ref bottom, ref scratch)) Zip.Interleave<T>(y10, y11, ref bottom, count, ref scratch);
     }
 
+    /// <summary>(a[j] + b[j]) + c[j]: one column of three rows of M.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Sum3<T, L>(ref float m, int a, int b, int c, int stride) where T : struct where L : struct, ILane<T>
-        => L.Add(L.Add(L.Load(ref m, a * stride), L.Load(ref m, b * stride)), L.Load(ref m, c * stride));
+    private static T Sum3<T, L>(ref float a, ref float b, ref float c, int j) where T : struct where L : struct, ILane<T>
+        => L.Add(L.Add(L.Load(ref a, j), L.Load(ref b, j)), L.Load(ref c, j));
 
+    /// <summary>(a[j] − b[j]) − c[j].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static T Difference3<T, L>(ref float m, int a, int b, int c, int stride) where T : struct where L : struct, ILane<T>
-        => L.Subtract(L.Subtract(L.Load(ref m, a * stride), L.Load(ref m, b * stride)), L.Load(ref m, c * stride));
+    private static T Difference3<T, L>(ref float a, ref float b, ref float c, int j) where T : struct where L : struct, ILane<T>
+        => L.Subtract(L.Subtract(L.Load(ref a, j), L.Load(ref b, j)), L.Load(ref c, j));
 }
 
 /// <summary>Per-thread scratch of <see cref="WinogradConvolution"/>: grown on first need, then reused (no allocation after warm-up).</summary>

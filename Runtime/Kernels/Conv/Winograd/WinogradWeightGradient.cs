@@ -210,10 +210,13 @@ internal static class WinogradWeightGradient
         Row<T, L>(ref Unsafe.Add(ref patch, 2 * rowStride), stride, out T d20, out T d21, out T d22, out T d23);
         Row<T, L>(ref Unsafe.Add(ref patch, 3 * rowStride), stride, out T d30, out T d31, out T d32, out T d33);
         // Rows of Bᵀ d: e0 = d0 − d2, e1 = d1 + d2, e2 = d2 − d1, e3 = d1 − d3; then each times B.
-        WinogradConvolution.Columns<T, L>(ref v, 0, xiStride, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
-        WinogradConvolution.Columns<T, L>(ref v, 4, xiStride, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
-        WinogradConvolution.Columns<T, L>(ref v, 8, xiStride, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
-        WinogradConvolution.Columns<T, L>(ref v, 12, xiStride, L.Subtract(d10, d30), L.Subtract(d11, d31), L.Subtract(d12, d32), L.Subtract(d13, d33));
+        var strides = new WinogradConvolution.Strides(xiStride);
+        ref float v4 = ref Unsafe.Add(ref v, strides.Four);
+        ref float v8 = ref Unsafe.Add(ref v4, strides.Four);
+        WinogradConvolution.Columns<T, L>(ref v, strides, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
+        WinogradConvolution.Columns<T, L>(ref v4, strides, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
+        WinogradConvolution.Columns<T, L>(ref v8, strides, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
+        WinogradConvolution.Columns<T, L>(ref Unsafe.Add(ref v8, strides.Four), strides, L.Subtract(d10, d30), L.Subtract(d11, d31), L.Subtract(d12, d32), L.Subtract(d13, d33));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
