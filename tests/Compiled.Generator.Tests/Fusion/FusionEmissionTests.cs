@@ -13,9 +13,9 @@ namespace Compiled.Generator.Tests.Fusion;
 /// </summary>
 public sealed class FusionEmissionTests
 {
-    private static string Generate(string layers, string input = "[Input(3, 8, 8)]", string network = "[Network]")
+    private static string Generate(string layers, string input = "[Input(3, 8, 8)]", string network = "[Network]", string declarations = "")
     {
-        GeneratorOutcome outcome = GeneratorHarness.Run($"using Compiled; namespace Valid; {network} {input} {layers} public partial class A;");
+        GeneratorOutcome outcome = GeneratorHarness.Run($"using Compiled; namespace Valid; {declarations} {network} {input} {layers} public partial class A;");
         Assert.Empty(outcome.GeneratorDiagnostics);
         Assert.Empty(outcome.CompilationProblems);
         return outcome.Source("Valid.A.g.cs");
@@ -156,12 +156,7 @@ public sealed class FusionEmissionTests
         """;
 
     private static string GenerateBlocks(string network, string body, string blocks = BasicBlock)
-    {
-        GeneratorOutcome outcome = GeneratorHarness.Run($"using Compiled; namespace Valid; {blocks} {network} [Input(2, 8, 8)] {body} public partial class A;");
-        Assert.Empty(outcome.GeneratorDiagnostics);
-        Assert.Empty(outcome.CompilationProblems);
-        return outcome.Source("Valid.A.g.cs");
-    }
+        => Generate(body, "[Input(2, 8, 8)]", network, blocks);
 
     [Fact]
     public void A_residual_block_s_sum_and_relu_run_in_its_last_convolution_in_evaluation()

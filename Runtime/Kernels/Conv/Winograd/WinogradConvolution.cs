@@ -440,8 +440,7 @@ internal static class WinogradConvolution
             int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
             if (sample != copiedSample)
             {
-                ref float channel = ref Unsafe.Add(ref x, sample * inputLength + channelOffset);
-                for (int r = 0; r < height; r++) Conv3x3Kernels.CopyRun(ref Unsafe.Add(ref channel, r * width), ref Unsafe.Add(ref padded, (r + 1) * paddedPitch + 1), width);
+                CopyIntoPadded(ref Unsafe.Add(ref x, sample * inputLength + channelOffset), height, width, ref padded, paddedPitch);
                 copiedSample = sample;
             }
             for (int a = 0; a < 4; a++)
@@ -467,6 +466,15 @@ internal static class WinogradConvolution
                 last3 = Unsafe.Add(ref source, 3 * paddedPitch);
             }
         }
+    }
+
+    /// <summary>
+    /// One sample's channel (<paramref name="height"/> rows of <paramref name="width"/>) into the interior of its
+    /// zero-bordered plane: rows <paramref name="paddedPitch"/> apart from row 1, column 1 (the borders are left as they are).
+    /// </summary>
+    internal static void CopyIntoPadded(ref float channel, int height, int width, ref float padded, int paddedPitch)
+    {
+        for (int r = 0; r < height; r++) Conv3x3Kernels.CopyRun(ref Unsafe.Add(ref channel, r * width), ref Unsafe.Add(ref padded, (r + 1) * paddedPitch + 1), width);
     }
 
     /// <summary>

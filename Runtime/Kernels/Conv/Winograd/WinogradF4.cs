@@ -197,8 +197,7 @@ internal static class WinogradF4
             int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
             if (sample != copiedSample)
             {
-                ref float channel = ref Unsafe.Add(ref x, sample * inputLength + channelOffset);
-                for (int r = 0; r < height; r++) Conv3x3Kernels.CopyRun(ref Unsafe.Add(ref channel, r * width), ref Unsafe.Add(ref padded, (r + 1) * paddedPitch + 1), width);
+                WinogradConvolution.CopyIntoPadded(ref Unsafe.Add(ref x, sample * inputLength + channelOffset), height, width, ref padded, paddedPitch);
                 copiedSample = sample;
             }
             for (int r = 0; r < 6; r++)
