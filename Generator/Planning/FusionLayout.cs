@@ -88,7 +88,7 @@ internal sealed class FusionLayout
             int conv = -1;
             for (int side = 0; side < 2; side++)
             {
-                int c = ResidualConvolution(graph, add.Inputs[side], a, count, variables);
+                int c = ResidualConvolution(graph, add.Inputs[side], count, variables);
                 int other = add.Inputs[1 - side];
                 if (c < 0 || (other != GraphNode.NetworkInput && steps[other] > steps[c])) continue;
                 if (conv < 0 || steps[c] > steps[conv]) conv = c;
@@ -103,8 +103,8 @@ internal sealed class FusionLayout
         return runner;
     }
 
-    // The Conv2D whose output reaches the sum `add` as its input `tail` and nothing else (through a batch norm in place over it), or -1.
-    private static int ResidualConvolution(NetworkGraph graph, int tail, int add, int count, string[] variables)
+    // The Conv2D whose output reaches a sum as its input `tail` and nothing else (through a batch norm in place over it), or -1.
+    private static int ResidualConvolution(NetworkGraph graph, int tail, int count, string[] variables)
     {
         if (tail < 0 || tail >= count || graph.Consumers(tail).Count != 1) return -1;
         GraphNode node = graph[tail];
