@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Compiled.Kernels;
 
@@ -37,6 +38,8 @@ internal interface ILane<T> where T : struct
     static abstract T Select(T mask, T a, T b);
     /// <summary>The sum of the lanes (in the order of <c>Vector512.Sum</c> and its kin, so it differs by width).</summary>
     static abstract float Sum(T a);
+    /// <summary>The lanes rotated down by <paramref name="by"/> (0 ≤ by &lt; <see cref="Count"/>): lane l of the result is lane (l + by) mod Count of <paramref name="a"/>.</summary>
+    static abstract T RotateLanes(T a, int by);
 }
 
 internal readonly struct ScalarLane : ILane<float>
@@ -61,6 +64,7 @@ internal readonly struct ScalarLane : ILane<float>
     public static float Equal(float a, float b) => a == b ? True : 0f;
     public static float Select(float mask, float a, float b) => BitConverter.SingleToInt32Bits(mask) != 0 ? a : b;
     public static float Sum(float a) => a;
+    public static float RotateLanes(float a, int by) => a;
 }
 
 internal readonly struct Lane128 : ILane<Vector128<float>>
@@ -83,6 +87,12 @@ internal readonly struct Lane128 : ILane<Vector128<float>>
     public static Vector128<float> Equal(Vector128<float> a, Vector128<float> b) => Vector128.Equals(a, b);
     public static Vector128<float> Select(Vector128<float> mask, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(mask, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> a) => Vector128.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<float> RotateLanes(Vector128<float> a, int by)
+    {
+        Vector128<int> index = (Vector128<int>.Indices + Vector128.Create(by)) & Vector128.Create(3);
+        return Avx.IsSupported ? Avx.PermuteVar(a, index) : Vector128.Shuffle(a, index);
+    }
 }
 
 internal readonly struct Lane256 : ILane<Vector256<float>>
@@ -105,6 +115,12 @@ internal readonly struct Lane256 : ILane<Vector256<float>>
     public static Vector256<float> Equal(Vector256<float> a, Vector256<float> b) => Vector256.Equals(a, b);
     public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> a) => Vector256.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> RotateLanes(Vector256<float> a, int by)
+    {
+        Vector256<int> index = (Vector256<int>.Indices + Vector256.Create(by)) & Vector256.Create(7);
+        return Avx2.IsSupported ? Avx2.PermuteVar8x32(a, index) : Vector256.Shuffle(a, index);
+    }
 }
 
 internal readonly struct Lane512 : ILane<Vector512<float>>
@@ -127,4 +143,10 @@ internal readonly struct Lane512 : ILane<Vector512<float>>
     public static Vector512<float> Equal(Vector512<float> a, Vector512<float> b) => Vector512.Equals(a, b);
     public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> a) => Vector512.Sum(a);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> RotateLanes(Vector512<float> a, int by)
+    {
+        Vector512<int> index = (Vector512<int>.Indices + Vector512.Create(by)) & Vector512.Create(15);
+        return Avx512F.IsSupported ? Avx512F.PermuteVar16x32(a, index) : Vector512.Shuffle(a, index);
+    }
 }

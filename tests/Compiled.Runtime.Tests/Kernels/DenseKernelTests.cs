@@ -81,6 +81,39 @@ public class DenseKernelTests
     }
 
     /// <summary>
+    /// A few samples' products are the same bits wherever the weights lie: rows of whole vectors are read from the next
+    /// vector boundary on (a rotated head and tail around them) unless they start at one, so the weights copied to each of a
+    /// vector's float offsets in one pinned array, one of them a boundary, give one answer.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void Few_samples_give_the_same_bits_at_every_offset_of_the_weights(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(26);
+        int lanes = width switch { VectorWidth.V512 => 16, VectorWidth.V256 => 8, VectorWidth.V128 => 4, _ => 1 };
+        foreach (var (n, inVectors, outFeatures) in new[] { (1, 1, 1), (1, 49, 128), (2, 3, 5), (4, 2, 9), (3, 8, 4) })
+        {
+            int inFeatures = inVectors * lanes;
+            float[] x = random.Floats(n * inFeatures), w = random.Floats(outFeatures * inFeatures), b = bias ? random.Floats(outFeatures) : [];
+            float[] placed = GC.AllocateArray<float>(w.Length + 16, pinned: true);
+            float[]? first = null;
+            for (int offset = 0; offset < 16; offset++)
+            {
+                Array.Clear(placed);
+                w.CopyTo(placed, offset);
+                float[] y = new float[n * outFeatures];
+                DenseKernels.Forward(x, placed.AsSpan(offset, w.Length), b, y, n, inFeatures, outFeatures, width);
+                if (first is null) first = y;
+                else KernelAssert.Identical(first, y, $"{width} {n}×{inFeatures}→{outFeatures} weights at float {offset}");
+            }
+            double[] expected = new double[first!.Length], magnitude = new double[first.Length];
+            DenseReference.Forward<double>(TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, n, inFeatures, outFeatures);
+            DenseReference.Forward<double>(TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, n, inFeatures, outFeatures);
+            KernelAssert.CloseToMagnitude(expected, magnitude, first, Tolerance, $"y {width} {n}×{inFeatures}→{outFeatures}");
+        }
+    }
+
+    /// <summary>
     /// ForwardRows writes only its columns of y, and the columns of every range together are Forward's outputs: the same bits
     /// above DenseGemv's few samples (the same dot products in the same order), to rounding at or below them.
     /// </summary>
