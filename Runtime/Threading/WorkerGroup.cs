@@ -55,6 +55,10 @@ public sealed class WorkerGroup : IDisposable
         // wake-up (tens of microseconds on a busy machine) on every batch.
         private static readonly long s_spinTicks = Stopwatch.Frequency / 2000; // 0.5 ms
 
+        // For the first part of that, both sides only pause between looks, never yield: a call on one sample forks once per
+        // layer, microseconds apart, and a worker inside sched_yield when the next fork comes answers a syscall later.
+        private static readonly long s_pauseTicks = Stopwatch.Frequency / 20000; // 50 µs
+
         private readonly object _gate = new();
         private readonly Thread[] _workers;
         // The caller waits on this for the workers to finish. A plain monitor, not ManualResetEventSlim: that one creates its
@@ -64,6 +68,12 @@ public sealed class WorkerGroup : IDisposable
         private long _generation;
         private int _pending;
         private int _running;
+        // Workers blocked (or about to block) on _gate, and 1 while the caller blocks (or is about to) on _doneGate: a fork or
+        // a join takes a lock and pulses only when the other side may be blocked. Each side writes its flag with a full fence
+        // before it looks at the condition it waits for, and the other side changes that condition with a full fence before
+        // it reads the flag, so at least one of them sees the other and no wake-up is lost.
+        private int _sleepingWorkers;
+        private int _callerSleeping;
         private volatile bool _shutdown;
         private Exception? _error;
 
@@ -96,12 +106,12 @@ public sealed class WorkerGroup : IDisposable
                 }
 
                 _error = null;
-                lock (_gate)
+                _body = body;
+                Volatile.Write(ref _pending, _workers.Length);
+                Interlocked.Increment(ref _generation);   // publishes the body and count, then a full fence before the read below
+                if (Volatile.Read(ref _sleepingWorkers) != 0)
                 {
-                    _body = body;
-                    _pending = _workers.Length;
-                    Volatile.Write(ref _generation, _generation + 1);
-                    Monitor.PulseAll(_gate);
+                    lock (_gate) Monitor.PulseAll(_gate);
                 }
 
                 try
@@ -152,7 +162,7 @@ public sealed class WorkerGroup : IDisposable
                 {
                     Interlocked.CompareExchange(ref _error, e, null);
                 }
-                if (Interlocked.Decrement(ref _pending) == 0)
+                if (Interlocked.Decrement(ref _pending) == 0 && Volatile.Read(ref _callerSleeping) != 0)
                 {
                     lock (_doneGate) Monitor.PulseAll(_doneGate);
                 }
@@ -162,35 +172,58 @@ public sealed class WorkerGroup : IDisposable
         // Spins for a while, then blocks until every worker has finished the current generation.
         private void WaitForWorkers()
         {
-            var spinner = new SpinWait();
-            long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
+            var spin = new Spin();
             while (Volatile.Read(ref _pending) != 0)
             {
-                spinner.SpinOnce(sleep1Threshold: -1);
-                if ((spinner.Count & 15) == 0 && Stopwatch.GetTimestamp() > deadline) break;
-            }
-            lock (_doneGate)
-            {
-                while (Volatile.Read(ref _pending) != 0) Monitor.Wait(_doneGate);
+                if (spin.Next()) continue;
+                lock (_doneGate)
+                {
+                    Interlocked.Exchange(ref _callerSleeping, 1);
+                    while (Volatile.Read(ref _pending) != 0) Monitor.Wait(_doneGate);
+                    _callerSleeping = 0;
+                }
+                return;
             }
         }
 
         // Returns the body of the next generation, or null at shutdown.
         private Action<int>? WaitForWork(ref long seen)
         {
-            var spinner = new SpinWait();
-            long deadline = Stopwatch.GetTimestamp() + s_spinTicks;
-            while (Volatile.Read(ref _generation) == seen && !_shutdown)
-            {
-                spinner.SpinOnce(sleep1Threshold: -1);
-                if ((spinner.Count & 15) == 0 && Stopwatch.GetTimestamp() > deadline) break;
-            }
+            var spin = new Spin();
+            while (Volatile.Read(ref _generation) == seen && !_shutdown && spin.Next()) { }
             lock (_gate)
             {
-                while (_generation == seen && !_shutdown) Monitor.Wait(_gate);
+                Interlocked.Increment(ref _sleepingWorkers);
+                while (Volatile.Read(ref _generation) == seen && !_shutdown) Monitor.Wait(_gate);
+                Interlocked.Decrement(ref _sleepingWorkers);
                 if (_shutdown) return null;
                 seen = _generation;
                 return _body;
+            }
+        }
+
+        // The waits between looks at a condition: pauses for s_pauseTicks, then SpinWait (which yields the core now and
+        // then) until s_spinTicks, when Next returns false and the caller blocks.
+        private struct Spin
+        {
+            private readonly long _start;
+            private SpinWait _spinner;
+            private bool _yielding;
+            private int _looks;
+
+            public Spin() => _start = Stopwatch.GetTimestamp();
+
+            public bool Next()
+            {
+                if (!_yielding)
+                {
+                    Thread.SpinWait(1);
+                    if ((++_looks & 63) == 0 && Stopwatch.GetTimestamp() - _start > s_pauseTicks) _yielding = true;
+                    return true;
+                }
+                if ((++_looks & 15) == 0 && Stopwatch.GetTimestamp() - _start > s_spinTicks) return false;
+                _spinner.SpinOnce(sleep1Threshold: -1);
+                return true;
             }
         }
     }

@@ -73,6 +73,43 @@ public sealed class WorkerGroupTests
     }
 
     [Fact]
+    public void Hand_overs_around_the_end_of_the_spin_lose_no_wake_up()
+    {
+        // Forks and joins that come while the other side is between spinning and blocking (pauses of 0.3 to 0.8 ms, around
+        // the 0.5 ms spin, before a run on the caller and inside a run on a worker) take the lock-free hand-over or the
+        // blocking one depending on the interleaving; a lost wake-up hangs a run, which the timeout turns into a failure.
+        using var group = new WorkerGroup(2);
+        var done = new ManualResetEventSlim();
+        long total = 0;
+        var runner = new Thread(() =>
+        {
+            var random = new Random(5);
+            for (int run = 0; run < 1500; run++)
+            {
+                double pause = 0.3 + 0.5 * random.NextDouble();
+                bool workerPauses = run % 2 == 1;
+                if (!workerPauses) BusyWait(pause);
+                group.Run(i =>
+                {
+                    if (workerPauses && i == 1) BusyWait(pause);
+                    Interlocked.Add(ref total, i + 1);
+                });
+            }
+            done.Set();
+        }) { IsBackground = true };
+        runner.Start();
+
+        Assert.True(done.Wait(TimeSpan.FromSeconds(60)), "a run never finished: a worker or the caller was not woken");
+        Assert.Equal(1500L * (1 + 2), Interlocked.Read(ref total));
+    }
+
+    private static void BusyWait(double milliseconds)
+    {
+        long end = System.Diagnostics.Stopwatch.GetTimestamp() + (long)(milliseconds * System.Diagnostics.Stopwatch.Frequency / 1000);
+        while (System.Diagnostics.Stopwatch.GetTimestamp() < end) Thread.SpinWait(10);
+    }
+
+    [Fact]
     public void Zero_or_negative_means_all_cores()
     {
         using var zero = new WorkerGroup(0);
