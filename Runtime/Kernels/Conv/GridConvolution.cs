@@ -10,8 +10,8 @@ namespace Compiled.Kernels;
 /// <list type="bullet">
 /// <item>forward, at most 8 output channels: y on the grid [Cout, Q] = w [Cout, patch] · xpad[Offset(p) + q], 6 channels ×
 /// two vectors of positions per micro-kernel call (<see cref="IGridRowKernel"/>), copied row by row into y with the bias;</item>
-/// <item>forward, more channels: yᵀ on the grid [Q, Cout] = Σ_p xpad[Offset(p) + q] · wᵀ[p, :], twelve positions × one
-/// vector of output channels per call (<see cref="IGridMicroKernel"/>), then the valid positions go to y [Cout, OH, OW]
+/// <item>forward, more channels: yᵀ on the grid [Q, Cout] = Σ_p xpad[Offset(p) + q] · wᵀ[p, :], twelve (or ten) positions
+/// × one vector of output channels per call (<see cref="GridMicroKernel"/>), then the valid positions go to y [Cout, OH, OW]
 /// with the bias;</item>
 /// <item>weight gradient, few channels over a long grid (a first layer): dw[o, p] = Σ_samples Σ_q dyg[o, q] ·
 /// xpad[Offset(p) + q], dot products along the grid (junk positions of dyg are zero), accumulated lane-wise over the chunk
@@ -24,7 +24,7 @@ namespace Compiled.Kernels;
 /// </summary>
 internal static class GridConvolution
 {
-    /// <summary>Grid positions per forward micro-kernel call.</summary>
+    /// <summary>Grid positions per forward micro-kernel call, unless ten fit the output rows better (<see cref="TileFor"/>).</summary>
     public const int Rows = 12;
 
     /// <summary>Output channels per weight-gradient and per row-kernel call.</summary>
@@ -60,18 +60,51 @@ internal static class GridConvolution
         }
         switch (width)
         {
-            case VectorWidth.V512: Forward<GridMicroKernel512>(g, x, w, b, y, n); break;
-            case VectorWidth.V256: Forward<GridMicroKernel256>(g, x, w, b, y, n); break;
-            default: Forward<GridMicroKernel128>(g, x, w, b, y, n); break;
+            case VectorWidth.V512: Forward<Vector512<float>, Lane512>(g, x, w, b, y, n); break;
+            case VectorWidth.V256: Forward<Vector256<float>, Lane256>(g, x, w, b, y, n); break;
+            default: Forward<Vector128<float>, Lane128>(g, x, w, b, y, n); break;
         }
     }
 
-    private static void Forward<TKernel>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n)
-        where TKernel : struct, IGridMicroKernel
+    private static void Forward<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n)
+        where T : struct where L : struct, ILane<T>
     {
-        int lanes = TKernel.Lanes, patch = g.PatchLength, cout = g.OutChannels;
+        if (TileFor(g) == 10) Forward<T, L, Positions10>(g, x, w, b, y, n);
+        else Forward<T, L, Positions12>(g, x, w, b, y, n);
+    }
+
+    /// <summary>
+    /// The forward's tile of grid positions: ten where that computes fewer junk positions than twelve (LeNet-5's conv2, ten
+    /// outputs in a row pitch of 14: one tile of ten per row against one of twelve), else twelve.
+    /// </summary>
+    internal static int TileFor(in Conv2DGeometry g)
+    {
+        var grid = new ConvGrid(g, 1);
+        return Computed(g, grid.PlaneWidth, 10) < Computed(g, grid.PlaneWidth, Rows) ? 10 : Rows;
+    }
+
+    // Grid positions the forward computes per output channel with tiles of `tile` positions.
+    private static int Computed(in Conv2DGeometry g, int pitch, int tile)
+    {
+        int padded = new ConvGrid(g, tile).PaddedPositions;
+        (bool byRow, int tilesPerRow) = TilesByRow(g.OutHeight, g.OutWidth, pitch, padded, tile);
+        return byRow ? g.OutHeight * tilesPerRow * tile : padded;
+    }
+
+    // Tiles run along the whole grid, or row by row when that skips enough junk columns (a row's tiles end within the row
+    // pitch, so they stay inside the grid and the source's slack).
+    private static (bool ByRow, int TilesPerRow) TilesByRow(int outHeight, int outWidth, int pitch, int positions, int tile)
+    {
+        int tilesPerRow = (outWidth + tile - 1) / tile;
+        return (tilesPerRow * tile <= pitch && outHeight * tilesPerRow < positions / tile, tilesPerRow);
+    }
+
+    private static void Forward<T, L, P>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n)
+        where T : struct where L : struct, ILane<T> where P : struct, IConstant
+    {
+        int lanes = L.Count, patch = g.PatchLength, cout = g.OutChannels, tile = P.Value;
         int panels = (cout + lanes - 1) / lanes;
-        var grid = new ConvGrid(g, Rows);
+        var grid = new ConvGrid(g, tile);
         int positions = grid.PaddedPositions, pitch = grid.PlaneWidth;
         Conv2DWorkspace workspace = Conv2DWorkspace.Current;
 
@@ -96,11 +129,8 @@ internal static class GridConvolution
         ref int offset0 = ref MemoryMarshal.GetReference(offsets);
         int outHeight = g.OutHeight, outWidth = g.OutWidth, pixels = g.OutPixels;
         bool hasBias = !b.IsEmpty;
-        // Tiles run along the whole grid, or row by row when that skips enough junk columns (a row's tiles end within the
-        // row pitch, so they stay inside the grid and the source's slack).
-        int tilesPerRow = (outWidth + Rows - 1) / Rows;
-        bool byRow = tilesPerRow * Rows <= pitch && outHeight * tilesPerRow < positions / Rows;
-        int rowCount = byRow ? outHeight : 1, rowStep = byRow ? pitch : 0, rowLength = byRow ? tilesPerRow * Rows : positions;
+        (bool byRow, int tilesPerRow) = TilesByRow(outHeight, outWidth, pitch, positions, tile);
+        int rowCount = byRow ? outHeight : 1, rowStep = byRow ? pitch : 0, rowLength = byRow ? tilesPerRow * tile : positions;
         for (int s = 0; s < n; s++)
         {
             grid.CopyInterior(g, x.Slice(s * g.InputLength, g.InputLength), source);
@@ -110,9 +140,9 @@ internal static class GridConvolution
                 ref float panelResults = ref results[panel * positions * lanes];
                 for (int r = 0; r < rowCount; r++)
                 {
-                    for (int q = r * rowStep, end = q + rowLength; q < end; q += Rows)
+                    for (int q = r * rowStep, end = q + rowLength; q < end; q += tile)
                     {
-                        TKernel.Run(patch, ref Unsafe.Add(ref src, q), ref offset0, ref weights,
+                        GridMicroKernel.Run<T, L, P>(patch, ref Unsafe.Add(ref src, q), ref offset0, ref weights,
                             ref Unsafe.Add(ref panelResults, q * lanes), lanes);
                     }
                 }

@@ -38,6 +38,8 @@ public class Conv2DKernelTests
         new(3, 9, 10, 10, 3, 2, 1, 1, 1, 1, 0, 0),
         new(2, 9, 14, 9, 4, 5, 1, 1, 1, 0, 0, 0),
         new(2, 20, 13, 5, 5, 5, 1, 1, 0, 2, 0, 2),
+        // Position-major forward in tiles of ten positions: two per output row (20 of a pitch of 24), two panels at 512 bits.
+        new(3, 9, 24, 20, 3, 5, 1, 1, 0, 0, 0, 0),
     ];
 
     [Theory]
@@ -165,6 +167,16 @@ public class Conv2DKernelTests
         Conv2DKernels.Backward(g, x, w, dy, Span<float>.Empty, dw2, db2, new float[g.ColumnLength], Batch, width);
         KernelAssert.Identical(dw1, dw2, "dw");
         KernelAssert.Identical(db1, db2, "db");
+    }
+
+    /// <summary>The grid forward's tile: ten positions where that computes fewer junk ones than twelve (so the tests above run both).</summary>
+    [Fact]
+    public void Grid_forward_tiles_of_ten_where_rows_fit_them_better()
+    {
+        Assert.Equal(10, GridConvolution.TileFor(Geometries[12]));    // LeNet-5 conv2: 10 of a pitch of 14
+        Assert.Equal(10, GridConvolution.TileFor(Geometries[^1]));    // two tiles of 10 in a pitch of 24
+        Assert.Equal(10, GridConvolution.TileFor(Geometries[14]));    // along the whole grid: 90 positions, against 96 in twelves
+        Assert.Equal(12, GridConvolution.TileFor(Geometries[0]));     // 48 positions in twelves, against 50 in tens
     }
 
     [Fact]
