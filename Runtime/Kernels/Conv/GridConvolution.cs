@@ -148,20 +148,47 @@ internal static class GridConvolution
                 }
             }
 
-            // y[s, o, oh, ow] = results[o / lanes, oh·PW + ow, o % lanes] + b[o]
+            // y[s, o, oh, ow] = results[o / lanes, oh·PW + ow, o % lanes] + b[o]: blocks of 4 positions × 4 channels
+            // transposed in registers where the CPU has SSE (lanes are a multiple of 4, so a block lies in one panel), the
+            // element loop for the other positions and channels; the same sums either way.
             ref float ys = ref y[s * g.OutputLength];
-            for (int o = 0; o < cout; o++)
+            int blockChannels = Transpose4x4.IsSupported ? cout & ~3 : 0;
+            for (int o = 0; o < blockChannels; o += 4)
             {
-                float bias = hasBias ? b[o] : 0f;
+                ref float channels = ref results[(o / lanes) * positions * lanes + o % lanes];
+                Vector128<float> bias = hasBias ? Vector128.LoadUnsafe(ref MemoryMarshal.GetReference(b), (nuint)o) : default;
+                ref float planes = ref Unsafe.Add(ref ys, o * pixels);
+                for (int oh = 0; oh < outHeight; oh++)
+                {
+                    ref float from = ref Unsafe.Add(ref channels, oh * pitch * lanes);
+                    ref float to = ref Unsafe.Add(ref planes, oh * outWidth);
+                    int ow = 0;
+                    for (; ow + 4 <= outWidth; ow += 4)
+                    {
+                        if (hasBias) Transpose4x4.BlockAdd(ref Unsafe.Add(ref from, ow * lanes), lanes, bias, bias, bias, bias, ref Unsafe.Add(ref to, ow), pixels);
+                        else Transpose4x4.Block(ref Unsafe.Add(ref from, ow * lanes), lanes, ref Unsafe.Add(ref to, ow), pixels);
+                    }
+                    for (int c = 0; c < 4; c++)
+                        CopyPositions(ref Unsafe.Add(ref from, c), lanes, hasBias, hasBias ? b[o + c] : 0f, ref Unsafe.Add(ref to, c * pixels), ow, outWidth);
+                }
+            }
+            for (int o = blockChannels; o < cout; o++)
+            {
                 ref float channel = ref results[(o / lanes) * positions * lanes + o % lanes];
                 ref float plane = ref Unsafe.Add(ref ys, o * pixels);
                 for (int oh = 0; oh < outHeight; oh++)
-                {
-                    ref float from = ref Unsafe.Add(ref channel, oh * pitch * lanes);
-                    ref float to = ref Unsafe.Add(ref plane, oh * outWidth);
-                    for (int ow = 0; ow < outWidth; ow++) Unsafe.Add(ref to, ow) = Unsafe.Add(ref from, ow * lanes) + bias;
-                }
+                    CopyPositions(ref Unsafe.Add(ref channel, oh * pitch * lanes), lanes, hasBias, hasBias ? b[o] : 0f, ref Unsafe.Add(ref plane, oh * outWidth), 0, outWidth);
             }
+        }
+    }
+
+    // to[ow] = from[ow·lanes] (+ bias) for ow in [first, end): one channel's outputs of a grid row.
+    private static void CopyPositions(ref float from, nint lanes, bool hasBias, float bias, ref float to, int first, int end)
+    {
+        for (int ow = first; ow < end; ow++)
+        {
+            float v = Unsafe.Add(ref from, ow * lanes);
+            Unsafe.Add(ref to, ow) = hasBias ? v + bias : v;
         }
     }
 
