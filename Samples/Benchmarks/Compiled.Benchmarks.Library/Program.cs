@@ -44,6 +44,9 @@ ImageData data;
 try { data = ImageData.Load(o.Data, o.Limit, o.TestLimit); }
 catch (Exception e) when (e is FileNotFoundException or InvalidDataException) { Console.Error.WriteLine($"bench-compiled: {e.Message}"); return 1; }
 
+// What the machine's cores cost to synchronize right now (it varies by phases on a VM: CoreRoundTrip), for the report.
+if (o.Threads > 1) Measurements.Emit(o, "core_round_trip_ns", CoreRoundTrip.Measure(), threads: o.Threads);
+
 network.Initialize(o.Seed);
 int[] shape = [.. network.InputShape];
 var train = new Dataset(data.TrainImages, data.TrainLabels, shape);

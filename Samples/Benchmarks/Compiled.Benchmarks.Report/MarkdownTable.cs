@@ -49,11 +49,23 @@ public static class MarkdownTable
         return mine is double m && peer is double p ? m / p : null;
     }
 
+    /// <summary>A round trip at or above this marks a run in a slow phase of the machine (CoreRoundTrip: ~120 against ~330 ns on the EPYC VMs).</summary>
+    public const int SlowRoundTripNs = 200;
+
     public static string Write(Summary s, string cpu)
     {
         var (peak, peakThreads) = s.FmaPeak() ?? (double.NaN, 0);
         var sb = new StringBuilder();
         sb.AppendLine($"CPU: {cpu}; FMA peak measured in this run: {F(peak, "F0")} GFLOP/s ({peakThreads} threads); medians of {s.Repeats} repeat(s).");
+        IReadOnlyList<double> trips = s.CoreRoundTrips();
+        if (trips.Count > 0)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"Core-to-core round trip (a cache line passed between two threads, at the start of each of our multi-thread runs): " +
+                $"median {F(Summary.MedianOf(trips), "F0")} ns, {F(trips.Min(), "F0")} to {F(trips.Max(), "F0")} ns; " +
+                $"{trips.Count(t => t >= SlowRoundTripNs)} of {trips.Count} runs at {SlowRoundTripNs} ns or more, where runs that synchronize " +
+                "their threads often (batch 1 on two threads, the MLP's training) are slower.");
+        }
         sb.AppendLine();
         string[] frameworks = [.. Ours, .. Peers];
         sb.AppendLine("| Model | Figure | " + string.Join(" | ", frameworks.Select(f => Names[f])) + " | Ours vs the faster peer |");

@@ -98,6 +98,10 @@ public sealed class Summary
         return (best.Value, best.Threads ?? 0);
     }
 
+    /// <summary>Every core-to-core round trip our runs measured at their start (ns; runs on more than one thread only).</summary>
+    public IReadOnlyList<double> CoreRoundTrips() =>
+        _all.Where(m => m.Metric == "core_round_trip_ns").Select(m => m.Value).ToList();
+
     /// <summary>True when <paramref name="framework"/> said it cannot run <paramref name="model"/> yet (a "not_available" line).</summary>
     public bool NotAvailable(string framework, string model) =>
         _all.Any(m => m.Framework == framework && m.Model == model && m.Metric == "not_available");
