@@ -44,8 +44,8 @@ internal static class ForwardPassEmitter
             w.Line();
             if (fusion.ForwardRunner(layer, training) is { } runner)
             {
-                // A residual sum whose ReLU is fused too is never written: the convolution writes the ReLU's buffer.
-                string wrote = fusion.ResidualEpilogue(runner, training) is { } residual ? residual.Final.Variable : layer.Variable;
+                // A residual sum whose ReLU is fused too is never written: the convolution (training: the batch norm) writes the ReLU's buffer.
+                string wrote = fusion.FusedOutput(runner, training) ?? layer.Variable;
                 w.Line($"// {layer.Node.FullName}: {layer.Node.Descriptor.Describe(layer.Node)} · fused: {runner.Node.FullName}'s pass wrote {wrote}");
                 continue;
             }

@@ -141,13 +141,27 @@ internal sealed class BatchNormLayer : LayerDescriptor
 
         string saved = e.Saved("input");
         int length = node.Output.Length;
-        e.Line($"{e.Header}; training: statistics of the whole batch (all threads), running statistics updated");
+        bool statistics = e.Fusion.StatisticsGathered(e.Layer);
+        string gatheredArgument = statistics ? ", statisticsGathered: true" : "";
+        e.Line($"{e.Header}; training: statistics of the whole batch (all threads){(statistics ? ", its slice's gathered by the convolution" : "")}, running statistics updated");
+        LayerPlan? fusedSum = e.Fusion.TrainingResidual(e.Layer)?.Add;
+        // Fused with a residual sum, y is the sum's (or its ReLU's) buffer, but x's is still reused after the sum's step.
+        string why = e.InPlace && fusedSum is null ? ", which y overwrites" : fusedSum is not null ? $", whose buffer is free after {fusedSum.Node.FullName}" : "";
         e.Line(e.InputStride == 0
-            ? $"{e.X}.CopyTo({saved}); // its backward reads x{(e.InPlace ? ", which y overwrites" : "")}"
-            : $"{TypeNames.StridedRows}.Copy({e.X}, {Invariant.Int(e.InputStride)}, {saved}, {Invariant.Int(length)}, n, {Invariant.Int(length)}); // its backward reads x (rows of a concatenation){(e.InPlace ? ", which y overwrites" : "")}");
+            ? $"{e.X}.CopyTo({saved}); // its backward reads x{why}"
+            : $"{TypeNames.StridedRows}.Copy({e.X}, {Invariant.Int(e.InputStride)}, {saved}, {Invariant.Int(length)}, n, {Invariant.Int(length)}); // its backward reads x (rows of a concatenation){why}");
+        if (e.Fusion.TrainingResidual(e.Layer) is { } residual)
+        {
+            // A residual block's end: the sum with the shortcut and the ReLU after it in the same pass, into the last one's buffer.
+            string then = residual.Relu is { } relu ? $"{residual.Add.Node.FullName} (+ {residual.Shortcut}) and {relu.Node.FullName} (ReLU)" : $"{residual.Add.Node.FullName} (+ {residual.Shortcut})";
+            e.Line($"// then {then} in the same pass: {residual.Final.Variable} = {(residual.Relu is null ? "x·scale + shift + shortcut" : "max(x·scale + shift + shortcut, 0)")}");
+            e.Line($"{TypeNames.BatchNormSteps}.TrainingForward(in ctx, {saved}, {residual.Final.Variable}, {Invariant.Int(c)}, {Invariant.Int(s)}, {e.Weight}, {e.Bias}, {statsBlock}, ref _normGather,");
+            e.Line($"{running}{(residual.Relu is null ? "" : ", relu: true")}{gatheredArgument}, residual: {residual.Shortcut});");
+            return;
+        }
         string stride = e.OutputStride == 0 ? "" : $", yStride: {Invariant.Int(e.OutputStride)}";
         e.Line($"{TypeNames.BatchNormSteps}.TrainingForward(in ctx, {saved}, {e.Y}, {Invariant.Int(c)}, {Invariant.Int(s)}, {e.Weight}, {e.Bias}, {statsBlock}, ref _normGather,");
-        e.Line($"{running}{stride});");
+        e.Line($"{running}{gatheredArgument}{stride});");
     }
 
     /// <summary>

@@ -12,7 +12,7 @@ namespace Compiled.Generator.Planning;
 /// <item>Training, batch norm + ReLU (<see cref="LayerPlan.FusedRelu"/>, planned by <see cref="FusedRelu"/>): the batch
 /// norm normalizes and rectifies in one pass into the ReLU's buffer (its own output is not materialized: it aliases its
 /// input, which its backward reads as x), and its backward masks dy with the ReLU's output inside its two passes. A
-/// Conv2D whose only reader is such a batch norm gathers the slice statistics while it writes its output.</item>
+/// Conv2D whose only reader is a batch norm (fused or not) gathers the slice statistics while it writes its output.</item>
 /// <item>Both passes, Conv2D → ReLU with the ReLU in place over the convolution's output: the convolution's ReLU
 /// epilogue. In evaluation also through a batch norm folded into the convolution, and into the ReLU's own buffer where
 /// that is safe to write at the convolution's step (the planned fused layout starts it there, or it is the output).</item>
@@ -20,6 +20,8 @@ namespace Compiled.Generator.Planning;
 /// <item>Evaluation, a residual block's end (planned by <see cref="ResidualRunners"/>): Conv2D (→ a batch norm folded into
 /// it) → Add → ReLU, the Add's other input computed before the convolution runs: the convolution adds that input and
 /// rectifies on the way out, into the ReLU's buffer (the Add's, without a ReLU).</item>
+/// <item>Training, the same block end with a batch norm between the convolution and the sum (<see cref="TrainingResidual"/>):
+/// the batch norm normalizes, adds the shortcut and rectifies in one pass, into the same buffer.</item>
 /// </list>
 /// Everything else runs unfused.
 /// </summary>
@@ -52,18 +54,37 @@ internal sealed class FusionLayout
             // Not where concatenation placement made the sum's (or ReLU's) output, or the convolution's, strided rows.
             if (final.OutputStride != 0 || final.ViewOf.Length > 0 || conv.OutputStride != 0) continue;
             int side = ChainEnds(layer.Node.Inputs[0], conv) ? 0 : 1;
-            _residuals[conv.Node.Index] = new Residual(layer, relu, layer.InputVariables[1 - side]);
+            LayerPlan? batchNorm = layer.Node.Inputs[side] != conv.Node.Index ? _byIndex[layer.Node.Inputs[side]] : null;
+            var residual = new Residual(layer, relu, layer.InputVariables[1 - side], batchNorm);
+            _residuals[conv.Node.Index] = residual;
+            if (batchNorm is not null && batchNorm.OutputStride == 0 && batchNorm.InputStride == 0) _trainingResiduals[batchNorm.Node.Index] = residual;
         }
     }
 
-    /// <summary>A residual block's end one convolution runs in evaluation: the sum, the ReLU after it (or null), the shortcut's span.</summary>
-    public sealed record Residual(LayerPlan Add, LayerPlan? Relu, string Shortcut)
+    /// <summary>
+    /// A residual block's end: the sum, the ReLU after it (or null), the shortcut's span, and the batch norm between the
+    /// convolution and the sum (or null). Evaluation runs it in the convolution; training in that batch norm, if any.
+    /// </summary>
+    public sealed record Residual(LayerPlan Add, LayerPlan? Relu, string Shortcut, LayerPlan? Norm)
     {
-        /// <summary>The node whose output the convolution writes: the ReLU, else the sum.</summary>
+        /// <summary>The node whose output the fused pass writes: the ReLU, else the sum.</summary>
         public LayerPlan Final => Relu ?? Add;
     }
 
     private readonly Dictionary<int, Residual> _residuals = new();
+    private readonly Dictionary<int, Residual> _trainingResiduals = new();
+
+    /// <summary>
+    /// Training: the residual sum (and ReLU) the batch norm <paramref name="norm"/> runs with its normalization, or null:
+    /// y = max(x·scale + shift + shortcut, 0) into the last one's buffer, which liveness starts at the convolution's step
+    /// (<see cref="ResidualRunners"/>). The sum's output is never written: no backward reads it (the ReLU's reads its own
+    /// output, the sum's nothing, the batch norm's its saved x).
+    /// </summary>
+    public Residual? TrainingResidual(LayerPlan norm) => _trainingResiduals.TryGetValue(norm.Node.Index, out Residual? residual) ? residual : null;
+
+    /// <summary>The variable <paramref name="runner"/>'s fused pass wrote for the nodes it runs (the residual's last buffer), or null.</summary>
+    public string? FusedOutput(LayerPlan runner, bool training)
+        => (training ? TrainingResidual(runner) : ResidualEpilogue(runner, training))?.Final.Variable;
 
     // Whether node `tail` is the convolution itself or the batch norm in place over its output.
     private bool ChainEnds(int tail, LayerPlan conv)
@@ -136,13 +157,17 @@ internal sealed class FusionLayout
     /// <summary>The training batch norm's fused ReLU, or null.</summary>
     public LayerPlan? TrainingRelu(LayerPlan norm) => norm.FusedRelu >= 0 ? _byIndex[norm.FusedRelu] : null;
 
-    /// <summary>Training: whether the Conv2D <paramref name="layer"/> gathers the slice statistics of the fused batch norm that alone reads its output.</summary>
+    /// <summary>
+    /// Training: whether the Conv2D <paramref name="layer"/> gathers the slice statistics of the batch norm that alone reads
+    /// its output: one fused with its ReLU, or one that reads the convolution's contiguous rows (in place, from its saved copy).
+    /// </summary>
     public bool GathersStatistics(LayerPlan layer)
-        => layer.Node.Descriptor is Conv2DLayer && OnlyReader(layer) is { } norm && norm.FusedRelu >= 0 && norm.InputVariable == layer.Variable;
+        => layer.Node.Descriptor is Conv2DLayer && OnlyReader(layer) is { } norm && norm.Node.Descriptor is BatchNormLayer && norm.InputVariable == layer.Variable
+            && (norm.FusedRelu >= 0 || (layer.OutputStride == 0 && norm.InputStride == 0));
 
-    /// <summary>Training: whether the fused batch norm <paramref name="norm"/>'s slice statistics were gathered by the Conv2D before it.</summary>
+    /// <summary>Training: whether the batch norm <paramref name="norm"/>'s slice statistics were gathered by the Conv2D before it.</summary>
     public bool StatisticsGathered(LayerPlan norm)
-        => norm.FusedRelu >= 0 && norm.Node.Inputs[0] >= 0 && _byIndex.TryGetValue(norm.Node.Inputs[0], out LayerPlan? producer) && GathersStatistics(producer);
+        => norm.Node.Inputs[0] >= 0 && _byIndex.TryGetValue(norm.Node.Inputs[0], out LayerPlan? producer) && GathersStatistics(producer);
 
     /// <summary>
     /// The ReLU the Conv2D <paramref name="layer"/> applies in its epilogue in this pass, writing the ReLU's buffer, or null.
@@ -169,9 +194,12 @@ internal sealed class FusionLayout
     /// <summary>The node whose kernel runs the ReLU <paramref name="relu"/> in this pass (its forward emits nothing of its own), or null.</summary>
     public LayerPlan? ForwardRunner(LayerPlan relu, bool training)
     {
-        if (!training && relu.ResidualRunner >= 0 && _residuals.TryGetValue(relu.ResidualRunner, out Residual? residual)
+        if (relu.ResidualRunner >= 0 && _residuals.TryGetValue(relu.ResidualRunner, out Residual? residual)
             && (residual.Add == relu || residual.Relu == relu))
-            return _byIndex[relu.ResidualRunner];
+        {
+            if (!training) return _byIndex[relu.ResidualRunner];
+            if (residual.Norm is { } norm && TrainingResidual(norm) == residual) return norm;
+        }
         if (relu.Node.Descriptor is not ReluLayer || relu.Node.Inputs.Count != 1) return null;
         if (!_byIndex.TryGetValue(relu.Node.Inputs[0], out LayerPlan? producer)) return null;
         if (producer.Node.Descriptor is BatchNormLayer)

@@ -47,14 +47,19 @@ public static class BatchNormSteps
     /// With <paramref name="statisticsGathered"/>, this thread's slice statistics are already in its partial slot
     /// (<see cref="ConvolutionForward"/> wrote them) and x is not read for them. <paramref name="yStride"/>: floats from one
     /// sample's y to the next (0: contiguous, C·S), as a branch writing its channels into a concatenation's rows does; x is contiguous.
+    /// With a <paramref name="residual"/> (a residual block's shortcut, contiguous like x), y = that + residual, then the ReLU
+    /// when <paramref name="relu"/>, in the same pass (<see cref="BatchNormKernels.NormalizeResidual(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, bool)"/>):
+    /// the batch norm, the sum and the ReLU after it in one pass, y contiguous.
     /// </summary>
     public static void TrainingForward(in StepContext ctx, ReadOnlySpan<float> x, Span<float> y, int channels, int spatial,
         ReadOnlySpan<float> gamma, ReadOnlySpan<float> beta, Span<float> stats, ref float[] gather,
         Span<float> runningMean, Span<float> runningVar, Span<float> numBatchesTracked, float momentum, float eps, bool relu = false,
-        bool statisticsGathered = false, int yStride = 0)
+        bool statisticsGathered = false, int yStride = 0, ReadOnlySpan<float> residual = default)
     {
         int length = channels * spatial;
         if (yStride != 0) KernelArguments.StridedRows(y.Length, ctx.Count, length, yStride, nameof(y), nameof(yStride));
+        if (!residual.IsEmpty && yStride != 0 && yStride != length)
+            throw new ArgumentException("a residual sum needs contiguous rows of y.", nameof(yStride));
         int n = ctx.Count;
         Span<float> slot = ctx.Partials(ctx.Thread, 2 * channels);
         if (!statisticsGathered) BatchNormKernels.SliceStatistics(x, slot[..channels], slot.Slice(channels, channels), n, channels, spatial);
@@ -72,6 +77,11 @@ public static class BatchNormSteps
         }
         ctx.Barrier();
         ReadOnlySpan<float> scale = stats.Slice(2 * channels, channels), shift = stats.Slice(3 * channels, channels);
+        if (!residual.IsEmpty)
+        {
+            BatchNormKernels.NormalizeResidual(x, scale, shift, residual, y, n, channels, spatial, relu);
+            return;
+        }
         if (yStride == 0 || yStride == length)
         {
             if (relu) BatchNormKernels.NormalizeRelu(x, scale, shift, y, n, channels, spatial);

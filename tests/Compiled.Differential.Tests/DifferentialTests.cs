@@ -338,9 +338,31 @@ public sealed class DifferentialTests
                 new LayerSpec(SpecKind.Conv2D, 3) { Kernel = 3, Padding = new PaddingSpec(1, null), Bias = false }, new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
             },
             HeadSpec.None);
-        var specs = new[] { deep, inputNorm, inference };
+        // Residual blocks ending Conv2D → BatchNorm → sum (→ ReLU): in training the batch norm adds the shortcut and
+        // rectifies in its pass (FusionLayout.TrainingResidual), in evaluation the convolution with the batch norm folded
+        // does: an identity shortcut, a projection shortcut (1x1 stride 2 → batch norm, which then takes the sum), no ReLU.
+        LayerSpec Conv3(int filters, int stride = 1) => new(SpecKind.Conv2D, filters) { Kernel = 3, Stride = stride, Padding = new PaddingSpec(1, null), Bias = false };
+        var residual = new NetworkSpec(true, new[] { 2, 8, 8 },
+            new[]
+            {
+                Conv3(8), new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU),
+                new LayerSpec(SpecKind.Block) { Block = new BlockSpec(new[] { Conv3(8), new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU), Conv3(8), new LayerSpec(SpecKind.BatchNorm) },
+                    null, null, new[] { new LayerSpec(SpecKind.ReLU) }) },
+                new LayerSpec(SpecKind.Block) { Block = new BlockSpec(new[] { Conv3(9, 2), new LayerSpec(SpecKind.BatchNorm), new LayerSpec(SpecKind.ReLU), Conv3(9), new LayerSpec(SpecKind.BatchNorm) },
+                    new[] { new LayerSpec(SpecKind.Conv2D, 9) { Kernel = 1, Stride = 2, Bias = false }, new LayerSpec(SpecKind.BatchNorm) }, null, new[] { new LayerSpec(SpecKind.ReLU) }) },
+                new LayerSpec(SpecKind.Block) { Block = new BlockSpec(new[] { Conv3(9), new LayerSpec(SpecKind.BatchNorm) }, null, null, Array.Empty<LayerSpec>()) },
+                new LayerSpec(SpecKind.GlobalAvgPool), new LayerSpec(SpecKind.Dense, 3),
+            },
+            HeadSpec.SoftmaxCrossEntropy);
+        var specs = new[] { deep, inputNorm, inference, residual };
         foreach (NetworkSpec spec in specs) Assert.True(SpecShapes.All(spec, out string? why) is not null, why);
         var networks = specs.Select((spec, i) => new CompiledNetwork(spec, "Differential.Fusion", "Fused" + i.ToString(CultureInfo.InvariantCulture))).ToList();
+        // The residual network takes both fused block ends (so the check below covers them): three sums in the batch norms'
+        // training passes, two with the ReLU.
+        string residualSource = NetworkCompiler.GenerateSources(networks)[networks[^1].ClassName];
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(residualSource, @"TrainingForward\(in ctx, [^;]*, residual: ").Count);
+        Assert.Equal(2, System.Text.RegularExpressions.Regex.Matches(residualSource, @"relu: true, statisticsGathered: true, residual: ").Count);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(residualSource, "ForwardResidual").Count);
         System.Runtime.Loader.AssemblyLoadContext? context = NetworkCompiler.CompileAndLoad(networks);
         try
         {

@@ -95,12 +95,13 @@ public sealed class FusionEmissionTests
     {
         string source = Generate($"[Conv2D(4, Kernel = 3, Padding = 1), BatchNorm, {activation}] [Dense(2), SoftmaxCrossEntropy]");
         string training = Method(source, "RunTrainingForward");
-        Assert.Contains("global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv1Geometry, input, p.Slice(0, 108), p.Slice(108, 4), conv1Out, ctx.Scratch(1728), n);", training);
+        // The convolution still gathers the statistics of the batch norm, which normalizes its saved copy of x in place.
+        Assert.Contains("global::Compiled.Networks.BatchNormSteps.ConvolutionForward(in ctx, in s_conv1Geometry, input, p.Slice(0, 108), p.Slice(108, 4), conv1Out, ctx.Scratch(1728));", training);
         Assert.Contains("conv1Out.CopyTo(bn1Input);", training);
         Assert.Contains("BatchNormSteps.TrainingForward(in ctx, bn1Input, conv1Out, 4, 64, ", training);
+        Assert.Contains(", statisticsGathered: true);", training);
         Assert.Contains(call, training);
         Assert.DoesNotContain("relu: true", source);
-        Assert.DoesNotContain("ConvolutionForward", source);
         Assert.DoesNotContain("BackwardRelu", source);
         Assert.DoesNotContain("ForwardRelu", source);
         Assert.Contains("BatchNormSteps.Backward(in ctx, bn1Input, ", Method(source, "RunBackward"));
@@ -176,10 +177,22 @@ public sealed class FusionEmissionTests
         Assert.DoesNotContain("JoinKernels.Add", evaluation);
         Assert.DoesNotContain("ActivationKernels.Relu", evaluation);
 
-        // Training runs them as declared.
+        // Training: the batch norm before the sum normalizes, adds the shortcut and rectifies into the block's ReLU buffer
+        // (its x saved for its backward as before); the sum and the ReLU emit nothing.
         string training = Method(source, "RunTrainingForward");
-        Assert.Contains("global::Compiled.Kernels.JoinKernels.Add(", training);
+        Assert.Contains("layer1_0_Conv2Out.CopyTo(layer1_0_Bn2Input); // its backward reads x, whose buffer is free after layer1.0.add1", training);
+        Assert.Contains("global::Compiled.Networks.BatchNormSteps.TrainingForward(in ctx, layer1_0_Bn2Input, layer1_0_Relu2Out, 8, 64, ", training);
+        Assert.Contains(", relu: true, statisticsGathered: true, residual: relu1Out);", training);
+        Assert.Contains("// layer1.0.add1: Add · fused: layer1.0.bn2's pass wrote layer1_0_Relu2Out", training);
+        Assert.Contains("// layer1.0.relu2: ReLU · fused: layer1.0.bn2's pass wrote layer1_0_Relu2Out", training);
+        // The strided block: the shortcut's batch norm, which runs after bn2, adds bn2's output (in place over conv2's).
+        Assert.Contains("global::Compiled.Networks.BatchNormSteps.TrainingForward(in ctx, layer2_0_Downsample_1Input, layer2_0_Relu2Out, 16, 16, ", training);
+        Assert.Contains(", relu: true, statisticsGathered: true, residual: layer2_0_Conv2Out);", training);
+        Assert.DoesNotContain("JoinKernels.Add(", training);
         Assert.DoesNotContain("ForwardResidual", training);
+        // The backward is unchanged: the ReLU's reads its output, the sum copies dy to both inputs' gradients.
+        string backward = Method(source, "RunBackward");
+        Assert.Contains("ActivationKernels.ReluBackward(layer1_0_Relu2Out, ", backward);
     }
 
     [Fact]
