@@ -144,8 +144,19 @@ internal static class ChannelVectorConvolution
                     }
                     Tile8<T, L>(ref planeStart, origins, ref wb, b0, g.InChannels, g.KernelHeight, g.KernelWidth, pw, planeSize, lanes, ref Unsafe.Add(ref last, q0 * lanes));
                 }
-                // [pixel][lane] → y [channel][pixel]
-                for (int lane = 0; lane < count; lane++)
+                // [pixel][lane] → y [channel][pixel]: blocks of 4 pixels × 4 channels transposed in registers where the CPU
+                // has SSE, the element loop for the other pixels and channels (it moves floats, so the bits are the same).
+                int blockLanes = Transpose4x4.IsSupported ? count & ~3 : 0, blockPixels = pixels & ~3;
+                for (int lane = 0; lane < blockLanes; lane += 4)
+                {
+                    ref float to = ref Unsafe.Add(ref ys, (first + lane) * pixels);
+                    ref float from = ref Unsafe.Add(ref last, lane);
+                    for (int q = 0; q < blockPixels; q += 4)
+                        Transpose4x4.Block(ref Unsafe.Add(ref from, q * lanes), lanes, ref Unsafe.Add(ref to, q), pixels);
+                    for (int i = 0; i < 4; i++)
+                        for (int q = blockPixels; q < pixels; q++) Unsafe.Add(ref to, i * pixels + q) = Unsafe.Add(ref from, q * lanes + i);
+                }
+                for (int lane = blockLanes; lane < count; lane++)
                 {
                     ref float to = ref Unsafe.Add(ref ys, (first + lane) * pixels);
                     ref float from = ref Unsafe.Add(ref last, lane);
