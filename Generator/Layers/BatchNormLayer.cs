@@ -144,13 +144,14 @@ internal sealed class BatchNormLayer : LayerDescriptor
         bool statistics = e.Fusion.StatisticsGathered(e.Layer);
         string gatheredArgument = statistics ? ", statisticsGathered: true" : "";
         e.Line($"{e.Header}; training: statistics of the whole batch (all threads){(statistics ? ", its slice's gathered by the convolution" : "")}, running statistics updated");
-        LayerPlan? fusedSum = e.Fusion.TrainingResidual(e.Layer)?.Add;
+        FusionLayout.Residual? fusedResidual = e.Fusion.TrainingResidual(e.Layer);
+        LayerPlan? fusedSum = fusedResidual?.Add;
         // Fused with a residual sum, y is the sum's (or its ReLU's) buffer, but x's is still reused after the sum's step.
         string why = e.InPlace && fusedSum is null ? ", which y overwrites" : fusedSum is not null ? $", whose buffer is free after {fusedSum.Node.FullName}" : "";
         e.Line(e.InputStride == 0
             ? $"{e.X}.CopyTo({saved}); // its backward reads x{why}"
             : $"{TypeNames.StridedRows}.Copy({e.X}, {Invariant.Int(e.InputStride)}, {saved}, {Invariant.Int(length)}, n, {Invariant.Int(length)}); // its backward reads x (rows of a concatenation){why}");
-        if (e.Fusion.TrainingResidual(e.Layer) is { } residual)
+        if (fusedResidual is { } residual)
         {
             // A residual block's end: the sum with the shortcut and the ReLU after it in the same pass, into the last one's buffer.
             string then = residual.Relu is { } relu ? $"{residual.Add.Node.FullName} (+ {residual.Shortcut}) and {relu.Node.FullName} (ReLU)" : $"{residual.Add.Node.FullName} (+ {residual.Shortcut})";

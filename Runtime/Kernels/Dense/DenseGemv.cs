@@ -17,7 +17,7 @@ namespace Compiled.Kernels;
 /// order), its lanes summed, then the leftover columns added one by one.
 /// <para>
 /// Reading weights that straddle cache lines costs ~8% of a call on one sample (it streams the weights from L2, and
-/// <c>Parameters</c> is a managed array, 8 or 16 bytes past a line start), so when a row is whole vectors, which puts every
+/// <c>Parameters</c> is a managed array, which need not start on a cache line: 16 or 24 bytes past one on the bench networks), so when a row is whole vectors, which puts every
 /// row at the same offset within a vector, the vectors are read at boundaries instead: a row's first
 /// <c>lead</c> floats form a masked head, whose products are rotated into the lanes holding their columns' residues; the
 /// accumulator is rotated back before the last <c>Count − lead</c> columns are added. Each lane sees the same columns in the
@@ -61,7 +61,7 @@ internal static class DenseGemv
     {
         int vectorEnd = inFeatures - inFeatures % L.Count;
         // Rows of whole vectors all start at one offset within a vector; unless that is a boundary, every row's first `lead`
-        // floats are read as a head and the vectors after them at boundaries (SplitAtBoundaries). Same bits either way.
+        // floats are read as a head and the vectors after them at boundaries (see the remarks). Same bits either way.
         int lead = vectorEnd == inFeatures ? Lead<T, L>(ref w) : 0;
         T before = L.LessThan(L.Load(ref MemoryMarshal.GetArrayDataReference(LaneIndex), 0), L.Splat(lead));
         int tailAt = inFeatures - L.Count;
