@@ -163,8 +163,11 @@ internal static class CostModel
         return 1;
     }
 
-    /// <summary>The report's short name for Winograd's F(2×2, 3×3); the summary explains it below the table where a layer runs it.</summary>
-    public const string WinogradName = "F(2,3)";
+    /// <summary>
+    /// The report's short names for Winograd's F(4×4, 3×3) (a Winograd layer's forward and dx) and F(2×2, 3×3) (its dw); the
+    /// summary explains them below the table where a layer runs them.
+    /// </summary>
+    public const string WinogradName = "F(4,3)", WinogradWeightGradientName = "F(2,3)";
 
     /// <summary>The report's words for a method.</summary>
     public static string Describe(ConvMethod method) => method switch
@@ -191,7 +194,7 @@ internal static class CostModel
                 break;
             case Conv2DLayer:
                 var (f, dw, dx) = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!, Groups(node));
-                (forward, weights, inputs) = (Describe(f), Describe(dw), Describe(dx));
+                (forward, weights, inputs) = (Describe(f), dw == ConvMethod.Winograd ? WinogradWeightGradientName : Describe(dw), Describe(dx));
                 break;
             default:
                 return "";

@@ -32,6 +32,31 @@ internal static class Transpose4x4
         Store(a, b, c, d, ref dst, dstStride);
     }
 
+    /// <summary>
+    /// dst[c·dstStride + r] = src[r·srcStride + c] + residual[c·dstStride + r] for r, c &lt; 4, then ReLU when
+    /// <paramref name="relu"/>: a block transposed into place with a residual added as it lands.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void BlockAddResidual(ref float src, nint srcStride, ref float residual, bool relu, ref float dst, nint dstStride)
+    {
+        Vector128<float> a = Vector128.LoadUnsafe(ref src), b = Vector128.LoadUnsafe(ref Unsafe.Add(ref src, srcStride));
+        Vector128<float> c = Vector128.LoadUnsafe(ref Unsafe.Add(ref src, 2 * srcStride)), d = Vector128.LoadUnsafe(ref Unsafe.Add(ref src, 3 * srcStride));
+        Vector128<float> abLow = Sse.UnpackLow(a, b), cdLow = Sse.UnpackLow(c, d);
+        Vector128<float> abHigh = Sse.UnpackHigh(a, b), cdHigh = Sse.UnpackHigh(c, d);
+        AddStore(Sse.MoveLowToHigh(abLow, cdLow), ref residual, relu, ref dst);
+        AddStore(Sse.MoveHighToLow(cdLow, abLow), ref Unsafe.Add(ref residual, dstStride), relu, ref Unsafe.Add(ref dst, dstStride));
+        AddStore(Sse.MoveLowToHigh(abHigh, cdHigh), ref Unsafe.Add(ref residual, 2 * dstStride), relu, ref Unsafe.Add(ref dst, 2 * dstStride));
+        AddStore(Sse.MoveHighToLow(cdHigh, abHigh), ref Unsafe.Add(ref residual, 3 * dstStride), relu, ref Unsafe.Add(ref dst, 3 * dstStride));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void AddStore(Vector128<float> row, ref float residual, bool relu, ref float dst)
+    {
+        row += Vector128.LoadUnsafe(ref residual);
+        if (relu) row = Vector128.Max(row, Vector128<float>.Zero);
+        row.StoreUnsafe(ref dst);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Store(Vector128<float> a, Vector128<float> b, Vector128<float> c, Vector128<float> d, ref float dst, nint dstStride)
     {

@@ -383,7 +383,7 @@ public sealed class DifferentialTests
     [Fact]
     public void WinogradLayersMatchTheInterpreterAndFiniteDifferences()
     {
-        // 3x3 stride-1 convolutions with 8+ channels each way run F(2x2, 3x3) forward, dx and dw (Conv2DKernels.Algorithm),
+        // 3x3 stride-1 convolutions with 8+ channels each way run F(4x4, 3x3) forward and dx, F(2x2, 3x3) dw (Conv2DKernels.Algorithm),
         // which the random networks (filters up to 17, padding 1 now and then) reach only rarely: a chain of them on odd and
         // tiny planes (9x7, then 4x3 after a pool), with and without bias, through a batch norm and a residual block, trained.
         var block = new BlockSpec(new[] { new LayerSpec(SpecKind.Conv2D, 9) { Kernel = 3, Padding = new PaddingSpec(1, null), Bias = false }, new LayerSpec(SpecKind.ReLU) },

@@ -27,7 +27,7 @@ public static class Conv2DKernels
     [ThreadStatic] private static bool t_generalOnly;
 
     /// <summary>
-    /// Whether the forward of 3×3 stride-1 layers with at least 8 channels in and out runs Winograd F(2×2, 3×3)
+    /// Whether the forward of 3×3 stride-1 layers with at least 8 channels in and out runs Winograd (F(4×4, 3×3) on planes past 2×2)
     /// (<see cref="WinogradConvolution"/>) rather than <see cref="Conv3x3Kernels"/>. On by default; per thread, like
     /// <see cref="UseDirect3x3"/>, so tests and kernel benchmarks can hold the two against each other.
     /// </summary>

@@ -2,6 +2,8 @@ using System.Runtime.CompilerServices;
 
 namespace Compiled.Kernels;
 
+internal readonly struct Positions4 : IConstant { public static int Value => 4; }
+internal readonly struct Positions8 : IConstant { public static int Value => 8; }
 internal readonly struct Positions10 : IConstant { public static int Value => 10; }
 internal readonly struct Positions12 : IConstant { public static int Value => 12; }
 

@@ -6,6 +6,7 @@ using System.Linq;
 using System.Runtime.CompilerServices;
 using Compiled.Benchmarks.Report;
 using Compiled.Generator.Graph;
+using Compiled.Generator.Layers;
 using Compiled.Generator.Model;
 using Compiled.Generator.Pipeline;
 using Compiled.Generator.Planning;
@@ -214,6 +215,17 @@ public sealed class CostReportTests
         Assert.Equal("grid", Cost(plan, "conv1").Algorithm);                                   // dx not computed
         Assert.Equal("grid / patch grid / scatter|im2col", Cost(plan, "conv2").Algorithm);
         Assert.Contains("Total              833,040  1,430,880     241.0     37.8\n", plan.Summary);
+    }
+
+    [Fact]
+    public void A_Winograd_layer_reports_F4_for_its_forward_and_dx_and_F2_for_its_dw()
+    {
+        NetworkPlan plan = Plans(ResNet).Single();
+        LayerCost block = Costs(plan).First(c => c.Node.Descriptor is Conv2DLayer && c.Node.Input.Channels == 16 && c.Node.Output.Channels == 16);
+
+        Assert.Equal("F(4,3) / F(2,3) / F(4,3)", block.Algorithm);
+        Assert.Contains("F(4,3): Winograd's F(4x4, 3x3), 36 multiply-adds per 4x4 outputs and channel pair, not 144.\n", plan.Summary);
+        Assert.Contains("F(2,3): Winograd's F(2x2, 3x3) (dw), 16 multiply-adds per 2x2 outputs and channel pair, not 36.\n", plan.Summary);
     }
 
     [Fact]

@@ -91,11 +91,12 @@ public class PackedWeightCacheTests
         // slabs: neither the array at the same address nor an equal array may hand back the other side's packing.
         var cache = new PackedWeightCache();
         float[] w = new TestValues(64).Floats(Layer.WeightLength), copy = (float[])w.Clone(), scratch = new float[64 * 1024];
-        int f2 = WinogradConvolution.PackedLength(Layer, VectorWidth.V512);
-        int f4;
-        WinogradConvolution.t_tileSize = 4;
+        int f2, f4;
         try
         {
+            WinogradConvolution.t_tileSize = 2;
+            f2 = WinogradConvolution.PackedLength(Layer, VectorWidth.V512);
+            WinogradConvolution.t_tileSize = 4;
             f4 = WinogradConvolution.PackedLength(Layer, VectorWidth.V512);
             Assert.NotEqual(f2, f4);
             cache.Get(Layer, w, VectorWidth.V512, PackedWeightCache.WinogradForward, f2, (in Conv2DGeometry g, ReadOnlySpan<float> x, Span<float> p, VectorWidth v) => p.Fill(2f), scratch);

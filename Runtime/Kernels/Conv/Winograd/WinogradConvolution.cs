@@ -6,9 +6,11 @@ using System.Runtime.Intrinsics;
 namespace Compiled.Kernels;
 
 /// <summary>
-/// 3×3 convolutions with padding 1 and stride 1 by Winograd's minimal filtering F(2×2, 3×3) (Lavin and Gray, 2015): every
-/// 2×2 block of outputs costs 16 multiply-adds per (input, output) channel pair instead of 36, so the products shrink 2.25×.
-/// x [n, Cin, H, W], w [Cout, Cin, 3, 3] (OIHW), b [Cout] or empty, y [n, Cout, H, W].
+/// 3×3 convolutions with padding 1 and stride 1 by Winograd's minimal filtering (Lavin and Gray, 2015): F(4×4, 3×3) in
+/// <see cref="WinogradF4"/> (36 multiply-adds per 4×4 outputs and channel pair instead of 144), or on planes of at most
+/// 2×2 F(2×2, 3×3) here: every 2×2 block of outputs costs 16 multiply-adds per (input, output) channel pair instead of 36,
+/// so the products shrink 2.25× (<see cref="TileSize"/> chooses). x [n, Cin, H, W], w [Cout, Cin, 3, 3] (OIHW), b [Cout]
+/// or empty, y [n, Cout, H, W].
 /// </summary>
 /// <remarks>
 /// <para>
@@ -41,17 +43,19 @@ internal static class WinogradConvolution
         => Conv3x3Kernels.Applies(g) && g.StrideHeight == 1 && g.InChannels >= MinChannels && g.OutChannels >= MinChannels;
 
     /// <summary>
-    /// The output tiles' side for <paramref name="g"/>: 4 (<see cref="WinogradF4"/>, F(4×4, 3×3)) or 2 (F(2×2, 3×3), here).
-    /// A function of the geometry alone, so the packing and the run always agree.
+    /// The output tiles' side for <paramref name="g"/>: 4 (<see cref="WinogradF4"/>, F(4×4, 3×3)), or 2 (F(2×2, 3×3), here)
+    /// on planes of at most 2×2, which one 4×4 tile would cover three-quarters padding. A function of the geometry alone, so
+    /// the packing and the run always agree. F(4×4) measured 1.5-2x F(2×2)'s speed on the bench networks' layers (see the
+    /// kernels' README).
     /// </summary>
-    internal static int TileSize(in Conv2DGeometry g) => t_tileSize != 0 ? t_tileSize : 2;
+    internal static int TileSize(in Conv2DGeometry g) => t_tileSize != 0 ? t_tileSize : g.InHeight <= 2 && g.InWidth <= 2 ? 2 : 4;
 
     /// <summary>Tests: the tile side every geometry takes on this thread (2 or 4; 0: the rule).</summary>
     [ThreadStatic] internal static int t_tileSize;
 
     /// <summary>Floats of the transformed weights for <paramref name="width"/>: 16 (36) × Cout rounded up to the tile's rows × Cin.</summary>
     public static int PackedLength(in Conv2DGeometry g, VectorWidth width)
-        => TileSize(g) == 4 ? WinogradF4.PackedLength(g, RowsOf(width)) : 16 * FilterSlab(g, RowsOf(width));
+        => TileSize(g) == 4 ? WinogradF4.PackedLength(g, width) : 16 * FilterSlab(g, RowsOf(width));
 
     /// <summary>Floats from one transform position's filters to the next: Cout rounded up to R × Cin, rounded up to an odd number of cache lines.</summary>
     private static int FilterSlab(in Conv2DGeometry g, int rows) => OddLines(Padded(g.OutChannels, rows) * g.InChannels);
@@ -64,11 +68,7 @@ internal static class WinogradConvolution
     /// </summary>
     public static void PackWeights(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width, bool transposedAndFlipped = false)
     {
-        if (TileSize(g) == 4)
-        {
-            if (width == VectorWidth.V512) WinogradF4.Pack<Vector256<float>, Lane256>(g, w, packed, transposedAndFlipped);
-            else WinogradF4.Pack<Vector128<float>, Lane128>(g, w, packed, transposedAndFlipped);
-        }
+        if (TileSize(g) == 4) WinogradF4.Pack(g, w, packed, width, transposedAndFlipped);
         else if (width == VectorWidth.V512) Pack<Vector256<float>, Lane256>(g, w, packed, transposedAndFlipped);
         else Pack<Vector128<float>, Lane128>(g, w, packed, transposedAndFlipped);
     }
@@ -244,19 +244,12 @@ internal static class WinogradConvolution
     {
         if (TileSize(g) == 4)
         {
-            if (!residual.IsEmpty)
-            {
-                // F(4×4) (off by default): the rows first, then the residual over them.
-                ForwardTileRows(g, x, packed, b, default, y, firstRow, rowCount, relu: false, width);
-                AddResidualRows(g, residual, y, firstRow, rowCount, 4, relu, width);
-                return;
-            }
             switch (width)
             {
-                case VectorWidth.V512: WinogradF4.Run<Vector512<float>, Lane512, Rows8>(g, x, packed, b, y, firstRow, rowCount, relu); break;
-                case VectorWidth.V256: WinogradF4.Run<Vector256<float>, Lane256, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
-                case VectorWidth.V128: WinogradF4.Run<Vector128<float>, Lane128, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
-                default: WinogradF4.Run<float, ScalarLane, Rows4>(g, x, packed, b, y, firstRow, rowCount, relu); break;
+                case VectorWidth.V512: WinogradF4.Run<Vector512<float>, Lane512>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
+                case VectorWidth.V256: WinogradF4.Run<Vector256<float>, Lane256>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
+                case VectorWidth.V128: WinogradF4.Run<Vector128<float>, Lane128>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
+                default: WinogradF4.Run<float, ScalarLane>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
             }
             return;
         }
@@ -597,6 +590,7 @@ internal sealed class WinogradWorkspace
     private float[] _gradientLast = Array.Empty<float>();
     private float[] _sums = Array.Empty<float>();
     private float[] _edgeMasks = Array.Empty<float>();
+    private float[] _bias = Array.Empty<float>();
     private int[] _offsets = Array.Empty<int>();
 
     public static WinogradWorkspace Current => t_current ??= new WinogradWorkspace();
@@ -622,7 +616,10 @@ internal sealed class WinogradWorkspace
     /// <summary>The weight gradient's sums Z[ξ][k][c] over the tiles.</summary>
     public Span<float> Sums(int length) => Get(ref _sums, length);
 
-    /// <summary>One channel's zero-bordered input plane.</summary>
+    /// <summary>F(4×4)'s bias, zero past the output channels to a whole vector.</summary>
+    public Span<float> Bias(int length) => Get(ref _bias, length);
+
+    /// <summary>One channel's zero-bordered input plane (F(4×4): a sample's rows channels-last).</summary>
     public Span<float> Padded(int length) => Get(ref _padded, length);
 
     /// <summary>A vector pair of one output row.</summary>

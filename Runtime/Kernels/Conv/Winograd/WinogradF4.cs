@@ -12,39 +12,64 @@ namespace Compiled.Kernels;
 /// points 0, ±1, ±2: Bᵀ's entries are 0, ±1, ±2, ±4, −5, G's ±¼, ±⅙, 1/12, 1/24, Aᵀ's 0, ±1, ±2, 4, ±8.
 /// </summary>
 /// <remarks>
-/// The same plan as F(2×2): tile rows of the chunk's samples end to end, in blocks that keep the transformed input and the
-/// products near half a MiB; per input channel each patch row is split into its four column phases (a tile's patch columns
-/// 0-3 are the phases at the tile, 4 and 5 phases 0 and 1 one tile on), so every patch entry of L consecutive tiles is one
-/// vector load; Bᵀ d B to V[ξ][c][t] (36 positions), the products on <see cref="Conv3x3MicroKernel"/>, and Aᵀ M A + bias, then
-/// ReLU, merged back four columns at a time. A row's last tile reads its columns 4 and 5 where the next row's first tile
-/// begins: column 5 is always padding (zeroed by a mask); column 4 is the next row's left padding unless the width is a
-/// multiple of 4, where it is the row's last real column, which the split writes into that slot and the next row's first
-/// tile masks back to its padding. Per lane the same operations run at every width (the transforms with fused
-/// multiply-adds), so every width gives the same bits.
+/// <para>
+/// The vectors run over channels, not tiles, so every lane is used whatever the plane's size (a 7×7 plane has four tiles):
+/// per block of tile rows (the chunk's samples end to end, as many rows as keep the transformed input and the products near
+/// half a MiB), each sample's rows are copied channels-last into a zero-bordered slab (<see cref="Stage"/>, 4×4 blocks
+/// transposed in registers); Bᵀ d B of every tile and vector of input channels goes to V[ξ][channel block][tile][lane]; for
+/// each of the 36 positions ξ the products M[ξ][k block][t][lane] = Σ_c V[ξ][t][c]·U[ξ][c][k] run on
+/// <see cref="WinogradProducts"/> (12, 8 or 4 tiles × one vector of output channels); per tile row, Aᵀ M A + bias (then
+/// ReLU) goes channels-last to a slab that is transposed back into y (adding the residual and rectifying when there is one).
+/// </para>
+/// <para>
+/// Per channel the same IEEE operations run in the same order at every width (the transforms with fused multiply-adds, the
+/// products over the input channels in order, one fused multiply-add each), so every width gives the same bits.
+/// </para>
 /// </remarks>
 internal static class WinogradF4
 {
     /// <summary>Floats of transformed input plus products one block aims at (as F(2×2)'s).</summary>
     private const int BlockFloats = 128 * 1024;
 
-    /// <summary>Floats of the transformed weights: 36 slabs of Cout rounded up to the tile's rows × Cin.</summary>
-    public static int PackedLength(in Conv2DGeometry g, int rows) => 36 * FilterSlab(g, rows);
+    /// <summary>A block's tiles are padded to a multiple of this: the product kernels take 12, 8 or 4 tiles.</summary>
+    private const int TileMultiple = 4;
 
-    private static int FilterSlab(in Conv2DGeometry g, int rows)
-        => WinogradConvolution.OddLines(WinogradConvolution.Padded(g.OutChannels, rows) * g.InChannels);
+    /// <summary>Lanes of <paramref name="width"/>: the channels one vector holds.</summary>
+    internal static int Lanes(VectorWidth width) => width switch { VectorWidth.V512 => 16, VectorWidth.V256 => 8, VectorWidth.V128 => 4, _ => 1 };
+
+    /// <summary>Floats from one transform position's filters to the next: Cout rounded up to the lanes × Cin, an odd number of cache lines.</summary>
+    private static int FilterSlab(in Conv2DGeometry g, int lanes)
+        => WinogradConvolution.OddLines(WinogradConvolution.Padded(g.OutChannels, lanes) * g.InChannels);
+
+    /// <summary>Floats of the transformed weights at <paramref name="width"/>: 36 slabs.</summary>
+    public static int PackedLength(in Conv2DGeometry g, VectorWidth width) => 36 * FilterSlab(g, Lanes(width));
 
     /// <summary>Rows of 4×4 output tiles of one sample: ⌈H / 4⌉.</summary>
     public static int TileRows(in Conv2DGeometry g) => (g.InHeight + 3) / 4;
 
-    /// <summary>U[ξ][block][c][r] = (G g Gᵀ)[ξ] of filter (block·R + r, c), zero past Cout, as F(2×2)'s layout with 36 slabs.</summary>
-    public static void Pack<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, bool transposedAndFlipped)
+    /// <summary>
+    /// U[ξ][k block][c][lane] = (G g Gᵀ)[ξ] of filter (block·lanes + lane, c), zero past Cout, the 36 slabs an odd number of cache
+    /// lines apart; <paramref name="transposedAndFlipped"/>: the input gradient's filters (see <see cref="WinogradConvolution.PackWeights"/>).
+    /// </summary>
+    public static void Pack(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width, bool transposedAndFlipped)
+    {
+        switch (width)
+        {
+            case VectorWidth.V512: Pack<Vector512<float>, Lane512>(g, w, packed, transposedAndFlipped); break;
+            case VectorWidth.V256: Pack<Vector256<float>, Lane256>(g, w, packed, transposedAndFlipped); break;
+            case VectorWidth.V128: Pack<Vector128<float>, Lane128>(g, w, packed, transposedAndFlipped); break;
+            default: Pack<float, ScalarLane>(g, w, packed, transposedAndFlipped); break;
+        }
+    }
+
+    private static void Pack<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, bool transposedAndFlipped)
         where T : struct where L : struct, ILane<T>
     {
-        int rows = L.Count, outs = g.OutChannels, ins = g.InChannels;
-        int blocks = WinogradConvolution.Padded(outs, rows) / rows, xiStride = FilterSlab(g, rows);
+        int lanes = L.Count, outs = g.OutChannels, ins = g.InChannels;
+        int blocks = WinogradConvolution.Padded(outs, lanes) / lanes, xiStride = FilterSlab(g, lanes);
         KernelArguments.AtLeast(w.Length, (long)outs * ins * 9, nameof(w));
         KernelArguments.AtLeast(packed.Length, 36L * xiStride, nameof(packed));
-        Span<float> filters = stackalloc float[9 * rows];
+        Span<float> filters = stackalloc float[9 * lanes];
         ref float f = ref MemoryMarshal.GetReference(filters);
         ref float w0 = ref MemoryMarshal.GetReference(w);
         ref float u0 = ref MemoryMarshal.GetReference(packed);
@@ -52,8 +77,8 @@ internal static class WinogradF4
         {
             for (int c = 0; c < ins; c++)
             {
-                WinogradConvolution.GatherFilters(ref w0, block, c, rows, outs, ins, transposedAndFlipped, ref f);
-                TransformFilters<T, L>(ref f, ref Unsafe.Add(ref u0, (block * ins + c) * rows), xiStride);
+                WinogradConvolution.GatherFilters(ref w0, block, c, lanes, outs, ins, transposedAndFlipped, ref f);
+                TransformFilters<T, L>(ref f, ref Unsafe.Add(ref u0, (block * ins + c) * lanes), xiStride);
             }
         }
     }
@@ -98,173 +123,275 @@ internal static class WinogradF4
 
     /// <summary>
     /// The outputs of tile rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>) of the batch (row r: tile row
-    /// r mod <see cref="TileRows"/> of sample r div it), every output channel, then ReLU or nothing; y's other rows untouched.
+    /// r mod <see cref="TileRows"/> of sample r div it), every output channel: conv + b, plus <paramref name="residual"/> (laid
+    /// out as y; empty: none), then ReLU or nothing; y's other rows untouched. The residual must not overlap y.
     /// </summary>
-    public static void Run<T, L, R>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, Span<float> y,
-        int rowStart, int rowCount, bool relu)
-        where T : struct where L : struct, ILane<T> where R : struct, IConstant
+    public static void Run<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, ReadOnlySpan<float> residual,
+        Span<float> y, int rowStart, int rowCount, bool relu)
+        where T : struct where L : struct, ILane<T>
     {
         if (rowCount <= 0) return;
-        int lanes = L.Count, rows = R.Value;
+        int lanes = L.Count;
         int cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth;
-        int coutPadded = WinogradConvolution.Padded(cout, rows), blocks = coutPadded / rows, filterSlab = FilterSlab(g, rows);
-        int tileRows = TileRows(g), pitch = (width + 3) / 4;
-        bool lastIsReal = width % 4 == 0;
+        int cinPadded = WinogradConvolution.Padded(cin, lanes), coutPadded = WinogradConvolution.Padded(cout, lanes);
+        int inBlocks = cinPadded / lanes, outBlocks = coutPadded / lanes, filterSlab = FilterSlab(g, lanes);
+        int tileRows = TileRows(g), tileColumns = (width + 3) / 4;
         int rowEnd = rowStart + rowCount;
-        int rowsPerBlock = Math.Clamp(BlockFloats / (36 * (cin + coutPadded)) / pitch, 1, rowCount);
-        int maxTiles = WinogradConvolution.Padded(rowsPerBlock * pitch, lanes);
-        int planeStride = maxTiles + 2 * lanes, productStride = maxTiles + lanes;
-        int inputSlab = WinogradConvolution.OddLines(cin * maxTiles), productSlab = WinogradConvolution.OddLines(coutPadded * productStride);
+        int rowsPerBlock = Math.Clamp(BlockFloats / (36 * (cinPadded + coutPadded)) / tileColumns, 1, rowCount);
+        int maxTiles = WinogradConvolution.Padded(rowsPerBlock * tileColumns, TileMultiple);
+        // V[ξ][channel block][tile][lane] and M[ξ][k block][tile][lane]; the 36 slabs an odd number of cache lines apart (the
+        // transforms touch all 36 at once).
+        int blockStride = maxTiles * lanes;
+        int inputSlab = WinogradConvolution.OddLines(inBlocks * blockStride), productSlab = WinogradConvolution.OddLines(outBlocks * blockStride);
+        // The channels-last slab of one sample's rows: 4·rows + 2 rows (the tiles' patches overlap by two) of 4·tileColumns + 2
+        // pixels (the left padding, the row, the right padding and what rounds it up to whole tiles).
+        int stagedPitch = (4 * tileColumns + 2) * cinPadded, outputPitch = 4 * tileColumns * coutPadded;
 
         WinogradWorkspace workspace = WinogradWorkspace.Current;
-        Span<float> planes = workspace.Planes(24 * planeStride);
         Span<float> transformed = workspace.Transformed(36 * inputSlab);
         Span<float> products = workspace.Products(36 * productSlab);
-        // A patch row's split: its phases for pitch + 1 tiles, through its even and odd columns (2·(pitch + 1) each, rounded up
-        // to whole vectors, read back a vector pair at a time).
-        int halfLength = 2 * WinogradConvolution.Padded(pitch + 1, lanes);
-        int paddedPitch = 2 * WinogradConvolution.Padded(halfLength, lanes);
-        Span<float> padded = workspace.Padded((height + 7) * paddedPitch);
-        padded.Clear();
-        Span<float> scratch = workspace.Outputs(Math.Max(2 * halfLength + 2 * lanes, 36 * lanes));
-        Span<int> offsets = workspace.Offsets(cin);
-        for (int c = 0; c < cin; c++) offsets[c] = c * maxTiles;
-        ref float keep0 = ref WinogradConvolution.EdgeMasks(workspace, maxTiles, pitch);
-        ref float plane0 = ref MemoryMarshal.GetReference(planes);
+        Span<float> staged = workspace.Padded((4 * Math.Min(rowsPerBlock, tileRows) + 2) * stagedPitch);
+        Span<float> outputs = workspace.Outputs(4 * outputPitch);
+        Span<float> bias = workspace.Bias(coutPadded);
+        bias.Clear();
+        b.CopyTo(bias);
         ref float v0 = ref MemoryMarshal.GetReference(transformed);
         ref float m0 = ref MemoryMarshal.GetReference(products);
         ref float u0 = ref MemoryMarshal.GetReference(packed);
-        ref int offset0 = ref MemoryMarshal.GetReference(offsets);
         ref float x0 = ref MemoryMarshal.GetReference(x);
-        ref float padded0 = ref MemoryMarshal.GetReference(padded);
-        ref float scratch0 = ref MemoryMarshal.GetReference(scratch);
-        int planeLength = height * width, outputLength = g.OutputLength;
+        ref float staged0 = ref MemoryMarshal.GetReference(staged);
+        ref float outputs0 = ref MemoryMarshal.GetReference(outputs);
+        ref float bias0 = ref MemoryMarshal.GetReference(bias);
+        int planeLength = height * width;
+        bool tileRelu = relu && residual.IsEmpty;
 
         for (int firstRow = rowStart; firstRow < rowEnd; firstRow += rowsPerBlock)
         {
             int blockRows = Math.Min(rowsPerBlock, rowEnd - firstRow);
-            int tiles = blockRows * pitch, vectors = (tiles + lanes - 1) / lanes;
+            int tiles = WinogradConvolution.Padded(blockRows * tileColumns, TileMultiple);
 
-            for (int c = 0; c < cin; c++)
+            // V = Bᵀ d B, a sample's rows at a time.
+            for (int row = 0; row < blockRows;)
             {
-                FillPlanes<T, L>(ref x0, g.InputLength, c * planeLength, height, width, tileRows, pitch, firstRow, blockRows, ref plane0, planeStride,
-                    ref padded0, paddedPitch, ref scratch0, halfLength, lastIsReal);
-                for (int vector = 0; vector < vectors; vector++)
+                int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
+                int segment = Math.Min(tileRows - tileRow, blockRows - row);
+                Stage(ref Unsafe.Add(ref x0, sample * g.InputLength), cin, cinPadded, height, width, 4 * tileRow - 1, 4 * segment + 2, ref staged0,
+                    4 * tileColumns + 2);
+                for (int r = 0; r < segment; r++)
                 {
-                    TransformInput<T, L>(ref Unsafe.Add(ref plane0, vector * lanes), planeStride, ref Unsafe.Add(ref v0, c * maxTiles + vector * lanes), inputSlab,
-                        L.Load(ref keep0, maxTiles + vector * lanes), L.Load(ref keep0, vector * lanes), lastIsReal, ref scratch0);
-                }
-            }
-
-            WinogradConvolution.Products<T, L, R>(36, cin, blocks, vectors, ref v0, inputSlab, ref offset0, ref u0, filterSlab, ref m0, productSlab, productStride);
-
-            for (int k = 0; k < cout; k++)
-            {
-                float bias = b.IsEmpty ? 0f : b[k];
-                ref float mK = ref Unsafe.Add(ref m0, k * productStride);
-                for (int row = 0; row < blockRows; row++)
-                {
-                    int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
-                    int outputRows = Math.Min(4, height - 4 * tileRow);
-                    ref float top = ref y[sample * outputLength + k * planeLength + 4 * tileRow * width];
-                    for (int column = 0; column < pitch; column += lanes)
+                    for (int tc = 0; tc < tileColumns; tc++)
                     {
-                        int count = Math.Min(4 * lanes, width - 4 * column);
-                        TransformOutput<T, L>(ref Unsafe.Add(ref mK, row * pitch + column), productSlab, bias, relu,
-                            ref Unsafe.Add(ref top, 4 * column), width, outputRows, count, ref scratch0);
+                        int tile = (row + r) * tileColumns + tc;
+                        ref float patch = ref Unsafe.Add(ref staged0, 4 * r * stagedPitch + 4 * tc * cinPadded);
+                        for (int block = 0; block < inBlocks; block++)
+                        {
+                            TransformInput<T, L>(ref Unsafe.Add(ref patch, block * lanes), stagedPitch, cinPadded,
+                                ref Unsafe.Add(ref v0, block * blockStride + tile * lanes), inputSlab);
+                        }
                     }
                 }
+                row += segment;
+            }
+
+            // M[ξ] = V[ξ] U[ξ]
+            for (int xi = 0; xi < 36; xi++)
+            {
+                for (int block = 0; block < outBlocks; block++)
+                {
+                    WinogradProducts.Run<T, L>(cin, tiles, ref Unsafe.Add(ref v0, xi * inputSlab), blockStride,
+                        ref Unsafe.Add(ref u0, xi * filterSlab + block * cin * lanes), ref Unsafe.Add(ref m0, xi * productSlab + block * blockStride));
+                }
+            }
+
+            // y = Aᵀ M A + b (then ReLU), a tile row at a time through the channels-last slab.
+            for (int row = 0; row < blockRows; row++)
+            {
+                int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
+                for (int tc = 0; tc < tileColumns; tc++)
+                {
+                    int tile = row * tileColumns + tc;
+                    for (int block = 0; block < outBlocks; block++)
+                    {
+                        TransformOutput<T, L>(ref Unsafe.Add(ref m0, block * blockStride + tile * lanes), productSlab, L.Load(ref bias0, block * lanes), tileRelu,
+                            ref Unsafe.Add(ref outputs0, 4 * tc * coutPadded + block * lanes), outputPitch, coutPadded);
+                    }
+                }
+                int at = sample * g.OutputLength + 4 * tileRow * width;
+                Unstage(ref outputs0, outputPitch, coutPadded, cout, Math.Min(4, height - 4 * tileRow), width, planeLength, y.Slice(at),
+                    residual.IsEmpty ? default : residual.Slice(at), relu);
             }
         }
     }
 
     /// <summary>
-    /// planes[r·4 + phase][row·pitch + tc] = the padded input at (4·tr + r, 4·tc + phase) of the block's tile rows, for one
-    /// channel, pitch + 1 tiles a row (the next row overwrites the last); where the width is a multiple of 4 (<paramref name="lastIsReal"/>),
-    /// phase 0's first entry of a row is then the previous row's entry past its last tile (its last real column).
+    /// staged[i][p][c] (rows <paramref name="pixels"/> × <paramref name="cinPadded"/> floats) = x[c][h0 + i][p − 1] for
+    /// i &lt; <paramref name="rows"/>, zero where that lies outside the plane (the padding); the channels past Cin are zeroed
+    /// too, so the transforms never see stale values there.
     /// </summary>
-    private static void FillPlanes<T, L>(ref float x, int inputLength, int channelOffset, int height, int width, int tileRows, int pitch,
-        int firstRow, int blockRows, ref float planes, int planeStride, ref float padded, int paddedPitch, ref float halves, int halfLength,
-        bool lastIsReal)
-        where T : struct where L : struct, ILane<T>
+    private static void Stage(ref float x, int cin, int cinPadded, int height, int width, int h0, int rows, ref float staged, int pixels)
     {
-        int lanes = L.Count, copiedSample = -1;
-        ref float odd = ref Unsafe.Add(ref halves, halfLength);
-        Span<float> last = stackalloc float[6];
-        last.Clear();
-        for (int row = 0; row < blockRows; row++)
+        int pitch = pixels * cinPadded, planeLength = height * width;
+        for (int i = 0; i < rows; i++)
         {
-            int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
-            if (sample != copiedSample)
+            int h = h0 + i;
+            ref float row = ref Unsafe.Add(ref staged, i * pitch);
+            if (h < 0 || h >= height)
             {
-                WinogradConvolution.CopyIntoPadded(ref Unsafe.Add(ref x, sample * inputLength + channelOffset), height, width, ref padded, paddedPitch);
-                copiedSample = sample;
+                MemoryMarshal.CreateSpan(ref row, pitch).Clear();
+                continue;
             }
-            for (int r = 0; r < 6; r++)
+            if (cin != cinPadded) MemoryMarshal.CreateSpan(ref row, pitch).Clear();
+            else
             {
-                ref float source = ref Unsafe.Add(ref padded, (4 * tileRow + r) * paddedPitch);
-                for (int u = 0; u < halfLength; u += lanes)
-                    Zip.Deinterleave<T>(ref Unsafe.Add(ref source, 2 * u), ref Unsafe.Add(ref halves, u), ref Unsafe.Add(ref odd, u));
-                ref float phase0 = ref Unsafe.Add(ref planes, 4 * r * planeStride + row * pitch);
-                for (int tc = 0; tc <= pitch; tc += lanes)
-                {
-                    Zip.Deinterleave<T>(ref Unsafe.Add(ref halves, 2 * tc), ref Unsafe.Add(ref phase0, tc), ref Unsafe.Add(ref phase0, 2 * planeStride + tc));
-                    Zip.Deinterleave<T>(ref Unsafe.Add(ref odd, 2 * tc), ref Unsafe.Add(ref phase0, planeStride + tc), ref Unsafe.Add(ref phase0, 3 * planeStride + tc));
-                }
-                if (lastIsReal)
-                {
-                    phase0 = last[r];
-                    last[r] = Unsafe.Add(ref source, 4 * pitch);
-                }
+                MemoryMarshal.CreateSpan(ref row, cinPadded).Clear();
+                MemoryMarshal.CreateSpan(ref Unsafe.Add(ref row, (width + 1) * cinPadded), (pixels - width - 1) * cinPadded).Clear();
             }
+            ref float source = ref Unsafe.Add(ref x, h * width);
+            ref float first = ref Unsafe.Add(ref row, cinPadded);
+            if (Transpose4x4.IsSupported && cin >= 4 && width >= 4)
+            {
+                // 4×4 blocks; the last block of channels or pixels overlaps the one before rather than leaving a remainder
+                // (it writes the same values again).
+                for (int c = 0; c < cin; c += 4)
+                {
+                    int cb = Math.Min(c, cin - 4);
+                    for (int p = 0; p < width; p += 4)
+                    {
+                        int pb = Math.Min(p, width - 4);
+                        Transpose4x4.Block(ref Unsafe.Add(ref source, cb * planeLength + pb), planeLength, ref Unsafe.Add(ref first, pb * cinPadded + cb), cinPadded);
+                    }
+                }
+                continue;
+            }
+            for (int c = 0; c < cin; c++)
+                for (int p = 0; p < width; p++) Unsafe.Add(ref first, p * cinPadded + c) = Unsafe.Add(ref source, c * planeLength + p);
         }
     }
 
     /// <summary>
-    /// Bᵀ d B for a vector of tiles (d[r][j]: plane (r, j mod 4), one tile on for j ≥ 4; d[r][5] zero where
-    /// <paramref name="keepLast"/> clears, d[r][0] where <paramref name="keepFirst"/> does when <paramref name="lastIsReal"/>),
-    /// through <paramref name="scratch"/> (36 vectors): the columns first, then the rows; ξ = 6i + j, <paramref name="xiStride"/> apart.
+    /// y[k][r][p] = outputs[r][p][k] (rows <paramref name="outputPitch"/> apart, pixels <paramref name="coutPadded"/>) for
+    /// r &lt; <paramref name="rows"/>, p &lt; <paramref name="width"/>, k &lt; <paramref name="cout"/> (channels
+    /// <paramref name="planeLength"/> apart in y); with a residual (laid out as y) it is added, then ReLU when
+    /// <paramref name="relu"/> (without one, the output transform rectified already).
+    /// </summary>
+    private static void Unstage(ref float outputs, int outputPitch, int coutPadded, int cout, int rows, int width, int planeLength, Span<float> y,
+        ReadOnlySpan<float> residual, bool relu)
+    {
+        ref float y0 = ref MemoryMarshal.GetReference(y);
+        bool add = !residual.IsEmpty;
+        ref float r0 = ref MemoryMarshal.GetReference(residual);
+        for (int r = 0; r < rows; r++)
+        {
+            ref float source = ref Unsafe.Add(ref outputs, r * outputPitch);
+            if (Transpose4x4.IsSupported && cout >= 4 && width >= 4)
+            {
+                // 4×4 blocks, the last of channels or pixels overlapping the one before (y = outputs + residual again: the same values).
+                for (int k = 0; k < cout; k += 4)
+                {
+                    int kb = Math.Min(k, cout - 4);
+                    for (int p = 0; p < width; p += 4)
+                    {
+                        int pb = Math.Min(p, width - 4), at = kb * planeLength + r * width + pb;
+                        ref float from = ref Unsafe.Add(ref source, pb * coutPadded + kb);
+                        if (add) Transpose4x4.BlockAddResidual(ref from, coutPadded, ref Unsafe.Add(ref r0, at), relu, ref Unsafe.Add(ref y0, at), planeLength);
+                        else Transpose4x4.Block(ref from, coutPadded, ref Unsafe.Add(ref y0, at), planeLength);
+                    }
+                }
+                continue;
+            }
+            for (int k = 0; k < cout; k++)
+                for (int p = 0; p < width; p++) Element(ref source, p * coutPadded + k, ref y0, ref r0, k * planeLength + r * width + p, add, relu);
+        }
+    }
+
+    /// <summary>y[at] = outputs[from], plus residual[at] then ReLU when <paramref name="add"/> (relu: whether to rectify).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Element(ref float outputs, int from, ref float y, ref float residual, int at, bool add, bool relu)
+    {
+        float value = Unsafe.Add(ref outputs, from);
+        if (add)
+        {
+            value += Unsafe.Add(ref residual, at);
+            if (relu) value = MathF.Max(value, 0f);
+        }
+        Unsafe.Add(ref y, at) = value;
+    }
+
+    /// <summary>
+    /// Bᵀ d B for one tile and one vector of channels: d[i][j] at <paramref name="patch"/> + i·<paramref name="rowPitch"/> +
+    /// j·<paramref name="pixelPitch"/>; the 36 results ξ = 6i + j, <paramref name="xiStride"/> apart. Bᵀ over the rows two
+    /// rows of e at a time (their six columns in registers), then each row of e times B.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformInput<T, L>(ref float planes, int planeStride, ref float v, int xiStride, T keepFirst, T keepLast, bool lastIsReal,
-        ref float scratch)
+    private static void TransformInput<T, L>(ref float patch, int rowPitch, int pixelPitch, ref float v, int xiStride)
         where T : struct where L : struct, ILane<T>
     {
-        int lanes = L.Count;
-        T zero = L.Splat(0f);
-        for (int j = 0; j < 6; j++)
-        {
-            ref float column = ref Unsafe.Add(ref planes, (j & 3) * planeStride + (j >> 2));
-            T d0 = L.Load(ref column, 0), d1 = L.Load(ref column, 4 * planeStride), d2 = L.Load(ref column, 8 * planeStride);
-            T d3 = L.Load(ref column, 12 * planeStride), d4 = L.Load(ref column, 16 * planeStride), d5 = L.Load(ref column, 20 * planeStride);
-            if (j == 5)
-            {
-                d0 = L.Select(keepLast, d0, zero);
-                d1 = L.Select(keepLast, d1, zero);
-                d2 = L.Select(keepLast, d2, zero);
-                d3 = L.Select(keepLast, d3, zero);
-                d4 = L.Select(keepLast, d4, zero);
-                d5 = L.Select(keepLast, d5, zero);
-            }
-            else if (j == 0 && lastIsReal)
-            {
-                d0 = L.Select(keepFirst, d0, zero);
-                d1 = L.Select(keepFirst, d1, zero);
-                d2 = L.Select(keepFirst, d2, zero);
-                d3 = L.Select(keepFirst, d3, zero);
-                d4 = L.Select(keepFirst, d4, zero);
-                d5 = L.Select(keepFirst, d5, zero);
-            }
-            Input<T, L>(d0, d1, d2, d3, d4, d5, out T e0, out T e1, out T e2, out T e3, out T e4, out T e5);
-            Store6<T, L>(ref Unsafe.Add(ref scratch, j * lanes), 6 * lanes, e0, e1, e2, e3, e4, e5);
-        }
-        for (int i = 0; i < 6; i++)
-        {
-            ref float row = ref Unsafe.Add(ref scratch, 6 * i * lanes);
-            Input<T, L>(L.Load(ref row, 0), L.Load(ref row, lanes), L.Load(ref row, 2 * lanes), L.Load(ref row, 3 * lanes), L.Load(ref row, 4 * lanes),
-                L.Load(ref row, 5 * lanes), out T e0, out T e1, out T e2, out T e3, out T e4, out T e5);
-            Store6<T, L>(ref Unsafe.Add(ref v, 6 * i * xiStride), xiStride, e0, e1, e2, e3, e4, e5);
-        }
+        T four = L.Splat(4f), minusFour = L.Splat(-4f), minusFive = L.Splat(-5f);
+        // Rows 0 and 5 of e = Bᵀ d: 4d0 − 5d2 + d4 and 4d1 − 5d3 + d5.
+        EdgeRows<T, L>(ref patch, rowPitch, pixelPitch, 0, four, minusFive, out T a0, out T b0);
+        EdgeRows<T, L>(ref patch, rowPitch, pixelPitch, 1, four, minusFive, out T a1, out T b1);
+        EdgeRows<T, L>(ref patch, rowPitch, pixelPitch, 2, four, minusFive, out T a2, out T b2);
+        EdgeRows<T, L>(ref patch, rowPitch, pixelPitch, 3, four, minusFive, out T a3, out T b3);
+        EdgeRows<T, L>(ref patch, rowPitch, pixelPitch, 4, four, minusFive, out T a4, out T b4);
+        EdgeRows<T, L>(ref patch, rowPitch, pixelPitch, 5, four, minusFive, out T a5, out T b5);
+        RowTimesB<T, L>(ref v, xiStride, a0, a1, a2, a3, a4, a5);
+        RowTimesB<T, L>(ref Unsafe.Add(ref v, 30 * xiStride), xiStride, b0, b1, b2, b3, b4, b5);
+        // Rows 1 and 2: (d3 + d4) − 4(d1 + d2) and (d4 − d3) + 4(d1 − d2).
+        MiddleRows<T, L>(ref patch, rowPitch, pixelPitch, 0, four, minusFour, out a0, out b0);
+        MiddleRows<T, L>(ref patch, rowPitch, pixelPitch, 1, four, minusFour, out a1, out b1);
+        MiddleRows<T, L>(ref patch, rowPitch, pixelPitch, 2, four, minusFour, out a2, out b2);
+        MiddleRows<T, L>(ref patch, rowPitch, pixelPitch, 3, four, minusFour, out a3, out b3);
+        MiddleRows<T, L>(ref patch, rowPitch, pixelPitch, 4, four, minusFour, out a4, out b4);
+        MiddleRows<T, L>(ref patch, rowPitch, pixelPitch, 5, four, minusFour, out a5, out b5);
+        RowTimesB<T, L>(ref Unsafe.Add(ref v, 6 * xiStride), xiStride, a0, a1, a2, a3, a4, a5);
+        RowTimesB<T, L>(ref Unsafe.Add(ref v, 12 * xiStride), xiStride, b0, b1, b2, b3, b4, b5);
+        // Rows 3 and 4: (d4 − d2) ∓ 2(d1 − d3).
+        OuterRows<T, L>(ref patch, rowPitch, pixelPitch, 0, out a0, out b0);
+        OuterRows<T, L>(ref patch, rowPitch, pixelPitch, 1, out a1, out b1);
+        OuterRows<T, L>(ref patch, rowPitch, pixelPitch, 2, out a2, out b2);
+        OuterRows<T, L>(ref patch, rowPitch, pixelPitch, 3, out a3, out b3);
+        OuterRows<T, L>(ref patch, rowPitch, pixelPitch, 4, out a4, out b4);
+        OuterRows<T, L>(ref patch, rowPitch, pixelPitch, 5, out a5, out b5);
+        RowTimesB<T, L>(ref Unsafe.Add(ref v, 18 * xiStride), xiStride, a0, a1, a2, a3, a4, a5);
+        RowTimesB<T, L>(ref Unsafe.Add(ref v, 24 * xiStride), xiStride, b0, b1, b2, b3, b4, b5);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void EdgeRows<T, L>(ref float patch, int rowPitch, int pixelPitch, int j, T four, T minusFive, out T e0, out T e5)
+        where T : struct where L : struct, ILane<T>
+    {
+        ref float column = ref Unsafe.Add(ref patch, j * pixelPitch);
+        e0 = L.FusedMultiplyAdd(four, L.Load(ref column, 0), L.FusedMultiplyAdd(minusFive, L.Load(ref column, 2 * rowPitch), L.Load(ref column, 4 * rowPitch)));
+        e5 = L.FusedMultiplyAdd(four, L.Load(ref column, rowPitch), L.FusedMultiplyAdd(minusFive, L.Load(ref column, 3 * rowPitch), L.Load(ref column, 5 * rowPitch)));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void MiddleRows<T, L>(ref float patch, int rowPitch, int pixelPitch, int j, T four, T minusFour, out T e1, out T e2)
+        where T : struct where L : struct, ILane<T>
+    {
+        ref float column = ref Unsafe.Add(ref patch, j * pixelPitch);
+        T d1 = L.Load(ref column, rowPitch), d2 = L.Load(ref column, 2 * rowPitch), d3 = L.Load(ref column, 3 * rowPitch), d4 = L.Load(ref column, 4 * rowPitch);
+        e1 = L.FusedMultiplyAdd(minusFour, L.Add(d1, d2), L.Add(d3, d4));
+        e2 = L.FusedMultiplyAdd(four, L.Subtract(d1, d2), L.Subtract(d4, d3));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void OuterRows<T, L>(ref float patch, int rowPitch, int pixelPitch, int j, out T e3, out T e4)
+        where T : struct where L : struct, ILane<T>
+    {
+        ref float column = ref Unsafe.Add(ref patch, j * pixelPitch);
+        T d1 = L.Load(ref column, rowPitch), d2 = L.Load(ref column, 2 * rowPitch), d3 = L.Load(ref column, 3 * rowPitch), d4 = L.Load(ref column, 4 * rowPitch);
+        T outer = L.Subtract(d4, d2), inner = L.Subtract(d1, d3);
+        e3 = L.FusedMultiplyAdd(L.Splat(-2f), inner, outer);
+        e4 = L.FusedMultiplyAdd(L.Splat(2f), inner, outer);
+    }
+
+    /// <summary>One row of e times B (the same combinations as Bᵀ over a column), stored at six consecutive positions ξ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowTimesB<T, L>(ref float v, int xiStride, T d0, T d1, T d2, T d3, T d4, T d5) where T : struct where L : struct, ILane<T>
+    {
+        Input<T, L>(d0, d1, d2, d3, d4, d5, out T e0, out T e1, out T e2, out T e3, out T e4, out T e5);
+        Store6<T, L>(ref v, xiStride, e0, e1, e2, e3, e4, e5);
     }
 
     /// <summary>a to f at <paramref name="to"/> and every <paramref name="stride"/> floats after it.</summary>
@@ -294,66 +421,152 @@ internal static class WinogradF4
         e5 = L.FusedMultiplyAdd(four, d1, L.FusedMultiplyAdd(minusFive, d3, d5));
     }
 
-    /// <summary>Aᵀ·m: m0 + (m1 + m2) + (m3 + m4), (m1 − m2) + 2(m3 − m4), (m1 + m2) + 4(m3 + m4), (m1 − m2) + 8(m3 − m4) + m5.</summary>
+    /// <summary>
+    /// The 4×4 outputs Aᵀ m A + bias (then ReLU) of one tile and one vector of output channels, m[ξ] <paramref name="xiStride"/>
+    /// apart: output row r, column c to <paramref name="to"/> + r·<paramref name="rowPitch"/> + c·<paramref name="pixelPitch"/>.
+    /// Aᵀ over m's rows two output rows at a time (their six columns in registers), then each row times A.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Output<T, L>(T m0, T m1, T m2, T m3, T m4, T m5, out T s0, out T s1, out T s2, out T s3)
+    private static void TransformOutput<T, L>(ref float m, int xiStride, T bias, bool relu, ref float to, int rowPitch, int pixelPitch)
+        where T : struct where L : struct, ILane<T>
+    {
+        ColumnRows01<T, L>(ref m, xiStride, 0, out T a0, out T b0);
+        ColumnRows01<T, L>(ref m, xiStride, 1, out T a1, out T b1);
+        ColumnRows01<T, L>(ref m, xiStride, 2, out T a2, out T b2);
+        ColumnRows01<T, L>(ref m, xiStride, 3, out T a3, out T b3);
+        ColumnRows01<T, L>(ref m, xiStride, 4, out T a4, out T b4);
+        ColumnRows01<T, L>(ref m, xiStride, 5, out T a5, out T b5);
+        RowTimesA<T, L>(ref to, pixelPitch, bias, relu, a0, a1, a2, a3, a4, a5);
+        RowTimesA<T, L>(ref Unsafe.Add(ref to, rowPitch), pixelPitch, bias, relu, b0, b1, b2, b3, b4, b5);
+        ColumnRows23<T, L>(ref m, xiStride, 0, out a0, out b0);
+        ColumnRows23<T, L>(ref m, xiStride, 1, out a1, out b1);
+        ColumnRows23<T, L>(ref m, xiStride, 2, out a2, out b2);
+        ColumnRows23<T, L>(ref m, xiStride, 3, out a3, out b3);
+        ColumnRows23<T, L>(ref m, xiStride, 4, out a4, out b4);
+        ColumnRows23<T, L>(ref m, xiStride, 5, out a5, out b5);
+        RowTimesA<T, L>(ref Unsafe.Add(ref to, 2 * rowPitch), pixelPitch, bias, relu, a0, a1, a2, a3, a4, a5);
+        RowTimesA<T, L>(ref Unsafe.Add(ref to, 3 * rowPitch), pixelPitch, bias, relu, b0, b1, b2, b3, b4, b5);
+    }
+
+    /// <summary>Rows 0 and 1 of Aᵀ·m over column <paramref name="j"/>: m0 + (m1 + m2) + (m3 + m4), (m1 − m2) + 2(m3 − m4).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnRows01<T, L>(ref float m, int xiStride, int j, out T s0, out T s1) where T : struct where L : struct, ILane<T>
+    {
+        ref float column = ref Unsafe.Add(ref m, j * xiStride);
+        T m1 = L.Load(ref column, 6 * xiStride), m2 = L.Load(ref column, 12 * xiStride), m3 = L.Load(ref column, 18 * xiStride), m4 = L.Load(ref column, 24 * xiStride);
+        s0 = L.Add(L.Add(L.Load(ref column, 0), L.Add(m1, m2)), L.Add(m3, m4));
+        s1 = L.FusedMultiplyAdd(L.Splat(2f), L.Subtract(m3, m4), L.Subtract(m1, m2));
+    }
+
+    /// <summary>Rows 2 and 3 of Aᵀ·m over column <paramref name="j"/>: (m1 + m2) + 4(m3 + m4), (m1 − m2) + 8(m3 − m4) + m5.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void ColumnRows23<T, L>(ref float m, int xiStride, int j, out T s2, out T s3) where T : struct where L : struct, ILane<T>
+    {
+        ref float column = ref Unsafe.Add(ref m, j * xiStride);
+        T m1 = L.Load(ref column, 6 * xiStride), m2 = L.Load(ref column, 12 * xiStride), m3 = L.Load(ref column, 18 * xiStride), m4 = L.Load(ref column, 24 * xiStride);
+        s2 = L.FusedMultiplyAdd(L.Splat(4f), L.Add(m3, m4), L.Add(m1, m2));
+        s3 = L.Add(L.FusedMultiplyAdd(L.Splat(8f), L.Subtract(m3, m4), L.Subtract(m1, m2)), L.Load(ref column, 30 * xiStride));
+    }
+
+    /// <summary>One row of Aᵀ m times A, plus the bias (then ReLU), to four pixels <paramref name="pixelPitch"/> apart.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowTimesA<T, L>(ref float to, int pixelPitch, T bias, bool relu, T m0, T m1, T m2, T m3, T m4, T m5)
         where T : struct where L : struct, ILane<T>
     {
         T a1 = L.Add(m1, m2), a2 = L.Subtract(m1, m2), a3 = L.Add(m3, m4), a4 = L.Subtract(m3, m4);
-        s0 = L.Add(L.Add(m0, a1), a3);
-        s1 = L.FusedMultiplyAdd(L.Splat(2f), a4, a2);
-        s2 = L.FusedMultiplyAdd(L.Splat(4f), a3, a1);
-        s3 = L.Add(L.FusedMultiplyAdd(L.Splat(8f), a4, a2), m5);
+        T y0 = L.Add(L.Add(L.Add(m0, a1), a3), bias);
+        T y1 = L.Add(L.FusedMultiplyAdd(L.Splat(2f), a4, a2), bias);
+        T y2 = L.Add(L.FusedMultiplyAdd(L.Splat(4f), a3, a1), bias);
+        T y3 = L.Add(L.Add(L.FusedMultiplyAdd(L.Splat(8f), a4, a2), m5), bias);
+        if (relu)
+        {
+            T zero = L.Splat(0f);
+            y0 = L.Max(y0, zero);
+            y1 = L.Max(y1, zero);
+            y2 = L.Max(y2, zero);
+            y3 = L.Max(y3, zero);
+        }
+        L.Store(ref to, 0, y0);
+        L.Store(ref to, pixelPitch, y1);
+        L.Store(ref to, 2 * pixelPitch, y2);
+        L.Store(ref to, 3 * pixelPitch, y3);
     }
+}
 
+/// <summary>
+/// The products of <see cref="WinogradF4"/> at one transform position: m[t][lane] = Σ_c v[c / L][t][c mod L]·u[c][lane] for a
+/// block's tiles and one vector of output channels, 12, 8 or 4 tiles at a time in registers. Per input channel: one vector load
+/// of u, a broadcast per tile (its channels lie L floats on from the previous tile's), one fused multiply-add per tile.
+/// </summary>
+internal static class WinogradProducts
+{
     /// <summary>
-    /// The 4×4 outputs Aᵀ m A + bias (then ReLU) of a vector of tiles, m[ξ] <paramref name="xiStride"/> apart: rows
-    /// <paramref name="outputRows"/> of them, <paramref name="rowPitch"/> apart from <paramref name="top"/>, <paramref name="count"/>
-    /// columns each (the tiles' four columns merged), through <paramref name="scratch"/>.
+    /// m[t·L + j] = Σ_{c &lt; <paramref name="cin"/>} v[(c / L)·<paramref name="blockStride"/> + t·L + c mod L]·u[c·L + j] for
+    /// t &lt; <paramref name="tiles"/> (a multiple of 4) and j &lt; L, overwritten; the sum runs over c in order, one fused
+    /// multiply-add per term, at every width.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformOutput<T, L>(ref float m, int xiStride, float bias, bool relu, ref float top, int rowPitch, int outputRows, int count,
-        ref float scratch)
+    public static void Run<T, L>(int cin, int tiles, ref float v, int blockStride, ref float u, ref float m)
         where T : struct where L : struct, ILane<T>
     {
+        int lanes = L.Count, t = 0;
+        for (; t + 12 <= tiles; t += 12) Tiles<T, L, Positions12>(cin, ref Unsafe.Add(ref v, t * lanes), blockStride, ref u, ref Unsafe.Add(ref m, t * lanes));
+        if (tiles - t == 8) Tiles<T, L, Positions8>(cin, ref Unsafe.Add(ref v, t * lanes), blockStride, ref u, ref Unsafe.Add(ref m, t * lanes));
+        else if (tiles - t == 4) Tiles<T, L, Positions4>(cin, ref Unsafe.Add(ref v, t * lanes), blockStride, ref u, ref Unsafe.Add(ref m, t * lanes));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Tiles<T, L, P>(int cin, ref float v, int blockStride, ref float u, ref float m)
+        where T : struct where L : struct, ILane<T> where P : struct, IConstant
+    {
         int lanes = L.Count;
-        // Aᵀ over the rows, column by column, into the scratch (4 × 6 vectors); then Aᵀ over each row's columns.
-        for (int j = 0; j < 6; j++)
+        T zero = L.Splat(0f);
+        T c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, c6 = zero, c7 = zero, c8 = zero, c9 = zero, c10 = zero, c11 = zero;
+        for (int first = 0; first < cin; first += lanes)
         {
-            Output<T, L>(L.Load(ref m, j * xiStride), L.Load(ref m, (6 + j) * xiStride), L.Load(ref m, (12 + j) * xiStride),
-                L.Load(ref m, (18 + j) * xiStride), L.Load(ref m, (24 + j) * xiStride), L.Load(ref m, (30 + j) * xiStride),
-                out T s0, out T s1, out T s2, out T s3);
-            L.Store(ref scratch, j * lanes, s0);
-            L.Store(ref scratch, (6 + j) * lanes, s1);
-            L.Store(ref scratch, (12 + j) * lanes, s2);
-            L.Store(ref scratch, (18 + j) * lanes, s3);
-        }
-        T b = L.Splat(bias), zero = L.Splat(0f);
-        ref float merged = ref Unsafe.Add(ref scratch, 24 * lanes);
-        for (int i = 0; i < outputRows; i++)
-        {
-            ref float row = ref Unsafe.Add(ref scratch, 6 * i * lanes);
-            Output<T, L>(L.Load(ref row, 0), L.Load(ref row, lanes), L.Load(ref row, 2 * lanes), L.Load(ref row, 3 * lanes), L.Load(ref row, 4 * lanes),
-                L.Load(ref row, 5 * lanes), out T y0, out T y1, out T y2, out T y3);
-            y0 = L.Add(y0, b);
-            y1 = L.Add(y1, b);
-            y2 = L.Add(y2, b);
-            y3 = L.Add(y3, b);
-            if (relu)
+            int count = Math.Min(lanes, cin - first);
+            ref float a = ref Unsafe.Add(ref v, first / lanes * blockStride);
+            ref float weights = ref Unsafe.Add(ref u, first * lanes);
+            for (int c = 0; c < count; c++)
             {
-                y0 = L.Max(y0, zero);
-                y1 = L.Max(y1, zero);
-                y2 = L.Max(y2, zero);
-                y3 = L.Max(y3, zero);
+                T w = L.Load(ref weights, c * lanes);
+                ref float at = ref Unsafe.Add(ref a, c);
+                c0 = L.FusedMultiplyAdd(L.Splat(at), w, c0);
+                c1 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, lanes)), w, c1);
+                c2 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 2 * lanes)), w, c2);
+                c3 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 3 * lanes)), w, c3);
+                if (P.Value > 4)
+                {
+                    c4 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 4 * lanes)), w, c4);
+                    c5 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 5 * lanes)), w, c5);
+                    c6 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 6 * lanes)), w, c6);
+                    c7 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 7 * lanes)), w, c7);
+                }
+                if (P.Value > 8)
+                {
+                    c8 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 8 * lanes)), w, c8);
+                    c9 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 9 * lanes)), w, c9);
+                    c10 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 10 * lanes)), w, c10);
+                    c11 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 11 * lanes)), w, c11);
+                }
             }
-            // Columns 4t + c: (y0, y2) and (y1, y3) merged into the even and odd columns, then those two merged.
-            Zip.Interleave<T>(y0, y2, ref merged);
-            Zip.Interleave<T>(y1, y3, ref Unsafe.Add(ref merged, 2 * lanes));
-            ref float to = ref Unsafe.Add(ref top, i * rowPitch);
-            ref float spill = ref Unsafe.Add(ref merged, 4 * lanes);
-            Zip.Interleave<T>(L.Load(ref merged, 0), L.Load(ref merged, 2 * lanes), ref to, Math.Min(count, 2 * lanes), ref spill);
-            if (count > 2 * lanes)
-                Zip.Interleave<T>(L.Load(ref merged, lanes), L.Load(ref merged, 3 * lanes), ref Unsafe.Add(ref to, 2 * lanes), count - 2 * lanes, ref spill);
+        }
+        L.Store(ref m, 0, c0);
+        L.Store(ref m, lanes, c1);
+        L.Store(ref m, 2 * lanes, c2);
+        L.Store(ref m, 3 * lanes, c3);
+        if (P.Value > 4)
+        {
+            L.Store(ref m, 4 * lanes, c4);
+            L.Store(ref m, 5 * lanes, c5);
+            L.Store(ref m, 6 * lanes, c6);
+            L.Store(ref m, 7 * lanes, c7);
+        }
+        if (P.Value > 8)
+        {
+            L.Store(ref m, 8 * lanes, c8);
+            L.Store(ref m, 9 * lanes, c9);
+            L.Store(ref m, 10 * lanes, c10);
+            L.Store(ref m, 11 * lanes, c11);
         }
     }
 }
