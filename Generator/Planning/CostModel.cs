@@ -164,10 +164,10 @@ internal static class CostModel
     }
 
     /// <summary>
-    /// The report's short names for Winograd's F(4×4, 3×3) (a Winograd layer's forward and dx) and F(2×2, 3×3) (its dw); the
-    /// summary explains them below the table where a layer runs them.
+    /// The report's short names for Winograd's F(4×4, 3×3) and, on planes of at most 2×2, F(2×2, 3×3)
+    /// (<c>WinogradConvolution.TileSize</c>); the summary explains them below the table where a layer runs them.
     /// </summary>
-    public const string WinogradName = "F(4,3)", WinogradWeightGradientName = "F(2,3)";
+    public const string WinogradName = "F(4,3)", WinogradSmallName = "F(2,3)";
 
     /// <summary>The report's words for a method.</summary>
     public static string Describe(ConvMethod method) => method switch
@@ -194,7 +194,12 @@ internal static class CostModel
                 break;
             case Conv2DLayer:
                 var (f, dw, dx) = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!, Groups(node));
-                (forward, weights, inputs) = (Describe(f), dw == ConvMethod.Winograd ? WinogradWeightGradientName : Describe(dw), Describe(dx));
+                (forward, weights, inputs) = (Describe(f), Describe(dw), Describe(dx));
+                if (node.Input.Height <= 2 && node.Input.Width <= 2)
+                {
+                    (forward, weights, inputs) = (forward.Replace(WinogradName, WinogradSmallName), weights.Replace(WinogradName, WinogradSmallName),
+                        inputs.Replace(WinogradName, WinogradSmallName));
+                }
                 break;
             default:
                 return "";

@@ -114,14 +114,14 @@ internal static class SummaryBuilder
             text.Append("A call on one sample on 2+ threads splits these layers' output channels (features) over them:\n");
             AppendNames(text, split);
         }
-        bool winograd = false, winogradWeights = false;
+        bool winograd = false, winogradSmall = false;
         foreach (LayerCost cost in costs)
         {
             winograd |= cost.Algorithm.Contains(CostModel.WinogradName);
-            winogradWeights |= cost.Algorithm.Contains(CostModel.WinogradWeightGradientName);
+            winogradSmall |= cost.Algorithm.Contains(CostModel.WinogradSmallName);
         }
         if (winograd) text.Append(CostModel.WinogradName).Append(": Winograd's F(4x4, 3x3), 36 multiply-adds per 4x4 outputs and channel pair, not 144.\n");
-        if (winogradWeights) text.Append(CostModel.WinogradWeightGradientName).Append(": Winograd's F(2x2, 3x3) (dw), 16 multiply-adds per 2x2 outputs and channel pair, not 36.\n");
+        if (winogradSmall) text.Append(CostModel.WinogradSmallName).Append(": Winograd's F(2x2, 3x3) (planes of at most 2x2), 16 multiply-adds per 2x2 outputs and channel pair, not 36.\n");
         if (training)
         {
             text.Append("Backward: weight gradient + input gradient (none for the first layer with parameters).\n");

@@ -24,7 +24,7 @@ public enum Conv2DMethod
     /// <summary>Dilated or grouped geometries: explicit im2col and one GEMM per group.</summary>
     DilatedGrouped,
 
-    /// <summary>3×3, padding 1, stride 1, at least 8 channels in and out: Winograd, F(4×4, 3×3) forward and dx (<c>WinogradConvolution</c>, 4× fewer multiply-adds), F(2×2, 3×3) dw (<c>WinogradWeightGradient</c>, 2.25×).</summary>
+    /// <summary>3×3, padding 1, stride 1, at least 8 channels in and out: Winograd F(4×4, 3×3), F(2×2, 3×3) on planes of at most 2×2 (<c>WinogradConvolution</c>, <c>WinogradWeightGradient</c>): 4× (2.25×) fewer multiply-adds.</summary>
     Winograd,
 }
 

@@ -218,14 +218,17 @@ public sealed class CostReportTests
     }
 
     [Fact]
-    public void A_Winograd_layer_reports_F4_for_its_forward_and_dx_and_F2_for_its_dw()
+    public void Winograd_layers_report_F4_and_on_planes_of_at_most_2x2_F2()
     {
         NetworkPlan plan = Plans(ResNet).Single();
         LayerCost block = Costs(plan).First(c => c.Node.Descriptor is Conv2DLayer && c.Node.Input.Channels == 16 && c.Node.Output.Channels == 16);
-
-        Assert.Equal("F(4,3) / F(2,3) / F(4,3)", block.Algorithm);
+        Assert.Equal("F(4,3)", block.Algorithm);
         Assert.Contains("F(4,3): Winograd's F(4x4, 3x3), 36 multiply-adds per 4x4 outputs and channel pair, not 144.\n", plan.Summary);
-        Assert.Contains("F(2,3): Winograd's F(2x2, 3x3) (dw), 16 multiply-adds per 2x2 outputs and channel pair, not 36.\n", plan.Summary);
+        Assert.DoesNotContain("F(2,3)", plan.Summary);
+
+        NetworkPlan small = Plan("[Network] [Input(8, 2, 2)] [Conv2D(8, Kernel = 3, Padding = 1), ReLU, Conv2D(8, Kernel = 3, Padding = 1), Dense(3), SoftmaxCrossEntropy] public partial class Tiny;");
+        Assert.Equal("F(2,3)", Cost(small, "conv2").Algorithm);
+        Assert.Contains("F(2,3): Winograd's F(2x2, 3x3) (planes of at most 2x2), 16 multiply-adds per 2x2 outputs and channel pair, not 36.\n", small.Summary);
     }
 
     [Fact]

@@ -153,6 +153,7 @@ public class WinogradKernelTests
     public void Weight_gradient_adds_what_direct_convolution_gives(VectorWidth width)
     {
         var random = new TestValues(57);
+        foreach (int tile in EachTileSize())
         foreach (Conv2DGeometry g in Geometries)
         {
             // Several batch sizes: one sample, the test's batch, and enough 7×7 or 5×5 samples to fill several groups.
@@ -168,7 +169,7 @@ public class WinogradKernelTests
                     magnitude[i] += Math.Abs(dw[i]);
                 }
                 WinogradWeightGradient.Run(g, x, dy, dw, n, width);
-                KernelAssert.CloseToMagnitude(expected, magnitude, dw, Tolerance, $"dw {width} {g} n={n}");
+                KernelAssert.CloseToMagnitude(expected, magnitude, dw, Tolerance, $"dw {width} F({tile}) {g} n={n}");
             }
         }
     }

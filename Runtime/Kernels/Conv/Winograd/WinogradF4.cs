@@ -323,7 +323,7 @@ internal static class WinogradF4
     /// rows of e at a time (their six columns in registers), then each row of e times B.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformInput<T, L>(ref float patch, int rowPitch, int pixelPitch, ref float v, int xiStride)
+    internal static void TransformInput<T, L>(ref float patch, int rowPitch, int pixelPitch, ref float v, int xiStride)
         where T : struct where L : struct, ILane<T>
     {
         T four = L.Splat(4f), minusFour = L.Splat(-4f), minusFive = L.Splat(-5f);

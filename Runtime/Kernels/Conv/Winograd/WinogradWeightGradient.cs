@@ -7,19 +7,20 @@ namespace Compiled.Kernels;
 
 /// <summary>
 /// The weight gradient of the layers <see cref="WinogradConvolution"/> runs forward (3×3, padding 1, stride 1, 8 channels or
-/// more each way) by the same F(2×2, 3×3): 16 multiply-adds per 2×2 block of outputs and (input, output) channel pair instead
-/// of 36. dw [Cout, Cin, 3, 3] += Σ over the n samples, x [n, Cin, H, W], dy [n, Cout, H, W].
+/// more each way) by the same tiles (<see cref="WinogradConvolution.TileSize"/>): F(4×4, 3×3), 36 multiply-adds per 4×4 block
+/// of outputs and (input, output) channel pair instead of 144, or F(2×2, 3×3), 16 per 2×2 block instead of 36.
+/// dw [Cout, Cin, 3, 3] += Σ over the n samples, x [n, Cin, H, W], dy [n, Cout, H, W].
 /// </summary>
 /// <remarks>
 /// <para>
 /// The forward gives each tile y = Aᵀ[(G g Gᵀ) ⊙ (Bᵀ d B)]A, so its adjoint gives dg = Gᵀ[Σ_tiles (A dy Aᵀ) ⊙ (Bᵀ d B)]G: per
-/// transform position ξ one product Z[ξ][k][c] = Σ_t Ŷ[ξ][t][k]·V[ξ][t][c] over every tile of the chunk, then the 4×4 → 3×3
-/// transform of each (k, c) pair once at the end. Tiles past the plane (an odd height or width) have dy = 0 there, so they add
+/// transform position ξ one product Z[ξ][k][c] = Σ_t Ŷ[ξ][t][k]·V[ξ][t][c] over every tile of the chunk, then the 6×6 (4×4)
+/// → 3×3 transform of each (k, c) pair once at the end (<see cref="IWinogradTile"/>: what differs between the tile sizes). Tiles past the plane (an odd height or width) have dy = 0 there, so they add
 /// nothing.
 /// </para>
 /// <para>
 /// The lanes run over channels, not tiles: each sample's x and dy are first moved channels-last (zero-bordered, channels padded
-/// to whole vectors), so a tile's 4×4 patch is sixteen vector loads of consecutive channels, and the products broadcast Ŷ and
+/// to whole vectors), so every entry of a tile's patch is a vector load of consecutive channels, and the products broadcast Ŷ and
 /// load V a vector of input channels at a time (<see cref="WinogradWeightGradientKernel"/>). Every (k, c) sum runs over the
 /// tiles in the same order with one fused multiply-add per term at every width, so all widths give the same bits; they differ
 /// from a direct sum by rounding (<c>Reference/Conv2DReference</c> is the twin the tests compare with, to a tolerance).
@@ -35,40 +36,47 @@ internal static class WinogradWeightGradient
     /// <summary>dw += the weight gradient of <paramref name="n"/> samples. Nothing is checked: the caller validated (<see cref="WinogradConvolution.Applies"/>).</summary>
     public static void Run(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n, VectorWidth width)
     {
+        if (WinogradConvolution.TileSize(g) == 4) Run<TileF4>(g, x, dy, dw, n, width);
+        else Run<TileF2>(g, x, dy, dw, n, width);
+    }
+
+    private static void Run<W>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n, VectorWidth width)
+        where W : struct, IWinogradTile
+    {
         switch (width)
         {
-            case VectorWidth.V512: Run<Vector512<float>, Lane512, Rows8>(g, x, dy, dw, n); break;
-            case VectorWidth.V256: Run<Vector256<float>, Lane256, Rows4>(g, x, dy, dw, n); break;
-            case VectorWidth.V128: Run<Vector128<float>, Lane128, Rows4>(g, x, dy, dw, n); break;
-            default: Run<float, ScalarLane, Rows4>(g, x, dy, dw, n); break;
+            case VectorWidth.V512: Run<Vector512<float>, Lane512, Rows8, W>(g, x, dy, dw, n); break;
+            case VectorWidth.V256: Run<Vector256<float>, Lane256, Rows4, W>(g, x, dy, dw, n); break;
+            case VectorWidth.V128: Run<Vector128<float>, Lane128, Rows4, W>(g, x, dy, dw, n); break;
+            default: Run<float, ScalarLane, Rows4, W>(g, x, dy, dw, n); break;
         }
     }
 
-    private static void Run<T, L, R>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n)
-        where T : struct where L : struct, ILane<T> where R : struct, IConstant
+    private static void Run<T, L, R, W>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> dy, Span<float> dw, int n)
+        where T : struct where L : struct, ILane<T> where R : struct, IConstant where W : struct, IWinogradTile
     {
         if (n == 0) return;
-        int lanes = L.Count, rows = R.Value;
+        int lanes = L.Count, rows = R.Value, m = W.Size, positions = (m + 2) * (m + 2);
         int cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth, plane = height * width;
         // Channels-last rows: input channels padded to whole vectors; output channels to whole vectors and whole tiles of R rows.
         int inStride = WinogradConvolution.Padded(cin, lanes), outVectors = WinogradConvolution.Padded(cout, lanes), outStride = WinogradConvolution.Padded(outVectors, rows);
-        int tileRows = (height + 1) / 2, tileColumns = (width + 1) / 2, sampleTiles = tileRows * tileColumns;
-        // The input with a zero border: rows and columns 0 and past the plane up to the last tile's patch (2·tiles + 2).
-        int paddedRows = 2 * tileRows + 2, paddedColumns = 2 * tileColumns + 2;
-        int gradientRows = 2 * tileRows, gradientColumns = 2 * tileColumns;
+        int tileRows = (height + m - 1) / m, tileColumns = (width + m - 1) / m, sampleTiles = tileRows * tileColumns;
+        // The input with a zero border: rows and columns 0 and past the plane up to the last tile's patch (m·tiles + 2).
+        int paddedRows = m * tileRows + 2, paddedColumns = m * tileColumns + 2;
+        int gradientRows = m * tileRows, gradientColumns = m * tileColumns;
         // Samples per group from the widest width's padding, so every width adds the same partial sums to Z (the same bits).
-        int group = Math.Clamp(BlockFloats / (16 * (WinogradConvolution.Padded(cin, 16) + WinogradConvolution.Padded(cout, 16)) * sampleTiles), 1, n);
+        int group = Math.Clamp(BlockFloats / (positions * (WinogradConvolution.Padded(cin, 16) + WinogradConvolution.Padded(cout, 16)) * sampleTiles), 1, n);
         int groupTiles = group * sampleTiles;
-        // The 16 slabs of V and Ŷ an odd number of cache lines apart (the transforms store to all 16 at once).
+        // The slabs of V and Ŷ an odd number of cache lines apart (the transforms store to all of them at once).
         int inputSlab = WinogradConvolution.OddLines(groupTiles * inStride), gradientSlab = WinogradConvolution.OddLines(groupTiles * outStride);
         int sumSlab = outStride * inStride;
 
         WinogradWorkspace workspace = WinogradWorkspace.Current;
         Span<float> paddedInput = workspace.ChannelsLastInput(paddedRows * paddedColumns * inStride);
         Span<float> paddedGradient = workspace.ChannelsLastGradient(gradientRows * gradientColumns * outStride);
-        Span<float> inputs = workspace.Transformed(16 * inputSlab);
-        Span<float> gradients = workspace.Products(16 * gradientSlab);
-        Span<float> sums = workspace.Sums(16 * sumSlab);
+        Span<float> inputs = workspace.Transformed(positions * inputSlab);
+        Span<float> gradients = workspace.Products(positions * gradientSlab);
+        Span<float> sums = workspace.Sums(positions * sumSlab);
         // Borders and channel padding are never written: zero once. So are Ŷ's columns past whole vectors of output channels
         // (at the scalar width, up to R).
         paddedInput.Clear();
@@ -102,13 +110,13 @@ internal static class WinogradWeightGradient
                     for (int tc = 0; tc < tileColumns; tc++)
                     {
                         int tile = tile0 + tr * tileColumns + tc;
-                        ref float patch = ref Unsafe.Add(ref input0, (2 * tr * paddedColumns + 2 * tc) * inStride);
+                        ref float patch = ref Unsafe.Add(ref input0, (m * tr * paddedColumns + m * tc) * inStride);
                         for (int vector = 0; vector < inVectorCount; vector++)
-                            TransformInput<T, L>(ref Unsafe.Add(ref patch, vector * lanes), paddedColumns * inStride, inStride,
+                            W.TransformInput<T, L>(ref Unsafe.Add(ref patch, vector * lanes), paddedColumns * inStride, inStride,
                                 ref Unsafe.Add(ref v0, tile * inStride + vector * lanes), inputSlab);
-                        ref float block = ref Unsafe.Add(ref gradient0, (2 * tr * gradientColumns + 2 * tc) * outStride);
+                        ref float block = ref Unsafe.Add(ref gradient0, (m * tr * gradientColumns + m * tc) * outStride);
                         for (int vector = 0; vector < outVectorCount; vector++)
-                            TransformGradient<T, L>(ref Unsafe.Add(ref block, vector * lanes), gradientColumns * outStride, outStride,
+                            W.TransformGradient<T, L>(ref Unsafe.Add(ref block, vector * lanes), gradientColumns * outStride, outStride,
                                 ref Unsafe.Add(ref u0, tile * outStride + vector * lanes), gradientSlab);
                     }
                 }
@@ -116,7 +124,7 @@ internal static class WinogradWeightGradient
 
             // Z[ξ][k][c] += Σ_t Ŷ[ξ][t][k]·V[ξ][t][c], R output channels × up to three vectors of input channels at a time.
             int tiles = samples * sampleTiles;
-            for (int xi = 0; xi < 16; xi++)
+            for (int xi = 0; xi < positions; xi++)
             {
                 ref float vXi = ref Unsafe.Add(ref v0, xi * inputSlab);
                 ref float uXi = ref Unsafe.Add(ref u0, xi * gradientSlab);
@@ -141,33 +149,17 @@ internal static class WinogradWeightGradient
             }
         }
 
-        // dw[k, c] += Gᵀ Z[·][k][c] G, in double; G's rows are (1, 0, 0), (½, ½, ½), (½, −½, ½), (0, 0, 1).
-        Span<double> z = stackalloc double[16];
+        // dw[k, c] += Gᵀ Z[·][k][c] G, in double.
+        Span<double> z = stackalloc double[positions];
         for (int k = 0; k < cout; k++)
         {
             for (int c = 0; c < cin; c++)
             {
-                for (int xi = 0; xi < 16; xi++) z[xi] = Unsafe.Add(ref z0, xi * sumSlab + k * inStride + c);
-                Span<float> taps = dw.Slice((k * cin + c) * 9, 9);
-                for (int j = 0; j < 3; j++)
-                {
-                    // Column j of Z G, row by row, then Gᵀ of that column.
-                    double t0 = Column(z, 0, j), t1 = Column(z, 4, j), t2 = Column(z, 8, j), t3 = Column(z, 12, j);
-                    taps[j] += (float)(t0 + 0.5 * (t1 + t2));
-                    taps[3 + j] += (float)(0.5 * (t1 - t2));
-                    taps[6 + j] += (float)(0.5 * (t1 + t2) + t3);
-                }
+                for (int xi = 0; xi < positions; xi++) z[xi] = Unsafe.Add(ref z0, xi * sumSlab + k * inStride + c);
+                W.AddFilterGradient(z, dw.Slice((k * cin + c) * 9, 9));
             }
         }
     }
-
-    /// <summary>(Z G)[row][j] for the row of Z starting at <paramref name="first"/>.</summary>
-    private static double Column(ReadOnlySpan<double> z, int first, int j) => j switch
-    {
-        0 => z[first] + 0.5 * (z[first + 1] + z[first + 2]),
-        1 => 0.5 * (z[first + 1] - z[first + 2]),
-        _ => 0.5 * (z[first + 1] + z[first + 2]) + z[first + 3],
-    };
 
     /// <summary>
     /// to[(h·W' + w)·stride + c] = from[c·plane + h·W + w] for c &lt; channels, h &lt; H, w &lt; W (W' = <paramref name="rowStride"/>
@@ -195,68 +187,6 @@ internal static class WinogradWeightGradient
             for (int c = blockChannels; c < channels; c++)
                 for (int w = 0; w < width; w++) Unsafe.Add(ref target, w * stride + c) = Unsafe.Add(ref source, c * plane + w);
         }
-    }
-
-    /// <summary>
-    /// Bᵀ d B for a vector of channels of one tile: d[a][b] at <paramref name="patch"/> + a·<paramref name="rowStride"/> +
-    /// b·<paramref name="stride"/>; the 16 results ξ = 4i + j, <paramref name="xiStride"/> apart (the forward's transform).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformInput<T, L>(ref float patch, int rowStride, int stride, ref float v, int xiStride)
-        where T : struct where L : struct, ILane<T>
-    {
-        Row<T, L>(ref patch, stride, out T d00, out T d01, out T d02, out T d03);
-        Row<T, L>(ref Unsafe.Add(ref patch, rowStride), stride, out T d10, out T d11, out T d12, out T d13);
-        Row<T, L>(ref Unsafe.Add(ref patch, 2 * rowStride), stride, out T d20, out T d21, out T d22, out T d23);
-        Row<T, L>(ref Unsafe.Add(ref patch, 3 * rowStride), stride, out T d30, out T d31, out T d32, out T d33);
-        // Rows of Bᵀ d: e0 = d0 − d2, e1 = d1 + d2, e2 = d2 − d1, e3 = d1 − d3; then each times B.
-        var strides = new WinogradConvolution.Strides(xiStride);
-        ref float v4 = ref Unsafe.Add(ref v, strides.Four);
-        ref float v8 = ref Unsafe.Add(ref v4, strides.Four);
-        WinogradConvolution.Columns<T, L>(ref v, strides, L.Subtract(d00, d20), L.Subtract(d01, d21), L.Subtract(d02, d22), L.Subtract(d03, d23));
-        WinogradConvolution.Columns<T, L>(ref v4, strides, L.Add(d10, d20), L.Add(d11, d21), L.Add(d12, d22), L.Add(d13, d23));
-        WinogradConvolution.Columns<T, L>(ref v8, strides, L.Subtract(d20, d10), L.Subtract(d21, d11), L.Subtract(d22, d12), L.Subtract(d23, d13));
-        WinogradConvolution.Columns<T, L>(ref Unsafe.Add(ref v8, strides.Four), strides, L.Subtract(d10, d30), L.Subtract(d11, d31), L.Subtract(d12, d32), L.Subtract(d13, d33));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<T, L>(ref float row, int stride, out T d0, out T d1, out T d2, out T d3)
-        where T : struct where L : struct, ILane<T>
-    {
-        d0 = L.Load(ref row, 0);
-        d1 = L.Load(ref row, stride);
-        d2 = L.Load(ref row, 2 * stride);
-        d3 = L.Load(ref row, 3 * stride);
-    }
-
-    /// <summary>
-    /// A dy Aᵀ for a vector of channels of one tile, dy = [[p, q], [r, s]] at <paramref name="block"/> (+ <paramref name="stride"/>
-    /// for the next column, + <paramref name="rowStride"/> for the next row); A's rows are (1, 0), (1, 1), (1, −1), (0, −1). The 16
-    /// results ξ = 4i + j, <paramref name="xiStride"/> apart.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void TransformGradient<T, L>(ref float block, int rowStride, int stride, ref float u, int xiStride)
-        where T : struct where L : struct, ILane<T>
-    {
-        T p = L.Load(ref block, 0), q = L.Load(ref block, stride);
-        T r = L.Load(ref block, rowStride), s = L.Load(ref block, rowStride + stride);
-        T zero = L.Splat(0f);
-        // Rows of A dy: (p, q), (p + r, q + s), (p − r, q − s), (−r, −s); then each times Aᵀ.
-        GradientColumns<T, L>(ref u, 0, xiStride, p, q);
-        GradientColumns<T, L>(ref u, 4, xiStride, L.Add(p, r), L.Add(q, s));
-        GradientColumns<T, L>(ref u, 8, xiStride, L.Subtract(p, r), L.Subtract(q, s));
-        GradientColumns<T, L>(ref u, 12, xiStride, L.Subtract(zero, r), L.Subtract(zero, s));
-    }
-
-    /// <summary>One row (a, b) of A dy times Aᵀ: a, a + b, a − b, −b.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void GradientColumns<T, L>(ref float u, int first, int xiStride, T a, T b)
-        where T : struct where L : struct, ILane<T>
-    {
-        L.Store(ref u, first * xiStride, a);
-        L.Store(ref u, (first + 1) * xiStride, L.Add(a, b));
-        L.Store(ref u, (first + 2) * xiStride, L.Subtract(a, b));
-        L.Store(ref u, (first + 3) * xiStride, L.Subtract(L.Splat(0f), b));
     }
 }
 
