@@ -79,9 +79,15 @@ internal static class SparseInputGradient
         ref float wStart = ref MemoryMarshal.GetReference(packed);
         ref float dyStart = ref MemoryMarshal.GetReference(dys);
         bool wide = width != VectorWidth.V128;
+        // Every kernel row (c, kh) of one output channel as one list: its offset in dxpad from the window's corner, in order.
+        int rows = cin * kh;
+        Span<int> offsets = rows <= 256 ? stackalloc int[rows] : new int[rows];
+        for (int c = 0; c < cin; c++)
+            for (int r = 0; r < kh; r++) offsets[c * kh + r] = (c * planeHeight + r) * pitch;
+        ref int offset0 = ref MemoryMarshal.GetReference(offsets);
         for (int o = 0; o < g.OutChannels; o++)
         {
-            ref float wOut = ref Unsafe.Add(ref wStart, o * cin * kh * Lanes);
+            ref float wOut = ref Unsafe.Add(ref wStart, o * rows * Lanes);
             for (int oh = 0; oh < outHeight; oh++)
             {
                 ref float dyRow = ref Unsafe.Add(ref dyStart, (o * outHeight + oh) * outWidth);
@@ -90,13 +96,9 @@ internal static class SparseInputGradient
                     float v = Unsafe.Add(ref dyRow, ow);
                     if (v == 0f) continue;
                     // rows (c, kh) of w[o] onto dxpad[c, oh + kh, ow ..]
-                    for (int c = 0; c < cin; c++)
-                    {
-                        ref float target = ref Unsafe.Add(ref dxStart, (c * planeHeight + oh) * pitch + ow);
-                        ref float weights = ref Unsafe.Add(ref wOut, c * kh * Lanes);
-                        if (wide) AddRows256(v, ref weights, ref target, kh, pitch);
-                        else AddRows128(v, ref weights, ref target, kh, pitch);
-                    }
+                    ref float corner = ref Unsafe.Add(ref dxStart, oh * pitch + ow);
+                    if (wide) AddRows256(v, ref wOut, ref corner, ref offset0, rows);
+                    else AddRows128(v, ref wOut, ref corner, ref offset0, rows);
                 }
             }
         }
@@ -114,26 +116,37 @@ internal static class SparseInputGradient
 
     private static int Pitch(in Conv2DGeometry g) => g.InWidth + g.PadLeft + g.PadRight + Lanes;
 
+    /// <summary>corner[offsets[j] + 0..7] += v · weights[8j + 0..7] for j &lt; <paramref name="rows"/>, two rows per step.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRows256(float v, ref float weights, ref float target, int rows, int pitch)
+    private static void AddRows256(float v, ref float weights, ref float corner, ref int offsets, int rows)
     {
         var scale = Vector256.Create(v);
-        for (int r = 0; r < rows; r++)
+        int j = 0;
+        for (; j + 2 <= rows; j += 2)
         {
-            ref float row = ref Unsafe.Add(ref target, r * pitch);
-            MultiplyAdd.Of(scale, Vector256.LoadUnsafe(ref weights, (nuint)(r * Lanes)), Vector256.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+            ref float a = ref Unsafe.Add(ref corner, Unsafe.Add(ref offsets, j));
+            ref float b = ref Unsafe.Add(ref corner, Unsafe.Add(ref offsets, j + 1));
+            Vector256<float> sumA = MultiplyAdd.Of(scale, Vector256.LoadUnsafe(ref weights, (nuint)(j * Lanes)), Vector256.LoadUnsafe(ref a));
+            Vector256<float> sumB = MultiplyAdd.Of(scale, Vector256.LoadUnsafe(ref weights, (nuint)((j + 1) * Lanes)), Vector256.LoadUnsafe(ref b));
+            sumA.StoreUnsafe(ref a);
+            sumB.StoreUnsafe(ref b);
+        }
+        if (j < rows)
+        {
+            ref float a = ref Unsafe.Add(ref corner, Unsafe.Add(ref offsets, j));
+            MultiplyAdd.Of(scale, Vector256.LoadUnsafe(ref weights, (nuint)(j * Lanes)), Vector256.LoadUnsafe(ref a)).StoreUnsafe(ref a);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRows128(float v, ref float weights, ref float target, int rows, int pitch)
+    private static void AddRows128(float v, ref float weights, ref float corner, ref int offsets, int rows)
     {
         var scale = Vector128.Create(v);
-        for (int r = 0; r < rows; r++)
+        for (int j = 0; j < rows; j++)
         {
-            ref float row = ref Unsafe.Add(ref target, r * pitch);
-            MultiplyAdd.Of(scale, Vector128.LoadUnsafe(ref weights, (nuint)(r * Lanes)), Vector128.LoadUnsafe(ref row)).StoreUnsafe(ref row);
-            MultiplyAdd.Of(scale, Vector128.LoadUnsafe(ref weights, (nuint)(r * Lanes + 4)), Vector128.LoadUnsafe(ref row, 4)).StoreUnsafe(ref row, 4);
+            ref float row = ref Unsafe.Add(ref corner, Unsafe.Add(ref offsets, j));
+            MultiplyAdd.Of(scale, Vector128.LoadUnsafe(ref weights, (nuint)(j * Lanes)), Vector128.LoadUnsafe(ref row)).StoreUnsafe(ref row);
+            MultiplyAdd.Of(scale, Vector128.LoadUnsafe(ref weights, (nuint)(j * Lanes + 4)), Vector128.LoadUnsafe(ref row, 4)).StoreUnsafe(ref row, 4);
         }
     }
 }
