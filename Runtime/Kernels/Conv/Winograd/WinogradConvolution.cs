@@ -53,7 +53,7 @@ internal static class WinogradConvolution
     /// <summary>Tests: the tile side every geometry takes on this thread (2 or 4; 0: the rule).</summary>
     [ThreadStatic] internal static int t_tileSize;
 
-    /// <summary>Floats of the transformed weights for <paramref name="width"/>: 16 (36) × Cout rounded up to the tile's rows × Cin.</summary>
+    /// <summary>Floats of the transformed weights for <paramref name="width"/>: 16 × Cout rounded up to the tile's rows × Cin (F(4×4): 36 × Cout rounded up to the lanes × Cin).</summary>
     public static int PackedLength(in Conv2DGeometry g, VectorWidth width)
         => TileSize(g) == 4 ? WinogradF4.PackedLength(g, width) : 16 * FilterSlab(g, RowsOf(width));
 

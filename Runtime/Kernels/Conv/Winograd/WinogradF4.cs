@@ -396,7 +396,7 @@ internal static class WinogradF4
 
     /// <summary>a to f at <paramref name="to"/> and every <paramref name="stride"/> floats after it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store6<T, L>(ref float to, int stride, T a, T b, T c, T d, T e, T f) where T : struct where L : struct, ILane<T>
+    internal static void Store6<T, L>(ref float to, int stride, T a, T b, T c, T d, T e, T f) where T : struct where L : struct, ILane<T>
     {
         L.Store(ref to, 0, a);
         L.Store(ref to, stride, b);

@@ -52,8 +52,9 @@ internal readonly struct TileF2 : IWinogradTile
         WinogradConvolution.Columns<T, L>(ref Unsafe.Add(ref v8, strides.Four), strides, L.Subtract(d10, d30), L.Subtract(d11, d31), L.Subtract(d12, d32), L.Subtract(d13, d33));
     }
 
+    /// <summary>Four vectors <paramref name="stride"/> apart from <paramref name="row"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<T, L>(ref float row, int stride, out T d0, out T d1, out T d2, out T d3)
+    internal static void Row<T, L>(ref float row, int stride, out T d0, out T d1, out T d2, out T d3)
         where T : struct where L : struct, ILane<T>
     {
         d0 = L.Load(ref row, 0);
@@ -137,9 +138,9 @@ internal readonly struct TileF4 : IWinogradTile
         where T : struct where L : struct, ILane<T>
     {
         // Rows 0 and 5 of A dy are dy's rows 0 and 3.
-        Row<T, L>(ref block, stride, out T a0, out T a1, out T a2, out T a3);
+        TileF2.Row<T, L>(ref block, stride, out T a0, out T a1, out T a2, out T a3);
         Expand<T, L>(ref u, xiStride, a0, a1, a2, a3);
-        Row<T, L>(ref Unsafe.Add(ref block, 3 * rowStride), stride, out a0, out a1, out a2, out a3);
+        TileF2.Row<T, L>(ref Unsafe.Add(ref block, 3 * rowStride), stride, out a0, out a1, out a2, out a3);
         Expand<T, L>(ref Unsafe.Add(ref u, 30 * xiStride), xiStride, a0, a1, a2, a3);
         // Rows 1, 2 and 3, 4, column by column.
         Column<T, L>(ref block, rowStride, out T p0, out T m0, out T q0, out T n0);
@@ -152,22 +153,12 @@ internal readonly struct TileF4 : IWinogradTile
         Expand<T, L>(ref Unsafe.Add(ref u, 24 * xiStride), xiStride, n0, n1, n2, n3);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Row<T, L>(ref float row, int stride, out T d0, out T d1, out T d2, out T d3)
-        where T : struct where L : struct, ILane<T>
-    {
-        d0 = L.Load(ref row, 0);
-        d1 = L.Load(ref row, stride);
-        d2 = L.Load(ref row, 2 * stride);
-        d3 = L.Load(ref row, 3 * stride);
-    }
-
     /// <summary>Rows 1 to 4 of A·(dy0, dy1, dy2, dy3) for one column of dy.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Column<T, L>(ref float column, int rowStride, out T r1, out T r2, out T r3, out T r4)
         where T : struct where L : struct, ILane<T>
     {
-        Row<T, L>(ref column, rowStride, out T d0, out T d1, out T d2, out T d3);
+        TileF2.Row<T, L>(ref column, rowStride, out T d0, out T d1, out T d2, out T d3);
         Combine<T, L>(d0, d1, d2, d3, out r1, out r2, out r3, out r4);
     }
 
@@ -190,12 +181,7 @@ internal readonly struct TileF4 : IWinogradTile
         where T : struct where L : struct, ILane<T>
     {
         Combine<T, L>(a0, a1, a2, a3, out T r1, out T r2, out T r3, out T r4);
-        L.Store(ref u, 0, a0);
-        L.Store(ref u, xiStride, r1);
-        L.Store(ref u, 2 * xiStride, r2);
-        L.Store(ref u, 3 * xiStride, r3);
-        L.Store(ref u, 4 * xiStride, r4);
-        L.Store(ref u, 5 * xiStride, a3);
+        WinogradF4.Store6<T, L>(ref u, xiStride, a0, r1, r2, r3, r4, a3);
     }
 
     /// <summary>Z G row by row (six rows of three), then Gᵀ of each of its three columns; G's structure written out.</summary>
