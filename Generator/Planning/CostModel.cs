@@ -43,9 +43,6 @@ internal static class CostModel
     /// <summary>Fewest input and output channels of a 3×3 stride-1 layer whose forward runs Winograd (<c>WinogradConvolution.MinChannels</c>).</summary>
     private const int WinogradChannels = 8;
 
-    /// <summary>Lanes of a row of the runtime's sparse input-gradient scatter (<c>SparseInputGradient</c>).</summary>
-    private const int ScatterLanes = 8;
-
     /// <summary>
     /// Weight floats from which a Dense layer's weight and bias gradients are owned by output features when a step runs on
     /// two or more threads (<see cref="OwnsWeightGradient"/>). Below it the layer keeps per-thread copies reduced in thread
@@ -128,7 +125,7 @@ internal static class CostModel
         bool pointwise = w.KernelHeight == 1 && w.KernelWidth == 1 && w.StrideHeight == 1 && w.StrideWidth == 1 && !w.HasPadding;
         ConvMethod columns = pointwise ? ConvMethod.Gemm : ConvMethod.Im2ColGemm;
         bool grid = w.StrideHeight == 1 && w.StrideWidth == 1 && !pointwise;
-        ConvMethod inputs = grid && w.KernelWidth <= ScatterLanes ? ConvMethod.SparseScatterOrIm2ColGemm : columns;
+        ConvMethod inputs = grid ? ConvMethod.SparseScatterOrIm2ColGemm : columns;
         bool direct3x3 = w.KernelHeight == 3 && w.KernelWidth == 3 && w.PadTop == 1 && w.PadLeft == 1 && w.PadBottom == 1 && w.PadRight == 1
             && w.StrideHeight == w.StrideWidth && (w.StrideHeight == 1 || w.StrideHeight == 2);
         // Its dx only from three input channels on (fewer fill too few rows of the tile).

@@ -337,7 +337,7 @@ public static class Conv2DKernels
         bool scatter = !dx.IsEmpty && algorithm.InputGradient == Conv2DMethod.SparseScatterOrIm2ColGemm;
         Span<float> scatterWeights = scatter ? Conv2DWorkspace.Current.ScatterWeights(SparseInputGradient.PackedLength(g)) : default;
         Span<float> scatterPlanes = scatter ? Conv2DWorkspace.Current.ScatterPlanes(SparseInputGradient.PaddedLength(g)) : default;
-        if (scatter) SparseInputGradient.Pack(g, w, scatterWeights);
+        if (scatter) SparseInputGradient.Pack(g, w, scatterWeights, width);
         for (int s = 0; s < n; s++)
         {
             ReadOnlySpan<float> xs = x.Slice(s * g.InputLength, g.InputLength);

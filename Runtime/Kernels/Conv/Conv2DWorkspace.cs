@@ -15,6 +15,7 @@ internal sealed class Conv2DWorkspace
     private int[] _offsets = Array.Empty<int>();
     private float[] _scatterWeights = Array.Empty<float>();
     private float[] _scatterPlanes = Array.Empty<float>();
+    private int[] _scatterCorners = Array.Empty<int>();
     private float[] _channelVector = Array.Empty<float>();
     private float[] _columns = Array.Empty<float>();
 
@@ -46,6 +47,13 @@ internal sealed class Conv2DWorkspace
 
     /// <summary>One sample's padded input gradient for <see cref="SparseInputGradient"/>.</summary>
     public Span<float> ScatterPlanes(int length) => Get(ref _scatterPlanes, length);
+
+    /// <summary>Where each output position's window starts in <see cref="SparseInputGradient"/>'s padded plane.</summary>
+    public Span<int> ScatterCorners(int length)
+    {
+        if (_scatterCorners.Length < length) _scatterCorners = new int[length];
+        return _scatterCorners.AsSpan(0, length);
+    }
 
     /// <summary>Offsets of the patch entries in the padded source.</summary>
     public Span<int> Offsets(int length)

@@ -7,34 +7,44 @@ using System.Runtime.Intrinsics;
 namespace Compiled.Kernels;
 
 /// <summary>
-/// The input gradient of a stride-1 convolution as a scatter over the non-zero output gradients:
-/// dxpad[c, oh + kh, ow + kw] += dy[o, oh, ow] · w[o, c, kh, kw], one 8-lane vector per kernel row (kw &lt; KW ≤ 8, the
-/// packed weights zero past KW), then dx is the interior of dxpad. Behind a ReLU and a max-pool most of dy is zero (a
-/// 2×2 pool passes at most one gradient in four), and a zero costs one comparison instead of KH·KW·Cin multiply-adds;
-/// <see cref="Conv2DKernels"/> uses it for a sample only when at most half of its dy is non-zero (else im2col + GEMM).
-/// Every width gives the same result (one fused multiply-add per term, in the same order).
+/// The input gradient of a stride-1 convolution as a scatter over the non-zero output gradients, channels in the lanes:
+/// dxpad[oh + kh, ow + kw, c] += dy[o, oh, ow] · w[o, c, kh, kw]. In that channels-last padded plane one kernel row
+/// (kw, c) of an output channel is one contiguous run of KW·Cin floats, so a non-zero costs KH runs of whole vectors
+/// (LeNet-5's conv2, 5×5 over 6 channels: 5 runs of 30 floats, two 512-bit vectors each) where a row per input channel
+/// would fill 5 of 8 lanes. The packed weights are zero past KW·Cin up to the vector; each row of dxpad has a vector's
+/// slack so that tail never reaches the next row. dx is then the interior of dxpad, back to [Cin, H, W]. Behind a ReLU
+/// and a max-pool most of dy is zero (a 2×2 pool passes at most one gradient in four), and a zero costs one comparison
+/// instead of KH·KW·Cin multiply-adds; <see cref="Conv2DKernels"/> uses it for a sample only when at most half of its dy
+/// is non-zero (else im2col + GEMM). Every width gives the same result (one fused multiply-add per term, in the same order).
 /// </summary>
 internal static class SparseInputGradient
 {
-    /// <summary>Lanes of a kernel row.</summary>
-    private const int Lanes = 8;
+    /// <summary>Lanes of the widest vector: packed runs and row slack are sized for it.</summary>
+    private const int MaxLanes = 16;
 
-    /// <summary>Stride 1 with kernel rows that fit one 8-lane vector, at a vector width.</summary>
+    /// <summary>Stride 1, at a vector width.</summary>
     public static bool Applies(in Conv2DGeometry g, VectorWidth width)
-        => width != VectorWidth.Scalar && g.StrideHeight == 1 && g.StrideWidth == 1 && g.KernelWidth <= Lanes && !g.IsPointwise;
+        => width != VectorWidth.Scalar && g.StrideHeight == 1 && g.StrideWidth == 1 && !g.IsPointwise;
 
-    /// <summary>Floats of the packed weights [Cout, Cin, KH, 8].</summary>
-    public static int PackedLength(in Conv2DGeometry g) => g.OutChannels * g.InChannels * g.KernelHeight * Lanes;
+    /// <summary>Floats of the packed weights [Cout, KH, KW·Cin rounded up to the vector] at any width.</summary>
+    public static int PackedLength(in Conv2DGeometry g) => g.OutChannels * g.KernelHeight * RunLength(g, MaxLanes);
 
-    /// <summary>Floats of one sample's padded input gradient [Cin, PH, PW + 8] (the last vector of a row may run past PW).</summary>
-    public static int PaddedLength(in Conv2DGeometry g) => g.InChannels * (g.InHeight + g.PadTop + g.PadBottom) * Pitch(g);
+    /// <summary>Floats of one sample's padded channels-last input gradient [PH, PW·Cin + 16].</summary>
+    public static int PaddedLength(in Conv2DGeometry g) => (g.InHeight + g.PadTop + g.PadBottom) * Pitch(g);
 
-    /// <summary>packed[o, c, kh, kw] = w[o, c, kh, kw] for kw &lt; KW, zero up to 8.</summary>
-    public static void Pack(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed)
+    /// <summary>packed[o, kh, kw·Cin + c] = w[o, c, kh, kw], zero past KW·Cin up to the run of <paramref name="width"/>.</summary>
+    public static void Pack(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width)
     {
-        packed.Clear();
-        int rows = g.OutChannels * g.InChannels * g.KernelHeight, kw = g.KernelWidth;
-        for (int r = 0; r < rows; r++) w.Slice(r * kw, kw).CopyTo(packed.Slice(r * Lanes, kw));
+        int run = RunLength(g, Lanes(width)), cin = g.InChannels, kh = g.KernelHeight, kw = g.KernelWidth;
+        packed[..(g.OutChannels * kh * run)].Clear();
+        for (int o = 0; o < g.OutChannels; o++)
+            for (int c = 0; c < cin; c++)
+                for (int r = 0; r < kh; r++)
+                {
+                    ReadOnlySpan<float> row = w.Slice(((o * cin + c) * kh + r) * kw, kw);
+                    Span<float> to = packed.Slice((o * kh + r) * run, run);
+                    for (int k = 0; k < kw; k++) to[k * cin + c] = row[k];
+                }
     }
 
     /// <summary>
@@ -69,84 +79,103 @@ internal static class SparseInputGradient
         return 2 * (dys.Length - zeros) <= dys.Length;
     }
 
-    /// <summary>dxs [Cin, H, W] = the input gradient of one sample from dys [Cout, OH, OW] (dxs overwritten; dxpad scratch).</summary>
+    /// <summary>
+    /// dxs [Cin, H, W] = the input gradient of one sample from dys [Cout, OH, OW] (dxs overwritten; dxpad scratch of
+    /// <see cref="PaddedLength"/>; packed by <see cref="Pack"/> at the same <paramref name="width"/>).
+    /// </summary>
     public static void Run(in Conv2DGeometry g, ReadOnlySpan<float> packed, ReadOnlySpan<float> dys, Span<float> dxs, Span<float> dxpad, VectorWidth width)
     {
-        int planeHeight = g.InHeight + g.PadTop + g.PadBottom, pitch = Pitch(g);
-        int cin = g.InChannels, kh = g.KernelHeight, outHeight = g.OutHeight, outWidth = g.OutWidth;
+        switch (width)
+        {
+            case VectorWidth.V512: Run<Vector512<float>, Lane512>(g, packed, dys, dxs, dxpad); break;
+            case VectorWidth.V256: Run<Vector256<float>, Lane256>(g, packed, dys, dxs, dxpad); break;
+            default: Run<Vector128<float>, Lane128>(g, packed, dys, dxs, dxpad); break;
+        }
+    }
+
+    private static void Run<T, TLane>(in Conv2DGeometry g, ReadOnlySpan<float> packed, ReadOnlySpan<float> dys, Span<float> dxs, Span<float> dxpad)
+        where T : struct where TLane : ILane<T>
+    {
+        int pitch = Pitch(g), cin = g.InChannels, kh = g.KernelHeight, plane = g.OutHeight * g.OutWidth;
+        int run = RunLength(g, TLane.Count);
         dxpad.Clear();
         ref float dxStart = ref MemoryMarshal.GetReference(dxpad);
         ref float wStart = ref MemoryMarshal.GetReference(packed);
         ref float dyStart = ref MemoryMarshal.GetReference(dys);
-        bool wide = width != VectorWidth.V128;
-        // Every kernel row (c, kh) of one output channel as one list: its offset in dxpad from the window's corner, in order.
-        int rows = cin * kh;
-        Span<int> offsets = rows <= 256 ? stackalloc int[rows] : new int[rows];
-        for (int c = 0; c < cin; c++)
-            for (int r = 0; r < kh; r++) offsets[c * kh + r] = (c * planeHeight + r) * pitch;
-        ref int offset0 = ref MemoryMarshal.GetReference(offsets);
+        // corners[p]: where the window of output position p = (oh, ow) starts in dxpad
+        Span<int> corners = Conv2DWorkspace.Current.ScatterCorners(plane);
+        for (int p = 0; p < plane; p++) corners[p] = p / g.OutWidth * pitch + p % g.OutWidth * cin;
+        ref int corner0 = ref MemoryMarshal.GetReference(corners);
         for (int o = 0; o < g.OutChannels; o++)
         {
-            ref float wOut = ref Unsafe.Add(ref wStart, o * rows * Lanes);
-            for (int oh = 0; oh < outHeight; oh++)
+            ref float wOut = ref Unsafe.Add(ref wStart, o * kh * run);
+            ref float dyPlane = ref Unsafe.Add(ref dyStart, o * plane);
+            int p = 0;
+            // The non-zeros of 16 values at a time as a bit mask, visited lowest first: one unpredictable branch per 16 values
+            // (a zero test per value branched on a coin flip behind ReLU and max-pool).
+            if (Vector256.IsHardwareAccelerated)
             {
-                ref float dyRow = ref Unsafe.Add(ref dyStart, (o * outHeight + oh) * outWidth);
-                for (int ow = 0; ow < outWidth; ow++)
+                for (; p + 16 <= plane; p += 16)
                 {
-                    float v = Unsafe.Add(ref dyRow, ow);
-                    if (v == 0f) continue;
-                    // rows (c, kh) of w[o] onto dxpad[c, oh + kh, ow ..]
-                    ref float corner = ref Unsafe.Add(ref dxStart, oh * pitch + ow);
-                    if (wide) AddRows256(v, ref wOut, ref corner, ref offset0, rows);
-                    else AddRows128(v, ref wOut, ref corner, ref offset0, rows);
+                    uint zeros = Vector256.Equals(Vector256.LoadUnsafe(ref dyPlane, (nuint)p), Vector256<float>.Zero).ExtractMostSignificantBits()
+                        | Vector256.Equals(Vector256.LoadUnsafe(ref dyPlane, (nuint)(p + 8)), Vector256<float>.Zero).ExtractMostSignificantBits() << 8;
+                    for (uint nonZeros = ~zeros & 0xFFFF; nonZeros != 0; nonZeros &= nonZeros - 1)
+                    {
+                        int at = p + BitOperations.TrailingZeroCount(nonZeros);
+                        Scatter<T, TLane>(Unsafe.Add(ref dyPlane, at), ref wOut, ref Unsafe.Add(ref dxStart, Unsafe.Add(ref corner0, at)), kh, run, pitch);
+                    }
                 }
             }
+            for (; p < plane; p++)
+            {
+                float v = Unsafe.Add(ref dyPlane, p);
+                if (v == 0f) continue;
+                Scatter<T, TLane>(v, ref wOut, ref Unsafe.Add(ref dxStart, Unsafe.Add(ref corner0, p)), kh, run, pitch);
+            }
         }
 
-        // dx = the interior of dxpad
+        // dx [c, i, j] = the interior dxpad [i + PT, j + PL, c]
+        int height = g.InHeight, width = g.InWidth;
+        ref float dx0 = ref MemoryMarshal.GetReference(dxs);
         for (int c = 0; c < cin; c++)
         {
-            for (int i = 0; i < g.InHeight; i++)
+            for (int i = 0; i < height; i++)
             {
-                MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref dxStart, (c * planeHeight + i + g.PadTop) * pitch + g.PadLeft), g.InWidth)
-                    .CopyTo(dxs.Slice((c * g.InHeight + i) * g.InWidth, g.InWidth));
+                ref float from = ref Unsafe.Add(ref dxStart, (i + g.PadTop) * pitch + g.PadLeft * cin + c);
+                ref float to = ref Unsafe.Add(ref dx0, (c * height + i) * width);
+                for (int j = 0; j < width; j++) Unsafe.Add(ref to, j) = Unsafe.Add(ref from, j * cin);
             }
         }
     }
 
-    private static int Pitch(in Conv2DGeometry g) => g.InWidth + g.PadLeft + g.PadRight + Lanes;
-
-    /// <summary>corner[offsets[j] + 0..7] += v · weights[8j + 0..7] for j &lt; <paramref name="rows"/>, two rows per step.</summary>
+    /// <summary>The KH runs of one output channel's packed weights, times <paramref name="v"/>, onto the rows of dxpad from <paramref name="corner"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRows256(float v, ref float weights, ref float corner, ref int offsets, int rows)
+    private static void Scatter<T, TLane>(float v, ref float weights, ref float corner, int kh, int run, int pitch) where T : struct where TLane : ILane<T>
     {
-        var scale = Vector256.Create(v);
-        int j = 0;
-        for (; j + 2 <= rows; j += 2)
-        {
-            ref float a = ref Unsafe.Add(ref corner, Unsafe.Add(ref offsets, j));
-            ref float b = ref Unsafe.Add(ref corner, Unsafe.Add(ref offsets, j + 1));
-            Vector256<float> sumA = MultiplyAdd.Of(scale, Vector256.LoadUnsafe(ref weights, (nuint)(j * Lanes)), Vector256.LoadUnsafe(ref a));
-            Vector256<float> sumB = MultiplyAdd.Of(scale, Vector256.LoadUnsafe(ref weights, (nuint)((j + 1) * Lanes)), Vector256.LoadUnsafe(ref b));
-            sumA.StoreUnsafe(ref a);
-            sumB.StoreUnsafe(ref b);
-        }
-        if (j < rows)
-        {
-            ref float a = ref Unsafe.Add(ref corner, Unsafe.Add(ref offsets, j));
-            MultiplyAdd.Of(scale, Vector256.LoadUnsafe(ref weights, (nuint)(j * Lanes)), Vector256.LoadUnsafe(ref a)).StoreUnsafe(ref a);
-        }
+        T scale = TLane.Splat(v);
+        for (int r = 0; r < kh; r++) AddRun<T, TLane>(scale, ref Unsafe.Add(ref weights, r * run), ref Unsafe.Add(ref corner, r * pitch), run);
     }
 
+    /// <summary>Floats of a packed kernel row: KW·Cin rounded up to <paramref name="lanes"/>.</summary>
+    private static int RunLength(in Conv2DGeometry g, int lanes) => (g.KernelWidth * g.InChannels + lanes - 1) / lanes * lanes;
+
+    /// <summary>Floats of a row of dxpad: its PW positions of Cin channels and the slack a run's padded tail may reach.</summary>
+    private static int Pitch(in Conv2DGeometry g) => (g.InWidth + g.PadLeft + g.PadRight) * g.InChannels + MaxLanes;
+
+    private static int Lanes(VectorWidth width) => width switch { VectorWidth.V512 => 16, VectorWidth.V256 => 8, _ => 4 };
+
+    /// <summary>to[0 .. run) += scale · weights[0 .. run), two vectors per step (loads before stores).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void AddRows128(float v, ref float weights, ref float corner, ref int offsets, int rows)
+    private static void AddRun<T, TLane>(T scale, ref float weights, ref float to, int run) where T : struct where TLane : ILane<T>
     {
-        var scale = Vector128.Create(v);
-        for (int j = 0; j < rows; j++)
+        int j = 0;
+        for (; j + 2 * TLane.Count <= run; j += 2 * TLane.Count)
         {
-            ref float row = ref Unsafe.Add(ref corner, Unsafe.Add(ref offsets, j));
-            MultiplyAdd.Of(scale, Vector128.LoadUnsafe(ref weights, (nuint)(j * Lanes)), Vector128.LoadUnsafe(ref row)).StoreUnsafe(ref row);
-            MultiplyAdd.Of(scale, Vector128.LoadUnsafe(ref weights, (nuint)(j * Lanes + 4)), Vector128.LoadUnsafe(ref row, 4)).StoreUnsafe(ref row, 4);
+            T a = TLane.FusedMultiplyAdd(scale, TLane.Load(ref weights, j), TLane.Load(ref to, j));
+            T b = TLane.FusedMultiplyAdd(scale, TLane.Load(ref weights, j + TLane.Count), TLane.Load(ref to, j + TLane.Count));
+            TLane.Store(ref to, j, a);
+            TLane.Store(ref to, j + TLane.Count, b);
         }
+        if (j < run) TLane.Store(ref to, j, TLane.FusedMultiplyAdd(scale, TLane.Load(ref weights, j), TLane.Load(ref to, j)));
     }
 }

@@ -284,4 +284,46 @@ public class Conv2DKernelTests
             }
         }
     }
+
+    /// <summary>
+    /// The scatter itself, channels in the lanes: kernel rows wider than a vector's worth of floats and narrower (the padded
+    /// tail of a run), more than 32 output channels, a plane that is not a whole number of 16-value masks, a kernel as wide
+    /// as the padded input; dy about one in four non-zero with −0 among the zeros. Against the double reference, and the
+    /// same bits at every width.
+    /// </summary>
+    [Fact]
+    public void Sparse_input_gradient_matches_the_reference_with_the_same_bits_at_every_width()
+    {
+        var random = new TestValues(72);
+        Conv2DGeometry[] geometries =
+        [
+            new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0),       // LeNet-5 conv2: runs of 30 floats
+            new(2, 12, 13, 3, 3, 9, 1, 1, 1, 4, 1, 4),        // a 9-wide kernel with padding: runs of 18
+            new(3, 9, 8, 40, 3, 3, 1, 1, 1, 1, 1, 1),         // 40 output channels; 72 positions: 4 masks and a tail of 8
+            new(1, 5, 5, 2, 5, 5, 1, 1, 0, 0, 0, 0),          // the kernel as wide as the input: one position
+            new(1, 7, 6, 3, 2, 3, 1, 1, 0, 1, 1, 0),          // runs of 3: one vector's tail at every width
+        ];
+        foreach (Conv2DGeometry g in geometries)
+        {
+            float[] w = random.Floats(g.WeightLength), dy = random.Floats(g.OutputLength);
+            for (int i = 0; i < dy.Length; i++) if ((i * 7 + i / 5) % 4 != 0) dy[i] = i % 3 == 0 ? -0f : 0f;
+            Assert.True(SparseInputGradient.IsSparse(dy));
+            double[] expected = new double[g.InputLength], magnitude = new double[g.InputLength];
+            Conv2DReference.Backward<double>(g, new double[g.InputLength], TestValues.Wide(w), TestValues.Wide(dy), expected, new double[w.Length], [], 1);
+            Conv2DReference.Backward<double>(g, new double[g.InputLength], TestValues.Abs(w), TestValues.Abs(dy), magnitude, new double[w.Length], [], 1);
+
+            float[]? first = null;
+            foreach (VectorWidth width in new[] { VectorWidth.V512, VectorWidth.V256, VectorWidth.V128 })
+            {
+                Assert.True(SparseInputGradient.Applies(g, width));
+                float[] packed = new float[SparseInputGradient.PackedLength(g)], padded = random.Floats(SparseInputGradient.PaddedLength(g));
+                float[] dx = random.Floats(g.InputLength);
+                SparseInputGradient.Pack(g, w, packed, width);
+                SparseInputGradient.Run(g, packed, dy, dx, padded, width);
+                KernelAssert.CloseToMagnitude(expected, magnitude, dx, Tolerance, $"{width} {g}");
+                if (first is null) first = dx;
+                else KernelAssert.Identical(first, dx, $"{width} against 512 bits, {g}");
+            }
+        }
+    }
 }
