@@ -104,7 +104,8 @@ internal static class SparseInputGradient
         ref float dyStart = ref MemoryMarshal.GetReference(dys);
         // corners[p]: where the window of output position p = (oh, ow) starts in dxpad
         Span<int> corners = Conv2DWorkspace.Current.ScatterCorners(plane);
-        for (int p = 0; p < plane; p++) corners[p] = p / g.OutWidth * pitch + p % g.OutWidth * cin;
+        for (int oh = 0, p = 0; oh < g.OutHeight; oh++)
+            for (int ow = 0; ow < g.OutWidth; ow++, p++) corners[p] = oh * pitch + ow * cin;
         ref int corner0 = ref MemoryMarshal.GetReference(corners);
         for (int o = 0; o < g.OutChannels; o++)
         {
