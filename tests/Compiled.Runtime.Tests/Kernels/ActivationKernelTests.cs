@@ -103,6 +103,34 @@ public class ActivationKernelTests
         }
     }
 
+    /// <summary>
+    /// ReLU is max(x, 0) to the bit at every width: NaN stays NaN, −0 becomes +0, every
+    /// other value its own or +0; in the vector part and in the tail, at both ends of a vector.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Relu_is_max_with_zero_to_the_bit(VectorWidth width)
+    {
+        float[] specials = [float.NaN, -float.NaN, -0f, 0f, float.NegativeInfinity, float.PositiveInfinity, -float.Epsilon, float.Epsilon,
+            -1f, 1f, float.MinValue, float.MaxValue, -1e-39f, 1e-39f, -3.5f, 2.25f, BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00001))];
+        foreach (int length in new[] { specials.Length, 33, 64 })
+        {
+            float[] x = new float[length], y = new float[length];
+            for (int shift = 0; shift < specials.Length; shift++)
+            {
+                for (int i = 0; i < length; i++) x[i] = specials[(i + shift) % specials.Length];
+                ActivationKernels.Relu(x, y, width);
+                for (int i = 0; i < length; i++)
+                {
+                    float expected = MathF.Max(x[i], 0f);
+                    Assert.True(float.IsNaN(x[i]) ? float.IsNaN(y[i]) : BitConverter.SingleToInt32Bits(expected) == BitConverter.SingleToInt32Bits(y[i]),
+                        $"{width}: relu({x[i]:R}) = {y[i]:R}, expected {expected:R}");
+                }
+                Assert.Equal(0, BitConverter.SingleToInt32Bits(y[Array.IndexOf(x, -0f)]));
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Sigmoid_and_tanh_saturate_without_overflow(VectorWidth width)

@@ -33,16 +33,27 @@ public class Conv2DFusedEntryTests
     public void Forward_relu_equals_forward_then_relu(VectorWidth width)
     {
         var random = new TestValues(71);
-        foreach (Conv2DGeometry g in Geometries)
+        foreach (int tile in new[] { 2, 4 })
+        foreach (Conv2DGeometry g in tile == 2 ? [.. Geometries, .. WinogradGeometries] : WinogradGeometries)
         {
-            float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
-            float[] fused = new float[Batch * g.OutputLength], expected = new float[fused.Length];
-            Conv2DKernels.ForwardRelu(g, x, w, b, fused, new float[g.ColumnLength], Batch, width);
-            Conv2DKernels.Forward(g, x, w, b, expected, new float[g.ColumnLength], Batch, width);
-            ActivationKernels.Relu(expected, expected, width);
-            KernelAssert.Identical(expected, fused, $"{width} {g}");
-            Assert.Contains(fused, v => v == 0f);
-            Assert.Contains(fused, v => v > 0f);
+            WinogradConvolution.t_tileSize = tile;
+            try
+            {
+                float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+                x[(Batch - 1) * g.InputLength + g.InputLength / 2] = float.NaN;   // the outputs that see it are NaN, and stay NaN through the fused ReLU
+                float[] fused = new float[Batch * g.OutputLength], expected = new float[fused.Length];
+                Conv2DKernels.ForwardRelu(g, x, w, b, fused, new float[g.ColumnLength], Batch, width);
+                Conv2DKernels.Forward(g, x, w, b, expected, new float[g.ColumnLength], Batch, width);
+                ActivationKernels.Relu(expected, expected, width);
+                KernelAssert.Identical(expected, fused, $"{width} F({tile}) {g}");
+                Assert.Contains(fused, v => v == 0f);
+                Assert.Contains(fused, v => v > 0f);
+                Assert.Contains(fused, float.IsNaN);
+            }
+            finally
+            {
+                WinogradConvolution.t_tileSize = 0;
+            }
         }
     }
 
