@@ -56,7 +56,7 @@ internal static class ChannelVectorConvolution
     /// <summary>Floats of the per-thread scratch: the packed weights, one zero-padded input plane set and one block of outputs channels-last.</summary>
     public static int ScratchLength(in Conv2DGeometry g, VectorWidth width)
     {
-        int lanes = Lanes(LaneWidth(g.OutChannels, width));
+        int lanes = VectorLanes.Count(LaneWidth(g.OutChannels, width));
         int blocks = (g.OutChannels + lanes - 1) / lanes;
         return blocks * g.PatchLength * lanes + PaddedLength(g) + TiledPixels(g.OutPixels) * lanes;
     }
@@ -82,7 +82,6 @@ internal static class ChannelVectorConvolution
         }
     }
 
-    private static int Lanes(VectorWidth width) => width == VectorWidth.Scalar ? 1 : (int)width / 32;
 
     private static int PaddedLength(in Conv2DGeometry g) => g.InChannels * PaddedHeight(g) * PaddedWidth(g);
 
@@ -174,7 +173,7 @@ internal static class ChannelVectorConvolution
     /// </summary>
     internal static void PackWeights(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width)
     {
-        int lanes = Lanes(width), outChannels = g.OutChannels, patch = g.PatchLength;
+        int lanes = VectorLanes.Count(width), outChannels = g.OutChannels, patch = g.PatchLength;
         int blocks = (outChannels + lanes - 1) / lanes;
         for (int block = 0; block < blocks; block++)
         {

@@ -35,7 +35,7 @@ internal static class SparseInputGradient
     /// <summary>packed[o, kh, kw·Cin + c] = w[o, c, kh, kw], zero past KW·Cin up to the run of <paramref name="width"/>.</summary>
     public static void Pack(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width)
     {
-        int run = RunLength(g, Lanes(width)), cin = g.InChannels, kh = g.KernelHeight, kw = g.KernelWidth;
+        int run = RunLength(g, VectorLanes.Count(width)), cin = g.InChannels, kh = g.KernelHeight, kw = g.KernelWidth;
         packed[..(g.OutChannels * kh * run)].Clear();
         for (int o = 0; o < g.OutChannels; o++)
             for (int c = 0; c < cin; c++)
@@ -162,8 +162,6 @@ internal static class SparseInputGradient
 
     /// <summary>Floats of a row of dxpad: its PW positions of Cin channels and the slack a run's padded tail may reach.</summary>
     private static int Pitch(in Conv2DGeometry g) => (g.InWidth + g.PadLeft + g.PadRight) * g.InChannels + MaxLanes;
-
-    private static int Lanes(VectorWidth width) => width switch { VectorWidth.V512 => 16, VectorWidth.V256 => 8, _ => 4 };
 
     /// <summary>to[0 .. run) += scale · weights[0 .. run), two vectors per step (loads before stores).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -5,6 +5,9 @@ namespace Compiled.Kernels;
 /// <summary>Width selection for short spans and the masks of overlapped tails.</summary>
 internal static class VectorLanes
 {
+    /// <summary>Floats in a vector of <paramref name="width"/> (1 for scalar).</summary>
+    public static int Count(VectorWidth width) => width == VectorWidth.Scalar ? 1 : (int)width / 32;
+
     /// <summary>
     /// The widest width not above <paramref name="width"/> whose vector fits in <paramref name="length"/> elements
     /// (a 10-element row at V512 runs at V256 with an overlapped tail), or scalar.

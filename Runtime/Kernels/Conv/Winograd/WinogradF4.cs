@@ -34,15 +34,12 @@ internal static class WinogradF4
     /// <summary>A block's tiles are padded to a multiple of this: the product kernels take 12, 8 or 4 tiles.</summary>
     private const int TileMultiple = 4;
 
-    /// <summary>Lanes of <paramref name="width"/>: the channels one vector holds.</summary>
-    internal static int Lanes(VectorWidth width) => width switch { VectorWidth.V512 => 16, VectorWidth.V256 => 8, VectorWidth.V128 => 4, _ => 1 };
-
     /// <summary>Floats from one transform position's filters to the next: Cout rounded up to the lanes × Cin, an odd number of cache lines.</summary>
     private static int FilterSlab(in Conv2DGeometry g, int lanes)
         => WinogradConvolution.OddLines(WinogradConvolution.Padded(g.OutChannels, lanes) * g.InChannels);
 
     /// <summary>Floats of the transformed weights at <paramref name="width"/>: 36 slabs.</summary>
-    public static int PackedLength(in Conv2DGeometry g, VectorWidth width) => 36 * FilterSlab(g, Lanes(width));
+    public static int PackedLength(in Conv2DGeometry g, VectorWidth width) => 36 * FilterSlab(g, VectorLanes.Count(width));
 
     /// <summary>Rows of 4×4 output tiles of one sample: ⌈H / 4⌉.</summary>
     public static int TileRows(in Conv2DGeometry g) => (g.InHeight + 3) / 4;
