@@ -136,6 +136,12 @@ public static class Conv2DKernels
         CheckBias(b.Length, g.OutChannels, nameof(b));
         CheckColumns(g, col.Length);
         Conv2DMethod method = Algorithm(g, width).Forward;
+        if (method == Conv2DMethod.Direct3x3 && FewChannels3x3.Applies(g))
+        {
+            Span<float> padded = Conv2DWorkspace.Current.Source(FewChannels3x3.PaddedLength(g));
+            FewChannels3x3.Forward(g, x, w, b, y, yStride, n, relu, padded, width);
+            return;
+        }
         if (method is Conv2DMethod.Direct3x3 or Conv2DMethod.Winograd)
         {
             bool winograd = method == Conv2DMethod.Winograd;
@@ -260,6 +266,13 @@ public static class Conv2DKernels
         Span<float> mean, Span<float> m2, int n, Conv3x3Kernels.Mode mode, Conv2DMethod method, VectorWidth width)
     {
         bool winograd = method == Conv2DMethod.Winograd;
+        if (!winograd && mode != Conv3x3Kernels.Mode.Statistics && FewChannels3x3.Applies(g))
+        {
+            // One or two input channels: output columns in the lanes, nothing packed.
+            Span<float> padded = Conv2DWorkspace.Current.Source(FewChannels3x3.PaddedLength(g));
+            FewChannels3x3.Forward(g, x, w, b, y, g.OutputLength, n, mode == Conv3x3Kernels.Mode.Relu, padded, width);
+            return;
+        }
         ReadOnlySpan<float> packed = Pack3x3(g, w, winograd, width);
         if (winograd) WinogradConvolution.ForwardPacked(g, x, packed, b, y, mean, m2, n, mode, width);
         else Conv3x3Kernels.ForwardPacked(g, x, packed, b, y, mean, m2, n, mode, width);
