@@ -73,9 +73,25 @@ internal static class CostModel
     /// <inheritdoc cref="OneSampleSplitMultiplyAdds"/>
     public const int OneSampleSplitGrain = 8;
 
+    /// <summary>
+    /// The minimum for a 3×3 stride-1 layer over one or two input channels, which splits by rows in blocks of
+    /// <see cref="OneSampleSplitRowGrain"/> (<c>OneSampleSplit.MinFewChannelMultiplyAddsPerPart</c>, <c>OneSampleSplit.RowGrain</c>).
+    /// </summary>
+    public const long OneSampleSplitFewChannelMultiplyAdds = 1L << 16;
+
+    /// <inheritdoc cref="OneSampleSplitFewChannelMultiplyAdds"/>
+    public const int OneSampleSplitRowGrain = 4;
+
     /// <summary>Whether a forward call on one sample on two or more threads splits this layer over them (<c>OneSampleSplit</c>).</summary>
     public static bool SplitsOneSample(GraphNode node)
     {
+        if (node.Descriptor is Conv2DLayer && Groups(node) == 1 && !node.Window!.Dilated && node.Input.Channels <= 2
+            && node.Window.StrideHeight == 1 && node.Window.StrideWidth == 1
+            && ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window, 1).Forward == ConvMethod.Direct3x3
+            && MultiplyAdds(node) >= 2 * OneSampleSplitFewChannelMultiplyAdds && node.Output.Height >= 2 * OneSampleSplitRowGrain)
+        {
+            return true;   // by rows (FewChannels3x3)
+        }
         int outputs = node.Descriptor switch
         {
             DenseLayer => node.Output.Length,

@@ -111,7 +111,7 @@ internal static class SummaryBuilder
         }
         if (split.Count > 0)
         {
-            text.Append("A call on one sample on 2+ threads splits these layers' output channels (features) over them:\n");
+            text.Append("A call on one sample on 2+ threads splits these layers by channels, features or rows over them:\n");
             AppendNames(text, split);
         }
         bool winograd = false, winogradSmall = false;

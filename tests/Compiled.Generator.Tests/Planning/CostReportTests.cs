@@ -303,8 +303,25 @@ public sealed class CostReportTests
             [Dense(300), ReLU] [Dense(10), SoftmaxCrossEntropy]
             public partial class A;
             """);
-        Assert.Contains("A call on one sample on 2+ threads splits these layers' output channels (features) over them:\nconv1, fc1.\n", plan.Summary);
+        Assert.Contains("A call on one sample on 2+ threads splits these layers by channels, features or rows over them:\nconv1, fc1.\n", plan.Summary);
         Assert.DoesNotContain("splits these layers", Plan(TestNetworks.LeNet5).Summary);
+
+        // A first 3×3 layer over one channel splits by rows from 131k multiply-adds and 8 rows: 1 → 32 at 28×28 (226k) does;
+        // 1 → 16 at 28×28 (113k) does not (by channels it would need 524k), nor 16 → 32 at 7×7 (226k, not few channels).
+        NetworkPlan rows = Plan("""
+            [Network] [Input(1, 28, 28)]
+            [Conv2D(32, Kernel = 3, Padding = 1), ReLU, MaxPool(2)]
+            [Dense(10), SoftmaxCrossEntropy]
+            public partial class B;
+            """);
+        Assert.Contains("splits these layers by channels, features or rows over them:\nconv1.\n", rows.Summary);
+        NetworkPlan small = Plan("""
+            [Network] [Input(1, 28, 28)]
+            [Conv2D(16, Kernel = 3, Padding = 1)] [MaxPool(4)] [Conv2D(32, Kernel = 3, Padding = 1)]
+            [Dense(10), SoftmaxCrossEntropy]
+            public partial class C;
+            """);
+        Assert.DoesNotContain("splits these layers", small.Summary);
     }
 
     [Fact]
@@ -316,6 +333,8 @@ public sealed class CostReportTests
         Assert.Equal(CostModel.OneSampleSplitMultiplyAdds, (long)split.GetField("MinMultiplyAddsPerPart", Constant)!.GetValue(null)!);
         Assert.Equal(CostModel.OneSampleSplitDenseMultiplyAdds, (long)split.GetField("MinDenseMultiplyAddsPerPart", Constant)!.GetValue(null)!);
         Assert.Equal(CostModel.OneSampleSplitGrain, (int)split.GetField("Grain", Constant)!.GetValue(null)!);
+        Assert.Equal(CostModel.OneSampleSplitFewChannelMultiplyAdds, (long)split.GetField("MinFewChannelMultiplyAddsPerPart", Constant)!.GetValue(null)!);
+        Assert.Equal(CostModel.OneSampleSplitRowGrain, (int)split.GetField("RowGrain", Constant)!.GetValue(null)!);
     }
 
     [Fact]

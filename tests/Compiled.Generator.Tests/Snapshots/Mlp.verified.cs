@@ -32,7 +32,7 @@ namespace Samples
     /// FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).
     /// Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as
     /// matrix-vector products, a grid or im2col Conv2D forward of 9-64 channels direct, channels in lanes.
-    /// A call on one sample on 2+ threads splits these layers' output channels (features) over them:
+    /// A call on one sample on 2+ threads splits these layers by channels, features or rows over them:
     /// fc1.
     /// Backward: weight gradient + input gradient (none for the first layer with parameters).
     /// Act.: output and saved tensors kept per sample, before liveness reuses memory.
@@ -96,7 +96,7 @@ namespace Samples
             "FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n" +
             "Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as\n" +
             "matrix-vector products, a grid or im2col Conv2D forward of 9-64 channels direct, channels in lanes.\n" +
-            "A call on one sample on 2+ threads splits these layers' output channels (features) over them:\n" +
+            "A call on one sample on 2+ threads splits these layers by channels, features or rows over them:\n" +
             "fc1.\n" +
             "Backward: weight gradient + input gradient (none for the first layer with parameters).\n" +
             "Act.: output and saved tensors kept per sample, before liveness reuses memory.\n" +

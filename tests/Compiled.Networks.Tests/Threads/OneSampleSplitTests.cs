@@ -17,6 +17,17 @@ namespace Compiled.Networks.Tests.Threads;
 public partial class SplitConvNet;
 
 /// <summary>
+/// VGG's first layers: conv1 (1 → 32 at 28×28, 226k multiply-adds) splits by rows of four (<c>FewChannels3x3</c>), conv2
+/// (32 → 32, Winograd) by rows of output tiles.
+/// </summary>
+[Network]
+[Input(1, 28, 28)]
+[Conv2D(32, Kernel = 3, Padding = 1), ReLU]
+[Conv2D(32, Kernel = 3, Padding = 1), ReLU, MaxPool(2)]
+[Dense(10), SoftmaxCrossEntropy]
+public partial class RowSplitNet;
+
+/// <summary>
 /// A call on one sample with idle threads beside it splits its large layers between them (Kernels/OneSampleSplit): the
 /// outputs agree with one thread's to rounding, are the same every call for a fixed thread count, and batches larger than
 /// one, which never split, keep one thread's values.
@@ -43,6 +54,26 @@ public sealed class OneSampleSplitTests
             one.Predict(x, expected, 1);
             many.Predict(x, actual, 1);
             Tolerance.AssertClose(expected, actual, 1e-6, 1e-5, $"Predict of sample {sample}, 1 vs {threads} threads");
+        }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Row_splits_on_more_threads_give_one_threads_bits(int threads)
+    {
+        // Every row of a row split is computed as in the whole call: conv1's and conv2's parts give one thread's bits.
+        using var one = new RowSplitNet { Threads = 1 };
+        using var many = new RowSplitNet { Threads = threads };
+        one.Initialize(5);
+        many.Initialize(5);
+        for (int sample = 0; sample < 3; sample++)
+        {
+            float[] x = TestData.Uniform(RowSplitNet.InputLength, seed: 70 + (ulong)sample);
+            float[] expected = new float[10], actual = new float[10];
+            one.Forward(x, expected, 1);
+            many.Forward(x, actual, 1);
+            Tolerance.AssertBitwiseEqual(expected, actual, $"Forward of sample {sample}, 1 vs {threads} threads");
         }
     }
 

@@ -28,7 +28,7 @@ public sealed class OneSampleSplitTests
 
     public static readonly Conv2DGeometry[] Whole =
     [
-        new(1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1),       // 226k multiply-adds: less than two parts' worth
+        new(1, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1),         // one input channel, 9k multiply-adds: less than two rows' parts' worth
         new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0),       // LeNet-5 conv2
         new(32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1) { Groups = 2 },
     ];
@@ -90,6 +90,49 @@ public sealed class OneSampleSplitTests
             {
                 WinogradConvolution.t_tileSize = 0;
             }
+        }
+    }
+
+    /// <summary>
+    /// 3×3 layers over one or two input channels split by rows in blocks of four (F(4×4)'s tile rows, so each part writes
+    /// about the rows the next layer's part reads): every row computed as in the whole call, so the same bits, on 2 and 3
+    /// threads, whatever the rows' split (28 rows: 12 + 16 on two threads; 18: 8 + 10).
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void A_few_channel_layer_splits_by_rows_with_the_whole_calls_bits(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(95);
+        Conv2DGeometry[] geometries =
+        [
+            new(1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1),   // VGG's first layer, 226k multiply-adds
+            new(2, 18, 23, 32, 3, 3, 1, 1, 1, 1, 1, 1),   // two channels, 18 rows, 238k multiply-adds
+        ];
+        foreach (int threads in new[] { 2, 3 })
+        foreach (bool relu in new[] { false, true })
+        foreach (Conv2DGeometry g in geometries)
+        {
+            float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+            float[] col = new float[g.ColumnLength];
+            float[] whole = new float[g.OutputLength];
+            if (relu) Conv2DKernels.ForwardRelu(g, x, w, b, whole, col, 1, width);
+            else Conv2DKernels.Forward(g, x, w, b, whole, col, 1, width);
+
+            float[] y = new float[g.OutputLength + 2];
+            y[0] = y[^1] = 123f;
+            Span<float> inner = y.AsSpan(1, g.OutputLength);
+            using var group = new WorkerGroup(threads);
+            using (IntraOpTeam.Open(new IntraOpTeam(group)))
+            {
+                Assert.True(OneSampleSplit.FewChannelRowParts(g, width) > 1, $"{g} would not split by rows");
+                int splits = OneSampleSplit.t_splits;
+                if (relu) Conv2DKernels.ForwardRelu(g, x, w, b, inner, col, 1, width);
+                else Conv2DKernels.Forward(g, x, w, b, inner, col, 1, width);
+                Assert.Equal(splits + 1, OneSampleSplit.t_splits);
+            }
+            Assert.Equal(123f, y[0]);
+            Assert.Equal(123f, y[^1]);
+            KernelAssert.Identical(whole, inner, $"{g} relu {relu} {width} on {threads} threads");
         }
     }
 

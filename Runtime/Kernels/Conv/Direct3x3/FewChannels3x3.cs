@@ -39,18 +39,30 @@ internal static class FewChannels3x3
     /// </summary>
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n,
         bool relu, Span<float> padded, VectorWidth width)
+        => Forward(g, x, w, b, y, yStride, n, 0, g.OutHeight, relu, padded, width);
+
+    /// <summary>
+    /// Output rows [<paramref name="firstRow"/>, <paramref name="firstRow"/> + <paramref name="rows"/>) of one sample, every
+    /// channel, the values of the whole call (a part of a call split over threads by rows, <see cref="OneSampleSplit"/>).
+    /// </summary>
+    public static void ForwardRows(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int firstRow, int rows,
+        bool relu, Span<float> padded, VectorWidth width)
+        => Forward(g, x, w, b, y, g.OutputLength, 1, firstRow, firstRow + rows, relu, padded, width);
+
+    private static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n,
+        int firstRow, int endRow, bool relu, Span<float> padded, VectorWidth width)
     {
         switch (VectorLanes.Narrow(width, g.OutWidth))
         {
-            case VectorWidth.V512: Run<Vector512<float>, Lane512>(g, x, w, b, y, yStride, n, relu, padded); break;
-            case VectorWidth.V256: Run<Vector256<float>, Lane256>(g, x, w, b, y, yStride, n, relu, padded); break;
-            case VectorWidth.V128: Run<Vector128<float>, Lane128>(g, x, w, b, y, yStride, n, relu, padded); break;
-            default: Run<float, ScalarLane>(g, x, w, b, y, yStride, n, relu, padded); break;
+            case VectorWidth.V512: Run<Vector512<float>, Lane512>(g, x, w, b, y, yStride, n, firstRow, endRow, relu, padded); break;
+            case VectorWidth.V256: Run<Vector256<float>, Lane256>(g, x, w, b, y, yStride, n, firstRow, endRow, relu, padded); break;
+            case VectorWidth.V128: Run<Vector128<float>, Lane128>(g, x, w, b, y, yStride, n, firstRow, endRow, relu, padded); break;
+            default: Run<float, ScalarLane>(g, x, w, b, y, yStride, n, firstRow, endRow, relu, padded); break;
         }
     }
 
     private static void Run<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n,
-        bool relu, Span<float> padded)
+        int firstRow, int endRow, bool relu, Span<float> padded)
         where T : struct where L : struct, ILane<T>
     {
         int lanes = L.Count, cin = g.InChannels, cout = g.OutChannels, outHeight = g.OutHeight, outWidth = g.OutWidth;
@@ -65,12 +77,14 @@ internal static class FewChannels3x3
         for (int s = 0; s < n; s++)
         {
             // the sample inside its zero border (the border stays zero from the clear above)
+            // (the input rows the output rows read: padded rows firstRow .. endRow + 1)
+            int fromRow = Math.Max(0, firstRow - g.PadTop), toRow = Math.Min(g.InHeight, endRow + 2 - g.PadTop);
             for (int c = 0; c < cin; c++)
-                for (int i = 0; i < g.InHeight; i++)
+                for (int i = fromRow; i < toRow; i++)
                     x.Slice(((s * cin + c) * g.InHeight + i) * g.InWidth, g.InWidth).CopyTo(padded.Slice(c * plane + (i + g.PadTop) * pitch + g.PadLeft));
 
             ref float ys = ref MemoryMarshal.GetReference(y[(s * yStride)..]);
-            for (int oh = 0; oh < outHeight; oh++)
+            for (int oh = firstRow; oh < endRow; oh++)
             {
                 ref float rows = ref Unsafe.Add(ref p0, oh * pitch);
                 for (int v = 0; v < vectors; v += 2)
