@@ -70,6 +70,9 @@ internal static class CostModel
     /// <summary>The same minimum for a Dense layer (<c>OneSampleSplit.MinDenseMultiplyAddsPerPart</c>): its matrix-vector products are bound by the cache's bandwidth.</summary>
     public const long OneSampleSplitDenseMultiplyAdds = 1L << 15;
 
+    /// <summary>The same minimum for a strided 1×1 convolution (<c>OneSampleSplit.MinStridedPointwiseMultiplyAddsPerPart</c>): a ResNet's projection, run on channel vectors.</summary>
+    public const long OneSampleSplitStridedPointwiseMultiplyAdds = 1L << 15;
+
     /// <inheritdoc cref="OneSampleSplitMultiplyAdds"/>
     public const int OneSampleSplitGrain = 8;
 
@@ -98,7 +101,12 @@ internal static class CostModel
             Conv2DLayer when Groups(node) == 1 && !node.Window!.Dilated => node.Output.Channels,
             _ => 0,
         };
-        long minimum = node.Descriptor is DenseLayer ? OneSampleSplitDenseMultiplyAdds : OneSampleSplitMultiplyAdds;
+        long minimum = node.Descriptor switch
+        {
+            DenseLayer => OneSampleSplitDenseMultiplyAdds,
+            _ when node.Window is { KernelHeight: 1, KernelWidth: 1 } w && (w.StrideHeight > 1 || w.StrideWidth > 1) => OneSampleSplitStridedPointwiseMultiplyAdds,
+            _ => OneSampleSplitMultiplyAdds,
+        };
         return outputs >= 2 * OneSampleSplitGrain && MultiplyAdds(node) >= 2 * minimum;
     }
 

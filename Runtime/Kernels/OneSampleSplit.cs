@@ -35,6 +35,14 @@ internal static unsafe class OneSampleSplit
     internal const long MinDenseMultiplyAddsPerPart = 1L << 15;
 
     /// <summary>
+    /// The same for a strided 1×1 convolution (a ResNet's projection shortcut), which on one sample runs on channel vectors
+    /// (<see cref="ChannelVectorConvolution"/>) at about a third of a core's multiply-add peak, gathering every other
+    /// pixel: the ResNet's two (16 → 32 and 32 → 64, 100k multiply-adds each) ran on the calling thread alone while the
+    /// other waited; split in two, batch 1 on 2 threads went 1.02x faster on the bench runner (8 alternating pairs).
+    /// </summary>
+    internal const long MinStridedPointwiseMultiplyAddsPerPart = 1L << 15;
+
+    /// <summary>
     /// The same for a 3×3 layer over one or two input channels (<see cref="FewChannels3x3"/>), which splits by rows in whole
     /// blocks of <see cref="RowGrain"/>: VGG's first layer (1 → 32 at 28×28, 226k multiply-adds, 7 µs on one core) ran on
     /// the calling thread alone while the other waited, and the next layer's parts then read the rows it wrote from the
@@ -50,6 +58,10 @@ internal static unsafe class OneSampleSplit
 
     /// <summary>Calls this thread has split (the tests check that a layer they expect to split did).</summary>
     [ThreadStatic] internal static int t_splits;
+
+    /// <summary>The multiply-adds a part of convolution <paramref name="g"/> must get for a one-sample call to split it by channels.</summary>
+    internal static long MinimumPerPart(in Conv2DGeometry g)
+        => g.KernelHeight == 1 && g.KernelWidth == 1 && (g.StrideHeight > 1 || g.StrideWidth > 1) ? MinStridedPointwiseMultiplyAddsPerPart : MinMultiplyAddsPerPart;
 
     /// <summary>How many parts a call of <paramref name="multiplyAdds"/> over <paramref name="outputs"/> channels or features splits into here, each at least <paramref name="minimumPerPart"/> (1: run it whole).</summary>
     internal static int Parts(long multiplyAdds, int outputs, long minimumPerPart)
@@ -100,7 +112,7 @@ internal static unsafe class OneSampleSplit
             t_splits++;
             return true;
         }
-        int parts = Parts(multiplyAdds, g.OutChannels, MinMultiplyAddsPerPart);
+        int parts = Parts(multiplyAdds, g.OutChannels, MinimumPerPart(g));
         if (Conv2DKernels.Algorithm(g, width).Forward == Conv2DMethod.Winograd && SplitsByRows(g, parts))
         {
             // By rows of output tiles: each part transforms only its rows' inputs, with the filters this thread transformed.

@@ -322,6 +322,16 @@ public sealed class CostReportTests
             public partial class C;
             """);
         Assert.DoesNotContain("splits these layers", small.Summary);
+
+        // A strided 1×1 convolution (a projection shortcut) splits from 65k multiply-adds: 16 → 32 at stride 2 from 28×28
+        // (100k) does, 8 → 16 (25k) does not.
+        NetworkPlan projection = Plan("""
+            [Network] [Input(16, 28, 28)]
+            [Conv2D(32, Kernel = 1, Stride = 2)] [Conv2D(16, Kernel = 1, Stride = 2)] [Conv2D(16, Kernel = 1, Stride = 2)]
+            [Dense(10), SoftmaxCrossEntropy]
+            public partial class D;
+            """);
+        Assert.Contains("splits these layers by channels, features or rows over them:\nconv1.\n", projection.Summary);
     }
 
     [Fact]
@@ -332,6 +342,8 @@ public sealed class CostReportTests
         const System.Reflection.BindingFlags Constant = System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static;
         Assert.Equal(CostModel.OneSampleSplitMultiplyAdds, (long)split.GetField("MinMultiplyAddsPerPart", Constant)!.GetValue(null)!);
         Assert.Equal(CostModel.OneSampleSplitDenseMultiplyAdds, (long)split.GetField("MinDenseMultiplyAddsPerPart", Constant)!.GetValue(null)!);
+        Assert.Equal(CostModel.OneSampleSplitStridedPointwiseMultiplyAdds,
+            (long)split.GetField("MinStridedPointwiseMultiplyAddsPerPart", Constant)!.GetValue(null)!);
         Assert.Equal(CostModel.OneSampleSplitGrain, (int)split.GetField("Grain", Constant)!.GetValue(null)!);
         Assert.Equal(CostModel.OneSampleSplitFewChannelMultiplyAdds, (long)split.GetField("MinFewChannelMultiplyAddsPerPart", Constant)!.GetValue(null)!);
         Assert.Equal(CostModel.OneSampleSplitRowGrain, (int)split.GetField("RowGrain", Constant)!.GetValue(null)!);

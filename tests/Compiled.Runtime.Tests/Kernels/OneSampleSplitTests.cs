@@ -24,12 +24,14 @@ public sealed class OneSampleSplitTests
         new(8, 20, 20, 24, 5, 5, 1, 1, 2, 2, 2, 2),       // 5×5: grid or channel vectors
         new(16, 28, 28, 20, 3, 3, 1, 1, 1, 1, 1, 1),      // 20 channels: parts of 8 and 12
         new(64, 7, 7, 64, 3, 3, 1, 1, 1, 1, 1, 1),        // Winograd on 4 tile rows, the last half junk
+        new(16, 28, 28, 32, 1, 1, 2, 2, 0, 0, 0, 0),      // a ResNet's projection, 100k multiply-adds: channel vectors
     ];
 
     public static readonly Conv2DGeometry[] Whole =
     [
         new(1, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1),         // one input channel, 9k multiply-adds: less than two rows' parts' worth
         new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0),       // LeNet-5 conv2
+        new(8, 28, 28, 16, 1, 1, 2, 2, 0, 0, 0, 0),       // a strided 1×1 of 25k multiply-adds
         new(32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1) { Groups = 2 },
     ];
 
@@ -161,7 +163,7 @@ public sealed class OneSampleSplitTests
         using var group = new WorkerGroup(threads ?? 1);
         using (IntraOpTeam.Open(threads is null ? null : new IntraOpTeam(group)))
         {
-            parts = OneSampleSplit.Parts((long)g.OutputLength * g.PatchLength, g.OutChannels, OneSampleSplit.MinMultiplyAddsPerPart);
+            parts = OneSampleSplit.Parts((long)g.OutputLength * g.PatchLength, g.OutChannels, OneSampleSplit.MinimumPerPart(g));
             int splits = OneSampleSplit.t_splits;
             if (relu) Conv2DKernels.ForwardRelu(g, x, w, b, inner, col, 1, width);
             else Conv2DKernels.Forward(g, x, w, b, inner, col, 1, width);
