@@ -142,6 +142,15 @@ public static class Conv2DKernels
             FewChannels3x3.Forward(g, x, w, b, y, yStride, n, relu, padded, width);
             return;
         }
+        if (method == Conv2DMethod.Direct3x3 && ChannelVectorConvolution.Applies(g, n))
+        {
+            ChannelVectorConvolution.Forward(g, x, w, b, y, yStride, n, width);
+            if (relu)
+            {
+                for (int s = 0; s < n; s++) ActivationKernels.Relu(y.Slice(s * yStride, g.OutputLength), y.Slice(s * yStride, g.OutputLength), width);
+            }
+            return;
+        }
         if (method is Conv2DMethod.Direct3x3 or Conv2DMethod.Winograd)
         {
             bool winograd = method == Conv2DMethod.Winograd;
@@ -271,6 +280,16 @@ public static class Conv2DKernels
             // One or two input channels: output columns in the lanes, nothing packed.
             Span<float> padded = Conv2DWorkspace.Current.Source(FewChannels3x3.PaddedLength(g));
             FewChannels3x3.Forward(g, x, w, b, y, g.OutputLength, n, mode == Conv3x3Kernels.Mode.Relu, padded, width);
+            return;
+        }
+        if (!winograd && ChannelVectorConvolution.Applies(g, n))
+        {
+            // A few samples: output channels in the lanes, no junk grid columns (see ChannelVectorConvolution); the
+            // statistics, if asked, from y as the other paths take them, so a training forward writes the bits of inference's.
+            Span<float> output = y[..(n * g.OutputLength)];
+            ChannelVectorConvolution.Forward(g, x, w, b, output, g.OutputLength, n, width);
+            if (mode == Conv3x3Kernels.Mode.Relu) ActivationKernels.Relu(output, output, width);
+            if (mode == Conv3x3Kernels.Mode.Statistics) BatchNormKernels.SliceStatistics(output, mean, m2, n, g.OutChannels, g.OutPixels, width);
             return;
         }
         ReadOnlySpan<float> packed = Pack3x3(g, w, winograd, width);

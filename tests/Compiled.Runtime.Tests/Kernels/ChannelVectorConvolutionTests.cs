@@ -9,8 +9,9 @@ namespace Compiled.Runtime.Tests.Kernels;
 /// <summary>
 /// The few-sample convolution (output channels in the lanes) at every width: bit for bit its scalar twin, within 1e-5 of
 /// the double reference (relative to the sum of magnitudes), for one to four samples, output channels that fill whole
-/// blocks or leave lanes idle (1, 6, 16, 17, 33, 64), rows of eight pixels and leftovers, strides, asymmetric and wide
-/// padding, rectangular kernels, with and without bias, and a sample stride (floats between the rows untouched).
+/// blocks or leave lanes idle (1, 6, 16, 17, 20, 33, 40, 48, 64: passes of one, two and four blocks), tiles of pixels and
+/// leftovers, strides, asymmetric and wide padding, inputs read in place, rectangular kernels, with and without bias, and a
+/// sample stride (floats between the rows untouched).
 /// </summary>
 public class ChannelVectorConvolutionTests
 {
@@ -25,6 +26,11 @@ public class ChannelVectorConvolutionTests
         new(4, 12, 12, 64, 3, 3, 2, 2, 1, 1, 1, 1),       // 64 channels, stride 2
         new(1, 4, 4, 1, 2, 2, 1, 1, 3, 3, 3, 3),          // one channel; padding wider than the kernel
         new(2, 7, 20, 5, 1, 4, 1, 3, 0, 2, 0, 1),         // 1×4 kernel, stride 3 along the row
+        new(16, 14, 14, 32, 1, 1, 2, 2, 0, 0, 0, 0),      // a strided 1×1 projection: the input read in place
+        new(2, 10, 10, 20, 3, 3, 2, 2, 0, 0, 0, 0),       // 3×3 stride 2 in place: the taps never reach row or column 9
+        new(3, 11, 13, 40, 2, 3, 1, 2, 0, 0, 1, 1),       // no padding above or left, but the taps reach the padding below
+        new(5, 9, 10, 48, 3, 3, 2, 2, 1, 1, 1, 1),        // 48 channels: a pair of blocks and one (512), three pairs (256)
+        new(32, 8, 8, 64, 3, 3, 2, 2, 1, 1, 1, 1),        // 64 channels: four blocks a pass at 512 bits
     ];
 
     [Theory]

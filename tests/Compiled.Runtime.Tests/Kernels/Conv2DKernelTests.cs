@@ -63,6 +63,43 @@ public class Conv2DKernelTests
     }
 
     /// <summary>
+    /// 3×3 layers the register tiles would run (stride 2; stride 1 under 8 input channels) on up to four samples run on
+    /// channel vectors: Forward, ForwardRelu (contiguous and with a sample stride) and ForwardResidual give the bits of
+    /// <see cref="ChannelVectorConvolution"/> (then ReLU, the residual), and five samples (the tiles) the same values to rounding.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Strided_3x3_layers_on_a_few_samples_run_on_channel_vectors(VectorWidth width)
+    {
+        var random = new TestValues(37);
+        Conv2DGeometry[] geometries = [new(16, 10, 10, 32, 3, 3, 2, 2, 1, 1, 1, 1), new(4, 9, 9, 20, 3, 3, 1, 1, 1, 1, 1, 1), new(8, 7, 7, 64, 3, 3, 2, 2, 1, 1, 1, 1)];
+        foreach (Conv2DGeometry g in geometries)
+        foreach (int n in new[] { 1, 3, ChannelVectorConvolution.MaxSamples, ChannelVectorConvolution.MaxSamples + 1 })
+        {
+            Assert.Equal(Conv2DMethod.Direct3x3, Conv2DKernels.Algorithm(g, width).Forward);
+            float[] x = random.Floats(n * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] residual = random.Floats(n * g.OutputLength), col = new float[g.ColumnLength];
+            float[] plain = new float[n * g.OutputLength], relu = new float[plain.Length], added = new float[plain.Length];
+            float[] strided = random.Floats(n * (g.OutputLength + 3));
+            Conv2DKernels.Forward(g, x, w, b, plain, col, n, width);
+            Conv2DKernels.ForwardRelu(g, x, w, b, relu, col, n, width);
+            Conv2DKernels.ForwardRelu(g, x, w, b, strided, g.OutputLength + 3, col, n, width);
+            Conv2DKernels.ForwardResidual(g, x, w, b, residual, added, col, n, relu: true, width);
+
+            float[] vectors = new float[plain.Length];
+            ChannelVectorConvolution.Forward(g, x, w, b, vectors, g.OutputLength, n, width);
+            if (n <= ChannelVectorConvolution.MaxSamples) KernelAssert.Identical(vectors, plain, $"plain {g} n {n} {width}");
+            else KernelAssert.Close(TestValues.Wide(vectors), plain, Tolerance, Tolerance, $"tiles {g} n {n} {width}");
+            for (int i = 0; i < plain.Length; i++)
+            {
+                Assert.Equal(MathF.Max(plain[i], 0f), relu[i]);
+                Assert.Equal(relu[i], strided[i / g.OutputLength * (g.OutputLength + 3) + i % g.OutputLength]);
+                Assert.Equal(MathF.Max(plain[i] + residual[i], 0f), added[i]);
+            }
+        }
+    }
+
+    /// <summary>
     /// The forward with a sample stride (a branch writing into its channel slice of a concatenation): every geometry above and
     /// a 3×3 one that runs Direct3x3, each sample's rows where the contiguous kernel puts them, bit for bit, and the floats
     /// between the rows untouched.

@@ -226,12 +226,16 @@ public class Conv3x3KernelTests
         }
     }
 
-    /// <summary>Conv2DKernels runs these geometries through Conv3x3Kernels (the same bits), and its general paths agree within tolerance.</summary>
+    /// <summary>
+    /// Conv2DKernels runs these geometries through Conv3x3Kernels (the same bits; the forward from five samples, fewer run on
+    /// channel vectors), and its general paths agree within tolerance.
+    /// </summary>
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Conv2DKernels_dispatches_3x3_layers_here(VectorWidth width)
     {
         var random = new TestValues(46);
+        const int Batch = ChannelVectorConvolution.MaxSamples + 1;
         foreach (Conv2DGeometry g in new[] { Geometries[3], Geometries[9] })
         {
             float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
