@@ -36,9 +36,10 @@ internal static unsafe class OneSampleSplit
 
     /// <summary>
     /// The same for a strided 1×1 convolution (a ResNet's projection shortcut), which on one sample runs on channel vectors
-    /// (<see cref="ChannelVectorConvolution"/>) at about a third of a core's multiply-add peak, gathering every other
-    /// pixel: the ResNet's two (16 → 32 and 32 → 64, 100k multiply-adds each) ran on the calling thread alone while the
-    /// other waited; split in two, batch 1 on 2 threads went 1.02x faster on the bench runner (8 alternating pairs).
+    /// (<see cref="ChannelVectorConvolution"/>) reading every other pixel of every other row, bound by those reads more than
+    /// by its multiply-adds: the ResNet's two (16 → 32 and 32 → 64, 100k multiply-adds each) ran on the calling thread alone
+    /// while the other waited; split in two, batch 1 on 2 threads went 1.02x faster on the bench runner (8 alternating
+    /// pairs), and with the input read in place each part still takes 5 µs against 7 for the whole layer in the network.
     /// </summary>
     internal const long MinStridedPointwiseMultiplyAddsPerPart = 1L << 15;
 
