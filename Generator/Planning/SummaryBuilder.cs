@@ -103,7 +103,8 @@ internal static class SummaryBuilder
         text.Append(CostRow(total, widths));
         text.Append("FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n");
         text.Append("Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as\n");
-        text.Append("matrix-vector products, a grid or im2col Conv2D forward of 9-64 channels direct, channels in lanes.\n");
+        text.Append("matrix-vector products, a grid, im2col or 3x3 tiles (3+ input channels) Conv2D forward of 9-64\n");
+        text.Append("channels direct, channels in lanes.\n");
         var split = new List<string>();
         foreach (LayerCost cost in costs)
         {

@@ -43,7 +43,8 @@ namespace Samples
     /// Total              833,040  1,430,880     241.0     37.8
     /// FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).
     /// Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as
-    /// matrix-vector products, a grid or im2col Conv2D forward of 9-64 channels direct, channels in lanes.
+    /// matrix-vector products, a grid, im2col or 3x3 tiles (3+ input channels) Conv2D forward of 9-64
+    /// channels direct, channels in lanes.
     /// Backward: weight gradient + input gradient (none for the first layer with parameters).
     /// Act.: output and saved tensors kept per sample, before liveness reuses memory.
     /// scatter|im2col: per sample, dy's non-zeros scattered if at most half, else im2col+GEMM.
@@ -136,7 +137,8 @@ namespace Samples
             "Total              833,040  1,430,880     241.0     37.8\n" +
             "FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n" +
             "Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as\n" +
-            "matrix-vector products, a grid or im2col Conv2D forward of 9-64 channels direct, channels in lanes.\n" +
+            "matrix-vector products, a grid, im2col or 3x3 tiles (3+ input channels) Conv2D forward of 9-64\n" +
+            "channels direct, channels in lanes.\n" +
             "Backward: weight gradient + input gradient (none for the first layer with parameters).\n" +
             "Act.: output and saved tensors kept per sample, before liveness reuses memory.\n" +
             "scatter|im2col: per sample, dy's non-zeros scattered if at most half, else im2col+GEMM.\n";

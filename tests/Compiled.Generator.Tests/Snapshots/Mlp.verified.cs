@@ -31,7 +31,8 @@ namespace Samples
     /// Total              218,368    236,032     427.3      0.8
     /// FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).
     /// Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as
-    /// matrix-vector products, a grid or im2col Conv2D forward of 9-64 channels direct, channels in lanes.
+    /// matrix-vector products, a grid, im2col or 3x3 tiles (3+ input channels) Conv2D forward of 9-64
+    /// channels direct, channels in lanes.
     /// A call on one sample on 2+ threads splits these layers by channels, features or rows over them:
     /// fc1.
     /// Backward: weight gradient + input gradient (none for the first layer with parameters).
@@ -95,7 +96,8 @@ namespace Samples
             "Total              218,368    236,032     427.3      0.8\n" +
             "FLOPs: 2 per multiply-add of Dense and Conv2D (bias, activations, pools, loss: none).\n" +
             "Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as\n" +
-            "matrix-vector products, a grid or im2col Conv2D forward of 9-64 channels direct, channels in lanes.\n" +
+            "matrix-vector products, a grid, im2col or 3x3 tiles (3+ input channels) Conv2D forward of 9-64\n" +
+            "channels direct, channels in lanes.\n" +
             "A call on one sample on 2+ threads splits these layers by channels, features or rows over them:\n" +
             "fc1.\n" +
             "Backward: weight gradient + input gradient (none for the first layer with parameters).\n" +
