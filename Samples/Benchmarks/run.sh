@@ -6,13 +6,16 @@
 #   results.jsonl   one JSON line per measurement       table.md   the Markdown table of ratios
 #   ratios.png      bar chart of the ratios (ScottPlot)  logs/      each runner's stderr
 #
-#   bash Samples/Benchmarks/run.sh [--quick] [--check] [--scaling] [--repeats N] [--threads N]
+#   bash Samples/Benchmarks/run.sh [--quick] [--check] [--scaling] [--repeats N] [--threads N] [--cpu native|avx2]
 #                                  [--models mlp,lenet5,vgg,resnet] [--skip torchsharp,onnxruntime,...] [--out DIR]
 #
 # --quick: 640 training and 500 test images, 1 repeat, short inference timings (CI: checks that everything runs and
 # produces the JSON and the table; its figures mean nothing). --check: fail unless every framework not skipped produced
 # every measurement on every model asked for (bench-report --require). --scaling: our builds also train each model at
-# one thread (the table's "training speed-up" row: epoch time at 1 thread over all threads). Installs Debian's python3-torch when /usr/bin/python3
+# one thread (the table's "training speed-up" row: epoch time at 1 thread over all threads). --cpu avx2: an AVX2-only
+# machine on this one: our JIT with AVX-512 off (DOTNET_EnableAVX512=0), our NativeAOT binary for x86-64-v3
+# (CompiledCpu=avx2), PyTorch and TorchSharp held to AVX2 (ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA, OPENBLAS_CORETYPE,
+# MKL_ENABLE_INSTRUCTIONS); ONNX Runtime has no such switch and keeps its widest kernels (the table says so). Installs Debian's python3-torch when /usr/bin/python3
 # cannot import torch. Frameworks: compiled-jit compiled-aot pytorch torchsharp onnxruntime (onnxruntime needs pytorch,
 # which exports the ONNX models). MNIST and Fashion-MNIST come from scripts/fetch-mnist.sh and fetch-fashion-mnist.sh
 # (which installs Debian's dataset-fashion-mnist when missing); when the latter fails, the VGG-style net and the ResNet
@@ -24,7 +27,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 all_models="mlp lenet5 vgg resnet"
 all_frameworks="compiled-jit compiled-aot pytorch torchsharp onnxruntime"
-quick=0 check=0 scaling=0 repeats=3 threads=$(nproc) skip="" out=artifacts/bench models=$all_models
+quick=0 check=0 scaling=0 repeats=3 threads=$(nproc) skip="" out=artifacts/bench models=$all_models cpu_limit=native
 while [ $# -gt 0 ]; do
   case "$1" in
     --quick) quick=1; shift ;;
@@ -33,9 +36,10 @@ while [ $# -gt 0 ]; do
     --models) models="${2//,/ }"; shift 2 ;;
     --repeats) repeats="$2"; shift 2 ;;
     --threads) threads="$2"; shift 2 ;;
+    --cpu) cpu_limit="$2"; shift 2 ;;
     --skip) skip="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$self"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$self"; exit 0 ;;
     *) echo "run.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -45,6 +49,16 @@ else
   limit=0 test_limit=0 infer_seconds=0.5 probe_seconds=1
 fi
 skipped() { [[ ",$skip," == *",$1,"* ]]; }
+case "$cpu_limit" in
+  native) aot_cpu=native ;;
+  avx2)
+    aot_cpu=avx2
+    # Every process of the run inherits these: .NET's JIT (our JIT build, the probe) without AVX-512; PyTorch's and
+    # TorchSharp's libtorch (ATen's kernels, oneDNN's convolutions, OpenBLAS's or MKL's GEMMs) at AVX2.
+    export DOTNET_EnableAVX512=0 ATEN_CPU_CAPABILITY=avx2 ONEDNN_MAX_CPU_ISA=AVX2 DNNL_MAX_CPU_ISA=AVX2 \
+      OPENBLAS_CORETYPE=Haswell MKL_ENABLE_INSTRUCTIONS=AVX2 ;;
+  *) echo "run.sh: --cpu $cpu_limit: expected native or avx2" >&2; exit 2 ;;
+esac
 for name in ${skip//,/ }; do
   [[ " $all_frameworks " == *" $name "* ]] || { echo "run.sh: --skip $name: expected some of $all_frameworks" >&2; exit 2; }
 done
@@ -86,8 +100,8 @@ fi
 aot_dir=$out/aot
 if ! skipped compiled-aot; then
   stage "NativeAOT publish"
-  # CompiledCpu=native: this machine's widest vectors, as the JIT build uses.
-  dotnet publish "$bench/Compiled.Benchmarks.Library" -c Release -r linux-x64 -p:CompiledCpu=native -o "$aot_dir" -nologo -v quiet \
+  # CompiledCpu=native: this machine's widest vectors, as the JIT build uses (avx2 under --cpu avx2: x86-64-v3).
+  dotnet publish "$bench/Compiled.Benchmarks.Library" -c Release -r linux-x64 -p:CompiledCpu=$aot_cpu -o "$aot_dir" -nologo -v quiet \
     > "$out/logs/publish-aot.log" 2>&1 || { tail -n 30 "$out/logs/publish-aot.log"; echo "run.sh: NativeAOT publish failed" >&2; exit 1; }
 fi
 
@@ -134,7 +148,9 @@ for repeat in $(seq 1 "$repeats"); do
 done
 
 cpu="$(lscpu | sed -n 's/^Model name: *//p' | head -n 1)"
-if grep -qw avx512f /proc/cpuinfo; then cpu="$cpu, AVX-512"; else cpu="$cpu, no AVX-512"; fi
+if [ "$cpu_limit" = avx2 ]; then
+  cpu="$cpu, held to AVX2 (--cpu avx2: AVX-512 off for our builds, PyTorch and TorchSharp; ONNX Runtime cannot be held and uses its widest kernels)"
+elif grep -qw avx512f /proc/cpuinfo; then cpu="$cpu, AVX-512"; else cpu="$cpu, no AVX-512"; fi
 cpu="$cpu, $(nproc) cores, $threads threads"
 stage "report"
 report=(--results "$results" --table "$out/table.md" --chart "$out/ratios.png" --cpu "$cpu")
