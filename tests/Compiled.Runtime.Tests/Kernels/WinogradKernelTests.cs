@@ -87,6 +87,31 @@ public class WinogradKernelTests
         }
     }
 
+    /// <summary>
+    /// One sample, where a block's tiles end in four (a 7×7 plane has only those four; 14×14 and 28×28 leave four past
+    /// their tiles of twelve): the products run those four tiles two vectors of output channels at a time, and the odd
+    /// vector alone (at 256 bits 16 channels are a pair, 24 a pair and one, 48 three pairs; at 512 bits 48 are a pair and
+    /// one). Every width gives the scalar twin's bits, and the reference's values.
+    /// </summary>
+    [Fact]
+    public void One_sample_s_last_four_tiles_give_the_same_bits_two_output_vectors_at_a_time()
+    {
+        var random = new TestValues(57);
+        Conv2DGeometry[] geometries = [Geometry(16, 7, 7, 16), Geometry(8, 7, 7, 24), Geometry(12, 7, 7, 48), Geometry(32, 14, 14, 40), Geometry(16, 28, 28, 16)];
+        foreach (int tile in EachTileSize())
+        foreach (Conv2DGeometry g in geometries)
+        {
+            float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] scalar = Forward(g, x, w, b, new float[g.OutputLength], 1, Conv3x3Kernels.Mode.Plain, VectorWidth.Scalar);
+            double[] expected = new double[g.OutputLength], magnitude = new double[expected.Length];
+            Conv2DReference.Forward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, 1);
+            Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, 1);
+            KernelAssert.CloseToMagnitude(expected, magnitude, scalar, Tolerance, $"scalar F({tile}) {g}");
+            foreach (VectorWidth width in new[] { VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 })
+                KernelAssert.Identical(scalar, Forward(g, x, w, b, new float[g.OutputLength], 1, Conv3x3Kernels.Mode.Plain, width), $"{width} F({tile}) {g}");
+        }
+    }
+
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void A_row_s_edge_tiles_read_only_their_own_row(VectorWidth width)
