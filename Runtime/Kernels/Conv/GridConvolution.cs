@@ -131,6 +131,9 @@ internal static class GridConvolution
         bool hasBias = !b.IsEmpty;
         (bool byRow, int tilesPerRow) = TilesByRow(outHeight, outWidth, pitch, positions, tile);
         int rowCount = byRow ? outHeight : 1, rowStep = byRow ? pitch : 0, rowLength = byRow ? tilesPerRow * tile : positions;
+        // Below 512 bits (AVX2's 16 registers), pairs of panels run half tiles × two vectors of output channels.
+        bool pairs = lanes < 16;
+        int half = tile / 2;
         for (int s = 0; s < n; s++)
         {
             grid.CopyInterior(g, x.Slice(s * g.InputLength, g.InputLength), source);
@@ -138,6 +141,28 @@ internal static class GridConvolution
             {
                 ref float weights = ref packed[panel * patch * lanes];
                 ref float panelResults = ref results[panel * positions * lanes];
+                if (pairs && panel + 1 < panels)
+                {
+                    // Two panels at a time in two halves of the tile (16 registers: see GridMicroKernel.RunPair).
+                    for (int r = 0; r < rowCount; r++)
+                    {
+                        for (int q = r * rowStep, end = q + rowLength; q < end; q += half)
+                        {
+                            if (half == 5)
+                            {
+                                GridMicroKernel.RunPair<T, L, Positions5>(patch, ref Unsafe.Add(ref src, q), ref offset0, ref weights, patch * lanes,
+                                    ref Unsafe.Add(ref panelResults, q * lanes), lanes, positions * lanes);
+                            }
+                            else
+                            {
+                                GridMicroKernel.RunPair<T, L, Positions6>(patch, ref Unsafe.Add(ref src, q), ref offset0, ref weights, patch * lanes,
+                                    ref Unsafe.Add(ref panelResults, q * lanes), lanes, positions * lanes);
+                            }
+                        }
+                    }
+                    panel++;
+                    continue;
+                }
                 for (int r = 0; r < rowCount; r++)
                 {
                     for (int q = r * rowStep, end = q + rowLength; q < end; q += tile)

@@ -3,6 +3,8 @@ using System.Runtime.CompilerServices;
 namespace Compiled.Kernels;
 
 internal readonly struct Positions4 : IConstant { public static int Value => 4; }
+internal readonly struct Positions5 : IConstant { public static int Value => 5; }
+internal readonly struct Positions6 : IConstant { public static int Value => 6; }
 internal readonly struct Positions8 : IConstant { public static int Value => 8; }
 internal readonly struct Positions10 : IConstant { public static int Value => 10; }
 internal readonly struct Positions12 : IConstant { public static int Value => 12; }
@@ -12,7 +14,8 @@ internal readonly struct Positions12 : IConstant { public static int Value => 12
 /// 10 where that fits an output row better) × one vector of output channels, in P accumulators. Per patch entry p: one
 /// vector load of the packed weights, P broadcasts of the shifted input run src[offsets[p] + 0..P−1], P fused
 /// multiply-adds. Written once over the lane (<see cref="ILane{T}"/>: 512-, 256-, 128-bit vectors or, as the twin, a float)
-/// and the tile (a constant, so the JIT drops the unused accumulators).
+/// and the tile (a constant, so the JIT drops the unused accumulators). <see cref="RunPair{T, L, H}"/> takes half the
+/// positions × two vectors of output channels instead, for 16-register files (below 512 bits).
 /// </summary>
 internal static class GridMicroKernel
 {
@@ -60,6 +63,64 @@ internal static class GridMicroKernel
         {
             L.Store(ref Unsafe.Add(ref c, 10 * ldc), 0, c10);
             L.Store(ref Unsafe.Add(ref c, 11 * ldc), 0, c11);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Run{T, L, P}"/> for two vectors of output channels at once: H positions (5 or 6) × 2 vectors in 2·H
+    /// accumulators, the second vector's weights <paramref name="weightPanel"/> floats on and its results
+    /// <paramref name="resultPanel"/> on. Per patch entry two vector loads and H broadcasts feed 2·H fused multiply-adds, where
+    /// the tile of 10 or 12 positions loads 11 or 13 times per 10 or 12: with AVX2's 16 registers (no room for 2 × 10), the
+    /// loads are what bounds the tile of one vector. Each output is the same sum in the same order (the same bits).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void RunPair<T, L, H>(int k, ref float src, ref int offsets, ref float b, nint weightPanel, ref float c, nint ldc, nint resultPanel)
+        where T : struct where L : struct, ILane<T> where H : struct, IConstant
+    {
+        T zero = L.Splat(0f);
+        T c0 = zero, c1 = zero, c2 = zero, c3 = zero, c4 = zero, c5 = zero, d0 = zero, d1 = zero, d2 = zero, d3 = zero, d4 = zero, d5 = zero;
+        ref float b2 = ref Unsafe.Add(ref b, weightPanel);
+        for (int p = 0; p < k; p++)
+        {
+            ref float a = ref Unsafe.Add(ref src, Unsafe.Add(ref offsets, p));
+            T bv = L.Load(ref b, p * L.Count), bw = L.Load(ref b2, p * L.Count);
+            T s = L.Splat(a);
+            c0 = L.FusedMultiplyAdd(s, bv, c0);
+            d0 = L.FusedMultiplyAdd(s, bw, d0);
+            s = L.Splat(Unsafe.Add(ref a, 1));
+            c1 = L.FusedMultiplyAdd(s, bv, c1);
+            d1 = L.FusedMultiplyAdd(s, bw, d1);
+            s = L.Splat(Unsafe.Add(ref a, 2));
+            c2 = L.FusedMultiplyAdd(s, bv, c2);
+            d2 = L.FusedMultiplyAdd(s, bw, d2);
+            s = L.Splat(Unsafe.Add(ref a, 3));
+            c3 = L.FusedMultiplyAdd(s, bv, c3);
+            d3 = L.FusedMultiplyAdd(s, bw, d3);
+            s = L.Splat(Unsafe.Add(ref a, 4));
+            c4 = L.FusedMultiplyAdd(s, bv, c4);
+            d4 = L.FusedMultiplyAdd(s, bw, d4);
+            if (H.Value > 5)
+            {
+                s = L.Splat(Unsafe.Add(ref a, 5));
+                c5 = L.FusedMultiplyAdd(s, bv, c5);
+                d5 = L.FusedMultiplyAdd(s, bw, d5);
+            }
+        }
+        ref float e = ref Unsafe.Add(ref c, resultPanel);
+        L.Store(ref c, 0, c0);
+        L.Store(ref Unsafe.Add(ref c, 1 * ldc), 0, c1);
+        L.Store(ref Unsafe.Add(ref c, 2 * ldc), 0, c2);
+        L.Store(ref Unsafe.Add(ref c, 3 * ldc), 0, c3);
+        L.Store(ref Unsafe.Add(ref c, 4 * ldc), 0, c4);
+        L.Store(ref e, 0, d0);
+        L.Store(ref Unsafe.Add(ref e, 1 * ldc), 0, d1);
+        L.Store(ref Unsafe.Add(ref e, 2 * ldc), 0, d2);
+        L.Store(ref Unsafe.Add(ref e, 3 * ldc), 0, d3);
+        L.Store(ref Unsafe.Add(ref e, 4 * ldc), 0, d4);
+        if (H.Value > 5)
+        {
+            L.Store(ref Unsafe.Add(ref c, 5 * ldc), 0, c5);
+            L.Store(ref Unsafe.Add(ref e, 5 * ldc), 0, d5);
         }
     }
 }

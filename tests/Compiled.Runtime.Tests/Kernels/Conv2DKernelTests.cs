@@ -216,6 +216,36 @@ public class Conv2DKernelTests
         Assert.Equal(12, GridConvolution.TileFor(Geometries[0]));     // 48 positions in twelves, against 50 in tens
     }
 
+    /// <summary>
+    /// The grid forward by positions sums each output over the patch in order at every width: below 512 bits it runs pairs
+    /// of output-channel panels in half tiles (GridMicroKernel.RunPair; 16 channels at 256 bits are a pair, 20 a pair and one,
+    /// at 128 bits five panels), at 512 one panel at a time, and all give the same bits, with tiles of ten and of twelve.
+    /// </summary>
+    [Fact]
+    public void Grid_forward_by_positions_gives_the_same_bits_at_every_width_two_panels_at_a_time()
+    {
+        var random = new TestValues(39);
+        Conv2DGeometry[] geometries = [Geometries[12], Geometries[^1], new(3, 12, 12, 24, 3, 3, 1, 1, 1, 1, 1, 1), new(2, 8, 6, 12, 3, 3, 1, 1, 0, 0, 0, 0)];
+        Assert.Equal(12, GridConvolution.TileFor(geometries[2]));
+        foreach (Conv2DGeometry g in geometries)
+        {
+            Assert.True(g.OutChannels > 8 && GridConvolution.CanForward(g, VectorWidth.V256), g.ToString());
+            float[] x = random.Floats(3 * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] wide = new float[3 * g.OutputLength];
+            GridConvolution.Forward(g, x, w, b, wide, 3, VectorWidth.V512);
+            double[] expected = new double[wide.Length], magnitude = new double[wide.Length];
+            Conv2DReference.Forward<double>(g, TestValues.Wide(x), TestValues.Wide(w), TestValues.Wide(b), expected, 3);
+            Conv2DReference.Forward<double>(g, TestValues.Abs(x), TestValues.Abs(w), TestValues.Abs(b), magnitude, 3);
+            KernelAssert.CloseToMagnitude(expected, magnitude, wide, Tolerance, $"512 {g}");
+            foreach (VectorWidth width in new[] { VectorWidth.V256, VectorWidth.V128 })
+            {
+                float[] y = new float[wide.Length];
+                GridConvolution.Forward(g, x, w, b, y, 3, width);
+                KernelAssert.Identical(wide, y, $"{width} {g}");
+            }
+        }
+    }
+
     [Fact]
     public void Pointwise_convolution_needs_no_column_buffer()
     {
