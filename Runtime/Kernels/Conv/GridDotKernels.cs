@@ -42,24 +42,26 @@ internal readonly struct GridDotKernel128 : IGridDotKernel
         {
             Vector128<float> x0 = Vector128.LoadUnsafe(ref src0, (nuint)v);
             Vector128<float> x1 = Vector128.LoadUnsafe(ref src1, (nuint)v);
-            Vector128<float> d0 = Vector128.LoadUnsafe(ref dy, (nuint)(0 * ldy + v));
-            Vector128<float> d1 = Vector128.LoadUnsafe(ref dy, (nuint)(1 * ldy + v));
-            Vector128<float> d2 = Vector128.LoadUnsafe(ref dy, (nuint)(2 * ldy + v));
-            Vector128<float> d3 = Vector128.LoadUnsafe(ref dy, (nuint)(3 * ldy + v));
-            Vector128<float> d4 = Vector128.LoadUnsafe(ref dy, (nuint)(4 * ldy + v));
-            Vector128<float> d5 = Vector128.LoadUnsafe(ref dy, (nuint)(5 * ldy + v));
-            a0 = MultiplyAdd.Of(d0, x0, a0);
-            a1 = MultiplyAdd.Of(d0, x1, a1);
-            a2 = MultiplyAdd.Of(d1, x0, a2);
-            a3 = MultiplyAdd.Of(d1, x1, a3);
-            a4 = MultiplyAdd.Of(d2, x0, a4);
-            a5 = MultiplyAdd.Of(d2, x1, a5);
-            a6 = MultiplyAdd.Of(d3, x0, a6);
-            a7 = MultiplyAdd.Of(d3, x1, a7);
-            a8 = MultiplyAdd.Of(d4, x0, a8);
-            a9 = MultiplyAdd.Of(d4, x1, a9);
-            a10 = MultiplyAdd.Of(d5, x0, a10);
-            a11 = MultiplyAdd.Of(d5, x1, a11);
+            // One row of dy at a time, loaded just before its two multiply-adds: 12 accumulators, two inputs and one dy
+            // vector fit 16 registers (AVX2's, SSE's), where six dy loaded up front spilled four accumulators every step.
+            Vector128<float> d = Vector128.LoadUnsafe(ref dy, (nuint)v);
+            a0 = MultiplyAdd.Of(d, x0, a0);
+            a1 = MultiplyAdd.Of(d, x1, a1);
+            d = Vector128.LoadUnsafe(ref dy, (nuint)(1 * ldy + v));
+            a2 = MultiplyAdd.Of(d, x0, a2);
+            a3 = MultiplyAdd.Of(d, x1, a3);
+            d = Vector128.LoadUnsafe(ref dy, (nuint)(2 * ldy + v));
+            a4 = MultiplyAdd.Of(d, x0, a4);
+            a5 = MultiplyAdd.Of(d, x1, a5);
+            d = Vector128.LoadUnsafe(ref dy, (nuint)(3 * ldy + v));
+            a6 = MultiplyAdd.Of(d, x0, a6);
+            a7 = MultiplyAdd.Of(d, x1, a7);
+            d = Vector128.LoadUnsafe(ref dy, (nuint)(4 * ldy + v));
+            a8 = MultiplyAdd.Of(d, x0, a8);
+            a9 = MultiplyAdd.Of(d, x1, a9);
+            d = Vector128.LoadUnsafe(ref dy, (nuint)(5 * ldy + v));
+            a10 = MultiplyAdd.Of(d, x0, a10);
+            a11 = MultiplyAdd.Of(d, x1, a11);
         }
         a0.StoreUnsafe(ref acc, 0 * (nuint)Vector128<float>.Count);
         a1.StoreUnsafe(ref acc, 1 * (nuint)Vector128<float>.Count);
@@ -100,24 +102,26 @@ internal readonly struct GridDotKernel256 : IGridDotKernel
         {
             Vector256<float> x0 = Vector256.LoadUnsafe(ref src0, (nuint)v);
             Vector256<float> x1 = Vector256.LoadUnsafe(ref src1, (nuint)v);
-            Vector256<float> d0 = Vector256.LoadUnsafe(ref dy, (nuint)(0 * ldy + v));
-            Vector256<float> d1 = Vector256.LoadUnsafe(ref dy, (nuint)(1 * ldy + v));
-            Vector256<float> d2 = Vector256.LoadUnsafe(ref dy, (nuint)(2 * ldy + v));
-            Vector256<float> d3 = Vector256.LoadUnsafe(ref dy, (nuint)(3 * ldy + v));
-            Vector256<float> d4 = Vector256.LoadUnsafe(ref dy, (nuint)(4 * ldy + v));
-            Vector256<float> d5 = Vector256.LoadUnsafe(ref dy, (nuint)(5 * ldy + v));
-            a0 = MultiplyAdd.Of(d0, x0, a0);
-            a1 = MultiplyAdd.Of(d0, x1, a1);
-            a2 = MultiplyAdd.Of(d1, x0, a2);
-            a3 = MultiplyAdd.Of(d1, x1, a3);
-            a4 = MultiplyAdd.Of(d2, x0, a4);
-            a5 = MultiplyAdd.Of(d2, x1, a5);
-            a6 = MultiplyAdd.Of(d3, x0, a6);
-            a7 = MultiplyAdd.Of(d3, x1, a7);
-            a8 = MultiplyAdd.Of(d4, x0, a8);
-            a9 = MultiplyAdd.Of(d4, x1, a9);
-            a10 = MultiplyAdd.Of(d5, x0, a10);
-            a11 = MultiplyAdd.Of(d5, x1, a11);
+            // One row of dy at a time, loaded just before its two multiply-adds: 12 accumulators, two inputs and one dy
+            // vector fit 16 registers (AVX2's, SSE's), where six dy loaded up front spilled four accumulators every step.
+            Vector256<float> d = Vector256.LoadUnsafe(ref dy, (nuint)v);
+            a0 = MultiplyAdd.Of(d, x0, a0);
+            a1 = MultiplyAdd.Of(d, x1, a1);
+            d = Vector256.LoadUnsafe(ref dy, (nuint)(1 * ldy + v));
+            a2 = MultiplyAdd.Of(d, x0, a2);
+            a3 = MultiplyAdd.Of(d, x1, a3);
+            d = Vector256.LoadUnsafe(ref dy, (nuint)(2 * ldy + v));
+            a4 = MultiplyAdd.Of(d, x0, a4);
+            a5 = MultiplyAdd.Of(d, x1, a5);
+            d = Vector256.LoadUnsafe(ref dy, (nuint)(3 * ldy + v));
+            a6 = MultiplyAdd.Of(d, x0, a6);
+            a7 = MultiplyAdd.Of(d, x1, a7);
+            d = Vector256.LoadUnsafe(ref dy, (nuint)(4 * ldy + v));
+            a8 = MultiplyAdd.Of(d, x0, a8);
+            a9 = MultiplyAdd.Of(d, x1, a9);
+            d = Vector256.LoadUnsafe(ref dy, (nuint)(5 * ldy + v));
+            a10 = MultiplyAdd.Of(d, x0, a10);
+            a11 = MultiplyAdd.Of(d, x1, a11);
         }
         a0.StoreUnsafe(ref acc, 0 * (nuint)Vector256<float>.Count);
         a1.StoreUnsafe(ref acc, 1 * (nuint)Vector256<float>.Count);
@@ -158,24 +162,24 @@ internal readonly struct GridDotKernel512 : IGridDotKernel
         {
             Vector512<float> x0 = Vector512.LoadUnsafe(ref src0, (nuint)v);
             Vector512<float> x1 = Vector512.LoadUnsafe(ref src1, (nuint)v);
-            Vector512<float> d0 = Vector512.LoadUnsafe(ref dy, (nuint)(0 * ldy + v));
-            Vector512<float> d1 = Vector512.LoadUnsafe(ref dy, (nuint)(1 * ldy + v));
-            Vector512<float> d2 = Vector512.LoadUnsafe(ref dy, (nuint)(2 * ldy + v));
-            Vector512<float> d3 = Vector512.LoadUnsafe(ref dy, (nuint)(3 * ldy + v));
-            Vector512<float> d4 = Vector512.LoadUnsafe(ref dy, (nuint)(4 * ldy + v));
-            Vector512<float> d5 = Vector512.LoadUnsafe(ref dy, (nuint)(5 * ldy + v));
-            a0 = MultiplyAdd.Of(d0, x0, a0);
-            a1 = MultiplyAdd.Of(d0, x1, a1);
-            a2 = MultiplyAdd.Of(d1, x0, a2);
-            a3 = MultiplyAdd.Of(d1, x1, a3);
-            a4 = MultiplyAdd.Of(d2, x0, a4);
-            a5 = MultiplyAdd.Of(d2, x1, a5);
-            a6 = MultiplyAdd.Of(d3, x0, a6);
-            a7 = MultiplyAdd.Of(d3, x1, a7);
-            a8 = MultiplyAdd.Of(d4, x0, a8);
-            a9 = MultiplyAdd.Of(d4, x1, a9);
-            a10 = MultiplyAdd.Of(d5, x0, a10);
-            a11 = MultiplyAdd.Of(d5, x1, a11);
+            Vector512<float> d = Vector512.LoadUnsafe(ref dy, (nuint)v);
+            a0 = MultiplyAdd.Of(d, x0, a0);
+            a1 = MultiplyAdd.Of(d, x1, a1);
+            d = Vector512.LoadUnsafe(ref dy, (nuint)(1 * ldy + v));
+            a2 = MultiplyAdd.Of(d, x0, a2);
+            a3 = MultiplyAdd.Of(d, x1, a3);
+            d = Vector512.LoadUnsafe(ref dy, (nuint)(2 * ldy + v));
+            a4 = MultiplyAdd.Of(d, x0, a4);
+            a5 = MultiplyAdd.Of(d, x1, a5);
+            d = Vector512.LoadUnsafe(ref dy, (nuint)(3 * ldy + v));
+            a6 = MultiplyAdd.Of(d, x0, a6);
+            a7 = MultiplyAdd.Of(d, x1, a7);
+            d = Vector512.LoadUnsafe(ref dy, (nuint)(4 * ldy + v));
+            a8 = MultiplyAdd.Of(d, x0, a8);
+            a9 = MultiplyAdd.Of(d, x1, a9);
+            d = Vector512.LoadUnsafe(ref dy, (nuint)(5 * ldy + v));
+            a10 = MultiplyAdd.Of(d, x0, a10);
+            a11 = MultiplyAdd.Of(d, x1, a11);
         }
         a0.StoreUnsafe(ref acc, 0 * (nuint)Vector512<float>.Count);
         a1.StoreUnsafe(ref acc, 1 * (nuint)Vector512<float>.Count);
