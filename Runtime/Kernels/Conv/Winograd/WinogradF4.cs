@@ -18,7 +18,7 @@ namespace Compiled.Kernels;
 /// half a MiB), each sample's rows are copied channels-last into a zero-bordered slab (<see cref="Stage"/>, 4×4 blocks
 /// transposed in registers); Bᵀ d B of every tile and vector of input channels goes to V[ξ][channel block][tile][lane]; for
 /// each of the 36 positions ξ the products M[ξ][k block][t][lane] = Σ_c V[ξ][t][c]·U[ξ][c][k] run on
-/// <see cref="WinogradProducts"/> (12 or 8 tiles × one vector of output channels, 4 × two); per tile row, Aᵀ M A + bias (then
+/// <see cref="WinogradProducts"/> (12 or 8 tiles × one vector of output channels, 4 × two; below 512 bits 6 or 4 × two); per tile row, Aᵀ M A + bias (then
 /// ReLU) goes channels-last to a slab that is transposed back into y (adding the residual and rectifying when there is one).
 /// </para>
 /// <para>
