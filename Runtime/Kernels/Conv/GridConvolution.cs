@@ -378,9 +378,9 @@ internal static class GridConvolution
     {
         switch (width)
         {
-            case VectorWidth.V512: WeightGradient<GridDotKernel512>(g, x, dy, dw, n); break;
-            case VectorWidth.V256: WeightGradient<GridDotKernel256>(g, x, dy, dw, n); break;
-            default: WeightGradient<GridDotKernel128>(g, x, dy, dw, n); break;
+            case VectorWidth.V512: WeightGradient<GridDotKernel<Vector512<float>, Lane512>>(g, x, dy, dw, n); break;
+            case VectorWidth.V256: WeightGradient<GridDotKernel<Vector256<float>, Lane256>>(g, x, dy, dw, n); break;
+            default: WeightGradient<GridDotKernel<Vector128<float>, Lane128>>(g, x, dy, dw, n); break;
         }
     }
 
