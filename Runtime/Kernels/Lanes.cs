@@ -18,6 +18,12 @@ internal interface ILane<T> where T : struct
     static abstract int Count { get; }
     static abstract T Load(ref float source, int index);
     static abstract void Store(ref float destination, int index, T value);
+    /// <summary>
+    /// A non-temporal store (it writes the line without first taking it into this core's cache, nor waiting for another
+    /// core to hand its copy over). The destination must be pinned and aligned to the vector's size; the scalar lane stores
+    /// plainly. Another thread sees the values once the writer has passed a full fence (<c>Interlocked.MemoryBarrier</c>).
+    /// </summary>
+    static abstract void StoreStreaming(ref float destination, int index, T value);
     static abstract T Splat(float value);
     static abstract T Add(T a, T b);
     static abstract T Subtract(T a, T b);
@@ -49,6 +55,7 @@ internal readonly struct ScalarLane : ILane<float>
     public static int Count => 1;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Load(ref float source, int index) => Unsafe.Add(ref source, index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(ref float destination, int index, float value) => Unsafe.Add(ref destination, index) = value;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void StoreStreaming(ref float destination, int index, float value) => Unsafe.Add(ref destination, index) = value;
     public static float Splat(float value) => value;
     public static float Add(float a, float b) => a + b;
     public static float Subtract(float a, float b) => a - b;
@@ -72,6 +79,8 @@ internal readonly struct Lane128 : ILane<Vector128<float>>
     public static int Count => Vector128<float>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<float> Load(ref float source, int index) => Vector128.LoadUnsafe(ref source, (nuint)index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(ref float destination, int index, Vector128<float> value) => value.StoreUnsafe(ref destination, (nuint)index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe void StoreStreaming(ref float destination, int index, Vector128<float> value) =>
+        Vector128.StoreAlignedNonTemporal(value, (float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
     public static Vector128<float> Splat(float value) => Vector128.Create(value);
     public static Vector128<float> Add(Vector128<float> a, Vector128<float> b) => a + b;
     public static Vector128<float> Subtract(Vector128<float> a, Vector128<float> b) => a - b;
@@ -100,6 +109,8 @@ internal readonly struct Lane256 : ILane<Vector256<float>>
     public static int Count => Vector256<float>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<float> Load(ref float source, int index) => Vector256.LoadUnsafe(ref source, (nuint)index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(ref float destination, int index, Vector256<float> value) => value.StoreUnsafe(ref destination, (nuint)index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe void StoreStreaming(ref float destination, int index, Vector256<float> value) =>
+        Vector256.StoreAlignedNonTemporal(value, (float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
     public static Vector256<float> Splat(float value) => Vector256.Create(value);
     public static Vector256<float> Add(Vector256<float> a, Vector256<float> b) => a + b;
     public static Vector256<float> Subtract(Vector256<float> a, Vector256<float> b) => a - b;
@@ -128,6 +139,8 @@ internal readonly struct Lane512 : ILane<Vector512<float>>
     public static int Count => Vector512<float>.Count;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<float> Load(ref float source, int index) => Vector512.LoadUnsafe(ref source, (nuint)index);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(ref float destination, int index, Vector512<float> value) => value.StoreUnsafe(ref destination, (nuint)index);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static unsafe void StoreStreaming(ref float destination, int index, Vector512<float> value) =>
+        Vector512.StoreAlignedNonTemporal(value, (float*)Unsafe.AsPointer(ref Unsafe.Add(ref destination, index)));
     public static Vector512<float> Splat(float value) => Vector512.Create(value);
     public static Vector512<float> Add(Vector512<float> a, Vector512<float> b) => a + b;
     public static Vector512<float> Subtract(Vector512<float> a, Vector512<float> b) => a - b;

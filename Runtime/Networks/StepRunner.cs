@@ -544,7 +544,8 @@ public sealed unsafe class StepRunner : IDisposable
     private void BeginOptimizerStep()
     {
         StepOptions options = _options!;
-        options.Optimizer!.BeginRangedStep(options.Parameters.Length, _gradients!.Length);
+        // On several threads the new parameters are streamed to memory (StreamingStore): every thread holds them in its cache.
+        options.Optimizer!.OpenRangedStep(options.Parameters.Length, _gradients!.Length, streamParameters: _group.Threads > 1);
         _begun = true;
     }
 

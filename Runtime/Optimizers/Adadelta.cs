@@ -64,7 +64,7 @@ public sealed class Adadelta : Optimizer
             Epsilon = Epsilon,
             MinusLr = -s.LearningRate,
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -74,7 +74,7 @@ public sealed class Adadelta : Optimizer
         public float Sign, WeightDecay, Rho, OneMinusRho, Epsilon, MinusLr;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float v = ref MemoryMarshal.GetReference(V);
@@ -88,7 +88,7 @@ public sealed class Adadelta : Optimizer
             T accDelta = L.Load(ref u, i);
             T delta = L.Multiply(L.Divide(L.Sqrt(L.Add(accDelta, L.Splat(Epsilon))), std), g);
             L.Store(ref u, i, L.Add(L.Multiply(accDelta, L.Splat(Rho)), L.Multiply(L.Multiply(L.Splat(OneMinusRho), delta), delta)));
-            L.Store(ref p, i, L.FusedMultiplyAdd(delta, L.Splat(MinusLr), param));
+            S.Store<T, L>(ref p, i, L.FusedMultiplyAdd(delta, L.Splat(MinusLr), param));
         }
     }
 }

@@ -71,7 +71,7 @@ public sealed class Adagrad : Optimizer
             Epsilon = Epsilon,
             MinusClr = (float)-clr,
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -81,7 +81,7 @@ public sealed class Adagrad : Optimizer
         public float Sign, WeightDecay, Epsilon, MinusClr;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float sum = ref MemoryMarshal.GetReference(Sum);
@@ -91,7 +91,7 @@ public sealed class Adagrad : Optimizer
             T s = L.Add(L.Load(ref sum, i), L.Multiply(g, g));
             L.Store(ref sum, i, s);
             T std = L.Add(L.Sqrt(s), L.Splat(Epsilon));
-            L.Store(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MinusClr), g), std)));
+            S.Store<T, L>(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MinusClr), g), std)));
         }
     }
 }

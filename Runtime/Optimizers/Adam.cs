@@ -153,7 +153,7 @@ internal sealed class AdamRule
             MinusStepSize = (float)-(lr / biasCorrection1),
             AmsGrad = AmsGrad,
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -164,7 +164,7 @@ internal sealed class AdamRule
         public bool Decoupled, AmsGrad;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float m = ref MemoryMarshal.GetReference(M);
@@ -184,7 +184,7 @@ internal sealed class AdamRule
                 L.Store(ref vMax, i, avgSq);
             }
             T denom = L.Add(L.Divide(L.Sqrt(avgSq), L.Splat(BiasCorrection2Sqrt)), L.Splat(Epsilon));
-            L.Store(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MinusStepSize), avg), denom)));
+            S.Store<T, L>(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MinusStepSize), avg), denom)));
         }
     }
 }

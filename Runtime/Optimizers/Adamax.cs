@@ -73,7 +73,7 @@ public sealed class Adamax : Beta1Optimizer
             Epsilon = Epsilon,
             MinusClr = (float)-clr,
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -83,7 +83,7 @@ public sealed class Adamax : Beta1Optimizer
         public float Sign, WeightDecay, Beta1, OneMinusBeta1, Beta2, Epsilon, MinusClr;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float m = ref MemoryMarshal.GetReference(M);
@@ -95,7 +95,7 @@ public sealed class Adamax : Beta1Optimizer
             L.Store(ref m, i, avg);
             T inf = L.Max(L.Multiply(L.Load(ref u, i), L.Splat(Beta2)), L.Add(L.Abs(g), L.Splat(Epsilon)));
             L.Store(ref u, i, inf);
-            L.Store(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MinusClr), avg), inf)));
+            S.Store<T, L>(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MinusClr), avg), inf)));
         }
     }
 }

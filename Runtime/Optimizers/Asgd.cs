@@ -92,7 +92,7 @@ public sealed class Asgd : Optimizer
             Mu = (float)mu,
             Copy = mu == 1.0,
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -103,7 +103,7 @@ public sealed class Asgd : Optimizer
         public bool Copy;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float ax = ref MemoryMarshal.GetReference(Ax);
@@ -111,7 +111,7 @@ public sealed class Asgd : Optimizer
             T g = L.Multiply(L.Load(ref MemoryMarshal.GetReference(G), i), L.Splat(Sign));
             if (WeightDecay != 0f) g = L.FusedMultiplyAdd(param, L.Splat(WeightDecay), g);
             param = L.FusedMultiplyAdd(g, L.Splat(MinusEta), L.Multiply(param, L.Splat(Decay)));
-            L.Store(ref p, i, param);
+            S.Store<T, L>(ref p, i, param);
             if (Copy)
             {
                 L.Store(ref ax, i, param);

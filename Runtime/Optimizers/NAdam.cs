@@ -99,7 +99,7 @@ public sealed class NAdam : Beta1Optimizer
             GradientFactor = (float)(-lr * (1.0 - mu) / (1.0 - muProduct)),
             MomentumFactor = (float)(-lr * muNext / (1.0 - muProductNext)),
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -109,7 +109,7 @@ public sealed class NAdam : Beta1Optimizer
         public float WeightDecay, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, BiasCorrection2, Epsilon, GradientFactor, MomentumFactor;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float m = ref MemoryMarshal.GetReference(M);
@@ -123,7 +123,7 @@ public sealed class NAdam : Beta1Optimizer
             L.Store(ref v, i, avgSq);
             T denom = L.Add(L.Sqrt(L.Divide(avgSq, L.Splat(BiasCorrection2))), L.Splat(Epsilon));
             param = L.Add(param, L.Divide(L.Multiply(L.Splat(GradientFactor), g), denom));
-            L.Store(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MomentumFactor), avg), denom)));
+            S.Store<T, L>(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MomentumFactor), avg), denom)));
         }
     }
 }

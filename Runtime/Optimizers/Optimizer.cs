@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using Compiled.Kernels;
+using Compiled.Optimizers.Kernels;
 using Compiled.Serialization;
 
 namespace Compiled.Optimizers;
@@ -265,6 +266,7 @@ public abstract class Optimizer : IStateful
     private protected virtual bool ElementwiseUpdate => true;
 
     private bool _rangedStep;
+    private bool _streamParameters;
 
     /// <summary>
     /// Starts a step that threads then apply range by range: validates the lengths, sizes the state at the first step and
@@ -275,7 +277,14 @@ public abstract class Optimizer : IStateful
     /// </summary>
     /// <exception cref="NotSupportedException"><see cref="SupportsRangedStep"/> is false.</exception>
     /// <exception cref="ArgumentException">As <see cref="Step"/>; nothing is changed then.</exception>
-    public void BeginRangedStep(int parameterLength, int gradientLength)
+    public void BeginRangedStep(int parameterLength, int gradientLength) => OpenRangedStep(parameterLength, gradientLength, streamParameters: false);
+
+    /// <summary>
+    /// <see cref="BeginRangedStep"/>; with <paramref name="streamParameters"/> the ranges store the new parameters
+    /// with non-temporal stores (<see cref="StreamingStore"/>: for ranges applied by several threads that all read every
+    /// parameter; the same bits either way).
+    /// </summary>
+    internal void OpenRangedStep(int parameterLength, int gradientLength, bool streamParameters)
     {
         if (!SupportsRangedStep)
             throw new NotSupportedException($"{GetType().Name} cannot split a step into ranges (its update needs values over whole tensors); call StepAndZeroGradients over the whole buffers.");
@@ -289,6 +298,7 @@ public abstract class Optimizer : IStateful
             BeginTensorStep(p);
         }
         SortedByOffset();   // built here, once, so the threads only read it
+        _streamParameters = streamParameters;
         _rangedStep = true;
     }
 
@@ -321,7 +331,7 @@ public abstract class Optimizer : IStateful
                 zero.Clear();
                 continue;
             }
-            var slice = new ParameterSlice(parameters[from..to], zero, zero, p, width, from, to - from);
+            var slice = new ParameterSlice(parameters[from..to], zero, zero, p, width, from, to - from, _streamParameters);
             Update(in slice);
         }
         if (position < end) gradients[position..end].Clear();
@@ -804,8 +814,9 @@ internal readonly ref struct ParameterSlice
 
     /// <summary>A part <c>[offset, offset + length)</c> of the tensor's range (a thread's share of a ranged step).</summary>
     public ParameterSlice(Span<float> parameters, ReadOnlySpan<float> gradients, Span<float> zero, OptimizedParameter parameter, VectorWidth width,
-        int offset, int length)
+        int offset, int length, bool streamParameters = false)
     {
+        StreamParameters = streamParameters;
         Parameters = parameters;
         Gradients = gradients;
         Zero = zero;
@@ -821,6 +832,8 @@ internal readonly ref struct ParameterSlice
     public Span<float> Zero { get; }
     public OptimizedParameter Parameter { get; }
     public VectorWidth Width { get; }
+    /// <summary>Store the new parameters with non-temporal stores (a ranged step on several threads, see <see cref="StreamingStore"/>).</summary>
+    public bool StreamParameters { get; }
     /// <summary>Offset of this slice in the flat buffers (the tensor's, or a part of it in a ranged step).</summary>
     public int Offset { get; }
     /// <summary>Floats in this slice.</summary>

@@ -79,7 +79,7 @@ public sealed class RAdam : Beta1Optimizer
             Rect = (float)rect,
             Rectify = rectify,
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -90,7 +90,7 @@ public sealed class RAdam : Beta1Optimizer
         public bool Rectify;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float m = ref MemoryMarshal.GetReference(M);
@@ -109,7 +109,7 @@ public sealed class RAdam : Beta1Optimizer
                 T adaptive = L.Multiply(L.Divide(L.Splat(1f), L.Add(L.Sqrt(avgSq), L.Splat(Epsilon))), L.Splat(BiasCorrection2Sqrt));
                 step = L.Multiply(L.Multiply(step, adaptive), L.Splat(Rect));
             }
-            L.Store(ref p, i, L.Subtract(param, step));
+            S.Store<T, L>(ref p, i, L.Subtract(param, step));
         }
     }
 }

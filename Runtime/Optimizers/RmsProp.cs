@@ -111,7 +111,7 @@ public sealed class RmsProp : Optimizer, Compiled.Schedules.IScheduledMomentum
             MinusLr = -s.LearningRate,
             Centered = Centered,
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -122,7 +122,7 @@ public sealed class RmsProp : Optimizer, Compiled.Schedules.IScheduledMomentum
         public bool Centered;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float v = ref MemoryMarshal.GetReference(V);
@@ -149,11 +149,11 @@ public sealed class RmsProp : Optimizer, Compiled.Schedules.IScheduledMomentum
                 ref float b = ref MemoryMarshal.GetReference(B);
                 T buf = L.Add(L.Multiply(L.Load(ref b, i), L.Splat(Momentum)), L.Divide(g, avg));
                 L.Store(ref b, i, buf);
-                L.Store(ref p, i, L.FusedMultiplyAdd(buf, L.Splat(MinusLr), param));
+                S.Store<T, L>(ref p, i, L.FusedMultiplyAdd(buf, L.Splat(MinusLr), param));
             }
             else
             {
-                L.Store(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MinusLr), g), avg)));
+                S.Store<T, L>(ref p, i, L.Add(param, L.Divide(L.Multiply(L.Splat(MinusLr), g), avg)));
             }
         }
     }

@@ -79,7 +79,7 @@ public sealed class Rprop : Optimizer
             Min = StepSizeMin,
             Max = StepSizeMax,
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -89,7 +89,7 @@ public sealed class Rprop : Optimizer
         public float Sign, EtaMinus, EtaPlus, Min, Max;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float prev = ref MemoryMarshal.GetReference(Prev);
@@ -105,7 +105,7 @@ public sealed class Rprop : Optimizer
             g = L.Select(flipped, zero, g);
             // −sign(g): −1 for g > 0, +1 for g < 0, 0 otherwise.
             T minusSign = L.Select(L.GreaterThan(g, zero), L.Splat(-1f), L.Select(L.LessThan(g, zero), L.Splat(1f), zero));
-            L.Store(ref p, i, L.Add(L.Load(ref p, i), L.Multiply(minusSign, step)));
+            S.Store<T, L>(ref p, i, L.Add(L.Load(ref p, i), L.Multiply(minusSign, step)));
             L.Store(ref prev, i, g);
         }
     }

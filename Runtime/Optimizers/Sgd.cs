@@ -96,7 +96,7 @@ public sealed class Sgd : Optimizer, IScheduledMomentum
             First = s.Step == 1,
             Nesterov = Nesterov,
         };
-        UpdateDriver.Run(ref k, s.Length, s.Zero, s.Width);
+        UpdateDriver.Run(ref k, in s);
     }
 
     private ref struct Kernel : IUpdateKernel
@@ -108,7 +108,7 @@ public sealed class Sgd : Optimizer, IScheduledMomentum
         public bool First, Nesterov;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             T param = L.Load(ref p, i);
@@ -121,7 +121,7 @@ public sealed class Sgd : Optimizer, IScheduledMomentum
                 L.Store(ref b, i, buf);
                 d = Nesterov ? L.FusedMultiplyAdd(buf, L.Splat(Momentum), d) : buf;
             }
-            L.Store(ref p, i, L.FusedMultiplyAdd(d, L.Splat(MinusLr), param));
+            S.Store<T, L>(ref p, i, L.FusedMultiplyAdd(d, L.Splat(MinusLr), param));
         }
     }
 }

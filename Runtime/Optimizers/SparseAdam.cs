@@ -128,7 +128,7 @@ public sealed class SparseAdam : Beta1Optimizer
         public float Sign, OneMinusBeta1, OneMinusBeta2, Epsilon, MinusStepSize;
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Apply<T, L>(int i) where T : struct where L : struct, ILane<T>
+        public void Apply<T, L, S>(int i) where T : struct where L : struct, ILane<T> where S : struct, IParameterStore
         {
             ref float p = ref MemoryMarshal.GetReference(P);
             ref float m = ref MemoryMarshal.GetReference(M);
@@ -142,7 +142,7 @@ public sealed class SparseAdam : Beta1Optimizer
             L.Store(ref m, i, avg);
             L.Store(ref v, i, avgSq);
             T denom = L.Add(L.Sqrt(L.Add(updateV, oldV)), L.Splat(Epsilon));
-            L.Store(ref p, i, L.Add(L.Load(ref p, i), L.Multiply(L.Divide(L.Add(updateM, oldM), denom), L.Splat(MinusStepSize))));
+            S.Store<T, L>(ref p, i, L.Add(L.Load(ref p, i), L.Multiply(L.Divide(L.Add(updateM, oldM), denom), L.Splat(MinusStepSize))));
         }
     }
 }

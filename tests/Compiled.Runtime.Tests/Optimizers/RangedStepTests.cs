@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using Compiled.Kernels;
 using Compiled.Optimizers;
 
 namespace Compiled.Runtime.Tests.Optimizers;
@@ -66,6 +67,61 @@ public class RangedStepTests
         }
         Assert.Equal(whole.StepCount, ranged.StepCount);
         for (int i = 0; i < s_table.Length; i++) Assert.Equal(whole.Parameters[i].StepCount, ranged.Parameters[i].StepCount);
+        foreach (string state in whole.StateNames) Assert.Equal(whole.StateBuffer(state), ranged.StateBuffer(state));
+    }
+
+    public static TheoryData<string, VectorWidth, int> StreamedCases()
+    {
+        var data = new TheoryData<string, VectorWidth, int>();
+        foreach (string name in OptimizerCatalog.Names.Except(s_notRanged))
+            foreach (VectorWidth width in new[] { VectorWidth.V512, VectorWidth.V256, VectorWidth.V128, VectorWidth.Scalar })
+                data.Add(name, width, name.Length % 4);   // a different misalignment of the parameters for each optimizer
+        return data;
+    }
+
+    // Long enough for whole 512-bit vectors in every tensor but the 9-float one: 13×16, 23, 9, 131 floats (a gap of 5).
+    private static readonly ParameterInfo[] s_longTable =
+    [
+        new("fc1.weight", "fc1", 0, [13, 16]),
+        new("fc1.bias", "fc1", 208, [23]),
+        new("fc2.weight", "fc2", 231, [3, 3]),
+        new("fc3.weight", "fc3", 245, [131]),
+    ];
+
+    // The ranges of a step on several threads store the parameters with non-temporal stores (aligned vectors, the
+    // elements before the first aligned one plainly): every width, parameters starting at every misalignment, give the
+    // bits of the whole step with plain stores.
+    [Theory]
+    [MemberData(nameof(StreamedCases))]
+    public void Streamed_ranges_give_bitwise_the_whole_step_at_every_width(string name, VectorWidth width, int shift)
+    {
+        Optimizer ranged = OptimizerCatalog.Create(name), whole = OptimizerCatalog.Create(name);
+        foreach (Optimizer o in new[] { ranged, whole })
+        {
+            o.SetGroups(s_longTable, new ParameterGroupRule("*.bias") { LearningRate = 0.002f });
+            o.Freeze("fc2");
+            o.Width = width;
+        }
+        whole.Width = VectorWidth.Scalar;
+        const int length = 376;
+        var random = new SeededRandom(5);
+        float[] storage = new float[length + 3];
+        Span<float> p = storage.AsSpan(shift, length);
+        for (int i = 0; i < length; i++) p[i] = random.NextGaussian();
+        float[] q = p.ToArray();
+        var g = new float[length];
+        var h = new float[length];
+        for (int step = 0; step < 4; step++)
+        {
+            for (int i = 0; i < length; i++) g[i] = h[i] = random.NextGaussian() + 0.3f * p[i];
+            whole.StepAndZeroGradients(q, h);
+            ranged.OpenRangedStep(length, length, streamParameters: true);
+            ranged.StepAndZeroGradients(p, g, 117, length - 117);   // a boundary inside fc1.weight, off every vector
+            ranged.StepAndZeroGradients(p, g, 0, 117);
+            ranged.EndRangedStep();
+            Assert.Equal(q, p.ToArray());
+            Assert.All(g, v => Assert.Equal(0f, v));
+        }
         foreach (string state in whole.StateNames) Assert.Equal(whole.StateBuffer(state), ranged.StateBuffer(state));
     }
 
