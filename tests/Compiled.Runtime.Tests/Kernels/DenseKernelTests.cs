@@ -114,6 +114,27 @@ public class DenseKernelTests
     }
 
     /// <summary>
+    /// On a few samples a row of whole 256-bit vectors that is not whole 512-bit ones (LeNet-5's fc2: 120 inputs) runs at 256
+    /// bits when 512 are asked for, rather than leaving its last eight columns to the scalar tail: the 256-bit bits.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 120, 84)]
+    [InlineData(2, 24, 9)]
+    [InlineData(4, 56, 5)]
+    public void A_row_of_whole_256_bit_vectors_runs_at_256_bits_when_512_are_asked(int n, int inFeatures, int outFeatures)
+    {
+        Assert.Equal(VectorWidth.V256, DenseGemv.RowWidth(VectorWidth.V512, inFeatures));
+        Assert.Equal(VectorWidth.V512, DenseGemv.RowWidth(VectorWidth.V512, inFeatures + 8));
+        Assert.Equal(VectorWidth.V512, DenseGemv.RowWidth(VectorWidth.V512, inFeatures + 1));
+        var random = new TestValues(26);
+        float[] x = random.Floats(n * inFeatures), w = random.Floats(outFeatures * inFeatures), b = random.Floats(outFeatures);
+        float[] y512 = new float[n * outFeatures], y256 = new float[n * outFeatures];
+        DenseKernels.Forward(x, w, b, y512, n, inFeatures, outFeatures, VectorWidth.V512);
+        DenseKernels.Forward(x, w, b, y256, n, inFeatures, outFeatures, VectorWidth.V256);
+        KernelAssert.Identical(y256, y512, $"{n}×{inFeatures}→{outFeatures}");
+    }
+
+    /// <summary>
     /// ForwardRows writes only its columns of y, and the columns of every range together are Forward's outputs: the same bits
     /// above DenseGemv's few samples (the same dot products in the same order), to rounding at or below them.
     /// </summary>
