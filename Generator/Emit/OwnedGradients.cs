@@ -54,15 +54,35 @@ internal static class OwnedGradients
         if (plan.ParameterCount > at) ranges.Add($"new {TypeNames.ParameterRange}({Literals.Int(at)}, {Literals.Int(plan.ParameterCount - at)})");
         w.Line("// Per-slice gradients the runner reduces: every parameter but the weights and biases owned by output features.");
         w.Line($"_stepRunner.SlicedGradients = [{string.Join(", ", ranges)}];");
+
+        // Layers whose forward pass runs by output features too: each thread reads and writes only its rows of w and b,
+        // so the optimizer step updates them there (the rows stay in that thread's cache).
+        var rows = new List<(int Offset, string Text)>();
+        LayerPlan last = plan.Layers[plan.Layers.Count - 1];
+        foreach (LayerPlan layer in plan.Layers)
+        {
+            if (!OwnsForward(layer, training: true, sliced: true, writesNetworkOutput: ReferenceEquals(layer, last))) continue;
+            int outputs = layer.Node.Output.Length;
+            rows.Add((layer.WeightOffset, OwnedRows(layer.WeightOffset, outputs, layer.WeightLength / outputs)));
+            if (layer.BiasOffset >= 0) rows.Add((layer.BiasOffset, OwnedRows(layer.BiasOffset, outputs, 1)));
+        }
+        if (rows.Count == 0) return;
+        rows.Sort((a, b) => a.Offset.CompareTo(b.Offset));
+        w.Line("// Parameters only their owner thread reads and writes (forward and weight gradient by output features): the optimizer");
+        w.Line("// step updates each thread's rows on that thread.");
+        w.Line($"_stepRunner.OwnedParameters = [{string.Join(", ", rows.ConvertAll(r => r.Text))}];");
     }
+
+    private static string OwnedRows(int offset, int rows, int rowLength)
+        => $"new {TypeNames.OwnedParameterRows}({Literals.Int(offset)}, {Literals.Int(rows)}, {Literals.Int(rowLength)})";
 
     /// <summary>
     /// Whether an owned layer runs its training forward by output features too: a first layer (its input the batch input,
     /// which every thread can read) writing its output to a workspace region (not the last layer, whose output rows are the
     /// runner's: differential seed 3's N29, a lone Dense(129), wrote nothing there before this was checked). On two or more threads each thread computes its
-    /// range of output features over every slice and a barrier follows, so each thread reads only its rows of w, those its
-    /// share of the optimizer step writes (the ranged step splits the parameters in contiguous shares, the owned rows first
-    /// in them): the weights no longer move between cores every step.
+    /// range of output features over every slice and a barrier follows, so each thread reads only its rows of w, and the
+    /// constructor declares them <c>OwnedParameters</c> so the optimizer step updates them on that thread too
+    /// (<see cref="EmitSlicedRanges"/>): the weights no longer move between cores every step.
     /// </summary>
     public static bool OwnsForward(LayerPlan layer, bool training, bool sliced, bool writesNetworkOutput)
         => training && sliced && !writesNetworkOutput && layer.OwnedGradients && layer.InputVariable == "input" && layer.ActivationOffset >= 0

@@ -27,6 +27,7 @@ internal static class TypeNames
     public const string StepContext = "global::Compiled.Networks.StepContext";
     public const string StepOptions = "global::Compiled.Networks.StepOptions";
     public const string ParameterRange = "global::Compiled.Networks.ParameterRange";
+    public const string OwnedParameterRows = "global::Compiled.Networks.OwnedParameterRows";
     public const string DropoutMaskHook = "global::Compiled.Networks.DropoutMaskHook";
     public const string NetworkMode = "global::Compiled.NetworkMode";
     public const string StateBag = "global::Compiled.Serialization.StateBag";

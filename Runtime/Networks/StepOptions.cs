@@ -52,3 +52,12 @@ public sealed class StepOptions
 
 /// <summary>A range <c>[Offset, Offset + Length)</c> of a network's flat parameter (and gradient) buffer.</summary>
 public readonly record struct ParameterRange(int Offset, int Length);
+
+/// <summary>
+/// A parameter tensor of <paramref name="Rows"/> rows of <paramref name="RowLength"/> floats at <paramref name="Offset"/>
+/// whose rows each thread of a training step reads and writes only in its own range, rows
+/// <c>[t·Rows/T, (t+1)·Rows/T)</c> (<see cref="StepContext.OwnedRange"/>): a first Dense layer computed by output features
+/// in the forward pass and in its weight gradient. The optimizer step updates those rows on their owner
+/// (<see cref="StepRunner.OwnedParameters"/>).
+/// </summary>
+public readonly record struct OwnedParameterRows(int Offset, int Rows, int RowLength);

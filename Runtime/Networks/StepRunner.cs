@@ -61,6 +61,7 @@ public sealed unsafe class StepRunner : IDisposable
     private float[] _outputs = [];
     private int _lastOutputCount;
     private int[]? _sliced;   // (offset, length) pairs, sorted; null: every parameter
+    private OwnedParameterRows[]? _owned;   // sorted; null: none
 
     // Per-thread results of the call in progress.
     private float[] _losses = [];
@@ -147,7 +148,61 @@ public sealed unsafe class StepRunner : IDisposable
                 pairs[2 * i] = r.Offset;
                 pairs[2 * i + 1] = r.Length;
             }
+            CheckOwnedAgainstSliced(_owned, pairs);
             _sliced = pairs;
+        }
+    }
+
+    /// <summary>
+    /// Parameter tensors whose rows only their owner thread reads and writes in a step (<see cref="OwnedParameterRows"/>);
+    /// null or empty (the default): none. On two or more threads the optimizer step updates each thread's rows of these on
+    /// that thread, with plain stores, so they stay in its cache for the next step; every other parameter is split in even
+    /// shares, and there the new values are streamed to memory (every thread's cache holds them). Same bits either way.
+    /// </summary>
+    /// <exception cref="ArgumentException">Tensors overlap, are out of order, are empty or have a negative offset, or overlap a <see cref="SlicedGradients"/> range.</exception>
+    public IReadOnlyList<OwnedParameterRows>? OwnedParameters
+    {
+        get => _owned;
+        set
+        {
+            if (value is null || value.Count == 0)
+            {
+                _owned = null;
+                return;
+            }
+            var owned = new OwnedParameterRows[value.Count];
+            long end = 0;
+            for (int i = 0; i < owned.Length; i++)
+            {
+                OwnedParameterRows r = value[i];
+                if (r.Offset < 0 || r.Rows <= 0 || r.RowLength <= 0)
+                    throw new ArgumentException($"Owned parameter {i} has offset {r.Offset}, {r.Rows} rows of {r.RowLength}: the offset must be >= 0, rows and their length > 0.", nameof(value));
+                if (r.Offset < end)
+                    throw new ArgumentException($"Owned parameter {i} starts at {r.Offset}, inside or before the previous one (which ends at {end}): give them in order, without overlaps.", nameof(value));
+                end = r.Offset + (long)r.Rows * r.RowLength;
+                if (end > int.MaxValue) throw new ArgumentException($"Owned parameter {i} ends past int.MaxValue.", nameof(value));
+                owned[i] = r;
+            }
+            CheckOwnedAgainstSliced(owned, _sliced);
+            _owned = owned;
+        }
+    }
+
+    // A sliced range is reduced by whichever thread's share holds it, right before that thread's update; an owned tensor is
+    // updated by rows on other threads, so the two must not meet.
+    private static void CheckOwnedAgainstSliced(OwnedParameterRows[]? owned, int[]? sliced)
+    {
+        if (owned is null) return;
+        foreach (OwnedParameterRows o in owned)
+        {
+            long end = o.Offset + (long)o.Rows * o.RowLength;
+            if (sliced is null)
+                throw new ArgumentException("Owned parameters need SlicedGradients that leave them out (null SlicedGradients reduces every parameter).", nameof(OwnedParameters));
+            for (int i = 0; i < sliced.Length; i += 2)
+            {
+                if (sliced[i] < end && o.Offset < (long)sliced[i] + sliced[i + 1])
+                    throw new ArgumentException($"Owned parameter at {o.Offset} ({o.Rows} × {o.RowLength}) overlaps the sliced gradient range [{sliced[i]}, {(long)sliced[i] + sliced[i + 1]}).", nameof(OwnedParameters));
+            }
         }
     }
 
@@ -239,6 +294,8 @@ public sealed unsafe class StepRunner : IDisposable
                 throw new ArgumentException($"targets has {targets.Length} floats; expected batch × outputLength = {batch} × {outputLength}.", nameof(targets));
             if (options is not null && options.Parameters.Length != gradients.Length)
                 throw new ArgumentException($"The options' parameters have {options.Parameters.Length} floats but the gradients {gradients.Length}; they must be the same network's.", nameof(options));
+            if (_owned is not null && _owned[^1].Offset + (long)_owned[^1].Rows * _owned[^1].RowLength > gradients.Length)
+                throw new ArgumentException($"The owned parameters end past the {gradients.Length} gradients.", nameof(gradients));
 
             int outputs = batch * outputLength;
             if (_outputs.Length < outputs) _outputs = new float[outputs];
@@ -528,7 +585,8 @@ public sealed unsafe class StepRunner : IDisposable
                 Barrier(BarrierAction.DecideEndOfStep);   // every range checked; the last to arrive throws or opens the step
             }
             if (!_ranged) return;
-            options.Optimizer!.StepAndZeroGradients(options.Parameters, destination, from, to - from);
+            if (threads == 1) options.Optimizer!.StepAndZeroGradients(options.Parameters, destination, from, to - from);
+            else StepShare(options.Optimizer!, options.Parameters, destination, thread, threads, from, to);
         }
         catch (BarrierBrokenException)
         {
@@ -541,11 +599,35 @@ public sealed unsafe class StepRunner : IDisposable
         }
     }
 
+    // The optimizer step of one thread among several: its share [from, to) but the owned tensors, streamed (every thread read
+    // those parameters in the step, so each holds them in its cache: see StreamingStore), then its rows of each owned tensor,
+    // with plain stores (only this thread reads them, so they stay in its cache for the next step).
+    private void StepShare(Optimizer optimizer, float[] parameters, float[] gradients, int thread, int threads, int from, int to)
+    {
+        int at = from;
+        if (_owned is not null)
+        {
+            foreach (OwnedParameterRows o in _owned)
+            {
+                int a = Math.Max(from, o.Offset), b = Math.Min(to, o.Offset + o.Rows * o.RowLength);
+                if (a >= b) continue;
+                if (a > at) optimizer.StepAndZeroGradients(parameters, gradients, at, a - at, streamParameters: true);
+                at = b;
+            }
+        }
+        if (to > at) optimizer.StepAndZeroGradients(parameters, gradients, at, to - at, streamParameters: true);
+        if (_owned is null) return;
+        foreach (OwnedParameterRows o in _owned)
+        {
+            int first = (int)((long)thread * o.Rows / threads), end = (int)((long)(thread + 1) * o.Rows / threads);
+            if (end > first) optimizer.StepAndZeroGradients(parameters, gradients, o.Offset + first * o.RowLength, (end - first) * o.RowLength, streamParameters: false);
+        }
+    }
+
     private void BeginOptimizerStep()
     {
         StepOptions options = _options!;
-        // On several threads the new parameters are streamed to memory (StreamingStore): every thread holds them in its cache.
-        options.Optimizer!.OpenRangedStep(options.Parameters.Length, _gradients!.Length, streamParameters: _group.Threads > 1);
+        options.Optimizer!.BeginRangedStep(options.Parameters.Length, _gradients!.Length);
         _begun = true;
     }
 

@@ -266,7 +266,6 @@ public abstract class Optimizer : IStateful
     private protected virtual bool ElementwiseUpdate => true;
 
     private bool _rangedStep;
-    private bool _streamParameters;
 
     /// <summary>
     /// Starts a step that threads then apply range by range: validates the lengths, sizes the state at the first step and
@@ -277,14 +276,7 @@ public abstract class Optimizer : IStateful
     /// </summary>
     /// <exception cref="NotSupportedException"><see cref="SupportsRangedStep"/> is false.</exception>
     /// <exception cref="ArgumentException">As <see cref="Step"/>; nothing is changed then.</exception>
-    public void BeginRangedStep(int parameterLength, int gradientLength) => OpenRangedStep(parameterLength, gradientLength, streamParameters: false);
-
-    /// <summary>
-    /// <see cref="BeginRangedStep"/>; with <paramref name="streamParameters"/> the ranges store the new parameters
-    /// with non-temporal stores (<see cref="StreamingStore"/>: for ranges applied by several threads that all read every
-    /// parameter; the same bits either way).
-    /// </summary>
-    internal void OpenRangedStep(int parameterLength, int gradientLength, bool streamParameters)
+    public void BeginRangedStep(int parameterLength, int gradientLength)
     {
         if (!SupportsRangedStep)
             throw new NotSupportedException($"{GetType().Name} cannot split a step into ranges (its update needs values over whole tensors); call StepAndZeroGradients over the whole buffers.");
@@ -298,7 +290,6 @@ public abstract class Optimizer : IStateful
             BeginTensorStep(p);
         }
         SortedByOffset();   // built here, once, so the threads only read it
-        _streamParameters = streamParameters;
         _rangedStep = true;
     }
 
@@ -310,6 +301,13 @@ public abstract class Optimizer : IStateful
     /// <exception cref="InvalidOperationException">No ranged step is open.</exception>
     /// <exception cref="ArgumentException">The buffers are not the length the step began with, or the range is outside them.</exception>
     public void StepAndZeroGradients(Span<float> parameters, Span<float> gradients, int start, int count)
+        => StepAndZeroGradients(parameters, gradients, start, count, streamParameters: false);
+
+    /// <summary>
+    /// The range above; with <paramref name="streamParameters"/> the new parameters are written with non-temporal stores
+    /// (<see cref="StreamingStore"/>: for a range of parameters that other threads' caches hold). The same bits either way.
+    /// </summary>
+    internal void StepAndZeroGradients(Span<float> parameters, Span<float> gradients, int start, int count, bool streamParameters)
     {
         if (!_rangedStep) throw new InvalidOperationException("No ranged step is open: call BeginRangedStep first.");
         if (parameters.Length != ParameterCount || gradients.Length != ParameterCount)
@@ -331,7 +329,7 @@ public abstract class Optimizer : IStateful
                 zero.Clear();
                 continue;
             }
-            var slice = new ParameterSlice(parameters[from..to], zero, zero, p, width, from, to - from, _streamParameters);
+            var slice = new ParameterSlice(parameters[from..to], zero, zero, p, width, from, to - from, streamParameters);
             Update(in slice);
         }
         if (position < end) gradients[position..end].Clear();

@@ -147,6 +147,9 @@ namespace Samples
             _stepRunner.Reserve(WorkspacePerSample, ArgmaxPerSample, ColumnLength, 0);
             // Per-slice gradients the runner reduces: every parameter but the weights and biases owned by output features.
             _stepRunner.SlicedGradients = [new global::Compiled.Networks.ParameterRange(100480, 8906)];
+            // Parameters only their owner thread reads and writes (forward and weight gradient by output features): the optimizer
+            // step updates each thread's rows on that thread.
+            _stepRunner.OwnedParameters = [new global::Compiled.Networks.OwnedParameterRows(0, 128, 784), new global::Compiled.Networks.OwnedParameterRows(100352, 128, 1)];
             _forwardChunk = ForwardChunk;
             _predictChunk = PredictChunk;
             _trainLabelsStep = TrainLabelsStep;

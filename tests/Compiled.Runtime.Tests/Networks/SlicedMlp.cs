@@ -23,7 +23,12 @@ internal sealed class SlicedMlp : IFusedTrainStep, ITrainingOutputs
     private readonly StepBody _trainTargets;
     private readonly ParameterInfo[] _table;
 
-    public SlicedMlp(int inputs, int hidden, int classes, int threads, bool ownedWeights)
+    /// <param name="ownedRows">
+    /// With <paramref name="ownedWeights"/>: also declare the weights as <see cref="StepRunner.OwnedParameters"/>, so the
+    /// optimizer step updates each thread's rows on that thread (this network's forward pass reads every row on every thread,
+    /// which costs speed, not correctness).
+    /// </param>
+    public SlicedMlp(int inputs, int hidden, int classes, int threads, bool ownedWeights, bool ownedRows = false)
     {
         _in = inputs;
         _hidden = hidden;
@@ -46,6 +51,7 @@ internal sealed class SlicedMlp : IFusedTrainStep, ITrainingOutputs
         // Per sample: the hidden activations, the logits' gradient, the hidden gradient.
         _runner.Reserve(hidden + classes + hidden, 0, 0, 0);
         if (ownedWeights) _runner.SlicedGradients = [new ParameterRange(_b1, hidden), new ParameterRange(_b2, classes)];
+        if (ownedWeights && ownedRows) _runner.OwnedParameters = [new OwnedParameterRows(_w1, hidden, inputs), new OwnedParameterRows(_w2, classes, hidden)];
         _forward = Forward;
         _trainLabels = TrainLabels;
         _trainTargets = TrainTargets;

@@ -268,10 +268,11 @@ public class StepRunnerTests
     {
         await WithinLimit(() =>
         {
-            foreach (bool owned in new[] { false, true })
+            // Per-slice gradients; owned weight gradients; owned weights updated by rows on their owners (OwnedParameters).
+            foreach ((bool owned, bool rows) in new[] { (false, false), (true, false), (true, true) })
             {
                 var (input, labels) = Batch(batch, 6, 4, 11);
-                using var fused = new SlicedMlp(6, 9, 4, threads, owned);
+                using var fused = new SlicedMlp(6, 9, 4, threads, owned, rows);
                 using var plain = new SlicedMlp(6, 9, 4, threads, owned);
                 fused.Initialize(3);
                 plain.Initialize(3);
@@ -447,6 +448,24 @@ public class StepRunnerTests
         Assert.Throws<ArgumentException>(() => runner.SlicedGradients = [new ParameterRange(-1, 5)]);
         runner.SlicedGradients = [new ParameterRange(0, 5), new ParameterRange(5, 3)];
         Assert.Equal([new ParameterRange(0, 5), new ParameterRange(5, 3)], runner.SlicedGradients);
+    }
+
+    [Fact]
+    public void Owned_parameters_must_be_ordered_disjoint_and_left_out_of_the_sliced_ranges()
+    {
+        using var runner = new StepRunner(2);
+        Assert.Throws<ArgumentException>(() => runner.OwnedParameters = [new OwnedParameterRows(0, 4, 3)]);   // every gradient sliced
+        runner.SlicedGradients = [new ParameterRange(12, 4)];
+        Assert.Throws<ArgumentException>(() => runner.OwnedParameters = [new OwnedParameterRows(0, 4, 4)]);   // [0, 16) meets [12, 16)
+        Assert.Throws<ArgumentException>(() => runner.OwnedParameters = [new OwnedParameterRows(0, 0, 4)]);
+        Assert.Throws<ArgumentException>(() => runner.OwnedParameters = [new OwnedParameterRows(-1, 1, 1)]);
+        Assert.Throws<ArgumentException>(() => runner.OwnedParameters = [new OwnedParameterRows(6, 2, 3), new OwnedParameterRows(0, 2, 3)]);
+        runner.OwnedParameters = [new OwnedParameterRows(0, 2, 3), new OwnedParameterRows(6, 2, 3), new OwnedParameterRows(16, 5, 1)];
+        Assert.Equal(3, runner.OwnedParameters!.Count);
+        Assert.Throws<ArgumentException>(() => runner.SlicedGradients = [new ParameterRange(4, 4)]);   // now the sliced range meets them
+        Assert.Throws<ArgumentException>(() => runner.Train((in StepContext _) => { }, new float[1], 1, default, default, 1, 1, new float[20]));   // they end at 21
+        runner.OwnedParameters = null;
+        Assert.Null(runner.OwnedParameters);
     }
 
     [Fact]

@@ -115,9 +115,9 @@ public class RangedStepTests
         {
             for (int i = 0; i < length; i++) g[i] = h[i] = random.NextGaussian() + 0.3f * p[i];
             whole.StepAndZeroGradients(q, h);
-            ranged.OpenRangedStep(length, length, streamParameters: true);
-            ranged.StepAndZeroGradients(p, g, 117, length - 117);   // a boundary inside fc1.weight, off every vector
-            ranged.StepAndZeroGradients(p, g, 0, 117);
+            ranged.BeginRangedStep(length, length);
+            ranged.StepAndZeroGradients(p, g, 117, length - 117, streamParameters: true);   // a boundary inside fc1.weight, off every vector
+            ranged.StepAndZeroGradients(p, g, 0, 117, streamParameters: true);
             ranged.EndRangedStep();
             Assert.Equal(q, p.ToArray());
             Assert.All(g, v => Assert.Equal(0f, v));
