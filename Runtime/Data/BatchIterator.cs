@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.Intrinsics.X86;
+using Compiled.Networks;
 using Compiled.Serialization;
 
 namespace Compiled.Data;
@@ -24,7 +25,7 @@ namespace Compiled.Data;
 /// The iterator's position (epoch and next batch) is its <see cref="IStateful"/> state: a checkpoint restores it and
 /// <see cref="Resume"/> continues with exactly the batches an uninterrupted run would have seen.
 /// </remarks>
-public sealed class BatchIterator : IStateful
+public sealed class BatchIterator : IStateful, IBatchGather
 {
     private readonly float[] _inputs;
     private readonly int[] _labels;
@@ -33,6 +34,8 @@ public sealed class BatchIterator : IStateful
     private readonly SeededRandom _random;
     private readonly bool _copies;   // batches are gathered into the buffers (shuffled or augmented), not views of the dataset
     private int _start;
+    private int _size;       // samples in the current batch
+    private bool _deferred;  // the current epoch's rows are gathered by IBatchGather.Gather, not when a batch is fetched
 
     // Rows prefetched ahead of the one being copied: a shuffled row is a random ~3 KB block of a dataset far larger than
     // the caches, so without help every copy stalls on DRAM; two rows ahead keeps the next rows' lines in flight
@@ -83,14 +86,23 @@ public sealed class BatchIterator : IStateful
     /// <summary>Samples per epoch (all of them, or the full batches only with dropLast).</summary>
     public int SamplesPerEpoch => DropLast ? BatchCount * BatchSize : Data.Count;
 
-    /// <summary>The epoch (0-based) of the last <see cref="Epoch"/> or <see cref="Resume"/> call, or −1 before the first.</summary>
+    /// <summary>The epoch (0-based) of the last <see cref="Epoch(int)"/> or <see cref="Resume"/> call, or −1 before the first.</summary>
     public int CurrentEpoch { get; private set; } = -1;
 
     /// <summary>Index of the next batch the current epoch will deliver (<see cref="BatchCount"/> once it is done).</summary>
     public int NextBatch { get; private set; }
 
     /// <summary>The batches of epoch <paramref name="epoch"/> (0-based): the order depends only on the seed and the epoch.</summary>
-    public BatchEnumerator Epoch(int epoch) => Start(epoch, 0);
+    public BatchEnumerator Epoch(int epoch) => Start(epoch, 0, deferGather: false);
+
+    /// <summary>
+    /// The batches of epoch <paramref name="epoch"/>, with <paramref name="deferGather"/>: each batch's rows are copied when
+    /// the step that trains on it calls <see cref="IBatchGather.Gather"/> (pass this iterator as
+    /// <see cref="Networks.StepOptions.Gather"/>), each thread of the step its own rows, rather than on the caller's thread
+    /// when the batch is fetched. Until then a batch's spans hold the previous batch's rows (zeros at first), so a loop
+    /// that starts an epoch this way must train each batch through a step that gathers it. The same batches either way.
+    /// </summary>
+    public BatchEnumerator Epoch(int epoch, bool deferGather) => Start(epoch, 0, deferGather);
 
     /// <summary>
     /// The rest of the epoch the iterator was in (after <see cref="ReadState"/>): the batches from <see cref="NextBatch"/> on,
@@ -98,11 +110,11 @@ public sealed class BatchIterator : IStateful
     /// </summary>
     public BatchEnumerator Resume()
     {
-        if (CurrentEpoch < 0) return Start(0, 0);
-        return NextBatch >= BatchCount ? Start(CurrentEpoch + 1, 0) : Start(CurrentEpoch, NextBatch);
+        if (CurrentEpoch < 0) return Start(0, 0, deferGather: false);
+        return NextBatch >= BatchCount ? Start(CurrentEpoch + 1, 0, deferGather: false) : Start(CurrentEpoch, NextBatch, deferGather: false);
     }
 
-    private BatchEnumerator Start(int epoch, int firstBatch)
+    private BatchEnumerator Start(int epoch, int firstBatch, bool deferGather)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(epoch);
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
@@ -113,6 +125,8 @@ public sealed class BatchIterator : IStateful
         }
         CurrentEpoch = epoch;
         NextBatch = firstBatch;
+        _deferred = deferGather;
+        _size = 0;
         return new BatchEnumerator(this, firstBatch);
     }
 
@@ -149,13 +163,39 @@ public sealed class BatchIterator : IStateful
 
     internal void Advance(int next) => NextBatch = next;
 
-    /// <summary>Fills the buffers with batch <paramref name="index"/> of the current epoch's order (shuffled or augmented only); returns its size.</summary>
+    /// <summary>
+    /// Makes batch <paramref name="index"/> of the current epoch's order the current one and, unless the epoch defers the
+    /// gather, fills the buffers with its rows (shuffled or augmented only); returns its size.
+    /// </summary>
     internal int Fill(int index)
     {
         int start = index * BatchSize;
         int size = Math.Min(BatchSize, Data.Count - start);
         _start = start;
-        if (!_copies) return size;   // the batch is rows [start, start + size) of the dataset itself
+        _size = size;
+        if (!_deferred) FillRows(0, size);
+        return size;
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">The current epoch was not started with <c>deferGather: true</c>, or no batch was fetched yet.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The rows are not inside the current batch.</exception>
+    void IBatchGather.Gather(int first, int count)
+    {
+        if (!_deferred)
+            throw new InvalidOperationException("This epoch's batches were gathered when fetched: start it with Epoch(epoch, deferGather: true) to gather them in the step.");
+        if (_size == 0) throw new InvalidOperationException("No batch of this epoch was fetched yet.");
+        if (first < 0 || count < 0 || first > _size - count)
+            throw new ArgumentOutOfRangeException(nameof(first), $"Rows [{first}, {(long)first + count}) are not inside the current batch of {_size}.");
+        FillRows(first, count);
+    }
+
+    // Copies rows [first, first + count) of the current batch into the buffers (shuffled or augmented only; otherwise the
+    // batch is rows [_start, _start + size) of the dataset itself and there is nothing to copy).
+    private void FillRows(int first, int count)
+    {
+        if (!_copies) return;
+        int start = _start;
         int length = Data.SampleLength;
         float[] features = Data.Features;
         int[] labels = Data.Labels;
@@ -163,17 +203,16 @@ public sealed class BatchIterator : IStateful
         int targetLength = Data.TargetLength;
         int[] order = _order;
         ImageAugmentation? augmentation = Augmentation;
-        for (int i = 0; i < size; i++)
+        for (int i = first; i < first + count; i++)
         {
             int ahead = start + i + PrefetchRows;
-            if (ahead < order.Length) Prefetch(features, order[ahead] * length, length);
+            if (i + PrefetchRows < first + count) Prefetch(features, order[ahead] * length, length);
             int source = order[start + i];
             if (augmentation is null) features.AsSpan(source * length, length).CopyTo(_inputs.AsSpan(i * length, length));
             else augmentation.Apply(features.AsSpan(source * length, length), _inputs.AsSpan(i * length, length), Data.SampleShape, Seed, CurrentEpoch, source);
             if (targetLength > 0) targets.AsSpan(source * targetLength, targetLength).CopyTo(_targets.AsSpan(i * targetLength, targetLength));
             else _labels[i] = labels[source];
         }
-        return size;
     }
 
     // Hints the cache lines of features[offset .. offset + length) into the caches; does nothing without SSE.

@@ -138,7 +138,8 @@ public interface ITrainableNetwork : INetwork
 /// backward pass each thread checks its range of the gradients for NaN/Inf, the optimizer updates that range and zeroes
 /// it (<see cref="Networks.StepOptions"/>). The <see cref="Training.Trainer"/> uses it when no weight penalty or gradient
 /// clipping needs the whole gradient first; the results are bitwise those of <c>TrainStep</c> followed by
-/// <c>optimizer.StepAndZeroGradients</c>.
+/// <c>optimizer.StepAndZeroGradients</c>. The step calls <see cref="Networks.StepOptions.Gather"/> (when set) before it
+/// reads the input, each thread for its rows.
 /// </summary>
 public interface IFusedTrainStep : ITrainableNetwork
 {

@@ -48,6 +48,25 @@ public sealed class StepOptions
 
     /// <summary>0-based batch within the epoch, for the message of a failed check.</summary>
     public int Batch { get; set; }
+
+    /// <summary>
+    /// Fills the step's input and labels (or targets) inside the dispatch: each thread first has its own slice of rows
+    /// gathered, then all wait for each other (the bodies may read other slices' rows), then run. Null (the default): the
+    /// caller filled them before the call. A <see cref="Data.BatchIterator"/> whose epoch was started with
+    /// <c>deferGather: true</c> is one: the gather of the shuffled rows then runs on every thread instead of on the
+    /// caller's alone while the others wait.
+    /// </summary>
+    public IBatchGather? Gather { get; set; }
+}
+
+/// <summary>
+/// Fills rows of the batch a training step is about to run, in the buffers its input and labels (or targets) spans point to
+/// (<see cref="StepOptions.Gather"/>). Called once per thread of the step with that thread's rows, concurrently, disjoint.
+/// </summary>
+public interface IBatchGather
+{
+    /// <summary>Fills rows <c>[first, first + count)</c> of the current batch.</summary>
+    void Gather(int first, int count);
 }
 
 /// <summary>A range <c>[Offset, Offset + Length)</c> of a network's flat parameter (and gradient) buffer.</summary>

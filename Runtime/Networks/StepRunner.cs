@@ -535,6 +535,12 @@ public sealed unsafe class StepRunner : IDisposable
             int threads = _group.Threads;
             int start = SliceStart(thread);
             int count = SliceStart(thread + 1) - start;
+            if (_options?.Gather is { } gather)
+            {
+                // Each thread gathers its own rows; a body may read any row (a layer computed by output features), so all wait.
+                gather.Gather(start, count);
+                if (threads > 1) Barrier();
+            }
             float[]? destination = _gradients;
             Span<float> gradients = default;
             if (destination is not null)

@@ -20,7 +20,8 @@ namespace Compiled.Training;
 /// after the epoch an optional validation pass, a printed line, a per-epoch schedule, early stopping and the callbacks.
 /// A network that implements <see cref="IFusedTrainStep"/> (it runs on a <see cref="StepRunner"/>) does the guard, the
 /// optimizer step and the zeroing inside its step's own parallel dispatch, each thread on its range of the buffers,
-/// whenever no weight penalty or clipping needs the whole gradient first; the results are bitwise the same.
+/// whenever no weight penalty or clipping needs the whole gradient first, and there each thread also copies its own rows of
+/// the shuffled batch (<see cref="StepOptions.Gather"/>); the results are bitwise the same.
 /// </summary>
 /// <remarks>
 /// <code>
@@ -141,7 +142,7 @@ public sealed class Trainer
         // thread range. Only when nothing needs the whole gradient in between (a weight penalty, clipping by the global norm or value).
         var fused = net as IFusedTrainStep;
         StepOptions? stepOptions = fused is not null && penalty is null && o.ClipGradNorm is null && o.ClipGradValue is null
-            ? new StepOptions(net.Parameters, net.ParameterTable) { Optimizer = Optimizer, CheckFinite = o.CheckFinite }
+            ? new StepOptions(net.Parameters, net.ParameterTable) { Optimizer = Optimizer, CheckFinite = o.CheckFinite, Gather = batches }
             : null;
 
         SyncFrozenLayers();
@@ -156,7 +157,8 @@ public sealed class Trainer
             int seen = 0, steps = 0;
             long correct = 0, judged = 0;
 
-            foreach (Batch batch in batches.Epoch(epoch - 1))
+            // On the fused path every thread of the step copies its own rows of the shuffled batch (StepOptions.Gather).
+            foreach (Batch batch in batches.Epoch(epoch - 1, deferGather: stepOptions is not null))
             {
                 float loss;
                 if (stepOptions is not null)

@@ -54,16 +54,16 @@ var optimizer = new Sgd(o.LearningRate, o.Momentum);
 var batches = new BatchIterator(train, o.Batch, shuffle: true, seed: (ulong)o.Seed);
 
 // One epoch as the Trainer runs it: shuffle and gather (BatchIterator), forward + loss + backward (TrainStep), update
-// (the optimizer's step, which leaves the gradients zeroed). A network on a StepRunner ends the step in the same dispatch,
-// each thread updating its range of the parameters (the Trainer's fused step; bitwise TrainStep + StepAndZeroGradients,
-// which would update them all on the calling thread). No finite check: the peers' loops have none. The first step's end
+// (the optimizer's step, which leaves the gradients zeroed). A network on a StepRunner gathers each thread's rows of the
+// batch and ends the step in the same dispatch, each thread updating its range of the parameters (the Trainer's fused
+// step; bitwise TrainStep + StepAndZeroGradients, which would update them all on the calling thread). No finite check: the peers' loops have none. The first step's end
 // also marks time to first batch.
 var fused = network as IFusedTrainStep;
-var stepOptions = new Compiled.Networks.StepOptions(network.Parameters, network.ParameterTable) { Optimizer = optimizer };
+var stepOptions = new Compiled.Networks.StepOptions(network.Parameters, network.ParameterTable) { Optimizer = optimizer, Gather = batches };
 network.ZeroGradients();
 var sw = Stopwatch.StartNew();
 bool first = true;
-foreach (Batch batch in batches.Epoch(0))
+foreach (Batch batch in batches.Epoch(0, deferGather: fused is not null))
 {
     if (fused is not null) fused.TrainStep(batch.Inputs, batch.Labels, batch.Size, stepOptions);
     else
