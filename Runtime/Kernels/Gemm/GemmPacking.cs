@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 
 namespace Compiled.Kernels;
 
@@ -60,8 +61,10 @@ internal static class GemmPacking
     }
 
     // Rows [0, 4·⌊width/4⌋) of a transposed-B panel, four rows of B at a time in 4×4 blocks transposed in registers;
-    // returns the rows done.
-    private static int TransposeRowsBy4(ref float rows, int ldb, int kc, int width, ref float dst, int nr)
+    // returns the rows done. While it reads four rows it prefetches the same columns of the next four (the rows of B are
+    // read once, and when B is a batch of inputs fresh from memory, four side-by-side streams are more than the hardware
+    // prefetcher keeps ahead of: the MLP on batches of 64 inputs read from memory ran 1.04x faster on one thread).
+    private static unsafe int TransposeRowsBy4(ref float rows, int ldb, int kc, int width, ref float dst, int nr)
     {
         int j = 0;
         for (; j + 4 <= width; j += 4)
@@ -72,6 +75,21 @@ internal static class GemmPacking
             ref float r3 = ref Unsafe.Add(ref r2, ldb);
             ref float target = ref Unsafe.Add(ref dst, j);
             int p = 0;
+            if (Sse.IsSupported)
+            {
+                // A prefetch never faults, so the rows past the panel (or past B) may be named.
+                nint stride = (nint)ldb * sizeof(float);
+                byte* next = (byte*)Unsafe.AsPointer(ref r3) + stride;
+                for (; p + 16 <= kc; p += 16)
+                {
+                    byte* line = next + p * sizeof(float);
+                    Sse.Prefetch0(line);
+                    Sse.Prefetch0(line + stride);
+                    Sse.Prefetch0(line + 2 * stride);
+                    Sse.Prefetch0(line + 3 * stride);
+                    for (int q = p; q < p + 16; q += 4) Transpose4x4.Block(ref Unsafe.Add(ref r0, q), ldb, ref Unsafe.Add(ref target, q * nr), nr);
+                }
+            }
             for (; p + 4 <= kc; p += 4) Transpose4x4.Block(ref Unsafe.Add(ref r0, p), ldb, ref Unsafe.Add(ref target, p * nr), nr);
             for (; p < kc; p++)
             {

@@ -8,7 +8,8 @@ namespace Compiled.Runtime.Tests.Kernels;
 /// Packing op(B) = Bᵀ into NR-column panels (4×4 blocks transposed in registers where the CPU has SSE, element by
 /// element elsewhere and at the edges): every panel element is B's, bit for bit, at the place the micro-kernel reads it
 /// ([p·NR + j] of panel q is B[col0 + q·NR + j, pc + p]), with columns past the edge zero, for every NR the widths use,
-/// panel widths and k ranges that are and are not multiples of four, an offset into k and a padded row stride.
+/// panel widths and k ranges that are and are not multiples of four (and of sixteen, the prefetching loop's step), an
+/// offset into k and a padded row stride.
 /// </summary>
 public sealed class GemmPackingTests
 {
@@ -20,7 +21,7 @@ public sealed class GemmPackingTests
     {
         var random = new TestValues(101);
         foreach (int cols in new[] { 1, 3, 4, 7, nr, nr + 5, 2 * nr + 4 })
-        foreach (int kc in new[] { 1, 3, 4, 9, 16 })
+        foreach (int kc in new[] { 1, 3, 4, 9, 16, 20, 37, 48 })
         {
             const int pc = 2, col0 = 1;
             int ldb = pc + kc + 3;
