@@ -36,7 +36,7 @@ internal static class GeneratedMembers
         "_runner", "_stepRunner", "Dispose", "_freezing", "Freeze", "Unfreeze", "IsFrozen", "_forwardChunk", "_predictChunk", "_trainLabelsStep", "_trainTargetsStep",
         "Parameters", "Gradients", "ParameterTable", "InputShape", "Loss", "Summary", "Architecture", "Threads",
         ExplicitName("InputLength"), ExplicitName("OutputLength"), "Initialize", "ZeroGradients",
-        "Forward", "Predict", "ForwardChunk", "PredictChunk",
+        "Forward", "Predict", "CreateInferenceSession", "ForwardChunk", "PredictChunk",
         "LastOutputs", "TrainStep", "TrainLabelsStep", "TrainTargetsStep",
         "RunForward", "RunTrainingForward", "RunBackward",
         "DropoutSeed", "DropoutStep", "DropoutMaskOverride", "_trainingForwardStep", "TrainingForwardStep",
@@ -131,6 +131,7 @@ internal static class GeneratedMembers
         // InferenceEmitter
         Method("Forward");
         Method("Predict");
+        Method("CreateInferenceSession");
         Method("ForwardChunk");
         if (loss.HasLink) Method("PredictChunk");
 

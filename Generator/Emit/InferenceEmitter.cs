@@ -70,6 +70,29 @@ internal static class InferenceEmitter
 
     private static string StampArgument(NetworkPlan plan) => HasInferenceWeights(plan) ? ", _inferenceWeights.Stamp" : "";
 
+    // CreateInferenceSession: a copy of the network (its parameters and state, as many threads) that nothing else references,
+    // its inference weights sealed (compared once, never again); a class that generated code cannot copy says why.
+    private static void EmitCreateInferenceSession(SourceWriter w, NetworkPlan plan)
+    {
+        w.Line();
+        w.Line("/// <inheritdoc/>");
+        string className = Identifiers.Escape(plan.ClassName);
+        if (plan.CopyObstacle is { } obstacle)
+        {
+            string message = $"{plan.ClassName} {obstacle}: generated code cannot make the copy of it that an inference session runs.";
+            w.Line($"public {TypeNames.InferenceSession} CreateInferenceSession() => throw new {TypeNames.NotSupportedException}({Literals.String(message)});");
+            return;
+        }
+        using (w.Open($"public {TypeNames.InferenceSession} CreateInferenceSession()"))
+        {
+            w.Line($"var copy = new {className}(Threads);");
+            w.Line($"{TypeNames.Array}.Copy(Parameters, copy.Parameters, ParameterCount);");
+            if (plan.State.Count > 0) w.Line($"{TypeNames.Array}.Copy(StateBuffer, copy.StateBuffer, StateCount);");
+            if (HasInferenceWeights(plan)) w.Line("copy._inferenceWeights.Seal();");
+            w.Line($"return new {TypeNames.InferenceSession}(copy);");
+        }
+    }
+
     public static void Emit(SourceWriter w, NetworkPlan plan, LossHead loss)
     {
         string inputShape = plan.Input.Batched.Replace("[n,", "[batch,");
@@ -102,6 +125,8 @@ internal static class InferenceEmitter
             w.Line($"/// <summary>Inference; the {(loss.Kind is null ? "network has no loss head" : "loss head " + loss.Kind + " has no link function")}, so this is <see cref=\"Forward\"/>.</summary>");
             w.Line($"public void Predict({TypeNames.ReadOnlySpan} input, {TypeNames.Span} output, int batch) => Forward(input, output, batch);");
         }
+
+        EmitCreateInferenceSession(w, plan);
 
         LayerPlan last = plan.Layers[plan.Layers.Count - 1];
         w.Line();

@@ -38,6 +38,7 @@ internal static class TypeNames
     public const string Workspace = "global::Compiled.Networks.NetworkWorkspace";
     public const string Guard = "global::Compiled.Networks.NetworkGuard";
     public const string InferenceWeights = "global::Compiled.Networks.InferenceWeights";
+    public const string InferenceSession = "global::Compiled.InferenceSession";
     public const string GC = "global::System.GC";
     public const string LayerFreezing = "global::Compiled.Networks.LayerFreezing";
 

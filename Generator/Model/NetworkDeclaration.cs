@@ -8,6 +8,8 @@ namespace Compiled.Generator.Model;
 /// <param name="InputSite">The <c>[Input]</c> attribute.</param>
 /// <param name="Layers">The layer attributes in source order.</param>
 /// <param name="Members">The class's own and inherited members whose names the generator may use (<see cref="ClassMember"/>).</param>
+/// <param name="CopyObstacle">Why generated code cannot make a copy of the class (<c>new X(threads)</c>) for an inference
+/// session ("is abstract", "has required members"), or null when it can.</param>
 /// <remarks>Class-level diagnostics point at <see cref="DiagnosticSite.Network"/>, the [Network] attribute.</remarks>
 internal sealed record NetworkDeclaration(
     string? Namespace,
@@ -16,7 +18,8 @@ internal sealed record NetworkDeclaration(
     EquatableArray<int> Input,
     DiagnosticSite InputSite,
     EquatableArray<LayerDeclaration> Layers,
-    EquatableArray<ClassMember> Members)
+    EquatableArray<ClassMember> Members,
+    string? CopyObstacle = null)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 }

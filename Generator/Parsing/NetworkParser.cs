@@ -103,7 +103,8 @@ internal static class NetworkParser
             new EquatableArray<int>(input),
             inputSite,
             new EquatableArray<LayerDeclaration>(layers.ToArray()),
-            MembersNamedLikeGenerated(symbol, sites, context.SemanticModel.Compilation, cancellationToken));
+            MembersNamedLikeGenerated(symbol, sites, context.SemanticModel.Compilation, cancellationToken),
+            CopyObstacle(symbol));
         var found = new EquatableArray<DiagnosticInfo>(diagnostics.ToArray());
         StageResult<NetworkDeclaration> result = diagnostics.Count == 0
             ? new StageResult<NetworkDeclaration>(key, declaration, found)
@@ -175,6 +176,26 @@ internal static class NetworkParser
         CheckMembersTheConstructorMustSet(symbol, sites, diagnostics);
         if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
             diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ClassNotPartial, location, symbol.Name));
+    }
+
+    /// <summary>
+    /// Why <c>new X(threads)</c> in generated code would not compile (an abstract class; required members, own or inherited,
+    /// which the generated constructor does not set), or null: an inference session copies the network that way.
+    /// </summary>
+    private static string? CopyObstacle(INamedTypeSymbol symbol)
+    {
+        if (symbol.IsAbstract) return "is abstract";
+        // A namespace's types are public or internal (anything else is CS1527, and the type cannot be named in its own code).
+        if (symbol.ContainingType is null && symbol.DeclaredAccessibility is not (Accessibility.Public or Accessibility.Internal or Accessibility.NotApplicable))
+            return "is neither public nor internal";
+        for (INamedTypeSymbol? type = symbol; type is not null; type = type.BaseType)
+        {
+            foreach (ISymbol member in type.GetMembers())
+            {
+                if (member is IPropertySymbol { IsRequired: true } or IFieldSymbol { IsRequired: true }) return "has required members";
+            }
+        }
+        return null;
     }
 
     /// <summary>Whether the generated constructor's implicit <c>: base()</c> can call one of the base class's constructors.</summary>

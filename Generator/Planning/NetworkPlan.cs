@@ -25,6 +25,7 @@ namespace Compiled.Generator.Planning;
 /// <param name="ChunkSamples">Most samples one thread processes at once (bounds the workspace).</param>
 /// <param name="Summary">The Keras-style summary table.</param>
 /// <param name="Architecture">The canonical one-line architecture checkpoints hash (<see cref="ArchitectureBuilder"/>).</param>
+/// <param name="CopyObstacle">Why the class cannot be copied for an inference session, or null (<see cref="NetworkDeclaration.CopyObstacle"/>).</param>
 internal sealed record NetworkPlan(
     string? Namespace,
     string ClassName,
@@ -45,7 +46,8 @@ internal sealed record NetworkPlan(
     int ColumnLength,
     int ChunkSamples,
     string Summary,
-    string Architecture)
+    string Architecture,
+    string? CopyObstacle = null)
 {
     public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
 

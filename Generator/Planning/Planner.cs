@@ -285,7 +285,8 @@ internal static class Planner
             (int)columns,
             chunk,
             SummaryBuilder.Build(network, (int)parameterOffset, workspace + argmaxOffset, columns, layers),
-            ArchitectureBuilder.Build(network));
+            ArchitectureBuilder.Build(network),
+            declaration.CopyObstacle);
         return new StageResult<NetworkPlan>(key, plan, EquatableArray<DiagnosticInfo>.Empty);
     }
 

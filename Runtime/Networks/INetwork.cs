@@ -79,6 +79,17 @@ public interface INetwork : IDisposable
     void Predict(ReadOnlySpan<float> input, Span<float> output, int batch);
 
     /// <summary>
+    /// A session for inference on a copy of this network as it is now (its parameters and state, on as many threads): later
+    /// changes to this network do not reach it, so its calls skip the check for changed weights that
+    /// <see cref="Forward(ReadOnlySpan{float}, Span{float}, int)"/> and <see cref="Predict"/> make here on every call
+    /// (<see cref="InferenceSession"/>). Dispose the session to end its threads. This default (for networks that are not
+    /// generated) cannot copy the network.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The network is not generated, or its class is abstract.</exception>
+    InferenceSession CreateInferenceSession()
+        => throw new NotSupportedException($"{GetType().Name} cannot create an inference session: only a generated network of a class that is not abstract copies itself.");
+
+    /// <summary>
     /// <see cref="Forward(ReadOnlySpan{float}, Span{float}, int)"/> in the given mode: <see cref="NetworkMode.Evaluation"/> is
     /// <c>Forward</c> itself; <see cref="NetworkMode.Training"/> runs the training-mode forward pass (dropout draws masks and
     /// advances the dropout step; batch norm normalizes with the statistics of this batch, across all threads, and updates its

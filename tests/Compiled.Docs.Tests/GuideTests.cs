@@ -24,6 +24,7 @@ public sealed class GuideTests(Xunit.Abstractions.ITestOutputHelper log)
         ["trainer"] = ["epoch 3/3  loss", "val acc", "epoch,train_loss,train_accuracy", "test accuracy"],
         ["callback"] = ["reached at epoch"],
         ["predict"] = ["PredictClasses: ", "image 7: predicted"],
+        ["session"] = ["session equals the network: True", "after more training the session still answers as before: True"],
         ["optimizers"] = ["Sgd   after 57 steps", "AdamW after 57 steps", "NAdam after 57 steps"],
         ["groups"] = ["group *.bias: lr 0.02, weight decay 0", "group conv1: lr 0.002, weight decay 0.0005", "group default: lr 0.02, weight decay 0.0005", "conv2 frozen: True"],
         ["regularization"] = ["early stopping:", "restored: True"],

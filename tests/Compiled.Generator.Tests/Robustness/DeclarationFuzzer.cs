@@ -57,7 +57,7 @@ internal sealed class DeclarationFuzzer
         "Summary", "LastOutputs", "Threads", "Forward", "Predict", "TrainStep", "Parameters", "Gradients", "ParameterTable",
         "InputShape", "Loss", "Initialize", "ZeroGradients", "InputLength", "OutputLength", "ParameterCount", "ModelSummary",
         "Fc1OutputLength", "Relu1OutputLength", "Conv1OutputLength", "ChunkSamples", "_runner", "_lastOutputs", "RunForward",
-        "RunBackward", "s_parameterTable", "ForwardChunk", "Dispose",
+        "RunBackward", "s_parameterTable", "ForwardChunk", "Dispose", "CreateInferenceSession",
     };
 
     private static readonly string[] s_classNames =
@@ -202,6 +202,9 @@ internal sealed class DeclarationFuzzer
             $"public {className}(int threads) {{ }}",
             "public static void Main() { }",
             "int x;",
+            // required members: the copy an inference session makes (new X(threads)) would not set them
+            $"public required int {member} {{ get; init; }}",
+            "public required string Tag;",
             $"public float[] {member} {{ get; set; }} = new float[3];");
     }
 

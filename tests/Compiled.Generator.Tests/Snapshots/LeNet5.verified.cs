@@ -308,6 +308,14 @@ namespace Samples
             _runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples);
         }
 
+        /// <inheritdoc/>
+        public global::Compiled.InferenceSession CreateInferenceSession()
+        {
+            var copy = new LeNet5(Threads);
+            global::System.Array.Copy(Parameters, copy.Parameters, ParameterCount);
+            return new global::Compiled.InferenceSession(copy);
+        }
+
         // One chunk of Forward: the last layer writes straight into the chunk's output rows.
         private float ForwardChunk(in global::Compiled.Networks.BatchChunk chunk, global::Compiled.Networks.NetworkWorkspace workspace)
         {

@@ -89,6 +89,47 @@ public class InferenceWeightsTests
         Assert.Contains("[3, 1003)", error.Message);
     }
 
+    /// <summary>
+    /// Sealed (an inference session's copy, which nothing else writes): the first refresh still stamps, on one thread or
+    /// split over a group; after it no change is looked for, so the stamp stays whatever happens to the ranges. Unsealed,
+    /// the same change takes a new stamp (the control).
+    /// </summary>
+    [Theory]
+    [InlineData(1, false)]
+    [InlineData(1, true)]
+    [InlineData(2, false)]
+    [InlineData(2, true)]
+    public void A_sealed_copy_is_stamped_once_and_never_compared_again(int threads, bool sealBeforeFirst)
+    {
+        int length = InferenceWeights.ParallelFloats * 2;   // large enough for a group to split the comparison
+        using var group = new WorkerGroup(threads);
+        float[] parameters = new float[length + 8], state = new float[4];
+        for (int i = 0; i < parameters.Length; i++) parameters[i] = i;
+        InferenceWeights Make() => new([0, length], [0, 4]);
+
+        var control = Make();
+        var weights = Make();
+        if (sealBeforeFirst) weights.Seal();
+        Assert.True(weights.Refresh(parameters, state, group), "first call");
+        Assert.True(control.Refresh(parameters, state, group));
+        if (!sealBeforeFirst)
+        {
+            Assert.False(weights.IsSealed);
+            weights.Seal();
+        }
+        Assert.True(weights.IsSealed);
+        long stamp = weights.Stamp;
+        Assert.NotEqual(0, stamp);
+
+        parameters[3] += 1f;
+        parameters[length - 1] = -parameters[length - 1];
+        state[2] = 9f;
+        Assert.True(control.Refresh(parameters, state, group), "the unsealed control sees the change");
+        Assert.False(weights.Refresh(parameters, state, group), "sealed: split or not, no comparison");
+        Assert.False(weights.Refresh(parameters, state), "sealed: no comparison on the calling thread either");
+        Assert.Equal(stamp, weights.Stamp);
+    }
+
     [Fact]
     public void Another_network_takes_other_stamps()
     {
