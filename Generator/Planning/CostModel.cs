@@ -18,6 +18,8 @@ internal enum ConvMethod
     SparseScatterOrIm2ColGemm,
     DilatedGrouped,
     Winograd,
+    /// <summary>Direct, output channels in the vector lanes (<c>ChannelVectorConvolution</c>): the forward of a layer that would run im2col or the 3x3 tiles.</summary>
+    ChannelVectors,
 }
 
 /// <summary>What one layer costs per sample: FLOPs of its forward and backward passes, its memory, and how it runs.</summary>
@@ -190,6 +192,24 @@ internal static class CostModel
     /// </summary>
     public const string WinogradName = "F(4,3)", WinogradSmallName = "F(2,3)";
 
+    /// <summary>The report's name for <see cref="ConvMethod.ChannelVectors"/>; the summary explains it below the table where a layer runs it.</summary>
+    public const string ChannelVectorsName = "lanes";
+
+    /// <summary>
+    /// Whether a convolution's forward of any number of samples runs on channel vectors instead of <paramref name="forward"/>:
+    /// the mirror of <c>ChannelVectorConvolution.Applies</c> past a few samples (one group, no dilation, 9 to 64 output
+    /// channels, instead of im2col or the 3x3 tiles, not over one or two input channels at stride 1).
+    /// </summary>
+    public static bool ForwardOnChannelVectors(int inChannels, int outChannels, Window2D w, int groups, ConvMethod forward)
+    {
+        if (w.Dilated || groups != 1 || outChannels < 9 || outChannels > 64) return false;
+        bool fewChannels = w.StrideHeight == 1 && w.StrideWidth == 1 && inChannels <= FewInputChannels;
+        return forward == ConvMethod.Im2ColGemm || (forward == ConvMethod.Direct3x3 && !fewChannels);
+    }
+
+    /// <summary>Most input channels of a stride-1 3x3 layer that runs on output columns (<c>FewChannels3x3.MaxInChannels</c>).</summary>
+    private const int FewInputChannels = 2;
+
     /// <summary>The report's words for a method.</summary>
     public static string Describe(ConvMethod method) => method switch
     {
@@ -200,6 +220,7 @@ internal static class CostModel
         ConvMethod.Gemm => "GEMM",
         ConvMethod.DilatedGrouped => "im2col+GEMM/group",
         ConvMethod.Winograd => WinogradName,
+        ConvMethod.ChannelVectors => ChannelVectorsName,
         _ => "scatter|im2col",
     };
 
@@ -215,6 +236,7 @@ internal static class CostModel
                 break;
             case Conv2DLayer:
                 var (f, dw, dx) = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!, Groups(node));
+                if (ForwardOnChannelVectors(node.Input.Channels, node.Output.Channels, node.Window!, Groups(node), f)) f = ConvMethod.ChannelVectors;
                 (forward, weights, inputs) = (Describe(f), Describe(dw), Describe(dx));
                 if (node.Input.Height <= 2 && node.Input.Width <= 2)
                 {

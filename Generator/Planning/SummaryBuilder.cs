@@ -122,6 +122,10 @@ internal static class SummaryBuilder
             winogradSmall |= cost.Algorithm.Contains(CostModel.WinogradSmallName);
         }
         if (winograd) text.Append(CostModel.WinogradName).Append(": Winograd's F(4x4, 3x3), 36 multiply-adds per 4x4 outputs and channel pair, not 144.\n");
+        bool channelVectors = false;
+        foreach (LayerCost cost in costs) channelVectors |= cost.Algorithm.StartsWith(CostModel.ChannelVectorsName, StringComparison.Ordinal);
+        if (channelVectors)
+            text.Append(CostModel.ChannelVectorsName).Append(": a direct forward, output channels in the vector lanes, each input value broadcast.\n");
         if (winogradSmall) text.Append(CostModel.WinogradSmallName).Append(": Winograd's F(2x2, 3x3) (planes of at most 2x2), 16 multiply-adds per 2x2 outputs and channel pair, not 36.\n");
         if (training)
         {

@@ -6,7 +6,8 @@ using System.Runtime.Intrinsics;
 namespace Compiled.Kernels;
 
 /// <summary>
-/// The forward pass of a few samples as a direct convolution with the output channels in the vector lanes: for each
+/// The forward pass of a few samples (and of any number for a layer that would otherwise run im2col or the 3×3 register
+/// tiles: a strided one above all; <see cref="Applies"/>) as a direct convolution with the output channels in the vector lanes: for each
 /// output pixel, <c>acc[o] = b[o] + Σ_{c,kh,kw} w[o, c, kh, kw]·x[c, ih, iw]</c> is one multiply-add of a packed weight
 /// vector (<c>w</c> transposed to <c>[c, kh, kw, o]</c>, kept while the weights are unchanged: <see cref="PackedWeightCache"/>) by a broadcast input value.
 /// A pass over the pixels takes four blocks of output channels by six pixels (512 bits), two by six, or one by eight (in
@@ -27,19 +28,34 @@ internal static class ChannelVectorConvolution
 {
     /// <summary>
     /// Up to this many samples a dense convolution that would run on the padded grid, im2col or (3×3 layers past Winograd's
-    /// and <see cref="FewChannels3x3"/>'s reach, stride 2 above all) the 3×3 register tiles runs here.
+    /// and <see cref="FewChannels3x3"/>'s reach, stride 2 above all) the 3×3 register tiles runs here; past it, only one that
+    /// would run im2col or the register tiles (<see cref="Applies"/>).
     /// </summary>
     public const int MaxSamples = 4;
 
     private const int Pixels = 8;
 
     /// <summary>
-    /// Dense (no dilation, no groups) geometries with 9 to 64 output channels, for n ≤ <see cref="MaxSamples"/>. Up to 8
-    /// channels the grid's channel-major forward (positions in the lanes) does fewer multiply-adds: LeNet-5's conv1 (6
-    /// channels over 28×28) took 2.5x as long here in a kernel timing; from 9 channels the grid too puts channels in the lanes, over its
-    /// junk columns as well (LeNet-5's conv2 at one sample: 1.3-1.4x slower there).
+    /// Whether the forward of <paramref name="n"/> samples of a layer that <see cref="Conv2DKernels"/> would otherwise run by
+    /// <paramref name="method"/> runs here: dense (no dilation, no groups) geometries with 9 to 64 output channels, up to
+    /// <see cref="MaxSamples"/> samples instead of the grid, im2col or the 3×3 register tiles, and at any number instead of
+    /// the last two. Up to 8 channels the grid's channel-major forward (positions in the lanes) does fewer multiply-adds:
+    /// LeNet-5's conv1 (6 channels over 28×28) took 2.5x as long here in a kernel timing; from 9 channels the grid too puts
+    /// channels in the lanes, over its junk columns as well (LeNet-5's conv2 at one sample: 1.3-1.4x slower there), but with
+    /// 32 samples a call it packs its weights once for all of them and is as fast (LeNet-5's conv2, a 5×5 layer of 3 → 16
+    /// channels over 32×32: within a few percent either way), so past a few samples the grid keeps them. Against im2col and
+    /// the register tiles, 32 samples a call (a kernel timing, JIT, 512 bits; 256 in parentheses): a ResNet's 3×3 stride-2
+    /// layers 16 → 32 and 32 → 64 at 28×28 and 14×14 1.16x and 1.24x (1.05x and 1.10x), 64 → 64 at 28×28 1.08x (0.96x), on
+    /// 8×8 planes 1.65x (1.25x); its 1×1 stride-2 projections 1.62x and 1.89x (1.26x and 1.10x); a 7×7 stride-2 stem of
+    /// 3 → 64 channels over 112×112 1.41x (1.54x); a 5×5 stride-2 layer 2.3x (1.8x); a 3×3 stride-1 layer of 3 → 32 channels
+    /// 0.97x (0.99x).
     /// </summary>
-    public static bool Applies(in Conv2DGeometry g, int n) => n <= MaxSamples && g.IsDense && g.OutChannels is > 8 and <= 64;
+    /// <remarks>A 3×3 layer over one or two input channels runs <see cref="FewChannels3x3"/> (and, gathering batch-norm
+    /// statistics, the register tiles) past a few samples, as before.</remarks>
+    public static bool Applies(in Conv2DGeometry g, int n, Conv2DMethod method)
+        => g.IsDense && g.OutChannels is > 8 and <= 64
+            && (n <= MaxSamples ? method is Conv2DMethod.Grid or Conv2DMethod.Im2ColGemm or Conv2DMethod.Direct3x3
+                : method == Conv2DMethod.Im2ColGemm || (method == Conv2DMethod.Direct3x3 && !FewChannels3x3.Applies(g)));
 
     /// <summary>The width the layer runs at, not above <paramref name="width"/>: the fewest blocks of output channels, then the narrower.</summary>
     public static VectorWidth LaneWidth(int outChannels, VectorWidth width)

@@ -26,6 +26,14 @@ public enum Conv2DMethod
 
     /// <summary>3×3, padding 1, stride 1, at least 8 channels in and out: Winograd F(4×4, 3×3), F(2×2, 3×3) on planes of at most 2×2 (<c>WinogradConvolution</c>, <c>WinogradWeightGradient</c>): 4× (2.25×) fewer multiply-adds.</summary>
     Winograd,
+
+    /// <summary>
+    /// The forward as a direct convolution with the output channels in the vector lanes (<c>ChannelVectorConvolution</c>):
+    /// not returned by <see cref="Conv2DKernels.Algorithm(in Conv2DGeometry, VectorWidth)"/>, whose forward method it replaces
+    /// per call, on a few samples or (for <see cref="Im2ColGemm"/> and <see cref="Direct3x3"/>) any number, for 9 to 64
+    /// output channels.
+    /// </summary>
+    ChannelVectors,
 }
 
 /// <summary>

@@ -49,9 +49,10 @@ public static class Conv2DKernels
         // One sample with idle threads beside it (a runner's call on one sample): split by output channels.
         if (n == 1 && OneSampleSplit.TryConv2D(g, x, w, b, y, col, relu: false, width)) return;
         Conv2DMethod method = Algorithm(g, width).Forward;
-        if (method is Conv2DMethod.Grid or Conv2DMethod.Im2ColGemm && ChannelVectorConvolution.Applies(g, n))
+        if (method is Conv2DMethod.Grid or Conv2DMethod.Im2ColGemm && ChannelVectorConvolution.Applies(g, n, method))
         {
-            // A few samples (a call on one above all): direct, output channels in the lanes, no junk columns or per-sample packing.
+            // Direct, output channels in the lanes, no junk columns or per-sample packing: a few samples (a call on one above
+            // all) instead of the grid or im2col, any number instead of im2col (a strided layer).
             ChannelVectorConvolution.Forward(g, x, w, b, y, g.OutputLength, n, width);
             return;
         }
@@ -142,7 +143,7 @@ public static class Conv2DKernels
             FewChannels3x3.Forward(g, x, w, b, y, yStride, n, relu, padded, width);
             return;
         }
-        if (method == Conv2DMethod.Direct3x3 && ChannelVectorConvolution.Applies(g, n))
+        if (method == Conv2DMethod.Direct3x3 && ChannelVectorConvolution.Applies(g, n, method))
         {
             ChannelVectorConvolution.Forward(g, x, w, b, y, yStride, n, width);
             if (relu)
@@ -282,10 +283,10 @@ public static class Conv2DKernels
             FewChannels3x3.Forward(g, x, w, b, y, g.OutputLength, n, mode == Conv3x3Kernels.Mode.Relu, padded, width);
             return;
         }
-        if (!winograd && ChannelVectorConvolution.Applies(g, n))
+        if (!winograd && ChannelVectorConvolution.Applies(g, n, method))
         {
-            // A few samples: output channels in the lanes, no junk grid columns (see ChannelVectorConvolution); the
-            // statistics, if asked, from y as the other paths take them, so a training forward writes the bits of inference's.
+            // Output channels in the lanes (see ChannelVectorConvolution: a strided layer above all); the statistics, if
+            // asked, from y as the other paths take them, so a training forward writes the bits of inference's.
             Span<float> output = y[..(n * g.OutputLength)];
             ChannelVectorConvolution.Forward(g, x, w, b, output, g.OutputLength, n, width);
             if (mode == Conv3x3Kernels.Mode.Relu) ActivationKernels.Relu(output, output, width);
@@ -450,6 +451,18 @@ public static class Conv2DKernels
         Conv2DMethod forward = grid ? Conv2DMethod.Grid : columns;
         Conv2DMethod weights = GridConvolution.CanWeightGradient(g, width) ? Conv2DMethod.Grid : grid ? Conv2DMethod.PatchGrid : columns;
         return new Conv2DAlgorithm(forward, weights, inputs);
+    }
+
+    /// <summary>
+    /// What the forward of <paramref name="n"/> samples runs at <paramref name="width"/> (<see cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int, VectorWidth)"/>,
+    /// one thread): <see cref="Algorithm(in Conv2DGeometry, VectorWidth)"/>'s forward, or <see cref="Conv2DMethod.ChannelVectors"/>
+    /// where that replaces it (a few samples, or any number of a strided layer). The generator's report mirrors it for batches.
+    /// </summary>
+    public static Conv2DMethod ForwardMethod(in Conv2DGeometry g, int n, VectorWidth width)
+    {
+        Conv2DMethod method = Algorithm(g, width).Forward;
+        if (method == Conv2DMethod.Direct3x3 && FewChannels3x3.Applies(g)) return method;   // output columns in the lanes
+        return ChannelVectorConvolution.Applies(g, n, method) ? Conv2DMethod.ChannelVectors : method;
     }
 
     /// <summary>Positive sizes and strides, non-negative padding, a kernel no larger than the padded input.</summary>

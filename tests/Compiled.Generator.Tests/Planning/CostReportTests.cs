@@ -272,7 +272,25 @@ public sealed class CostReportTests
             Assert.Equal(runtime.Forward.ToString(), forward.ToString());
             Assert.Equal(runtime.WeightGradient.ToString(), weights.ToString());
             Assert.Equal(runtime.InputGradient.ToString(), inputs.ToString());
+            // The forward of a batch (the report's chunks of 5+ samples, and 64): on channel vectors where the runtime says so.
+            foreach (int n in new[] { 5, 64 })
+            {
+                bool vectors = Conv2DKernels.ForwardMethod(geometry, n, simd) == Conv2DMethod.ChannelVectors;
+                Assert.Equal(vectors, CostModel.ForwardOnChannelVectors(channels, filters, window, 1, forward));
+            }
         }
+    }
+
+    [Fact]
+    public void Strided_layers_of_9_to_64_channels_report_their_forward_on_lanes()
+    {
+        NetworkPlan plan = Plan("[Network] [Input(16, 28, 28)] [Conv2D(32, Kernel = 3, Stride = 2, Padding = 1), ReLU] [Conv2D(32, Kernel = 1, Stride = 2)] "
+            + "[Conv2D(80, Kernel = 3, Stride = 2, Padding = 1), Flatten, Dense(3), SoftmaxCrossEntropy] public partial class A;");
+        LayerCost[] costs = Costs(plan).Where(c => c.Algorithm.Length > 0).ToArray();
+        Assert.Equal("lanes / 3x3 tiles / -", costs[0].Algorithm);       // the first layer: no input gradient
+        Assert.Equal("lanes / im2col+GEMM / im2col+GEMM", costs[1].Algorithm);
+        Assert.Equal("3x3 tiles", costs[2].Algorithm);   // 80 channels: past the lanes' 64
+        Assert.Contains("lanes: a direct forward, output channels in the vector lanes", plan.Summary);
     }
 
     [Theory]

@@ -39,7 +39,7 @@ public class ChannelVectorConvolutionTests
     {
         var random = new TestValues(71);
         foreach (Conv2DGeometry g in Geometries)
-        for (int n = 1; n <= ChannelVectorConvolution.MaxSamples; n++)
+        foreach (int n in new[] { 1, 2, 3, ChannelVectorConvolution.MaxSamples, 9 })   // 9: a batch (strided layers run here at any)
         {
             float[] x = random.Floats(n * g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
             float[] y = random.Floats(n * g.OutputLength), twin = random.Floats(y.Length);
@@ -85,16 +85,67 @@ public class ChannelVectorConvolutionTests
     public void The_width_is_the_fewest_channel_blocks_then_the_narrower(int outChannels, VectorWidth asked, VectorWidth chosen)
         => Assert.Equal(chosen, ChannelVectorConvolution.LaneWidth(outChannels, asked));
 
-    [Fact]
-    public void Few_samples_of_more_than_eight_channels_run_here_and_more_samples_channels_or_groups_do_not()
+    /// <summary>
+    /// Conv2DKernels.ForwardMethod (which the generator's report mirrors) says ChannelVectors exactly where the forward gives
+    /// this kernel's bits: a strided 3×3 layer and a projection at 1 and 9 samples, LeNet-5's conv2 at 1 only (the grid past a
+    /// few), and never a layer over one input channel past a few samples or a Winograd layer.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void The_forward_runs_here_where_ForwardMethod_says(VectorWidth width)
     {
+        var random = new TestValues(73);
+        var cases = new (Conv2DGeometry G, int N, bool Here)[]
+        {
+            (new(16, 14, 14, 32, 3, 3, 2, 2, 1, 1, 1, 1), 1, true),
+            (new(16, 14, 14, 32, 3, 3, 2, 2, 1, 1, 1, 1), 9, true),
+            (new(16, 14, 14, 32, 1, 1, 2, 2, 0, 0, 0, 0), 9, true),
+            (new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0), 1, true),
+            (new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0), 9, false),
+            (new(1, 12, 12, 16, 3, 3, 1, 1, 1, 1, 1, 1), 9, false),
+            (new(16, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1), 9, false),
+        };
+        foreach (var (g, n, here) in cases)
+        {
+            bool says = Conv2DKernels.ForwardMethod(g, n, width) == Conv2DMethod.ChannelVectors;
+            // At the scalar width the grid does not run (im2col takes its layers, so LeNet-5's conv2 runs here at any batch).
+            if (width != VectorWidth.Scalar) Assert.Equal(here, says);
+            float[] x = random.Floats(n * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] viaKernels = new float[n * g.OutputLength], direct = new float[viaKernels.Length];
+            Conv2DKernels.Forward(g, x, w, b, viaKernels, new float[g.ColumnLength], n, width);
+            ChannelVectorConvolution.Forward(g, x, w, b, direct, g.OutputLength, n, width);
+            Assert.True(says == viaKernels.AsSpan().SequenceEqual(direct), $"{g}, {n} samples, {width}: ForwardMethod says {(says ? "" : "not ")}here");
+        }
+    }
+
+    [Fact]
+    public void Few_samples_of_more_than_eight_channels_run_here_and_strided_layers_at_any_batch()
+    {
+        const Conv2DMethod grid = Conv2DMethod.Grid, columns = Conv2DMethod.Im2ColGemm, tiles = Conv2DMethod.Direct3x3;
+        int many = ChannelVectorConvolution.MaxSamples + 1;
         var lenet2 = new Conv2DGeometry(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0);
-        Assert.True(ChannelVectorConvolution.Applies(lenet2, 1));
-        Assert.True(ChannelVectorConvolution.Applies(lenet2, ChannelVectorConvolution.MaxSamples));
-        Assert.False(ChannelVectorConvolution.Applies(lenet2, ChannelVectorConvolution.MaxSamples + 1));
-        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(4, 8, 8, 65, 3, 3, 1, 1, 0, 0, 0, 0), 1));
-        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2), 1));   // LeNet-5 conv1: the grid's
-        Assert.True(ChannelVectorConvolution.Applies(new Conv2DGeometry(1, 28, 28, 9, 5, 5, 1, 1, 2, 2, 2, 2), 1));
-        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(4, 8, 8, 8, 3, 3, 1, 1, 0, 0, 0, 0) { Groups = 2 }, 1));
+        Assert.Equal(grid, Conv2DKernels.Algorithm(lenet2, VectorWidth.V256).Forward);
+        Assert.True(ChannelVectorConvolution.Applies(lenet2, 1, grid));
+        Assert.True(ChannelVectorConvolution.Applies(lenet2, ChannelVectorConvolution.MaxSamples, grid));
+        Assert.False(ChannelVectorConvolution.Applies(lenet2, many, grid));    // the grid packs once for many samples
+        // A ResNet's projection (im2col) and strided 3×3 layer (the register tiles): here at any batch.
+        var projection = new Conv2DGeometry(16, 28, 28, 32, 1, 1, 2, 2, 0, 0, 0, 0);
+        var strided = new Conv2DGeometry(16, 28, 28, 32, 3, 3, 2, 2, 1, 1, 1, 1);
+        Assert.Equal(columns, Conv2DKernels.Algorithm(projection, VectorWidth.V256).Forward);
+        Assert.Equal(tiles, Conv2DKernels.Algorithm(strided, VectorWidth.V256).Forward);
+        foreach (int n in new[] { 1, many, 256 })
+        {
+            Assert.True(ChannelVectorConvolution.Applies(projection, n, columns));
+            Assert.True(ChannelVectorConvolution.Applies(strided, n, tiles));
+        }
+        // A 3×3 layer over one input channel: FewChannels3x3 past a few samples.
+        var oneChannel = new Conv2DGeometry(1, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1);
+        Assert.True(ChannelVectorConvolution.Applies(oneChannel, 1, tiles));
+        Assert.False(ChannelVectorConvolution.Applies(oneChannel, many, tiles));
+        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(4, 8, 8, 65, 3, 3, 2, 2, 0, 0, 0, 0), 1, columns));
+        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2), 1, grid));   // LeNet-5 conv1: the grid's
+        Assert.True(ChannelVectorConvolution.Applies(new Conv2DGeometry(1, 28, 28, 9, 5, 5, 1, 1, 2, 2, 2, 2), 1, grid));
+        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(4, 8, 8, 16, 3, 3, 1, 1, 0, 0, 0, 0) { Groups = 2 }, 1, columns));
+        Assert.False(ChannelVectorConvolution.Applies(new Conv2DGeometry(4, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1), 1, Conv2DMethod.Winograd));
     }
 }

@@ -228,7 +228,8 @@ public class Conv3x3KernelTests
 
     /// <summary>
     /// Conv2DKernels runs these geometries through Conv3x3Kernels (the same bits; the forward from five samples, fewer run on
-    /// channel vectors), and its general paths agree within tolerance.
+    /// channel vectors, and of 9 to 64 output channels on channel vectors at any batch), and its general paths agree within
+    /// tolerance.
     /// </summary>
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
@@ -236,13 +237,25 @@ public class Conv3x3KernelTests
     {
         var random = new TestValues(46);
         const int Batch = ChannelVectorConvolution.MaxSamples + 1;
-        foreach (Conv2DGeometry g in new[] { Geometries[3], Geometries[9] })
+        foreach (Conv2DGeometry g in new[] { Geometries[1], Geometries[3], Geometries[7], Geometries[9] })
         {
             float[] x = random.Floats(Batch * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
             float[] direct = new float[Batch * g.OutputLength], dispatched = new float[direct.Length], general = new float[direct.Length];
             Conv3x3Kernels.Forward(g, x, w, b, direct, Batch, Conv3x3Epilogue.None, width);
             Conv2DKernels.Forward(g, x, w, b, dispatched, new float[g.ColumnLength], Batch, width);
-            KernelAssert.Identical(direct, dispatched, $"forward {width} {g}");
+            if (ChannelVectorConvolution.Applies(g, Batch, Conv2DMethod.Direct3x3))
+            {
+                Assert.True(g.OutChannels > 8, $"{g}: 16 output channels run on channel vectors");
+                float[] vectors = new float[direct.Length];
+                ChannelVectorConvolution.Forward(g, x, w, b, vectors, g.OutputLength, Batch, width);
+                KernelAssert.Identical(vectors, dispatched, $"forward on channel vectors {width} {g}");
+                KernelAssert.Close(TestValues.Wide(direct), dispatched, Tolerance, Tolerance, $"forward against the tiles {width} {g}");
+            }
+            else
+            {
+                Assert.True(g.OutChannels <= 8, $"{g}: 5 output channels run the tiles");
+                KernelAssert.Identical(direct, dispatched, $"forward {width} {g}");
+            }
 
             float[] dy = random.Floats(direct.Length), dx = new float[x.Length], dxDispatched = new float[x.Length];
             float[] dw = new float[w.Length], db = new float[b.Length];

@@ -216,7 +216,7 @@ public class PackedWeightCacheTests
         var random = new TestValues(62);
         // Winograd, the direct 3×3 kernel, and LeNet-5's conv2 (5×5, 16 channels: ChannelVectorConvolution at 2 samples).
         var channelVector = new Conv2DGeometry(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0);
-        Assert.True(ChannelVectorConvolution.Applies(channelVector, 2));
+        Assert.True(ChannelVectorConvolution.Applies(channelVector, 2, Conv2DMethod.Grid));
         foreach (Conv2DGeometry g in new[] { Layer, new Conv2DGeometry(4, 6, 7, 5, 3, 3, 1, 1, 1, 1, 1, 1), channelVector })
         {
             float[] x = random.Floats(2 * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
