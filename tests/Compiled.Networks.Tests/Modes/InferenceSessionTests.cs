@@ -38,12 +38,7 @@ public sealed class InferenceSessionTests
     {
         using var network = new KeptFiltersNet { Threads = threads };
         network.Initialize(31);
-        var random = new SeededRandom(32);
-        foreach (ParameterInfo info in network.StateTable)
-        {
-            bool variance = info.Name.EndsWith("running_var", StringComparison.Ordinal);
-            for (int i = 0; i < info.Length; i++) network.StateBuffer[info.Offset + i] = variance ? 0.5f + random.NextFloat() : random.NextFloat() - 0.5f;
-        }
+        InferenceWeightsTests.RandomStatistics(network, seed: 32);
         float[] x = TestData.Uniform(batch * KeptFiltersNet.InputLength, seed: 33, low: -1f);
         float[] forward = new float[batch * 10], predict = new float[batch * 10];
         network.Forward(x, forward, batch);

@@ -46,12 +46,7 @@ public sealed class InferenceWeightsTests
     {
         using var network = new KeptFiltersNet { Threads = threads };
         network.Initialize(4);
-        var random = new SeededRandom(21);
-        foreach (ParameterInfo info in network.StateTable)
-        {
-            bool variance = info.Name.EndsWith("running_var", StringComparison.Ordinal);
-            for (int i = 0; i < info.Length; i++) network.StateBuffer[info.Offset + i] = variance ? 0.5f + random.NextFloat() : random.NextFloat() - 0.5f;
-        }
+        RandomStatistics(network, seed: 21);
         float[] x = TestData.Uniform(batch * KeptFiltersNet.InputLength, seed: 22, low: -1f);
         int Offset(string name, int index) => network.ParameterTable.Single(p => p.Name == name).Offset + index;
         int StateOffset(string name, int index) => network.StateTable.Single(p => p.Name == name).Offset + index;
@@ -136,6 +131,17 @@ public sealed class InferenceWeightsTests
         fresh.Predict(x, expected, batch);
         network.Predict(x, actual, batch);
         Tolerance.AssertBitwiseEqual(expected, actual, $"Predict after {what}, {network.Threads} threads, batch {batch}");
+    }
+
+    /// <summary>Running means in [-0.5, 0.5) and variances in [0.5, 1.5), so folding them changes every output.</summary>
+    internal static void RandomStatistics(INetwork network, ulong seed)
+    {
+        var random = new SeededRandom(seed);
+        foreach (ParameterInfo info in network.StateTable)
+        {
+            bool variance = info.Name.EndsWith("running_var", StringComparison.Ordinal);
+            for (int i = 0; i < info.Length; i++) network.StateBuffer[info.Offset + i] = variance ? 0.5f + random.NextFloat() : random.NextFloat() - 0.5f;
+        }
     }
 
     private static void Step(KeptFiltersNet network)
