@@ -29,6 +29,7 @@ public sealed class SampleCommand
     private readonly Option<string> _data;
     private readonly Option<int> _threads = NonNegative(new Option<int>("--threads") { Description = "threads; 0: all cores", HelpName = "N", DefaultValueFactory = _ => 0 });
     private readonly Option<int?> _limit = Positive(new Option<int?>("--limit") { Description = "train on the first N training images only (quick runs, CI)", HelpName = "N" });
+    private readonly Option<int?> _testLimit = Positive(new Option<int?>("--test-limit") { Description = "test on the first N test images only (quick runs, CI)", HelpName = "N" });
     private readonly Option<int> _validation = NonNegative(new Option<int>("--validation")
     {
         Description = "hold out N training images as a validation set, evaluated after each epoch",
@@ -130,7 +131,7 @@ public sealed class SampleCommand
         };
         Root = new RootCommand(definition.Description)
         {
-            _model, _epochs, _batch, _lr, _lrDecay, _weightDecay, _optimizer, _momentum, _seed, _data, _threads, _limit, _validation,
+            _model, _epochs, _batch, _lr, _lrDecay, _weightDecay, _optimizer, _momentum, _seed, _data, _threads, _limit, _testLimit, _validation,
             _width, _schedule, _augment, _clipNorm, _l1, _l2, _earlyStopping, _save, _saveEvery, _resume, _loadSafeTensors, _saveSafeTensors, _json,
         };
         AddCombinationChecks();
@@ -186,6 +187,7 @@ public sealed class SampleCommand
             DataDirectory = result.GetValue(_data)!,
             Threads = result.GetValue(_threads),
             Limit = result.GetValue(_limit),
+            TestLimit = result.GetValue(_testLimit),
             Validation = result.GetValue(_validation),
             Width = result.GetValue(_width),
             Json = result.GetValue(_json),

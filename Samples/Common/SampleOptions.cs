@@ -20,6 +20,8 @@ public sealed record SampleOptions
     public required string DataDirectory { get; init; }
     public int Threads { get; init; }
     public int? Limit { get; init; }
+    /// <summary>Test on the first N test images only (<c>--test-limit</c>; null: all).</summary>
+    public int? TestLimit { get; init; }
     public int Validation { get; init; }
     public bool Json { get; init; }
     public string? Width { get; init; }

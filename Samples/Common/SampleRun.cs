@@ -47,6 +47,7 @@ public static class SampleRun
         // standardized with the training split's mean and standard deviation.
         var (train, test) = sample.LoadData(options.DataDirectory);
         if (options.Limit is int limit && limit < train.Count) train = train.Take(limit);
+        if (options.TestLimit is int testLimit && testLimit < test.Count) test = test.Take(testLimit);
         Dataset? validation = null;
         if (options.Validation > 0)
         {

@@ -39,6 +39,7 @@ public sealed class SampleCommandTests
         Assert.Equal("data/mnist", o.DataDirectory);
         Assert.Equal(0, o.Threads);
         Assert.Null(o.Limit);
+        Assert.Null(o.TestLimit);
         Assert.Equal(0, o.Validation);
         Assert.Null(o.Width);
         Assert.False(o.Json);
@@ -56,7 +57,7 @@ public sealed class SampleCommandTests
     {
         SampleOptions o = Parse("--model", "MLP", "--epochs", "3", "--batch", "16", "--lr", "0.05", "--lr-decay", "1", "--weight-decay", "0",
             "--optimizer", "Adam", "--momentum", "0.5", "--seed", "7", "--data", "/tmp/x", "--threads", "2", "--limit", "3000",
-            "--validation", "500", "--width", "scalar", "--json");
+            "--test-limit", "700", "--validation", "500", "--width", "scalar", "--json");
         Assert.Equal("mlp", o.Model);
         Assert.Equal(3, o.EpochsOrDefault);
         Assert.Equal(16, o.BatchOrDefault);
@@ -69,6 +70,7 @@ public sealed class SampleCommandTests
         Assert.Equal("/tmp/x", o.DataDirectory);
         Assert.Equal(2, o.Threads);
         Assert.Equal(3000, o.Limit);
+        Assert.Equal(700, o.TestLimit);
         Assert.Equal(500, o.Validation);
         Assert.Equal("scalar", o.Width);
         Assert.True(o.Json);
