@@ -80,7 +80,7 @@ internal sealed class ForwardEmission
     /// <summary>Whether its output is the network's (the last layer: a step body's <c>ctx.Output</c>, a chunk's <c>output</c>), not a workspace region.</summary>
     public bool WritesNetworkOutput { get; init; }
 
-    /// <summary>Which ReLUs a convolution or batch norm runs in its own pass (Planning/FusionLayout).</summary>
+    /// <summary>Which ReLUs a convolution, batch norm or max-pool runs in its own pass (Planning/FusionLayout).</summary>
     public FusionLayout Fusion { get; init; } = null!;
 
     /// <summary>

@@ -178,9 +178,13 @@ internal sealed class MaxPoolLayer : PoolLayer
         // Inference (Forward, Predict) keeps no arg-max indices: only the backward pass reads them.
         if (e.OutputStride == 0)
         {
+            // A ReLU moved after the pool (in place over its output) runs as the pool stores.
+            Planning.LayerPlan? relu = e.Fusion.PoolRelu(e.Layer);
+            if (relu is not null) e.Line($"// then {relu.Node.FullName} (ReLU) as it stores");
+            string kernel = relu is null ? "MaxForward" : "MaxReluForward";
             e.Line(e.Training
-                ? $"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.X}, {e.Y}, {e.Saved("argmax")}, n);"
-                : $"{TypeNames.PoolKernels}.MaxForward(in {e.Geometry}, {e.X}, {e.Y}, n);");
+                ? $"{TypeNames.PoolKernels}.{kernel}(in {e.Geometry}, {e.X}, {e.Y}, {e.Saved("argmax")}, n);"
+                : $"{TypeNames.PoolKernels}.{kernel}(in {e.Geometry}, {e.X}, {e.Y}, n);");
             return;
         }
         int x = e.Node.Input.Length, y = e.Node.Output.Length;

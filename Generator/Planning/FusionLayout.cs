@@ -22,6 +22,8 @@ namespace Compiled.Generator.Planning;
 /// rectifies on the way out, into the ReLU's buffer (the Add's, without a ReLU).</item>
 /// <item>Training, the same block end with a batch norm between the convolution and the sum (<see cref="TrainingResidual"/>):
 /// the batch norm normalizes, adds the shortcut and rectifies in one pass, into the same buffer.</item>
+/// <item>Both passes, a ReLU that <see cref="RunOrder"/> moved after a max-pool, in place over the pool's output: the pool
+/// rectifies as it stores (<see cref="PoolRelu"/>).</item>
 /// </list>
 /// Everything else runs unfused.
 /// </summary>
@@ -187,6 +189,21 @@ internal sealed class FusionLayout
         return safe ? relu : null;
     }
 
+    /// <summary>
+    /// Both passes: the ReLU the max-pool <paramref name="pool"/> applies as it stores, or null. A ReLU declared before the
+    /// pool that <see cref="RunOrder"/> moved after it (max-pool commutes with ReLU; the declared ReLU is the pool's input in
+    /// the graph and reads the pool's output in the run order), in place over the pool's output, both writing contiguous
+    /// rows. Its backward is unchanged: it reads the rectified values in the shared buffer, the pool's its arg-max indices.
+    /// </summary>
+    public LayerPlan? PoolRelu(LayerPlan pool)
+    {
+        if (pool.Node.Descriptor is not MaxPoolLayer || pool.Node.Inputs.Count != 1 || pool.OutputStride != 0 || pool.ViewOf.Length > 0) return null;
+        if (pool.Node.Inputs[0] < 0 || !_byIndex.TryGetValue(pool.Node.Inputs[0], out LayerPlan? relu)) return null;
+        if (relu.Node.Descriptor is not ReluLayer || OnlyReader(relu) != pool) return null;
+        bool movedInPlace = relu.InputVariable == pool.Variable && relu.Variable == pool.Variable;
+        return movedInPlace && relu.OutputStride == 0 && relu.ViewOf.Length == 0 ? relu : null;
+    }
+
     /// <summary>Evaluation: whether the batch norm <paramref name="norm"/> (not folded) normalizes and rectifies into its fused ReLU's buffer.</summary>
     public LayerPlan? EvaluationRelu(LayerPlan norm)
         => norm.FusedRelu >= 0 && _norm.FoldOfNorm(norm) is null ? _byIndex[norm.FusedRelu] : null;
@@ -201,6 +218,7 @@ internal sealed class FusionLayout
             if (residual.Norm is { } norm && TrainingResidual(norm) == residual) return norm;
         }
         if (relu.Node.Descriptor is not ReluLayer || relu.Node.Inputs.Count != 1) return null;
+        if (OnlyReader(relu) is { } pool && PoolRelu(pool) == relu) return pool;
         if (!_byIndex.TryGetValue(relu.Node.Inputs[0], out LayerPlan? producer)) return null;
         if (producer.Node.Descriptor is BatchNormLayer)
         {

@@ -27,31 +27,48 @@ internal static class MaxPool2x2
     /// <summary>Also with arg-max indices: a sample's input indices fit a float's 24-bit significand.</summary>
     public static bool AppliesWithArgmax(in Pool2DGeometry g) => Applies(g) && g.InputLength <= 1 << 24;
 
-    /// <summary>y [n, C, OH, OW] = the maximum of each window of x [n, C, H, W]. Nothing is checked: the caller validated.</summary>
-    public static void Forward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
-        => Forward<PoolRows.ValuesOnly>(g, x, y, default, n, width);
+    /// <summary>
+    /// y [n, C, OH, OW] = the maximum of each window of x [n, C, H, W], then max(·, 0) as it is stored when
+    /// <paramref name="relu"/> (the values of <see cref="ReluOperator"/> over the maxima, bit for bit). Nothing is checked:
+    /// the caller validated.
+    /// </summary>
+    public static void Forward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, bool relu, VectorWidth width)
+    {
+        if (relu) Forward<PoolRows.ValuesOnly, Rectified>(g, x, y, default, n, width);
+        else Forward<PoolRows.ValuesOnly, Unrectified>(g, x, y, default, n, width);
+    }
 
     /// <summary>
-    /// <see cref="Forward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int, VectorWidth)"/> and argmax [n, C, OH, OW],
-    /// each maximum's index within its sample (c·H·W + h·W + w), for <see cref="AppliesWithArgmax"/> geometries.
+    /// <see cref="Forward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int, bool, VectorWidth)"/> and argmax [n, C, OH, OW],
+    /// each maximum's index within its sample (c·H·W + h·W + w; the window's, whether or not ReLU then zeroes the value), for
+    /// <see cref="AppliesWithArgmax"/> geometries.
     /// </summary>
-    public static void Forward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
-        => Forward<PoolRows.WithArgmax>(g, x, y, argmax, n, width);
+    public static void Forward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, bool relu, VectorWidth width)
+    {
+        if (relu) Forward<PoolRows.WithArgmax, Rectified>(g, x, y, argmax, n, width);
+        else Forward<PoolRows.WithArgmax, Unrectified>(g, x, y, argmax, n, width);
+    }
 
-    private static void Forward<TArgmax>(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
-        where TArgmax : struct, IConstant
+    /// <summary>The stored maxima are rectified (a ReLU after the pool runs in its pass).</summary>
+    private readonly struct Rectified : IConstant { public static int Value => 1; }
+
+    /// <summary>The stored maxima are the windows' maxima.</summary>
+    private readonly struct Unrectified : IConstant { public static int Value => 0; }
+
+    private static void Forward<TArgmax, TRelu>(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
+        where TArgmax : struct, IConstant where TRelu : struct, IConstant
     {
         switch (VectorLanes.Narrow(width, g.OutWidth))
         {
-            case VectorWidth.V512: Run<Vector512<float>, Lane512, TArgmax>(g, x, y, argmax, n); break;
-            case VectorWidth.V256: Run<Vector256<float>, Lane256, TArgmax>(g, x, y, argmax, n); break;
-            case VectorWidth.V128: Run<Vector128<float>, Lane128, TArgmax>(g, x, y, argmax, n); break;
-            default: Run<float, ScalarLane, TArgmax>(g, x, y, argmax, n); break;
+            case VectorWidth.V512: Run<Vector512<float>, Lane512, TArgmax, TRelu>(g, x, y, argmax, n); break;
+            case VectorWidth.V256: Run<Vector256<float>, Lane256, TArgmax, TRelu>(g, x, y, argmax, n); break;
+            case VectorWidth.V128: Run<Vector128<float>, Lane128, TArgmax, TRelu>(g, x, y, argmax, n); break;
+            default: Run<float, ScalarLane, TArgmax, TRelu>(g, x, y, argmax, n); break;
         }
     }
 
-    private static void Run<T, L, TArgmax>(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n)
-        where T : struct where L : struct, ILane<T> where TArgmax : struct, IConstant
+    private static void Run<T, L, TArgmax, TRelu>(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n)
+        where T : struct where L : struct, ILane<T> where TArgmax : struct, IConstant where TRelu : struct, IConstant
     {
         int lanes = L.Count, inWidth = g.InWidth, outWidth = g.OutWidth, outHeight = g.OutHeight;
         int inPlane = g.InHeight * inWidth, outPlane = outHeight * outWidth, planes = n * g.Channels;
@@ -88,6 +105,8 @@ internal static class MaxPool2x2
                         Take<T, L>(ref max, ref arg, bottomRight, L.Add(index, L.Splat(inWidth + 1)), yes);
                         StoreIndices(arg, ref Unsafe.Add(ref a0, plane * outPlane + oh * outWidth + ow0));
                     }
+                    // ReLU's max(·, 0), the same instruction (and so the same NaN and signed zero) as ReluOperator's.
+                    if (TRelu.Value != 0) max = L.Max(max, L.Splat(0f));
                     L.Store(ref row, ow0, max);
                     if (ow0 == outWidth - lanes) break;
                 }

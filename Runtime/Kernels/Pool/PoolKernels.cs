@@ -26,21 +26,34 @@ public static class PoolKernels
     public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n) => MaxForward(g, x, y, argmax, n, Simd.Width);
 
     public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
+        => MaxForward(g, x, y, argmax, n, relu: false, width);
+
+    /// <summary>
+    /// A ReLU after max pooling in the same pass (the generator moves a ReLU declared before a max-pool after it, where it
+    /// works on a quarter of the values, and runs it here): y = max(max over each window, 0) and argmax as
+    /// <see cref="MaxForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, Span{int}, int)"/>, the values of that
+    /// call followed by <see cref="ActivationKernels.Relu(ReadOnlySpan{float}, Span{float})"/> over y, bit for bit. 2×2
+    /// windows at stride 2 rectify as they store; other geometries pool, then rectify y in a second pass.
+    /// </summary>
+    public static void MaxReluForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n) => MaxReluForward(g, x, y, argmax, n, Simd.Width);
+
+    /// <inheritdoc cref="MaxReluForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, Span{int}, int)"/>
+    public static void MaxReluForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, VectorWidth width)
+        => MaxForward(g, x, y, argmax, n, relu: true, width);
+
+    private static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, Span<int> argmax, int n, bool relu, VectorWidth width)
     {
         ValidateForward(g, x, y, n, width);
         KernelArguments.AtLeast(argmax.Length, (long)n * g.OutputLength, nameof(argmax));
 
-        if (!g.IsPlain)
-        {
-            WindowedForward(g, x, y, argmax, n, max: true);
-            return;
-        }
         if (MaxPool2x2.AppliesWithArgmax(g))
         {
-            MaxPool2x2.Forward(g, x, y, argmax, n, width);
+            MaxPool2x2.Forward(g, x, y, argmax, n, relu, width);
             return;
         }
-        MaxPlain<PoolRows.WithArgmax>(g, x, y, argmax, n, width);
+        if (!g.IsPlain) WindowedForward(g, x, y, argmax, n, max: true);
+        else MaxPlain<PoolRows.WithArgmax>(g, x, y, argmax, n, width);
+        if (relu) Rectify(y, n * g.OutputLength, width);
     }
 
     /// <summary>
@@ -51,21 +64,45 @@ public static class PoolKernels
 
     /// <inheritdoc cref="MaxForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int)"/>
     public static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
+        => MaxForward(g, x, y, n, relu: false, width);
+
+    /// <summary>
+    /// Inference's max pooling with the ReLU after it: the values of
+    /// <see cref="MaxReluForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, Span{int}, int)"/>, bit for bit,
+    /// without the arg-max indices.
+    /// </summary>
+    public static void MaxReluForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n) => MaxReluForward(g, x, y, n, Simd.Width);
+
+    /// <inheritdoc cref="MaxReluForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int)"/>
+    public static void MaxReluForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, VectorWidth width)
+        => MaxForward(g, x, y, n, relu: true, width);
+
+    private static void MaxForward(in Pool2DGeometry g, ReadOnlySpan<float> x, Span<float> y, int n, bool relu, VectorWidth width)
     {
         ValidateForward(g, x, y, n, width);
+        if (MaxPool2x2.Applies(g))
+        {
+            MaxPool2x2.Forward(g, x, y, n, relu, width);
+            return;
+        }
         if (!g.IsPlain)
         {
             // Padded, dilated or ceil-mode windows: the windowed path, its indices in this thread's scratch.
             if (t_argmax is null || t_argmax.Length < n * g.OutputLength) t_argmax = new int[n * g.OutputLength];
             WindowedForward(g, x, y, t_argmax, n, max: true);
-            return;
         }
-        if (MaxPool2x2.Applies(g))
+        else
         {
-            MaxPool2x2.Forward(g, x, y, n, width);
-            return;
+            MaxPlain<PoolRows.ValuesOnly>(g, x, y, default, n, width);
         }
-        MaxPlain<PoolRows.ValuesOnly>(g, x, y, default, n, width);
+        if (relu) Rectify(y, n * g.OutputLength, width);
+    }
+
+    // The ReLU pass after a pooling path that does not rectify as it stores.
+    private static void Rectify(Span<float> y, int length, VectorWidth width)
+    {
+        Span<float> output = y[..length];
+        ActivationKernels.Relu(output, output, width);
     }
 
     [ThreadStatic] private static int[]? t_argmax;

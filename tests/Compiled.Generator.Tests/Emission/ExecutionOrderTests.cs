@@ -22,15 +22,17 @@ public sealed class ExecutionOrderTests
     {
         string source = Generate("[Conv2D(3, Kernel = 3, Padding = 1), ReLU, MaxPool(2)] [Dense(4), SoftmaxCrossEntropy]");
 
-        // Forward: the pool reads the convolution's output, then ReLU overwrites the pooled [n, 3, 4, 4] tensor; inference
-        // (RunForward, first) keeps no arg-max indices, training (RunTrainingForward) keeps them for the backward pass.
-        int pool = source.IndexOf("PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, n);", System.StringComparison.Ordinal);
-        int relu = source.IndexOf("ActivationKernels.Relu(pool1Out, pool1Out);", System.StringComparison.Ordinal);
-        Assert.True(pool > 0 && relu > pool, "max-pool first, then ReLU in place on its output");
-        int trainingPool = source.IndexOf("PoolKernels.MaxForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);", System.StringComparison.Ordinal);
-        int trainingRelu = source.IndexOf("ActivationKernels.Relu(pool1Out, pool1Out);", trainingPool > 0 ? trainingPool : 0, System.StringComparison.Ordinal);
-        Assert.True(trainingPool > relu && trainingRelu > trainingPool, "the training pass: max-pool with its indices, then ReLU in place");
-        Assert.Contains("// relu1: ReLU · [n, 3, 4, 4] → [n, 3, 4, 4], in place; after pool1 (declared before it): max-pool commutes with ReLU", source);
+        // Forward: the pool reads the convolution's output and rectifies as it stores (the ReLU, in place over the pooled
+        // [n, 3, 4, 4] tensor, runs in the pool's pass); inference (RunForward, first) keeps no arg-max indices, training
+        // (RunTrainingForward) keeps them for the backward pass.
+        int pool = source.IndexOf("PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, n);", System.StringComparison.Ordinal);
+        int relu = source.IndexOf("// relu1: ReLU · fused: pool1's pass wrote pool1Out", System.StringComparison.Ordinal);
+        Assert.True(pool > 0 && relu > pool, "max-pool and ReLU in one pass, into the pool's output");
+        int trainingPool = source.IndexOf("PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);", System.StringComparison.Ordinal);
+        int trainingRelu = source.IndexOf("// relu1: ReLU · fused: pool1's pass wrote pool1Out", trainingPool > 0 ? trainingPool : 0, System.StringComparison.Ordinal);
+        Assert.True(trainingPool > relu && trainingRelu > trainingPool, "the training pass: max-pool with its indices and ReLU in one pass");
+        Assert.Contains("// pool1: MaxPool 2x2 · [n, 3, 8, 8] → [n, 3, 4, 4]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor", source);
+        Assert.DoesNotContain("ActivationKernels.Relu(", source);
         Assert.DoesNotContain("relu1Out", source);
 
         // Backward: ReLU's backward on the pooled gradient, then the pool's scatter.

@@ -87,6 +87,33 @@ public sealed class FusionEmissionTests
         Assert.DoesNotContain("commutes", source);
     }
 
+    [Fact]
+    public void A_relu_moved_after_a_max_pool_runs_in_the_pool_s_pass_in_both_passes()
+    {
+        // LeNet-5's conv → ReLU → max-pool: the pool runs first and rectifies as it stores, into its own output, where the
+        // ReLU (in place) would have worked; the ReLU's backward still masks dy with those values.
+        string source = Generate("[Conv2D(4, Kernel = 3), ReLU, MaxPool(2)] [Dense(2), SoftmaxCrossEntropy]");
+        string forward = Method(source, "RunForward");
+        Assert.Contains("// then relu1 (ReLU) as it stores", forward);
+        Assert.Contains("PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, n);", forward);
+        Assert.Contains("fused: pool1's pass wrote pool1Out", forward);
+        Assert.DoesNotContain("ActivationKernels.Relu(", forward);
+        Assert.DoesNotContain("ForwardRelu", forward);
+
+        string training = Method(source, "RunTrainingForward");
+        Assert.Contains("PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);", training);
+        Assert.DoesNotContain("ActivationKernels.Relu(", training);
+        string backward = Method(source, "RunBackward");
+        int relu = backward.IndexOf("ActivationKernels.ReluBackward(pool1Out, ", System.StringComparison.Ordinal);
+        int pool = backward.IndexOf("PoolKernels.MaxBackward(in s_pool1Geometry, ", System.StringComparison.Ordinal);
+        Assert.True(relu > 0 && pool > relu, "the ReLU's backward, then the pool's");
+
+        // Average pooling does not commute with ReLU: nothing moves, the convolution rectifies (its epilogue) and the pool averages.
+        string average = Method(Generate("[Conv2D(4, Kernel = 3), ReLU, AvgPool(2)] [Dense(2), SoftmaxCrossEntropy]"), "RunForward");
+        Assert.DoesNotContain("MaxReluForward", average);
+        Assert.Contains("Conv2DKernels.ForwardRelu(in s_conv1Geometry, ", average);
+    }
+
     [Theory]
     [InlineData("Tanh", "ActivationKernels.Tanh(conv1Out, conv1Out);")]
     [InlineData("LeakyReLU(0.1f)", "ActivationKernels.LeakyRelu(conv1Out, leakyRelu1Out, 0.1f);")]
@@ -240,11 +267,13 @@ public sealed class FusionEmissionTests
         Assert.Contains(", relu: false);", plain);
         Assert.DoesNotContain("JoinKernels.Add", plain);
 
-        // A ReLU moved after the max-pool that reads it: only the sum is fused, the ReLU runs on the pooled tensor.
+        // A ReLU moved after the max-pool that reads it: only the sum is fused, the ReLU runs on the pooled tensor, in the
+        // pool's pass.
         string pooled = Method(GenerateBlocks("[Network]", $"{stem} [Use(typeof(Rectified))] [MaxPool(2), Dense(3), SoftmaxCrossEntropy]", blocks), "RunForward");
         Assert.Contains(", relu1Out, layer1_0_Add1Out, workspace.Columns(", pooled);
         Assert.Contains(", relu: false);", pooled);
-        Assert.Contains("ActivationKernels.Relu(", pooled);
+        Assert.Contains("PoolKernels.MaxReluForward(in s_pool1Geometry, layer1_0_Add1Out, ", pooled);
+        Assert.DoesNotContain("ActivationKernels.Relu(", pooled);
         Assert.DoesNotContain("JoinKernels.Add", pooled);
     }
 

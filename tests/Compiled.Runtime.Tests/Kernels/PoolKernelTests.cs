@@ -76,6 +76,40 @@ public class PoolKernelTests
 
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Max_pooling_with_relu_gives_the_pooling_then_relu_bit_for_bit(VectorWidth width)
+    {
+        // Every geometry (2×2 windows at stride 2 rectify as they store; the others pool, then rectify), random values, ties,
+        // and NaN, ±∞, −0 and +0 scattered in: values and indices equal MaxForward's followed by ActivationKernels.Relu.
+        var random = new TestValues(45);
+        int zeroed = 0, positive = 0;
+        foreach (Pool2DGeometry g in Geometries.Append(new Pool2DGeometry(2, 9, 9, 3, 3, 2, 2) { PadHeight = 1, PadWidth = 1 }).Append(new Pool2DGeometry(2, 6, 34, 2, 2)))
+        {
+            foreach (bool ties in new[] { false, true })
+            {
+                float[] x = ties ? Quantized(random, Batch * g.InputLength) : random.Floats(Batch * g.InputLength);
+                for (int i = 0; i < x.Length; i++) x[i] -= 0.75f;   // mostly negative: whole windows the ReLU zeroes
+                for (int i = 0; i < x.Length; i += 6) x[i] = (i / 6 % 5) switch { 0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, 3 => -0f, _ => 0f };
+                float[] expected = new float[Batch * g.OutputLength];
+                int[] expectedArgmax = new int[expected.Length];
+                PoolKernels.MaxForward(g, x, expected, expectedArgmax, Batch, width);
+                ActivationKernels.Relu(expected, expected, width);
+                zeroed += expected.Count(v => v == 0f);
+                positive += expected.Count(v => v > 0f);
+
+                float[] y = random.Floats(expected.Length), values = random.Floats(expected.Length);
+                int[] argmax = new int[expected.Length];
+                PoolKernels.MaxReluForward(g, x, y, argmax, Batch, width);
+                PoolKernels.MaxReluForward(g, x, values, Batch, width);
+                KernelAssert.Identical(expected, y, $"y {width} {g} ties={ties}");
+                KernelAssert.Identical(expected, values, $"values {width} {g} ties={ties}");
+                Assert.Equal(expectedArgmax, argmax);
+            }
+        }
+        Assert.True(zeroed > 100 && positive > 100, $"the ReLU zeroed {zeroed} maxima and kept {positive}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void Two_by_two_stride_two_pooling_matches_the_reference_with_nan_infinities_and_signed_zeros(VectorWidth width)
     {
         // The geometries MaxPool2x2 takes (rows of 1 to 40 outputs: every width's whole vectors, overlapped tails and the
