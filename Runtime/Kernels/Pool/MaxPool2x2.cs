@@ -2,6 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Compiled.Kernels;
 
@@ -11,7 +12,8 @@ namespace Compiled.Kernels;
 /// general row kernels (<see cref="PoolRows"/>) gather the even elements again for every window column. The four window
 /// elements are taken in PyTorch's row-major order with its rule (take when greater, or when NaN), so the values equal the
 /// general path's bit for bit, ties and signed zeros included, and so do the arg-max indices training keeps (carried as
-/// floats, exact below 2²⁴, and converted at the store).
+/// floats, exact below 2²⁴, and converted at the store). A vector of windows holding no NaN (most) takes that rule as one
+/// maxps an element, which is the rule where no NaN comes; one holding a NaN takes it with compares and blends.
 /// </summary>
 /// <remarks>
 /// Written once over <see cref="ILane{T}"/>; the scalar lane is the twin. A row narrower than a vector runs at the widest
@@ -88,11 +90,23 @@ internal static class MaxPool2x2
                     if (ow0 > outWidth - lanes) ow0 = outWidth - lanes;
                     Zip.Deinterleave(ref Unsafe.Add(ref top, 2 * ow0), out T max, out T topRight);
                     Zip.Deinterleave(ref Unsafe.Add(ref bottom, 2 * ow0), out T bottomLeft, out T bottomRight);
+                    // No NaN among the four (their sum is a number; an ∞ − ∞ only sends the vector the exact slow way): then
+                    // PyTorch's rule is "take when greater", one maxps each, and the ReLU's max(·, 0) one more.
+                    bool numbers = Ordered(L.Add(L.Add(max, topRight), L.Add(bottomLeft, bottomRight)));
                     if (TArgmax.Value == 0)
                     {
-                        max = Take<T, L>(max, topRight);
-                        max = Take<T, L>(max, bottomLeft);
-                        max = Take<T, L>(max, bottomRight);
+                        if (numbers)
+                        {
+                            max = Greater<T, L>(topRight, max);
+                            max = Greater<T, L>(bottomLeft, max);
+                            max = Greater<T, L>(bottomRight, max);
+                        }
+                        else
+                        {
+                            max = Take<T, L>(max, topRight);
+                            max = Take<T, L>(max, bottomLeft);
+                            max = Take<T, L>(max, bottomRight);
+                        }
                     }
                     else
                     {
@@ -100,13 +114,23 @@ internal static class MaxPool2x2
                         int first = plane % g.Channels * inPlane + 2 * oh * inWidth + 2 * ow0;
                         T index = L.Add(L.Splat(first), columns);
                         T arg = index;
-                        Take<T, L>(ref max, ref arg, topRight, L.Add(index, L.Splat(1f)), yes);
-                        Take<T, L>(ref max, ref arg, bottomLeft, L.Add(index, L.Splat(inWidth)), yes);
-                        Take<T, L>(ref max, ref arg, bottomRight, L.Add(index, L.Splat(inWidth + 1)), yes);
+                        if (numbers)
+                        {
+                            TakeGreater<T, L>(ref max, ref arg, topRight, L.Add(index, L.Splat(1f)));
+                            TakeGreater<T, L>(ref max, ref arg, bottomLeft, L.Add(index, L.Splat(inWidth)));
+                            TakeGreater<T, L>(ref max, ref arg, bottomRight, L.Add(index, L.Splat(inWidth + 1)));
+                        }
+                        else
+                        {
+                            Take<T, L>(ref max, ref arg, topRight, L.Add(index, L.Splat(1f)), yes);
+                            Take<T, L>(ref max, ref arg, bottomLeft, L.Add(index, L.Splat(inWidth)), yes);
+                            Take<T, L>(ref max, ref arg, bottomRight, L.Add(index, L.Splat(inWidth + 1)), yes);
+                        }
                         StoreIndices(arg, ref Unsafe.Add(ref a0, plane * outPlane + oh * outWidth + ow0));
                     }
-                    // ReLU's max(·, 0), the same instruction (and so the same NaN and signed zero) as ReluOperator's.
-                    if (TRelu.Value != 0) max = L.Max(max, L.Splat(0f));
+                    // ReLU's max(·, 0), with ReluOperator's values: without NaN, "greater than +0, else +0" gives them (−0
+                    // becomes +0); with a NaN, the same instruction as ReluOperator's, so the same NaN.
+                    if (TRelu.Value != 0) max = numbers ? Greater<T, L>(max, L.Splat(0f)) : L.Max(max, L.Splat(0f));
                     L.Store(ref row, ow0, max);
                     if (ow0 == outWidth - lanes) break;
                 }
@@ -204,6 +228,50 @@ internal static class MaxPool2x2
         }
         float f = source;
         return Unsafe.As<float, T>(ref f);
+    }
+
+    /// <summary>
+    /// v where v &gt; max, else max: x86's maxps (its second operand on ties and NaN), which is PyTorch's rule where no NaN
+    /// can come (a NaN in max stays). Elsewhere the compare and blend it stands for.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Greater<T, L>(T v, T max) where T : struct where L : struct, ILane<T>
+    {
+        if (typeof(T) == typeof(Vector512<float>) && Avx512F.IsSupported)
+        {
+            Vector512<float> m = Avx512F.Max(Unsafe.As<T, Vector512<float>>(ref v), Unsafe.As<T, Vector512<float>>(ref max));
+            return Unsafe.As<Vector512<float>, T>(ref m);
+        }
+        if (typeof(T) == typeof(Vector256<float>) && Avx.IsSupported)
+        {
+            Vector256<float> m = Avx.Max(Unsafe.As<T, Vector256<float>>(ref v), Unsafe.As<T, Vector256<float>>(ref max));
+            return Unsafe.As<Vector256<float>, T>(ref m);
+        }
+        if (typeof(T) == typeof(Vector128<float>) && Sse.IsSupported)
+        {
+            Vector128<float> m = Sse.Max(Unsafe.As<T, Vector128<float>>(ref v), Unsafe.As<T, Vector128<float>>(ref max));
+            return Unsafe.As<Vector128<float>, T>(ref m);
+        }
+        return L.Select(L.GreaterThan(v, max), v, max);
+    }
+
+    /// <summary>The index follows the value where v &gt; max (no NaN can come).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void TakeGreater<T, L>(ref T max, ref T arg, T v, T index) where T : struct where L : struct, ILane<T>
+    {
+        arg = L.Select(L.GreaterThan(v, max), index, arg);
+        max = Greater<T, L>(v, max);
+    }
+
+    /// <summary>No lane is NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Ordered<T>(T v) where T : struct
+    {
+        if (typeof(T) == typeof(Vector512<float>)) return Vector512.EqualsAll(Unsafe.As<T, Vector512<float>>(ref v), Unsafe.As<T, Vector512<float>>(ref v));
+        if (typeof(T) == typeof(Vector256<float>)) return Vector256.EqualsAll(Unsafe.As<T, Vector256<float>>(ref v), Unsafe.As<T, Vector256<float>>(ref v));
+        if (typeof(T) == typeof(Vector128<float>)) return Vector128.EqualsAll(Unsafe.As<T, Vector128<float>>(ref v), Unsafe.As<T, Vector128<float>>(ref v));
+        float f = Unsafe.As<T, float>(ref v);
+        return !float.IsNaN(f);
     }
 
     /// <summary>PyTorch's rule for the next window element v: it replaces the maximum so far when greater, or when NaN.</summary>

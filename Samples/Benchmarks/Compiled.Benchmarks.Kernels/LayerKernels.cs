@@ -134,6 +134,14 @@ public class MaxPoolBenchmarks : KernelBenchmark
 
     [Benchmark]
     public void Backward() => PoolKernels.MaxBackward(_g, _dy, _argmax, _dx, Batch, Width);
+
+    /// <summary>Inference's pool when a ReLU precedes it (LeNet-5's and VGG's): no indices, rectified as it stores.</summary>
+    [Benchmark]
+    public void ForwardRelu() => PoolKernels.MaxReluForward(_g, _x, _y, Batch, Width);
+
+    /// <summary>Training's pool when a ReLU precedes it: rectified as it stores, with the indices.</summary>
+    [Benchmark]
+    public void ForwardReluArgmax() => PoolKernels.MaxReluForward(_g, _x, _y, _argmax, Batch, Width);
 }
 
 /// <summary>

@@ -84,11 +84,12 @@ public class PoolKernelTests
         int zeroed = 0, positive = 0;
         foreach (Pool2DGeometry g in Geometries.Append(new Pool2DGeometry(2, 9, 9, 3, 3, 2, 2) { PadHeight = 1, PadWidth = 1 }).Append(new Pool2DGeometry(2, 6, 34, 2, 2)))
         {
-            foreach (bool ties in new[] { false, true })
+            // With NaN in most vectors of windows, and with none (the kernel's compare-free way; NaN's place takes −0).
+            foreach ((bool ties, bool nan) in new[] { (false, true), (true, true), (false, false), (true, false) })
             {
                 float[] x = ties ? Quantized(random, Batch * g.InputLength) : random.Floats(Batch * g.InputLength);
                 for (int i = 0; i < x.Length; i++) x[i] -= 0.75f;   // mostly negative: whole windows the ReLU zeroes
-                for (int i = 0; i < x.Length; i += 6) x[i] = (i / 6 % 5) switch { 0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, 3 => -0f, _ => 0f };
+                for (int i = 0; i < x.Length; i += 6) x[i] = (i / 6 % 5) switch { 0 => nan ? float.NaN : -0f, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, 3 => -0f, _ => 0f };
                 float[] expected = new float[Batch * g.OutputLength];
                 int[] expectedArgmax = new int[expected.Length];
                 PoolKernels.MaxForward(g, x, expected, expectedArgmax, Batch, width);
@@ -100,8 +101,8 @@ public class PoolKernelTests
                 int[] argmax = new int[expected.Length];
                 PoolKernels.MaxReluForward(g, x, y, argmax, Batch, width);
                 PoolKernels.MaxReluForward(g, x, values, Batch, width);
-                KernelAssert.Identical(expected, y, $"y {width} {g} ties={ties}");
-                KernelAssert.Identical(expected, values, $"values {width} {g} ties={ties}");
+                KernelAssert.Identical(expected, y, $"y {width} {g} ties={ties} nan={nan}");
+                KernelAssert.Identical(expected, values, $"values {width} {g} ties={ties} nan={nan}");
                 Assert.Equal(expectedArgmax, argmax);
             }
         }
@@ -120,18 +121,20 @@ public class PoolKernelTests
             new(3, 28, 28, 2, 2), new(2, 10, 10, 2, 2), new(2, 7, 9, 2, 2), new(1, 6, 80, 2, 2), new(2, 6, 34, 2, 2),
             new(2, 5, 5, 2, 2), new(3, 3, 3, 2, 2), new(2, 14, 14, 2, 2),
         ];
+        // With NaN in most vectors of windows, and with none (the kernel's compare-free way; NaN's place takes −0).
+        foreach (bool nan in new[] { true, false })
         foreach (Pool2DGeometry g in geometries)
         {
             Assert.True(MaxPool2x2.AppliesWithArgmax(g), $"{g}");
             float[] x = Quantized(random, Batch * g.InputLength);
-            for (int i = 0; i < x.Length; i += 5) x[i] = (i / 5 % 5) switch { 0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, 3 => -0f, _ => 0f };
+            for (int i = 0; i < x.Length; i += 5) x[i] = (i / 5 % 5) switch { 0 => nan ? float.NaN : -0f, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, 3 => -0f, _ => 0f };
             float[] y = new float[Batch * g.OutputLength], values = new float[y.Length], expected = new float[y.Length];
             int[] argmax = new int[y.Length], expectedArgmax = new int[y.Length];
             PoolKernels.MaxForward(g, x, y, argmax, Batch, width);
             PoolKernels.MaxForward(g, x, values, Batch, width);
             PoolReference.MaxForward<float>(g, x, expected, expectedArgmax, Batch);
-            KernelAssert.Identical(expected, y, $"y {width} {g}");
-            KernelAssert.Identical(expected, values, $"values {width} {g}");
+            KernelAssert.Identical(expected, y, $"y {width} {g} nan={nan}");
+            KernelAssert.Identical(expected, values, $"values {width} {g} nan={nan}");
             Assert.Equal(expectedArgmax, argmax);
         }
     }

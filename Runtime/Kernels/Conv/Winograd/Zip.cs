@@ -6,8 +6,9 @@ namespace Compiled.Kernels;
 
 /// <summary>
 /// Splitting a run of floats into its even and odd elements and merging two vectors back, for one lane type (a 512-, 256- or
-/// 128-bit vector or a float): permutes with constant indices (<c>Vector512.Shuffle</c> and kin) and half-vector moves, the
-/// same values at every width. Winograd's 2×2 output tiles step by two columns, so its input splits by column parity and its
+/// 128-bit vector or a float): in-lane shuffles (shufps, unpcklps) with the halves gathered as they load or split as they
+/// store, where the CPU has them (256 and 128 bits), two-source permutes (512 bits), else permutes with constant indices
+/// (<c>Vector256.Shuffle</c> and kin) and half-vector moves: the same values at every width. Winograd's 2×2 output tiles step by two columns, so its input splits by column parity and its
 /// output merges the tiles' two columns (<see cref="WinogradConvolution"/>); a 2×2 max pool at stride 2 splits its rows the same way
 /// (<see cref="MaxPool2x2"/>).
 /// </summary>
@@ -43,6 +44,16 @@ internal static class Zip
             Vector512<float> e = Vector512.Create(a.GetLower(), b.GetLower()), o = Vector512.Create(a.GetUpper(), b.GetUpper());
             even = Unsafe.As<Vector512<float>, T>(ref e);
             odd = Unsafe.As<Vector512<float>, T>(ref o);
+        }
+        else if (typeof(T) == typeof(Vector256<float>) && Avx.IsSupported)
+        {
+            // Halves gathered as they load (vinsertf128 from memory), then in-lane shufps: no lane-crossing permute, which
+            // is slow on cores with 128-bit halves (Zen 1: vperm2f128 is 8 µops) and contends for one port elsewhere.
+            Vector256<float> low = Vector256.Create(Vector128.LoadUnsafe(ref source), Vector128.LoadUnsafe(ref source, 8));
+            Vector256<float> high = Vector256.Create(Vector128.LoadUnsafe(ref source, 4), Vector128.LoadUnsafe(ref source, 12));
+            Vector256<float> e = Avx.Shuffle(low, high, 0b10_00_10_00), o = Avx.Shuffle(low, high, 0b11_01_11_01);
+            even = Unsafe.As<Vector256<float>, T>(ref e);
+            odd = Unsafe.As<Vector256<float>, T>(ref o);
         }
         else if (typeof(T) == typeof(Vector256<float>))
         {
@@ -94,6 +105,16 @@ internal static class Zip
             Vector512<int> merge = Vector512.Create(0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15);
             Vector512.Shuffle(Vector512.Create(l.GetLower(), h.GetLower()), merge).StoreUnsafe(ref destination);
             Vector512.Shuffle(Vector512.Create(l.GetUpper(), h.GetUpper()), merge).StoreUnsafe(ref destination, 16);
+        }
+        else if (typeof(T) == typeof(Vector256<float>) && Avx.IsSupported)
+        {
+            // In-lane unpcklps / unpckhps, then their halves stored where they go: no lane-crossing permute (see Deinterleave).
+            Vector256<float> l = Unsafe.As<T, Vector256<float>>(ref low), h = Unsafe.As<T, Vector256<float>>(ref high);
+            Vector256<float> first = Avx.UnpackLow(l, h), second = Avx.UnpackHigh(l, h);
+            first.GetLower().StoreUnsafe(ref destination);
+            second.GetLower().StoreUnsafe(ref destination, 4);
+            first.GetUpper().StoreUnsafe(ref destination, 8);
+            second.GetUpper().StoreUnsafe(ref destination, 12);
         }
         else if (typeof(T) == typeof(Vector256<float>))
         {
