@@ -10,7 +10,9 @@ namespace Compiled.Networks;
 /// <summary>
 /// Splits a batch over a <see cref="WorkerGroup"/> for generated networks: thread <c>t</c> takes samples
 /// <c>[t*B/T, (t+1)*B/T)</c>, processes them in chunks of at most the network's chunk size with its own
-/// <see cref="NetworkWorkspace"/>. In training thread 0 adds its gradients straight into the network's, every other
+/// <see cref="NetworkWorkspace"/>. Inference over a batch large enough is cut instead into units of one chunk at most
+/// (<see cref="InferenceUnits"/>, about four a thread) that the threads take in turn, so a thread on a busier core or one
+/// woken late does less of the batch; a sample's outputs do not depend on which thread ran its unit. In training thread 0 adds its gradients straight into the network's, every other
 /// thread into its own buffer; once all slices are done the buffers are added into the network's gradients in thread
 /// order (each thread one range of the parameters), so results are deterministic for a fixed thread count. A batch of
 /// one sample runs on the calling thread, and in inference the other threads split its large kernel calls
@@ -55,6 +57,10 @@ public sealed unsafe class BatchRunner : IDisposable
     // range of the other threads' buffers into the destination (one dispatch per step instead of two).
     private bool _reduceInside;
     private int _finished;
+    // Inference over several threads: the batch is cut into _units units (0 in training: fixed slices); thread t runs unit
+    // t, then the threads take the others in turn (_nextUnit), so a thread on a slower core, or one that starts late, takes fewer.
+    private int _units;
+    private int _nextUnit;
 
     /// <param name="threads">Threads to split batches over; 0 or negative means all cores.</param>
     public BatchRunner(int threads)
@@ -114,6 +120,8 @@ public sealed unsafe class BatchRunner : IDisposable
         {
             Begin(body, pInput, inputLength, null, 0, null, 0, pOutput, output.Length, outputLength, batch, chunkSamples, null);
             _weightStamp = weightStamp;
+            _units = InferenceUnits(batch, chunkSamples, _group.Threads);
+            _nextUnit = _group.Threads;
             try
             {
                 Dispatch();
@@ -201,7 +209,33 @@ public sealed unsafe class BatchRunner : IDisposable
         Array.Clear(_worked);
         _finished = 0;
         _reduceInside = false;
+        _units = 0;
     }
+
+    // Units per thread an inference batch is cut into: enough that a slower thread's share can shrink, few enough that each
+    // keeps the kernels' work per call.
+    private const int UnitsPerThread = 4;
+    private const int MinimumUnit = 4;
+
+    /// <summary>
+    /// Units an inference batch is cut into over <paramref name="threads"/> (0: fixed slices, one a thread): about
+    /// <c>UnitsPerThread</c> a thread, none above a chunk, none below <c>MinimumUnit</c> samples unless all are equal, and
+    /// more units than threads. Unit u holds samples [<see cref="UnitStart"/>(u), <see cref="UnitStart"/>(u + 1)), the
+    /// larger units first, so the unit each thread runs first is as large as any it takes later: its workspace grows in the
+    /// first call and never after.
+    /// </summary>
+    internal static int InferenceUnits(int batch, int chunkSamples, int threads)
+    {
+        if (threads < 2) return 0;
+        int units = Math.Max(Math.Min(threads * UnitsPerThread, batch / MinimumUnit), (batch + chunkSamples - 1) / chunkSamples);
+        if (units <= threads) return 0;
+        if (batch / units < MinimumUnit && batch % units != 0) return 0;
+        return units;
+    }
+
+    /// <summary>The first sample of unit <paramref name="unit"/> of <see cref="InferenceUnits"/> (<paramref name="units"/> of them).</summary>
+    internal static int UnitStart(int unit, int batch, int units)
+        => unit * (batch / units) + Math.Min(unit, batch % units);
 
     private void End()
     {
@@ -232,6 +266,7 @@ public sealed unsafe class BatchRunner : IDisposable
         int threads = _group.Threads;
         int busy = 0;
         only = 0;
+        if (_units > 0) return threads;
         for (int t = 0; t < threads; t++)
         {
             if (SliceStart(t + 1, threads) > SliceStart(t, threads))
@@ -268,6 +303,11 @@ public sealed unsafe class BatchRunner : IDisposable
 
     private void RunSlice(int thread)
     {
+        if (_units > 0)
+        {
+            RunUnits(thread);
+            return;
+        }
         int threads = _group.Threads;
         int start = SliceStart(thread, threads);
         int end = SliceStart(thread + 1, threads);
@@ -303,6 +343,23 @@ public sealed unsafe class BatchRunner : IDisposable
             workspace.UseGradients(null);
         }
         _losses[thread] = loss;
+        _worked[thread] = true;
+    }
+
+    // Inference: unit `thread`, then units as they come until none is left (each one chunk, as every unit fits one).
+    private void RunUnits(int thread)
+    {
+        NetworkWorkspace workspace = _workspaces[thread];
+        BatchBody body = _body!;
+        using PackedWeightCache.TrustScope trust = PackedWeightCache.Trust(_weightStamp);
+        for (int unit = thread; unit < _units; unit = Interlocked.Increment(ref _nextUnit) - 1)
+        {
+            int first = UnitStart(unit, _batch, _units), count = UnitStart(unit + 1, _batch, _units) - first;
+            var chunk = new BatchChunk(
+                Rows(_input, first, count, _inputLength, (long)_batch * _inputLength), default, default,
+                RowsMutable(_output, first, count, _outputLength, _outputCount), first, count, _batch);
+            body(in chunk, workspace);
+        }
         _worked[thread] = true;
     }
 

@@ -27,10 +27,11 @@ public sealed class AllocationTests
     [InlineData(3)]
     public void Network_steps_after_warm_up_allocate_nothing_on_any_thread(int threads)
     {
-        const int batch = 8, smaller = 5;
+        const int batch = 8, smaller = 5, larger = 48;   // inference over 48 samples is cut into units the threads take in turn
         var network = new SmokeLeNet5(threads);
         network.Initialize(1);
-        float[] input = SmokeData.Inputs(batch * SmokeLeNet5.InputLength, seed: 20);
+        float[] input = SmokeData.Inputs(larger * SmokeLeNet5.InputLength, seed: 20);
+        var largerOutput = new float[larger * SmokeLeNet5.OutputLength];
         int[] labels = SmokeData.Labels(batch, 10, seed: 21);
         float[] targets = new float[batch * SmokeLeNet5.OutputLength];
         for (int n = 0; n < batch; n++) targets[n * SmokeLeNet5.OutputLength + labels[n]] = 1f;
@@ -39,17 +40,18 @@ public sealed class AllocationTests
         {
             for (int i = 0; i < count; i++)
             {
-                network.TrainStep(input, labels, batch);
-                network.TrainStep(input, targets, batch);
+                network.TrainStep(input.AsSpan(0, batch * SmokeLeNet5.InputLength), labels, batch);
+                network.TrainStep(input.AsSpan(0, batch * SmokeLeNet5.InputLength), targets, batch);
                 network.TrainStep(input.AsSpan(0, smaller * SmokeLeNet5.InputLength), labels.AsSpan(0, smaller), smaller);
                 network.ZeroGradients();
-                network.Forward(input, output, batch);
-                network.Predict(input, output, batch);
+                network.Forward(input.AsSpan(0, batch * SmokeLeNet5.InputLength), output, batch);
+                network.Predict(input.AsSpan(0, batch * SmokeLeNet5.InputLength), output, batch);
+                network.Predict(input, largerOutput, larger);
                 _ = network.LastOutputs;
             }
         }
         RunSteps(3);
-        AssertStepsAllocateNothing(network, threads, () => RunSteps(Rounds), "TrainStep (labels, targets, a smaller batch), Forward and Predict");
+        AssertStepsAllocateNothing(network, threads, () => RunSteps(Rounds), "TrainStep (labels, targets, a smaller batch), Forward and Predict (and Predict over 48 samples)");
     }
 
     [Theory]

@@ -4,11 +4,11 @@ using Compiled.Networks;
 
 namespace Compiled.Networks.Tests.Smoke;
 
-/// <summary>How the runtime splits a batch for generated networks: contiguous slices per thread, chunks within a slice, gradients summed in thread order.</summary>
+/// <summary>How the runtime splits a batch for generated networks: inference units the threads take in turn, or contiguous slices per thread with chunks within a slice; gradients summed in thread order.</summary>
 public sealed class BatchRunnerTests
 {
     [Fact]
-    public void Splits_the_batch_into_contiguous_thread_slices_and_chunks()
+    public void Inference_splits_the_batch_into_units_or_contiguous_thread_slices_and_chunks()
     {
         var runner = new BatchRunner(3);
         var seen = new List<(int Start, int Count, float FirstInput)>();
@@ -26,10 +26,20 @@ public sealed class BatchRunnerTests
             return 0f;
         }, input, 2, output, 1, batch: 10, chunkSamples: 2);
 
-        // threads take [0,3), [3,6), [6,10); chunks of at most 2 samples
+        // inference cuts the batch into units of at most a chunk that the threads take in turn: five units of 2
         seen.Sort();
-        Assert.Equal(new[] { (0, 2, 0f), (2, 1, 4f), (3, 2, 6f), (5, 1, 10f), (6, 2, 12f), (8, 2, 16f) }, seen);
+        Assert.Equal(new[] { (0, 2, 0f), (2, 2, 4f), (4, 2, 8f), (6, 2, 12f), (8, 2, 16f) }, seen);
         Assert.Equal(new float[] { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9 }, output);
+
+        // 11 samples cannot be cut evenly into units of at most 2: threads take [0,3), [3,7), [7,11), in chunks of 2
+        seen.Clear();
+        runner.Infer((in BatchChunk chunk, NetworkWorkspace _) =>
+        {
+            lock (seen) seen.Add((chunk.Start, chunk.Count, chunk.Input[0]));
+            return 0f;
+        }, new float[11 * 2], 2, new float[11], 1, batch: 11, chunkSamples: 2);
+        seen.Sort();
+        Assert.Equal(new[] { (0, 2, 0f), (2, 1, 0f), (3, 2, 0f), (5, 2, 0f), (7, 2, 0f), (9, 2, 0f) }, seen);
     }
 
     [Fact]
