@@ -31,7 +31,22 @@ public sealed class Evaluator
     /// One pass over <paramref name="data"/> in order. The output buffer is allocated once and reused across calls.
     /// Class labels are scored with <see cref="ClassificationLoss"/>, float targets with <see cref="TargetLoss"/>.
     /// </summary>
-    public EvaluationResult Evaluate(INetwork network, Dataset data)
+    public EvaluationResult Evaluate(INetwork network, Dataset data) => Evaluate(network, data, default, predict: false);
+
+    /// <summary>
+    /// <see cref="Evaluate(INetwork, Dataset)"/>, and from the same pass the predicted class of every sample into
+    /// <paramref name="predictions"/> (<c>[data.Count]</c>), as <see cref="Predictions.PredictClasses(INetwork, Dataset, int)"/>
+    /// gives them: loss, accuracy and, say, a per-class accuracy or a confusion matrix from one pass over the data.
+    /// </summary>
+    public EvaluationResult Evaluate(INetwork network, Dataset data, Span<int> predictions)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (predictions.Length != data.Count)
+            throw new ArgumentException($"The predictions span holds {predictions.Length} values; the dataset has {data.Count} samples.", nameof(predictions));
+        return Evaluate(network, data, predictions, predict: true);
+    }
+
+    private EvaluationResult Evaluate(INetwork network, Dataset data, Span<int> predictions, bool predict)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
@@ -51,6 +66,7 @@ public sealed class Evaluator
             ReadOnlySpan<float> input = data.Features.AsSpan(start * data.SampleLength, size * data.SampleLength);
             Span<float> output = _outputs.AsSpan(0, size * classes);
             network.Forward(input, output, size);
+            if (predict) Predictions.ClassesOf(network, output, predictions.Slice(start, size), size);
             if (data.HasTargets)
             {
                 ReadOnlySpan<float> targets = data.Targets.AsSpan(start * classes, size * classes);

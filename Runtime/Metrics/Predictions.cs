@@ -26,16 +26,23 @@ public static class Predictions
         if (classes.Length < batch)
             throw new ArgumentException($"The classes span holds {classes.Length} values; {batch} are needed.", nameof(classes));
         int width = network.OutputLength;
-        bool binary = width == 1 && network.Loss == LossKind.SigmoidBinaryCrossEntropy;
         var outputs = new float[Math.Min(chunk, Math.Max(batch, 1)) * width];
         for (int start = 0; start < batch; start += chunk)
         {
             int size = Math.Min(chunk, batch - start);
             Span<float> output = outputs.AsSpan(0, size * width);
             network.Forward(input.Slice(start * network.InputLength, size * network.InputLength), output, size);
-            for (int i = 0; i < size; i++)
-                classes[start + i] = binary ? (output[i] > 0f ? 1 : 0) : Accuracy.ArgMax(output.Slice(i * width, width));
+            ClassesOf(network, output, classes.Slice(start, size), size);
         }
+    }
+
+    /// <summary>The predicted classes of <paramref name="batch"/> samples from the raw outputs <paramref name="network"/> wrote.</summary>
+    internal static void ClassesOf(INetwork network, ReadOnlySpan<float> output, Span<int> classes, int batch)
+    {
+        int width = network.OutputLength;
+        bool binary = width == 1 && network.Loss == LossKind.SigmoidBinaryCrossEntropy;
+        for (int i = 0; i < batch; i++)
+            classes[i] = binary ? (output[i] > 0f ? 1 : 0) : Accuracy.ArgMax(output.Slice(i * width, width));
     }
 
     /// <summary>The predicted class of every sample of <paramref name="data"/>, in order.</summary>

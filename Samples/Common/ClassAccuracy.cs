@@ -15,7 +15,15 @@ public static class ClassAccuracy
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(data);
-        int[] predicted = network.PredictClasses(data);
+        return Measure(network.PredictClasses(data), data, classes);
+    }
+
+    /// <summary>The same from the predicted class of each sample of <paramref name="data"/> (e.g. <see cref="Evaluator.Evaluate(INetwork, Dataset, Span{int})"/>'s).</summary>
+    public static double[] Measure(int[] predicted, Dataset data, int classes)
+    {
+        ArgumentNullException.ThrowIfNull(predicted);
+        ArgumentNullException.ThrowIfNull(data);
+        if (predicted.Length != data.Count) throw new ArgumentException($"{predicted.Length} predictions for {data.Count} samples.", nameof(predicted));
         var correct = new int[classes];
         var total = new int[classes];
         for (int i = 0; i < data.Count; i++)

@@ -94,14 +94,16 @@ public static class SampleRun
             output.WriteLine($"wrote {network.ParameterTable.Count} tensors to {saveTensors}");
         }
 
+        // One pass over the test set gives the loss, the accuracy and the per-class line.
         long evaluationStart = Stopwatch.GetTimestamp();
-        EvaluationResult result = Evaluator.Run(network, test);
+        int[] predicted = new int[test.Count];
+        EvaluationResult result = new Evaluator().Evaluate(network, test, predicted);
         double evaluationSeconds = Stopwatch.GetElapsedTime(evaluationStart).TotalSeconds;
         double secondsPerEpoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(r => r.TrainSeconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"test accuracy {result.Accuracy * 100:F2}% ({(int)Math.Round(result.Accuracy * result.Count)}/{result.Count}), test loss {result.Loss:F4}; {secondsPerEpoch:F2} s per epoch, test pass {evaluationSeconds:F2} s"));
         if (sample.ClassNames is { } classNames)
-            output.WriteLine(ClassAccuracy.Describe(classNames, ClassAccuracy.Measure(network, test, classNames.Count)));
+            output.WriteLine(ClassAccuracy.Describe(classNames, ClassAccuracy.Measure(predicted, test, classNames.Count)));
 
         if (options.Json && history.Epochs.Count > 0)
             output.WriteLine(JsonSummary.Write(options.Model, history.Epochs, result.Accuracy, Simd.Width, network.Threads, options.BatchOrDefault,

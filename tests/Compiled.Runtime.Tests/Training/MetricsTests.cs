@@ -61,6 +61,27 @@ public class MetricsTests
     }
 
     [Fact]
+    public void Evaluator_gives_the_predicted_classes_from_the_same_pass()
+    {
+        var net = new SoftmaxRegression(6, 4);
+        net.Initialize(9);
+        var data = Blobs.Make(103, 6, 4, seed: 4);
+        int[] expected = net.PredictClasses(data);
+        Assert.True(expected.Distinct().Count() > 1, "the blobs get more than one class");
+        foreach (int batch in new[] { 1, 10, 64, 103, 500 })
+        {
+            var predicted = new int[103];
+            Array.Fill(predicted, -1);
+            EvaluationResult r = new Evaluator(batch).Evaluate(net, data, predicted);
+            Assert.Equal(Evaluator.Run(net, data, batch), r);
+            Assert.Equal(expected, predicted);
+            Assert.Equal(r.Accuracy, predicted.Where((c, i) => c == data.Labels[i]).Count() / 103.0, 12);
+        }
+        var error = Assert.Throws<ArgumentException>(() => new Evaluator().Evaluate(net, data, new int[102]));
+        Assert.Contains("102", error.Message);
+    }
+
+    [Fact]
     public void FiniteCheck_finds_the_first_bad_value_at_every_position()
     {
         for (int length = 0; length <= 70; length++)
