@@ -94,11 +94,15 @@ public static class SampleRun
             output.WriteLine($"wrote {network.ParameterTable.Count} tensors to {saveTensors}");
         }
 
-        // One pass over the test set gives the loss, the accuracy and the per-class line.
-        long evaluationStart = Stopwatch.GetTimestamp();
-        int[] predicted = new int[test.Count];
-        EvaluationResult result = new Evaluator().Evaluate(network, test, predicted);
-        double evaluationSeconds = Stopwatch.GetElapsedTime(evaluationStart).TotalSeconds;
+        // One pass over the test set gives the loss, the accuracy and the per-class line; none when the last epoch's
+        // test pass ran on these very weights.
+        if (testEachEpoch is null || !testEachEpoch.TryReuseLast(network, out EvaluationResult result, out int[] predicted, out double evaluationSeconds))
+        {
+            long evaluationStart = Stopwatch.GetTimestamp();
+            predicted = new int[test.Count];
+            result = new Evaluator().Evaluate(network, test, predicted);
+            evaluationSeconds = Stopwatch.GetElapsedTime(evaluationStart).TotalSeconds;
+        }
         double secondsPerEpoch = history.Epochs.Count == 0 ? 0 : history.Epochs.Average(r => r.TrainSeconds);
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"test accuracy {result.Accuracy * 100:F2}% ({(int)Math.Round(result.Accuracy * result.Count)}/{result.Count}), test loss {result.Loss:F4}; {secondsPerEpoch:F2} s per epoch, test pass {evaluationSeconds:F2} s"));

@@ -110,6 +110,28 @@ public sealed class FashionSampleTests
     }
 
     [Fact]
+    public void The_last_epoch_s_test_pass_is_reused_only_while_the_weights_are_those_it_saw()
+    {
+        (Dataset train, Dataset test) = FashionMnistDataset.Load(Data());
+        train = train.Take(256);
+        test = test.Take(300);
+        ITrainableNetwork network = FashionModels.Definition.Model("lenet").Create!(1);
+        network.Initialize(3);
+        var callback = new TestEachEpoch(test, TextWriter.Null);
+        Assert.False(callback.TryReuseLast(network, out _, out _, out _));   // no epoch yet
+        new Compiled.Training.Trainer(network, new Compiled.Optimizers.Sgd(0.01f, momentum: 0.9f),
+            new Compiled.Training.TrainerOptions { Epochs = 1, BatchSize = 64, Output = null, Callbacks = [callback] }).Fit(train);
+
+        Assert.True(callback.TryReuseLast(network, out Compiled.Metrics.EvaluationResult reused, out int[] predicted, out _));
+        var expected = new int[test.Count];
+        Assert.Equal(new Compiled.Metrics.Evaluator().Evaluate(network, test, expected), reused);
+        Assert.Equal(expected, predicted);
+
+        network.Parameters[7] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(network.Parameters[7]) ^ 1);   // one bit
+        Assert.False(callback.TryReuseLast(network, out _, out _, out _));
+    }
+
+    [Fact]
     public void A_short_lenet_run_prints_a_history_that_parses()
     {
         var command = new SampleCommand(FashionModels.Definition);
@@ -137,6 +159,11 @@ public sealed class FashionSampleTests
         Match final = Regex.Match(text, @"^test accuracy (\d+\.\d{2})% \((\d+)/10000\)", RegexOptions.Multiline);
         Assert.True(final.Success, text);
         Assert.Equal(accuracies[1], Number(final.Groups[1].Value));
+        // It reuses that pass (the weights did not change after it): the same loss and the same seconds.
+        Match finalLoss = Regex.Match(text, @"^test accuracy .*test loss (\d+\.\d{4}); .* test pass (\d+\.\d{2}) s", RegexOptions.Multiline);
+        Assert.True(finalLoss.Success, text);
+        Assert.Equal(testLines[1].Groups[2].Value, finalLoss.Groups[1].Value);
+        Assert.Equal(testLines[1].Groups[4].Value, finalLoss.Groups[2].Value);
         // Then each class's test accuracy, the ten names in label order; 1 000 test images per class, so their mean is the accuracy.
         string perClass = lines.Single(l => l.StartsWith("per class: ", StringComparison.Ordinal));
         MatchCollection classes = Regex.Matches(perClass, @"(?:: |, )([^,]+?) (\d+\.\d{2})%");
