@@ -12,10 +12,10 @@ namespace Compiled.Networks;
 /// <c>[t*B/T, (t+1)*B/T)</c>, processes them in chunks of at most the network's chunk size with its own
 /// <see cref="NetworkWorkspace"/>. Inference over a batch large enough is cut instead into units of one chunk at most
 /// (<see cref="InferenceUnits"/>, about four a thread) that the threads take in turn, so a thread on a busier core or one
-/// woken late does less of the batch; a sample's outputs do not depend on which thread ran its unit. In training thread 0 adds its gradients straight into the network's, every other
-/// thread into its own buffer; once all slices are done the buffers are added into the network's gradients in thread
-/// order (each thread one range of the parameters), so results are deterministic for a fixed thread count. A batch of
-/// one sample runs on the calling thread, and in inference the other threads split its large kernel calls
+/// woken late does less of the batch; a sample's outputs do not depend on which thread ran its unit. In training thread 0
+/// adds its gradients straight into the network's, every other thread into its own buffer; once all slices are done the
+/// buffers are added into the network's gradients in thread order (each thread one range of the parameters), so results
+/// are deterministic for a fixed thread count. A batch of one sample runs on the calling thread, and in inference the other threads split its large kernel calls
 /// (<see cref="IntraOpTeam"/>: convolutions by output channels, dense layers by output features).
 /// </summary>
 /// <remarks>
