@@ -11,7 +11,7 @@ namespace Compiled.Networks;
 /// Splits a batch over a <see cref="WorkerGroup"/> for generated networks: thread <c>t</c> takes samples
 /// <c>[t*B/T, (t+1)*B/T)</c>, processes them in chunks of at most the network's chunk size with its own
 /// <see cref="NetworkWorkspace"/>. Inference over a batch large enough is cut instead into units of one chunk at most
-/// (<see cref="InferenceUnits"/>, about four a thread) that the threads take in turn, so a thread on a busier core or one
+/// (<see cref="InferenceUnits"/>, about two a thread) that the threads take in turn, so a thread on a busier core or one
 /// woken late does less of the batch; a sample's outputs do not depend on which thread ran its unit. In training thread 0
 /// adds its gradients straight into the network's, every other thread into its own buffer; once all slices are done the
 /// buffers are added into the network's gradients in thread order (each thread one range of the parameters), so results
@@ -213,13 +213,16 @@ public sealed unsafe class BatchRunner : IDisposable
     }
 
     // Units per thread an inference batch is cut into: enough that a slower thread's share can shrink, few enough that each
-    // keeps the kernels' work per call.
-    private const int UnitsPerThread = 4;
+    // keeps the kernels' work per call. Two, not four: a batch of 64 on two threads runs units of 16 samples, not 8, so a
+    // dense layer's weights are read half as often and its GEMM fills the 256-bit kernel's 16 columns (the NativeAOT bench
+    // runner on a Zen 1 machine, alternating processes, batch 64 on two threads: the MLP 1.09x (10 pairs), LeNet-5 1.02x
+    // (6), VGG 1.02x (10); the ResNet's units are its chunks of 9 either way).
+    private const int UnitsPerThread = 2;
     private const int MinimumUnit = 4;
 
     /// <summary>
     /// Units an inference batch is cut into over <paramref name="threads"/> (0: fixed slices, one a thread): about
-    /// <c>UnitsPerThread</c> a thread, none above a chunk, none below <c>MinimumUnit</c> samples unless all are equal, and
+    /// <c>UnitsPerThread</c> (two) a thread, none above a chunk, none below <c>MinimumUnit</c> samples unless all are equal, and
     /// more units than threads. Unit u holds samples [<see cref="UnitStart"/>(u), <see cref="UnitStart"/>(u + 1)), the
     /// larger units first, so the unit each thread runs first is as large as any it takes later: its workspace grows in the
     /// first call and never after.

@@ -88,7 +88,8 @@ public class BatchRunnerTests
     {
         Assert.Equal(0, BatchRunner.InferenceUnits(64, 160, 1));   // one thread: fixed chunks
         Assert.Equal(0, BatchRunner.InferenceUnits(9, 160, 2));    // two units of four at most: one a thread
-        Assert.Equal(8, BatchRunner.InferenceUnits(64, 160, 2));   // four a thread
+        Assert.Equal(4, BatchRunner.InferenceUnits(64, 160, 2));   // two a thread
+        Assert.Equal(6, BatchRunner.InferenceUnits(64, 160, 3));
         Assert.Equal(13, BatchRunner.InferenceUnits(64, 5, 2));    // none above a chunk (12 of 5, one of 4)
         Assert.Equal(5, BatchRunner.InferenceUnits(10, 2, 3));     // below four samples only when all are equal
         Assert.Equal(0, BatchRunner.InferenceUnits(11, 2, 3));
@@ -99,8 +100,8 @@ public class BatchRunnerTests
     [Fact]
     public async Task In_inference_a_thread_held_up_takes_fewer_samples()
     {
-        // Two threads, eight units: the thread that takes the first unit is held up a second there; the other takes the
-        // remaining seven meanwhile (fixed halves would leave it idle after four).
+        // Two threads, four units of 16: the thread that takes the first unit is held up a second there; the other takes the
+        // remaining three meanwhile (fixed halves would leave it idle after 32 samples).
         Task task = Task.Run(() =>
         {
             using var runner = new BatchRunner(2);
@@ -114,8 +115,8 @@ public class BatchRunnerTests
                 if (Interlocked.Exchange(ref first, 1) == 0) Thread.Sleep(1000);
                 return 0f;
             }, input, 1, output, 1, 64, 160);
-            Assert.Equal(8, taken.Values.Sum());
-            Assert.Equal([1, 7], taken.Values.Order().ToArray());
+            Assert.Equal(4, taken.Values.Sum());
+            Assert.Equal([1, 3], taken.Values.Order().ToArray());
         });
         await task.WaitAsync(TimeSpan.FromSeconds(60));
     }
