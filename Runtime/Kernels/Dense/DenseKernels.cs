@@ -51,13 +51,14 @@ public static class DenseKernels
             // small batches), then yᵀ is transposed into y with the bias added.
             Span<float> yT = DenseWorkspace.Current.TransposedOutput(outFeatures * n);
             Gemm.Multiply(false, true, outFeatures, n, inFeatures, w, inFeatures, x, inFeatures, yT, n, accumulate: false, width);
-            TransposeAddBias(yT, b, y, n, outFeatures);
+            TransposeAddBias(yT, b, y, n, outFeatures, outFeatures);
         }
     }
 
-    // y[i, o] = yT[o, i] + b[o] (no addition without a bias): 4×4 blocks in registers where the CPU has SSE, the
-    // element loop for the edges and elsewhere (the same bits either way).
-    private static void TransposeAddBias(ReadOnlySpan<float> yT, ReadOnlySpan<float> b, Span<float> y, int n, int outFeatures)
+    // y[i·stride + o] = yT[o, i] + b[o] for o < outFeatures, i < n (no addition without a bias): 4×4 blocks in registers
+    // where the CPU has SSE, the element loop for the edges and elsewhere (the same bits either way). The callers have
+    // checked the lengths: yT holds [outFeatures, n], b outFeatures floats or none, y (n − 1)·stride + outFeatures floats.
+    private static void TransposeAddBias(ReadOnlySpan<float> yT, ReadOnlySpan<float> b, Span<float> y, int n, int outFeatures, int stride)
     {
         ref float source = ref MemoryMarshal.GetReference(yT);
         ref float target = ref MemoryMarshal.GetReference(y);
@@ -72,20 +73,20 @@ public static class DenseKernels
                 for (; i + 4 <= n; i += 4)
                 {
                     ref float block = ref Unsafe.Add(ref source, (nint)o * n + i);
-                    ref float into = ref Unsafe.Add(ref target, (nint)i * outFeatures + o);
-                    if (!hasBias) Transpose4x4.Block(ref block, n, ref into, outFeatures);
+                    ref float into = ref Unsafe.Add(ref target, (nint)i * stride + o);
+                    if (!hasBias) Transpose4x4.Block(ref block, n, ref into, stride);
                     else Transpose4x4.BlockAdd(ref block, n, Vector128.Create(Unsafe.Add(ref bias, o)), Vector128.Create(Unsafe.Add(ref bias, o + 1)),
-                        Vector128.Create(Unsafe.Add(ref bias, o + 2)), Vector128.Create(Unsafe.Add(ref bias, o + 3)), ref into, outFeatures);
+                        Vector128.Create(Unsafe.Add(ref bias, o + 2)), Vector128.Create(Unsafe.Add(ref bias, o + 3)), ref into, stride);
                 }
                 for (; i < n; i++)
                 {
-                    for (int r = o; r < o + 4; r++) Unsafe.Add(ref target, (nint)i * outFeatures + r) = Element(ref source, ref bias, hasBias, r, i, n);
+                    for (int r = o; r < o + 4; r++) Unsafe.Add(ref target, (nint)i * stride + r) = Element(ref source, ref bias, hasBias, r, i, n);
                 }
             }
         }
         for (; o < outFeatures; o++)
         {
-            for (int i = 0; i < n; i++) Unsafe.Add(ref target, (nint)i * outFeatures + o) = Element(ref source, ref bias, hasBias, o, i, n);
+            for (int i = 0; i < n; i++) Unsafe.Add(ref target, (nint)i * stride + o) = Element(ref source, ref bias, hasBias, o, i, n);
         }
     }
 
@@ -131,12 +132,7 @@ public static class DenseKernels
         // yᵀ [count, n] = w[first..] [count, in] · xᵀ (the GEMM packs x), then into y's columns with the bias added.
         Span<float> yT = DenseWorkspace.Current.TransposedOutput(count * n);
         Gemm.Multiply(false, true, count, n, inFeatures, rows, inFeatures, x, inFeatures, yT, n, accumulate: false, width);
-        bool hasBias = !b.IsEmpty;
-        for (int i = 0; i < n; i++)
-        {
-            Span<float> row = y.Slice(i * outFeatures + first, count);
-            for (int o = 0; o < count; o++) row[o] = hasBias ? yT[o * n + i] + b[first + o] : yT[o * n + i];
-        }
+        TransposeAddBias(yT, b.IsEmpty ? default : b.Slice(first, count), y.Slice(first), n, count, outFeatures);
     }
 
     /// <summary>
