@@ -167,13 +167,20 @@ internal static class CostModel
 
     /// <summary>
     /// Whether a layer's inference forward runs on filters packed or transformed once and kept between calls (a convolution
-    /// whose forward is <see cref="ConvMethod.Direct3x3"/> or <see cref="ConvMethod.Winograd"/>: <c>PackedWeightCache</c>).
+    /// whose forward is <see cref="ConvMethod.Direct3x3"/>, <see cref="ConvMethod.Winograd"/> or, at a few samples, on channel vectors:
+    /// <c>PackedWeightCache</c>), so inference keeps <c>InferenceWeights</c> and a session's calls use the packing without
+    /// comparing the weights again.
     /// </summary>
     public static bool PacksFilters(GraphNode node)
     {
         if (node.Descriptor is not Conv2DLayer) return false;
         ConvMethod forward = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!, Groups(node)).Forward;
-        return forward is ConvMethod.Direct3x3 or ConvMethod.Winograd;
+        if (forward is ConvMethod.Direct3x3 or ConvMethod.Winograd) return true;
+        // The mirror of ChannelVectorConvolution.Applies at a few samples (batch 1 among them): a grid or im2col forward
+        // of 9 to 64 output channels, one group, no dilation, runs on channel vectors, which pack the filters too.
+        Window2D w = node.Window!;
+        return forward is ConvMethod.Grid or ConvMethod.Im2ColGemm && !w.Dilated && Groups(node) == 1
+            && node.Output.Channels is >= 9 and <= 64;
     }
 
     /// <summary>A convolution's groups, from its weight [out, in/groups, kh, kw].</summary>

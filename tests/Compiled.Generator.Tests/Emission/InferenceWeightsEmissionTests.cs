@@ -4,7 +4,7 @@ namespace Compiled.Generator.Tests.Emission;
 
 /// <summary>
 /// Which networks watch the weights inference derives things from (Emit/InferenceEmitter: _inferenceWeights): a network with a
-/// batch norm or a convolution whose forward runs on packed filters (3×3, padding 1, stride 1 or 2) compares every
+/// batch norm or a convolution whose forward runs on packed filters (3×3, padding 1, stride 1 or 2; channel vectors) compares every
 /// convolution's and batch norm's parameters, those of each layer a batch norm folds into, and its state once per Forward
 /// and Predict, refolds only after a change, runs
 /// its chunks under the stamp, and allocates the arrays the packed filters are found by pinned; any other network does none
@@ -52,6 +52,18 @@ public sealed class InferenceWeightsEmissionTests
         string source = Generate("[Input(6)]", "[Dense(8, Bias = false), BatchNorm, ReLU] [Dense(2), SoftmaxCrossEntropy]");
         Assert.Contains("new global::Compiled.Networks.InferenceWeights(new int[] { 0, 64 }, new int[] { 0, 17 });", source);
         Assert.Contains("if (_runner.RefreshWeights(_inferenceWeights, Parameters, StateBuffer)) PrepareEvaluation();", source);
+    }
+
+    [Fact]
+    public void A_convolution_on_channel_vectors_is_watched_too()
+    {
+        // LeNet-5's convolutions: conv2's forward (16 channels, 5×5, im2col otherwise) runs on channel vectors
+        // (Conv2DKernels.Forward picks ChannelVectorConvolution), whose filters PackedWeightCache packs as the 3×3 tiles' are, so a session's calls run under the stamp and skip comparing them: conv1 (0..156) and conv2
+        // (156..2572) are watched, the dense layers are not.
+        string source = Generate("[Input(1, 28, 28)]",
+            "[Conv2D(6, Kernel = 5, Padding = 2), ReLU, MaxPool(2)] [Conv2D(16, Kernel = 5), ReLU, MaxPool(2)] [Dense(120), ReLU] [Dense(10), SoftmaxCrossEntropy]");
+        Assert.Contains("new global::Compiled.Networks.InferenceWeights(new int[] { 0, 2572 }, global::System.Array.Empty<int>());", source);
+        Assert.Contains("_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);", source);
     }
 
     [Theory]

@@ -211,7 +211,7 @@ namespace Samples
         }
 
         /// <inheritdoc/>
-        public float[] Parameters { get; } = new float[ParameterCount];
+        public float[] Parameters { get; } = global::System.GC.AllocateArray<float>(ParameterCount, pinned: true);
 
         /// <inheritdoc/>
         public float[] Gradients { get; } = new float[ParameterCount];
@@ -294,18 +294,25 @@ namespace Samples
         /// <inheritdoc/>
         public bool IsFrozen(string layer) => _freezing.IsFrozen(layer);
 
+        // The parameters (pairs offset, length: every convolution's and batch norm's and each layer a batch norm folds into)
+        // and the state inference derives packed filters and folded batch norms from: each Forward and Predict compares them
+        // once and rederives only after a change.
+        private readonly global::Compiled.Networks.InferenceWeights _inferenceWeights = new global::Compiled.Networks.InferenceWeights(new int[] { 0, 2572 }, global::System.Array.Empty<int>());
+
         /// <summary>Inference: the raw outputs [batch, 10] (logits or scores, before the loss head) of the inputs [batch, 1, 28, 28]; the batch is split over <see cref="Threads"/>.</summary>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
         {
             global::Compiled.Networks.NetworkGuard.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);
-            _runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples);
+            _runner.RefreshWeights(_inferenceWeights, Parameters, default);
+            _runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);
         }
 
         /// <summary>Inference with the loss head's link: softmax probabilities [batch, 10] of the inputs [batch, 1, 28, 28].</summary>
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
         {
             global::Compiled.Networks.NetworkGuard.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);
-            _runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples);
+            _runner.RefreshWeights(_inferenceWeights, Parameters, default);
+            _runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);
         }
 
         /// <inheritdoc/>
@@ -313,6 +320,7 @@ namespace Samples
         {
             var copy = new LeNet5(Threads);
             global::System.Array.Copy(Parameters, copy.Parameters, ParameterCount);
+            copy._inferenceWeights.Seal();
             return new global::Compiled.InferenceSession(copy);
         }
 

@@ -24,6 +24,14 @@ public partial class KeptFiltersNet;
 [Dense(10), SoftmaxCrossEntropy]
 public partial class KeptFiltersPlainNet;
 
+/// <summary>LeNet-5's convolutions: at a few samples conv2 runs on channel vectors, whose packed filters are kept too.</summary>
+[Network]
+[Input(1, 28, 28)]
+[Conv2D(6, Kernel = 5, Padding = 2), ReLU, MaxPool(2)]
+[Conv2D(16, Kernel = 5), ReLU, MaxPool(2)]
+[Dense(10), SoftmaxCrossEntropy]
+public partial class KeptChannelVectorNet;
+
 /// <summary>A batch norm folded into a dense layer: the dense layer's weights feed the fold.</summary>
 [Network]
 [Input(12)]
@@ -95,6 +103,38 @@ public sealed class InferenceWeightsTests
             Tolerance.AssertBitwiseEqual(expected, after, $"after weight {index} changed, {threads} threads, batch {batch}");
         }
         Assert.False(before.AsSpan().SequenceEqual(after), "the changes changed the outputs");
+    }
+
+    [Theory]
+    [MemberData(nameof(ThreadsAndBatches))]
+    public void Kept_channel_vector_filters_follow_every_change(int threads, int batch)
+    {
+        using var network = new KeptChannelVectorNet { Threads = threads };
+        network.Initialize(7);
+        float[] x = TestData.Uniform(batch * KeptChannelVectorNet.InputLength, seed: 24, low: -1f);
+        float[] before = new float[batch * 10], after = new float[batch * 10];
+        network.Forward(x, before, batch);
+        using InferenceSession session = network.CreateInferenceSession();
+        int conv2 = network.ParameterTable.Single(p => p.Name == "conv2.weight").Offset;
+        foreach (int index in new[] { 0, conv2, conv2 + 2399 })
+        {
+            network.Parameters[index] += 0.75f;
+            network.Forward(x, after, batch);
+            using var fresh = new KeptChannelVectorNet { Threads = threads };
+            network.Parameters.CopyTo(fresh.Parameters, 0);
+            float[] expected = new float[batch * 10];
+            fresh.Forward(x, expected, batch);
+            Tolerance.AssertBitwiseEqual(expected, after, $"after weight {index} changed, {threads} threads, batch {batch}");
+        }
+        Assert.False(before.AsSpan().SequenceEqual(after), "the changes changed the outputs");
+        // The session was made before the changes: it keeps the weights it copied.
+        float[] fromSession = new float[batch * 10];
+        session.Predict(x, fromSession, batch);
+        float[] probabilities = new float[batch * 10];
+        using var original = new KeptChannelVectorNet { Threads = threads };
+        original.Initialize(7);
+        original.Predict(x, probabilities, batch);
+        Tolerance.AssertBitwiseEqual(probabilities, fromSession, $"the session, {threads} threads, batch {batch}");
     }
 
     [Theory]
