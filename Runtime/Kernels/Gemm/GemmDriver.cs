@@ -14,7 +14,8 @@ namespace Compiled.Kernels;
 ///     op(B) = B:  read full panels in place (rows are contiguous), pack only the partial right panel
 ///     for ir in m, step MR             row panel of op(A), read in place (row or column stride) or from the packed edge
 ///       for jr in nc, step NR          the A panel (MR × KC) stays in L1 while the B panels stream from L2
-///         micro-kernel MR × NR → C directly, or into a scratch tile merged into C at the edges
+///         micro-kernel MR × NR → C directly (its first rows at the bottom edge), or into a scratch tile merged into C
+///         at the right edge
 /// </code>
 /// The packing buffers come from <see cref="GemmWorkspace"/>: nothing is allocated after the first call on a thread.
 /// </summary>
@@ -75,13 +76,14 @@ internal static class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKern
                         }
 
                         ref float cTile = ref Unsafe.Add(ref cStart, (nint)ir * ldc + jc + jr);
-                        if (rows == MR && width == nr)
+                        if (width == nr)
                         {
-                            TKernel.Run(kc, ref aPanel, aRow, aCol, ref bPanel, bRow, ref cTile, ldc, overwrite);
+                            // A bottom edge (rows < MR) stores only its rows, straight into C.
+                            TKernel.Run(kc, ref aPanel, aRow, aCol, ref bPanel, bRow, ref cTile, ldc, overwrite, rows);
                         }
                         else
                         {
-                            TKernel.Run(kc, ref aPanel, aRow, aCol, ref bPanel, bRow, ref MemoryMarshal.GetReference(tile), nr, overwrite: true);
+                            TKernel.Run(kc, ref aPanel, aRow, aCol, ref bPanel, bRow, ref MemoryMarshal.GetReference(tile), nr, overwrite: true, MR);
                             MergeTile(tile, nr, ref cTile, ldc, rows, width, overwrite);
                         }
                     }

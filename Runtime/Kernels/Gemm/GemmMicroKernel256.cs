@@ -11,7 +11,7 @@ internal readonly struct GemmMicroKernel256 : IGemmMicroKernel
 {
     public static int NR => 2 * Vector256<float>.Count;
 
-    public static void Run(nint kc, ref float a, nint aRow, nint aCol, ref float b, nint bRow, ref float c, nint ldc, bool overwrite)
+    public static void Run(nint kc, ref float a, nint aRow, nint aCol, ref float b, nint bRow, ref float c, nint ldc, bool overwrite, int rows)
     {
         // A's rows 1..5 sit at these offsets from row 0 (aRow = 1 when A is packed or transposed).
         nint a1 = aRow, a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow;
@@ -43,11 +43,11 @@ internal readonly struct GemmMicroKernel256 : IGemmMicroKernel
             b = ref Unsafe.Add(ref b, bRow);
         }
         StoreRow(ref c, c00, c01, overwrite);
-        StoreRow(ref Unsafe.Add(ref c, ldc), c10, c11, overwrite);
-        StoreRow(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, overwrite);
-        StoreRow(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, overwrite);
-        StoreRow(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, overwrite);
-        StoreRow(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, overwrite);
+        if (rows > 1) StoreRow(ref Unsafe.Add(ref c, ldc), c10, c11, overwrite);
+        if (rows > 2) StoreRow(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, overwrite);
+        if (rows > 3) StoreRow(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, overwrite);
+        if (rows > 4) StoreRow(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, overwrite);
+        if (rows > 5) StoreRow(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, overwrite);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -138,7 +138,8 @@ public class GemmTests
     {
         int aRows = transA ? k : m, aCols = transA ? m : k, bRows = transB ? n : k, bCols = transB ? k : n;
         int lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
-        float[] a = random.Floats(Math.Max(0, aRows * lda)), b = random.Floats(Math.Max(0, bRows * ldb)), c = random.Floats(m * ldc);
+        // c has six guard rows (a micro-tile's height) past its m: a bottom edge tile stores only its rows.
+        float[] a = random.Floats(Math.Max(0, aRows * lda)), b = random.Floats(Math.Max(0, bRows * ldb)), c = random.Floats((m + 6) * ldc);
         float[] c0 = (float[])c.Clone();
 
         Gemm.Multiply(transA, transB, m, n, k, a, Math.Max(lda, 1), b, Math.Max(ldb, 1), c, Math.Max(ldc, 1), accumulate, width);
@@ -157,5 +158,7 @@ public class GemmTests
         for (int i = 0; i < m; i++)
         for (int j = n; j < ldc; j++)
             Assert.True(c[i * ldc + j] == c0[i * ldc + j], $"padding c[{i}, {j}] changed (m={m} n={n} k={k}).");
+        for (int i = m * ldc; i < c.Length; i++)
+            Assert.True(c[i] == c0[i], $"c[{i}] past its {m} rows changed ({width} m={m} n={n} k={k}).");
     }
 }
