@@ -89,18 +89,26 @@ public sealed class InferenceWeightsTests
         using var network = new KeptFiltersPlainNet { Threads = threads };
         network.Initialize(6);
         float[] x = TestData.Uniform(batch * KeptFiltersPlainNet.InputLength, seed: 23, low: -1f);
-        float[] before = new float[batch * 10], after = new float[batch * 10];
-        network.Forward(x, before, batch);
         int conv2 = network.ParameterTable.Single(p => p.Name == "conv2.weight").Offset;
-        foreach (int index in new[] { 0, 4607, conv2, conv2 + 4607 })
+        ForwardFollowsEveryChange(network, () => new KeptFiltersPlainNet { Threads = threads }, x, batch, [0, 4607, conv2, conv2 + 4607], $"{threads} threads, batch {batch}");
+    }
+
+    // Adds to each weight in turn and checks that the network's Forward gives the same bits as a new network with those
+    // weights, and that the changes changed the outputs.
+    private static void ForwardFollowsEveryChange(ITrainableNetwork network, Func<ITrainableNetwork> create, float[] x, int batch, int[] indices, string what)
+    {
+        int outputs = batch * network.OutputLength;
+        float[] before = new float[outputs], after = new float[outputs];
+        network.Forward(x, before, batch);
+        foreach (int index in indices)
         {
             network.Parameters[index] += 0.75f;
             network.Forward(x, after, batch);
-            using var fresh = new KeptFiltersPlainNet { Threads = threads };
+            using ITrainableNetwork fresh = create();
             network.Parameters.CopyTo(fresh.Parameters, 0);
-            float[] expected = new float[batch * 10];
+            float[] expected = new float[outputs];
             fresh.Forward(x, expected, batch);
-            Tolerance.AssertBitwiseEqual(expected, after, $"after weight {index} changed, {threads} threads, batch {batch}");
+            Tolerance.AssertBitwiseEqual(expected, after, $"after weight {index} changed, {what}");
         }
         Assert.False(before.AsSpan().SequenceEqual(after), "the changes changed the outputs");
     }
@@ -112,25 +120,13 @@ public sealed class InferenceWeightsTests
         using var network = new KeptChannelVectorNet { Threads = threads };
         network.Initialize(7);
         float[] x = TestData.Uniform(batch * KeptChannelVectorNet.InputLength, seed: 24, low: -1f);
-        float[] before = new float[batch * 10], after = new float[batch * 10];
-        network.Forward(x, before, batch);
         using InferenceSession session = network.CreateInferenceSession();
         int conv2 = network.ParameterTable.Single(p => p.Name == "conv2.weight").Offset;
-        foreach (int index in new[] { 0, conv2, conv2 + 2399 })
-        {
-            network.Parameters[index] += 0.75f;
-            network.Forward(x, after, batch);
-            using var fresh = new KeptChannelVectorNet { Threads = threads };
-            network.Parameters.CopyTo(fresh.Parameters, 0);
-            float[] expected = new float[batch * 10];
-            fresh.Forward(x, expected, batch);
-            Tolerance.AssertBitwiseEqual(expected, after, $"after weight {index} changed, {threads} threads, batch {batch}");
-        }
-        Assert.False(before.AsSpan().SequenceEqual(after), "the changes changed the outputs");
+        ForwardFollowsEveryChange(network, () => new KeptChannelVectorNet { Threads = threads }, x, batch, [0, conv2, conv2 + 2399], $"{threads} threads, batch {batch}");
+
         // The session was made before the changes: it keeps the weights it copied.
-        float[] fromSession = new float[batch * 10];
+        float[] fromSession = new float[batch * 10], probabilities = new float[batch * 10];
         session.Predict(x, fromSession, batch);
-        float[] probabilities = new float[batch * 10];
         using var original = new KeptChannelVectorNet { Threads = threads };
         original.Initialize(7);
         original.Predict(x, probabilities, batch);
