@@ -177,10 +177,8 @@ internal static class CostModel
         ConvMethod forward = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window!, Groups(node)).Forward;
         if (forward is ConvMethod.Direct3x3 or ConvMethod.Winograd) return true;
         // The mirror of ChannelVectorConvolution.Applies at a few samples (batch 1 among them): a grid or im2col forward
-        // of 9 to 64 output channels, one group, no dilation, runs on channel vectors, which pack the filters too.
-        Window2D w = node.Window!;
-        return forward is ConvMethod.Grid or ConvMethod.Im2ColGemm && !w.Dilated && Groups(node) == 1
-            && node.Output.Channels is >= 9 and <= 64;
+        // the channel vectors take packs the filters too.
+        return forward is ConvMethod.Grid or ConvMethod.Im2ColGemm && ChannelVectorsFit(node.Output.Channels, node.Window!, Groups(node));
     }
 
     /// <summary>A convolution's groups, from its weight [out, in/groups, kh, kw].</summary>
@@ -209,10 +207,14 @@ internal static class CostModel
     /// </summary>
     public static bool ForwardOnChannelVectors(int inChannels, int outChannels, Window2D w, int groups, ConvMethod forward)
     {
-        if (w.Dilated || groups != 1 || outChannels < 9 || outChannels > 64) return false;
+        if (!ChannelVectorsFit(outChannels, w, groups)) return false;
         bool fewChannels = w.StrideHeight == 1 && w.StrideWidth == 1 && inChannels <= FewInputChannels;
         return forward == ConvMethod.Im2ColGemm || (forward == ConvMethod.Direct3x3 && !fewChannels);
     }
+
+    /// <summary>The geometries channel vectors take at all: one group, no dilation, 9 to 64 output channels.</summary>
+    private static bool ChannelVectorsFit(int outChannels, Window2D w, int groups)
+        => !w.Dilated && groups == 1 && outChannels is >= 9 and <= 64;
 
     /// <summary>Most input channels of a stride-1 3x3 layer that runs on output columns (<c>FewChannels3x3.MaxInChannels</c>).</summary>
     private const int FewInputChannels = 2;
