@@ -57,8 +57,9 @@ public sealed class InferenceWeightsEmissionTests
     [Fact]
     public void A_convolution_on_channel_vectors_is_watched_too()
     {
-        // LeNet-5's convolutions: conv2's forward (16 channels, 5×5, im2col otherwise) runs on channel vectors
-        // (Conv2DKernels.Forward picks ChannelVectorConvolution), whose filters PackedWeightCache packs as the 3×3 tiles' are, so a session's calls run under the stamp and skip comparing them: conv1 (0..156) and conv2
+        // LeNet-5's convolutions: at a few samples conv2's forward (16 channels, 5×5, the grid otherwise) runs on channel
+        // vectors (Conv2DKernels.Forward picks ChannelVectorConvolution), whose filters PackedWeightCache packs as the 3×3
+        // tiles' are, so a session's calls run under the stamp and skip comparing them: conv1 (0..156) and conv2
         // (156..2572) are watched, the dense layers are not.
         string source = Generate("[Input(1, 28, 28)]",
             "[Conv2D(6, Kernel = 5, Padding = 2), ReLU, MaxPool(2)] [Conv2D(16, Kernel = 5), ReLU, MaxPool(2)] [Dense(120), ReLU] [Dense(10), SoftmaxCrossEntropy]");
