@@ -7,10 +7,12 @@ namespace Compiled.Kernels;
 /// A forward call on one sample split over the threads of the open <see cref="IntraOpTeam"/> (the idle threads of a runner
 /// called on one sample): a Winograd convolution by rows of output tiles (the filters transformed once, by the calling
 /// thread, every part transforming only its rows' inputs), a 3×3 layer over one or two input channels by rows
-/// (<see cref="FewChannels3x3"/>), another convolution by blocks of output channels, a dense layer
-/// by blocks of output features. Each part runs the ordinary kernel on its own part of the output (a convolution of fewer
-/// filters, a dense layer of fewer outputs, a range of tile rows), so it is right wherever the whole call is; with no team
-/// open, or for a call too small to pay for a fork and join, nothing splits.
+/// (<see cref="FewChannels3x3"/>), a grid layer of at most 8 channels by rows (<see cref="GridRowParts"/>), a layer on
+/// channel vectors of too few blocks of channels for a channel split by pixels (<see cref="ChannelVectorPixelParts"/>),
+/// another convolution by blocks of output channels, a dense layer by blocks of output features. Each part runs the
+/// ordinary kernel on its own part of the output (a convolution of fewer filters, a dense layer of fewer outputs, a range
+/// of tile rows, rows or pixels), so it is right wherever the whole call is; with no team open, or for a call too small to
+/// pay for a fork and join, nothing splits.
 /// </summary>
 /// <remarks>
 /// Every output channel or feature is computed from the same inputs, weights and bias as in the whole call, with the same
@@ -42,6 +44,18 @@ internal static unsafe class OneSampleSplit
     /// pairs), and with the input read in place each part still takes 5 µs against 7 for the whole layer in the network.
     /// </summary>
     internal const long MinStridedPointwiseMultiplyAddsPerPart = 1L << 15;
+
+    /// <summary>
+    /// The same for a layer on channel vectors split by pixels (<see cref="ChannelVectorPixelParts"/>): LeNet-5's conv2 at
+    /// one sample (240k multiply-adds, 13 µs on one core) ran on the calling thread alone while the other waited.
+    /// </summary>
+    internal const long MinChannelVectorPixelMultiplyAddsPerPart = 1L << 16;
+
+    /// <summary>
+    /// The same for a grid layer of few output channels split by rows (<see cref="GridRowParts"/>): LeNet-5's conv1 at one
+    /// sample (118k multiply-adds, 8 µs on one core) ran on the calling thread alone while the other waited.
+    /// </summary>
+    internal const long MinGridRowMultiplyAddsPerPart = 1L << 15;
 
     /// <summary>
     /// The same for a 3×3 layer over one or two input channels (<see cref="FewChannels3x3"/>), which splits by rows in whole
@@ -109,6 +123,40 @@ internal static unsafe class OneSampleSplit
             {
                 var job = new Conv { Geometry = g, X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, Parts = bands, Relu = relu, Width = width };
                 IntraOpTeam.Run(&RunFewChannelRows, &job);
+            }
+            t_splits++;
+            return true;
+        }
+        if (GridRowParts(g, width) is > 1 and int gridRowParts)
+        {
+            fixed (float* px = x)
+            fixed (float* pw = w)
+            fixed (float* pb = b)
+            fixed (float* py = y)
+            fixed (float* pr = residual)
+            {
+                var job = new Conv
+                {
+                    Geometry = g, X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, Parts = gridRowParts, Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width,
+                };
+                IntraOpTeam.Run(&RunGridRows, &job);
+            }
+            t_splits++;
+            return true;
+        }
+        if (ChannelVectorPixelParts(g, width) is > 1 and int pixelParts)
+        {
+            fixed (float* px = x)
+            fixed (float* pw = w)
+            fixed (float* pb = b)
+            fixed (float* py = y)
+            fixed (float* pr = residual)
+            {
+                var job = new Conv
+                {
+                    Geometry = g, X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, Parts = pixelParts, Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width,
+                };
+                IntraOpTeam.Run(&RunChannelVectorPixels, &job);
             }
             t_splits++;
             return true;
@@ -187,6 +235,90 @@ internal static unsafe class OneSampleSplit
         var y = new Span<float>(job.Y, g.OutputLength);
         Span<float> padded = Conv2DWorkspace.Current.Source(FewChannels3x3.PaddedLength(g));
         FewChannels3x3.ForwardRows(g, x, w, b, y, first, count, job.Relu, padded, job.Width);
+    }
+
+    /// <summary>
+    /// Parts a one-sample call of a layer that runs on channel vectors (<see cref="ChannelVectorConvolution"/>) splits into
+    /// by pixels here (1: none, or by channels): where parts of whole blocks of channels would leave a part fewer blocks
+    /// than one pass over the pixels takes, so the channel split would run narrower tiles (LeNet-5's conv2 at 256 bits: two
+    /// blocks of 8 channels, one pass of 2 blocks × 6 pixels whole, 1 block × 8 pixels in each part of a channel split).
+    /// By pixels every part runs the whole call's tiles on its pixels, with all the channels.
+    /// </summary>
+    internal static int ChannelVectorPixelParts(in Conv2DGeometry g, VectorWidth width)
+    {
+        int parts = IntraOpTeam.Parts;
+        if (parts <= 1) return 1;
+        Conv2DMethod method = Conv2DKernels.Algorithm(g, width).Forward;
+        // A 3×3 layer over one or two input channels runs FewChannels3x3, not channel vectors (Conv2DKernels.Forward3x3).
+        if (!ChannelVectorConvolution.Applies(g, 1, method) || (method == Conv2DMethod.Direct3x3 && FewChannels3x3.Applies(g))) return 1;
+        int lanes = VectorLanes.Count(ChannelVectorConvolution.LaneWidth(g.OutChannels, width));
+        int blocks = (g.OutChannels + lanes - 1) / lanes, pass = ChannelVectorConvolution.MaxGroupAt(lanes);
+        if (blocks >= parts * pass) return 1;
+        long multiplyAdds = (long)g.OutputLength * g.PatchLength;
+        int tiles = (g.OutPixels + ChannelVectorConvolution.PixelGrain - 1) / ChannelVectorConvolution.PixelGrain;
+        return (int)Math.Min(Math.Min(parts, multiplyAdds / MinChannelVectorPixelMultiplyAddsPerPart), tiles);
+    }
+
+    private static void RunChannelVectorPixels(void* state, int part, int parts)
+    {
+        ref Conv job = ref *(Conv*)state;
+        Conv2DGeometry g = job.Geometry;
+        if (part >= job.Parts) return;
+        (int first, int count) = IntraOpTeam.Share(g.OutPixels, ChannelVectorConvolution.PixelGrain, part, job.Parts);
+        if (count == 0) return;
+        Span<float> y = new(job.Y, g.OutputLength);
+        ChannelVectorConvolution.ForwardPixels(g, Input(job), Weights(job), Bias(job), y, first, count, job.Width);
+        Finish(job, y, first, count);
+    }
+
+    /// <summary>
+    /// Parts a one-sample call of a grid layer of at most 8 output channels (<see cref="GridConvolution.RunsChannelMajor"/>:
+    /// LeNet-5's conv1) splits into by output rows here (1: none). Its row kernel takes 6 channels a tile, so parts of whole
+    /// blocks of 8 channels would leave one part all of it.
+    /// </summary>
+    internal static int GridRowParts(in Conv2DGeometry g, VectorWidth width)
+    {
+        int parts = IntraOpTeam.Parts;
+        if (parts <= 1 || Conv2DKernels.Algorithm(g, width).Forward != Conv2DMethod.Grid || !GridConvolution.RunsChannelMajor(g)) return 1;
+        long multiplyAdds = (long)g.OutputLength * g.PatchLength;
+        return (int)Math.Min(Math.Min(parts, multiplyAdds / MinGridRowMultiplyAddsPerPart), g.OutHeight);
+    }
+
+    private static void RunGridRows(void* state, int part, int parts)
+    {
+        ref Conv job = ref *(Conv*)state;
+        Conv2DGeometry g = job.Geometry;
+        if (part >= job.Parts) return;
+        (int first, int count) = IntraOpTeam.Share(g.OutHeight, 1, part, job.Parts);
+        if (count == 0) return;
+        Span<float> y = new(job.Y, g.OutputLength);
+        GridConvolution.ForwardRowRange(g, Input(job), Weights(job), Bias(job), y, first, count, job.Width);
+        Finish(job, y, first * g.OutWidth, count * g.OutWidth);
+    }
+
+    private static ReadOnlySpan<float> Input(in Conv job) => new(job.X, job.Geometry.InputLength);
+
+    private static ReadOnlySpan<float> Weights(in Conv job) => new(job.W, job.Geometry.WeightLength);
+
+    private static ReadOnlySpan<float> Bias(in Conv job) => job.B == null ? default : new ReadOnlySpan<float>(job.B, job.Geometry.OutChannels);
+
+    // The residual and the ReLU of a part's outputs, pixels [first, first + count) of every channel: per element as the
+    // whole call's pass over y.
+    private static void Finish(in Conv job, Span<float> y, int first, int count)
+    {
+        if (job.Residual == null && !job.Relu) return;
+        int pixels = job.Geometry.OutPixels;
+        for (int o = 0; o < job.Geometry.OutChannels; o++)
+        {
+            Span<float> outputs = y.Slice(o * pixels + first, count);
+            if (job.Residual != null)
+            {
+                var residual = new ReadOnlySpan<float>(job.Residual + (long)o * pixels + first, count);
+                if (job.Relu) ElementwiseDriver.Binary(new AddReluOperator(), outputs, residual, outputs, job.Width);
+                else ElementwiseDriver.Binary(new AddOperator(), outputs, residual, outputs, job.Width);
+            }
+            else ActivationKernels.Relu(outputs, outputs, job.Width);
+        }
     }
 
     private static void RunWinogradRows(void* state, int part, int parts)

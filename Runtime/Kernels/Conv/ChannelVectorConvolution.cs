@@ -88,28 +88,58 @@ internal static class ChannelVectorConvolution
     }
 
     public static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n, VectorWidth width)
+        => Forward(g, x, w, b, y, yStride, n, 0, g.OutPixels, width);
+
+    /// <summary>
+    /// Output pixels a range of <see cref="ForwardPixels"/> starts at a multiple of: whole tiles of six and of eight pixels,
+    /// so a range runs the very tiles of the whole call.
+    /// </summary>
+    public const int PixelGrain = 24;
+
+    /// <summary>
+    /// One sample's outputs at pixels [<paramref name="firstPixel"/>, + <paramref name="pixelCount"/>) of every output channel
+    /// (<paramref name="firstPixel"/> a multiple of <see cref="PixelGrain"/>); the rest of y is not touched. Each output is
+    /// computed as in the whole call, so ranges that cover the pixels give its bits (a call on one sample split between
+    /// threads by pixels: <see cref="OneSampleSplit"/>).
+    /// </summary>
+    public static void ForwardPixels(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int firstPixel, int pixelCount,
+        VectorWidth width)
+    {
+        if (firstPixel % PixelGrain != 0 || firstPixel < 0 || pixelCount < 0 || firstPixel + pixelCount > g.OutPixels)
+            throw new ArgumentOutOfRangeException(nameof(firstPixel), $"pixels [{firstPixel}, +{pixelCount}) is not a range of whole {PixelGrain}-pixel tiles of {g.OutPixels}.");
+        Forward(g, x, w, b, y, g.OutputLength, 1, firstPixel, pixelCount, width);
+    }
+
+    private static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n,
+        int firstPixel, int pixelCount, VectorWidth width)
     {
         VectorWidth lanesWidth = LaneWidth(g.OutChannels, width);
         Span<float> scratch = Conv2DWorkspace.Current.ChannelVector(ScratchLength(g, width));
         switch (lanesWidth)
         {
             case VectorWidth.V512:
-                Run<Vector512<float>, Lane512>(g, x, w, b, y, yStride, n, scratch, lanesWidth);
+                Run<Vector512<float>, Lane512>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth);
                 break;
             case VectorWidth.V256:
-                Run<Vector256<float>, Lane256>(g, x, w, b, y, yStride, n, scratch, lanesWidth);
+                Run<Vector256<float>, Lane256>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth);
                 break;
             case VectorWidth.V128:
-                Run<Vector128<float>, Lane128>(g, x, w, b, y, yStride, n, scratch, lanesWidth);
+                Run<Vector128<float>, Lane128>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth);
                 break;
             default:
-                Run<float, ScalarLane>(g, x, w, b, y, yStride, n, scratch, lanesWidth);
+                Run<float, ScalarLane>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth);
                 break;
         }
     }
 
     /// <summary>Most blocks of output channels one pass over the pixels takes (four at 512 bits: 24 accumulators of 32 registers).</summary>
     private const int MaxGroup = 4;
+
+    /// <summary>
+    /// Blocks of output channels one pass over the pixels takes at most with <paramref name="lanes"/> lanes: two where the
+    /// registers leave room for two blocks of six pixels (16 at 256 and 128 bits), four at 512.
+    /// </summary>
+    internal static int MaxGroupAt(int lanes) => lanes >= 16 ? MaxGroup : 2;
 
     /// <summary>Pixels of a tile of two or four blocks (one block: <see cref="Pixels"/>).</summary>
     private const int GroupPixels = 6;
@@ -128,8 +158,9 @@ internal static class ChannelVectorConvolution
     private static bool ReadsInPlace(in Conv2DGeometry g)
         => g.PadTop == 0 && g.PadLeft == 0 && PaddedHeight(g) <= g.InHeight && PaddedWidth(g) <= g.InWidth;
 
-    private static void Run<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n, Span<float> scratch,
-        VectorWidth lanesWidth) where T : struct where L : struct, ILane<T>
+    // Pixels [firstPixel, firstPixel + pixelCount) of each of the n samples (firstPixel a multiple of PixelGrain).
+    private static void Run<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n,
+        int firstPixel, int pixelCount, Span<float> scratch, VectorWidth lanesWidth) where T : struct where L : struct, ILane<T>
     {
         int lanes = L.Count, outChannels = g.OutChannels, patch = g.PatchLength;
         int blocks = (outChannels + lanes - 1) / lanes;
@@ -143,8 +174,7 @@ internal static class ChannelVectorConvolution
         // A group's outputs channels-last, [block][pixel][lane], whole tiles of pixels; transposed into y once per group.
         Span<float> lastChannels = scratch.Slice(blocks * patch * lanes + plane.Length, MaxGroup * tiled * lanes);
 
-        // Two blocks a pass where the lanes leave registers for two blocks of six pixels (16 at 256 and 128 bits); four at 512.
-        int maxGroup = lanes >= 16 ? MaxGroup : 2;
+        int maxGroup = MaxGroupAt(lanes);
         Span<float> bias = stackalloc float[MaxGroup * lanes];
         // The taps' plane: the padded copy, or the input with its own pitch.
         int pw = inPlace ? g.InWidth : PaddedWidth(g), planeSize = inPlace ? g.InHeight * g.InWidth : PaddedHeight(g) * PaddedWidth(g);
@@ -169,9 +199,10 @@ internal static class ChannelVectorConvolution
                 int tile = group == 1 ? Pixels : GroupPixels, blockStride = patch * lanes, outStride = tiled * lanes;
                 // Tiles of pixels in row-major order, across row ends (each pixel has its own origin in the plane); the last
                 // tile repeats its last pixel in the unused slots.
-                for (int q0 = 0, row = 0, column = 0; q0 < pixels; q0 += tile)
+                int endPixel = firstPixel + pixelCount;
+                for (int q0 = firstPixel, row = firstPixel / ow, column = firstPixel % ow; q0 < endPixel; q0 += tile)
                 {
-                    int span = Math.Min(tile, pixels - q0);
+                    int span = Math.Min(tile, endPixel - q0);
                     for (int p = 0; p < tile; p++)
                     {
                         origins[p] = row * sh * pw + column * sw;
@@ -207,18 +238,20 @@ internal static class ChannelVectorConvolution
                 for (int k = 0; k < group; k++)
                 {
                     int blockFirst = first + k * lanes;
-                    if (blockFirst < outChannels) Unpack(ref Unsafe.Add(ref last, k * outStride), lanes, ref ys, blockFirst, Math.Min(lanes, outChannels - blockFirst), pixels);
+                    if (blockFirst < outChannels)
+                        Unpack(ref Unsafe.Add(ref last, k * outStride + firstPixel * lanes), lanes, ref Unsafe.Add(ref ys, firstPixel), blockFirst, Math.Min(lanes, outChannels - blockFirst),
+                            pixels, pixelCount);
                 }
             }
         }
     }
 
-    // [pixel][lane] → y [channel][pixel] for channels [first, first + count): blocks of 4 pixels × 4 channels transposed in
-    // registers where the CPU has SSE, the element loop for the other pixels and channels (it moves floats, so the bits are
-    // the same).
-    private static void Unpack(ref float last, int lanes, ref float ys, int first, int count, int pixels)
+    // [pixel][lane] → y [channel][pixel] for channels [first, first + count) and `columns` pixels from where last and ys
+    // point (y's channel planes `pixels` apart): blocks of 4 pixels × 4 channels transposed in registers where the CPU has
+    // SSE, the element loop for the other pixels and channels (it moves floats, so the bits are the same).
+    private static void Unpack(ref float last, int lanes, ref float ys, int first, int count, int pixels, int columns)
     {
-        int blockLanes = Transpose4x4.IsSupported ? count & ~3 : 0, blockPixels = pixels & ~3;
+        int blockLanes = Transpose4x4.IsSupported ? count & ~3 : 0, blockPixels = columns & ~3;
         for (int lane = 0; lane < blockLanes; lane += 4)
         {
             ref float to = ref Unsafe.Add(ref ys, (first + lane) * pixels);
@@ -226,13 +259,13 @@ internal static class ChannelVectorConvolution
             for (int q = 0; q < blockPixels; q += 4)
                 Transpose4x4.Block(ref Unsafe.Add(ref from, q * lanes), lanes, ref Unsafe.Add(ref to, q), pixels);
             for (int i = 0; i < 4; i++)
-                for (int q = blockPixels; q < pixels; q++) Unsafe.Add(ref to, i * pixels + q) = Unsafe.Add(ref from, q * lanes + i);
+                for (int q = blockPixels; q < columns; q++) Unsafe.Add(ref to, i * pixels + q) = Unsafe.Add(ref from, q * lanes + i);
         }
         for (int lane = blockLanes; lane < count; lane++)
         {
             ref float to = ref Unsafe.Add(ref ys, (first + lane) * pixels);
             ref float from = ref Unsafe.Add(ref last, lane);
-            for (int q = 0; q < pixels; q++) Unsafe.Add(ref to, q) = Unsafe.Add(ref from, q * lanes);
+            for (int q = 0; q < columns; q++) Unsafe.Add(ref to, q) = Unsafe.Add(ref from, q * lanes);
         }
     }
 

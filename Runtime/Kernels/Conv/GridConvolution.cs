@@ -217,8 +217,35 @@ internal static class GridConvolution
         }
     }
 
+    /// <summary>Whether <see cref="Forward"/> runs channel-major (<see cref="IGridRowKernel"/>): at most 8 output channels.</summary>
+    public static bool RunsChannelMajor(in Conv2DGeometry g) => g.OutChannels <= RowsPerBlock;
+
+    /// <summary>
+    /// One sample's output rows [<paramref name="firstRow"/>, + <paramref name="rowCount"/>) of every output channel, for a
+    /// layer that runs channel-major (<see cref="RunsChannelMajor"/>); the rest of y is not touched. Every output is the
+    /// same sum as in the whole call (each grid position is its own accumulator, the taps in the same order), so ranges that
+    /// cover the rows give its bits (a call on one sample split between threads by rows: <see cref="OneSampleSplit"/>).
+    /// </summary>
+    public static void ForwardRowRange(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int firstRow, int rowCount,
+        VectorWidth width)
+    {
+        if (!RunsChannelMajor(g) || width == VectorWidth.Scalar || firstRow < 0 || rowCount < 0 || firstRow + rowCount > g.OutHeight)
+            throw new ArgumentOutOfRangeException(nameof(firstRow), $"rows [{firstRow}, +{rowCount}) of {g.OutHeight}, {g.OutChannels} channels at {width}: not a channel-major row range.");
+        switch (width)
+        {
+            case VectorWidth.V512: ForwardRows<GridRowKernel512>(g, x, w, b, y, 1, firstRow, rowCount); break;
+            case VectorWidth.V256: ForwardRows<GridRowKernel256>(g, x, w, b, y, 1, firstRow, rowCount); break;
+            default: ForwardRows<GridRowKernel128>(g, x, w, b, y, 1, firstRow, rowCount); break;
+        }
+    }
+
     private static void ForwardRows<TKernel>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n)
         where TKernel : struct, IGridRowKernel
+        => ForwardRows<TKernel>(g, x, w, b, y, n, 0, g.OutHeight);
+
+    // Output rows [firstRow, firstRow + rowCount) of each of the n samples: the tiles of grid positions that cover them.
+    private static void ForwardRows<TKernel>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n,
+        int firstRow, int rowCount) where TKernel : struct, IGridRowKernel
     {
         int columns = TKernel.Columns, patch = g.PatchLength, cout = g.OutChannels;
         int blocks = (cout + DotRows - 1) / DotRows;
@@ -245,8 +272,11 @@ internal static class GridConvolution
         Span<float> results = workspace.Grid(blocks * DotRows * positions);
         ref float src = ref MemoryMarshal.GetReference(source);
         ref int offset0 = ref MemoryMarshal.GetReference(offsets);
-        int outHeight = g.OutHeight, outWidth = g.OutWidth, pixels = g.OutPixels;
+        int outWidth = g.OutWidth, pixels = g.OutPixels;
         bool hasBias = !b.IsEmpty;
+        // The tiles that cover the rows' grid positions (all of them for the whole call).
+        int firstTile = firstRow * pitch / columns * columns;
+        int endTile = Math.Min(positions, ((firstRow + rowCount) * pitch + columns - 1) / columns * columns);
         for (int s = 0; s < n; s++)
         {
             grid.CopyInterior(g, x.Slice(s * g.InputLength, g.InputLength), source);
@@ -254,7 +284,7 @@ internal static class GridConvolution
             {
                 ref float weights = ref packed[block * patch * DotRows];
                 ref float blockResults = ref results[block * DotRows * positions];
-                for (int q = 0; q < positions; q += columns)
+                for (int q = firstTile; q < endTile; q += columns)
                 {
                     TKernel.Run(patch, ref weights, ref Unsafe.Add(ref src, q), ref offset0, ref Unsafe.Add(ref blockResults, q), positions);
                 }
@@ -265,15 +295,15 @@ internal static class GridConvolution
             ref float results0 = ref MemoryMarshal.GetReference(results);
             for (int o = 0; o < cout; o++)
             {
-                ref float from = ref Unsafe.Add(ref results0, o * positions);
-                ref float to = ref Unsafe.Add(ref ys, o * pixels);
+                ref float from = ref Unsafe.Add(ref results0, o * positions + firstRow * pitch);
+                ref float to = ref Unsafe.Add(ref ys, o * pixels + firstRow * outWidth);
                 if (hasBias)
                 {
-                    AddBias(ref from, pitch, b[o], ref to, outHeight, outWidth);
+                    AddBias(ref from, pitch, b[o], ref to, rowCount, outWidth);
                     continue;
                 }
                 // No bias: copied, so a −0 stays −0 (−0 + 0 would be +0).
-                for (int oh = 0; oh < outHeight; oh++)
+                for (int oh = 0; oh < rowCount; oh++)
                     MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref from, oh * pitch), outWidth).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref to, oh * outWidth), outWidth));
             }
         }

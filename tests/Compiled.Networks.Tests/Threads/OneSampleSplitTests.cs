@@ -28,6 +28,18 @@ public partial class SplitConvNet;
 public partial class RowSplitNet;
 
 /// <summary>
+/// LeNet-5's convolutions: conv1 (6 channels on the grid, 118k multiply-adds) splits by output rows, conv2 (16 channels on
+/// channel vectors, 240k) by pixels above 128 bits.
+/// </summary>
+[Network]
+[Input(1, 28, 28)]
+[Conv2D(6, Kernel = 5, Padding = 2), ReLU, MaxPool(2)]
+[Conv2D(16, Kernel = 5), ReLU, MaxPool(2)]
+[Dense(120), ReLU]
+[Dense(10), SoftmaxCrossEntropy]
+public partial class PixelSplitNet;
+
+/// <summary>
 /// A call on one sample with idle threads beside it splits its large layers between them (Kernels/OneSampleSplit): the
 /// outputs agree with one thread's to rounding, are the same every call for a fixed thread count, and batches larger than
 /// one, which never split, keep one thread's values.
@@ -74,6 +86,29 @@ public sealed class OneSampleSplitTests
             one.Forward(x, expected, 1);
             many.Forward(x, actual, 1);
             Tolerance.AssertBitwiseEqual(expected, actual, $"Forward of sample {sample}, 1 vs {threads} threads");
+        }
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Pixel_and_grid_row_splits_on_more_threads_give_one_threads_bits(int threads)
+    {
+        // conv1's rows and conv2's pixels are computed as in the whole call, so every thread count gives one thread's bits.
+        using var one = new PixelSplitNet { Threads = 1 };
+        using var many = new PixelSplitNet { Threads = threads };
+        one.Initialize(6);
+        many.Initialize(6);
+        for (int sample = 0; sample < 3; sample++)
+        {
+            float[] x = TestData.Uniform(PixelSplitNet.InputLength, seed: 60 + (ulong)sample);
+            float[] expected = new float[10], actual = new float[10];
+            one.Forward(x, expected, 1);
+            many.Forward(x, actual, 1);
+            Tolerance.AssertBitwiseEqual(expected, actual, $"Forward of sample {sample}, 1 vs {threads} threads");
+            one.Predict(x, expected, 1);
+            many.Predict(x, actual, 1);
+            Tolerance.AssertBitwiseEqual(expected, actual, $"Predict of sample {sample}, 1 vs {threads} threads");
         }
     }
 

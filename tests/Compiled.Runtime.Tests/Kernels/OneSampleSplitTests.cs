@@ -30,7 +30,8 @@ public sealed class OneSampleSplitTests
     public static readonly Conv2DGeometry[] Whole =
     [
         new(1, 8, 8, 16, 3, 3, 1, 1, 1, 1, 1, 1),         // one input channel, 9k multiply-adds: less than two rows' parts' worth
-        new(6, 14, 14, 16, 5, 5, 1, 1, 0, 0, 0, 0),       // LeNet-5 conv2
+        new(6, 10, 10, 16, 5, 5, 1, 1, 0, 0, 0, 0),       // channel vectors, 58k multiply-adds: less than two pixel parts' worth
+        new(1, 12, 12, 6, 5, 5, 1, 1, 0, 0, 0, 0),        // grid rows, 15k multiply-adds: less than two row parts' worth
         new(8, 28, 28, 16, 1, 1, 2, 2, 0, 0, 0, 0),       // a strided 1×1 of 25k multiply-adds
         new(32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1) { Groups = 2 },
     ];
@@ -136,6 +137,111 @@ public sealed class OneSampleSplitTests
             Assert.Equal(123f, y[^1]);
             KernelAssert.Identical(whole, inner, $"{g} relu {relu} {width} on {threads} threads");
         }
+    }
+
+    /// <summary>
+    /// Layers on channel vectors whose blocks of channels a channel split would leave short of one pass's tiles split by
+    /// pixels in whole tiles instead (LeNet-5's conv2 above 128 bits); every pixel is computed as in the whole call, so the
+    /// same bits, with the ReLU and a residual too, on 2 and 3 threads, and nothing outside y is written.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void A_channel_vector_layer_splits_by_pixels_with_the_whole_calls_bits(VectorWidth width, bool bias)
+    {
+        if (width == VectorWidth.Scalar) return;   // one lane a block: channel splits keep whole passes (the scalar twin is the whole call at each width)
+        var random = new TestValues(96);
+        Conv2DGeometry[] geometries =
+        [
+            new(6, 14, 14, 12, 5, 5, 1, 1, 0, 0, 0, 0),   // LeNet-5's conv2 with 12 channels: 100 pixels, 180k multiply-adds
+            new(16, 28, 28, 12, 3, 3, 2, 2, 1, 1, 1, 1),  // 3×3 stride 2: 196 pixels, 339k
+            new(4, 16, 15, 9, 5, 5, 1, 1, 2, 2, 2, 2),    // padded, 9 channels (a block and one lane at 256 bits): 240 pixels, 216k
+        ];
+        foreach (int threads in new[] { 2, 3 })
+        foreach (Conv2DGeometry g in geometries)
+        foreach (int mode in new[] { 0, 1, 2 })   // plain, ReLU, residual and ReLU
+        {
+            float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+            float[] residual = random.Floats(g.OutputLength), col = new float[g.ColumnLength];
+            float[] whole = new float[g.OutputLength];
+            Run(g, x, w, b, residual, whole, col, mode, width);
+            float[] y = new float[g.OutputLength + 2];
+            y[0] = y[^1] = 123f;
+            using var group = new WorkerGroup(threads);
+            using (IntraOpTeam.Open(new IntraOpTeam(group)))
+            {
+                Assert.True(OneSampleSplit.ChannelVectorPixelParts(g, width) > 1, $"{g} would not split by pixels at {width}");
+                int splits = OneSampleSplit.t_splits;
+                Run(g, x, w, b, residual, y.AsSpan(1, g.OutputLength), col, mode, width);
+                Assert.Equal(splits + 1, OneSampleSplit.t_splits);
+            }
+            Assert.Equal(123f, y[0]);
+            Assert.Equal(123f, y[^1]);
+            KernelAssert.Identical(whole, y.AsSpan(1, g.OutputLength).ToArray(), $"{g} mode {mode} {width} on {threads} threads");
+        }
+    }
+
+    /// <summary>
+    /// Grid layers of at most 8 output channels (LeNet-5's conv1) split by output rows, each part the tiles of grid
+    /// positions that cover its rows: the whole call's bits, on 2 and 3 threads, with row pitches that do and do not divide
+    /// into the kernel's tiles, and nothing outside y is written.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void A_few_channel_grid_layer_splits_by_rows_with_the_whole_calls_bits(VectorWidth width, bool bias)
+    {
+        if (width == VectorWidth.Scalar) return;   // the grid runs at vector widths only
+        var random = new TestValues(97);
+        Conv2DGeometry[] geometries =
+        [
+            new(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2),    // LeNet-5's conv1: a row pitch of 32, 118k multiply-adds
+            new(2, 23, 19, 7, 5, 5, 1, 1, 2, 2, 2, 2),    // a pitch of 23 across the tiles, two blocks of six channels, 153k
+        ];
+        foreach (int threads in new[] { 2, 3 })
+        foreach (Conv2DGeometry g in geometries)
+        foreach (int mode in new[] { 0, 1, 2 })
+        {
+            float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
+            float[] residual = random.Floats(g.OutputLength), col = new float[g.ColumnLength];
+            float[] whole = new float[g.OutputLength];
+            Run(g, x, w, b, residual, whole, col, mode, width);
+            float[] y = new float[g.OutputLength + 2];
+            y[0] = y[^1] = 123f;
+            using var group = new WorkerGroup(threads);
+            using (IntraOpTeam.Open(new IntraOpTeam(group)))
+            {
+                Assert.True(OneSampleSplit.GridRowParts(g, width) > 1, $"{g} would not split by rows at {width}");
+                int splits = OneSampleSplit.t_splits;
+                Run(g, x, w, b, residual, y.AsSpan(1, g.OutputLength), col, mode, width);
+                Assert.Equal(splits + 1, OneSampleSplit.t_splits);
+            }
+            Assert.Equal(123f, y[0]);
+            Assert.Equal(123f, y[^1]);
+            KernelAssert.Identical(whole, y.AsSpan(1, g.OutputLength).ToArray(), $"{g} mode {mode} {width} on {threads} threads");
+        }
+    }
+
+    // One sample's forward by mode: 0 plain, 1 then ReLU, 2 plus the residual, then ReLU.
+    private static void Run(in Conv2DGeometry g, float[] x, float[] w, float[] b, float[] residual, Span<float> y, float[] col, int mode, VectorWidth width)
+    {
+        switch (mode)
+        {
+            case 0: Conv2DKernels.Forward(g, x, w, b, y, col, 1, width); break;
+            case 1: Conv2DKernels.ForwardRelu(g, x, w, b, y, col, 1, width); break;
+            default: Conv2DKernels.ForwardResidual(g, x, w, b, residual, y, col, 1, relu: true, width); break;
+        }
+    }
+
+    [Fact]
+    public void Pixel_and_row_ranges_reject_ranges_off_their_grain()
+    {
+        var cv = new Conv2DGeometry(6, 14, 14, 12, 5, 5, 1, 1, 0, 0, 0, 0);
+        float[] x = new float[cv.InputLength], w = new float[cv.WeightLength], y = new float[cv.OutputLength];
+        Assert.Throws<ArgumentOutOfRangeException>(() => ChannelVectorConvolution.ForwardPixels(cv, x, w, default, y, 6, 24, VectorWidth.V256));
+        Assert.Throws<ArgumentOutOfRangeException>(() => ChannelVectorConvolution.ForwardPixels(cv, x, w, default, y, 96, 24, VectorWidth.V256));
+        var grid = new Conv2DGeometry(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2);
+        float[] gx = new float[grid.InputLength], gw = new float[grid.WeightLength], gy = new float[grid.OutputLength];
+        Assert.Throws<ArgumentOutOfRangeException>(() => GridConvolution.ForwardRowRange(grid, gx, gw, default, gy, 20, 9, VectorWidth.V256));
+        Assert.Throws<ArgumentOutOfRangeException>(() => GridConvolution.ForwardRowRange(cv, x, w, default, y, 0, 2, VectorWidth.V256));
     }
 
     [Fact]
