@@ -57,14 +57,22 @@ internal readonly struct ConvGrid
     /// x [Cin, H, W] into the interior of xpad [Cin, PH, PW]; the border and the tail are not touched (zero them once,
     /// every sample writes the same interior positions).
     /// </summary>
+    /// <remarks>
+    /// Row by row with vector copies (<see cref="Conv3x3Kernels.CopyRun"/>): a call per row to Span.CopyTo cost about 10 ns
+    /// a row, 4% of LeNet-5's inference at batch 64 (conv1 copies 28 rows a sample, conv2 84).
+    /// </remarks>
     public void CopyInterior(in Conv2DGeometry g, ReadOnlySpan<float> x, Span<float> xpad)
     {
         int h = g.InHeight, w = g.InWidth;
+        if (x.Length < g.InChannels * h * w || xpad.Length < ((g.InChannels - 1) * PlaneHeight + h - 1 + g.PadTop) * PlaneWidth + g.PadLeft + w)
+            throw new ArgumentException("x or the padded planes are too short for the geometry.");
+        ref float from = ref MemoryMarshal.GetReference(x);
+        ref float to = ref MemoryMarshal.GetReference(xpad);
         for (int c = 0; c < g.InChannels; c++)
         {
             for (int i = 0; i < h; i++)
             {
-                x.Slice((c * h + i) * w, w).CopyTo(xpad.Slice((c * PlaneHeight + i + g.PadTop) * PlaneWidth + g.PadLeft, w));
+                Conv3x3Kernels.CopyRun(ref Unsafe.Add(ref from, (c * h + i) * w), ref Unsafe.Add(ref to, (c * PlaneHeight + i + g.PadTop) * PlaneWidth + g.PadLeft), w);
             }
         }
     }
