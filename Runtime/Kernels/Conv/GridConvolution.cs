@@ -9,7 +9,7 @@ namespace Compiled.Kernels;
 /// Stride-1 convolution without an im2col matrix, on the padded grid of <see cref="ConvGrid"/>:
 /// <list type="bullet">
 /// <item>forward, at most 8 output channels: y on the grid [Cout, Q] = w [Cout, patch] · xpad[Offset(p) + q], 6 channels ×
-/// two vectors of positions per micro-kernel call (<see cref="IGridRowKernel"/>), copied row by row into y with the bias;</item>
+/// two vectors of positions per micro-kernel call (<see cref="GridRowKernel{T, L}"/>), into y with the bias;</item>
 /// <item>forward, more channels: yᵀ on the grid [Q, Cout] = Σ_p xpad[Offset(p) + q] · wᵀ[p, :], twelve (or ten) positions
 /// × one vector of output channels per call (<see cref="GridMicroKernel"/>), then the valid positions go to y [Cout, OH, OW]
 /// with the bias;</item>
@@ -30,7 +30,7 @@ internal static class GridConvolution
     /// <summary>Output channels per weight-gradient and per row-kernel call.</summary>
     private const int DotRows = 6;
 
-    /// <summary>Up to this many output channels the forward runs channel-major (<see cref="IGridRowKernel"/>), in blocks of 6.</summary>
+    /// <summary>Up to this many output channels the forward runs channel-major (<see cref="GridRowKernel{T, L}"/>), in blocks of 6.</summary>
     private const int RowsPerBlock = 8;
 
     /// <summary>The forward applies to every stride-1 convolution at a vector width.</summary>
@@ -52,9 +52,9 @@ internal static class GridConvolution
         {
             switch (width)
             {
-                case VectorWidth.V512: ForwardRows<GridRowKernel512>(g, x, w, b, y, n); break;
-                case VectorWidth.V256: ForwardRows<GridRowKernel256>(g, x, w, b, y, n); break;
-                default: ForwardRows<GridRowKernel128>(g, x, w, b, y, n); break;
+                case VectorWidth.V512: ForwardRows<Vector512<float>, Lane512>(g, x, w, b, y, n, 0, g.OutHeight); break;
+                case VectorWidth.V256: ForwardRows<Vector256<float>, Lane256>(g, x, w, b, y, n, 0, g.OutHeight); break;
+                default: ForwardRows<Vector128<float>, Lane128>(g, x, w, b, y, n, 0, g.OutHeight); break;
             }
             return;
         }
@@ -217,7 +217,7 @@ internal static class GridConvolution
         }
     }
 
-    /// <summary>Whether <see cref="Forward"/> runs channel-major (<see cref="IGridRowKernel"/>): at most 8 output channels.</summary>
+    /// <summary>Whether <see cref="Forward"/> runs channel-major (<see cref="GridRowKernel{T, L}"/>): at most 8 output channels.</summary>
     public static bool RunsChannelMajor(in Conv2DGeometry g) => g.OutChannels <= RowsPerBlock;
 
     /// <summary>
@@ -233,21 +233,20 @@ internal static class GridConvolution
             throw new ArgumentOutOfRangeException(nameof(firstRow), $"rows [{firstRow}, +{rowCount}) of {g.OutHeight}, {g.OutChannels} channels at {width}: not a channel-major row range.");
         switch (width)
         {
-            case VectorWidth.V512: ForwardRows<GridRowKernel512>(g, x, w, b, y, 1, firstRow, rowCount); break;
-            case VectorWidth.V256: ForwardRows<GridRowKernel256>(g, x, w, b, y, 1, firstRow, rowCount); break;
-            default: ForwardRows<GridRowKernel128>(g, x, w, b, y, 1, firstRow, rowCount); break;
+            case VectorWidth.V512: ForwardRows<Vector512<float>, Lane512>(g, x, w, b, y, 1, firstRow, rowCount); break;
+            case VectorWidth.V256: ForwardRows<Vector256<float>, Lane256>(g, x, w, b, y, 1, firstRow, rowCount); break;
+            default: ForwardRows<Vector128<float>, Lane128>(g, x, w, b, y, 1, firstRow, rowCount); break;
         }
     }
 
-    private static void ForwardRows<TKernel>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n)
-        where TKernel : struct, IGridRowKernel
-        => ForwardRows<TKernel>(g, x, w, b, y, n, 0, g.OutHeight);
-
-    // Output rows [firstRow, firstRow + rowCount) of each of the n samples: the tiles of grid positions that cover them.
-    private static void ForwardRows<TKernel>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n,
-        int firstRow, int rowCount) where TKernel : struct, IGridRowKernel
+    // Output rows [firstRow, firstRow + rowCount) of each of the n samples. Where every tile lies within one grid row (the
+    // pitch a multiple of the tile: LeNet-5's conv1, 32 at every width), the tiles of each output row go straight into y
+    // with the bias, and tiles wholly in the junk columns are skipped; otherwise the tiles that cover the rows go to a grid
+    // of results, copied into y with the bias after. The same sums either way.
+    private static void ForwardRows<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n,
+        int firstRow, int rowCount) where T : struct where L : struct, ILane<T>
     {
-        int columns = TKernel.Columns, patch = g.PatchLength, cout = g.OutChannels;
+        int columns = GridRowKernel<T, L>.Columns, patch = g.PatchLength, cout = g.OutChannels;
         int blocks = (cout + DotRows - 1) / DotRows;
         var grid = new ConvGrid(g, columns);
         int positions = grid.PaddedPositions, pitch = grid.PlaneWidth;
@@ -267,13 +266,48 @@ internal static class GridConvolution
             ReadOnlySpan<float> row = w.Slice(o * patch, patch);
             for (int p = 0; p < patch; p++) packed[(block * patch + p) * DotRows + i] = row[p];
         }
+        bool hasBias = !b.IsEmpty;
+        Span<float> bias = stackalloc float[RowsPerBlock + DotRows];
+        bias.Clear();
+        b.CopyTo(bias);
+
+        ref float src = ref MemoryMarshal.GetReference(source);
+        ref int offset0 = ref MemoryMarshal.GetReference(offsets);
+        ref float bias0 = ref MemoryMarshal.GetReference(bias);
+        int outWidth = g.OutWidth, pixels = g.OutPixels;
+        Span<float> spill = stackalloc float[DotRows * 2 * 16];
+        ref float spill0 = ref MemoryMarshal.GetReference(spill);
+        if (pitch % columns == 0)
+        {
+            int endRow = firstRow + rowCount;
+            for (int s = 0; s < n; s++)
+            {
+                grid.CopyInterior(g, x.Slice(s * g.InputLength, g.InputLength), source);
+                ref float ys = ref y[s * g.OutputLength];
+                for (int block = 0; block < blocks; block++)
+                {
+                    ref float weights = ref packed[block * patch * DotRows];
+                    int channels = Math.Min(DotRows, cout - block * DotRows);
+                    for (int oh = firstRow; oh < endRow; oh++)
+                    {
+                        for (int column = 0; column < outWidth; column += columns)
+                        {
+                            // A row's last tile stores whole vectors past the output width into the head of the rows below
+                            // while those are in the range (their tiles write them after); else its valid positions only.
+                            int room = (endRow - oh) * outWidth - column;
+                            int valid = room >= columns ? columns : Math.Min(columns, outWidth - column);
+                            GridRowKernel<T, L>.Run(patch, ref weights, ref Unsafe.Add(ref src, oh * pitch + column), ref offset0,
+                                ref Unsafe.Add(ref ys, block * DotRows * pixels + oh * outWidth + column), pixels,
+                                ref Unsafe.Add(ref bias0, block * DotRows), hasBias, channels, valid, ref spill0);
+                        }
+                    }
+                }
+            }
+            return;
+        }
 
         // results [blocks·6, Q]
         Span<float> results = workspace.Grid(blocks * DotRows * positions);
-        ref float src = ref MemoryMarshal.GetReference(source);
-        ref int offset0 = ref MemoryMarshal.GetReference(offsets);
-        int outWidth = g.OutWidth, pixels = g.OutPixels;
-        bool hasBias = !b.IsEmpty;
         // The tiles that cover the rows' grid positions (all of them for the whole call).
         int firstTile = firstRow * pitch / columns * columns;
         int endTile = Math.Min(positions, ((firstRow + rowCount) * pitch + columns - 1) / columns * columns);
@@ -286,7 +320,8 @@ internal static class GridConvolution
                 ref float blockResults = ref results[block * DotRows * positions];
                 for (int q = firstTile; q < endTile; q += columns)
                 {
-                    TKernel.Run(patch, ref weights, ref Unsafe.Add(ref src, q), ref offset0, ref Unsafe.Add(ref blockResults, q), positions);
+                    GridRowKernel<T, L>.Run(patch, ref weights, ref Unsafe.Add(ref src, q), ref offset0, ref Unsafe.Add(ref blockResults, q), positions,
+                        ref bias0, hasBias: false, DotRows, columns, ref spill0);
                 }
             }
 
