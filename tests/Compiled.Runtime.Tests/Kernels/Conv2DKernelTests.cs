@@ -38,6 +38,12 @@ public class Conv2DKernelTests
         new(3, 9, 10, 10, 3, 2, 1, 1, 1, 1, 0, 0),
         new(2, 9, 14, 9, 4, 5, 1, 1, 1, 0, 0, 0),
         new(2, 20, 13, 5, 5, 5, 1, 1, 0, 2, 0, 2),
+        // Channel-major forward straight into y (a pitch of 32, whole tiles at every width): 7 channels, the second block one.
+        new(1, 28, 28, 7, 5, 5, 1, 1, 2, 2, 2, 2),
+        // The same with rows of 20 in a pitch of 32: a row's last tile runs 4 to 12 positions into the rows below.
+        new(1, 20, 20, 3, 13, 13, 1, 1, 6, 6, 6, 6),
+        // Rows of 5 in a pitch of 8 (whole tiles at 128 bits only): each tile reaches into the next row.
+        new(2, 3, 3, 3, 4, 4, 1, 1, 3, 3, 2, 2),
         // Position-major forward in tiles of ten positions: two per output row (20 of a pitch of 24), two panels at 512 bits.
         new(3, 9, 24, 20, 3, 5, 1, 1, 0, 0, 0, 0),
     ];
