@@ -170,7 +170,9 @@ public class PackedWeightCacheTests
     {
         var cache = new PackedWeightCache();
         var random = new TestValues(63);
-        float[] w = random.Floats(Layer.WeightLength), other = (float[])w.Clone();
+        // Pinned: the test is about addresses, and a garbage collection that moved w between two calls (Fresh allocates)
+        // made its second packing a new entry, so `other` then matched the first one by value (a flaky failure).
+        float[] w = Pinned(random.Floats(Layer.WeightLength)), other = Pinned(w);
         float[] original = Fresh(Layer, w, VectorWidth.V256);
         int length = WinogradConvolution.PackedLength(Layer, VectorWidth.V256);
         float[] scratch = new float[length];
@@ -237,5 +239,12 @@ public class PackedWeightCacheTests
                 for (int i = 0; i < w.Length; i += 7) w[i] *= -0.5f;
             }
         }
+    }
+
+    private static float[] Pinned(float[] values)
+    {
+        float[] pinned = GC.AllocateUninitializedArray<float>(values.Length, pinned: true);
+        values.CopyTo(pinned, 0);
+        return pinned;
     }
 }
