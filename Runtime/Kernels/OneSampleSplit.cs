@@ -114,53 +114,13 @@ internal static unsafe class OneSampleSplit
     {
         if (!g.IsDense || IntraOpTeam.Parts <= 1) return false;
         long multiplyAdds = (long)g.OutputLength * g.PatchLength;
+        // By rows or pixels, each part the whole call's kernel on its share of every channel's outputs.
         if (residual.IsEmpty && FewChannelRowParts(g, width) is > 1 and int bands)
-        {
-            fixed (float* px = x)
-            fixed (float* pw = w)
-            fixed (float* pb = b)
-            fixed (float* py = y)
-            {
-                var job = new Conv { Geometry = g, X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, Parts = bands, Relu = relu, Width = width };
-                IntraOpTeam.Run(&RunFewChannelRows, &job);
-            }
-            t_splits++;
-            return true;
-        }
+            return RunParts(g, x, w, b, y, residual, relu, width, bands, &RunFewChannelRows);
         if (GridRowParts(g, width) is > 1 and int gridRowParts)
-        {
-            fixed (float* px = x)
-            fixed (float* pw = w)
-            fixed (float* pb = b)
-            fixed (float* py = y)
-            fixed (float* pr = residual)
-            {
-                var job = new Conv
-                {
-                    Geometry = g, X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, Parts = gridRowParts, Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width,
-                };
-                IntraOpTeam.Run(&RunGridRows, &job);
-            }
-            t_splits++;
-            return true;
-        }
+            return RunParts(g, x, w, b, y, residual, relu, width, gridRowParts, &RunGridRows);
         if (ChannelVectorPixelParts(g, width) is > 1 and int pixelParts)
-        {
-            fixed (float* px = x)
-            fixed (float* pw = w)
-            fixed (float* pb = b)
-            fixed (float* py = y)
-            fixed (float* pr = residual)
-            {
-                var job = new Conv
-                {
-                    Geometry = g, X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, Parts = pixelParts, Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width,
-                };
-                IntraOpTeam.Run(&RunChannelVectorPixels, &job);
-            }
-            t_splits++;
-            return true;
-        }
+            return RunParts(g, x, w, b, y, residual, relu, width, pixelParts, &RunChannelVectorPixels);
         int parts = Parts(multiplyAdds, g.OutChannels, MinimumPerPart(g));
         if (Conv2DKernels.Algorithm(g, width).Forward == Conv2DMethod.Winograd && SplitsByRows(g, parts))
         {
@@ -202,6 +162,26 @@ internal static unsafe class OneSampleSplit
         return true;
     }
 
+    // Runs `run` on `parts` parts of one sample's layer (the arguments pinned for the parts' threads); true.
+    private static bool RunParts(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, ReadOnlySpan<float> residual,
+        bool relu, VectorWidth width, int parts, delegate*<void*, int, int, void> run)
+    {
+        fixed (float* px = x)
+        fixed (float* pw = w)
+        fixed (float* pb = b)
+        fixed (float* py = y)
+        fixed (float* pr = residual)
+        {
+            var job = new Conv
+            {
+                Geometry = g, X = px, W = pw, B = b.IsEmpty ? null : pb, Y = py, Parts = parts, Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width,
+            };
+            IntraOpTeam.Run(run, &job);
+        }
+        t_splits++;
+        return true;
+    }
+
     // Whether a Winograd layer splits by rows of output tiles rather than by blocks of output channels: where it has 4 tile
     // rows or more (F(4×4): planes of 13 rows or more), the parts taking whole rows, as even as they go. By rows, each
     // part transforms only its rows' inputs; by channels every part transforms the whole input. Measured on the bench
@@ -229,12 +209,8 @@ internal static unsafe class OneSampleSplit
         if (part >= job.Parts) return;
         (int first, int count) = IntraOpTeam.Share(g.OutHeight, RowGrain, part, job.Parts);
         if (count == 0) return;
-        var x = new ReadOnlySpan<float>(job.X, g.InputLength);
-        var w = new ReadOnlySpan<float>(job.W, g.WeightLength);
-        ReadOnlySpan<float> b = job.B == null ? default : new ReadOnlySpan<float>(job.B, g.OutChannels);
-        var y = new Span<float>(job.Y, g.OutputLength);
         Span<float> padded = Conv2DWorkspace.Current.Source(FewChannels3x3.PaddedLength(g));
-        FewChannels3x3.ForwardRows(g, x, w, b, y, first, count, job.Relu, padded, job.Width);
+        FewChannels3x3.ForwardRows(g, Input(job), Weights(job), Bias(job), new Span<float>(job.Y, g.OutputLength), first, count, job.Relu, padded, job.Width);
     }
 
     /// <summary>

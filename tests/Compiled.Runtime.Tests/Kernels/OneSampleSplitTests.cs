@@ -111,32 +111,8 @@ public sealed class OneSampleSplitTests
             new(1, 28, 28, 32, 3, 3, 1, 1, 1, 1, 1, 1),   // VGG's first layer, 226k multiply-adds
             new(2, 18, 23, 32, 3, 3, 1, 1, 1, 1, 1, 1),   // two channels, 18 rows, 238k multiply-adds
         ];
-        foreach (int threads in new[] { 2, 3 })
-        foreach (bool relu in new[] { false, true })
-        foreach (Conv2DGeometry g in geometries)
-        {
-            float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
-            float[] col = new float[g.ColumnLength];
-            float[] whole = new float[g.OutputLength];
-            if (relu) Conv2DKernels.ForwardRelu(g, x, w, b, whole, col, 1, width);
-            else Conv2DKernels.Forward(g, x, w, b, whole, col, 1, width);
-
-            float[] y = new float[g.OutputLength + 2];
-            y[0] = y[^1] = 123f;
-            Span<float> inner = y.AsSpan(1, g.OutputLength);
-            using var group = new WorkerGroup(threads);
-            using (IntraOpTeam.Open(new IntraOpTeam(group)))
-            {
-                Assert.True(OneSampleSplit.FewChannelRowParts(g, width) > 1, $"{g} would not split by rows");
-                int splits = OneSampleSplit.t_splits;
-                if (relu) Conv2DKernels.ForwardRelu(g, x, w, b, inner, col, 1, width);
-                else Conv2DKernels.Forward(g, x, w, b, inner, col, 1, width);
-                Assert.Equal(splits + 1, OneSampleSplit.t_splits);
-            }
-            Assert.Equal(123f, y[0]);
-            Assert.Equal(123f, y[^1]);
-            KernelAssert.Identical(whole, inner, $"{g} relu {relu} {width} on {threads} threads");
-        }
+        // No residual: a layer with one splits by channels (its few-channel kernel has no residual).
+        SplitsWithTheWholeCallsBits(geometries, width, bias, random, g => OneSampleSplit.FewChannelRowParts(g, width), "rows", modes: [0, 1]);
     }
 
     /// <summary>
@@ -156,28 +132,7 @@ public sealed class OneSampleSplitTests
             new(16, 28, 28, 12, 3, 3, 2, 2, 1, 1, 1, 1),  // 3×3 stride 2: 196 pixels, 339k
             new(4, 16, 15, 9, 5, 5, 1, 1, 2, 2, 2, 2),    // padded, 9 channels (a block and one lane at 256 bits): 240 pixels, 216k
         ];
-        foreach (int threads in new[] { 2, 3 })
-        foreach (Conv2DGeometry g in geometries)
-        foreach (int mode in new[] { 0, 1, 2 })   // plain, ReLU, residual and ReLU
-        {
-            float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
-            float[] residual = random.Floats(g.OutputLength), col = new float[g.ColumnLength];
-            float[] whole = new float[g.OutputLength];
-            Run(g, x, w, b, residual, whole, col, mode, width);
-            float[] y = new float[g.OutputLength + 2];
-            y[0] = y[^1] = 123f;
-            using var group = new WorkerGroup(threads);
-            using (IntraOpTeam.Open(new IntraOpTeam(group)))
-            {
-                Assert.True(OneSampleSplit.ChannelVectorPixelParts(g, width) > 1, $"{g} would not split by pixels at {width}");
-                int splits = OneSampleSplit.t_splits;
-                Run(g, x, w, b, residual, y.AsSpan(1, g.OutputLength), col, mode, width);
-                Assert.Equal(splits + 1, OneSampleSplit.t_splits);
-            }
-            Assert.Equal(123f, y[0]);
-            Assert.Equal(123f, y[^1]);
-            KernelAssert.Identical(whole, y.AsSpan(1, g.OutputLength).ToArray(), $"{g} mode {mode} {width} on {threads} threads");
-        }
+        SplitsWithTheWholeCallsBits(geometries, width, bias, random, g => OneSampleSplit.ChannelVectorPixelParts(g, width), "pixels", modes: [0, 1, 2]);
     }
 
     /// <summary>
@@ -196,9 +151,17 @@ public sealed class OneSampleSplitTests
             new(1, 28, 28, 6, 5, 5, 1, 1, 2, 2, 2, 2),    // LeNet-5's conv1: a row pitch of 32, 118k multiply-adds
             new(2, 23, 19, 7, 5, 5, 1, 1, 2, 2, 2, 2),    // a pitch of 23 across the tiles, two blocks of six channels, 153k
         ];
+        SplitsWithTheWholeCallsBits(geometries, width, bias, random, g => OneSampleSplit.GridRowParts(g, width), "rows", modes: [0, 1, 2]);
+    }
+
+    // For each geometry, 2 and 3 threads and each mode (Run's): the split call (parts() > 1 with the team open) gives the
+    // whole call's bits and writes nothing outside y.
+    private static void SplitsWithTheWholeCallsBits(Conv2DGeometry[] geometries, VectorWidth width, bool bias, TestValues random, Func<Conv2DGeometry, int> parts, string by,
+        int[] modes)
+    {
         foreach (int threads in new[] { 2, 3 })
         foreach (Conv2DGeometry g in geometries)
-        foreach (int mode in new[] { 0, 1, 2 })
+        foreach (int mode in modes)
         {
             float[] x = random.Floats(g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
             float[] residual = random.Floats(g.OutputLength), col = new float[g.ColumnLength];
@@ -209,7 +172,7 @@ public sealed class OneSampleSplitTests
             using var group = new WorkerGroup(threads);
             using (IntraOpTeam.Open(new IntraOpTeam(group)))
             {
-                Assert.True(OneSampleSplit.GridRowParts(g, width) > 1, $"{g} would not split by rows at {width}");
+                Assert.True(parts(g) > 1, $"{g} would not split by {by} at {width}");
                 int splits = OneSampleSplit.t_splits;
                 Run(g, x, w, b, residual, y.AsSpan(1, g.OutputLength), col, mode, width);
                 Assert.Equal(splits + 1, OneSampleSplit.t_splits);
