@@ -87,9 +87,38 @@ internal static class CostModel
     /// <inheritdoc cref="OneSampleSplitFewChannelMultiplyAdds"/>
     public const int OneSampleSplitRowGrain = 4;
 
+    /// <summary>
+    /// The minimum for a grid layer of at most 8 output channels, which splits by output rows
+    /// (<c>OneSampleSplit.MinGridRowMultiplyAddsPerPart</c>: LeNet-5's conv1).
+    /// </summary>
+    public const long OneSampleSplitGridRowMultiplyAdds = 1L << 15;
+
+    /// <summary>
+    /// The minimum for a layer on channel vectors of at most <see cref="OneSampleSplitPixelChannels"/> output channels, which
+    /// splits by pixels in whole tiles of <see cref="OneSampleSplitPixelGrain"/> (<c>OneSampleSplit.MinChannelVectorPixelMultiplyAddsPerPart</c>,
+    /// <c>OneSampleSplit.MaxPixelSplitChannels</c>, <c>ChannelVectorConvolution.PixelGrain</c>: LeNet-5's conv2).
+    /// </summary>
+    public const long OneSampleSplitPixelMultiplyAdds = 1L << 16;
+
+    /// <inheritdoc cref="OneSampleSplitPixelMultiplyAdds"/>
+    public const int OneSampleSplitPixelChannels = 24, OneSampleSplitPixelGrain = 24;
+
     /// <summary>Whether a forward call on one sample on two or more threads splits this layer over them (<c>OneSampleSplit</c>).</summary>
     public static bool SplitsOneSample(GraphNode node)
     {
+        if (node.Descriptor is Conv2DLayer && Groups(node) == 1 && !node.Window!.Dilated)
+        {
+            ConvMethod forward = ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window, 1).Forward;
+            if (forward == ConvMethod.Grid && node.Output.Channels <= 8 && node.Output.Height >= 2 && MultiplyAdds(node) >= 2 * OneSampleSplitGridRowMultiplyAdds)
+                return true;   // by rows (the grid's channel-major forward)
+            bool fewChannels = forward == ConvMethod.Direct3x3 && node.Window.StrideHeight == 1 && node.Window.StrideWidth == 1 && node.Input.Channels <= FewInputChannels;
+            if (forward is ConvMethod.Grid or ConvMethod.Im2ColGemm or ConvMethod.Direct3x3 && !fewChannels && ChannelVectorsFit(node.Output.Channels, node.Window, 1)
+                && node.Output.Channels <= OneSampleSplitPixelChannels && node.Output.Height * node.Output.Width > OneSampleSplitPixelGrain
+                && MultiplyAdds(node) >= 2 * OneSampleSplitPixelMultiplyAdds)
+            {
+                return true;   // by pixels (channel vectors)
+            }
+        }
         if (node.Descriptor is Conv2DLayer && Groups(node) == 1 && !node.Window!.Dilated && node.Input.Channels <= 2
             && node.Window.StrideHeight == 1 && node.Window.StrideWidth == 1
             && ConvolutionAlgorithm(node.Input.Channels, node.Input.Height, node.Input.Width, node.Output.Channels, node.Window, 1).Forward == ConvMethod.Direct3x3

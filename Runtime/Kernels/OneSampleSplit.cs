@@ -215,25 +215,25 @@ internal static unsafe class OneSampleSplit
 
     /// <summary>
     /// Parts a one-sample call of a layer that runs on channel vectors (<see cref="ChannelVectorConvolution"/>) splits into
-    /// by pixels here (1: none, or by channels): where parts of whole blocks of channels would leave a part fewer blocks
-    /// than one pass over the pixels takes, so the channel split would run narrower tiles (LeNet-5's conv2 at 256 bits: two
-    /// blocks of 8 channels, one pass of 2 blocks × 6 pixels whole, 1 block × 8 pixels in each part of a channel split).
-    /// By pixels every part runs the whole call's tiles on its pixels, with all the channels.
+    /// by pixels here (1: none): one of at most <see cref="MaxPixelSplitChannels"/> output channels, which parts of whole
+    /// blocks of 8 channels would leave short of one pass's two blocks (LeNet-5's conv2, 16 channels: 2 blocks × 6 pixels
+    /// whole at 256 bits, 1 block × 8 pixels in each part of a channel split). By pixels every part runs the whole call's
+    /// tiles on its pixels, with all the channels. The same rule at every width (the compile-time report mirrors it).
     /// </summary>
     internal static int ChannelVectorPixelParts(in Conv2DGeometry g, VectorWidth width)
     {
         int parts = IntraOpTeam.Parts;
-        if (parts <= 1) return 1;
+        if (parts <= 1 || g.OutChannels > MaxPixelSplitChannels) return 1;
         Conv2DMethod method = Conv2DKernels.Algorithm(g, width).Forward;
         // A 3×3 layer over one or two input channels runs FewChannels3x3, not channel vectors (Conv2DKernels.Forward3x3).
         if (!ChannelVectorConvolution.Applies(g, 1, method) || (method == Conv2DMethod.Direct3x3 && FewChannels3x3.Applies(g))) return 1;
-        int lanes = VectorLanes.Count(ChannelVectorConvolution.LaneWidth(g.OutChannels, width));
-        int blocks = (g.OutChannels + lanes - 1) / lanes, pass = ChannelVectorConvolution.MaxGroupAt(lanes);
-        if (blocks >= parts * pass) return 1;
         long multiplyAdds = (long)g.OutputLength * g.PatchLength;
         int tiles = (g.OutPixels + ChannelVectorConvolution.PixelGrain - 1) / ChannelVectorConvolution.PixelGrain;
         return (int)Math.Min(Math.Min(parts, multiplyAdds / MinChannelVectorPixelMultiplyAddsPerPart), tiles);
     }
+
+    /// <summary>Most output channels a layer on channel vectors splits by pixels with (<see cref="ChannelVectorPixelParts"/>): three blocks of 8.</summary>
+    internal const int MaxPixelSplitChannels = 24;
 
     private static void RunChannelVectorPixels(void* state, int part, int parts)
     {

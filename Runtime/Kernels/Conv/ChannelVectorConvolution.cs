@@ -139,7 +139,7 @@ internal static class ChannelVectorConvolution
     /// Blocks of output channels one pass over the pixels takes at most with <paramref name="lanes"/> lanes: two where the
     /// registers leave room for two blocks of six pixels (16 at 256 and 128 bits), four at 512.
     /// </summary>
-    internal static int MaxGroupAt(int lanes) => lanes >= 16 ? MaxGroup : 2;
+    private static int MaxGroupAt(int lanes) => lanes >= 16 ? MaxGroup : 2;
 
     /// <summary>Pixels of a tile of two or four blocks (one block: <see cref="Pixels"/>).</summary>
     private const int GroupPixels = 6;

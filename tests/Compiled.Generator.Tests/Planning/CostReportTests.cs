@@ -312,8 +312,8 @@ public sealed class CostReportTests
     [Fact]
     public void The_report_names_the_layers_a_call_on_one_sample_splits_over_threads()
     {
-        // conv1 590k multiply-adds and fc1 614k split; conv2 (262k, pointwise) and fc2 (3k) do not; nor do LeNet-5's layers
-        // (conv2 240k, fc1 48k).
+        // conv1 590k multiply-adds and fc1 614k split; conv2 (262k, pointwise) and fc2 (3k) do not. LeNet-5's conv1 (6
+        // channels on the grid, 118k) splits by rows and its conv2 (16 on channel vectors, 240k) by pixels; fc1 (48k) does not.
         NetworkPlan plan = Plan("""
             [Network] [Input(8, 16, 16)]
             [Conv2D(32, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU]
@@ -322,7 +322,20 @@ public sealed class CostReportTests
             public partial class A;
             """);
         Assert.Contains("A call on one sample on 2+ threads splits these layers by channels, features or rows over them:\nconv1, fc1.\n", plan.Summary);
-        Assert.DoesNotContain("splits these layers", Plan(TestNetworks.LeNet5).Summary);
+        Assert.Contains("splits these layers by channels, features or rows over them:\nconv1, conv2.\n", Plan(TestNetworks.LeNet5).Summary);
+
+        // By rows from 65k multiply-adds on the grid (at most 8 channels); by pixels from 131k on channel vectors with 9-24
+        // channels: 6 channels 5×5 over 16×16 (38k) does not split, 24 channels 5×5 over 6 → 12×12 (518k: by channels it
+        // would need 524k) does, 32 channels 3×3 stride 2 → 6×6 (249k, more than 24 channels) does not.
+        NetworkPlan few = Plan("""
+            [Network] [Input(1, 16, 16)]
+            [Conv2D(6, Kernel = 5, Padding = 2), ReLU]
+            [Conv2D(24, Kernel = 5), ReLU]
+            [Conv2D(32, Kernel = 3, Stride = 2, Padding = 1), ReLU, MaxPool(2)]
+            [Dense(10), SoftmaxCrossEntropy]
+            public partial class E;
+            """);
+        Assert.Contains("splits these layers by channels, features or rows over them:\nconv2.\n", few.Summary);
 
         // A first 3×3 layer over one channel splits by rows from 131k multiply-adds and 8 rows: 1 → 32 at 28×28 (226k) does;
         // 1 → 16 at 28×28 (113k) does not (by channels it would need 524k), nor 16 → 32 at 7×7 (226k, not few channels).

@@ -45,6 +45,8 @@ namespace Samples
     /// Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as
     /// matrix-vector products, a grid, im2col or 3x3 tiles (3+ input channels) Conv2D forward of 9-64
     /// channels direct, channels in lanes.
+    /// A call on one sample on 2+ threads splits these layers by channels, features or rows over them:
+    /// conv1, conv2.
     /// Backward: weight gradient + input gradient (none for the first layer with parameters).
     /// Act.: output and saved tensors kept per sample, before liveness reuses memory.
     /// scatter|im2col: per sample, dy's non-zeros scattered if at most half, else im2col+GEMM.
@@ -139,6 +141,8 @@ namespace Samples
             "Algorithm: for chunks of 5+ samples. On 1-4 samples (a call on one), the Dense forward runs as\n" +
             "matrix-vector products, a grid, im2col or 3x3 tiles (3+ input channels) Conv2D forward of 9-64\n" +
             "channels direct, channels in lanes.\n" +
+            "A call on one sample on 2+ threads splits these layers by channels, features or rows over them:\n" +
+            "conv1, conv2.\n" +
             "Backward: weight gradient + input gradient (none for the first layer with parameters).\n" +
             "Act.: output and saved tensors kept per sample, before liveness reuses memory.\n" +
             "scatter|im2col: per sample, dy's non-zeros scattered if at most half, else im2col+GEMM.\n";
