@@ -99,25 +99,21 @@ internal static class FewChannels3x3
                         ref float wo = ref Unsafe.Add(ref w0, o * patch);
                         for (int c = 0; c < cin; c++)
                         {
-                            for (int kh = 0; kh < 3; kh++)
-                            {
-                                ref float row = ref Unsafe.Add(ref rows, c * plane + kh * pitch);
-                                ref float wk = ref Unsafe.Add(ref wo, c * 9 + kh * 3);
-                                for (int kw = 0; kw < 3; kw++)
-                                {
-                                    T x0 = L.Load(ref row, first + kw), x1 = L.Load(ref row, second + kw);
-                                    T k0 = L.Splat(Unsafe.Add(ref wk, kw)), k1 = L.Splat(Unsafe.Add(ref wk, patch + kw));
-                                    T k2 = L.Splat(Unsafe.Add(ref wk, 2 * patch + kw)), k3 = L.Splat(Unsafe.Add(ref wk, 3 * patch + kw));
-                                    a0 = L.FusedMultiplyAdd(k0, x0, a0);
-                                    a1 = L.FusedMultiplyAdd(k0, x1, a1);
-                                    b1 = L.FusedMultiplyAdd(k1, x0, b1);
-                                    b2 = L.FusedMultiplyAdd(k1, x1, b2);
-                                    c1 = L.FusedMultiplyAdd(k2, x0, c1);
-                                    c2 = L.FusedMultiplyAdd(k2, x1, c2);
-                                    d1 = L.FusedMultiplyAdd(k3, x0, d1);
-                                    d2 = L.FusedMultiplyAdd(k3, x1, d2);
-                                }
-                            }
+                            // The nine taps as straight-line code with literal offsets (a loop over them spent as many
+                            // instructions on its indices as on its multiply-adds).
+                            ref float x0 = ref Unsafe.Add(ref rows, c * plane + first);
+                            ref float x1 = ref Unsafe.Add(ref rows, c * plane + second);
+                            ref float wk = ref Unsafe.Add(ref wo, c * 9);
+                            ref float wk1 = ref Unsafe.Add(ref wk, patch), wk2 = ref Unsafe.Add(ref wk, 2 * patch), wk3 = ref Unsafe.Add(ref wk, 3 * patch);
+                            Tap<T, L>(ref x0, ref x1, 0, ref wk, ref wk1, ref wk2, ref wk3, 0, ref a0, ref a1, ref b1, ref b2, ref c1, ref c2, ref d1, ref d2);
+                            Tap<T, L>(ref x0, ref x1, 1, ref wk, ref wk1, ref wk2, ref wk3, 1, ref a0, ref a1, ref b1, ref b2, ref c1, ref c2, ref d1, ref d2);
+                            Tap<T, L>(ref x0, ref x1, 2, ref wk, ref wk1, ref wk2, ref wk3, 2, ref a0, ref a1, ref b1, ref b2, ref c1, ref c2, ref d1, ref d2);
+                            Tap<T, L>(ref x0, ref x1, pitch, ref wk, ref wk1, ref wk2, ref wk3, 3, ref a0, ref a1, ref b1, ref b2, ref c1, ref c2, ref d1, ref d2);
+                            Tap<T, L>(ref x0, ref x1, pitch + 1, ref wk, ref wk1, ref wk2, ref wk3, 4, ref a0, ref a1, ref b1, ref b2, ref c1, ref c2, ref d1, ref d2);
+                            Tap<T, L>(ref x0, ref x1, pitch + 2, ref wk, ref wk1, ref wk2, ref wk3, 5, ref a0, ref a1, ref b1, ref b2, ref c1, ref c2, ref d1, ref d2);
+                            Tap<T, L>(ref x0, ref x1, 2 * pitch, ref wk, ref wk1, ref wk2, ref wk3, 6, ref a0, ref a1, ref b1, ref b2, ref c1, ref c2, ref d1, ref d2);
+                            Tap<T, L>(ref x0, ref x1, 2 * pitch + 1, ref wk, ref wk1, ref wk2, ref wk3, 7, ref a0, ref a1, ref b1, ref b2, ref c1, ref c2, ref d1, ref d2);
+                            Tap<T, L>(ref x0, ref x1, 2 * pitch + 2, ref wk, ref wk1, ref wk2, ref wk3, 8, ref a0, ref a1, ref b1, ref b2, ref c1, ref c2, ref d1, ref d2);
                         }
                         Store<T, L>(ref at, o, outHeight * outWidth, first, second, a0, a1, hasBias, ref b0, relu);
                         Store<T, L>(ref at, o + 1, outHeight * outWidth, first, second, b1, b2, hasBias, ref b0, relu);
@@ -146,6 +142,28 @@ internal static class FewChannels3x3
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// One tap of four output channels' filters (weight <paramref name="tap"/> of each) on the two vectors of inputs
+    /// <paramref name="offset"/> floats on from <paramref name="x0"/> and <paramref name="x1"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tap<T, L>(ref float x0, ref float x1, int offset, ref float w0, ref float w1, ref float w2, ref float w3, int tap,
+        ref T a0, ref T a1, ref T b1, ref T b2, ref T c1, ref T c2, ref T d1, ref T d2)
+        where T : struct where L : struct, ILane<T>
+    {
+        T v0 = L.Load(ref x0, offset), v1 = L.Load(ref x1, offset);
+        T k0 = L.Splat(Unsafe.Add(ref w0, tap)), k1 = L.Splat(Unsafe.Add(ref w1, tap));
+        T k2 = L.Splat(Unsafe.Add(ref w2, tap)), k3 = L.Splat(Unsafe.Add(ref w3, tap));
+        a0 = L.FusedMultiplyAdd(k0, v0, a0);
+        a1 = L.FusedMultiplyAdd(k0, v1, a1);
+        b1 = L.FusedMultiplyAdd(k1, v0, b1);
+        b2 = L.FusedMultiplyAdd(k1, v1, b2);
+        c1 = L.FusedMultiplyAdd(k2, v0, c1);
+        c2 = L.FusedMultiplyAdd(k2, v1, c2);
+        d1 = L.FusedMultiplyAdd(k3, v0, d1);
+        d2 = L.FusedMultiplyAdd(k3, v1, d2);
     }
 
     /// <summary>Output channel <paramref name="o"/>'s two vectors of one row: + b[o], then ReLU.</summary>
