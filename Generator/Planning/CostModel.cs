@@ -82,7 +82,7 @@ internal static class CostModel
     /// The minimum for a 3×3 stride-1 layer over one or two input channels, which splits by rows in blocks of
     /// <see cref="OneSampleSplitRowGrain"/> (<c>OneSampleSplit.MinFewChannelMultiplyAddsPerPart</c>, <c>OneSampleSplit.RowGrain</c>).
     /// </summary>
-    public const long OneSampleSplitFewChannelMultiplyAdds = 1L << 16;
+    public const long OneSampleSplitFewChannelMultiplyAdds = 1L << 15;
 
     /// <inheritdoc cref="OneSampleSplitFewChannelMultiplyAdds"/>
     public const int OneSampleSplitRowGrain = 4;

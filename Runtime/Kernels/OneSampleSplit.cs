@@ -61,9 +61,11 @@ internal static unsafe class OneSampleSplit
     /// The same for a 3×3 layer over one or two input channels (<see cref="FewChannels3x3"/>), which splits by rows in whole
     /// blocks of <see cref="RowGrain"/>: VGG's first layer (1 → 32 at 28×28, 226k multiply-adds, 7 µs on one core) ran on
     /// the calling thread alone while the other waited, and the next layer's parts then read the rows it wrote from the
-    /// other core; by rows, each part writes about the rows its part of the next layer (F(4×4) tile rows) reads.
+    /// other core; by rows, each part writes about the rows its part of the next layer (F(4×4) tile rows) reads. The small
+    /// ResNet's first layer (1 → 16 at 28×28, 113k multiply-adds, 12 µs on one core of the AVX2 bench machine) did not split
+    /// at 2^16 a part; split in two it takes 7 µs there.
     /// </summary>
-    internal const long MinFewChannelMultiplyAddsPerPart = 1L << 16;
+    internal const long MinFewChannelMultiplyAddsPerPart = 1L << 15;
 
     /// <summary>Output rows a part of a row split takes in whole blocks of: F(4×4)'s tile rows.</summary>
     internal const int RowGrain = 4;
