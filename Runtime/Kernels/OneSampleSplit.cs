@@ -63,7 +63,7 @@ internal static unsafe class OneSampleSplit
     /// the calling thread alone while the other waited, and the next layer's parts then read the rows it wrote from the
     /// other core; by rows, each part writes about the rows its part of the next layer (F(4×4) tile rows) reads. The small
     /// ResNet's first layer (1 → 16 at 28×28, 113k multiply-adds, 12 µs on one core of the AVX2 bench machine) did not split
-    /// at 2^16 a part; split in two it takes 7 µs there.
+    /// at 2^16 a part; split in two it takes about 8 µs there.
     /// </summary>
     internal const long MinFewChannelMultiplyAddsPerPart = 1L << 15;
 
