@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.IO;
 using Compiled.Serialization;
 
 namespace Compiled.Networks.Tests.Serialization;
@@ -7,7 +8,7 @@ namespace Compiled.Networks.Tests.Serialization;
 /// <summary>
 /// The test assembly's entry point. Test runners never call it; the kill-during-save test starts this assembly with
 /// <c>dotnet Compiled.Networks.Tests.dll save-loop PATH FIRST</c> to get a process that saves checkpoints until it is killed;
-/// <c>copy-safetensors IN OUT</c> loads a .safetensors file into <see cref="SafeTensorsNet"/> and writes it back, for
+/// <c>jit-kernels</c> runs a few steps of a small network for <see cref="Codegen.JitInliningTests"/>; <c>copy-safetensors IN OUT</c> loads a .safetensors file into <see cref="SafeTensorsNet"/> and writes it back, for
 /// checking by hand with <c>tests/fixtures/make_safetensors_fixture.py --verify OUT</c>.
 /// </summary>
 public static class ChildProcess
@@ -17,6 +18,7 @@ public static class ChildProcess
 
     public static int Main(string[] args)
     {
+        if (args.Length == 1 && args[0] == Codegen.JitInliningTests.ChildMode) return Codegen.JitInliningTests.RunChild();
         if (args.Length == 3 && args[0] == SaveLoop) return RunSaveLoop(args[1], long.Parse(args[2], CultureInfo.InvariantCulture));
         if (args.Length == 3 && args[0] == CopySafeTensors)
         {
@@ -28,6 +30,16 @@ public static class ChildProcess
         }
         Console.Error.WriteLine($"usage: {SaveLoop} PATH FIRST | {CopySafeTensors} IN OUT (this assembly's tests run under a test runner)");
         return 2;
+    }
+
+    /// <summary>The dotnet host running the tests (the SDK sets DOTNET_HOST_PATH for the processes it starts), to start this assembly with.</summary>
+    internal static string DotnetHost()
+    {
+        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
+        string? current = Environment.ProcessPath;
+        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
+        return "dotnet";
     }
 
     /// <summary>

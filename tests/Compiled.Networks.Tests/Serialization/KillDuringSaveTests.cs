@@ -59,7 +59,7 @@ public sealed class KillDuringSaveTests : IDisposable
     private static Process StartChild(string path, long first)
     {
         string assembly = typeof(ChildProcess).Assembly.Location;
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(ChildProcess.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -72,15 +72,6 @@ public sealed class KillDuringSaveTests : IDisposable
         return Process.Start(start) ?? throw new InvalidOperationException("The child process did not start.");
     }
 
-    // The dotnet host running this test (the SDK sets DOTNET_HOST_PATH for the processes it starts).
-    private static string DotnetHost()
-    {
-        string? host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
-        if (!string.IsNullOrEmpty(host) && File.Exists(host)) return host;
-        string? current = Environment.ProcessPath;
-        if (current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet") return current;
-        return "dotnet";
-    }
 
     // Reads "saved k" lines until k reaches minimum; returns the last k read.
     private static long WaitForSave(Process child, long minimum)

@@ -174,19 +174,8 @@ internal static class WinogradF4
                 int segment = Math.Min(tileRows - tileRow, blockRows - row);
                 Stage(ref Unsafe.Add(ref x0, sample * g.InputLength), cin, cinPadded, height, width, 4 * tileRow - 1, 4 * segment + 2, ref staged0,
                     4 * tileColumns + 2);
-                for (int r = 0; r < segment; r++)
-                {
-                    for (int tc = 0; tc < tileColumns; tc++)
-                    {
-                        int tile = (row + r) * tileColumns + tc;
-                        ref float patch = ref Unsafe.Add(ref staged0, 4 * r * stagedPitch + 4 * tc * cinPadded);
-                        for (int block = 0; block < inBlocks; block++)
-                        {
-                            TransformInput<T, L>(ref Unsafe.Add(ref patch, block * lanes), stagedPitch, cinPadded,
-                                ref Unsafe.Add(ref v0, block * blockStride + tile * lanes), inputSlab);
-                        }
-                    }
-                }
+                TransformInputs<T, L>(ref staged0, stagedPitch, cinPadded, segment, tileColumns, ref Unsafe.Add(ref v0, row * tileColumns * lanes),
+                    blockStride, inputSlab);
                 row += segment;
             }
 
@@ -201,18 +190,60 @@ internal static class WinogradF4
             for (int row = 0; row < blockRows; row++)
             {
                 int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
-                for (int tc = 0; tc < tileColumns; tc++)
-                {
-                    int tile = row * tileColumns + tc;
-                    for (int block = 0; block < outBlocks; block++)
-                    {
-                        TransformOutput<T, L>(ref Unsafe.Add(ref m0, block * blockStride + tile * lanes), productSlab, L.Load(ref bias0, block * lanes), tileRelu,
-                            ref Unsafe.Add(ref outputs0, 4 * tc * coutPadded + block * lanes), outputPitch, coutPadded);
-                    }
-                }
+                TransformOutputs<T, L>(ref Unsafe.Add(ref m0, row * tileColumns * lanes), blockStride, productSlab, ref bias0, outBlocks, tileColumns, tileRelu,
+                    ref outputs0, outputPitch, coutPadded);
                 int at = sample * g.OutputLength + 4 * tileRow * width;
                 Unstage(ref outputs0, outputPitch, coutPadded, cout, Math.Min(4, height - 4 * tileRow), width, planeLength, y.Slice(at),
                     residual.IsEmpty ? default : residual.Slice(at), relu);
+            }
+        }
+    }
+
+    // The transforms of a block's tiles run in methods of their own, called once per sample's rows (input) or tile row
+    // (output), not inlined into Run: Run with both transforms inlined is too large for the JIT's inlining budget, which then
+    // leaves the transforms' small helpers (and the lane operations inside them) as calls. NativeAOT inlined them either way.
+
+    /// <summary>
+    /// V = Bᵀ d B of <paramref name="tileRows"/> rows of <paramref name="tileColumns"/> tiles of the staged slab (from its first
+    /// row), every vector of channels: tile t's to <paramref name="v"/> + block·<paramref name="blockStride"/> + t·lanes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void TransformInputs<T, L>(ref float staged, int stagedPitch, int cinPadded, int tileRows, int tileColumns, ref float v, int blockStride, int inputSlab)
+        where T : struct where L : struct, ILane<T>
+    {
+        int lanes = L.Count, inBlocks = cinPadded / lanes;
+        for (int r = 0; r < tileRows; r++)
+        {
+            for (int tc = 0; tc < tileColumns; tc++)
+            {
+                int tile = r * tileColumns + tc;
+                ref float patch = ref Unsafe.Add(ref staged, 4 * r * stagedPitch + 4 * tc * cinPadded);
+                for (int block = 0; block < inBlocks; block++)
+                {
+                    TransformInput<T, L>(ref Unsafe.Add(ref patch, block * lanes), stagedPitch, cinPadded,
+                        ref Unsafe.Add(ref v, block * blockStride + tile * lanes), inputSlab);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Aᵀ M A + bias (then ReLU when <paramref name="relu"/>) of one row of <paramref name="tileColumns"/> tiles (M of its first
+    /// at <paramref name="m"/>), every block of output channels, channels-last to <paramref name="outputs"/>: 4 rows
+    /// <paramref name="outputPitch"/> apart, pixels <paramref name="coutPadded"/> apart.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void TransformOutputs<T, L>(ref float m, int blockStride, int productSlab, ref float bias, int outBlocks, int tileColumns, bool relu,
+        ref float outputs, int outputPitch, int coutPadded)
+        where T : struct where L : struct, ILane<T>
+    {
+        int lanes = L.Count;
+        for (int tc = 0; tc < tileColumns; tc++)
+        {
+            for (int block = 0; block < outBlocks; block++)
+            {
+                TransformOutput<T, L>(ref Unsafe.Add(ref m, block * blockStride + tc * lanes), productSlab, L.Load(ref bias, block * lanes), relu,
+                    ref Unsafe.Add(ref outputs, 4 * tc * coutPadded + block * lanes), outputPitch, coutPadded);
             }
         }
     }

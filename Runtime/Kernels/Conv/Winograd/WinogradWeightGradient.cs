@@ -91,7 +91,7 @@ internal static class WinogradWeightGradient
         ref float v0 = ref MemoryMarshal.GetReference(inputs);
         ref float u0 = ref MemoryMarshal.GetReference(gradients);
         ref float z0 = ref MemoryMarshal.GetReference(sums);
-        int inVectorCount = inStride / lanes, outVectorCount = outVectors / lanes;
+        int inVectorCount = inStride / lanes;
         int panels = (inVectorCount + MaxVectors - 1) / MaxVectors;
 
         for (int first = 0; first < n; first += group)
@@ -105,21 +105,8 @@ internal static class WinogradWeightGradient
                 ChannelsLast(ref Unsafe.Add(ref dy0, (nint)sample * g.OutputLength), cout, height, width, plane,
                     ref gradient0, gradientColumns * outStride, outStride);
                 int tile0 = s * sampleTiles;
-                for (int tr = 0; tr < tileRows; tr++)
-                {
-                    for (int tc = 0; tc < tileColumns; tc++)
-                    {
-                        int tile = tile0 + tr * tileColumns + tc;
-                        ref float patch = ref Unsafe.Add(ref input0, (m * tr * paddedColumns + m * tc) * inStride);
-                        for (int vector = 0; vector < inVectorCount; vector++)
-                            W.TransformInput<T, L>(ref Unsafe.Add(ref patch, vector * lanes), paddedColumns * inStride, inStride,
-                                ref Unsafe.Add(ref v0, tile * inStride + vector * lanes), inputSlab);
-                        ref float block = ref Unsafe.Add(ref gradient0, (m * tr * gradientColumns + m * tc) * outStride);
-                        for (int vector = 0; vector < outVectorCount; vector++)
-                            W.TransformGradient<T, L>(ref Unsafe.Add(ref block, vector * lanes), gradientColumns * outStride, outStride,
-                                ref Unsafe.Add(ref u0, tile * outStride + vector * lanes), gradientSlab);
-                    }
-                }
+                TransformSample<T, L, W>(ref input0, paddedColumns, inStride, ref gradient0, gradientColumns, outStride, outVectors, tileRows, tileColumns,
+                    ref Unsafe.Add(ref v0, tile0 * inStride), inputSlab, ref Unsafe.Add(ref u0, tile0 * outStride), gradientSlab);
             }
 
             // Z[ξ][k][c] += Σ_t Ŷ[ξ][t][k]·V[ξ][t][c], R output channels × up to three vectors of input channels at a time.
@@ -157,6 +144,35 @@ internal static class WinogradWeightGradient
             {
                 for (int xi = 0; xi < positions; xi++) z[xi] = Unsafe.Add(ref z0, xi * sumSlab + k * inStride + c);
                 W.AddFilterGradient(z, dw.Slice((k * cin + c) * 9, 9));
+            }
+        }
+    }
+
+    /// <summary>
+    /// V = Bᵀ d B and Ŷ (the gradient's transform) of every tile of one sample's channels-last input and gradient, tile t's to
+    /// <paramref name="v"/> + t·<paramref name="inStride"/> and <paramref name="u"/> + t·<paramref name="outStride"/>. A method of
+    /// its own, not inlined into Run: with both transforms inlined there, Run is too large for the JIT's inlining budget, which
+    /// then leaves the transforms' helpers as calls (NativeAOT inlined them either way).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void TransformSample<T, L, W>(ref float input, int paddedColumns, int inStride, ref float gradient, int gradientColumns, int outStride,
+        int outVectors, int tileRows, int tileColumns, ref float v, int inputSlab, ref float u, int gradientSlab)
+        where T : struct where L : struct, ILane<T> where W : struct, IWinogradTile
+    {
+        int lanes = L.Count, m = W.Size, inVectorCount = inStride / lanes, outVectorCount = outVectors / lanes;
+        for (int tr = 0; tr < tileRows; tr++)
+        {
+            for (int tc = 0; tc < tileColumns; tc++)
+            {
+                int tile = tr * tileColumns + tc;
+                ref float patch = ref Unsafe.Add(ref input, (m * tr * paddedColumns + m * tc) * inStride);
+                for (int vector = 0; vector < inVectorCount; vector++)
+                    W.TransformInput<T, L>(ref Unsafe.Add(ref patch, vector * lanes), paddedColumns * inStride, inStride,
+                        ref Unsafe.Add(ref v, tile * inStride + vector * lanes), inputSlab);
+                ref float block = ref Unsafe.Add(ref gradient, (m * tr * gradientColumns + m * tc) * outStride);
+                for (int vector = 0; vector < outVectorCount; vector++)
+                    W.TransformGradient<T, L>(ref Unsafe.Add(ref block, vector * lanes), gradientColumns * outStride, outStride,
+                        ref Unsafe.Add(ref u, tile * outStride + vector * lanes), gradientSlab);
             }
         }
     }
