@@ -185,10 +185,16 @@ def peak_rss_mib():
 
 
 def images_per_second(test_x, batch, seconds, model):
+    """Images per second over at least `seconds` after a warm-up as long (at least five calls), as the .NET runners'
+    InferenceTimer (Shared/BenchCommon.cs) measures: the steady state."""
     batches = max(1, test_x.shape[0] // batch)
-    for w in range(min(batches, 5)):
-        model(test_x[w * batch:(w + 1) * batch])
-    images, nxt = 0, 0
+    nxt, calls = 0, 0
+    warm = time.perf_counter()
+    while calls < 5 or time.perf_counter() - warm < seconds:
+        model(test_x[nxt * batch:(nxt + 1) * batch])
+        nxt = 0 if nxt + 1 == batches else nxt + 1
+        calls += 1
+    images = 0
     start = time.perf_counter()
     while True:
         for _ in range(8):
