@@ -5,8 +5,8 @@ namespace Compiled.Kernels;
 
 /// <summary>
 /// A forward call on one sample split over the threads of the open <see cref="IntraOpTeam"/> (the idle threads of a runner
-/// called on one sample): a Winograd convolution by rows of output tiles (the filters transformed once, by the calling
-/// thread, every part transforming only its rows' inputs), a 3×3 layer over one or two input channels by rows
+/// called on one sample): a Winograd convolution by output tiles (the filters transformed once, by the calling thread,
+/// every part transforming only its tiles' inputs), a 3×3 layer over one or two input channels by rows
 /// (<see cref="FewChannels3x3"/>), a grid layer of at most 8 channels by rows (<see cref="GridRowParts"/>), a layer on
 /// channel vectors of too few blocks of channels for a channel split by pixels (<see cref="ChannelVectorPixelParts"/>),
 /// another convolution by blocks of output channels, a dense layer by blocks of output features. Each part runs the
@@ -67,6 +67,13 @@ internal static unsafe class OneSampleSplit
     /// </summary>
     internal const long MinFewChannelMultiplyAddsPerPart = 1L << 15;
 
+    /// <summary>
+    /// Tiles a part of an F(4×4) Winograd layer takes in whole blocks of: the product kernels run 4 tiles at a time at the
+    /// least. By tiles, not whole tile rows: a 28×28 plane's 7 tile rows went 3 and 4 to two threads (one part 1.3x the
+    /// other's time), its 49 tiles go 24 and 25.
+    /// </summary>
+    internal const int TileGrain = 4;
+
     /// <summary>Output rows a part of a row split takes in whole blocks of: F(4×4)'s tile rows.</summary>
     internal const int RowGrain = 4;
 
@@ -94,7 +101,7 @@ internal static unsafe class OneSampleSplit
         public Conv2DGeometry Geometry;
         public float* X, W, B, Y, Col, Packed, Residual;
         public int ColLength, Parts, PackedLength;
-        public bool Relu;
+        public bool Relu, ByTiles;
         public VectorWidth Width;
     }
 
@@ -126,7 +133,7 @@ internal static unsafe class OneSampleSplit
         int parts = Parts(multiplyAdds, g.OutChannels, MinimumPerPart(g));
         if (Conv2DKernels.Algorithm(g, width).Forward == Conv2DMethod.Winograd && SplitsByRows(g, parts))
         {
-            // By rows of output tiles: each part transforms only its rows' inputs, with the filters this thread transformed.
+            // By output tiles: each part transforms only its tiles' inputs, with the filters this thread transformed.
             int rowParts = parts;
             ReadOnlySpan<float> packed = Conv2DKernels.Pack3x3(g, w, winograd: true, width);
             fixed (float* px = x)
@@ -138,7 +145,7 @@ internal static unsafe class OneSampleSplit
                 var job = new Conv
                 {
                     Geometry = g, X = px, B = b.IsEmpty ? null : pb, Y = py, Packed = pp, PackedLength = packed.Length, Parts = rowParts,
-                    Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width,
+                    Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width, ByTiles = WinogradConvolution.TileSize(g) == 4,
                 };
                 IntraOpTeam.Run(&RunWinogradRows, &job);
             }
@@ -184,9 +191,9 @@ internal static unsafe class OneSampleSplit
         return true;
     }
 
-    // Whether a Winograd layer splits by rows of output tiles rather than by blocks of output channels: where it has 4 tile
-    // rows or more (F(4×4): planes of 13 rows or more), the parts taking whole rows, as even as they go. By rows, each
-    // part transforms only its rows' inputs; by channels every part transforms the whole input. Measured on the bench
+    // Whether a Winograd layer splits by output tiles rather than by blocks of output channels: where it has 4 tile
+    // rows or more (F(4×4): planes of 13 rows or more), the parts taking equal shares of the tiles (TileGrain). By tiles,
+    // each part transforms only its tiles' inputs; by channels every part transforms the whole input. Measured on the bench
     // runner's batch-1 calls on 2 threads (NativeAOT, 8 alternating pairs), against splitting by rows only where 8 or more
     // divide evenly (the rule for F(2×2)): VGG 1.11x (its 28×28 and 14×14 layers now by rows), the ResNet 1.09x (its
     // 28×28 and 14×14 layers); splitting its 7×7 layers (2 tile rows) by rows too changed nothing (1.01x).
@@ -304,14 +311,20 @@ internal static unsafe class OneSampleSplit
         ref Conv job = ref *(Conv*)state;
         Conv2DGeometry g = job.Geometry;
         if (part >= job.Parts) return;
-        (int first, int count) = IntraOpTeam.Share(WinogradConvolution.TileRows(g), 1, part, job.Parts);
-        if (count == 0) return;
         var x = new ReadOnlySpan<float>(job.X, g.InputLength);
         var packed = new ReadOnlySpan<float>(job.Packed, job.PackedLength);
         ReadOnlySpan<float> b = job.B == null ? default : new ReadOnlySpan<float>(job.B, g.OutChannels);
         var y = new Span<float>(job.Y, g.OutputLength);
         ReadOnlySpan<float> residual = job.Residual == null ? default : new ReadOnlySpan<float>(job.Residual, g.OutputLength);
-        WinogradConvolution.ForwardTileRows(g, x, packed, b, residual, y, first, count, job.Relu, job.Width);
+        if (job.ByTiles)
+        {
+            // F(4×4): equal shares of the tiles, in whole blocks of the product kernels' tiles.
+            (int firstTile, int tiles) = IntraOpTeam.Share(WinogradF4.TileRows(g) * WinogradF4.TileColumns(g), TileGrain, part, job.Parts);
+            if (tiles > 0) WinogradConvolution.ForwardTiles(g, x, packed, b, residual, y, firstTile, tiles, job.Relu, job.Width);
+            return;
+        }
+        (int first, int count) = IntraOpTeam.Share(WinogradConvolution.TileRows(g), 1, part, job.Parts);
+        if (count > 0) WinogradConvolution.ForwardTileRows(g, x, packed, b, residual, y, first, count, job.Relu, job.Width);
     }
 
     private static void RunConv(void* state, int part, int parts)

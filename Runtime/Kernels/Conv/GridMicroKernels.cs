@@ -2,6 +2,9 @@ using System.Runtime.CompilerServices;
 
 namespace Compiled.Kernels;
 
+internal readonly struct Positions1 : IConstant { public static int Value => 1; }
+internal readonly struct Positions2 : IConstant { public static int Value => 2; }
+internal readonly struct Positions3 : IConstant { public static int Value => 3; }
 internal readonly struct Positions4 : IConstant { public static int Value => 4; }
 internal readonly struct Positions5 : IConstant { public static int Value => 5; }
 internal readonly struct Positions6 : IConstant { public static int Value => 6; }

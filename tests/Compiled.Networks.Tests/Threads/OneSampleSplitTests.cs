@@ -18,7 +18,7 @@ public partial class SplitConvNet;
 
 /// <summary>
 /// VGG's first layers: conv1 (1 → 32 at 28×28, 226k multiply-adds) splits by rows of four (<c>FewChannels3x3</c>), conv2
-/// (32 → 32, Winograd) by rows of output tiles.
+/// (32 → 32, Winograd) by equal shares of its output tiles.
 /// </summary>
 [Network]
 [Input(1, 28, 28)]

@@ -97,6 +97,68 @@ public sealed class OneSampleSplitTests
     }
 
     /// <summary>
+    /// F(4×4)'s tiles in any ranges, starting and ending inside tile rows, give the whole call's bits, with the residual and
+    /// the ReLU, and write nothing outside y: two samples of 9×7 (3 × 2 tiles each, the second column's tiles 3 pixels wide,
+    /// so a range of that tile alone has fewer than 4 pixels), and of 64 channels at 13×22 (blocks of 2 tile rows, so a
+    /// block starting inside a row stages one row more), cut at every tile and at several at once.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Winograd_tiles_in_any_split_give_the_whole_calls_bits(VectorWidth width)
+    {
+        var random = new TestValues(98);
+        foreach (Conv2DGeometry g in new Conv2DGeometry[] { new(8, 9, 7, 12, 3, 3, 1, 1, 1, 1, 1, 1), new(64, 13, 22, 64, 3, 3, 1, 1, 1, 1, 1, 1) })
+        foreach (bool withResidual in new[] { false, true })
+        {
+            Assert.Equal(4, WinogradConvolution.TileSize(g));
+            float[] x = random.Floats(2 * g.InputLength), w = random.Floats(g.WeightLength), b = random.Floats(g.OutChannels);
+            float[] residual = withResidual ? random.Floats(2 * g.OutputLength) : [];
+            float[] packed = new float[WinogradConvolution.PackedLength(g, width)];
+            WinogradConvolution.PackForward(g, w, packed, width);
+            int tiles = 2 * WinogradF4.TileRows(g) * WinogradF4.TileColumns(g);
+            float[] whole = new float[2 * g.OutputLength];
+            WinogradConvolution.ForwardTileRows(g, x, packed, b, residual, whole, 0, 2 * WinogradF4.TileRows(g), relu: true, width);
+            var cutsList = Enumerable.Range(1, tiles - 1).Select(c => new[] { c }).ToList();
+            cutsList.Add([1, 2, 3]);
+            cutsList.Add([tiles / 3, tiles / 2 + 1, tiles - 1]);
+            foreach (int[] cuts in cutsList)
+            {
+                float[] split = new float[whole.Length + 2];
+                split[0] = split[^1] = 123f;
+                int from = 0;
+                foreach (int to in cuts.Append(tiles))
+                {
+                    WinogradConvolution.ForwardTiles(g, x, packed, b, residual, split.AsSpan(1, whole.Length), from, to - from, relu: true, width);
+                    from = to;
+                }
+                Assert.Equal(123f, split[0]);
+                Assert.Equal(123f, split[^1]);
+                Assert.True(whole.AsSpan().SequenceEqual(split.AsSpan(1, whole.Length)),
+                    $"{g} {width} residual {withResidual}: tiles cut at {string.Join(", ", cuts)}");
+            }
+        }
+    }
+
+    /// <summary>
+    /// A Winograd layer of 7 tile rows (28×28, the ResNet's first blocks) splits into equal shares of its 49 tiles, not 3 and
+    /// 4 rows: on 2 and 3 threads, with the ReLU and a residual, the whole call's bits and nothing written outside y.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void A_winograd_layer_splits_by_tiles_with_the_whole_calls_bits(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(99);
+        Conv2DGeometry[] geometries =
+        [
+            new(16, 28, 28, 16, 3, 3, 1, 1, 1, 1, 1, 1),  // the ResNet's 28×28 layers: 7 × 7 tiles, 1.8M multiply-adds
+            new(32, 14, 14, 32, 3, 3, 1, 1, 1, 1, 1, 1),  // 4 × 4 tiles
+        ];
+        foreach (Conv2DGeometry g in geometries) Assert.Equal(Conv2DMethod.Winograd, Conv2DKernels.Algorithm(g, width).Forward);
+        SplitsWithTheWholeCallsBits(geometries, width, bias, random, g => OneSampleSplit.Parts((long)g.OutputLength * g.PatchLength, g.OutChannels,
+            OneSampleSplit.MinMultiplyAddsPerPart), "tiles", modes: [0, 1, 2]);
+    }
+
+    /// <summary>
     /// 3×3 layers over one or two input channels split by rows in blocks of four (F(4×4)'s tile rows, so each part writes
     /// about the rows the next layer's part reads): every row computed as in the whole call, so the same bits, on 2 and 3
     /// threads, whatever the rows' split (28 rows: 12 + 16 on two threads; 18: 8 + 10).

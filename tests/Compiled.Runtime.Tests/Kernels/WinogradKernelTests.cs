@@ -112,6 +112,56 @@ public class WinogradKernelTests
         }
     }
 
+    /// <summary>
+    /// F(4×4)'s products at one transform position take any number of tiles (a thread's share of one sample's tiles need not
+    /// be a multiple of four): at every width, 1 to 30 tiles over 1 to 3 vectors of output channels (pairs and an odd one)
+    /// and input channels that do and do not fill vectors, each product is the in-order chain of fused multiply-adds over the
+    /// input channels, and nothing past the last tile is written.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Products_take_any_number_of_tiles_and_write_only_those(VectorWidth width)
+    {
+        switch (width)
+        {
+            case VectorWidth.V512: ProductsOfEveryTileCount<System.Runtime.Intrinsics.Vector512<float>, Lane512>(); break;
+            case VectorWidth.V256: ProductsOfEveryTileCount<System.Runtime.Intrinsics.Vector256<float>, Lane256>(); break;
+            case VectorWidth.V128: ProductsOfEveryTileCount<System.Runtime.Intrinsics.Vector128<float>, Lane128>(); break;
+            default: ProductsOfEveryTileCount<float, ScalarLane>(); break;
+        }
+    }
+
+    private static void ProductsOfEveryTileCount<T, L>() where T : struct where L : struct, ILane<T>
+    {
+        var random = new TestValues(58);
+        int lanes = L.Count;
+        foreach (int cin in new[] { 5, 16, 19 })
+        foreach (int outBlocks in new[] { 1, 2, 3 })
+        for (int tiles = 1; tiles <= 30; tiles++)
+        {
+            int inBlocks = (cin + lanes - 1) / lanes, blockStride = (tiles + 2) * lanes;
+            float[] v = random.Floats(inBlocks * blockStride), u = random.Floats(outBlocks * cin * lanes);
+            float[] m = new float[outBlocks * blockStride];
+            Array.Fill(m, float.NaN);
+            WinogradProducts.Run<T, L>(cin, tiles, outBlocks, ref v[0], blockStride, ref u[0], ref m[0]);
+            for (int k = 0; k < outBlocks; k++)
+            for (int t = 0; t < tiles + 2; t++)
+            for (int j = 0; j < lanes; j++)
+            {
+                float got = m[k * blockStride + t * lanes + j];
+                if (t >= tiles)
+                {
+                    Assert.True(float.IsNaN(got), $"L={lanes} cin {cin} blocks {outBlocks} tiles {tiles}: tile {t} written");
+                    continue;
+                }
+                float sum = 0f;
+                for (int c = 0; c < cin; c++) sum = MathF.FusedMultiplyAdd(v[c / lanes * blockStride + t * lanes + c % lanes], u[(k * cin + c) * lanes + j], sum);
+                Assert.True(BitConverter.SingleToInt32Bits(sum) == BitConverter.SingleToInt32Bits(got),
+                    $"L={lanes} cin {cin} blocks {outBlocks} tiles {tiles}: m[{k}][{t}][{j}] = {got}, the chain gives {sum}");
+            }
+        }
+    }
+
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void A_row_s_edge_tiles_read_only_their_own_row(VectorWidth width)

@@ -219,6 +219,26 @@ internal static class WinogradConvolution
         if (mode == Conv3x3Kernels.Mode.Statistics) BatchNormKernels.SliceStatistics(y, mean, m2, n, g.OutChannels, g.OutPixels, width);
     }
 
+    /// <summary>
+    /// F(4×4, 3×3)'s outputs of tiles [<paramref name="firstTile"/>, <paramref name="firstTile"/> + <paramref name="tileCount"/>)
+    /// of the batch, row after row of <see cref="WinogradF4.TileColumns"/> (rows as <see cref="TileRows"/>'), with the residual
+    /// and ReLU as <see cref="ForwardTileRows(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, bool, VectorWidth)"/>;
+    /// y's other pixels are not touched. A range may start and end inside a tile row, so threads splitting one sample's call
+    /// get equal shares of its tiles; each tile's sums run as in the whole call, so any split gives its bits. For geometries
+    /// of <see cref="TileSize"/> 4 only. Nothing is checked: the caller validated.
+    /// </summary>
+    public static void ForwardTiles(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b,
+        ReadOnlySpan<float> residual, Span<float> y, int firstTile, int tileCount, bool relu, VectorWidth width)
+    {
+        switch (width)
+        {
+            case VectorWidth.V512: WinogradF4.Run<Vector512<float>, Lane512>(g, x, packed, b, residual, y, firstTile, tileCount, relu); break;
+            case VectorWidth.V256: WinogradF4.Run<Vector256<float>, Lane256>(g, x, packed, b, residual, y, firstTile, tileCount, relu); break;
+            case VectorWidth.V128: WinogradF4.Run<Vector128<float>, Lane128>(g, x, packed, b, residual, y, firstTile, tileCount, relu); break;
+            default: WinogradF4.Run<float, ScalarLane>(g, x, packed, b, residual, y, firstTile, tileCount, relu); break;
+        }
+    }
+
     /// <summary>Rows of output tiles of one sample: ⌈H / 2⌉, or ⌈H / 4⌉ for F(4×4, 3×3).</summary>
     public static int TileRows(in Conv2DGeometry g) => TileSize(g) == 4 ? WinogradF4.TileRows(g) : (g.InHeight + 1) / 2;
 
@@ -244,13 +264,8 @@ internal static class WinogradConvolution
     {
         if (TileSize(g) == 4)
         {
-            switch (width)
-            {
-                case VectorWidth.V512: WinogradF4.Run<Vector512<float>, Lane512>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
-                case VectorWidth.V256: WinogradF4.Run<Vector256<float>, Lane256>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
-                case VectorWidth.V128: WinogradF4.Run<Vector128<float>, Lane128>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
-                default: WinogradF4.Run<float, ScalarLane>(g, x, packed, b, residual, y, firstRow, rowCount, relu); break;
-            }
+            int columns = WinogradF4.TileColumns(g);
+            ForwardTiles(g, x, packed, b, residual, y, firstRow * columns, rowCount * columns, relu, width);
             return;
         }
         switch (width)

@@ -31,9 +31,6 @@ internal static class WinogradF4
     /// <summary>Floats of transformed input plus products one block aims at (as F(2×2)'s).</summary>
     private const int BlockFloats = 128 * 1024;
 
-    /// <summary>A block's tiles are padded to a multiple of this: the product kernels take 12, 8 or 4 tiles.</summary>
-    private const int TileMultiple = 4;
-
     /// <summary>Floats from one transform position's filters to the next: Cout rounded up to the lanes × Cin, an odd number of cache lines.</summary>
     private static int FilterSlab(in Conv2DGeometry g, int lanes)
         => WinogradConvolution.OddLines(WinogradConvolution.Padded(g.OutChannels, lanes) * g.InChannels);
@@ -118,36 +115,42 @@ internal static class WinogradF4
         r5 = c;
     }
 
+    /// <summary>Columns of 4×4 output tiles of one sample: ⌈W / 4⌉.</summary>
+    public static int TileColumns(in Conv2DGeometry g) => (g.InWidth + 3) / 4;
+
     /// <summary>
-    /// The outputs of tile rows [<paramref name="rowStart"/>, +<paramref name="rowCount"/>) of the batch (row r: tile row
-    /// r mod <see cref="TileRows"/> of sample r div it), every output channel: conv + b, plus <paramref name="residual"/> (laid
-    /// out as y; empty: none), then ReLU or nothing; y's other rows untouched. The residual must not overlap y.
+    /// The outputs of tiles [<paramref name="tileStart"/>, +<paramref name="tileCount"/>) of the batch (tile t: column
+    /// t mod <see cref="TileColumns"/> of tile row t div it, tile row r: row r mod <see cref="TileRows"/> of sample r div
+    /// it), every output channel: conv + b, plus <paramref name="residual"/> (laid out as y; empty: none), then ReLU or
+    /// nothing; y's other pixels untouched. The residual must not overlap y. A range may start and end inside a tile row
+    /// (a call on one sample splits its tiles evenly over threads): each tile's sums run as in the whole call.
     /// </summary>
     public static void Run<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, ReadOnlySpan<float> residual,
-        Span<float> y, int rowStart, int rowCount, bool relu)
+        Span<float> y, int tileStart, int tileCount, bool relu)
         where T : struct where L : struct, ILane<T>
     {
-        if (rowCount <= 0) return;
+        if (tileCount <= 0) return;
         int lanes = L.Count;
         int cin = g.InChannels, cout = g.OutChannels, height = g.InHeight, width = g.InWidth;
         int cinPadded = WinogradConvolution.Padded(cin, lanes), coutPadded = WinogradConvolution.Padded(cout, lanes);
         int inBlocks = cinPadded / lanes, outBlocks = coutPadded / lanes, filterSlab = FilterSlab(g, lanes);
-        int tileRows = TileRows(g), tileColumns = (width + 3) / 4;
-        int rowEnd = rowStart + rowCount;
-        int rowsPerBlock = Math.Clamp(BlockFloats / (36 * (cinPadded + coutPadded)) / tileColumns, 1, rowCount);
-        int maxTiles = WinogradConvolution.Padded(rowsPerBlock * tileColumns, TileMultiple);
+        int tileRows = TileRows(g), tileColumns = TileColumns(g), sampleTiles = tileRows * tileColumns;
+        int tileEnd = tileStart + tileCount;
+        int rowsPerBlock = Math.Clamp(BlockFloats / (36 * (cinPadded + coutPadded)) / tileColumns, 1, (tileCount + tileColumns - 1) / tileColumns);
+        int blockTiles = Math.Min(rowsPerBlock * tileColumns, tileCount);
         // V[ξ][channel block][tile][lane] and M[ξ][k block][tile][lane]; the 36 slabs an odd number of cache lines apart (the
         // transforms touch all 36 at once).
-        int blockStride = maxTiles * lanes;
+        int blockStride = blockTiles * lanes;
         int inputSlab = WinogradConvolution.OddLines(inBlocks * blockStride), productSlab = WinogradConvolution.OddLines(outBlocks * blockStride);
         // The channels-last slab of one sample's rows: 4·rows + 2 rows (the tiles' patches overlap by two) of 4·tileColumns + 2
-        // pixels (the left padding, the row, the right padding and what rounds it up to whole tiles).
+        // pixels (the left padding, the row, the right padding and what rounds it up to whole tiles). A block's tiles starting
+        // inside a tile row cover one row more than whole rows would.
         int stagedPitch = (4 * tileColumns + 2) * cinPadded, outputPitch = 4 * tileColumns * coutPadded;
 
         WinogradWorkspace workspace = WinogradWorkspace.Current;
         Span<float> transformed = workspace.Transformed(36 * inputSlab);
         Span<float> products = workspace.Products(36 * productSlab);
-        Span<float> staged = workspace.Padded((4 * Math.Min(rowsPerBlock, tileRows) + 2) * stagedPitch);
+        Span<float> staged = workspace.Padded((4 * Math.Min(rowsPerBlock + 1, tileRows) + 2) * stagedPitch);
         Span<float> outputs = workspace.Outputs(4 * outputPitch);
         Span<float> bias = workspace.Bias(coutPadded);
         bias.Clear();
@@ -162,21 +165,22 @@ internal static class WinogradF4
         int planeLength = height * width;
         bool tileRelu = relu && residual.IsEmpty;
 
-        for (int firstRow = rowStart; firstRow < rowEnd; firstRow += rowsPerBlock)
+        for (int firstTile = tileStart; firstTile < tileEnd; firstTile += blockTiles)
         {
-            int blockRows = Math.Min(rowsPerBlock, rowEnd - firstRow);
-            int tiles = WinogradConvolution.Padded(blockRows * tileColumns, TileMultiple);
+            int tiles = Math.Min(blockTiles, tileEnd - firstTile);
 
-            // V = Bᵀ d B, a sample's rows at a time.
-            for (int row = 0; row < blockRows;)
+            // V = Bᵀ d B, a sample's tiles at a time (the rows they cover staged).
+            for (int t = 0; t < tiles;)
             {
-                int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
-                int segment = Math.Min(tileRows - tileRow, blockRows - row);
-                Stage(ref Unsafe.Add(ref x0, sample * g.InputLength), cin, cinPadded, height, width, 4 * tileRow - 1, 4 * segment + 2, ref staged0,
+                int global = firstTile + t, sample = global / sampleTiles, inSample = global % sampleTiles;
+                int tileRow = inSample / tileColumns, column = inSample % tileColumns;
+                int segment = Math.Min(sampleTiles - inSample, tiles - t);
+                int segmentRows = (inSample + segment - 1) / tileColumns - tileRow + 1;
+                Stage(ref Unsafe.Add(ref x0, sample * g.InputLength), cin, cinPadded, height, width, 4 * tileRow - 1, 4 * segmentRows + 2, ref staged0,
                     4 * tileColumns + 2);
-                TransformInputs<T, L>(ref staged0, stagedPitch, cinPadded, segment, tileColumns, ref Unsafe.Add(ref v0, row * tileColumns * lanes),
+                TransformInputs<T, L>(ref staged0, stagedPitch, cinPadded, column, segment, tileColumns, ref Unsafe.Add(ref v0, t * lanes),
                     blockStride, inputSlab);
-                row += segment;
+                t += segment;
             }
 
             // M[ξ] = V[ξ] U[ξ]
@@ -186,15 +190,18 @@ internal static class WinogradF4
                     ref Unsafe.Add(ref u0, xi * filterSlab), ref Unsafe.Add(ref m0, xi * productSlab));
             }
 
-            // y = Aᵀ M A + b (then ReLU), a tile row at a time through the channels-last slab.
-            for (int row = 0; row < blockRows; row++)
+            // y = Aᵀ M A + b (then ReLU), a tile row's tiles at a time through the channels-last slab.
+            for (int t = 0; t < tiles;)
             {
-                int global = firstRow + row, sample = global / tileRows, tileRow = global % tileRows;
-                TransformOutputs<T, L>(ref Unsafe.Add(ref m0, row * tileColumns * lanes), blockStride, productSlab, ref bias0, outBlocks, tileColumns, tileRelu,
+                int global = firstTile + t, sample = global / sampleTiles, inSample = global % sampleTiles;
+                int tileRow = inSample / tileColumns, column = inSample % tileColumns;
+                int rowTiles = Math.Min(tileColumns - column, tiles - t);
+                TransformOutputs<T, L>(ref Unsafe.Add(ref m0, t * lanes), blockStride, productSlab, ref bias0, outBlocks, rowTiles, tileRelu,
                     ref outputs0, outputPitch, coutPadded);
-                int at = sample * g.OutputLength + 4 * tileRow * width;
-                Unstage(ref outputs0, outputPitch, coutPadded, cout, Math.Min(4, height - 4 * tileRow), width, planeLength, y.Slice(at),
-                    residual.IsEmpty ? default : residual.Slice(at), relu);
+                int at = sample * g.OutputLength + 4 * tileRow * width + 4 * column;
+                Unstage(ref outputs0, outputPitch, coutPadded, cout, Math.Min(4, height - 4 * tileRow), Math.Min(4 * rowTiles, width - 4 * column), width,
+                    planeLength, y.Slice(at), residual.IsEmpty ? default : residual.Slice(at), relu);
+                t += rowTiles;
             }
         }
     }
@@ -204,25 +211,29 @@ internal static class WinogradF4
     // leaves the transforms' small helpers (and the lane operations inside them) as calls. NativeAOT inlined them either way.
 
     /// <summary>
-    /// V = Bᵀ d B of <paramref name="tileRows"/> rows of <paramref name="tileColumns"/> tiles of the staged slab (from its first
-    /// row), every vector of channels: tile t's to <paramref name="v"/> + block·<paramref name="blockStride"/> + t·lanes.
+    /// V = Bᵀ d B of <paramref name="tiles"/> tiles of the staged slab, the first in column <paramref name="firstColumn"/> of
+    /// its first tile row, row after row of <paramref name="tileColumns"/>, every vector of channels: the t-th's to
+    /// <paramref name="v"/> + block·<paramref name="blockStride"/> + t·lanes.
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void TransformInputs<T, L>(ref float staged, int stagedPitch, int cinPadded, int tileRows, int tileColumns, ref float v, int blockStride, int inputSlab)
+    private static void TransformInputs<T, L>(ref float staged, int stagedPitch, int cinPadded, int firstColumn, int tiles, int tileColumns, ref float v,
+        int blockStride, int inputSlab)
         where T : struct where L : struct, ILane<T>
     {
         int lanes = L.Count, inBlocks = cinPadded / lanes;
-        for (int r = 0; r < tileRows; r++)
+        int r = 0, tc = firstColumn;
+        for (int t = 0; t < tiles; t++)
         {
-            for (int tc = 0; tc < tileColumns; tc++)
+            ref float patch = ref Unsafe.Add(ref staged, 4 * r * stagedPitch + 4 * tc * cinPadded);
+            for (int block = 0; block < inBlocks; block++)
             {
-                int tile = r * tileColumns + tc;
-                ref float patch = ref Unsafe.Add(ref staged, 4 * r * stagedPitch + 4 * tc * cinPadded);
-                for (int block = 0; block < inBlocks; block++)
-                {
-                    TransformInput<T, L>(ref Unsafe.Add(ref patch, block * lanes), stagedPitch, cinPadded,
-                        ref Unsafe.Add(ref v, block * blockStride + tile * lanes), inputSlab);
-                }
+                TransformInput<T, L>(ref Unsafe.Add(ref patch, block * lanes), stagedPitch, cinPadded,
+                    ref Unsafe.Add(ref v, block * blockStride + t * lanes), inputSlab);
+            }
+            if (++tc == tileColumns)
+            {
+                tc = 0;
+                r++;
             }
         }
     }
@@ -295,11 +306,11 @@ internal static class WinogradF4
 
     /// <summary>
     /// y[k][r][p] = outputs[r][p][k] (rows <paramref name="outputPitch"/> apart, pixels <paramref name="coutPadded"/>) for
-    /// r &lt; <paramref name="rows"/>, p &lt; <paramref name="width"/>, k &lt; <paramref name="cout"/> (channels
-    /// <paramref name="planeLength"/> apart in y); with a residual (laid out as y) it is added, then ReLU when
-    /// <paramref name="relu"/> (without one, the output transform rectified already).
+    /// r &lt; <paramref name="rows"/>, p &lt; <paramref name="pixels"/>, k &lt; <paramref name="cout"/> (rows
+    /// <paramref name="width"/> apart in y, channels <paramref name="planeLength"/>); with a residual (laid out as y) it is
+    /// added, then ReLU when <paramref name="relu"/> (without one, the output transform rectified already).
     /// </summary>
-    private static void Unstage(ref float outputs, int outputPitch, int coutPadded, int cout, int rows, int width, int planeLength, Span<float> y,
+    private static void Unstage(ref float outputs, int outputPitch, int coutPadded, int cout, int rows, int pixels, int width, int planeLength, Span<float> y,
         ReadOnlySpan<float> residual, bool relu)
     {
         ref float y0 = ref MemoryMarshal.GetReference(y);
@@ -308,15 +319,15 @@ internal static class WinogradF4
         for (int r = 0; r < rows; r++)
         {
             ref float source = ref Unsafe.Add(ref outputs, r * outputPitch);
-            if (Transpose4x4.IsSupported && cout >= 4 && width >= 4)
+            if (Transpose4x4.IsSupported && cout >= 4 && pixels >= 4)
             {
                 // 4×4 blocks, the last of channels or pixels overlapping the one before (y = outputs + residual again: the same values).
                 for (int k = 0; k < cout; k += 4)
                 {
                     int kb = Math.Min(k, cout - 4);
-                    for (int p = 0; p < width; p += 4)
+                    for (int p = 0; p < pixels; p += 4)
                     {
-                        int pb = Math.Min(p, width - 4), at = kb * planeLength + r * width + pb;
+                        int pb = Math.Min(p, pixels - 4), at = kb * planeLength + r * width + pb;
                         ref float from = ref Unsafe.Add(ref source, pb * coutPadded + kb);
                         if (add) Transpose4x4.BlockAddResidual(ref from, coutPadded, ref Unsafe.Add(ref r0, at), relu, ref Unsafe.Add(ref y0, at), planeLength);
                         else Transpose4x4.Block(ref from, coutPadded, ref Unsafe.Add(ref y0, at), planeLength);
@@ -325,7 +336,7 @@ internal static class WinogradF4
                 continue;
             }
             for (int k = 0; k < cout; k++)
-                for (int p = 0; p < width; p++) Element(ref source, p * coutPadded + k, ref y0, ref r0, k * planeLength + r * width + p, add, relu);
+                for (int p = 0; p < pixels; p++) Element(ref source, p * coutPadded + k, ref y0, ref r0, k * planeLength + r * width + p, add, relu);
         }
     }
 
@@ -520,7 +531,8 @@ internal static class WinogradF4
 
 /// <summary>
 /// The products of <see cref="WinogradF4"/> at one transform position: m[t][lane] = Σ_c v[c / L][t][c mod L]·u[c][lane] for a
-/// block's tiles and one vector of output channels, 12, 8 or 4 tiles at a time in registers. Per input channel: one vector load
+/// block's tiles and one vector of output channels, 12, 8 or 4 tiles at a time in registers (then the last 1-3: a range of tiles
+/// a thread takes from one sample's call need not be a multiple of four, and no junk tile is computed). Per input channel: one vector load
 /// of u, a broadcast per tile (its channels lie L floats on from the previous tile's), one fused multiply-add per tile.
 /// Four tiles (a 7×7 plane's, or what is left of a 14×14 or 28×28 plane's on one sample) run two vectors of output channels
 /// at a time: four accumulators are four dependent chains of fused multiply-adds, which keep a core whose two FMA pipes each
@@ -536,7 +548,7 @@ internal static class WinogradProducts
     /// <summary>
     /// For each block k &lt; <paramref name="outBlocks"/> of output channels (u's block k at k·cin·L, m's at
     /// k·<paramref name="blockStride"/>): m[t·L + j] = Σ_{c &lt; <paramref name="cin"/>} v[(c / L)·<paramref name="blockStride"/> +
-    /// t·L + c mod L]·u[c·L + j] for t &lt; <paramref name="tiles"/> (a multiple of 4) and j &lt; L, overwritten; the sum runs over
+    /// t·L + c mod L]·u[c·L + j] for t &lt; <paramref name="tiles"/> and j &lt; L, overwritten; the sum runs over
     /// c in order, one fused multiply-add per term, at every width and whether a block runs alone or beside the next.
     /// </summary>
     public static void Run<T, L>(int cin, int tiles, int outBlocks, ref float v, int blockStride, ref float u, ref float m)
@@ -547,7 +559,7 @@ internal static class WinogradProducts
         if (lanes < 16)
         {
             // 16 registers (AVX2, SSE): pairs of blocks, six tiles at a time (two loads and six broadcasts per twelve fused
-            // multiply-adds, against thirteen loads per twelve for twelve tiles × one vector), then fours.
+            // multiply-adds, against thirteen loads per twelve for twelve tiles × one vector), then fours, then what is left.
             for (; block0 + 2 <= outBlocks; block0 += 2)
             {
                 ref float ub = ref Unsafe.Add(ref u, block0 * filterBlock);
@@ -555,37 +567,54 @@ internal static class WinogradProducts
                 int t = 0;
                 for (; tiles - t >= 6 && tiles - t != 8; t += 6)
                     TilesTwoBlocks<T, L, Positions6>(cin, ref Unsafe.Add(ref v, t * lanes), blockStride, ref ub, filterBlock, ref Unsafe.Add(ref mb, t * lanes), blockStride);
-                for (; t < tiles; t += 4)
+                for (; tiles - t >= 4; t += 4)
                     TilesTwoBlocks<T, L, Positions4>(cin, ref Unsafe.Add(ref v, t * lanes), blockStride, ref ub, filterBlock, ref Unsafe.Add(ref mb, t * lanes), blockStride);
+                ref float vr = ref Unsafe.Add(ref v, t * lanes);
+                ref float mr = ref Unsafe.Add(ref mb, t * lanes);
+                switch (tiles - t)
+                {
+                    case 3: TilesTwoBlocks<T, L, Positions3>(cin, ref vr, blockStride, ref ub, filterBlock, ref mr, blockStride); break;
+                    case 2: TilesTwoBlocks<T, L, Positions2>(cin, ref vr, blockStride, ref ub, filterBlock, ref mr, blockStride); break;
+                    case 1: TilesTwoBlocks<T, L, Positions1>(cin, ref vr, blockStride, ref ub, filterBlock, ref mr, blockStride); break;
+                }
             }
             if (block0 == outBlocks) return;
         }
+        // One block at a time: twelves, then an eight; a four two blocks at a time (the odd one alone); then 1-3 tiles.
+        int twelves = tiles - tiles % 12, eight = tiles - twelves >= 8 ? 8 : 0;
+        int fourAt = twelves + eight, four = tiles - fourAt >= 4 ? 4 : 0, tailAt = fourAt + four, tail = tiles - tailAt;
         for (int block = block0; block < outBlocks; block++)
         {
             ref float ub = ref Unsafe.Add(ref u, block * filterBlock);
             ref float mb = ref Unsafe.Add(ref m, block * blockStride);
-            int t = 0;
-            for (; t + 12 <= tiles; t += 12) Tiles<T, L, Positions12>(cin, ref Unsafe.Add(ref v, t * lanes), blockStride, ref ub, ref Unsafe.Add(ref mb, t * lanes));
-            if (tiles - t == 8) Tiles<T, L, Positions8>(cin, ref Unsafe.Add(ref v, t * lanes), blockStride, ref ub, ref Unsafe.Add(ref mb, t * lanes));
+            for (int t = 0; t < twelves; t += 12) Tiles<T, L, Positions12>(cin, ref Unsafe.Add(ref v, t * lanes), blockStride, ref ub, ref Unsafe.Add(ref mb, t * lanes));
+            if (eight != 0) Tiles<T, L, Positions8>(cin, ref Unsafe.Add(ref v, twelves * lanes), blockStride, ref ub, ref Unsafe.Add(ref mb, twelves * lanes));
+            ref float vr = ref Unsafe.Add(ref v, tailAt * lanes);
+            ref float mr = ref Unsafe.Add(ref mb, tailAt * lanes);
+            switch (tail)
+            {
+                case 3: Tiles<T, L, Positions3>(cin, ref vr, blockStride, ref ub, ref mr); break;
+                case 2: Tiles<T, L, Positions2>(cin, ref vr, blockStride, ref ub, ref mr); break;
+                case 1: Tiles<T, L, Positions1>(cin, ref vr, blockStride, ref ub, ref mr); break;
+            }
         }
-        if (tiles % 12 != 4) return;
-        // The last four tiles of every block: two blocks at a time, then the odd one alone.
-        int last = tiles - 4, pairEnd = block0 + ((outBlocks - block0) & ~1);
-        ref float vt = ref Unsafe.Add(ref v, last * lanes);
+        if (four == 0) return;
+        int pairEnd = block0 + ((outBlocks - block0) & ~1);
+        ref float vt = ref Unsafe.Add(ref v, fourAt * lanes);
         for (int block = block0; block < pairEnd; block += 2)
         {
             TilesTwoBlocks<T, L, Positions4>(cin, ref vt, blockStride, ref Unsafe.Add(ref u, block * filterBlock), filterBlock,
-                ref Unsafe.Add(ref m, block * blockStride + last * lanes), blockStride);
+                ref Unsafe.Add(ref m, block * blockStride + fourAt * lanes), blockStride);
         }
         if (pairEnd < outBlocks)
         {
             Tiles<T, L, Positions4>(cin, ref vt, blockStride, ref Unsafe.Add(ref u, pairEnd * filterBlock),
-                ref Unsafe.Add(ref m, pairEnd * blockStride + last * lanes));
+                ref Unsafe.Add(ref m, pairEnd * blockStride + fourAt * lanes));
         }
     }
 
     /// <summary>
-    /// P tiles (4 or 6) × two vectors of output channels (u's second block <paramref name="filterBlock"/> on, m's
+    /// P tiles (1-4 or 6) × two vectors of output channels (u's second block <paramref name="filterBlock"/> on, m's
     /// <paramref name="productBlock"/> on) in 2·P accumulators.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -607,15 +636,24 @@ internal static class WinogradProducts
                 T s = L.Splat(at);
                 c0 = L.FusedMultiplyAdd(s, w, c0);
                 d0 = L.FusedMultiplyAdd(s, w2, d0);
-                s = L.Splat(Unsafe.Add(ref at, lanes));
-                c1 = L.FusedMultiplyAdd(s, w, c1);
-                d1 = L.FusedMultiplyAdd(s, w2, d1);
-                s = L.Splat(Unsafe.Add(ref at, 2 * lanes));
-                c2 = L.FusedMultiplyAdd(s, w, c2);
-                d2 = L.FusedMultiplyAdd(s, w2, d2);
-                s = L.Splat(Unsafe.Add(ref at, 3 * lanes));
-                c3 = L.FusedMultiplyAdd(s, w, c3);
-                d3 = L.FusedMultiplyAdd(s, w2, d3);
+                if (P.Value > 1)
+                {
+                    s = L.Splat(Unsafe.Add(ref at, lanes));
+                    c1 = L.FusedMultiplyAdd(s, w, c1);
+                    d1 = L.FusedMultiplyAdd(s, w2, d1);
+                }
+                if (P.Value > 2)
+                {
+                    s = L.Splat(Unsafe.Add(ref at, 2 * lanes));
+                    c2 = L.FusedMultiplyAdd(s, w, c2);
+                    d2 = L.FusedMultiplyAdd(s, w2, d2);
+                }
+                if (P.Value > 3)
+                {
+                    s = L.Splat(Unsafe.Add(ref at, 3 * lanes));
+                    c3 = L.FusedMultiplyAdd(s, w, c3);
+                    d3 = L.FusedMultiplyAdd(s, w2, d3);
+                }
                 if (P.Value > 4)
                 {
                     s = L.Splat(Unsafe.Add(ref at, 4 * lanes));
@@ -628,13 +666,22 @@ internal static class WinogradProducts
             }
         }
         L.Store(ref m, 0, c0);
-        L.Store(ref m, lanes, c1);
-        L.Store(ref m, 2 * lanes, c2);
-        L.Store(ref m, 3 * lanes, c3);
         L.Store(ref m, productBlock, d0);
-        L.Store(ref m, productBlock + lanes, d1);
-        L.Store(ref m, productBlock + 2 * lanes, d2);
-        L.Store(ref m, productBlock + 3 * lanes, d3);
+        if (P.Value > 1)
+        {
+            L.Store(ref m, lanes, c1);
+            L.Store(ref m, productBlock + lanes, d1);
+        }
+        if (P.Value > 2)
+        {
+            L.Store(ref m, 2 * lanes, c2);
+            L.Store(ref m, productBlock + 2 * lanes, d2);
+        }
+        if (P.Value > 3)
+        {
+            L.Store(ref m, 3 * lanes, c3);
+            L.Store(ref m, productBlock + 3 * lanes, d3);
+        }
         if (P.Value > 4)
         {
             L.Store(ref m, 4 * lanes, c4);
@@ -661,9 +708,9 @@ internal static class WinogradProducts
                 T w = L.Load(ref weights, c * lanes);
                 ref float at = ref Unsafe.Add(ref a, c);
                 c0 = L.FusedMultiplyAdd(L.Splat(at), w, c0);
-                c1 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, lanes)), w, c1);
-                c2 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 2 * lanes)), w, c2);
-                c3 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 3 * lanes)), w, c3);
+                if (P.Value > 1) c1 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, lanes)), w, c1);
+                if (P.Value > 2) c2 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 2 * lanes)), w, c2);
+                if (P.Value > 3) c3 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 3 * lanes)), w, c3);
                 if (P.Value > 4)
                 {
                     c4 = L.FusedMultiplyAdd(L.Splat(Unsafe.Add(ref at, 4 * lanes)), w, c4);
@@ -681,9 +728,9 @@ internal static class WinogradProducts
             }
         }
         L.Store(ref m, 0, c0);
-        L.Store(ref m, lanes, c1);
-        L.Store(ref m, 2 * lanes, c2);
-        L.Store(ref m, 3 * lanes, c3);
+        if (P.Value > 1) L.Store(ref m, lanes, c1);
+        if (P.Value > 2) L.Store(ref m, 2 * lanes, c2);
+        if (P.Value > 3) L.Store(ref m, 3 * lanes, c3);
         if (P.Value > 4)
         {
             L.Store(ref m, 4 * lanes, c4);
