@@ -14,12 +14,12 @@ namespace Compiled.Kernels;
 /// <remarks>
 /// <para>
 /// The vectors run over channels, not tiles, so every lane is used whatever the plane's size (a 7×7 plane has four tiles):
-/// per block of tile rows (the chunk's samples end to end, as many rows as keep the transformed input and the products near
-/// half a MiB), each sample's rows are copied channels-last into a zero-bordered slab (<see cref="Stage"/>, 4×4 blocks
+/// per block of tiles (the chunk's samples end to end, as many tile rows as keep the transformed input and the products near
+/// half a MiB; a thread's share of one sample's tiles may start and end inside a row), each sample's rows are copied channels-last into a zero-bordered slab (<see cref="Stage"/>, 4×4 blocks
 /// transposed in registers); Bᵀ d B of every tile and vector of input channels goes to V[ξ][channel block][tile][lane]; for
 /// each of the 36 positions ξ the products M[ξ][k block][t][lane] = Σ_c V[ξ][t][c]·U[ξ][c][k] run on
-/// <see cref="WinogradProducts"/> (12 or 8 tiles × one vector of output channels, 4 × two; below 512 bits 6 or 4 × two); per tile row, Aᵀ M A + bias (then
-/// ReLU) goes channels-last to a slab that is transposed back into y (adding the residual and rectifying when there is one).
+/// <see cref="WinogradProducts"/> (12 or 8 tiles × one vector of output channels, 4 × two; below 512 bits 6 or 4 × two; then
+/// the last 1-3 tiles); per tile row, Aᵀ M A + bias (then ReLU) goes channels-last to a slab that is transposed back into y (adding the residual and rectifying when there is one).
 /// </para>
 /// <para>
 /// Per channel the same IEEE operations run in the same order at every width (the transforms with fused multiply-adds, the
