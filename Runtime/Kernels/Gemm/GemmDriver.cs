@@ -8,11 +8,11 @@ namespace Compiled.Kernels;
 /// The blocked GEMM for one vector width, C = (accumulate ? C : 0) + op(A)·op(B), arguments already validated and m, n, k &gt; 0.
 /// <code>
 /// for pc in k, step KC                 one pass over k: every tile of C gets the sum of these KC terms added
-///   pack the partial bottom row panel of op(A) (rows m − m % MR .. m), zero-padded to MR rows
 ///   for jc in n, step NC = 16·NR       block of columns
 ///     op(B) = Bᵀ: pack the whole block into NR-wide panels (columns of op(B) are strided in memory)
 ///     op(B) = B:  read full panels in place (rows are contiguous), pack only the partial right panel
-///     for ir in m, step MR             row panel of op(A), read in place (row or column stride) or from the packed edge
+///     for ir in m, step MR             row panel of op(A), read in place (row or column stride); at the bottom edge the
+///                                      micro-kernel reads its last row again for the missing ones, so op(A) is never packed
 ///       for jr in nc, step NR          the A panel (MR × KC) stays in L1 while the B panels stream from L2
 ///         micro-kernel MR × NR → C directly (its first rows at the bottom edge), or into a scratch tile merged into C
 ///         at the right edge
@@ -29,20 +29,18 @@ internal static class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKern
         int nc = nr * GemmBlocking.PanelsPerBlock;
         GemmWorkspace workspace = GemmWorkspace.Current;
         Span<float> tile = workspace.Tile(MR * nr);
-        Span<float> edgeA = m % MR != 0 ? workspace.EdgeA(KC * MR) : default;
         Span<float> packedB = transB ? workspace.PackedB(KC * nc) : default;
         Span<float> edgeB = !transB && n % nr != 0 ? workspace.EdgeB(KC * nr) : default;
 
         ref float aStart = ref MemoryMarshal.GetReference(a);
         ref float bStart = ref MemoryMarshal.GetReference(b);
         ref float cStart = ref MemoryMarshal.GetReference(c);
-        int mFull = m - m % MR;
+        nint aRow = transA ? 1 : lda, aCol = transA ? lda : 1;
 
         for (int pc = 0; pc < k; pc += KC)
         {
             int kc = Math.Min(KC, k - pc);
             bool overwrite = !accumulate && pc == 0;
-            if (mFull < m) GemmPacking.PackA(transA, a, lda, mFull, m - mFull, pc, kc, edgeA);
 
             for (int jc = 0; jc < n; jc += nc)
             {
@@ -54,14 +52,7 @@ internal static class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKern
                 for (int ir = 0; ir < m; ir += MR)
                 {
                     int rows = Math.Min(MR, m - ir);
-                    ref float aPanel = ref MemoryMarshal.GetReference(edgeA);
-                    nint aRow = 1, aCol = MR;
-                    if (rows == MR)
-                    {
-                        aPanel = ref Unsafe.Add(ref aStart, transA ? (nint)pc * lda + ir : (nint)ir * lda + pc);
-                        aRow = transA ? 1 : lda;
-                        aCol = transA ? lda : 1;
-                    }
+                    ref float aPanel = ref Unsafe.Add(ref aStart, transA ? (nint)pc * lda + ir : (nint)ir * lda + pc);
 
                     for (int jr = 0; jr < cols; jr += nr)
                     {
@@ -83,7 +74,7 @@ internal static class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKern
                         }
                         else
                         {
-                            TKernel.Run(kc, ref aPanel, aRow, aCol, ref bPanel, bRow, ref MemoryMarshal.GetReference(tile), nr, overwrite: true, MR);
+                            TKernel.Run(kc, ref aPanel, aRow, aCol, ref bPanel, bRow, ref MemoryMarshal.GetReference(tile), nr, overwrite: true, rows);
                             MergeTile(tile, nr, ref cTile, ldc, rows, width, overwrite);
                         }
                     }

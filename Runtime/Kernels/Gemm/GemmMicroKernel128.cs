@@ -13,8 +13,10 @@ internal readonly struct GemmMicroKernel128 : IGemmMicroKernel
 
     public static void Run(nint kc, ref float a, nint aRow, nint aCol, ref float b, nint bRow, ref float c, nint ldc, bool overwrite, int rows)
     {
-        // A's rows 1..5 sit at these offsets from row 0 (aRow = 1 when A is packed or transposed).
+        // A's rows 1..5 sit at these offsets from row 0 (aRow = 1 when A is transposed); at a bottom edge the rows past the
+        // last one read that row again (computed, never stored), so nothing past A's last row is read.
         nint a1 = aRow, a2 = 2 * aRow, a3 = 3 * aRow, a4 = 4 * aRow, a5 = 5 * aRow;
+        if (rows < 6) (a1, a2, a3, a4, a5) = (Row(1, rows, aRow), Row(2, rows, aRow), Row(3, rows, aRow), Row(4, rows, aRow), Row(5, rows, aRow));
         Vector128<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector128<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         for (nint p = 0; p < kc; p++)
@@ -49,6 +51,9 @@ internal readonly struct GemmMicroKernel128 : IGemmMicroKernel
         if (rows > 4) StoreRow(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, overwrite);
         if (rows > 5) StoreRow(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, overwrite);
     }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint Row(int i, int rows, nint aRow) => (i < rows ? i : rows - 1) * aRow;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreRow(ref float c, Vector128<float> left, Vector128<float> right, bool overwrite)

@@ -6,33 +6,11 @@ using System.Runtime.Intrinsics.X86;
 namespace Compiled.Kernels;
 
 /// <summary>
-/// Copies of op(A) and op(B) into the layout the micro-kernel streams: element (i, p) of an A panel at [p·MR + i],
-/// element (p, j) of a B panel at [p·NR + j]. Padding rows and columns are zero.
+/// Copies of op(B) into the layout the micro-kernel streams: element (p, j) of a panel at [p·NR + j], padding columns
+/// zero (op(A) is read in place).
 /// </summary>
 internal static class GemmPacking
 {
-    /// <summary>
-    /// op(A) rows [row0, row0 + rows) × k [pc, pc + kc) into one MR-row panel, rows ≥ <paramref name="rows"/> zero.
-    /// op(A)[i, p] = transA ? a[p·lda + i] : a[i·lda + p].
-    /// </summary>
-    public static void PackA(bool transA, ReadOnlySpan<float> a, int lda, int row0, int rows, int pc, int kc, Span<float> panel)
-    {
-        const int MR = GemmBlocking.MR;
-        panel[..(kc * MR)].Clear();
-        for (int i = 0; i < rows; i++)
-        {
-            if (transA)
-            {
-                for (int p = 0; p < kc; p++) panel[p * MR + i] = a[(pc + p) * lda + row0 + i];
-            }
-            else
-            {
-                ReadOnlySpan<float> row = a.Slice((row0 + i) * lda + pc, kc);
-                for (int p = 0; p < kc; p++) panel[p * MR + i] = row[p];
-            }
-        }
-    }
-
     /// <summary>
     /// op(B) = Bᵀ (B is [n, k], row stride ldb): k [pc, pc + kc) × columns [col0, col0 + cols) into ⌈cols / NR⌉ panels of
     /// kc·NR floats each, columns past <paramref name="cols"/> zero.

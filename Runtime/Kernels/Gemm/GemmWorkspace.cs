@@ -9,7 +9,6 @@ internal sealed class GemmWorkspace
 
     private float[] _packedB = Array.Empty<float>();
     private float[] _edgeB = Array.Empty<float>();
-    private float[] _edgeA = Array.Empty<float>();
     private float[] _tile = Array.Empty<float>();
 
     public static GemmWorkspace Current => t_current ??= new GemmWorkspace();
@@ -19,9 +18,6 @@ internal sealed class GemmWorkspace
 
     /// <summary>The last, partial column panel of op(B), zero-padded to NR: KC × NR.</summary>
     public float[] EdgeB(int length) => Ensure(ref _edgeB, length);
-
-    /// <summary>The last, partial row panel of op(A), zero-padded to MR: KC × MR.</summary>
-    public float[] EdgeA(int length) => Ensure(ref _edgeA, length);
 
     /// <summary>An MR × NR tile for edge tiles of C.</summary>
     public float[] Tile(int length) => Ensure(ref _tile, length);

@@ -14,8 +14,9 @@ internal interface IGemmMicroKernel
     /// c[i, j] (row stride <paramref name="ldc"/>, i &lt; <paramref name="rows"/>, j &lt; NR) = (overwrite ? 0 : c[i, j]) +
     /// Σ_{p &lt; kc} a(i, p)·b(p, j), where a(i, p) = a[i·aRow + p·aCol] and b(p, j) = b[p·bRow + j]. The sum over p runs in
     /// order, one fused multiply-add per term, and is added to c at the end: the same arithmetic as <see cref="GemmScalar"/>.
-    /// All MR rows of a are read and computed (a zero-padded edge panel has them); only the first
-    /// <paramref name="rows"/> (1 to MR) of c are read and written.
+    /// Only the first <paramref name="rows"/> (1 to MR) rows of a are read and of c read and written: at a bottom edge the
+    /// kernel computes the missing rows from a's last row again and drops them, so a need not be padded (nothing past its
+    /// last row is read) and each stored row's sums are those of a full tile.
     /// </summary>
     static abstract void Run(nint kc, ref float a, nint aRow, nint aCol, ref float b, nint bRow, ref float c, nint ldc, bool overwrite, int rows);
 }
