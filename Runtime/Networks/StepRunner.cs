@@ -582,17 +582,16 @@ public sealed unsafe class StepRunner : IDisposable
             }
             if (options is null) return;
 
-            // Each thread's range of the gradients is complete once it has reduced it itself: check it, then step it.
-            int from = ShareStart(thread, threads, destination.Length), to = ShareStart(thread + 1, threads, destination.Length);
+            // Each thread checks, then steps, what is complete once it has reduced it itself: its share of the pooled
+            // gradients (all but the owned tensors) and its rows of each owned tensor.
             if (check)
             {
-                int bad = FiniteCheck.IndexOfNonFinite(destination.AsSpan(from, to - from));
-                _bad[thread * Pad] = bad < 0 ? -1 : from + bad;
+                _bad[thread * Pad] = threads == 1 ? FiniteCheck.IndexOfNonFinite(destination) : FirstNonFinite(destination, thread, threads);
                 Barrier(BarrierAction.DecideEndOfStep);   // every range checked; the last to arrive throws or opens the step
             }
             if (!_ranged) return;
-            if (threads == 1) options.Optimizer!.StepAndZeroGradients(options.Parameters, destination, from, to - from);
-            else StepShare(options.Optimizer!, options.Parameters, destination, thread, threads, from, to);
+            if (threads == 1) options.Optimizer!.StepAndZeroGradients(options.Parameters, destination, 0, destination.Length);
+            else StepShare(options.Optimizer!, options.Parameters, destination, thread, threads);
         }
         catch (BarrierBrokenException)
         {
@@ -605,28 +604,46 @@ public sealed unsafe class StepRunner : IDisposable
         }
     }
 
-    // The optimizer step of one thread among several: its share [from, to) but the owned tensors, streamed (every thread read
-    // those parameters in the step, so each holds them in its cache: see StreamingStore), then its rows of each owned tensor,
-    // with plain stores (only this thread reads them, so they stay in its cache for the next step).
-    private void StepShare(Optimizer optimizer, float[] parameters, float[] gradients, int thread, int threads, int from, int to)
+    // The first index of a non-finite gradient among those StepShare updates on this thread; −1 if none.
+    private int FirstNonFinite(float[] gradients, int thread, int threads)
     {
-        int at = from;
-        if (_owned is not null)
+        int first = -1;
+        var pooled = new PooledShare(_owned, gradients.Length, thread, threads);
+        while (first < 0 && pooled.Next(out int a, out int b))
         {
-            foreach (OwnedParameterRows o in _owned)
-            {
-                int a = Math.Max(from, o.Offset), b = Math.Min(to, o.Offset + o.Rows * o.RowLength);
-                if (a >= b) continue;
-                if (a > at) optimizer.StepAndZeroGradients(parameters, gradients, at, a - at, streamParameters: true);
-                at = b;
-            }
+            int bad = FiniteCheck.IndexOfNonFinite(gradients.AsSpan(a, b - a));
+            if (bad >= 0) first = a + bad;
         }
-        if (to > at) optimizer.StepAndZeroGradients(parameters, gradients, at, to - at, streamParameters: true);
+        if (_owned is null) return first;
+        foreach (OwnedParameterRows o in _owned)
+        {
+            (int start, int length) = OwnedRows(o, thread, threads);
+            int bad = FiniteCheck.IndexOfNonFinite(gradients.AsSpan(start, length));
+            if (bad >= 0 && (first < 0 || start + bad < first)) first = start + bad;
+        }
+        return first;
+    }
+
+    // Thread t's rows of an owned tensor, as a range of the parameter array: rows [t·R/T, (t+1)·R/T).
+    private static (int Start, int Length) OwnedRows(OwnedParameterRows o, int thread, int threads)
+    {
+        int first = (int)((long)thread * o.Rows / threads), end = (int)((long)(thread + 1) * o.Rows / threads);
+        return (o.Offset + first * o.RowLength, (end - first) * o.RowLength);
+    }
+
+    // The optimizer step of one thread among several: its share of the pooled parameters (all but the owned tensors),
+    // streamed (every thread read those parameters in the step, so each holds them in its cache: see StreamingStore), then
+    // its rows of each owned tensor, with plain stores (only this thread reads them, so they stay in its cache for the next
+    // step). Both parts are even, so every thread updates as many parameters.
+    private void StepShare(Optimizer optimizer, float[] parameters, float[] gradients, int thread, int threads)
+    {
+        var pooled = new PooledShare(_owned, gradients.Length, thread, threads);
+        while (pooled.Next(out int a, out int b)) optimizer.StepAndZeroGradients(parameters, gradients, a, b - a, streamParameters: true);
         if (_owned is null) return;
         foreach (OwnedParameterRows o in _owned)
         {
-            int first = (int)((long)thread * o.Rows / threads), end = (int)((long)(thread + 1) * o.Rows / threads);
-            if (end > first) optimizer.StepAndZeroGradients(parameters, gradients, o.Offset + first * o.RowLength, (end - first) * o.RowLength, streamParameters: false);
+            (int start, int length) = OwnedRows(o, thread, threads);
+            if (length > 0) optimizer.StepAndZeroGradients(parameters, gradients, start, length, streamParameters: false);
         }
     }
 
@@ -648,28 +665,77 @@ public sealed unsafe class StepRunner : IDisposable
     {
         StepOptions options = _options!;
         float loss = SumLosses() / _batch;
-        int bad = -1;
-        for (int t = 0; t < _group.Threads && bad < 0; t++) bad = _bad[t * Pad];
+        int bad = -1;   // the first non-finite gradient of the whole step, whichever thread checked it
+        for (int t = 0; t < _group.Threads; t++)
+        {
+            int b = _bad[t * Pad];
+            if (b >= 0 && (bad < 0 || b < bad)) bad = b;
+        }
         if (bad >= 0 || !float.IsFinite(loss))
             throw FiniteCheck.Diverged(loss, options.Parameters, gradients, bad, options.ParameterTable, options.Epoch, options.Batch);
         if (_ranged) BeginOptimizerStep();
     }
 
-    // Adds threads 1..T−1's buffers into the destination over this thread's share of the sliced ranges, in thread order,
-    // and zeroes what it read (so the buffers start the next step at zero).
+    // Adds threads 1..T−1's buffers into the destination over the sliced ranges in this thread's pooled share (the share it
+    // then steps), in thread order, and zeroes what it read (so the buffers start the next step at zero).
     private void ReduceRange(int thread, float[] destination)
     {
-        int threads = _group.Threads;
-        int from = ShareStart(thread, threads, destination.Length), to = ShareStart(thread + 1, threads, destination.Length);
-        if (_sliced is null)
+        var pooled = new PooledShare(_owned, destination.Length, thread, _group.Threads);
+        while (pooled.Next(out int from, out int to))
         {
-            ReduceInto(destination, from, to);
-            return;
+            if (_sliced is null)
+            {
+                ReduceInto(destination, from, to);
+                continue;
+            }
+            for (int i = 0; i < _sliced.Length; i += 2)
+            {
+                int a = Math.Max(from, _sliced[i]), b = Math.Min(to, _sliced[i] + _sliced[i + 1]);
+                if (a < b) ReduceInto(destination, a, b);
+            }
         }
-        for (int i = 0; i < _sliced.Length; i += 2)
+    }
+
+    /// <summary>
+    /// One thread's share of the pooled parameters: [0, length) but the owned tensors, cut into even parts by element
+    /// count (at multiples of 16 pooled elements), walked as the intervals of the parameter array it covers, in order.
+    /// With owned tensors, a share of the whole array would leave one thread the owned rows' share plus most of the rest.
+    /// </summary>
+    internal ref struct PooledShare
+    {
+        private readonly ReadOnlySpan<OwnedParameterRows> _owned;
+        private readonly int _length, _from, _to;
+        private int _gap, _pooledAt;
+
+        public PooledShare(ReadOnlySpan<OwnedParameterRows> owned, int length, int thread, int threads)
         {
-            int a = Math.Max(from, _sliced[i]), b = Math.Min(to, _sliced[i] + _sliced[i + 1]);
-            if (a < b) ReduceInto(destination, a, b);
+            _owned = owned;
+            _length = length;
+            long pooled = length;
+            foreach (OwnedParameterRows o in owned) pooled -= (long)o.Rows * o.RowLength;
+            _from = ShareStart(thread, threads, (int)pooled);
+            _to = ShareStart(thread + 1, threads, (int)pooled);
+        }
+
+        /// <summary>The next interval [start, end) of the parameter array in this share; false after the last.</summary>
+        public bool Next(out int start, out int end)
+        {
+            while (_gap <= _owned.Length && _pooledAt < _to)
+            {
+                // Gap g runs from the end of owned tensor g − 1 (or 0) to the start of owned tensor g (or the end).
+                int gapStart = _gap == 0 ? 0 : _owned[_gap - 1].Offset + _owned[_gap - 1].Rows * _owned[_gap - 1].RowLength;
+                int gapEnd = _gap < _owned.Length ? _owned[_gap].Offset : _length;
+                int pooledStart = _pooledAt;
+                _pooledAt += gapEnd - gapStart;
+                _gap++;
+                int a = Math.Max(_from, pooledStart), b = Math.Min(_to, _pooledAt);
+                if (a >= b) continue;
+                start = gapStart + (a - pooledStart);
+                end = gapStart + (b - pooledStart);
+                return true;
+            }
+            start = end = 0;
+            return false;
         }
     }
 

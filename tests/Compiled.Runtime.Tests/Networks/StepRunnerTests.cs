@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Threading.Tasks;
 using Compiled.Networks;
@@ -216,6 +217,91 @@ public class StepRunnerTests
             runner.Train(AddSlices, input, 1, default, default, 1, 9, fresh);
             Assert.Equal(Expected(new float[40], threads, 9), fresh);
         });
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public async Task With_owned_tensors_the_first_non_finite_gradient_of_the_step_is_named(int threads)
+    {
+        await WithinLimit(() =>
+        {
+            // a.weight [12, 5] is owned (each thread checks its rows), the rest pooled and sliced: NaNs in the last thread's
+            // rows of a.weight and in b.weight (pooled, checked by some thread): the lower index is reported, whichever
+            // thread found it, and nothing is stepped.
+            float[] parameters = Enumerable.Range(0, 100).Select(i => 0.25f * i).ToArray();
+            float[] before = (float[])parameters.Clone();
+            ParameterInfo[] table = [new("a.weight", "a", 0, [12, 5]), new("a.bias", "a", 60, [12]), new("b.weight", "b", 72, [4, 7])];
+            var sgd = new Sgd(0.1f, momentum: 0.9f);
+            var options = new StepOptions(parameters, table) { Optimizer = sgd, CheckFinite = true };
+            var gradients = new float[100];
+            using var runner = new StepRunner(threads) { SlicedGradients = [new ParameterRange(60, 40)], OwnedParameters = [new OwnedParameterRows(0, 12, 5)] };
+            var input = new float[6];
+            foreach ((int owned, int pooled, int expected) in new[] { (57, 90, 57), (58, 61, 58), (-1, 80, 80) })
+            {
+                var error = Assert.Throws<NonFiniteException>(() => runner.Train((in StepContext ctx) =>
+                {
+                    (int start, int count) = ctx.OwnedRange(12);
+                    for (int j = start * 5; j < (start + count) * 5; j++) ctx.SharedGradients[j] = 1f;
+                    for (int j = 60; j < 100; j++) ctx.Gradients[j] += 1f;
+                    if (ctx.Thread == ctx.Threads - 1)
+                    {
+                        if (owned >= 0) ctx.SharedGradients[owned] = float.NaN;
+                        ctx.Gradients[pooled] = float.PositiveInfinity;
+                    }
+                    ctx.AddLoss(1f);
+                }, input, 1, default, default, 1, 6, gradients, options));
+                Assert.Equal(expected, error.Index);
+                Assert.Equal(before, parameters);
+                Assert.All(gradients, g => Assert.Equal(0f, g));
+            }
+        });
+    }
+
+    [Fact]
+    public void Pooled_shares_cover_all_but_the_owned_tensors_once_in_even_parts()
+    {
+        // The optimizer step's shares on several threads: every parameter outside the owned tensors in exactly one share,
+        // in order, and each share's size within 16 elements of an even part (an owned tensor counts for nobody here:
+        // its rows are split by the owners).
+        var random = new System.Random(5);
+        for (int trial = 0; trial < 300; trial++)
+        {
+            int length = random.Next(1, 5000);
+            var owned = new List<OwnedParameterRows>();
+            int at = 0;
+            while (random.Next(3) > 0)
+            {
+                int offset = at + random.Next(0, 300), rows = random.Next(1, 20), rowLength = random.Next(1, 60);
+                if (offset + rows * rowLength > length) break;
+                owned.Add(new OwnedParameterRows(offset, rows, rowLength));
+                at = offset + rows * rowLength;
+            }
+            var isOwned = new bool[length];
+            foreach (OwnedParameterRows o in owned)
+                for (int j = o.Offset; j < o.Offset + o.Rows * o.RowLength; j++) isOwned[j] = true;
+            int pooled = isOwned.Count(x => !x);
+            foreach (int threads in new[] { 1, 2, 3, 4 })
+            {
+                var seen = new int[length];
+                var sizes = new int[threads];
+                int last = -1;
+                for (int t = 0; t < threads; t++)
+                {
+                    var share = new StepRunner.PooledShare(owned.ToArray(), length, t, threads);
+                    while (share.Next(out int a, out int b))
+                    {
+                        Assert.True(a >= last && a < b && b <= length, $"trial {trial}, {threads} threads: [{a}, {b}) after {last}");
+                        last = b;
+                        for (int j = a; j < b; j++) seen[j]++;
+                        sizes[t] += b - a;
+                    }
+                }
+                for (int j = 0; j < length; j++) Assert.True(seen[j] == (isOwned[j] ? 0 : 1), $"trial {trial}, {threads} threads: parameter {j} in {seen[j]} shares");
+                Assert.True(sizes.All(size => Math.Abs(size - (double)pooled / threads) < 16),
+                    $"trial {trial}, {threads} threads: shares {string.Join(", ", sizes)} of {pooled}");
+            }
+        }
     }
 
     [Theory]
