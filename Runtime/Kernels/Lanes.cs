@@ -42,6 +42,10 @@ internal interface ILane<T> where T : struct
     static abstract T Equal(T a, T b);
     /// <summary>mask ? a : b, lane by lane.</summary>
     static abstract T Select(T mask, T a, T b);
+    /// <summary>The bits of a and b, and-ed: with a mask for a, a lane of b where the mask is set, else +0 (one instruction, where <see cref="Select"/> of b and 0 takes three).</summary>
+    static abstract T And(T a, T b);
+    /// <summary>The bits of a and b, or-ed (the union of two masks).</summary>
+    static abstract T Or(T a, T b);
     /// <summary>The sum of the lanes (in the order of <c>Vector512.Sum</c> and its kin, so it differs by width).</summary>
     static abstract float Sum(T a);
     /// <summary>The lanes rotated down by <paramref name="by"/> (0 ≤ by &lt; <see cref="Count"/>): lane l of the result is lane (l + by) mod Count of <paramref name="a"/>.</summary>
@@ -70,6 +74,8 @@ internal readonly struct ScalarLane : ILane<float>
     public static float LessThan(float a, float b) => a < b ? True : 0f;
     public static float Equal(float a, float b) => a == b ? True : 0f;
     public static float Select(float mask, float a, float b) => BitConverter.SingleToInt32Bits(mask) != 0 ? a : b;
+    public static float And(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) & BitConverter.SingleToInt32Bits(b));
+    public static float Or(float a, float b) => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(a) | BitConverter.SingleToInt32Bits(b));
     public static float Sum(float a) => a;
     public static float RotateLanes(float a, int by) => a;
 }
@@ -95,6 +101,8 @@ internal readonly struct Lane128 : ILane<Vector128<float>>
     public static Vector128<float> LessThan(Vector128<float> a, Vector128<float> b) => Vector128.LessThan(a, b);
     public static Vector128<float> Equal(Vector128<float> a, Vector128<float> b) => Vector128.Equals(a, b);
     public static Vector128<float> Select(Vector128<float> mask, Vector128<float> a, Vector128<float> b) => Vector128.ConditionalSelect(mask, a, b);
+    public static Vector128<float> And(Vector128<float> a, Vector128<float> b) => a & b;
+    public static Vector128<float> Or(Vector128<float> a, Vector128<float> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector128<float> a) => Vector128.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<float> RotateLanes(Vector128<float> a, int by)
@@ -125,6 +133,8 @@ internal readonly struct Lane256 : ILane<Vector256<float>>
     public static Vector256<float> LessThan(Vector256<float> a, Vector256<float> b) => Vector256.LessThan(a, b);
     public static Vector256<float> Equal(Vector256<float> a, Vector256<float> b) => Vector256.Equals(a, b);
     public static Vector256<float> Select(Vector256<float> mask, Vector256<float> a, Vector256<float> b) => Vector256.ConditionalSelect(mask, a, b);
+    public static Vector256<float> And(Vector256<float> a, Vector256<float> b) => a & b;
+    public static Vector256<float> Or(Vector256<float> a, Vector256<float> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector256<float> a) => Vector256.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> RotateLanes(Vector256<float> a, int by)
@@ -155,6 +165,8 @@ internal readonly struct Lane512 : ILane<Vector512<float>>
     public static Vector512<float> LessThan(Vector512<float> a, Vector512<float> b) => Vector512.LessThan(a, b);
     public static Vector512<float> Equal(Vector512<float> a, Vector512<float> b) => Vector512.Equals(a, b);
     public static Vector512<float> Select(Vector512<float> mask, Vector512<float> a, Vector512<float> b) => Vector512.ConditionalSelect(mask, a, b);
+    public static Vector512<float> And(Vector512<float> a, Vector512<float> b) => a & b;
+    public static Vector512<float> Or(Vector512<float> a, Vector512<float> b) => a | b;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Vector512<float> a) => Vector512.Sum(a);
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> RotateLanes(Vector512<float> a, int by)

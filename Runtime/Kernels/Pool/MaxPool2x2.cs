@@ -78,10 +78,14 @@ internal static class MaxPool2x2
         ref float y0 = ref MemoryMarshal.GetReference(y);
         ref int a0 = ref MemoryMarshal.GetReference(argmax);
         T columns = TArgmax.Value != 0 ? Columns<T, L>() : default, yes = L.Equal(L.Splat(0f), L.Splat(0f));
-        for (int plane = 0; plane < planes; plane++)
+        // The window elements' offsets from its top-left one, as floats: set once here, not converted in every step.
+        T right = L.Splat(1f), down = L.Splat(inWidth), downRight = L.Splat(inWidth + 1);
+        for (int plane = 0, channel = 0; plane < planes; plane++, channel = channel + 1 == g.Channels ? 0 : channel + 1)
         {
             for (int oh = 0; oh < outHeight; oh++)
             {
+                // The index within the sample of the row's first window (its top-left element).
+                int rowFirst = channel * inPlane + 2 * oh * inWidth;
                 ref float top = ref Unsafe.Add(ref x0, plane * inPlane + 2 * oh * inWidth);
                 ref float bottom = ref Unsafe.Add(ref top, inWidth);
                 ref float row = ref Unsafe.Add(ref y0, plane * outPlane + oh * outWidth);
@@ -111,20 +115,19 @@ internal static class MaxPool2x2
                     else
                     {
                         // The index of the window's top-left element, within the sample, then one column, one row, both on.
-                        int first = plane % g.Channels * inPlane + 2 * oh * inWidth + 2 * ow0;
-                        T index = L.Add(L.Splat(first), columns);
+                        T index = L.Add(L.Splat(rowFirst + 2 * ow0), columns);
                         T arg = index;
                         if (numbers)
                         {
-                            TakeGreater<T, L>(ref max, ref arg, topRight, L.Add(index, L.Splat(1f)));
-                            TakeGreater<T, L>(ref max, ref arg, bottomLeft, L.Add(index, L.Splat(inWidth)));
-                            TakeGreater<T, L>(ref max, ref arg, bottomRight, L.Add(index, L.Splat(inWidth + 1)));
+                            TakeGreater<T, L>(ref max, ref arg, topRight, L.Add(index, right));
+                            TakeGreater<T, L>(ref max, ref arg, bottomLeft, L.Add(index, down));
+                            TakeGreater<T, L>(ref max, ref arg, bottomRight, L.Add(index, downRight));
                         }
                         else
                         {
-                            Take<T, L>(ref max, ref arg, topRight, L.Add(index, L.Splat(1f)), yes);
-                            Take<T, L>(ref max, ref arg, bottomLeft, L.Add(index, L.Splat(inWidth)), yes);
-                            Take<T, L>(ref max, ref arg, bottomRight, L.Add(index, L.Splat(inWidth + 1)), yes);
+                            Take<T, L>(ref max, ref arg, topRight, L.Add(index, right), yes);
+                            Take<T, L>(ref max, ref arg, bottomLeft, L.Add(index, down), yes);
+                            Take<T, L>(ref max, ref arg, bottomRight, L.Add(index, downRight), yes);
                         }
                         StoreIndices(arg, ref Unsafe.Add(ref a0, plane * outPlane + oh * outWidth + ow0));
                     }
@@ -164,26 +167,30 @@ internal static class MaxPool2x2
         ref float dy0 = ref MemoryMarshal.GetReference(dy);
         ref int a0 = ref MemoryMarshal.GetReference(argmax);
         ref float dx0 = ref MemoryMarshal.GetReference(dx);
-        T zero = L.Splat(0f), one = L.Splat(1f), yes = L.Equal(zero, zero), missed = zero, columns = Columns<T, L>();
+        T zero = L.Splat(0f), one = L.Splat(1f), missed = zero, columns = Columns<T, L>();
+        // The window elements' offsets from its top-left one, as floats: set once here, not converted in every step.
+        T down = L.Splat(inWidth), downRight = L.Splat(inWidth + 1);
         for (int c = 0; c < g.Channels; c++)
         {
             for (int oh = 0; oh < outHeight; oh++)
             {
-                ref float top = ref Unsafe.Add(ref dx0, c * inPlane + 2 * oh * inWidth);
+                int rowFirst = c * inPlane + 2 * oh * inWidth;
+                ref float top = ref Unsafe.Add(ref dx0, rowFirst);
                 ref float bottom = ref Unsafe.Add(ref top, inWidth);
                 int row = c * outPlane + oh * outWidth;
                 for (int ow0 = 0; ; ow0 += lanes)
                 {
                     if (ow0 > outWidth - lanes) ow0 = outWidth - lanes;
-                    T d = L.Load(ref dy0, row + ow0);
+                    // 0 + dy, as the scatter adds it to a cleared dx (−0 becomes +0): once, then it or +0 in each position.
+                    T d = L.Add(L.Load(ref dy0, row + ow0), zero);
                     T index = LoadIndices<T>(ref Unsafe.Add(ref a0, row + ow0));
-                    T first = L.Add(L.Splat(c * inPlane + 2 * oh * inWidth + 2 * ow0), columns);
+                    T first = L.Add(L.Splat(rowFirst + 2 * ow0), columns);
                     T topLeft = L.Equal(index, first), topRight = L.Equal(index, L.Add(first, one));
-                    T bottomLeft = L.Equal(index, L.Add(first, L.Splat(inWidth))), bottomRight = L.Equal(index, L.Add(first, L.Splat(inWidth + 1)));
-                    T matched = L.Select(topLeft, yes, L.Select(topRight, yes, L.Select(bottomLeft, yes, bottomRight)));
-                    missed = L.Select(matched, missed, one);
-                    Zip.Interleave(L.Add(L.Select(topLeft, d, zero), zero), L.Add(L.Select(topRight, d, zero), zero), ref Unsafe.Add(ref top, 2 * ow0));
-                    Zip.Interleave(L.Add(L.Select(bottomLeft, d, zero), zero), L.Add(L.Select(bottomRight, d, zero), zero), ref Unsafe.Add(ref bottom, 2 * ow0));
+                    T bottomLeft = L.Equal(index, L.Add(first, down)), bottomRight = L.Equal(index, L.Add(first, downRight));
+                    // A lane whose index matched none of its window's four (all bits clear) marks the sample as missed.
+                    missed = L.Or(missed, L.Equal(L.Or(L.Or(topLeft, topRight), L.Or(bottomLeft, bottomRight)), zero));
+                    Zip.Interleave(L.And(topLeft, d), L.And(topRight, d), ref Unsafe.Add(ref top, 2 * ow0));
+                    Zip.Interleave(L.And(bottomLeft, d), L.And(bottomRight, d), ref Unsafe.Add(ref bottom, 2 * ow0));
                     if (ow0 == outWidth - lanes) break;
                 }
                 // An odd last column no window covers.
@@ -196,6 +203,7 @@ internal static class MaxPool2x2
             // An odd last row no window covers.
             dx.Slice(c * inPlane + 2 * outHeight * inWidth, (inHeight - 2 * outHeight) * inWidth).Clear();
         }
+        // missed holds all-ones lanes (NaN as floats) where an index missed, else +0: any such lane makes the sum NaN.
         return L.Sum(missed) == 0f;
     }
 
@@ -259,8 +267,28 @@ internal static class MaxPool2x2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void TakeGreater<T, L>(ref T max, ref T arg, T v, T index) where T : struct where L : struct, ILane<T>
     {
-        arg = L.Select(L.GreaterThan(v, max), index, arg);
+        arg = Blend<T, L>(L.GreaterThan(v, max), index, arg);
         max = Greater<T, L>(v, max);
+    }
+
+    /// <summary>
+    /// mask ? a : b for a mask of whole lanes (a compare's): one blendvps where the CPU has it, where the portable select
+    /// is three bitwise operations.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Blend<T, L>(T mask, T a, T b) where T : struct where L : struct, ILane<T>
+    {
+        if (typeof(T) == typeof(Vector256<float>) && Avx.IsSupported)
+        {
+            Vector256<float> r = Avx.BlendVariable(Unsafe.As<T, Vector256<float>>(ref b), Unsafe.As<T, Vector256<float>>(ref a), Unsafe.As<T, Vector256<float>>(ref mask));
+            return Unsafe.As<Vector256<float>, T>(ref r);
+        }
+        if (typeof(T) == typeof(Vector128<float>) && Sse41.IsSupported)
+        {
+            Vector128<float> r = Sse41.BlendVariable(Unsafe.As<T, Vector128<float>>(ref b), Unsafe.As<T, Vector128<float>>(ref a), Unsafe.As<T, Vector128<float>>(ref mask));
+            return Unsafe.As<Vector128<float>, T>(ref r);
+        }
+        return L.Select(mask, a, b);
     }
 
     /// <summary>No lane is NaN.</summary>
@@ -293,9 +321,10 @@ internal static class MaxPool2x2
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void StoreIndices<T>(T indices, ref int destination) where T : struct
     {
-        if (typeof(T) == typeof(Vector512<float>)) Vector512.ConvertToInt32(Unsafe.As<T, Vector512<float>>(ref indices)).StoreUnsafe(ref destination);
-        else if (typeof(T) == typeof(Vector256<float>)) Vector256.ConvertToInt32(Unsafe.As<T, Vector256<float>>(ref indices)).StoreUnsafe(ref destination);
-        else if (typeof(T) == typeof(Vector128<float>)) Vector128.ConvertToInt32(Unsafe.As<T, Vector128<float>>(ref indices)).StoreUnsafe(ref destination);
+        // The native conversion (cvttps2dq): exact for these values, without the saturating form's fix-up of out-of-range lanes.
+        if (typeof(T) == typeof(Vector512<float>)) Vector512.ConvertToInt32Native(Unsafe.As<T, Vector512<float>>(ref indices)).StoreUnsafe(ref destination);
+        else if (typeof(T) == typeof(Vector256<float>)) Vector256.ConvertToInt32Native(Unsafe.As<T, Vector256<float>>(ref indices)).StoreUnsafe(ref destination);
+        else if (typeof(T) == typeof(Vector128<float>)) Vector128.ConvertToInt32Native(Unsafe.As<T, Vector128<float>>(ref indices)).StoreUnsafe(ref destination);
         else destination = (int)Unsafe.As<T, float>(ref indices);
     }
 }
