@@ -4,7 +4,8 @@
 #   2. create a console project in a temp directory outside the repository (so no Directory.Build.props,
 #      Directory.Packages.props or global.json of ours applies), with its own NuGet.config (the local feed added to the
 #      machine's sources), add the package (no project references) and a small CNN (scripts/ci/package-check/Program.cs);
-#   3. train it for one epoch on part of MNIST under the JIT, at the detected width and at COMPILED_VECTOR_WIDTH=128;
+#   3. check the JIT build took the package's TieredCompilationQuickJitForLoops=false; train it for one epoch on part of
+#      MNIST under the JIT, at the detected width and at COMPILED_VECTOR_WIDTH=128;
 #   4. publish it with NativeAOT at the package's default CompiledCpu (avx2): the binary must report a wide path
 #      (Vector256 or Vector512) and train within AOT_JIT_LIMIT (1.5x) of the JIT's time;
 #   5. publish it with CompiledCpu=baseline: the publish must warn CMPB001, the binary must report the 128-bit path and
@@ -106,6 +107,9 @@ walls() { grep '^check: ' "$1" | sed -E 's/.* train_seconds=([0-9.]+).*/\1/' | t
 step "JIT build"
 (cd "$work/app" && dotnet build -c Release) > "$work/jit-build.log" 2>&1 || { tail -n 30 "$work/jit-build.log"; fail "building the fresh project failed"; }
 jit_app="$work/app/bin/Release/net10.0/app"
+# The package's JIT default (build/Compiled.props): methods with loops compiled optimized at their first call.
+grep -q '"System.Runtime.TieredCompilation.QuickJitForLoops": false' "$jit_app.runtimeconfig.json" \
+  || fail "the fresh project's runtimeconfig.json lacks the package's TieredCompilationQuickJitForLoops=false: $(cat "$jit_app.runtimeconfig.json")"
 
 step "NativeAOT publish, default CompiledCpu"
 (cd "$work/app" && dotnet publish -c Release -r linux-x64 -o "$work/aot") > "$work/aot-publish.log" 2>&1 \
