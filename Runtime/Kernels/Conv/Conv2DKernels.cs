@@ -390,11 +390,8 @@ public static class Conv2DKernels
                 Gemm.Multiply(false, true, patch, g.OutChannels, pixels, columns, pixels, dys, pixels, weightGradientT, g.OutChannels, accumulate: s > 0, width);
             }
 
-            // db [Cout] += Σ_pixels dy
-            if (!db.IsEmpty)
-            {
-                for (int o = 0; o < g.OutChannels; o++) db[o] += VectorOps.Sum(dys.Slice(o * pixels, pixels), width);
-            }
+            // db [Cout] += Σ_pixels dy (each channel's sum as VectorOps.Sum's, four channels side by side)
+            if (!db.IsEmpty) VectorOps.AddPlaneSums(dys, pixels, db[..g.OutChannels], width);
 
             if (dx.IsEmpty || direct) continue;
             Span<float> dxs = dx.Slice(s * g.InputLength, g.InputLength);

@@ -7,7 +7,8 @@ namespace Compiled.Runtime.Tests.Kernels;
 
 /// <summary>
 /// VectorOps at every width and length 0..256 against the float reference: Add, Scale and AddScaled bit for bit (one
-/// rounding per element, fused for AddScaled); Sum within 1e-6 of Σ|x|; AllFinite finds the first NaN/∞ anywhere.
+/// rounding per element, fused for AddScaled); Sum within 1e-6 of Σ|x|, and AddPlaneSums plane by plane as Sum's bits;
+/// AllFinite finds the first NaN/∞ anywhere.
 /// </summary>
 public class VectorOpsTests
 {
@@ -74,6 +75,28 @@ public class VectorOpsTests
             double expected = VectorOpsReference.Sum<double>(TestValues.Wide(x)), magnitude = VectorOpsReference.Sum<double>(TestValues.Abs(x));
             float actual = VectorOps.Sum(x, width);
             Assert.True(Math.Abs(actual - expected) <= 1e-6 * magnitude, $"Sum {width} length {length}: {actual}, expected {expected}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Plane_sums_side_by_side_equal_each_plane_s_sum_bit_for_bit(VectorWidth width)
+    {
+        // AddPlaneSums (a convolution's bias gradient) runs four planes at once; each plane's sum must be Sum's float, added
+        // to what sums held: every plane length 1..70 and LeNet-5's and VGG's planes, 1..9 planes (whole groups of four and
+        // the rest), values of mixed magnitude so that a different order of additions would round differently.
+        var random = new TestValues(14);
+        foreach (int length in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 47, 49, 63, 64, 65, 70, 100, 196, 784 })
+        {
+            for (int count = 1; count <= 9; count++)
+            {
+                float[] planes = random.Floats(count * length, -2, 3);
+                for (int i = 0; i < planes.Length; i += 7) planes[i] *= 1e4f;
+                float[] start = random.Floats(count), expected = (float[])start.Clone(), actual = (float[])start.Clone();
+                for (int p = 0; p < count; p++) expected[p] += VectorOps.Sum(planes.AsSpan(p * length, length), width);
+                VectorOps.AddPlaneSums(planes, length, actual, width);
+                KernelAssert.Identical(expected, actual, $"{width}: {count} planes of {length}");
+            }
         }
     }
 
