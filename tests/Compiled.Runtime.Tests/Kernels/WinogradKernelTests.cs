@@ -131,6 +131,55 @@ public class WinogradKernelTests
         }
     }
 
+    /// <summary>
+    /// F(4×4)'s input transform through memory (what runs where the JIT has 16 vector registers) gives the in-register
+    /// transform's bits at every width, on patches of mixed magnitudes, signed zeros, infinities and NaN, with row and pixel
+    /// pitches like a staged slab's, and writes only the 36 positions.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Input_transform_through_memory_gives_the_in_register_transform_s_bits(VectorWidth width)
+    {
+        switch (width)
+        {
+            case VectorWidth.V512: InputTransformsAgree<System.Runtime.Intrinsics.Vector512<float>, Lane512>(); break;
+            case VectorWidth.V256: InputTransformsAgree<System.Runtime.Intrinsics.Vector256<float>, Lane256>(); break;
+            case VectorWidth.V128: InputTransformsAgree<System.Runtime.Intrinsics.Vector128<float>, Lane128>(); break;
+            default: InputTransformsAgree<float, ScalarLane>(); break;
+        }
+    }
+
+    private static void InputTransformsAgree<T, L>() where T : struct where L : struct, ILane<T>
+    {
+        var random = new TestValues(59);
+        int lanes = L.Count;
+        float[] specials = [0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.NaN, 1e30f, -3e-30f];
+        foreach (int vectors in new[] { 1, 3 })
+        for (int trial = 0; trial < 20; trial++)
+        {
+            int pixelPitch = vectors * lanes, rowPitch = (6 + trial % 3) * pixelPitch, xiStride = lanes * (vectors + trial % 2);
+            float[] patch = random.Floats(6 * rowPitch);
+            for (int i = 0; i < patch.Length; i++)
+            {
+                if (i % 13 == trial % 13) patch[i] = specials[(i / 13 + trial) % specials.Length];
+                else if (i % 5 == 0) patch[i] *= 1e4f;
+            }
+            float[] inRegisters = new float[36 * xiStride + lanes], throughMemory = new float[inRegisters.Length], scratch = new float[36 * lanes];
+            Array.Fill(inRegisters, 7f);
+            Array.Fill(throughMemory, 7f);
+            for (int vector = 0; vector < vectors; vector++)
+            {
+                WinogradF4.TransformInput<T, L>(ref patch[vector * lanes], rowPitch, pixelPitch, ref inRegisters[vector * lanes], xiStride);
+                WinogradF4.TransformInputThroughMemory<T, L>(ref patch[vector * lanes], rowPitch, pixelPitch, ref throughMemory[vector * lanes], xiStride, ref scratch[0]);
+                KernelAssert.Identical(inRegisters, throughMemory, $"L={lanes} trial {trial} vector {vector}");
+            }
+            for (int i = 0; i < inRegisters.Length; i++)
+            {
+                if (i % xiStride >= vectors * lanes || i >= 36 * xiStride) Assert.True(throughMemory[i] == 7f, $"L={lanes} trial {trial}: [{i}] written");
+            }
+        }
+    }
+
     private static void ProductsOfEveryTileCount<T, L>() where T : struct where L : struct, ILane<T>
     {
         var random = new TestValues(58);
