@@ -13,8 +13,11 @@ internal interface IWinogradTile
     /// <summary>The output tile's side: 2 or 4.</summary>
     static abstract int Size { get; }
 
-    /// <summary>Bᵀ d B: d[a][b] at patch + a·rowStride + b·stride; result ξ = (m + 2)·i + j at v + ξ·xiStride.</summary>
-    static abstract void TransformInput<T, L>(ref float patch, int rowStride, int stride, ref float v, int xiStride)
+    /// <summary>
+    /// Bᵀ d B: d[a][b] at patch + a·rowStride + b·stride; result ξ = (m + 2)·i + j at v + ξ·xiStride (<paramref name="scratch"/>:
+    /// 36 vectors the transform may use).
+    /// </summary>
+    static abstract void TransformInput<T, L>(ref float patch, int rowStride, int stride, ref float v, int xiStride, ref float scratch)
         where T : struct where L : struct, ILane<T>;
 
     /// <summary>A dy Aᵀ: dy[a][b] (a, b &lt; m) at block + a·rowStride + b·stride; result ξ at u + ξ·xiStride.</summary>
@@ -33,9 +36,10 @@ internal readonly struct TileF2 : IWinogradTile
     /// <summary>
     /// Bᵀ d B for a vector of channels of one tile: d[a][b] at <paramref name="patch"/> + a·<paramref name="rowStride"/> +
     /// b·<paramref name="stride"/>; the 16 results ξ = 4i + j, <paramref name="xiStride"/> apart (the forward's transform).
+    /// Sixteen inputs in registers spill nothing; the scratch is not used.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void TransformInput<T, L>(ref float patch, int rowStride, int stride, ref float v, int xiStride)
+    public static void TransformInput<T, L>(ref float patch, int rowStride, int stride, ref float v, int xiStride, ref float scratch)
         where T : struct where L : struct, ILane<T>
     {
         Row<T, L>(ref patch, stride, out T d00, out T d01, out T d02, out T d03);
@@ -124,10 +128,14 @@ internal readonly struct TileF4 : IWinogradTile
 {
     public static int Size => 4;
 
+    /// <summary>The forward's Bᵀ d B, through the scratch where the JIT has 16 vector registers (<see cref="WinogradF4.InputTransformThroughMemory"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void TransformInput<T, L>(ref float patch, int rowStride, int stride, ref float v, int xiStride)
+    public static void TransformInput<T, L>(ref float patch, int rowStride, int stride, ref float v, int xiStride, ref float scratch)
         where T : struct where L : struct, ILane<T>
-        => WinogradF4.TransformInput<T, L>(ref patch, rowStride, stride, ref v, xiStride);
+    {
+        if (WinogradF4.InputTransformThroughMemory) WinogradF4.TransformInputThroughMemory<T, L>(ref patch, rowStride, stride, ref v, xiStride, ref scratch);
+        else WinogradF4.TransformInput<T, L>(ref patch, rowStride, stride, ref v, xiStride);
+    }
 
     /// <summary>
     /// A over dy's rows two output rows at a time (rows 1 and 2 share dy0 + dy2 and dy1 + dy3; rows 3 and 4 dy0 + 4dy2 and

@@ -154,12 +154,14 @@ internal static class WinogradWeightGradient
     /// its own, not inlined into Run: with both transforms inlined there, Run is too large for the JIT's inlining budget, which
     /// then leaves the transforms' helpers as calls (NativeAOT inlined them either way).
     /// </summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining), SkipLocalsInit]
     private static void TransformSample<T, L, W>(ref float input, int paddedColumns, int inStride, ref float gradient, int gradientColumns, int outStride,
         int outVectors, int tileRows, int tileColumns, ref float v, int inputSlab, ref float u, int gradientSlab)
         where T : struct where L : struct, ILane<T> where W : struct, IWinogradTile
     {
         int lanes = L.Count, m = W.Size, inVectorCount = inStride / lanes, outVectorCount = outVectors / lanes;
+        Span<float> scratch = stackalloc float[36 * lanes];
+        ref float scratch0 = ref MemoryMarshal.GetReference(scratch);
         for (int tr = 0; tr < tileRows; tr++)
         {
             for (int tc = 0; tc < tileColumns; tc++)
@@ -168,7 +170,7 @@ internal static class WinogradWeightGradient
                 ref float patch = ref Unsafe.Add(ref input, (m * tr * paddedColumns + m * tc) * inStride);
                 for (int vector = 0; vector < inVectorCount; vector++)
                     W.TransformInput<T, L>(ref Unsafe.Add(ref patch, vector * lanes), paddedColumns * inStride, inStride,
-                        ref Unsafe.Add(ref v, tile * inStride + vector * lanes), inputSlab);
+                        ref Unsafe.Add(ref v, tile * inStride + vector * lanes), inputSlab, ref scratch0);
                 ref float block = ref Unsafe.Add(ref gradient, (m * tr * gradientColumns + m * tc) * outStride);
                 for (int vector = 0; vector < outVectorCount; vector++)
                     W.TransformGradient<T, L>(ref Unsafe.Add(ref block, vector * lanes), gradientColumns * outStride, outStride,
