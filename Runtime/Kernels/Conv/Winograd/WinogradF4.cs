@@ -405,8 +405,9 @@ internal static class WinogradF4
     /// <summary>
     /// Whether the input transforms go through memory (<see cref="TransformInputThroughMemory"/>): where the JIT has 16 vector
     /// registers (no AVX-512), <see cref="TransformInput"/>'s twelve rows in registers spill about 38 vectors to the stack and
-    /// reload them, besides its 36 stores. Measured on an AVX2-only Zen 1 (NativeAOT, one sample on one thread): the small
-    /// ResNet's 28×28 16 → 16 layer 63.7 → 56.5 µs, its 14×14 32 → 32 layer 61.6 → 55.5 µs, the 7×7 64 → 64 layer unchanged.
+    /// reload them, besides its 36 stores. Measured on an AVX2-only Zen 1 (NativeAOT, one sample on one thread, four
+    /// alternating runs): the small ResNet's 28×28 16 → 16 layer 57.8-58.4 → 55.4-57.2 µs, its 14×14 32 → 32 layer
+    /// 56.5-57.2 → 54.6-55.4 µs, the 7×7 64 → 64 layer unchanged.
     /// With AVX-512's 32 registers nothing spills, so the transform stays in registers there (either way the same bits).
     /// </summary>
     internal static readonly bool InputTransformThroughMemory = !System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
