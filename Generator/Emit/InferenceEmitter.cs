@@ -10,9 +10,15 @@ internal static class InferenceEmitter
 {
     /// <summary>
     /// Whether inference derives anything from the weights that it keeps between calls (filters packed by a convolution,
-    /// batch norms folded or turned into a scale and shift), and so has <c>_inferenceWeights</c>.
+    /// batch norms folded or turned into a scale and shift, a dense layer's weights packed in an inference session), and
+    /// so has <c>_inferenceWeights</c>.
     /// </summary>
     public static bool HasInferenceWeights(NetworkPlan plan)
+        => WatchesWeights(plan) || plan.Layers.Any(l => l.Node.Descriptor is DenseLayer);
+
+    // Whether a network's own calls compare weights: only where a convolution packs filters or a batch norm folds (a dense
+    // layer's weights are not watched; only a session, whose weights nothing changes, keeps them packed).
+    private static bool WatchesWeights(NetworkPlan plan)
         => ModeEmitter.HasBatchNorm(plan) || plan.Layers.Any(l => CostModel.PacksFilters(l.Node));
 
     // The parameter ranges inference derives things from: every convolution's, batch norm's and folded-into layer's weight
@@ -21,6 +27,7 @@ internal static class InferenceEmitter
     private static List<int> DerivedRanges(NetworkPlan plan)
     {
         var ranges = new List<int>();
+        if (!WatchesWeights(plan)) return ranges;
         var producers = new HashSet<string>();
         if (ModeEmitter.HasBatchNorm(plan))
         {
@@ -50,13 +57,22 @@ internal static class InferenceEmitter
     private static void EmitInferenceWeights(SourceWriter w, NetworkPlan plan)
     {
         if (!HasInferenceWeights(plan)) return;
-        string parameters = string.Join(", ", DerivedRanges(plan).Select(r => Literals.Int(r)));
+        List<int> ranges = DerivedRanges(plan);
+        string parameters = ranges.Count > 0 ? $"new int[] {{ {string.Join(", ", ranges.Select(r => Literals.Int(r)))} }}" : $"{TypeNames.Array}.Empty<int>()";
         string state = plan.StateCount > 0 ? $"new int[] {{ 0, {Literals.Int(plan.StateCount)} }}" : $"{TypeNames.Array}.Empty<int>()";
         w.Line();
-        w.Line("// The parameters (pairs offset, length: every convolution's and batch norm's and each layer a batch norm folds into)");
-        w.Line("// and the state inference derives packed filters and folded batch norms from: each Forward and Predict compares them");
-        w.Line("// once and rederives only after a change.");
-        w.Line($"private readonly {TypeNames.InferenceWeights} _inferenceWeights = new {TypeNames.InferenceWeights}(new int[] {{ {parameters} }}, {state});");
+        if (ranges.Count > 0 || plan.StateCount > 0)
+        {
+            w.Line("// The parameters (pairs offset, length: every convolution's and batch norm's and each layer a batch norm folds into)");
+            w.Line("// and the state inference derives packed filters and folded batch norms from: each Forward and Predict compares them");
+            w.Line("// once and rederives only after a change.");
+        }
+        else
+        {
+            w.Line("// Nothing to watch (no convolution packs filters, no batch norm folds): the stamp marks a session's sealed copy, under");
+            w.Line("// which the dense layers keep their weights packed.");
+        }
+        w.Line($"private readonly {TypeNames.InferenceWeights} _inferenceWeights = new {TypeNames.InferenceWeights}({parameters}, {state});");
     }
 
     // Forward's and Predict's first statements after the checks: whether the weights changed, and if so the refold.
@@ -68,7 +84,9 @@ internal static class InferenceEmitter
         else w.Line($"_runner.RefreshWeights(_inferenceWeights, Parameters, {state});");
     }
 
-    private static string StampArgument(NetworkPlan plan) => HasInferenceWeights(plan) ? ", _inferenceWeights.Stamp" : "";
+    // The stamp, and whether it covers every weight (sealed: a session's copy, so dense layers keep their weights packed;
+    // a network's own calls watch only the ranges above, as comparing its dense weights per call would cost more than it saves).
+    private static string StampArgument(NetworkPlan plan) => HasInferenceWeights(plan) ? ", _inferenceWeights.Stamp, _inferenceWeights.IsSealed" : "";
 
     // CreateInferenceSession: a copy of the network (its parameters and state, as many threads) that nothing else references,
     // its inference weights sealed (compared once, never again); a class that generated code cannot copy says why.

@@ -53,6 +53,7 @@ public sealed unsafe class BatchRunner : IDisposable
     private int _chunkSamples;
     private float[]? _gradients;
     private long _weightStamp;
+    private bool _everyWeightFixed;
     // Training with several busy threads and many parameters: each thread, once all have finished their slices, adds its
     // range of the other threads' buffers into the destination (one dispatch per step instead of two).
     private bool _reduceInside;
@@ -114,12 +115,22 @@ public sealed unsafe class BatchRunner : IDisposable
     /// </summary>
     public void Infer(BatchBody body, ReadOnlySpan<float> input, int inputLength, Span<float> output, int outputLength, int batch, int chunkSamples,
         long weightStamp)
+        => Infer(body, input, inputLength, output, outputLength, batch, chunkSamples, weightStamp, everyWeightFixed: false);
+
+    /// <summary>
+    /// <see cref="Infer(BatchBody, ReadOnlySpan{float}, int, Span{float}, int, int, int, long)"/>; with
+    /// <paramref name="everyWeightFixed"/> (a sealed <see cref="InferenceWeights"/>: an inference session's network) the
+    /// stamp covers every weight, so dense layers keep their weights packed too (<see cref="PackedWeightCache.TrustsEveryWeight"/>).
+    /// </summary>
+    public void Infer(BatchBody body, ReadOnlySpan<float> input, int inputLength, Span<float> output, int outputLength, int batch, int chunkSamples,
+        long weightStamp, bool everyWeightFixed)
     {
         fixed (float* pInput = input)
         fixed (float* pOutput = output)
         {
             Begin(body, pInput, inputLength, null, 0, null, 0, pOutput, output.Length, outputLength, batch, chunkSamples, null);
             _weightStamp = weightStamp;
+            _everyWeightFixed = everyWeightFixed && weightStamp != 0;
             _units = InferenceUnits(batch, chunkSamples, _group.Threads);
             _nextUnit = _group.Threads;
             try
@@ -249,6 +260,7 @@ public sealed unsafe class BatchRunner : IDisposable
         _output = null;
         _gradients = null;
         _weightStamp = 0;
+        _everyWeightFixed = false;
     }
 
     // Runs every thread's slice; when only one slice is non-empty (a batch of one) it runs inline with that thread's
@@ -326,7 +338,7 @@ public sealed unsafe class BatchRunner : IDisposable
         }
         BatchBody body = _body!;
         float loss = 0f;
-        using PackedWeightCache.TrustScope trust = PackedWeightCache.Trust(_weightStamp);
+        using PackedWeightCache.TrustScope trust = PackedWeightCache.Trust(_weightStamp, _everyWeightFixed);
         try
         {
             for (int first = start; first < end; first += _chunkSamples)
@@ -354,7 +366,7 @@ public sealed unsafe class BatchRunner : IDisposable
     {
         NetworkWorkspace workspace = _workspaces[thread];
         BatchBody body = _body!;
-        using PackedWeightCache.TrustScope trust = PackedWeightCache.Trust(_weightStamp);
+        using PackedWeightCache.TrustScope trust = PackedWeightCache.Trust(_weightStamp, _everyWeightFixed);
         for (int unit = thread; unit < _units; unit = Interlocked.Increment(ref _nextUnit) - 1)
         {
             int first = UnitStart(unit, _batch, _units), count = UnitStart(unit + 1, _batch, _units) - first;

@@ -30,6 +30,7 @@ internal sealed unsafe class IntraOpTeam
     private delegate*<void*, int, int, void> _job;
     private void* _state;
     private long _weightStamp;
+    private bool _everyWeight;
 
     /// <param name="group">The workers, idle for the duration of every <see cref="Open"/> scope.</param>
     public IntraOpTeam(WorkerGroup group)
@@ -62,6 +63,7 @@ internal sealed unsafe class IntraOpTeam
             team._job = job;
             team._state = state;
             team._weightStamp = PackedWeightCache.TrustedStamp;
+            team._everyWeight = PackedWeightCache.TrustsEveryWeight;
             team._group.Run(team._runPart);
         }
         finally
@@ -75,7 +77,7 @@ internal sealed unsafe class IntraOpTeam
     // Every part runs under the caller's weight stamp (PackedWeightCache.Trust), as the whole call would have.
     private void RunPart(int part)
     {
-        using PackedWeightCache.TrustScope trust = PackedWeightCache.Trust(_weightStamp);
+        using PackedWeightCache.TrustScope trust = PackedWeightCache.Trust(_weightStamp, _everyWeight);
         _job(_state, part, _group.Threads);
     }
 

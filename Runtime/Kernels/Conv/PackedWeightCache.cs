@@ -34,11 +34,16 @@ internal sealed class PackedWeightCache
     /// <summary>Floats of copies and packings one thread keeps (64 MiB).</summary>
     public const long MaxThreadFloats = 1L << 24;
 
-    /// <summary>Layouts: <see cref="Conv3x3Kernels.PackWeights"/>, <see cref="WinogradConvolution.PackForward"/>, <see cref="WinogradConvolution.PackTransposed"/>, <see cref="ChannelVectorConvolution.PackWeights"/>.</summary>
-    public const int Direct3x3Forward = 1, WinogradForward = 2, WinogradTransposed = 3, ChannelVector = 4;
+    /// <summary>
+    /// Layouts: <see cref="Conv3x3Kernels.PackWeights"/>, <see cref="WinogradConvolution.PackForward"/>,
+    /// <see cref="WinogradConvolution.PackTransposed"/>, <see cref="ChannelVectorConvolution.PackWeights"/>, and a dense
+    /// layer's weights as GEMM panels (<see cref="DenseKernels"/>; its geometry a 1×1 convolution of a 1×1 plane).
+    /// </summary>
+    public const int Direct3x3Forward = 1, WinogradForward = 2, WinogradTransposed = 3, ChannelVector = 4, DenseForward = 5;
 
     [ThreadStatic] private static PackedWeightCache? t_current;
     [ThreadStatic] private static long t_trusted;
+    [ThreadStatic] private static bool t_everyWeight;
 
     /// <summary>Entries kept per layout, geometry and width: past them a new array takes the least recently used one's place.</summary>
     public const int MaxPerLayout = 4;
@@ -54,12 +59,21 @@ internal sealed class PackedWeightCache
     public static long TrustedStamp => t_trusted;
 
     /// <summary>
+    /// Whether the stamp covers every weight the calls pass, not only the ranges a network watches (convolutions' and batch
+    /// norms'): a sealed <see cref="Networks.InferenceWeights"/>, whose network nothing writes any more. A dense layer's
+    /// weights, unwatched (comparing them per call would cost a call on one sample more than the layer), are packed and
+    /// kept only then.
+    /// </summary>
+    public static bool TrustsEveryWeight => t_trusted != 0 && t_everyWeight;
+
+    /// <summary>
     /// Until the scope is disposed, this thread's calls run under <paramref name="stamp"/> (0: none): an entry checked or
     /// packed under the same non-zero stamp, for weights at the same address, is used without comparing the weights. The
     /// caller promises that under one stamp the weights at every address its calls pass are unchanged and never move
-    /// (<see cref="Networks.InferenceWeights"/>).
+    /// (<see cref="Networks.InferenceWeights"/>); with <paramref name="everyWeight"/>, every weight the calls pass
+    /// (<see cref="TrustsEveryWeight"/>).
     /// </summary>
-    public static TrustScope Trust(long stamp) => new(stamp);
+    public static TrustScope Trust(long stamp, bool everyWeight = false) => new(stamp, everyWeight);
 
     /// <summary>What packs <c>w</c> into <c>packed</c> for one layout.</summary>
     public delegate void Packer(in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth width);
@@ -68,7 +82,8 @@ internal sealed class PackedWeightCache
     /// <paramref name="w"/> packed by <paramref name="pack"/> (<paramref name="packedLength"/> floats): the kept packing when
     /// the weights at the same address with the same layout (<paramref name="layout"/>, <paramref name="g"/>,
     /// <paramref name="width"/>) equal its copy, else a fresh one (kept when the bounds allow, else in
-    /// <paramref name="scratch"/>, which must hold <paramref name="packedLength"/> floats).
+    /// <paramref name="scratch"/> when it holds <paramref name="packedLength"/> floats; an empty span when it does not, for
+    /// a caller that has another way).
     /// </summary>
     public ReadOnlySpan<float> Get(in Conv2DGeometry g, ReadOnlySpan<float> w, VectorWidth width, int layout, int packedLength, Packer pack, Span<float> scratch)
     {
@@ -117,6 +132,7 @@ internal sealed class PackedWeightCache
         long floats = (long)w.Length + packedLength;
         if (w.Length > MaxEntryFloats || _floats + floats > MaxThreadFloats)
         {
+            if (scratch.Length < packedLength) return default;
             pack(g, w, scratch, width);
             return scratch[..packedLength];
         }
@@ -161,13 +177,20 @@ internal sealed class PackedWeightCache
     public readonly ref struct TrustScope
     {
         private readonly long _previous;
+        private readonly bool _previousEveryWeight;
 
-        internal TrustScope(long stamp)
+        internal TrustScope(long stamp, bool everyWeight)
         {
             _previous = t_trusted;
+            _previousEveryWeight = t_everyWeight;
             t_trusted = stamp;
+            t_everyWeight = everyWeight;
         }
 
-        public void Dispose() => t_trusted = _previous;
+        public void Dispose()
+        {
+            t_trusted = _previous;
+            t_everyWeight = _previousEveryWeight;
+        }
     }
 }

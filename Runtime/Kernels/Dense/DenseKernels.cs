@@ -35,6 +35,7 @@ public static class DenseKernels
             DenseGemv.Forward(x, w, b, y, n, inFeatures, outFeatures, width);
             return;
         }
+        if (PackedWeightCache.TrustsEveryWeight && TryForwardPacked(x, w, b, y, n, inFeatures, outFeatures, width)) return;
         bool hasBias = !b.IsEmpty;
         if (n >= outFeatures)
         {
@@ -54,6 +55,50 @@ public static class DenseKernels
             TransposeAddBias(yT, b, y, n, outFeatures, outFeatures);
         }
     }
+
+    /// <summary>
+    /// The GEMM of <see cref="Forward(ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, int, VectorWidth)"/>
+    /// with w packed once into panels (<see cref="PackedWeightCache"/>, kept per thread) and x read in place: for inference
+    /// under a trusted stamp (<see cref="PackedWeightCache.Trust"/>: weights that do not change between calls), where packing
+    /// per call (x transposed for a batch smaller than the layer's outputs, w transposed otherwise) and transposing the
+    /// output back cost about a quarter of the layer (the MLP at batch 64). Only where the stamp covers every weight
+    /// (<see cref="PackedWeightCache.TrustsEveryWeight"/>: an inference session), as a network does not watch its dense
+    /// weights. The bits of the per-call GEMM in either
+    /// orientation: with n ≥ out the rows start from the bias and the products are added to it, as there; with fewer
+    /// samples the products are summed first and the bias added after, as the transposed product does. False (nothing
+    /// written) at the scalar width or when the packing is not kept (weights past the cache's bounds).
+    /// </summary>
+    private static bool TryForwardPacked(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures, VectorWidth width)
+    {
+        (VectorWidth kernel, int nr) = Gemm.PackedLayout(width, outFeatures);
+        if (nr == 0) return false;
+        long length = (long)((outFeatures + nr - 1) / nr) * nr * inFeatures;
+        if (length > PackedWeightCache.MaxEntryFloats) return false;
+        var shape = new Conv2DGeometry(inFeatures, 1, 1, outFeatures, 1, 1, 1, 1, 0, 0, 0, 0);
+        ReadOnlySpan<float> packed = PackedWeightCache.Current.Get(shape, w, kernel, PackedWeightCache.DenseForward, (int)length, s_packPanels, scratch: default);
+        if (packed.IsEmpty) return false;
+
+        bool hasBias = !b.IsEmpty;
+        if (n >= outFeatures && hasBias)
+        {
+            for (int i = 0; i < n; i++) b.CopyTo(y.Slice(i * outFeatures, outFeatures));
+            Gemm.MultiplyPackedB(n, outFeatures, inFeatures, x, inFeatures, packed, y, outFeatures, accumulate: true, kernel);
+            return true;
+        }
+        Gemm.MultiplyPackedB(n, outFeatures, inFeatures, x, inFeatures, packed, y, outFeatures, accumulate: false, kernel);
+        if (hasBias && n < outFeatures)
+        {
+            for (int i = 0; i < n; i++)
+            {
+                Span<float> row = y.Slice(i * outFeatures, outFeatures);
+                VectorOps.Add(row, b, row, width);
+            }
+        }
+        return true;
+    }
+
+    private static readonly PackedWeightCache.Packer s_packPanels = (in Conv2DGeometry g, ReadOnlySpan<float> w, Span<float> packed, VectorWidth kernel)
+        => Gemm.PackTransposedB(w, g.InChannels, g.OutChannels, g.InChannels, Gemm.PackedLayout(kernel, g.OutChannels).PanelColumns, packed);
 
     // y[i·stride + o] = yT[o, i] + b[o] for o < outFeatures, i < n (no addition without a bias): 4×4 blocks in registers
     // where the CPU has SSE, the element loop for the edges and elsewhere (the same bits either way). The callers have

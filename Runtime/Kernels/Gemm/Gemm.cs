@@ -40,6 +40,48 @@ public static class Gemm
     }
 
     /// <summary>
+    /// The micro-kernel width <see cref="MultiplyPackedB"/> runs for n columns at <paramref name="width"/> (the one
+    /// <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool, VectorWidth)"/>
+    /// would run), and the columns of its panels: B must be packed for that width. Scalar has no panels (0).
+    /// </summary>
+    internal static (VectorWidth Kernel, int PanelColumns) PackedLayout(VectorWidth width, int n)
+    {
+        VectorWidth kernel = KernelWidth(width, n);
+        return (kernel, kernel switch
+        {
+            VectorWidth.V512 => GemmMicroKernel512.NR,
+            VectorWidth.V256 => GemmMicroKernel256.NR,
+            VectorWidth.V128 => GemmMicroKernel128.NR,
+            _ => 0,
+        });
+    }
+
+    /// <summary>
+    /// B [n, k] (row stride ldb) as the panels <see cref="MultiplyPackedB"/> reads for op(B) = Bᵀ: ⌈n / NR⌉ panels of k·NR
+    /// floats, padding columns zero. <paramref name="packed"/> holds at least that many floats.
+    /// </summary>
+    internal static void PackTransposedB(ReadOnlySpan<float> b, int ldb, int n, int k, int panelColumns, Span<float> packed)
+        => GemmPacking.PackTransposedB(b, ldb, 0, k, 0, n, panelColumns, packed);
+
+    /// <summary>
+    /// C[m, n] = (accumulate ? C : 0) + A[m, k]·Bᵀ with B packed by <see cref="PackTransposedB"/> for
+    /// <paramref name="kernel"/> (a width <see cref="PackedLayout"/> returned, not scalar): the bits of
+    /// <see cref="Multiply(bool, bool, int, int, int, ReadOnlySpan{float}, int, ReadOnlySpan{float}, int, Span{float}, int, bool, VectorWidth)"/>
+    /// with transB, without packing B per call. Arguments are the caller's to validate.
+    /// </summary>
+    internal static void MultiplyPackedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packedB, Span<float> c, int ldc,
+        bool accumulate, VectorWidth kernel)
+    {
+        switch (kernel)
+        {
+            case VectorWidth.V512: GemmDriver<GemmMicroKernel512>.MultiplyPackedB(m, n, k, a, lda, packedB, c, ldc, accumulate); break;
+            case VectorWidth.V256: GemmDriver<GemmMicroKernel256>.MultiplyPackedB(m, n, k, a, lda, packedB, c, ldc, accumulate); break;
+            case VectorWidth.V128: GemmDriver<GemmMicroKernel128>.MultiplyPackedB(m, n, k, a, lda, packedB, c, ldc, accumulate); break;
+            default: throw new ArgumentOutOfRangeException(nameof(kernel), kernel, "Packed panels need a vector width.");
+        }
+    }
+
+    /// <summary>
     /// The micro-kernel for a width: a narrower one when n fits in its tile (n ≤ 16 at V512 runs 6 × 16 tiles, n ≤ 8 at
     /// V256 runs 6 × 8), so narrow products (conv weight gradients, small heads) do not compute padding. The arithmetic of
     /// every micro-kernel is the same, so this changes no result.

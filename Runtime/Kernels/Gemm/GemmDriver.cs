@@ -83,6 +83,50 @@ internal static class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKern
         }
     }
 
+    /// <summary>
+    /// C = (accumulate ? C : 0) + A·B with B already packed whole (<see cref="GemmPacking.PackTransposedB"/> over all of k:
+    /// panel q, columns [q·NR, q·NR + NR), at q·k·NR, element (p, j) at p·NR + j, padding columns zero) and A [m, k] read
+    /// in place: a layer's fixed weights packed once (<see cref="DenseKernels"/> under a trusted stamp). Each element of C
+    /// sees the same terms in the same order as <see cref="Multiply"/> gives it (the same KC passes, each summed from zero
+    /// and then added to C), so the results are its bits. Per pass over k, a panel of B (KC × NR) stays in L1 while every
+    /// row panel of A streams past it.
+    /// </summary>
+    public static void MultiplyPackedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packedB, Span<float> c, int ldc, bool accumulate)
+    {
+        const int MR = GemmBlocking.MR, KC = GemmBlocking.KC;
+        int nr = TKernel.NR;
+        Span<float> tile = GemmWorkspace.Current.Tile(MR * nr);
+        ref float aStart = ref MemoryMarshal.GetReference(a);
+        ref float bStart = ref MemoryMarshal.GetReference(packedB);
+        ref float cStart = ref MemoryMarshal.GetReference(c);
+
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = Math.Min(KC, k - pc);
+            bool overwrite = !accumulate && pc == 0;
+            for (int jr = 0; jr < n; jr += nr)
+            {
+                int width = Math.Min(nr, n - jr);
+                ref float bPanel = ref Unsafe.Add(ref bStart, (nint)jr * k + (nint)pc * nr);
+                for (int ir = 0; ir < m; ir += MR)
+                {
+                    int rows = Math.Min(MR, m - ir);
+                    ref float aPanel = ref Unsafe.Add(ref aStart, (nint)ir * lda + pc);
+                    ref float cTile = ref Unsafe.Add(ref cStart, (nint)ir * ldc + jr);
+                    if (width == nr)
+                    {
+                        TKernel.Run(kc, ref aPanel, lda, 1, ref bPanel, nr, ref cTile, ldc, overwrite, rows);
+                    }
+                    else
+                    {
+                        TKernel.Run(kc, ref aPanel, lda, 1, ref bPanel, nr, ref MemoryMarshal.GetReference(tile), nr, overwrite: true, rows);
+                        MergeTile(tile, nr, ref cTile, ldc, rows, width, overwrite);
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>The valid rows × cols of a scratch tile into C: C = tile, or C += tile.</summary>
     private static void MergeTile(Span<float> tile, int nr, ref float c, nint ldc, int rows, int cols, bool overwrite)
     {

@@ -7,8 +7,9 @@ namespace Compiled.Generator.Tests.Emission;
 /// batch norm or a convolution whose forward runs on packed filters (3×3, padding 1, stride 1 or 2; channel vectors) compares every
 /// convolution's and batch norm's parameters, those of each layer a batch norm folds into, and its state once per Forward
 /// and Predict, refolds only after a change, runs
-/// its chunks under the stamp, and allocates the arrays the packed filters are found by pinned; any other network does none
-/// of it.
+/// its chunks under the stamp, and allocates the arrays the packed filters are found by pinned; a network with a dense layer
+/// watches nothing more but has the stamp and the pinned parameters too, so that its session (sealed: every weight fixed)
+/// keeps the dense weights packed.
 /// </summary>
 public sealed class InferenceWeightsEmissionTests
 {
@@ -29,8 +30,8 @@ public sealed class InferenceWeightsEmissionTests
             "[Conv2D(4, Kernel = 3, Padding = 1, Bias = false), BatchNorm, ReLU] [Conv2D(4, Kernel = 5)] [Dense(2), SoftmaxCrossEntropy]");
         Assert.Contains("private readonly global::Compiled.Networks.InferenceWeights _inferenceWeights = new global::Compiled.Networks.InferenceWeights(new int[] { 0, 520 }, new int[] { 0, 9 });", source);
         Assert.Contains("if (_runner.RefreshWeights(_inferenceWeights, Parameters, StateBuffer)) PrepareEvaluation();", source);
-        Assert.Contains("_runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);", source);
-        Assert.Contains("_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);", source);
+        Assert.Contains("_runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp, _inferenceWeights.IsSealed);", source);
+        Assert.Contains("_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp, _inferenceWeights.IsSealed);", source);
         Assert.Contains("public float[] Parameters { get; } = global::System.GC.AllocateArray<float>(ParameterCount, pinned: true);", source);
         Assert.Contains("private readonly float[] _folded = global::System.GC.AllocateArray<float>(112, pinned: true);", source);
         Assert.DoesNotContain("\n            PrepareEvaluation();", source);
@@ -64,18 +65,21 @@ public sealed class InferenceWeightsEmissionTests
         string source = Generate("[Input(1, 28, 28)]",
             "[Conv2D(6, Kernel = 5, Padding = 2), ReLU, MaxPool(2)] [Conv2D(16, Kernel = 5), ReLU, MaxPool(2)] [Dense(120), ReLU] [Dense(10), SoftmaxCrossEntropy]");
         Assert.Contains("new global::Compiled.Networks.InferenceWeights(new int[] { 0, 2572 }, global::System.Array.Empty<int>());", source);
-        Assert.Contains("_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);", source);
+        Assert.Contains("_runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp, _inferenceWeights.IsSealed);", source);
     }
 
     [Theory]
     [InlineData("[Input(784)]", "[Dense(10), ReLU] [Dense(3), SoftmaxCrossEntropy]")]
     [InlineData("[Input(1, 12, 12)]", "[Conv2D(4, Kernel = 5), ReLU] [Dense(3), SoftmaxCrossEntropy]")]
     [InlineData("[Input(1, 12, 12)]", "[Conv2D(4, Kernel = 3), ReLU] [Dense(3), SoftmaxCrossEntropy]")]
-    public void Networks_without_packed_filters_or_batch_norms_watch_nothing(string input, string layers)
+    public void Networks_without_packed_filters_or_batch_norms_watch_nothing_but_their_sessions_pack_dense_weights(string input, string layers)
     {
+        // Nothing watched (a network's own calls compare nothing), but a stamp, sealed in a session, under which the dense
+        // layers keep their weights packed: the parameters are pinned, as the packing is found by their address.
         string source = Generate(input, layers);
-        Assert.DoesNotContain("_inferenceWeights", source);
-        Assert.DoesNotContain("pinned", source);
-        Assert.Contains("ChunkSamples);", source);
+        Assert.Contains("new global::Compiled.Networks.InferenceWeights(global::System.Array.Empty<int>(), global::System.Array.Empty<int>());", source);
+        Assert.Contains("pinned: true", source);
+        Assert.Contains("copy._inferenceWeights.Seal();", source);
+        Assert.Contains("ChunkSamples, _inferenceWeights.Stamp, _inferenceWeights.IsSealed);", source);
     }
 }

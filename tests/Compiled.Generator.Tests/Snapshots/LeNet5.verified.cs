@@ -308,7 +308,7 @@ namespace Samples
         {
             global::Compiled.Networks.NetworkGuard.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);
             _runner.RefreshWeights(_inferenceWeights, Parameters, default);
-            _runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);
+            _runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp, _inferenceWeights.IsSealed);
         }
 
         /// <summary>Inference with the loss head's link: softmax probabilities [batch, 10] of the inputs [batch, 1, 28, 28].</summary>
@@ -316,7 +316,7 @@ namespace Samples
         {
             global::Compiled.Networks.NetworkGuard.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);
             _runner.RefreshWeights(_inferenceWeights, Parameters, default);
-            _runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp);
+            _runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp, _inferenceWeights.IsSealed);
         }
 
         /// <inheritdoc/>

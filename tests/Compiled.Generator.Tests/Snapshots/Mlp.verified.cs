@@ -157,7 +157,7 @@ namespace Samples
         }
 
         /// <inheritdoc/>
-        public float[] Parameters { get; } = new float[ParameterCount];
+        public float[] Parameters { get; } = global::System.GC.AllocateArray<float>(ParameterCount, pinned: true);
 
         /// <inheritdoc/>
         public float[] Gradients { get; } = new float[ParameterCount];
@@ -234,18 +234,24 @@ namespace Samples
         /// <inheritdoc/>
         public bool IsFrozen(string layer) => _freezing.IsFrozen(layer);
 
+        // Nothing to watch (no convolution packs filters, no batch norm folds): the stamp marks a session's sealed copy, under
+        // which the dense layers keep their weights packed.
+        private readonly global::Compiled.Networks.InferenceWeights _inferenceWeights = new global::Compiled.Networks.InferenceWeights(global::System.Array.Empty<int>(), global::System.Array.Empty<int>());
+
         /// <summary>Inference: the raw outputs [batch, 10] (logits or scores, before the loss head) of the inputs [batch, 784]; the batch is split over <see cref="Threads"/>.</summary>
         public void Forward(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
         {
             global::Compiled.Networks.NetworkGuard.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);
-            _runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples);
+            _runner.RefreshWeights(_inferenceWeights, Parameters, default);
+            _runner.Infer(_forwardChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp, _inferenceWeights.IsSealed);
         }
 
         /// <summary>Inference with the loss head's link: softmax probabilities [batch, 10] of the inputs [batch, 784].</summary>
         public void Predict(global::System.ReadOnlySpan<float> input, global::System.Span<float> output, int batch)
         {
             global::Compiled.Networks.NetworkGuard.CheckInference(input.Length, output.Length, batch, InputLength, OutputLength);
-            _runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples);
+            _runner.RefreshWeights(_inferenceWeights, Parameters, default);
+            _runner.Infer(_predictChunk, input, InputLength, output, OutputLength, batch, ChunkSamples, _inferenceWeights.Stamp, _inferenceWeights.IsSealed);
         }
 
         /// <inheritdoc/>
@@ -253,6 +259,7 @@ namespace Samples
         {
             var copy = new Mlp(Threads);
             global::System.Array.Copy(Parameters, copy.Parameters, ParameterCount);
+            copy._inferenceWeights.Seal();
             return new global::Compiled.InferenceSession(copy);
         }
 

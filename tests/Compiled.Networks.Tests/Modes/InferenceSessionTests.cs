@@ -104,6 +104,32 @@ public sealed class InferenceSessionTests
         AssertMatches(mlp, mlp.CreateInferenceSession(), TestData.Uniform(2 * 784, seed: 46), 2);
     }
 
+    [Theory]
+    [InlineData(1, 5)]
+    [InlineData(1, 64)]
+    [InlineData(2, 64)]
+    [InlineData(2, 75)]
+    public void A_session_packs_its_dense_weights_once_and_gives_the_networks_bits(int threads, int batch)
+    {
+        // Batches past the matrix-vector path: the session's dense layers read their weights packed once (its stamp covers
+        // every weight), the network's pack per call; the same bits, call after call, also after the network changes.
+        using var mlp = new Networks.ReferenceMlp { Threads = threads };
+        mlp.Initialize(47);
+        float[] x = TestData.Uniform(batch * 784, seed: 48);
+        using InferenceSession session = mlp.CreateInferenceSession();
+        float[] forward = new float[batch * Networks.ReferenceMlp.OutputLength], predict = new float[batch * Networks.ReferenceMlp.OutputLength];
+        mlp.Forward(x, forward, batch);
+        mlp.Predict(x, predict, batch);
+        for (int call = 0; call < 3; call++) AssertSession(session, x, batch, forward, predict, $"ReferenceMlp, call {call}");
+        mlp.Parameters[0] += 1f;
+        AssertSession(session, x, batch, forward, predict, "ReferenceMlp after its first weight changed");
+
+        using var folded = new FoldedDenseNet { Threads = threads };
+        folded.Initialize(49);
+        for (int i = 0; i < folded.StateBuffer.Length; i++) folded.StateBuffer[i] = 0.25f + 0.01f * i;
+        AssertMatches(folded, folded.CreateInferenceSession(), TestData.Uniform(batch * FoldedDenseNet.InputLength, seed: 50, low: -1f), batch);
+    }
+
     [Fact]
     public void A_sessions_threads_are_its_own_and_it_ends_them_when_disposed()
     {

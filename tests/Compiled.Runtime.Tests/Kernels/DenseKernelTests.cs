@@ -225,6 +225,66 @@ public class DenseKernelTests
         Assert.Equal("dw", Assert.Throws<ArgumentException>(() => DenseKernels.WeightGradientRows(x, dy, new float[11], db, 2, 3, 4, 0, 4)).ParamName);
     }
 
+    // Batches past the matrix-vector path in both orientations (fewer samples than outputs and not), outputs on and off the
+    // panels of every width (3, 10, 17, 23, 33, 128), depths below, at and past the GEMM's passes over k (16, 256, 513, 784).
+    private static readonly (int N, int In, int Out)[] PackedShapes =
+        [(5, 16, 3), (6, 20, 23), (8, 33, 17), (13, 64, 10), (7, 300, 6), (32, 784, 128), (64, 784, 128), (64, 128, 64), (70, 256, 40), (9, 513, 33)];
+
+    private static long s_stamp = 1L << 50;
+
+    private static long NewStamp() => System.Threading.Interlocked.Increment(ref s_stamp);
+
+    [Theory]
+    [MemberData(nameof(TestValues.WidthsWithAndWithoutBias), MemberType = typeof(TestValues))]
+    public void Weights_packed_once_under_a_stamp_over_every_weight_give_the_scalar_bits(VectorWidth width, bool bias)
+    {
+        var random = new TestValues(24);
+        foreach (var (n, inFeatures, outFeatures) in PackedShapes)
+        {
+            float[] x = random.Floats(n * inFeatures), w = random.Floats(outFeatures * inFeatures), b = bias ? random.Floats(outFeatures) : [];
+            float[] expected = random.Floats(n * outFeatures), packed = random.Floats(n * outFeatures), again = random.Floats(n * outFeatures);
+            DenseKernels.Forward(x, w, b, expected, n, inFeatures, outFeatures, VectorWidth.Scalar);
+            using (PackedWeightCache.Trust(NewStamp(), everyWeight: true))
+            {
+                DenseKernels.Forward(x, w, b, packed, n, inFeatures, outFeatures, width);   // packs
+                DenseKernels.Forward(x, w, b, again, n, inFeatures, outFeatures, width);    // the kept packing
+            }
+            string what = $"{width} {n}×{inFeatures}→{outFeatures}";
+            KernelAssert.Identical(expected, packed, "packed " + what);
+            KernelAssert.Identical(expected, again, "kept " + what);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Packed_weights_follow_a_change_under_a_new_stamp_and_are_not_kept_under_a_stamp_over_watched_weights_only(VectorWidth width)
+    {
+        var random = new TestValues(25);
+        int n = 12, inFeatures = 40, outFeatures = 24;
+        float[] x = random.Floats(n * inFeatures), w = random.Floats(outFeatures * inFeatures), b = random.Floats(outFeatures);
+        float[] before = new float[n * outFeatures], after = new float[n * outFeatures], actual = new float[n * outFeatures];
+        DenseKernels.Forward(x, w, b, before, n, inFeatures, outFeatures, VectorWidth.Scalar);
+        using (PackedWeightCache.Trust(NewStamp(), everyWeight: true)) DenseKernels.Forward(x, w, b, actual, n, inFeatures, outFeatures, width);
+        KernelAssert.Identical(before, actual, "first stamp");
+
+        // The weights change in place (an optimizer step): a new stamp repacks them.
+        for (int i = 0; i < w.Length; i += 3) w[i] = -2 * w[i] + 0.5f;
+        DenseKernels.Forward(x, w, b, after, n, inFeatures, outFeatures, VectorWidth.Scalar);
+        Assert.NotEqual(before, after);
+        using (PackedWeightCache.Trust(NewStamp(), everyWeight: true)) DenseKernels.Forward(x, w, b, actual, n, inFeatures, outFeatures, width);
+        KernelAssert.Identical(after, actual, "new stamp");
+
+        // Under a stamp that covers only a network's watched weights (its convolutions'), a dense layer's weights may change
+        // between calls with the same stamp: nothing is kept, each call reads the weights as they are.
+        long watchedOnly = NewStamp();
+        using (PackedWeightCache.Trust(watchedOnly)) DenseKernels.Forward(x, w, b, actual, n, inFeatures, outFeatures, width);
+        KernelAssert.Identical(after, actual, "watched-only stamp");
+        for (int i = 1; i < w.Length; i += 3) w[i] = 0.25f - w[i];
+        DenseKernels.Forward(x, w, b, after, n, inFeatures, outFeatures, VectorWidth.Scalar);
+        using (PackedWeightCache.Trust(watchedOnly)) DenseKernels.Forward(x, w, b, actual, n, inFeatures, outFeatures, width);
+        KernelAssert.Identical(after, actual, "watched-only stamp, weights changed");
+    }
+
     [Fact]
     public void Hand_computed_layer()
     {
