@@ -9,7 +9,8 @@
 #   4. publish it with NativeAOT at the package's default CompiledCpu (avx2): the binary must report a wide path
 #      (Vector256 or Vector512) and train within AOT_JIT_LIMIT (1.5x) of the JIT's time;
 #   5. publish it with CompiledCpu=baseline: the publish must warn CMPB001, the binary must report the 128-bit path and
-#      train within BASELINE_LIMIT (2x, see below) of the JIT's 128-bit time.
+#      train within BASELINE_LIMIT (2x, see below) of the JIT's 128-bit time;
+#   6. in every run, an inference session's predictions on 64 test images must be the network's, bit for bit.
 # Each timing is the best of RUNS runs, interleaved, of the CPU time the program's process spends in the epoch (data
 # loading excluded; CPU time, since wall time on a shared machine measures the neighbours too). The JIT runs with
 # DOTNET_TieredCompilation=0, i.e. fully optimized from the first call: the JIT at its fastest, so tiering's warm-up in a
@@ -153,6 +154,10 @@ for run in jit aot jit128 baseline; do
   printf '%-8s %s; CPU s best %s; wall s: %s\n' "$run" "$(grep '^SIMD' "$work/$run.log" | tail -n 1)" "$(best "$work/$run.log")" "$(walls "$work/$run.log")"
 done
 jit=$(best "$work/jit.log"); aot=$(best "$work/aot.log"); jit128=$(best "$work/jit128.log"); baseline=$(best "$work/baseline.log")
+for run in jit aot jit128 baseline; do
+  [ "$(field "$(last_check "$work/$run.log")" session_matches)" = True ] \
+    || fail "the $run run's inference session did not give the network's bits ($(last_check "$work/$run.log"))"
+done
 
 jit_check=$(last_check "$work/jit.log")
 accuracy=$(field "$jit_check" test_accuracy)
