@@ -13,7 +13,8 @@ public static class DenseKernels
 {
     /// <summary>
     /// y = x·wᵀ + b: up to <see cref="DenseGemv.MaxSamples"/> samples as matrix-vector products (nothing packed), above
-    /// that one GEMM whose orientation is chosen so that the smaller of x and w is packed.
+    /// that one GEMM whose orientation is chosen so that the smaller of x and w is packed; in an inference session (a stamp
+    /// over every weight) w is packed once and kept, and x read in place, with the same bits.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, int inFeatures, int outFeatures)
         => Forward(x, w, b, y, n, inFeatures, outFeatures, Simd.Width);
