@@ -3,9 +3,6 @@ namespace Compiled.Kernels;
 /// <summary>Blocking sizes shared by every width.</summary>
 internal static class GemmBlocking
 {
-    /// <summary>Rows of a micro-tile.</summary>
-    public const int MR = 6;
-
     /// <summary>
     /// Depth of one pass over k. The same at every width (and in <see cref="GemmScalar"/>), so each element of C
     /// sees the same sequence of roundings whatever the width: results are bit-identical across widths.

@@ -24,7 +24,8 @@ internal static class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKern
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb, Span<float> c, int ldc, bool accumulate)
     {
-        const int MR = GemmBlocking.MR, KC = GemmBlocking.KC;
+        const int KC = GemmBlocking.KC;
+        int MR = TKernel.MR;
         int nr = TKernel.NR;
         int nc = nr * GemmBlocking.PanelsPerBlock;
         GemmWorkspace workspace = GemmWorkspace.Current;
@@ -93,7 +94,8 @@ internal static class GemmDriver<TKernel> where TKernel : struct, IGemmMicroKern
     /// </summary>
     public static void MultiplyPackedB(int m, int n, int k, ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> packedB, Span<float> c, int ldc, bool accumulate)
     {
-        const int MR = GemmBlocking.MR, KC = GemmBlocking.KC;
+        const int KC = GemmBlocking.KC;
+        int MR = TKernel.MR;
         int nr = TKernel.NR;
         Span<float> tile = GemmWorkspace.Current.Tile(MR * nr);
         ref float aStart = ref MemoryMarshal.GetReference(a);

@@ -5,11 +5,14 @@ namespace Compiled.Kernels;
 
 /// <summary>
 /// The 256-bit micro-kernel: a 6 × 16 tile of C in 12 Vector256 accumulators (6 rows × 2 vectors). Per step of k:
-/// two vector loads of B, six broadcasts of A, twelve fused multiply-adds.
+/// two vector loads of B, six broadcasts of A, twelve fused multiply-adds (12 accumulators + 3 of the 16 registers AVX2
+/// has, so six rows is the most).
 /// </summary>
 internal readonly struct GemmMicroKernel256 : IGemmMicroKernel
 {
     public static int NR => 2 * Vector256<float>.Count;
+
+    public static int MR => 6;
 
     public static void Run(nint kc, ref float a, nint aRow, nint aCol, ref float b, nint bRow, ref float c, nint ldc, bool overwrite, int rows)
     {

@@ -1,7 +1,7 @@
 namespace Compiled.Kernels;
 
 /// <summary>
-/// A register-blocked GEMM micro-kernel: one <see cref="GemmBlocking.MR"/> × <see cref="NR"/> tile of C held in
+/// A register-blocked GEMM micro-kernel: one <see cref="MR"/> × <see cref="NR"/> tile of C held in
 /// 2·MR vector registers (NR = two vectors), updated by one fused multiply-add per register per step of k.
 /// One implementation per vector width; <see cref="GemmDriver{TKernel}"/> is generic over it.
 /// </summary>
@@ -9,6 +9,9 @@ internal interface IGemmMicroKernel
 {
     /// <summary>Columns of the tile: two vectors.</summary>
     static abstract int NR { get; }
+
+    /// <summary>Rows of the tile: 8 at 512 bits (32 registers), 6 at the narrower widths (16).</summary>
+    static abstract int MR { get; }
 
     /// <summary>
     /// c[i, j] (row stride <paramref name="ldc"/>, i &lt; <paramref name="rows"/>, j &lt; NR) = (overwrite ? 0 : c[i, j]) +

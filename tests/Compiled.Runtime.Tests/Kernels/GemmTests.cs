@@ -8,7 +8,7 @@ namespace Compiled.Runtime.Tests.Kernels;
 
 /// <summary>
 /// Gemm.Multiply at every width against the double reference, for all transpose combinations, odd shapes around the
-/// tile sizes (MR = 6; NR = 8, 16, 32), k beyond the K block (256), accumulate on and off, padded leading dimensions.
+/// tile sizes (MR = 6 at 128 and 256 bits, 8 at 512; NR = 8, 16, 32), k beyond the K block (256), accumulate on and off, padded leading dimensions.
 /// Tolerance: 1e-5 of Σ|a||b| + |c0| per element (float rounding of a dot product of a few hundred terms is about
 /// 1e-6 of that; a missing or doubled term is about 1/k of it).
 /// </summary>
@@ -22,6 +22,7 @@ public class GemmTests
         (0, 5, 3), (4, 0, 3), (4, 5, 0), (0, 0, 0),
         (1, 1, 1), (1, 7, 3), (5, 1, 4), (6, 8, 1),
         (5, 7, 9), (6, 16, 11), (7, 17, 13), (12, 15, 16), (13, 31, 7), (6, 32, 5), (11, 33, 17),
+        (8, 32, 9), (9, 33, 12), (15, 32, 7), (16, 31, 5), (17, 64, 20),
         (18, 64, 33), (19, 65, 31), (25, 9, 40), (3, 100, 20),
         (7, 19, 257), (13, 40, 300), (6, 33, 600),
     ];
@@ -54,7 +55,7 @@ public class GemmTests
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public unsafe void A_bottom_edge_reads_nothing_past_the_last_row_of_op_A(VectorWidth width)
     {
-        // op(A) is read in place, also at a bottom edge (m % 6 rows): A ends exactly where an unreadable page begins, so a
+        // op(A) is read in place, also at a bottom edge (m not a multiple of MR): A ends exactly where an unreadable page begins, so a
         // kernel that read the missing rows of its last panel (or packed them from past the end) would fault here. Every
         // row's sums are still the scalar twin's bits.
         if (!OperatingSystem.IsLinux()) return;
