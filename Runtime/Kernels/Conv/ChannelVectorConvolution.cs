@@ -309,21 +309,20 @@ internal static class ChannelVectorConvolution
         ref float p3 = ref Unsafe.Add(ref plane, origins[3]);
         ref float p4 = ref Unsafe.Add(ref plane, origins[4]);
         ref float p5 = ref Unsafe.Add(ref plane, origins[5]);
-        ref float wb1 = ref Unsafe.Add(ref wb, 1 * blockStride);
         T b0 = L.Load(ref bias, 0 * lanes);
         T b1 = L.Load(ref bias, 1 * lanes);
         T a00 = b0, a01 = b0, a02 = b0, a03 = b0, a04 = b0, a05 = b0;
         T a10 = b1, a11 = b1, a12 = b1, a13 = b1, a14 = b1, a15 = b1;
-        int k = 0;
+        ref float wk = ref wb;
         for (int c = 0; c < inChannels; c++)
         {
             for (int i = 0; i < kh; i++)
             {
-                int tap = c * planeSize + i * pw;
-                for (int j = 0; j < kw; j++, k++, tap++)
+                int tap = c * planeSize + i * pw, end = tap + kw;
+                for (; tap < end; tap++, wk = ref Unsafe.Add(ref wk, lanes))
                 {
-                    T w0 = L.Load(ref wb, k * lanes);
-                    T w1 = L.Load(ref wb1, k * lanes);
+                    T w0 = L.Load(ref wk, 0);
+                    T w1 = L.Load(ref wk, blockStride);
                     T x0 = L.Splat(Unsafe.Add(ref p0, tap));
                     a00 = L.FusedMultiplyAdd(w0, x0, a00);
                     a10 = L.FusedMultiplyAdd(w1, x0, a10);
@@ -371,9 +370,6 @@ internal static class ChannelVectorConvolution
         ref float p3 = ref Unsafe.Add(ref plane, origins[3]);
         ref float p4 = ref Unsafe.Add(ref plane, origins[4]);
         ref float p5 = ref Unsafe.Add(ref plane, origins[5]);
-        ref float wb1 = ref Unsafe.Add(ref wb, 1 * blockStride);
-        ref float wb2 = ref Unsafe.Add(ref wb, 2 * blockStride);
-        ref float wb3 = ref Unsafe.Add(ref wb, 3 * blockStride);
         T b0 = L.Load(ref bias, 0 * lanes);
         T b1 = L.Load(ref bias, 1 * lanes);
         T b2 = L.Load(ref bias, 2 * lanes);
@@ -382,18 +378,19 @@ internal static class ChannelVectorConvolution
         T a10 = b1, a11 = b1, a12 = b1, a13 = b1, a14 = b1, a15 = b1;
         T a20 = b2, a21 = b2, a22 = b2, a23 = b2, a24 = b2, a25 = b2;
         T a30 = b3, a31 = b3, a32 = b3, a33 = b3, a34 = b3, a35 = b3;
-        int k = 0;
+        ref float wk = ref wb;
+        int blockStride2 = 2 * blockStride, blockStride3 = 3 * blockStride;
         for (int c = 0; c < inChannels; c++)
         {
             for (int i = 0; i < kh; i++)
             {
-                int tap = c * planeSize + i * pw;
-                for (int j = 0; j < kw; j++, k++, tap++)
+                int tap = c * planeSize + i * pw, end = tap + kw;
+                for (; tap < end; tap++, wk = ref Unsafe.Add(ref wk, lanes))
                 {
-                    T w0 = L.Load(ref wb, k * lanes);
-                    T w1 = L.Load(ref wb1, k * lanes);
-                    T w2 = L.Load(ref wb2, k * lanes);
-                    T w3 = L.Load(ref wb3, k * lanes);
+                    T w0 = L.Load(ref wk, 0);
+                    T w1 = L.Load(ref wk, blockStride);
+                    T w2 = L.Load(ref wk, blockStride2);
+                    T w3 = L.Load(ref wk, blockStride3);
                     T x0 = L.Splat(Unsafe.Add(ref p0, tap));
                     a00 = L.FusedMultiplyAdd(w0, x0, a00);
                     a10 = L.FusedMultiplyAdd(w1, x0, a10);
@@ -467,15 +464,16 @@ internal static class ChannelVectorConvolution
         ref float p6 = ref Unsafe.Add(ref plane, origins[6]);
         ref float p7 = ref Unsafe.Add(ref plane, origins[7]);
         T a0 = bias, a1 = bias, a2 = bias, a3 = bias, a4 = bias, a5 = bias, a6 = bias, a7 = bias;
-        int k = 0;
+        // The taps' weights one vector after another: a running reference rather than an index times the lanes.
+        ref float wk = ref wb;
         for (int c = 0; c < inChannels; c++)
         {
             for (int i = 0; i < kh; i++)
             {
-                int tap = c * planeSize + i * pw;
-                for (int j = 0; j < kw; j++, k++, tap++)
+                int tap = c * planeSize + i * pw, end = tap + kw;
+                for (; tap < end; tap++, wk = ref Unsafe.Add(ref wk, lanes))
                 {
-                    T wv = L.Load(ref wb, k * lanes);
+                    T wv = L.Load(ref wk, 0);
                     a0 = L.FusedMultiplyAdd(wv, L.Splat(Unsafe.Add(ref p0, tap)), a0);
                     a1 = L.FusedMultiplyAdd(wv, L.Splat(Unsafe.Add(ref p1, tap)), a1);
                     a2 = L.FusedMultiplyAdd(wv, L.Splat(Unsafe.Add(ref p2, tap)), a2);
