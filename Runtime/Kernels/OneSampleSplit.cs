@@ -101,7 +101,7 @@ internal static unsafe class OneSampleSplit
         public Conv2DGeometry Geometry;
         public float* X, W, B, Y, Col, Packed, Residual;
         public int ColLength, Parts, PackedLength;
-        public bool Relu, ByTiles;
+        public bool Relu, ByTiles, MaxPool;
         public VectorWidth Width;
     }
 
@@ -166,6 +166,43 @@ internal static unsafe class OneSampleSplit
                 Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width,
             };
             IntraOpTeam.Run(&RunConv, &job);
+        }
+        t_splits++;
+        return true;
+    }
+
+    /// <summary>
+    /// One sample's Winograd convolution with the 2×2 max-pool after it in its epilogue
+    /// (<see cref="Conv2DKernels.ForwardMaxPool(in Conv2DGeometry, in Pool2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, int, bool)"/>):
+    /// split by output tiles where the convolution alone would split by tiles, each part pooling its own tiles' windows into
+    /// <paramref name="y"/> (the pooled plane); true when it split. False when it does not: then
+    /// <paramref name="splitsOtherwise"/> says whether the convolution alone would split another way (by blocks of output
+    /// channels, which the pool cannot follow), where the caller runs it and the pool apart; else it runs whole.
+    /// </summary>
+    public static bool TryConv2DMaxPool(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
+        bool relu, VectorWidth width, out bool splitsOtherwise)
+    {
+        splitsOtherwise = false;
+        if (!g.IsDense || IntraOpTeam.Parts <= 1) return false;
+        int parts = Parts((long)g.OutputLength * g.PatchLength, g.OutChannels, MinimumPerPart(g));
+        if (parts <= 1) return false;
+        if (!SplitsByRows(g, parts) || WinogradConvolution.TileSize(g) != 4)
+        {
+            splitsOtherwise = true;
+            return false;
+        }
+        ReadOnlySpan<float> packed = Conv2DKernels.Pack3x3(g, w, winograd: true, width);
+        fixed (float* px = x)
+        fixed (float* pb = b)
+        fixed (float* py = y)
+        fixed (float* pp = packed)
+        {
+            var job = new Conv
+            {
+                Geometry = g, X = px, B = b.IsEmpty ? null : pb, Y = py, Packed = pp, PackedLength = packed.Length, Parts = parts,
+                Relu = relu, Width = width, ByTiles = true, MaxPool = true,
+            };
+            IntraOpTeam.Run(&RunWinogradRows, &job);
         }
         t_splits++;
         return true;
@@ -314,13 +351,14 @@ internal static unsafe class OneSampleSplit
         var x = new ReadOnlySpan<float>(job.X, g.InputLength);
         var packed = new ReadOnlySpan<float>(job.Packed, job.PackedLength);
         ReadOnlySpan<float> b = job.B == null ? default : new ReadOnlySpan<float>(job.B, g.OutChannels);
-        var y = new Span<float>(job.Y, g.OutputLength);
+        // With the max-pool fused, y is the pooled plane.
+        var y = new Span<float>(job.Y, job.MaxPool ? g.OutChannels * (g.OutHeight / 2) * (g.OutWidth / 2) : g.OutputLength);
         ReadOnlySpan<float> residual = job.Residual == null ? default : new ReadOnlySpan<float>(job.Residual, g.OutputLength);
         if (job.ByTiles)
         {
             // F(4×4): equal shares of the tiles, in whole blocks of the product kernels' tiles.
             (int firstTile, int tiles) = IntraOpTeam.Share(WinogradF4.TileRows(g) * WinogradF4.TileColumns(g), TileGrain, part, job.Parts);
-            if (tiles > 0) WinogradConvolution.ForwardTiles(g, x, packed, b, residual, y, firstTile, tiles, job.Relu, job.Width);
+            if (tiles > 0) WinogradConvolution.ForwardTiles(g, x, packed, b, residual, y, firstTile, tiles, job.Relu, job.Width, job.MaxPool);
             return;
         }
         (int first, int count) = IntraOpTeam.Share(WinogradConvolution.TileRows(g), 1, part, job.Parts);

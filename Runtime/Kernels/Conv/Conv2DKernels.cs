@@ -206,6 +206,51 @@ public static class Conv2DKernels
     }
 
     /// <summary>
+    /// y = the 2×2, stride-2 max-pool (<paramref name="pool"/>, which reads this convolution's output) of conv(x, w) + b, then
+    /// max(·, 0) when <paramref name="relu"/>: inference's convolution → max-pool (→ ReLU), as VGG's blocks end. A Winograd
+    /// F(4×4) layer pools each tile's 2×2 windows while its outputs are in cache and writes only the pooled values (a quarter
+    /// of the stores, and no pass of the pool over the convolution's output); the other paths write the convolution's output
+    /// to <paramref name="convolved"/> [n, Cout, OH, OW] and pool it. The values of
+    /// <see cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>
+    /// then <see cref="PoolKernels.MaxForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int)"/> (or
+    /// <see cref="PoolKernels.MaxReluForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int)"/>), bit for bit;
+    /// <paramref name="convolved"/> holds that output only where the layer did not fuse. y must not overlap x.
+    /// </summary>
+    public static void ForwardMaxPool(in Conv2DGeometry g, in Pool2DGeometry pool, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b,
+        Span<float> convolved, Span<float> y, Span<float> col, int n, bool relu)
+        => ForwardMaxPool(g, pool, x, w, b, convolved, y, col, n, relu, Simd.Width);
+
+    /// <inheritdoc cref="ForwardMaxPool(in Conv2DGeometry, in Pool2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, int, bool)"/>
+    public static void ForwardMaxPool(in Conv2DGeometry g, in Pool2DGeometry pool, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b,
+        Span<float> convolved, Span<float> y, Span<float> col, int n, bool relu, VectorWidth width)
+    {
+        ValidateForward(g, x, w, b, convolved, col, n, width);
+        if (pool.Channels != g.OutChannels || pool.InHeight != g.OutHeight || pool.InWidth != g.OutWidth)
+        {
+            throw new ArgumentException(
+                $"the pool reads [{pool.Channels}, {pool.InHeight}, {pool.InWidth}] but the convolution writes [{g.OutChannels}, {g.OutHeight}, {g.OutWidth}].", nameof(pool));
+        }
+        KernelArguments.AtLeast(y.Length, (long)n * pool.OutputLength, nameof(y));
+        Span<float> pooled = y[..(n * pool.OutputLength)];
+        if (pooled.Overlaps(x[..(n * g.InputLength)]))
+            throw new ArgumentException("y overlaps x: the pooled outputs would overwrite inputs later tiles read.", nameof(y));
+        if (MaxPool2x2.Applies(pool) && Algorithm(g, width).Forward == Conv2DMethod.Winograd && WinogradConvolution.TileSize(g) == 4)
+        {
+            bool splitsOtherwise = false;
+            if (n == 1 && OneSampleSplit.TryConv2DMaxPool(g, x, w, b, pooled, relu, width, out splitsOtherwise)) return;
+            if (!splitsOtherwise)
+            {
+                ReadOnlySpan<float> packed = Pack3x3(g, w, winograd: true, width);
+                WinogradConvolution.ForwardTiles(g, x, packed, b, default, pooled, 0, n * WinogradF4.TileRows(g) * WinogradF4.TileColumns(g), relu, width, maxPool: true);
+                return;
+            }
+        }
+        Forward(g, x, w, b, convolved, col, n, width);
+        if (relu) PoolKernels.MaxReluForward(pool, convolved, y, n, width);
+        else PoolKernels.MaxForward(pool, convolved, y, n, width);
+    }
+
+    /// <summary>
     /// y = conv(x, w) + b + r, then max(·, 0) when <paramref name="relu"/>: a convolution whose output (in evaluation through a
     /// batch norm folded into it) is summed with <paramref name="residual"/> r [n, Cout, OH, OW] (a residual block's shortcut),
     /// then rectified, as ResNet's blocks end. Winograd layers add r and rectify each block of tile rows while its outputs are

@@ -99,18 +99,7 @@ internal static class MaxPool2x2
                     bool numbers = Ordered(L.Add(L.Add(max, topRight), L.Add(bottomLeft, bottomRight)));
                     if (TArgmax.Value == 0)
                     {
-                        if (numbers)
-                        {
-                            max = Greater<T, L>(topRight, max);
-                            max = Greater<T, L>(bottomLeft, max);
-                            max = Greater<T, L>(bottomRight, max);
-                        }
-                        else
-                        {
-                            max = Take<T, L>(max, topRight);
-                            max = Take<T, L>(max, bottomLeft);
-                            max = Take<T, L>(max, bottomRight);
-                        }
+                        max = Maximum<T, L>(max, topRight, bottomLeft, bottomRight, numbers);
                     }
                     else
                     {
@@ -131,15 +120,53 @@ internal static class MaxPool2x2
                         }
                         StoreIndices(arg, ref Unsafe.Add(ref a0, plane * outPlane + oh * outWidth + ow0));
                     }
-                    // ReLU's max(·, 0), with ReluOperator's values: without NaN, "greater than +0, else +0" gives them (−0
-                    // becomes +0); with a NaN, the same instruction as ReluOperator's, so the same NaN.
-                    if (TRelu.Value != 0) max = numbers ? Greater<T, L>(max, L.Splat(0f)) : L.Max(max, L.Splat(0f));
+                    if (TRelu.Value != 0) max = Rectify<T, L>(max, numbers);
                     L.Store(ref row, ow0, max);
                     if (ow0 == outWidth - lanes) break;
                 }
             }
         }
     }
+
+    /// <summary>
+    /// The maxima of vectors of windows given as their four elements in PyTorch's order, then max(·, 0) when
+    /// <paramref name="relu"/>: lane for lane the values <see cref="Forward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int, bool, VectorWidth)"/>
+    /// stores, whichever windows share a vector (a fused epilogue's vectors run over channels, the pool's over a row).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T Window<T, L>(T topLeft, T topRight, T bottomLeft, T bottomRight, bool relu) where T : struct where L : struct, ILane<T>
+    {
+        bool numbers = Ordered(L.Add(L.Add(topLeft, topRight), L.Add(bottomLeft, bottomRight)));
+        T max = Maximum<T, L>(topLeft, topRight, bottomLeft, bottomRight, numbers);
+        return relu ? Rectify<T, L>(max, numbers) : max;
+    }
+
+    /// <summary>
+    /// The window's maximum by PyTorch's rule, element by element in its order. <paramref name="numbers"/>: no lane of the
+    /// four holds a NaN, where the rule is "take when greater" (one maxps an element); either way each lane's value depends
+    /// on that lane alone.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Maximum<T, L>(T max, T topRight, T bottomLeft, T bottomRight, bool numbers) where T : struct where L : struct, ILane<T>
+    {
+        if (numbers)
+        {
+            max = Greater<T, L>(topRight, max);
+            max = Greater<T, L>(bottomLeft, max);
+            return Greater<T, L>(bottomRight, max);
+        }
+        max = Take<T, L>(max, topRight);
+        max = Take<T, L>(max, bottomLeft);
+        return Take<T, L>(max, bottomRight);
+    }
+
+    /// <summary>
+    /// ReLU's max(·, 0), with ReluOperator's values: without NaN, "greater than +0, else +0" gives them (−0 becomes +0); with
+    /// a NaN, the same instruction as ReluOperator's, so the same NaN. The two agree on every lane that is a number.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Rectify<T, L>(T max, bool numbers) where T : struct where L : struct, ILane<T>
+        => numbers ? Greater<T, L>(max, L.Splat(0f)) : L.Max(max, L.Splat(0f));
 
     /// <summary>
     /// dx [C, H, W] of one sample (overwritten) = dy at each window's arg-max and 0 elsewhere, from the indices

@@ -227,15 +227,19 @@ internal static class WinogradConvolution
     /// get equal shares of its tiles; each tile's sums run as in the whole call, so any split gives its bits. For geometries
     /// of <see cref="TileSize"/> 4 only. Nothing is checked: the caller validated.
     /// </summary>
+    /// <remarks>
+    /// <paramref name="maxPool"/>: y is the 2×2, stride-2 max-pool of those outputs instead, then ReLU when
+    /// <paramref name="relu"/> (see <see cref="WinogradF4.Run"/>); no residual, and y clear of x.
+    /// </remarks>
     public static void ForwardTiles(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b,
-        ReadOnlySpan<float> residual, Span<float> y, int firstTile, int tileCount, bool relu, VectorWidth width)
+        ReadOnlySpan<float> residual, Span<float> y, int firstTile, int tileCount, bool relu, VectorWidth width, bool maxPool = false)
     {
         switch (width)
         {
-            case VectorWidth.V512: WinogradF4.Run<Vector512<float>, Lane512>(g, x, packed, b, residual, y, firstTile, tileCount, relu); break;
-            case VectorWidth.V256: WinogradF4.Run<Vector256<float>, Lane256>(g, x, packed, b, residual, y, firstTile, tileCount, relu); break;
-            case VectorWidth.V128: WinogradF4.Run<Vector128<float>, Lane128>(g, x, packed, b, residual, y, firstTile, tileCount, relu); break;
-            default: WinogradF4.Run<float, ScalarLane>(g, x, packed, b, residual, y, firstTile, tileCount, relu); break;
+            case VectorWidth.V512: WinogradF4.Run<Vector512<float>, Lane512>(g, x, packed, b, residual, y, firstTile, tileCount, relu, maxPool); break;
+            case VectorWidth.V256: WinogradF4.Run<Vector256<float>, Lane256>(g, x, packed, b, residual, y, firstTile, tileCount, relu, maxPool); break;
+            case VectorWidth.V128: WinogradF4.Run<Vector128<float>, Lane128>(g, x, packed, b, residual, y, firstTile, tileCount, relu, maxPool); break;
+            default: WinogradF4.Run<float, ScalarLane>(g, x, packed, b, residual, y, firstTile, tileCount, relu, maxPool); break;
         }
     }
 

@@ -15,7 +15,7 @@ namespace Compiled.Kernels;
 /// <para>
 /// The vectors run over channels, not tiles, so every lane is used whatever the plane's size (a 7×7 plane has four tiles):
 /// per block of tiles (the chunk's samples end to end, as many tile rows as keep the transformed input and the products near
-/// half a MiB; a thread's share of one sample's tiles may start and end inside a row), each sample's rows are copied channels-last into a zero-bordered slab (<see cref="Stage"/>, 4×4 blocks
+/// half a MiB; a thread's share of one sample's tiles may start and end inside a row), each sample's rows are copied channels-last into a zero-bordered slab (<see cref="Stage"/>, 8×8 or 4×4 blocks
 /// transposed in registers); Bᵀ d B of every tile and vector of input channels goes to V[ξ][channel block][tile][lane]; for
 /// each of the 36 positions ξ the products M[ξ][k block][t][lane] = Σ_c V[ξ][t][c]·U[ξ][c][k] run on
 /// <see cref="WinogradProducts"/> (12 or 8 tiles × one vector of output channels, 4 × two; below 512 bits 6 or 4 × two; then
@@ -125,8 +125,15 @@ internal static class WinogradF4
     /// nothing; y's other pixels untouched. The residual must not overlap y. A range may start and end inside a tile row
     /// (a call on one sample splits its tiles evenly over threads): each tile's sums run as in the whole call.
     /// </summary>
+    /// <remarks>
+    /// With <paramref name="maxPool"/> (no residual) y is instead the 2×2, stride-2 max-pool of those outputs, [n, Cout,
+    /// ⌊H/2⌋, ⌊W/2⌋], then ReLU when <paramref name="relu"/>: each tile's 2×2 windows are pooled from the channels-last slab
+    /// (<see cref="PoolSlab"/>) and only the pooled values are written, every one as <see cref="MaxPool2x2"/> computes it from
+    /// the convolution's output. A tile's windows lie within it (tiles start at even rows and columns), so any split of the
+    /// tiles pools the same windows. y must not overlap x (the pooled rows are written while later tiles still read x).
+    /// </remarks>
     public static void Run<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> packed, ReadOnlySpan<float> b, ReadOnlySpan<float> residual,
-        Span<float> y, int tileStart, int tileCount, bool relu)
+        Span<float> y, int tileStart, int tileCount, bool relu, bool maxPool = false)
         where T : struct where L : struct, ILane<T>
     {
         if (tileCount <= 0) return;
@@ -163,7 +170,8 @@ internal static class WinogradF4
         ref float outputs0 = ref MemoryMarshal.GetReference(outputs);
         ref float bias0 = ref MemoryMarshal.GetReference(bias);
         int planeLength = height * width;
-        bool tileRelu = relu && residual.IsEmpty;
+        bool tileRelu = relu && residual.IsEmpty && !maxPool;
+        int pooledWidth = width / 2, pooledPlane = height / 2 * pooledWidth;
 
         for (int firstTile = tileStart; firstTile < tileEnd; firstTile += blockTiles)
         {
@@ -206,9 +214,22 @@ internal static class WinogradF4
                 int rowTiles = Math.Min(tileColumns - column, tiles - t);
                 TransformOutputs<T, L>(ref Unsafe.Add(ref m0, t * lanes), blockStride, productSlab, ref bias0, outBlocks, rowTiles, tileRelu,
                     ref outputs0, outputPitch, coutPadded);
+                int rows = Math.Min(4, height - 4 * tileRow), pixels = Math.Min(4 * rowTiles, width - 4 * column);
+                if (maxPool)
+                {
+                    // The windows' maxima over rows 0-1 of the slab, then those go out as a tile row of the pooled plane.
+                    int pooledRows = rows / 2, pooledPixels = pixels / 2;
+                    if (pooledRows > 0 && pooledPixels > 0)
+                    {
+                        PoolSlab<T, L>(ref outputs0, outputPitch, coutPadded, pooledRows, pooledPixels, relu);
+                        int pooledAt = sample * cout * pooledPlane + 2 * tileRow * pooledWidth + 2 * column;
+                        Unstage(ref outputs0, outputPitch, coutPadded, cout, pooledRows, pooledPixels, pooledWidth, pooledPlane, y.Slice(pooledAt), default, relu: false);
+                    }
+                    t += rowTiles;
+                    continue;
+                }
                 int at = sample * g.OutputLength + 4 * tileRow * width + 4 * column;
-                Unstage(ref outputs0, outputPitch, coutPadded, cout, Math.Min(4, height - 4 * tileRow), Math.Min(4 * rowTiles, width - 4 * column), width,
-                    planeLength, y.Slice(at), residual.IsEmpty ? default : residual.Slice(at), relu);
+                Unstage(ref outputs0, outputPitch, coutPadded, cout, rows, pixels, width, planeLength, y.Slice(at), residual.IsEmpty ? default : residual.Slice(at), relu);
                 t += rowTiles;
             }
         }
@@ -270,6 +291,33 @@ internal static class WinogradF4
     }
 
     /// <summary>
+    /// The 2×2 windows of the channels-last slab (rows <paramref name="outputPitch"/> apart, pixels <paramref name="coutPadded"/>
+    /// floats): window (r, p) covers rows 2r, 2r + 1 and pixels 2p, 2p + 1; its maximum (then ReLU when
+    /// <paramref name="relu"/>) by <see cref="MaxPool2x2.Window"/>, every vector of channels, goes to row r, pixel p of the same
+    /// slab, in place: row r pixel p is written only after every window reading it (windows (r, ≤ p/2) and (r − 1, ·)).
+    /// </summary>
+    internal static void PoolSlab<T, L>(ref float outputs, int outputPitch, int coutPadded, int rows, int pixels, bool relu)
+        where T : struct where L : struct, ILane<T>
+    {
+        int lanes = L.Count;
+        for (int r = 0; r < rows; r++)
+        {
+            ref float top = ref Unsafe.Add(ref outputs, 2 * r * outputPitch);
+            ref float bottom = ref Unsafe.Add(ref top, outputPitch);
+            ref float to = ref Unsafe.Add(ref outputs, r * outputPitch);
+            for (int p = 0; p < pixels; p++)
+            {
+                int left = 2 * p * coutPadded, right = left + coutPadded;
+                for (int k = 0; k < coutPadded; k += lanes)
+                {
+                    T max = MaxPool2x2.Window<T, L>(L.Load(ref top, left + k), L.Load(ref top, right + k), L.Load(ref bottom, left + k), L.Load(ref bottom, right + k), relu);
+                    L.Store(ref to, p * coutPadded + k, max);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// staged[i][p][c] (rows <paramref name="pixels"/> × <paramref name="cinPadded"/> floats) = x[c][h0 + i][p − 1] for
     /// i &lt; <paramref name="rows"/>, zero where that lies outside the plane (the padding); the channels past Cin are zeroed
     /// too, so the transforms never see stale values there.
@@ -294,10 +342,24 @@ internal static class WinogradF4
             }
             ref float source = ref Unsafe.Add(ref x, h * width);
             ref float first = ref Unsafe.Add(ref row, cinPadded);
+            if (Transpose8x8.IsSupported && cin >= 8 && width >= 8)
+            {
+                // 8×8 blocks; the last block of channels or pixels overlaps the one before rather than leaving a remainder
+                // (it writes the same values again).
+                for (int c = 0; c < cin; c += 8)
+                {
+                    int cb = Math.Min(c, cin - 8);
+                    for (int p = 0; p < width; p += 8)
+                    {
+                        int pb = Math.Min(p, width - 8);
+                        Transpose8x8.Block(ref Unsafe.Add(ref source, cb * planeLength + pb), planeLength, ref Unsafe.Add(ref first, pb * cinPadded + cb), cinPadded);
+                    }
+                }
+                continue;
+            }
             if (Transpose4x4.IsSupported && cin >= 4 && width >= 4)
             {
-                // 4×4 blocks; the last block of channels or pixels overlaps the one before rather than leaving a remainder
-                // (it writes the same values again).
+                // 4×4 blocks, overlapping at the ends as the 8×8 ones do.
                 for (int c = 0; c < cin; c += 4)
                 {
                     int cb = Math.Min(c, cin - 4);
@@ -329,9 +391,25 @@ internal static class WinogradF4
         for (int r = 0; r < rows; r++)
         {
             ref float source = ref Unsafe.Add(ref outputs, r * outputPitch);
+            if (Transpose8x8.IsSupported && cout >= 8 && pixels >= 8)
+            {
+                // 8×8 blocks, the last of channels or pixels overlapping the one before (y = outputs + residual again: the same values).
+                for (int k = 0; k < cout; k += 8)
+                {
+                    int kb = Math.Min(k, cout - 8);
+                    for (int p = 0; p < pixels; p += 8)
+                    {
+                        int pb = Math.Min(p, pixels - 8), at = kb * planeLength + r * width + pb;
+                        ref float from = ref Unsafe.Add(ref source, pb * coutPadded + kb);
+                        if (add) Transpose8x8.BlockAddResidual(ref from, coutPadded, ref Unsafe.Add(ref r0, at), relu, ref Unsafe.Add(ref y0, at), planeLength);
+                        else Transpose8x8.Block(ref from, coutPadded, ref Unsafe.Add(ref y0, at), planeLength);
+                    }
+                }
+                continue;
+            }
             if (Transpose4x4.IsSupported && cout >= 4 && pixels >= 4)
             {
-                // 4×4 blocks, the last of channels or pixels overlapping the one before (y = outputs + residual again: the same values).
+                // 4×4 blocks, overlapping at the ends as the 8×8 ones do.
                 for (int k = 0; k < cout; k += 4)
                 {
                     int kb = Math.Min(k, cout - 4);
