@@ -161,7 +161,7 @@ internal sealed class Conv2DLayer : LayerDescriptor
         return text;
     }
 
-    private static int GroupCount(GraphNode node) => node.Arguments[Groups].Int;
+    internal static int GroupCount(GraphNode node) => node.Arguments[Groups].Int;
 
     /// <summary>Summary text of a per-axis value: <c>2</c> or <c>(0, 3)</c>.</summary>
     private static string Pair(int height, int width) => height == width ? I(height) : $"({I(height)}, {I(width)})";
@@ -220,6 +220,15 @@ internal sealed class Conv2DLayer : LayerDescriptor
             string relus = residual.Relu is { } r ? $" and {r.Node.FullName} (ReLU)" : "";
             e.Line($"// then {residual.Add.Node.FullName} (+ {residual.Shortcut}){relus} on the way out, into {final.Variable}");
             e.Line($"{TypeNames.Conv2DKernels}.ForwardResidual(in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {residual.Shortcut}, {final.Variable}, {e.Columns}, n, relu: {(residual.Relu is null ? "false" : "true")});");
+            return;
+        }
+        if (e.Fusion.EpiloguePool(e.Layer, e.Training) is { } pool)
+        {
+            // The convolution's own buffer is still planned: a layer that does not run Winograd F(4×4) writes it, then pools.
+            Planning.LayerPlan? poolRelu = e.Fusion.PoolRelu(pool);
+            string then = poolRelu is null ? "" : $" and {poolRelu.Node.FullName} (ReLU)";
+            e.Line($"// then {pool.Node.FullName} (MaxPool){then} on the way out, into {pool.Variable}");
+            e.Line($"{TypeNames.Conv2DKernels}.ForwardMaxPool(in {e.Geometry}, in {Emit.ConstantsEmitter.GeometryField(pool)}, {e.X}, {e.Weight}, {e.Bias}, {e.Y}, {pool.Variable}, {e.Columns}, n, relu: {(poolRelu is null ? "false" : "true")});");
             return;
         }
         if (e.Fusion.EpilogueRelu(e.Layer, e.Training) is { } relu)

@@ -62,6 +62,13 @@ internal abstract class PoolLayer : LayerDescriptor
         }
     }
 
+    /// <summary>
+    /// A 2×2 window at stride 2, no padding or dilation, floor mode: the pool <c>Conv2DKernels.ForwardMaxPool</c> runs in a
+    /// convolution's epilogue (<see cref="Planning.FusionLayout.EpiloguePool"/>).
+    /// </summary>
+    public static bool IsPlainTwoByTwo(GraphNode node)
+        => node.Window is { KernelHeight: 2, KernelWidth: 2, StrideHeight: 2, StrideWidth: 2 } w && !w.HasPadding && !w.Dilated && !node.Arguments[CeilMode].Bool;
+
     /// <summary>The stride per axis, a 0 (PyTorch's <c>stride=None</c>) made the window's size on that axis.</summary>
     private static (int Height, int Width) StrideOf(ArgumentValue stride, ArgumentValue window)
         => (stride.Height == 0 ? window.Height : stride.Height, stride.Width == 0 ? window.Width : stride.Width);
@@ -174,6 +181,11 @@ internal sealed class MaxPoolLayer : PoolLayer
 
     public override void EmitForward(ForwardEmission e)
     {
+        if (e.Fusion.PoolRunner(e.Layer, e.Training) is { } conv)
+        {
+            e.Line($"{e.Header} · fused: {conv.Node.FullName}'s pass wrote {e.Y}");
+            return;
+        }
         e.Line(e.Header);
         // Inference (Forward, Predict) keeps no arg-max indices: only the backward pass reads them.
         if (e.OutputStride == 0)

@@ -24,12 +24,15 @@ namespace Compiled.Generator.Planning;
 /// the batch norm normalizes, adds the shortcut and rectifies in one pass, into the same buffer.</item>
 /// <item>Both passes, a ReLU that <see cref="RunOrder"/> moved after a max-pool, in place over the pool's output: the pool
 /// rectifies as it stores (<see cref="PoolRelu"/>).</item>
+/// <item>Evaluation, a 3×3 Conv2D → 2×2 MaxPool (→ that ReLU): the convolution pools (and rectifies) on the way out, into the
+/// pool's buffer (<see cref="EpiloguePool"/>).</item>
 /// </list>
 /// Everything else runs unfused.
 /// </summary>
 internal sealed class FusionLayout
 {
     private readonly Dictionary<int, LayerPlan> _byIndex = new();
+    private readonly Dictionary<string, LayerPlan> _byVariable = new();   // the layer writing each span's buffer
     private readonly Dictionary<int, List<LayerPlan>> _readers = new();
     private readonly NormalizationLayout _norm;
     private readonly int _last;
@@ -41,6 +44,7 @@ internal sealed class FusionLayout
         foreach (LayerPlan layer in plan.Layers)
         {
             _byIndex[layer.Node.Index] = layer;
+            if (layer.ActivationOffset >= 0 || !_byVariable.ContainsKey(layer.Variable)) _byVariable[layer.Variable] = layer;
             foreach (int input in layer.Node.Inputs)
             {
                 if (!_readers.TryGetValue(input, out List<LayerPlan>? list)) _readers[input] = list = new List<LayerPlan>();
@@ -204,6 +208,42 @@ internal sealed class FusionLayout
         return movedInPlace && relu.OutputStride == 0 && relu.ViewOf.Length == 0 ? relu : null;
     }
 
+    /// <summary>
+    /// Evaluation: the max-pool the Conv2D <paramref name="conv"/> runs in its epilogue (<c>Conv2DKernels.ForwardMaxPool</c>,
+    /// which pools a Winograd layer's output tiles as they are written, and otherwise convolves into the convolution's own
+    /// buffer and pools), or null. A 3×3 convolution at stride 1 with padding 1 (the layers Winograd runs), writing contiguous
+    /// rows read by nothing but a plain 2×2 max-pool (<see cref="PoolLayer.IsPlainTwoByTwo"/>), directly or through a ReLU
+    /// that <see cref="RunOrder"/> moved after the pool (which the pool then runs, <see cref="PoolRelu"/>); the pool writing
+    /// contiguous rows that lie clear of the convolution's input: the fused pass writes the pooled rows at the convolution's
+    /// step, while it reads its input (every other tensor in the pool's region is dead by then: the allocator put it there
+    /// because their lives do not meet the pool's, which starts one step later).
+    /// </summary>
+    public LayerPlan? EpiloguePool(LayerPlan conv, bool training)
+    {
+        if (training || conv.Node.Descriptor is not Conv2DLayer || conv.OutputStride != 0 || conv.ViewOf.Length > 0) return null;
+        if (conv.Node.Window is not { KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1 } w
+            || w.Dilated || Conv2DLayer.GroupCount(conv.Node) != 1) return null;
+        if (ResidualEpilogue(conv, training) is not null || OnlyReader(conv) is not { } reader) return null;
+        LayerPlan? pool = reader.Node.Descriptor is MaxPoolLayer ? reader
+            : reader.Node.Descriptor is ReluLayer && OnlyReader(reader) is { } after && PoolRelu(after) == reader ? after : null;
+        if (pool is null || pool.InputVariable != conv.Variable || !PoolLayer.IsPlainTwoByTwo(pool.Node) || pool.OutputStride != 0 || pool.ViewOf.Length > 0) return null;
+        return Overlaps(pool, conv.InputVariable) ? null : pool;
+    }
+
+    /// <summary>Evaluation: the Conv2D whose epilogue runs the max-pool <paramref name="pool"/> (<see cref="EpiloguePool"/>), or null.</summary>
+    public LayerPlan? PoolRunner(LayerPlan pool, bool training)
+        => !training && pool.Node.Descriptor is MaxPoolLayer && _byVariable.TryGetValue(pool.InputVariable, out LayerPlan? conv) && EpiloguePool(conv, training) == pool ? conv : null;
+
+    // Whether the workspace region of `layer`'s output meets that of the tensor named `variable` (per sample: every region
+    // scales with the chunk alike). The network's input and output are spans of their own.
+    private bool Overlaps(LayerPlan layer, string variable)
+    {
+        if (layer.ActivationOffset < 0 || !_byVariable.TryGetValue(variable, out LayerPlan? writer) || writer.ActivationOffset < 0) return false;
+        long start = layer.ActivationOffset, end = start + layer.Operand.Length;
+        long otherStart = writer.ActivationOffset, otherEnd = otherStart + writer.Operand.Length;
+        return start < otherEnd && otherStart < end;
+    }
+
     /// <summary>Evaluation: whether the batch norm <paramref name="norm"/> (not folded) normalizes and rectifies into its fused ReLU's buffer.</summary>
     public LayerPlan? EvaluationRelu(LayerPlan norm)
         => norm.FusedRelu >= 0 && _norm.FoldOfNorm(norm) is null ? _byIndex[norm.FusedRelu] : null;
@@ -218,7 +258,7 @@ internal sealed class FusionLayout
             if (residual.Norm is { } norm && TrainingResidual(norm) == residual) return norm;
         }
         if (relu.Node.Descriptor is not ReluLayer || relu.Node.Inputs.Count != 1) return null;
-        if (OnlyReader(relu) is { } pool && PoolRelu(pool) == relu) return pool;
+        if (OnlyReader(relu) is { } pool && PoolRelu(pool) == relu) return PoolRunner(pool, training) ?? pool;
         if (!_byIndex.TryGetValue(relu.Node.Inputs[0], out LayerPlan? producer)) return null;
         if (producer.Node.Descriptor is BatchNormLayer)
         {

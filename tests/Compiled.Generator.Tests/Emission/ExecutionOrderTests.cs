@@ -23,11 +23,13 @@ public sealed class ExecutionOrderTests
         string source = Generate("[Conv2D(3, Kernel = 3, Padding = 1), ReLU, MaxPool(2)] [Dense(4), SoftmaxCrossEntropy]");
 
         // Forward: the pool reads the convolution's output and rectifies as it stores (the ReLU, in place over the pooled
-        // [n, 3, 4, 4] tensor, runs in the pool's pass); inference (RunForward, first) keeps no arg-max indices, training
-        // (RunTrainingForward) keeps them for the backward pass.
-        int pool = source.IndexOf("PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, n);", System.StringComparison.Ordinal);
-        int relu = source.IndexOf("// relu1: ReLU · fused: pool1's pass wrote pool1Out", System.StringComparison.Ordinal);
-        Assert.True(pool > 0 && relu > pool, "max-pool and ReLU in one pass, into the pool's output");
+        // [n, 3, 4, 4] tensor, runs in the pool's pass); inference (RunForward, first) runs both in the convolution's
+        // epilogue and keeps no arg-max indices, training (RunTrainingForward) keeps them for the backward pass.
+        int pool = source.IndexOf("Conv2DKernels.ForwardMaxPool(in s_conv1Geometry, in s_pool1Geometry, input, p.Slice(0, 54), p.Slice(54, 3), conv1Out, pool1Out, workspace.Columns(1152), n, relu: true);", System.StringComparison.Ordinal);
+        int poolComment = source.IndexOf("· fused: conv1's pass wrote pool1Out", System.StringComparison.Ordinal);
+        int relu = source.IndexOf("// relu1: ReLU · fused: conv1's pass wrote pool1Out", System.StringComparison.Ordinal);
+        Assert.True(pool > 0 && poolComment > pool && relu > poolComment, "convolution, max-pool and ReLU in one pass, into the pool's output");
+        Assert.DoesNotContain("PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, n);", source);
         int trainingPool = source.IndexOf("PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);", System.StringComparison.Ordinal);
         int trainingRelu = source.IndexOf("// relu1: ReLU · fused: pool1's pass wrote pool1Out", trainingPool > 0 ? trainingPool : 0, System.StringComparison.Ordinal);
         Assert.True(trainingPool > relu && trainingRelu > trainingPool, "the training pass: max-pool with its indices and ReLU in one pass");
@@ -47,6 +49,85 @@ public sealed class ExecutionOrderTests
         // reused by conv1Delta [192]), pool1Out [48] (ReLU in place), relu1Delta [48], fc1Out [4], fc1Delta [4] = 192 + 48 + 48.
         Assert.Contains("global::System.Span<float> relu1Delta = ctx.Workspace(at + 240 * n, 48 * n);", source);
         Assert.Contains("private const int WorkspacePerSample = 288;", source);
+    }
+
+    /// <summary>
+    /// Inference runs a 2×2 max-pool in the epilogue of the 3×3 convolution before it (directly, or through a ReLU moved after
+    /// the pool); not a pool of another window or stride, not after another kernel size or a stride, not after an activation
+    /// kept before the pool, and not where the pool's buffer lies over the convolution's input (the planner put it there:
+    /// the input is dead once the pool runs, but the fused pass writes the pool while it reads the input).
+    /// </summary>
+    [Theory]
+    [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), MaxPool(2)]", true)]
+    [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), ReLU, MaxPool(2, Stride = 2)]", true)]
+    [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), MaxPool(3)]", false)]
+    [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), MaxPool(2, Stride = 1)]", false)]
+    [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), MaxPool(2, CeilMode = true)]", false)]
+    [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), AvgPool(2)]", false)]
+    [InlineData("[Conv2D(3, Kernel = 5, Padding = 2), ReLU, MaxPool(2)]", false)]
+    [InlineData("[Conv2D(3, Kernel = 3, Stride = 2, Padding = 1), ReLU, MaxPool(2)]", false)]
+    [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), Tanh, MaxPool(2)]", false)]
+    public void Inference_runs_a_plain_max_pool_in_the_convolution_before_it(string layers, bool fused)
+    {
+        string source = Generate($"{layers} [Dense(4), SoftmaxCrossEntropy]");
+        int inference = source.IndexOf("private void RunForward(", System.StringComparison.Ordinal);
+        int training = source.IndexOf("private void RunTrainingForward(", System.StringComparison.Ordinal);
+        Assert.True(inference > 0 && training > inference);
+        string runForward = source[inference..training];
+        Assert.Equal(fused, runForward.Contains("Conv2DKernels.ForwardMaxPool(in s_conv1Geometry, in s_pool1Geometry, input,", System.StringComparison.Ordinal));
+        Assert.Equal(fused, runForward.Contains("· fused: conv1's pass wrote pool1Out", System.StringComparison.Ordinal));
+        Assert.DoesNotContain("ForwardMaxPool", source[training..]);
+    }
+
+    [Fact]
+    public void Every_block_end_of_a_vgg_style_network_pools_in_its_convolution()
+    {
+        // As Compiled.Networks.Tests' PooledBlocksNet, whose fused inference is checked against its training pass's bits.
+        GeneratorOutcome outcome = GeneratorHarness.Run("using Compiled; namespace Valid; [Network] [Input(1, 28, 28)] "
+            + "[Conv2D(16, Kernel = 3, Padding = 1), ReLU] [Conv2D(16, Kernel = 3, Padding = 1), ReLU, MaxPool(2)] "
+            + "[Conv2D(24, Kernel = 3, Padding = 1), ReLU, MaxPool(2)] [Conv2D(8, Kernel = 3, Padding = 1), MaxPool(2)] [Dense(10), SoftmaxCrossEntropy] public partial class A;");
+        Assert.Empty(outcome.GeneratorDiagnostics);
+        Assert.Empty(outcome.CompilationProblems);
+        string source = outcome.Source("Valid.A.g.cs");
+        Assert.Contains("Conv2DKernels.ForwardMaxPool(in s_conv2Geometry, in s_pool1Geometry, conv1Out,", source);
+        Assert.Contains("Conv2DKernels.ForwardMaxPool(in s_conv3Geometry, in s_pool2Geometry, pool1Out,", source);
+        Assert.Contains("Conv2DKernels.ForwardMaxPool(in s_conv4Geometry, in s_pool3Geometry, pool2Out,", source);
+        Assert.Equal(3, System.Text.RegularExpressions.Regex.Matches(source, "ForwardMaxPool\\(").Count);
+    }
+
+    [Fact]
+    public void A_pool_planned_over_the_convolution_s_input_is_not_fused()
+    {
+        // An inference-only network keeps nothing for a backward pass: conv1Out [4, 8, 8], conv2's input, is dead once
+        // pool1 runs, and the allocator puts pool1Out [4, 4, 4] in its floats. With a ReLU after conv1 as well, to show
+        // the same holds through a fused epilogue's buffer.
+        foreach (string first in new[] { "[Conv2D(4, Kernel = 3, Padding = 1)]", "[Conv2D(4, Kernel = 3, Padding = 1), ReLU]" })
+        {
+            GeneratorOutcome outcome = GeneratorHarness.Run(
+                $"using Compiled; namespace Valid; [Network(Training = false)] [Input(2, 8, 8)] {first} [Conv2D(4, Kernel = 3, Padding = 1), MaxPool(2)] [Dense(4)] public partial class A;");
+            Assert.Empty(outcome.GeneratorDiagnostics);
+            Assert.Empty(outcome.CompilationProblems);
+            string source = outcome.Source("Valid.A.g.cs");
+            string runForward = source[source.IndexOf("private void RunForward(", System.StringComparison.Ordinal)..];
+            string conv1 = Region(runForward, "conv1Out"), pool1 = Region(runForward, "pool1Out");
+            Assert.True(Overlap(conv1, pool1), $"the test needs pool1Out over conv1Out: {conv1}, {pool1}");
+            Assert.DoesNotContain("ForwardMaxPool", source);
+            Assert.Contains("PoolKernels.MaxForward(in s_pool1Geometry, conv2Out, pool1Out, n);", runForward);
+        }
+    }
+
+    // "a, b" of `name = workspace.Activations(a * n, b * n)` (offset and length per sample).
+    private static string Region(string source, string name)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(source, name + @" = workspace\.Activations\((\d+)( \* n)?, (\d+) \* n\)");
+        Assert.True(match.Success, $"{name}'s region");
+        return match.Groups[1].Value + ", " + match.Groups[3].Value;
+    }
+
+    private static bool Overlap(string a, string b)
+    {
+        int[] x = System.Array.ConvertAll(a.Split(", "), int.Parse), y = System.Array.ConvertAll(b.Split(", "), int.Parse);
+        return x[0] < y[0] + y[1] && y[0] < x[0] + x[1];
     }
 
     [Theory]
