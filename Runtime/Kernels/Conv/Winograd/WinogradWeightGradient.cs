@@ -181,19 +181,31 @@ internal static class WinogradWeightGradient
 
     /// <summary>
     /// to[(h·W' + w)·stride + c] = from[c·plane + h·W + w] for c &lt; channels, h &lt; H, w &lt; W (W' = <paramref name="rowStride"/>
-    /// / <paramref name="stride"/>): one sample's planes channels-last, 4×4 blocks in SSE registers where they fit. A row whose
-    /// width is not a multiple of 4 ends with a block over its last four columns, which writes some of them again (the same
-    /// values), so a 7-wide row takes two blocks and no element loop.
+    /// / <paramref name="stride"/>): one sample's planes channels-last, 8×8 blocks in AVX registers or 4×4 in SSE ones where
+    /// they fit. A row whose width is not a multiple of the block's ends with a block over its last columns, which writes some
+    /// of them again (the same values), so a 7-wide row takes two 4×4 blocks and no element loop.
     /// </summary>
     private static void ChannelsLast(ref float from, int channels, int height, int width, int plane, ref float to, int rowStride, int stride)
     {
         bool blocks = Transpose4x4.IsSupported && width >= 4;
         int blockChannels = blocks ? channels & ~3 : 0;
+        // 8×8 blocks in AVX registers where a row and the channels reach eight (the last block of either overlapping the one
+        // before), then what is left in 4×4 ones.
+        int wideChannels = Transpose8x8.IsSupported && width >= 8 ? channels & ~7 : 0;
         for (int h = 0; h < height; h++)
         {
             ref float source = ref Unsafe.Add(ref from, h * width);
             ref float target = ref Unsafe.Add(ref to, h * rowStride);
-            for (int c = 0; c < blockChannels; c += 4)
+            for (int c = 0; c < wideChannels; c += 8)
+            {
+                for (int w = 0; ; w += 8)
+                {
+                    int at = Math.Min(w, width - 8);
+                    Transpose8x8.Block(ref Unsafe.Add(ref source, c * plane + at), plane, ref Unsafe.Add(ref target, at * stride + c), stride);
+                    if (at + 8 >= width) break;
+                }
+            }
+            for (int c = wideChannels; c < blockChannels; c += 4)
             {
                 for (int w = 0; ; w += 4)
                 {
