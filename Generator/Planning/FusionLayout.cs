@@ -24,7 +24,7 @@ namespace Compiled.Generator.Planning;
 /// the batch norm normalizes, adds the shortcut and rectifies in one pass, into the same buffer.</item>
 /// <item>Both passes, a ReLU that <see cref="RunOrder"/> moved after a max-pool, in place over the pool's output: the pool
 /// rectifies as it stores (<see cref="PoolRelu"/>).</item>
-/// <item>Evaluation, a 3×3 Conv2D → 2×2 MaxPool (→ that ReLU): the convolution pools (and rectifies) on the way out, into the
+/// <item>Evaluation, a Conv2D → 2×2 MaxPool (→ that ReLU): the convolution pools (and rectifies) on the way out, into the
 /// pool's buffer (<see cref="EpiloguePool"/>).</item>
 /// </list>
 /// Everything else runs unfused.
@@ -210,8 +210,9 @@ internal sealed class FusionLayout
 
     /// <summary>
     /// Evaluation: the max-pool the Conv2D <paramref name="conv"/> runs in its epilogue (<c>Conv2DKernels.ForwardMaxPool</c>,
-    /// which pools a Winograd layer's output tiles as they are written, and otherwise convolves into the convolution's own
-    /// buffer and pools), or null. A 3×3 convolution at stride 1 with padding 1 (the layers Winograd runs), writing contiguous
+    /// which pools a Winograd layer's output tiles as they are written and a channel-vector layer's planes before they are
+    /// transposed, and otherwise convolves into the convolution's own buffer and pools), or null. A convolution of one group
+    /// without dilation (the layers those two run), writing contiguous
     /// rows read by nothing but a plain 2×2 max-pool (<see cref="PoolLayer.IsPlainTwoByTwo"/>), directly or through a ReLU
     /// that <see cref="RunOrder"/> moved after the pool (which the pool then runs, <see cref="PoolRelu"/>); the pool writing
     /// contiguous rows that lie clear of the convolution's input: the fused pass writes the pooled rows at the convolution's
@@ -221,8 +222,7 @@ internal sealed class FusionLayout
     public LayerPlan? EpiloguePool(LayerPlan conv, bool training)
     {
         if (training || conv.Node.Descriptor is not Conv2DLayer || conv.OutputStride != 0 || conv.ViewOf.Length > 0) return null;
-        if (conv.Node.Window is not { KernelHeight: 3, KernelWidth: 3, StrideHeight: 1, StrideWidth: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1 } w
-            || w.Dilated || Conv2DLayer.GroupCount(conv.Node) != 1) return null;
+        if (conv.Node.Window is not { } w || w.Dilated || Conv2DLayer.GroupCount(conv.Node) != 1) return null;
         if (ResidualEpilogue(conv, training) is not null || OnlyReader(conv) is not { } reader) return null;
         LayerPlan? pool = reader.Node.Descriptor is MaxPoolLayer ? reader
             : reader.Node.Descriptor is ReluLayer && OnlyReader(reader) is { } after && PoolRelu(after) == reader ? after : null;

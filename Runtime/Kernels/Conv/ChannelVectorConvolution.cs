@@ -110,24 +110,38 @@ internal static class ChannelVectorConvolution
         Forward(g, x, w, b, y, g.OutputLength, 1, firstPixel, pixelCount, width);
     }
 
+    /// <summary>
+    /// The forward of <paramref name="n"/> samples with the 2×2, stride-2 max-pool after it (then ReLU when
+    /// <paramref name="relu"/>): y [n, Cout, ⌊OH/2⌋, ⌊OW/2⌋]. Each group's channels-last plane is pooled in place by the pool's
+    /// rule (<see cref="MaxPool2x2.ChannelsLast"/>) and only the pooled values are transposed into y; the convolution's
+    /// outputs are those of <see cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, int, int, VectorWidth)"/>,
+    /// so y holds the values of that forward followed by the pool kernel. y must not overlap x (later groups read x again).
+    /// </summary>
+    public static void ForwardMaxPool(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int n, bool relu,
+        VectorWidth width)
+        => Forward(g, x, w, b, y, g.OutChannels * (g.OutHeight / 2) * (g.OutWidth / 2), n, 0, g.OutPixels, width, new Pooling(true, relu));
+
+    /// <summary>Whether a group's plane is max-pooled before it is transposed into y, and rectified after the pool.</summary>
+    private readonly record struct Pooling(bool Enabled, bool Relu);
+
     private static void Forward(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n,
-        int firstPixel, int pixelCount, VectorWidth width)
+        int firstPixel, int pixelCount, VectorWidth width, Pooling pooling = default)
     {
         VectorWidth lanesWidth = LaneWidth(g.OutChannels, width);
         Span<float> scratch = Conv2DWorkspace.Current.ChannelVector(ScratchLength(g, width));
         switch (lanesWidth)
         {
             case VectorWidth.V512:
-                Run<Vector512<float>, Lane512>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth);
+                Run<Vector512<float>, Lane512>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth, pooling);
                 break;
             case VectorWidth.V256:
-                Run<Vector256<float>, Lane256>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth);
+                Run<Vector256<float>, Lane256>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth, pooling);
                 break;
             case VectorWidth.V128:
-                Run<Vector128<float>, Lane128>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth);
+                Run<Vector128<float>, Lane128>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth, pooling);
                 break;
             default:
-                Run<float, ScalarLane>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth);
+                Run<float, ScalarLane>(g, x, w, b, y, yStride, n, firstPixel, pixelCount, scratch, lanesWidth, pooling);
                 break;
         }
     }
@@ -160,7 +174,7 @@ internal static class ChannelVectorConvolution
 
     // Pixels [firstPixel, firstPixel + pixelCount) of each of the n samples (firstPixel a multiple of PixelGrain).
     private static void Run<T, L>(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y, int yStride, int n,
-        int firstPixel, int pixelCount, Span<float> scratch, VectorWidth lanesWidth) where T : struct where L : struct, ILane<T>
+        int firstPixel, int pixelCount, Span<float> scratch, VectorWidth lanesWidth, Pooling pooling) where T : struct where L : struct, ILane<T>
     {
         int lanes = L.Count, outChannels = g.OutChannels, patch = g.PatchLength;
         int blocks = (outChannels + lanes - 1) / lanes;
@@ -187,7 +201,7 @@ internal static class ChannelVectorConvolution
             ReadOnlySpan<float> xs = x.Slice(s * g.InputLength, g.InputLength);
             if (!inPlace) Pad(g, xs, plane, PaddedHeight(g), pw);
             ref float planeStart = ref MemoryMarshal.GetReference(inPlace ? xs : plane);
-            ref float ys = ref MemoryMarshal.GetReference(y.Slice(s * yStride, g.OutputLength));
+            ref float ys = ref MemoryMarshal.GetReference(y.Slice(s * yStride, pooling.Enabled ? yStride : g.OutputLength));
             for (int block = 0, group; block < blocks; block += group)
             {
                 group = blocks - block >= maxGroup ? maxGroup : blocks - block >= 2 ? 2 : 1;
@@ -238,9 +252,18 @@ internal static class ChannelVectorConvolution
                 for (int k = 0; k < group; k++)
                 {
                     int blockFirst = first + k * lanes;
-                    if (blockFirst < outChannels)
-                        Unpack(ref Unsafe.Add(ref last, k * outStride + firstPixel * lanes), lanes, ref Unsafe.Add(ref ys, firstPixel), blockFirst, Math.Min(lanes, outChannels - blockFirst),
-                            pixels, pixelCount);
+                    if (blockFirst >= outChannels) continue;
+                    if (pooling.Enabled)
+                    {
+                        // The whole plane's windows, pooled rows packed end to end in place, then only those transposed.
+                        int pooledWidth = ow / 2, pooledPixels = g.OutHeight / 2 * pooledWidth;
+                        ref float blockPlane = ref Unsafe.Add(ref last, k * outStride);
+                        MaxPool2x2.ChannelsLast<T, L>(ref blockPlane, ow * lanes, lanes, 1, g.OutHeight / 2, pooledWidth, pooling.Relu, ref blockPlane, pooledWidth * lanes);
+                        Unpack(ref blockPlane, lanes, ref ys, blockFirst, Math.Min(lanes, outChannels - blockFirst), pooledPixels, pooledPixels);
+                        continue;
+                    }
+                    Unpack(ref Unsafe.Add(ref last, k * outStride + firstPixel * lanes), lanes, ref Unsafe.Add(ref ys, firstPixel), blockFirst, Math.Min(lanes, outChannels - blockFirst),
+                        pixels, pixelCount);
                 }
             }
         }

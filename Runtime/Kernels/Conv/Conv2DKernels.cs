@@ -207,9 +207,10 @@ public static class Conv2DKernels
 
     /// <summary>
     /// y = the 2×2, stride-2 max-pool (<paramref name="pool"/>, which reads this convolution's output) of conv(x, w) + b, then
-    /// max(·, 0) when <paramref name="relu"/>: inference's convolution → max-pool (→ ReLU), as VGG's blocks end. A Winograd
-    /// F(4×4) layer pools each tile's 2×2 windows while its outputs are in cache and writes only the pooled values (a quarter
-    /// of the stores, and no pass of the pool over the convolution's output); the other paths write the convolution's output
+    /// max(·, 0) when <paramref name="relu"/>: inference's convolution → max-pool (→ ReLU), as VGG's and LeNet-5's blocks end.
+    /// A Winograd F(4×4) layer pools each tile's 2×2 windows while its outputs are in cache, a layer on channel vectors (a
+    /// few samples, one thread) each plane's before it is transposed, and both write only the pooled values (a quarter of
+    /// the stores, and no pass of the pool over the convolution's output); the other paths write the convolution's output
     /// to <paramref name="convolved"/> [n, Cout, OH, OW] and pool it. The values of
     /// <see cref="Forward(in Conv2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, int)"/>
     /// then <see cref="PoolKernels.MaxForward(in Pool2DGeometry, ReadOnlySpan{float}, Span{float}, int)"/> (or
@@ -234,7 +235,16 @@ public static class Conv2DKernels
         Span<float> pooled = y[..(n * pool.OutputLength)];
         if (pooled.Overlaps(x[..(n * g.InputLength)]))
             throw new ArgumentException("y overlaps x: the pooled outputs would overwrite inputs later tiles read.", nameof(y));
-        if (MaxPool2x2.Applies(pool) && Algorithm(g, width).Forward == Conv2DMethod.Winograd && WinogradConvolution.TileSize(g) == 4)
+        Conv2DMethod method = Algorithm(g, width).Forward;
+        if (MaxPool2x2.Applies(pool) && (n > 1 || Threading.IntraOpTeam.Parts <= 1) && ChannelVectorConvolution.Applies(g, n, method)
+            && !(method == Conv2DMethod.Direct3x3 && FewChannels3x3.Applies(g)))
+        {
+            // Channel vectors, as Forward runs them here (a call on one sample that a team would split runs apart instead:
+            // its parts' pixel ranges do not follow the windows).
+            ChannelVectorConvolution.ForwardMaxPool(g, x, w, b, pooled, n, relu, width);
+            return;
+        }
+        if (MaxPool2x2.Applies(pool) && method == Conv2DMethod.Winograd && WinogradConvolution.TileSize(g) == 4)
         {
             bool splitsOtherwise = false;
             if (n == 1 && OneSampleSplit.TryConv2DMaxPool(g, x, w, b, pooled, relu, width, out splitsOtherwise)) return;

@@ -142,6 +142,37 @@ internal static class MaxPool2x2
     }
 
     /// <summary>
+    /// The 2×2 windows of channels-last values, a fused epilogue's (<see cref="Conv2DKernels.ForwardMaxPool(in Conv2DGeometry, in Pool2DGeometry, ReadOnlySpan{float}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float}, int, bool, VectorWidth)"/>):
+    /// pixel (h, w) of the source at h·<paramref name="rowPitch"/> + w·<paramref name="pixelPitch"/>, its channels
+    /// <paramref name="vectors"/> whole vectors there. Window (r, p) covers rows 2r, 2r + 1 and pixels 2p, 2p + 1 for
+    /// r &lt; <paramref name="rows"/>, p &lt; <paramref name="pixels"/>; its maximum, then ReLU when <paramref name="relu"/>
+    /// (<see cref="Window"/>: the pool's values), goes to r·<paramref name="targetRowPitch"/> + p·<paramref name="pixelPitch"/>
+    /// of <paramref name="target"/>, which may be the source itself when <paramref name="targetRowPitch"/> ≤
+    /// <paramref name="rowPitch"/>: windows run in row-major order and each writes where no later window reads.
+    /// </summary>
+    internal static void ChannelsLast<T, L>(ref float source, int rowPitch, int pixelPitch, int vectors, int rows, int pixels, bool relu,
+        ref float target, int targetRowPitch)
+        where T : struct where L : struct, ILane<T>
+    {
+        int lanes = L.Count;
+        for (int r = 0; r < rows; r++)
+        {
+            ref float top = ref Unsafe.Add(ref source, 2 * r * rowPitch);
+            ref float bottom = ref Unsafe.Add(ref top, rowPitch);
+            ref float to = ref Unsafe.Add(ref target, r * targetRowPitch);
+            for (int p = 0; p < pixels; p++)
+            {
+                int left = 2 * p * pixelPitch, right = left + pixelPitch, at = p * pixelPitch;
+                for (int v = 0, k = 0; v < vectors; v++, k += lanes)
+                {
+                    T max = Window<T, L>(L.Load(ref top, left + k), L.Load(ref top, right + k), L.Load(ref bottom, left + k), L.Load(ref bottom, right + k), relu);
+                    L.Store(ref to, at + k, max);
+                }
+            }
+        }
+    }
+
+    /// <summary>
     /// The window's maximum by PyTorch's rule, element by element in its order. <paramref name="numbers"/>: no lane of the
     /// four holds a NaN, where the rule is "take when greater" (one maxps an element); either way each lane's value depends
     /// on that lane alone.

@@ -52,10 +52,11 @@ public sealed class ExecutionOrderTests
     }
 
     /// <summary>
-    /// Inference runs a 2×2 max-pool in the epilogue of the 3×3 convolution before it (directly, or through a ReLU moved after
-    /// the pool); not a pool of another window or stride, not after another kernel size or a stride, not after an activation
-    /// kept before the pool, and not where the pool's buffer lies over the convolution's input (the planner put it there:
-    /// the input is dead once the pool runs, but the fused pass writes the pool while it reads the input).
+    /// Inference runs a 2×2 max-pool in the epilogue of the convolution before it (directly, or through a ReLU moved after
+    /// the pool; any kernel size and stride, the runtime fusing where the layer runs Winograd or channel vectors); not a pool
+    /// of another window or stride, not after a dilated or grouped convolution or an activation kept before the pool, and
+    /// not where the pool's buffer lies over the convolution's input (the planner put it there: the input is dead once the
+    /// pool runs, but the fused pass writes the pool while it reads the input).
     /// </summary>
     [Theory]
     [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), MaxPool(2)]", true)]
@@ -64,8 +65,10 @@ public sealed class ExecutionOrderTests
     [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), MaxPool(2, Stride = 1)]", false)]
     [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), MaxPool(2, CeilMode = true)]", false)]
     [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), AvgPool(2)]", false)]
-    [InlineData("[Conv2D(3, Kernel = 5, Padding = 2), ReLU, MaxPool(2)]", false)]
-    [InlineData("[Conv2D(3, Kernel = 3, Stride = 2, Padding = 1), ReLU, MaxPool(2)]", false)]
+    [InlineData("[Conv2D(3, Kernel = 5, Padding = 2), ReLU, MaxPool(2)]", true)]
+    [InlineData("[Conv2D(3, Kernel = 3, Stride = 2, Padding = 1), ReLU, MaxPool(2)]", true)]
+    [InlineData("[Conv2D(3, Kernel = 3, Padding = 2, Dilation = 2), ReLU, MaxPool(2)]", false)]
+    [InlineData("[Conv2D(4, Kernel = 3, Padding = 1, Groups = 2), ReLU, MaxPool(2)]", false)]
     [InlineData("[Conv2D(3, Kernel = 3, Padding = 1), Tanh, MaxPool(2)]", false)]
     public void Inference_runs_a_plain_max_pool_in_the_convolution_before_it(string layers, bool fused)
     {

@@ -91,14 +91,17 @@ public sealed class FusionEmissionTests
     public void A_relu_moved_after_a_max_pool_runs_in_the_pool_s_pass_in_both_passes()
     {
         // LeNet-5's conv → ReLU → max-pool: the pool runs first and rectifies as it stores, into its own output, where the
-        // ReLU (in place) would have worked; the ReLU's backward still masks dy with those values.
+        // ReLU (in place) would have worked; the ReLU's backward still masks dy with those values. Inference runs the pool
+        // and the ReLU in the convolution's epilogue.
         string source = Generate("[Conv2D(4, Kernel = 3), ReLU, MaxPool(2)] [Dense(2), SoftmaxCrossEntropy]");
         string forward = Method(source, "RunForward");
-        Assert.Contains("// then relu1 (ReLU) as it stores", forward);
-        Assert.Contains("PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, n);", forward);
-        Assert.Contains("fused: pool1's pass wrote pool1Out", forward);
+        Assert.Contains("// then pool1 (MaxPool) and relu1 (ReLU) on the way out, into pool1Out", forward);
+        Assert.Contains("Conv2DKernels.ForwardMaxPool(in s_conv1Geometry, in s_pool1Geometry, input, ", forward);
+        Assert.Contains(", conv1Out, pool1Out, workspace.Columns(", forward);
+        Assert.Contains("relu1: ReLU · fused: conv1's pass wrote pool1Out", forward);
         Assert.DoesNotContain("ActivationKernels.Relu(", forward);
         Assert.DoesNotContain("ForwardRelu", forward);
+        Assert.DoesNotContain("PoolKernels.", forward);
 
         string training = Method(source, "RunTrainingForward");
         Assert.Contains("PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, pool1Argmax, n);", training);

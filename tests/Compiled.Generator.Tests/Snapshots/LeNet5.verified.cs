@@ -433,22 +433,20 @@ namespace Samples
             global::System.Span<float> fc3Out = output;
 
             // conv1: Conv2D 5x5, pad 2 · [n, 1, 28, 28] → [n, 6, 28, 28]; w [6, 1, 5, 5]
-            global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv1Geometry, input, p.Slice(0, 150), p.Slice(150, 6), conv1Out, workspace.Columns(19600), n);
+            // then pool1 (MaxPool) and relu1 (ReLU) on the way out, into pool1Out
+            global::Compiled.Kernels.Conv2DKernels.ForwardMaxPool(in s_conv1Geometry, in s_pool1Geometry, input, p.Slice(0, 150), p.Slice(150, 6), conv1Out, pool1Out, workspace.Columns(19600), n, relu: true);
 
-            // pool1: MaxPool 2x2 · [n, 6, 28, 28] → [n, 6, 14, 14]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor
-            // then relu1 (ReLU) as it stores
-            global::Compiled.Kernels.PoolKernels.MaxReluForward(in s_pool1Geometry, conv1Out, pool1Out, n);
+            // pool1: MaxPool 2x2 · [n, 6, 28, 28] → [n, 6, 14, 14]; pool1 before relu1: max-pool commutes with ReLU, which then works on the pooled tensor · fused: conv1's pass wrote pool1Out
 
-            // relu1: ReLU · fused: pool1's pass wrote pool1Out
+            // relu1: ReLU · fused: conv1's pass wrote pool1Out
 
             // conv2: Conv2D 5x5 · [n, 6, 14, 14] → [n, 16, 10, 10]; w [16, 6, 5, 5]
-            global::Compiled.Kernels.Conv2DKernels.Forward(in s_conv2Geometry, pool1Out, p.Slice(156, 2400), p.Slice(2556, 16), conv2Out, workspace.Columns(15000), n);
+            // then pool2 (MaxPool) and relu2 (ReLU) on the way out, into pool2Out
+            global::Compiled.Kernels.Conv2DKernels.ForwardMaxPool(in s_conv2Geometry, in s_pool2Geometry, pool1Out, p.Slice(156, 2400), p.Slice(2556, 16), conv2Out, pool2Out, workspace.Columns(15000), n, relu: true);
 
-            // pool2: MaxPool 2x2 · [n, 16, 10, 10] → [n, 16, 5, 5]; pool2 before relu2: max-pool commutes with ReLU, which then works on the pooled tensor
-            // then relu2 (ReLU) as it stores
-            global::Compiled.Kernels.PoolKernels.MaxReluForward(in s_pool2Geometry, conv2Out, pool2Out, n);
+            // pool2: MaxPool 2x2 · [n, 16, 10, 10] → [n, 16, 5, 5]; pool2 before relu2: max-pool commutes with ReLU, which then works on the pooled tensor · fused: conv2's pass wrote pool2Out
 
-            // relu2: ReLU · fused: pool2's pass wrote pool2Out
+            // relu2: ReLU · fused: conv2's pass wrote pool2Out
 
             // fc1: Dense · [n, 16, 5, 5] → [n, 120]; y = x · wᵀ + b, w [120, 400]
             global::Compiled.Kernels.DenseKernels.Forward(pool2Out, p.Slice(2572, 48000), p.Slice(50572, 120), fc1Out, n, 400, 120);

@@ -47,6 +47,31 @@ public sealed class ConvPoolFusionTests
         AssertBits(training, session, $"session on {threads} threads, batch {batch}");
     }
 
+    /// <summary>
+    /// LeNet-5's conv2 (6 → 16, 5×5) runs on channel vectors on up to four samples on one thread, where inference pools each
+    /// plane before it is transposed; on two threads a call on one sample splits it by pixels and pools apart. Either way
+    /// the training pass's outputs, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 3)]
+    [InlineData(2, 1)]
+    [InlineData(2, 5)]
+    public void Lenet5_fused_inference_gives_the_training_pass_s_outputs(int threads, int batch)
+    {
+        using var network = new ReferenceLeNet5(threads);
+        network.Initialize(74);
+        float[] x = TestData.Uniform(batch * ReferenceLeNet5.InputLength, seed: 75, low: -1f);
+        float[] forward = new float[batch * 10], session = new float[batch * 10];
+        network.Forward(x, forward, batch);
+        network.TrainStep(x, TestData.Labels(batch, 10, seed: 76), batch);
+        float[] training = network.LastOutputs.ToArray();
+        AssertBits(training, forward, $"LeNet-5 Forward on {threads} threads, batch {batch}");
+        using InferenceSession inference = network.CreateInferenceSession();
+        inference.Forward(x, session, batch);
+        AssertBits(training, session, $"LeNet-5 session on {threads} threads, batch {batch}");
+    }
+
     private static void AssertBits(float[] expected, float[] actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);

@@ -39,7 +39,7 @@ public sealed class ConvMaxPoolTests
     {
         var random = new TestValues(61);
         foreach (Conv2DGeometry g in Geometries)
-        foreach (int n in new[] { 1, 3 })
+        foreach (int n in new[] { 1, 3, 5 })
         foreach (bool relu in new[] { false, true })
         {
             float[] x = random.Floats(n * g.InputLength), w = random.Floats(g.WeightLength), b = bias ? random.Floats(g.OutChannels) : [];
@@ -84,11 +84,12 @@ public sealed class ConvMaxPoolTests
     [Fact]
     public void Pooled_windows_take_the_elements_in_the_pool_s_order()
     {
-        const int channels = 16, rows = 4, pixels = 6;
+        const int channels = 16, rows = 6, pixels = 10;
         float[] specials = [0f, -0f, 1f, -1f, float.PositiveInfinity, float.NegativeInfinity,
             BitConverter.Int32BitsToSingle(0x7FC00001), BitConverter.Int32BitsToSingle(unchecked((int)0xFFC00002))];
         var random = new System.Random(64);
         foreach (bool relu in new[] { false, true })
+        foreach (bool compact in new[] { false, true })
         foreach (VectorWidth width in new[] { VectorWidth.Scalar, VectorWidth.V128, VectorWidth.V256, VectorWidth.V512 })
         {
             float[] slab = new float[rows * pixels * channels], planes = new float[slab.Length];
@@ -100,21 +101,23 @@ public sealed class ConvMaxPoolTests
             float[] expected = new float[pool.OutputLength];
             if (relu) PoolKernels.MaxReluForward(pool, planes, expected, 1, width);
             else PoolKernels.MaxForward(pool, planes, expected, 1, width);
+            // In place, the pooled rows keeping the slab's pitch (Winograd's tile rows), or packed end to end (channel vectors' planes).
+            int rowPitch = pixels * channels, targetPitch = compact ? pixels / 2 * channels : rowPitch;
             ref float s0 = ref slab[0];
             switch (width)
             {
-                case VectorWidth.V512: WinogradF4.PoolSlab<Vector512<float>, Lane512>(ref s0, pixels * channels, channels, rows / 2, pixels / 2, relu); break;
-                case VectorWidth.V256: WinogradF4.PoolSlab<Vector256<float>, Lane256>(ref s0, pixels * channels, channels, rows / 2, pixels / 2, relu); break;
-                case VectorWidth.V128: WinogradF4.PoolSlab<Vector128<float>, Lane128>(ref s0, pixels * channels, channels, rows / 2, pixels / 2, relu); break;
-                default: WinogradF4.PoolSlab<float, ScalarLane>(ref s0, pixels * channels, channels, rows / 2, pixels / 2, relu); break;
+                case VectorWidth.V512: MaxPool2x2.ChannelsLast<Vector512<float>, Lane512>(ref s0, rowPitch, channels, channels / 16, rows / 2, pixels / 2, relu, ref s0, targetPitch); break;
+                case VectorWidth.V256: MaxPool2x2.ChannelsLast<Vector256<float>, Lane256>(ref s0, rowPitch, channels, channels / 8, rows / 2, pixels / 2, relu, ref s0, targetPitch); break;
+                case VectorWidth.V128: MaxPool2x2.ChannelsLast<Vector128<float>, Lane128>(ref s0, rowPitch, channels, channels / 4, rows / 2, pixels / 2, relu, ref s0, targetPitch); break;
+                default: MaxPool2x2.ChannelsLast<float, ScalarLane>(ref s0, rowPitch, channels, channels, rows / 2, pixels / 2, relu, ref s0, targetPitch); break;
             }
             for (int r = 0; r < rows / 2; r++)
             for (int p = 0; p < pixels / 2; p++)
             for (int c = 0; c < channels; c++)
             {
-                float want = expected[(c * (rows / 2) + r) * (pixels / 2) + p], got = slab[(r * pixels + p) * channels + c];
+                float want = expected[(c * (rows / 2) + r) * (pixels / 2) + p], got = slab[r * targetPitch + p * channels + c];
                 Assert.True(BitConverter.SingleToInt32Bits(want) == BitConverter.SingleToInt32Bits(got),
-                    $"{width} relu {relu} window ({r}, {p}) channel {c}: {BitConverter.SingleToInt32Bits(got):X8}, expected {BitConverter.SingleToInt32Bits(want):X8}");
+                    $"{width} relu {relu} compact {compact} window ({r}, {p}) channel {c}: {BitConverter.SingleToInt32Bits(got):X8}, expected {BitConverter.SingleToInt32Bits(want):X8}");
             }
         }
     }

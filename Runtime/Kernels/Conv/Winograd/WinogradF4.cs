@@ -128,7 +128,7 @@ internal static class WinogradF4
     /// <remarks>
     /// With <paramref name="maxPool"/> (no residual) y is instead the 2×2, stride-2 max-pool of those outputs, [n, Cout,
     /// ⌊H/2⌋, ⌊W/2⌋], then ReLU when <paramref name="relu"/>: each tile's 2×2 windows are pooled from the channels-last slab
-    /// (<see cref="PoolSlab"/>) and only the pooled values are written, every one as <see cref="MaxPool2x2"/> computes it from
+    /// (<see cref="MaxPool2x2.ChannelsLast"/>, in place) and only the pooled values are written, every one as <see cref="MaxPool2x2"/> computes it from
     /// the convolution's output. A tile's windows lie within it (tiles start at even rows and columns), so any split of the
     /// tiles pools the same windows. y must not overlap x (the pooled rows are written while later tiles still read x).
     /// </remarks>
@@ -217,11 +217,11 @@ internal static class WinogradF4
                 int rows = Math.Min(4, height - 4 * tileRow), pixels = Math.Min(4 * rowTiles, width - 4 * column);
                 if (maxPool)
                 {
-                    // The windows' maxima over rows 0-1 of the slab, then those go out as a tile row of the pooled plane.
+                    // The windows' maxima to rows 0-1 of the slab, then those go out as a tile row of the pooled plane.
                     int pooledRows = rows / 2, pooledPixels = pixels / 2;
                     if (pooledRows > 0 && pooledPixels > 0)
                     {
-                        PoolSlab<T, L>(ref outputs0, outputPitch, coutPadded, pooledRows, pooledPixels, relu);
+                        MaxPool2x2.ChannelsLast<T, L>(ref outputs0, outputPitch, coutPadded, outBlocks, pooledRows, pooledPixels, relu, ref outputs0, outputPitch);
                         int pooledAt = sample * cout * pooledPlane + 2 * tileRow * pooledWidth + 2 * column;
                         Unstage(ref outputs0, outputPitch, coutPadded, cout, pooledRows, pooledPixels, pooledWidth, pooledPlane, y.Slice(pooledAt), default, relu: false);
                     }
@@ -286,33 +286,6 @@ internal static class WinogradF4
             {
                 TransformOutput<T, L>(ref Unsafe.Add(ref m, block * blockStride + tc * lanes), productSlab, L.Load(ref bias, block * lanes), relu,
                     ref Unsafe.Add(ref outputs, 4 * tc * coutPadded + block * lanes), outputPitch, coutPadded);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The 2×2 windows of the channels-last slab (rows <paramref name="outputPitch"/> apart, pixels <paramref name="coutPadded"/>
-    /// floats): window (r, p) covers rows 2r, 2r + 1 and pixels 2p, 2p + 1; its maximum (then ReLU when
-    /// <paramref name="relu"/>) by <see cref="MaxPool2x2.Window"/>, every vector of channels, goes to row r, pixel p of the same
-    /// slab, in place: row r pixel p is written only after every window reading it (windows (r, ≤ p/2) and (r − 1, ·)).
-    /// </summary>
-    internal static void PoolSlab<T, L>(ref float outputs, int outputPitch, int coutPadded, int rows, int pixels, bool relu)
-        where T : struct where L : struct, ILane<T>
-    {
-        int lanes = L.Count;
-        for (int r = 0; r < rows; r++)
-        {
-            ref float top = ref Unsafe.Add(ref outputs, 2 * r * outputPitch);
-            ref float bottom = ref Unsafe.Add(ref top, outputPitch);
-            ref float to = ref Unsafe.Add(ref outputs, r * outputPitch);
-            for (int p = 0; p < pixels; p++)
-            {
-                int left = 2 * p * coutPadded, right = left + coutPadded;
-                for (int k = 0; k < coutPadded; k += lanes)
-                {
-                    T max = MaxPool2x2.Window<T, L>(L.Load(ref top, left + k), L.Load(ref top, right + k), L.Load(ref bottom, left + k), L.Load(ref bottom, right + k), relu);
-                    L.Store(ref to, p * coutPadded + k, max);
-                }
             }
         }
     }
