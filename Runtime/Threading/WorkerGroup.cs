@@ -191,6 +191,17 @@ public sealed class WorkerGroup : IDisposable
         {
             var spin = new Spin();
             while (Volatile.Read(ref _generation) == seen && !_shutdown && spin.Next()) { }
+            // Seen while spinning (the common case, a fork microseconds after the last): the body straight away, without the
+            // lock and the two atomic updates of _sleepingWorkers, which took the line the caller had just written (and reads
+            // next) and delayed the part's start. The caller published the body before the generation (its increment is a
+            // full fence; this read an acquire), and it starts no new generation before every worker finished this one, so the
+            // count moved by exactly one.
+            long current = Volatile.Read(ref _generation);
+            if (current != seen && !_shutdown)
+            {
+                seen = current;
+                return _body;
+            }
             lock (_gate)
             {
                 Interlocked.Increment(ref _sleepingWorkers);
