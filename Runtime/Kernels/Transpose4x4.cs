@@ -13,6 +13,19 @@ internal static class Transpose4x4
 {
     public static bool IsSupported => Sse.IsSupported;
 
+    /// <summary>This block for code written once over the block's size (<see cref="ITransposeBlock"/>).</summary>
+    public readonly struct Square : ITransposeBlock
+    {
+        public static int Size => 4;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Block(ref float src, nint srcStride, ref float dst, nint dstStride) => Transpose4x4.Block(ref src, srcStride, ref dst, dstStride);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void BlockAddResidual(ref float src, nint srcStride, ref float residual, bool relu, ref float dst, nint dstStride)
+            => Transpose4x4.BlockAddResidual(ref src, srcStride, ref residual, relu, ref dst, dstStride);
+    }
+
     /// <summary>dst[c·dstStride + r] = src[r·srcStride + c] for r, c &lt; 4.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block(ref float src, nint srcStride, ref float dst, nint dstStride)
@@ -67,4 +80,18 @@ internal static class Transpose4x4
         Sse.MoveLowToHigh(abHigh, cdHigh).StoreUnsafe(ref Unsafe.Add(ref dst, 2 * dstStride));        // a2 b2 c2 d2
         Sse.MoveHighToLow(cdHigh, abHigh).StoreUnsafe(ref Unsafe.Add(ref dst, 3 * dstStride));        // a3 b3 c3 d3
     }
+}
+
+/// <summary>
+/// A square block of floats transposed in registers (<see cref="Transpose4x4"/>, <see cref="Transpose8x8"/>), for copies
+/// written once over the block's size: dst[c·dstStride + r] = src[r·srcStride + c] for r, c &lt; <see cref="Size"/>.
+/// </summary>
+internal interface ITransposeBlock
+{
+    static abstract int Size { get; }
+
+    static abstract void Block(ref float src, nint srcStride, ref float dst, nint dstStride);
+
+    /// <summary>The block with residual[c·dstStride + r] added as it lands, then ReLU when <paramref name="relu"/>.</summary>
+    static abstract void BlockAddResidual(ref float src, nint srcStride, ref float residual, bool relu, ref float dst, nint dstStride);
 }

@@ -17,6 +17,19 @@ internal static class Transpose8x8
 {
     public static bool IsSupported => Avx.IsSupported;
 
+    /// <summary>This block for code written once over the block's size (<see cref="ITransposeBlock"/>).</summary>
+    public readonly struct Square : ITransposeBlock
+    {
+        public static int Size => 8;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void Block(ref float src, nint srcStride, ref float dst, nint dstStride) => Transpose8x8.Block(ref src, srcStride, ref dst, dstStride);
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static void BlockAddResidual(ref float src, nint srcStride, ref float residual, bool relu, ref float dst, nint dstStride)
+            => Transpose8x8.BlockAddResidual(ref src, srcStride, ref residual, relu, ref dst, dstStride);
+    }
+
     /// <summary>dst[c·dstStride + r] = src[r·srcStride + c] for r, c &lt; 8.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Block(ref float src, nint srcStride, ref float dst, nint dstStride)

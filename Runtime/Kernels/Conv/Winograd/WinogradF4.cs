@@ -315,33 +315,15 @@ internal static class WinogradF4
             }
             ref float source = ref Unsafe.Add(ref x, h * width);
             ref float first = ref Unsafe.Add(ref row, cinPadded);
+            // 8×8 or 4×4 blocks transposed in registers where the CPU has them and they fit; the element loop otherwise.
             if (Transpose8x8.IsSupported && cin >= 8 && width >= 8)
             {
-                // 8×8 blocks; the last block of channels or pixels overlaps the one before rather than leaving a remainder
-                // (it writes the same values again).
-                for (int c = 0; c < cin; c += 8)
-                {
-                    int cb = Math.Min(c, cin - 8);
-                    for (int p = 0; p < width; p += 8)
-                    {
-                        int pb = Math.Min(p, width - 8);
-                        Transpose8x8.Block(ref Unsafe.Add(ref source, cb * planeLength + pb), planeLength, ref Unsafe.Add(ref first, pb * cinPadded + cb), cinPadded);
-                    }
-                }
+                StageRow<Transpose8x8.Square>(ref source, planeLength, cin, width, ref first, cinPadded);
                 continue;
             }
             if (Transpose4x4.IsSupported && cin >= 4 && width >= 4)
             {
-                // 4×4 blocks, overlapping at the ends as the 8×8 ones do.
-                for (int c = 0; c < cin; c += 4)
-                {
-                    int cb = Math.Min(c, cin - 4);
-                    for (int p = 0; p < width; p += 4)
-                    {
-                        int pb = Math.Min(p, width - 4);
-                        Transpose4x4.Block(ref Unsafe.Add(ref source, cb * planeLength + pb), planeLength, ref Unsafe.Add(ref first, pb * cinPadded + cb), cinPadded);
-                    }
-                }
+                StageRow<Transpose4x4.Square>(ref source, planeLength, cin, width, ref first, cinPadded);
                 continue;
             }
             for (int c = 0; c < cin; c++)
@@ -366,38 +348,60 @@ internal static class WinogradF4
             ref float source = ref Unsafe.Add(ref outputs, r * outputPitch);
             if (Transpose8x8.IsSupported && cout >= 8 && pixels >= 8)
             {
-                // 8×8 blocks, the last of channels or pixels overlapping the one before (y = outputs + residual again: the same values).
-                for (int k = 0; k < cout; k += 8)
-                {
-                    int kb = Math.Min(k, cout - 8);
-                    for (int p = 0; p < pixels; p += 8)
-                    {
-                        int pb = Math.Min(p, pixels - 8), at = kb * planeLength + r * width + pb;
-                        ref float from = ref Unsafe.Add(ref source, pb * coutPadded + kb);
-                        if (add) Transpose8x8.BlockAddResidual(ref from, coutPadded, ref Unsafe.Add(ref r0, at), relu, ref Unsafe.Add(ref y0, at), planeLength);
-                        else Transpose8x8.Block(ref from, coutPadded, ref Unsafe.Add(ref y0, at), planeLength);
-                    }
-                }
+                UnstageRow<Transpose8x8.Square>(ref source, coutPadded, cout, pixels, ref Unsafe.Add(ref y0, r * width), ref Unsafe.Add(ref r0, add ? r * width : 0), planeLength, add, relu);
                 continue;
             }
             if (Transpose4x4.IsSupported && cout >= 4 && pixels >= 4)
             {
-                // 4×4 blocks, overlapping at the ends as the 8×8 ones do.
-                for (int k = 0; k < cout; k += 4)
-                {
-                    int kb = Math.Min(k, cout - 4);
-                    for (int p = 0; p < pixels; p += 4)
-                    {
-                        int pb = Math.Min(p, pixels - 4), at = kb * planeLength + r * width + pb;
-                        ref float from = ref Unsafe.Add(ref source, pb * coutPadded + kb);
-                        if (add) Transpose4x4.BlockAddResidual(ref from, coutPadded, ref Unsafe.Add(ref r0, at), relu, ref Unsafe.Add(ref y0, at), planeLength);
-                        else Transpose4x4.Block(ref from, coutPadded, ref Unsafe.Add(ref y0, at), planeLength);
-                    }
-                }
+                UnstageRow<Transpose4x4.Square>(ref source, coutPadded, cout, pixels, ref Unsafe.Add(ref y0, r * width), ref Unsafe.Add(ref r0, add ? r * width : 0), planeLength, add, relu);
                 continue;
             }
             for (int k = 0; k < cout; k++)
                 for (int p = 0; p < pixels; p++) Element(ref source, p * coutPadded + k, ref y0, ref r0, k * planeLength + r * width + p, add, relu);
+        }
+    }
+
+    /// <summary>
+    /// One staged row: first[p·<paramref name="cinPadded"/> + c] = source[c·<paramref name="planeLength"/> + p] for c &lt;
+    /// <paramref name="cin"/>, p &lt; <paramref name="width"/> (both at least the block's size), in square blocks; the last
+    /// block of channels or pixels overlaps the one before rather than leaving a remainder (it writes the same values again).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StageRow<TBlock>(ref float source, int planeLength, int cin, int width, ref float first, int cinPadded) where TBlock : struct, ITransposeBlock
+    {
+        int size = TBlock.Size;
+        for (int c = 0; c < cin; c += size)
+        {
+            int cb = Math.Min(c, cin - size);
+            for (int p = 0; p < width; p += size)
+            {
+                int pb = Math.Min(p, width - size);
+                TBlock.Block(ref Unsafe.Add(ref source, cb * planeLength + pb), planeLength, ref Unsafe.Add(ref first, pb * cinPadded + cb), cinPadded);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One output row: y[k·<paramref name="planeLength"/> + p] = source[p·<paramref name="coutPadded"/> + k] (+ the residual
+    /// laid out as y, then ReLU, when <paramref name="add"/>) for k &lt; <paramref name="cout"/>, p &lt; <paramref name="pixels"/>
+    /// (both at least the block's size), in square blocks overlapping at the ends as <see cref="StageRow"/>'s (y = outputs +
+    /// residual again: the same values).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void UnstageRow<TBlock>(ref float source, int coutPadded, int cout, int pixels, ref float y, ref float residual, int planeLength, bool add, bool relu)
+        where TBlock : struct, ITransposeBlock
+    {
+        int size = TBlock.Size;
+        for (int k = 0; k < cout; k += size)
+        {
+            int kb = Math.Min(k, cout - size);
+            for (int p = 0; p < pixels; p += size)
+            {
+                int pb = Math.Min(p, pixels - size), at = kb * planeLength + pb;
+                ref float from = ref Unsafe.Add(ref source, pb * coutPadded + kb);
+                if (add) TBlock.BlockAddResidual(ref from, coutPadded, ref Unsafe.Add(ref residual, at), relu, ref Unsafe.Add(ref y, at), planeLength);
+                else TBlock.Block(ref from, coutPadded, ref Unsafe.Add(ref y, at), planeLength);
+            }
         }
     }
 
