@@ -132,26 +132,7 @@ internal static unsafe class OneSampleSplit
             return RunParts(g, x, w, b, y, residual, relu, width, pixelParts, &RunChannelVectorPixels);
         int parts = Parts(multiplyAdds, g.OutChannels, MinimumPerPart(g));
         if (Conv2DKernels.Algorithm(g, width).Forward == Conv2DMethod.Winograd && SplitsByRows(g, parts))
-        {
-            // By output tiles: each part transforms only its tiles' inputs, with the filters this thread transformed.
-            int rowParts = parts;
-            ReadOnlySpan<float> packed = Conv2DKernels.Pack3x3(g, w, winograd: true, width);
-            fixed (float* px = x)
-            fixed (float* pb = b)
-            fixed (float* py = y)
-            fixed (float* pp = packed)
-            fixed (float* pr = residual)
-            {
-                var job = new Conv
-                {
-                    Geometry = g, X = px, B = b.IsEmpty ? null : pb, Y = py, Packed = pp, PackedLength = packed.Length, Parts = rowParts,
-                    Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width, ByTiles = WinogradConvolution.TileSize(g) == 4,
-                };
-                IntraOpTeam.Run(&RunWinogradRows, &job);
-            }
-            t_splits++;
-            return true;
-        }
+            return RunWinograd(g, x, w, b, y, residual, relu, width, parts, maxPool: false);
         if (parts <= 1) return false;
         fixed (float* px = x)
         fixed (float* pw = w)
@@ -191,16 +172,25 @@ internal static unsafe class OneSampleSplit
             splitsOtherwise = true;
             return false;
         }
+        return RunWinograd(g, x, w, b, y, default, relu, width, parts, maxPool: true);
+    }
+
+    // A Winograd layer on `parts` parts by output tiles (F(4×4); F(2×2) by tile rows): each part transforms only its tiles'
+    // inputs, with the filters this thread transformed; true.
+    private static bool RunWinograd(in Conv2DGeometry g, ReadOnlySpan<float> x, ReadOnlySpan<float> w, ReadOnlySpan<float> b, Span<float> y,
+        ReadOnlySpan<float> residual, bool relu, VectorWidth width, int parts, bool maxPool)
+    {
         ReadOnlySpan<float> packed = Conv2DKernels.Pack3x3(g, w, winograd: true, width);
         fixed (float* px = x)
         fixed (float* pb = b)
         fixed (float* py = y)
         fixed (float* pp = packed)
+        fixed (float* pr = residual)
         {
             var job = new Conv
             {
                 Geometry = g, X = px, B = b.IsEmpty ? null : pb, Y = py, Packed = pp, PackedLength = packed.Length, Parts = parts,
-                Relu = relu, Width = width, ByTiles = true, MaxPool = true,
+                Residual = residual.IsEmpty ? null : pr, Relu = relu, Width = width, ByTiles = WinogradConvolution.TileSize(g) == 4, MaxPool = maxPool,
             };
             IntraOpTeam.Run(&RunWinogradRows, &job);
         }
