@@ -224,7 +224,7 @@ internal sealed class Conv2DLayer : LayerDescriptor
         }
         if (e.Fusion.EpiloguePool(e.Layer, e.Training) is { } pool)
         {
-            // The convolution's own buffer is still planned: a layer that does not run Winograd F(4×4) writes it, then pools.
+            // The convolution's own buffer is still planned: a layer the runtime does not pool in its epilogue writes it, then pools.
             Planning.LayerPlan? poolRelu = e.Fusion.PoolRelu(pool);
             string then = poolRelu is null ? "" : $" and {poolRelu.Node.FullName} (ReLU)";
             e.Line($"// then {pool.Node.FullName} (MaxPool){then} on the way out, into {pool.Variable}");

@@ -235,10 +235,12 @@ internal sealed class FusionLayout
         => !training && pool.Node.Descriptor is MaxPoolLayer && _byVariable.TryGetValue(pool.InputVariable, out LayerPlan? conv) && EpiloguePool(conv, training) == pool ? conv : null;
 
     // Whether the workspace region of `layer`'s output meets that of the tensor named `variable` (per sample: every region
-    // scales with the chunk alike). The network's input and output are spans of their own.
+    // scales with the chunk alike). The network's input is a span of its own; a tensor without a region of its own (a view
+    // into a concatenation's) is taken to meet it.
     private bool Overlaps(LayerPlan layer, string variable)
     {
-        if (layer.ActivationOffset < 0 || !_byVariable.TryGetValue(variable, out LayerPlan? writer) || writer.ActivationOffset < 0) return false;
+        if (!_byVariable.TryGetValue(variable, out LayerPlan? writer)) return false;
+        if (layer.ActivationOffset < 0 || writer.ActivationOffset < 0) return true;
         long start = layer.ActivationOffset, end = start + layer.Operand.Length;
         long otherStart = writer.ActivationOffset, otherEnd = otherStart + writer.Operand.Length;
         return start < otherEnd && otherStart < end;
