@@ -33,18 +33,7 @@ public sealed class ConvPoolFusionTests
     {
         using var network = new PooledBlocksNet { Threads = threads };
         network.Initialize(71);
-        float[] x = TestData.Uniform(batch * PooledBlocksNet.InputLength, seed: 72, low: -1f);
-        float[] forward = new float[batch * 10], session = new float[batch * 10];
-        network.Forward(x, forward, batch);
-
-        network.TrainStep(x, TestData.Labels(batch, 10, seed: 73), batch);
-        float[] training = network.LastOutputs.ToArray();
-        Assert.Contains(training, v => v != 0f);
-        AssertBits(training, forward, $"Forward on {threads} threads, batch {batch}");
-
-        using InferenceSession inference = network.CreateInferenceSession();
-        inference.Forward(x, session, batch);
-        AssertBits(training, session, $"session on {threads} threads, batch {batch}");
+        AssertInferenceEqualsTraining(network, threads, batch, seed: 72, "VGG-style");
     }
 
     /// <summary>
@@ -61,15 +50,23 @@ public sealed class ConvPoolFusionTests
     {
         using var network = new ReferenceLeNet5(threads);
         network.Initialize(74);
-        float[] x = TestData.Uniform(batch * ReferenceLeNet5.InputLength, seed: 75, low: -1f);
+        AssertInferenceEqualsTraining(network, threads, batch, seed: 75, "LeNet-5");
+    }
+
+    // Forward and an inference session (the fused pools) against TrainStep's outputs (the separate kernels), bit for bit.
+    private static void AssertInferenceEqualsTraining<TNetwork>(TNetwork network, int threads, int batch, ulong seed, string name)
+        where TNetwork : ITrainableNetwork, ITrainingOutputs
+    {
+        float[] x = TestData.Uniform(batch * network.InputLength, seed, low: -1f);
         float[] forward = new float[batch * 10], session = new float[batch * 10];
         network.Forward(x, forward, batch);
-        network.TrainStep(x, TestData.Labels(batch, 10, seed: 76), batch);
+        network.TrainStep(x, TestData.Labels(batch, 10, seed + 1), batch);
         float[] training = network.LastOutputs.ToArray();
-        AssertBits(training, forward, $"LeNet-5 Forward on {threads} threads, batch {batch}");
+        Assert.Contains(training, v => v != 0f);
+        AssertBits(training, forward, $"{name} Forward on {threads} threads, batch {batch}");
         using InferenceSession inference = network.CreateInferenceSession();
         inference.Forward(x, session, batch);
-        AssertBits(training, session, $"LeNet-5 session on {threads} threads, batch {batch}");
+        AssertBits(training, session, $"{name} session on {threads} threads, batch {batch}");
     }
 
     private static void AssertBits(float[] expected, float[] actual, string what)
