@@ -94,7 +94,7 @@ internal sealed class BatchNormLayer : LayerDescriptor
     public override string ArchitectureArguments(GraphNode node)
         => $" features={Invariant.Int(node.Output.Channels)} momentum={node.Arguments[Momentum]} eps={node.Arguments[Epsilon]}";
 
-    public override IReadOnlyList<SavedSpec> Saved(GraphNode node) => new[] { new SavedSpec("input", ElementType.Float32, node.Output.Length) };
+    public override IReadOnlyList<SavedSpec> Saved(GraphNode node) => new[] { new SavedSpec("input", ElementType.Float32, node.Output.Length, FromProducer: true) };
 
     /// <summary>Floats of each thread's partial slot its phases use: [sum | sum] over C.</summary>
     public override int PartialLength(GraphNode node) => 2 * node.Output.Channels;
@@ -148,7 +148,9 @@ internal sealed class BatchNormLayer : LayerDescriptor
         LayerPlan? fusedSum = fusedResidual?.Add;
         // Fused with a residual sum, y is the sum's (or its ReLU's) buffer, but x's is still reused after the sum's step.
         string why = e.InPlace && fusedSum is null ? ", which y overwrites" : fusedSum is not null ? $", whose buffer is free after {fusedSum.Node.FullName}" : "";
-        e.Line(e.InputStride == 0
+        if (e.Fusion.InputSavedByProducer(e.Layer))
+            e.Line($"// x: the convolution before it wrote it into {saved}, the copy its backward reads (nothing to copy)");
+        else e.Line(e.InputStride == 0
             ? $"{e.X}.CopyTo({saved}); // its backward reads x{why}"
             : $"{TypeNames.StridedRows}.Copy({e.X}, {Invariant.Int(e.InputStride)}, {saved}, {Invariant.Int(length)}, n, {Invariant.Int(length)}); // its backward reads x (rows of a concatenation){why}");
         if (fusedResidual is { } residual)

@@ -210,8 +210,9 @@ internal sealed class Conv2DLayer : LayerDescriptor
         {
             // Never a branch written into a concatenation (ConcatPlacement leaves a fused batch norm's chain contiguous).
             if (e.OutputStride != 0) throw new System.InvalidOperationException($"{e.Node.FullName} gathers statistics into a strided output");
-            e.Line($"// and the slice statistics of its output for the batch norm after it, gathered while each output tile is written");
-            e.Line($"{TypeNames.BatchNormSteps}.ConvolutionForward(in ctx, in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {e.Y}, {e.Columns});");
+            string y = e.Fusion.TrainingOutput(e.Layer);
+            e.Line($"// and the slice statistics of its output for the batch norm after it, gathered while each output tile is written{(y == e.Y ? "" : $"; into {y}, the copy of its input that batch norm keeps for its backward")}");
+            e.Line($"{TypeNames.BatchNormSteps}.ConvolutionForward(in ctx, in {e.Geometry}, {e.X}, {e.Weight}, {e.Bias}, {y}, {e.Columns});");
             return;
         }
         if (e.Fusion.ResidualEpilogue(e.Layer, e.Training) is { } residual)

@@ -57,11 +57,13 @@ internal sealed record StateSpec(string Suffix, EquatableArray<int> Shape, float
 
 /// <summary>
 /// A tensor a node's forward saves for its backward, per sample: MaxPool's arg-max indices (Int32), a dropout mask or
-/// batch norm's normalized input (Float32). Its span in the emitted code is the node's name and the suffix in PascalCase
+/// batch norm's input (Float32). Its span in the emitted code is the node's name and the suffix in PascalCase
 /// (<c>pool1Argmax</c>); float ones are planned by liveness with the activations (alive from the node's forward to its
-/// backward), int ones sit in the integer workspace.
+/// backward), int ones sit in the integer workspace. <paramref name="FromProducer"/>: the node's producer may write it at its
+/// own step (a Conv2D writes the input a training batch norm keeps straight into that copy, Planning/FusionLayout), so it is
+/// alive from the producer's step on and lies clear of the producer's input.
 /// </summary>
-internal sealed record SavedSpec(string Suffix, ElementType Element, int Length);
+internal sealed record SavedSpec(string Suffix, ElementType Element, int Length, bool FromProducer = false);
 
 /// <summary>The result of a node's shape inference: its output shape and, for windowed layers, the resolved geometry.</summary>
 internal sealed record InferredShape(TensorShape Output, Window2D? Window = null);

@@ -171,6 +171,18 @@ internal sealed class FusionLayout
         => layer.Node.Descriptor is Conv2DLayer && OnlyReader(layer) is { } norm && norm.Node.Descriptor is BatchNormLayer && norm.InputVariable == layer.Variable
             && (norm.FusedRelu >= 0 || (layer.OutputStride == 0 && norm.InputStride == 0));
 
+    /// <summary>
+    /// Training: the span the Conv2D <paramref name="layer"/> writes its output to. Where it gathers the statistics of a batch
+    /// norm that keeps a copy of its input for its backward (one not fused with a ReLU), that copy: the batch norm then
+    /// normalizes from it into its own output (over the convolution's buffer when in place) and copies nothing. The saved
+    /// tensor is planned alive from the convolution's step (<see cref="Layers.SavedSpec.FromProducer"/>).
+    /// </summary>
+    public string TrainingOutput(LayerPlan layer)
+        => GathersStatistics(layer) && OnlyReader(layer) is { FusedRelu: < 0 } norm ? norm.SavedVariable("input") : layer.Variable;
+
+    /// <summary>Training: whether the Conv2D before the batch norm <paramref name="norm"/> (not fused with a ReLU) wrote its input straight into its saved copy (<see cref="TrainingOutput"/>).</summary>
+    public bool InputSavedByProducer(LayerPlan norm) => norm.FusedRelu < 0 && StatisticsGathered(norm);
+
     /// <summary>Training: whether the batch norm <paramref name="norm"/>'s slice statistics were gathered by the Conv2D before it.</summary>
     public bool StatisticsGathered(LayerPlan norm)
         => norm.Node.Inputs[0] >= 0 && _byIndex.TryGetValue(norm.Node.Inputs[0], out LayerPlan? producer) && GathersStatistics(producer);

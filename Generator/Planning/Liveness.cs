@@ -11,7 +11,8 @@ namespace Compiled.Generator.Planning;
 /// of any node that reads it again (<see cref="LayerDescriptor.BackwardReads"/>: a Dense or Conv2D its input, a ReLU its
 /// output). An output gradient is written by the loss or by the backward that computes it and read by the next backward.
 /// A node that runs in place or aliases its input (Flatten) shares its input's tensor, and a backward that works in dy's
-/// buffer shares its output gradient with its input gradient; the shared tensor lives as long as its longest use.
+/// buffer (or a sum's, for one of its inputs) shares its output gradient with its input gradient; the shared tensor lives as
+/// long as its longest use.
 /// <see cref="WorkspaceAllocator"/> then gives every tensor an offset, reusing the memory of dead ones.
 /// </summary>
 internal static class Liveness
@@ -124,6 +125,7 @@ internal static class Liveness
             if (!inputGradient[i]) continue;
             // A join hands a gradient to each input; a layer to the one it reads in the run order.
             int[] inputs = node.Inputs.Count > 1 ? ToArray(node.Inputs) : new[] { input };
+            bool handedOn = false; // a sum hands dy's buffer itself to one input (HandsOnGradient)
             foreach (int source in inputs)
             {
                 if (source == GraphNode.NetworkInput || !dependsOnParameters[source]) continue;
@@ -144,6 +146,11 @@ internal static class Liveness
                 {
                     gradients[source] = dy;
                 }
+                else if (!handedOn && !fork && HandsOnGradient(node, source))
+                {
+                    gradients[source] = dy;
+                    handedOn = true;
+                }
                 else
                 {
                     gradients[source] = new WorkspaceBuffer(LayerNames(graph[source]) + "Delta", operands[source].Length, time, time, isGradient: true);
@@ -157,6 +164,24 @@ internal static class Liveness
         {
             if (tensor is not null) tensor.End = System.Math.Max(tensor.End, time);
         }
+    }
+
+    /// <summary>
+    /// Whether the sum <paramref name="node"/> hands dy's buffer itself to its input <paramref name="source"/> as that input's
+    /// gradient: dL/d(input) = dy for every input of a sum, so one input (the first that is no fork's and that the sum reads
+    /// once) takes dy where it lies and the sum's backward copies dy only to the others, at its own step, before any input's
+    /// backward can change its gradient in place. dy is never a strided slice of a concatenation's gradient here (a sum reads
+    /// contiguous rows, <see cref="ConcatPlacement"/>).
+    /// </summary>
+    private static bool HandsOnGradient(GraphNode node, int source)
+    {
+        if (node.Descriptor is not Layers.Joins.AddJoin) return false;
+        int uses = 0;
+        foreach (int other in node.Inputs)
+        {
+            if (other == source) uses++;
+        }
+        return uses == 1;
     }
 
     private static int[] ToArray(Model.EquatableArray<int> items)

@@ -127,7 +127,8 @@ internal static class Planner
         // Branches written straight into their concatenation's channel slices: their tensors become views of its region.
         ConcatPlacement placement = ConcatPlacement.Of(graph, order, count, writesOwn, dependsOnParameters, network.Declaration.Training, fusedRelus);
         List<WorkspaceView> views = placement.Merge(live);
-        // Saved tensors: floats live from the node's forward step to its backward (2K − k), ints sit in the integer workspace.
+        // Saved tensors: floats live from the node's forward step (or its producer's, which may write them) to its backward
+        // (2K − k), ints sit in the integer workspace.
         var saved = new List<SavedPlan>[count];
         var savedFloatTensors = new List<(int Node, SavedSpec Spec, WorkspaceBuffer Tensor)>();
         long intOffset = 0;
@@ -144,7 +145,9 @@ internal static class Planner
                     continue;
                 }
                 int end = network.Declaration.Training && backwards[i] ? 2 * count - steps[i] : steps[i];
-                var tensor = new WorkspaceBuffer(variable, spec.Length, steps[i], end, isGradient: false);
+                int producer = order.RunInputs[i];
+                int start = spec.FromProducer && producer != GraphNode.NetworkInput ? steps[producer] : steps[i];
+                var tensor = new WorkspaceBuffer(variable, spec.Length, start, end, isGradient: false);
                 live.Tensors.Add(tensor);
                 savedFloatTensors.Add((i, spec, tensor));
             }

@@ -65,7 +65,10 @@ internal sealed class AddJoin : JoinLayer
         for (int i = 2; i < x.Count; i++) e.Line($"{TypeNames.JoinKernels}.AddInto({e.Y}, {x[i]});");
     }
 
-    /// <summary>dy flows unchanged to every input: copied into an input's gradient, or added where another consumer's gradient is already there.</summary>
+    /// <summary>
+    /// dy flows unchanged to every input: one input's gradient is dy's buffer itself (Planning/Liveness hands it on), the
+    /// others' are copied from it, or added where another consumer's gradient is already there.
+    /// </summary>
     public override void EmitBackward(BackwardEmission e)
     {
         e.Add($"// {e.Node.FullName}: {Kind} · dy {e.Node.Output.Batched} → each input's gradient");
@@ -73,6 +76,11 @@ internal sealed class AddJoin : JoinLayer
         for (int i = 0; i < dx.Count; i++)
         {
             if (dx[i].Length == 0) continue;
+            if (dx[i] == e.Dy)
+            {
+                e.Add($"// input {Invariant.Int(i + 1)}'s gradient is dy, where it lies (Planning/Liveness)");
+                continue;
+            }
             string target = e.Use(dx[i]);
             e.Add(e.FirstWrite(target) ? $"{e.Dy}.CopyTo({target});" : $"{TypeNames.JoinKernels}.AddInto({target}, {e.Dy});");
         }

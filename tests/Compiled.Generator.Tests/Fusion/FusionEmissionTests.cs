@@ -125,9 +125,10 @@ public sealed class FusionEmissionTests
     {
         string source = Generate($"[Conv2D(4, Kernel = 3, Padding = 1), BatchNorm, {activation}] [Dense(2), SoftmaxCrossEntropy]");
         string training = Method(source, "RunTrainingForward");
-        // The convolution still gathers the statistics of the batch norm, which normalizes its saved copy of x in place.
-        Assert.Contains("global::Compiled.Networks.BatchNormSteps.ConvolutionForward(in ctx, in s_conv1Geometry, input, p.Slice(0, 108), p.Slice(108, 4), conv1Out, ctx.Scratch(1728));", training);
-        Assert.Contains("conv1Out.CopyTo(bn1Input);", training);
+        // The convolution still gathers the statistics of the batch norm, and writes its output straight into the copy of x
+        // the batch norm keeps for its backward; the batch norm normalizes that copy into the convolution's buffer.
+        Assert.Contains("global::Compiled.Networks.BatchNormSteps.ConvolutionForward(in ctx, in s_conv1Geometry, input, p.Slice(0, 108), p.Slice(108, 4), bn1Input, ctx.Scratch(1728));", training);
+        Assert.DoesNotContain(".CopyTo(", training);
         Assert.Contains("BatchNormSteps.TrainingForward(in ctx, bn1Input, conv1Out, 4, 64, ", training);
         Assert.Contains(", statisticsGathered: true);", training);
         Assert.Contains(call, training);
@@ -208,9 +209,11 @@ public sealed class FusionEmissionTests
         Assert.DoesNotContain("ActivationKernels.Relu", evaluation);
 
         // Training: the batch norm before the sum normalizes, adds the shortcut and rectifies into the block's ReLU buffer
-        // (its x saved for its backward as before); the sum and the ReLU emit nothing.
+        // (its x, which conv2 wrote straight into the copy its backward reads); the sum and the ReLU emit nothing.
         string training = Method(source, "RunTrainingForward");
-        Assert.Contains("layer1_0_Conv2Out.CopyTo(layer1_0_Bn2Input); // its backward reads x, whose buffer is free after layer1.0.add1", training);
+        Assert.Contains("global::Compiled.Networks.BatchNormSteps.ConvolutionForward(in ctx, in s_layer1_0_Conv2Geometry, layer1_0_Relu1Out, p.Slice(", training);
+        Assert.Contains(", default, layer1_0_Bn2Input, ctx.Scratch(", training);
+        Assert.DoesNotContain(".CopyTo(", training);
         Assert.Contains("global::Compiled.Networks.BatchNormSteps.TrainingForward(in ctx, layer1_0_Bn2Input, layer1_0_Relu2Out, 8, 64, ", training);
         Assert.Contains(", relu: true, statisticsGathered: true, residual: relu1Out);", training);
         Assert.Contains("// layer1.0.add1: Add · fused: layer1.0.bn2's pass wrote layer1_0_Relu2Out", training);
@@ -220,9 +223,16 @@ public sealed class FusionEmissionTests
         Assert.Contains(", relu: true, statisticsGathered: true, residual: layer2_0_Conv2Out);", training);
         Assert.DoesNotContain("JoinKernels.Add(", training);
         Assert.DoesNotContain("ForwardResidual", training);
-        // The backward is unchanged: the ReLU's reads its output, the sum copies dy to both inputs' gradients.
+        // The backward: the ReLU's reads its output; the sum hands dy's buffer to bn2 (its first input, read by nothing else)
+        // and copies dy only to the shortcut's gradient, in both blocks.
         string backward = Method(source, "RunBackward");
-        Assert.Contains("ActivationKernels.ReluBackward(layer1_0_Relu2Out, ", backward);
+        Assert.Contains("ActivationKernels.ReluBackward(layer1_0_Relu2Out, layer1_0_Relu2Delta, layer1_0_Relu2Delta);", backward);
+        Assert.Contains("BatchNormSteps.Backward(in ctx, layer1_0_Bn2Input, layer1_0_Relu2Delta, ", backward);
+        Assert.Contains("layer1_0_Relu2Delta.CopyTo(relu1Delta);", backward);
+        Assert.Contains("BatchNormSteps.Backward(in ctx, layer2_0_Bn2Input, layer2_0_Relu2Delta, ", backward);
+        Assert.Contains("layer2_0_Relu2Delta.CopyTo(layer2_0_Downsample_1Delta);", backward);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(backward, @"layer2_0_Relu2Delta\.CopyTo\("));
+        Assert.DoesNotContain("Bn2Delta", backward);
     }
 
     [Fact]
