@@ -54,10 +54,10 @@ public static partial class BatchNormKernels
         KernelArguments.Exactly(sumDyXmu.Length, channels, nameof(sumDyXmu));
         switch (width)
         {
-            case VectorWidth.V512: ReluSums<Vector512<float>, Lane512>(x, y, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
-            case VectorWidth.V256: ReluSums<Vector256<float>, Lane256>(x, y, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
-            case VectorWidth.V128: ReluSums<Vector128<float>, Lane128>(x, y, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
-            default: ReluSums<float, ScalarLane>(x, y, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
+            case VectorWidth.V512: GradientSums<Vector512<float>, Lane512, ReluAfter>(x, y, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
+            case VectorWidth.V256: GradientSums<Vector256<float>, Lane256, ReluAfter>(x, y, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
+            case VectorWidth.V128: GradientSums<Vector128<float>, Lane128, ReluAfter>(x, y, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
+            default: GradientSums<float, ScalarLane, ReluAfter>(x, y, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
         }
     }
 
@@ -112,9 +112,13 @@ public static partial class BatchNormKernels
         return accumulate ? L.Add(dst, v) : v;
     }
 
-    private static void ReluSums<T, L>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean,
+    /// <summary>
+    /// Σ dz and Σ dz·(x − mean) per channel in one pass over x and dy, with dz = dy, or with <typeparamref name="TAfter"/> ReLU
+    /// the gradient before the ReLU after the batch norm (y &gt; 0 ? dy : 0; y is not read otherwise).
+    /// </summary>
+    private static void GradientSums<T, L, TAfter>(ReadOnlySpan<float> x, ReadOnlySpan<float> y, ReadOnlySpan<float> dy, ReadOnlySpan<float> mean,
         Span<float> sumDy, Span<float> sumDyXmu, int n, int channels, int spatial)
-        where T : struct where L : struct, ILane<T>
+        where T : struct where L : struct, ILane<T> where TAfter : struct, IAfterSum
     {
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
@@ -132,9 +136,9 @@ public static partial class BatchNormKernels
             {
                 int o = s * channels, c = 0;
                 for (; c + lanes <= channels; c += lanes)
-                    RowSums<T, L>(ref a, ref b, ref m, ref Unsafe.Add(ref xs, o), ref Unsafe.Add(ref ys, o), ref Unsafe.Add(ref dys, o), c);
+                    RowSums<T, L, TAfter>(ref a, ref b, ref m, ref Unsafe.Add(ref xs, o), ref Unsafe.Add(ref ys, o), ref Unsafe.Add(ref dys, o), c);
                 for (; c < channels; c++)
-                    RowSums<float, ScalarLane>(ref a, ref b, ref m, ref Unsafe.Add(ref xs, o), ref Unsafe.Add(ref ys, o), ref Unsafe.Add(ref dys, o), c);
+                    RowSums<float, ScalarLane, TAfter>(ref a, ref b, ref m, ref Unsafe.Add(ref xs, o), ref Unsafe.Add(ref ys, o), ref Unsafe.Add(ref dys, o), c);
             }
             return;
         }
@@ -151,13 +155,13 @@ public static partial class BatchNormKernels
                 int o = (s * channels + c) * spatial, i = 0;
                 for (; i + lanes <= spatial; i += lanes)
                 {
-                    T dz = MaskedGradient<T, L>(L.Load(ref ys, o + i), L.Load(ref dys, o + i));
+                    T dz = TAfter.Relu ? MaskedGradient<T, L>(L.Load(ref ys, o + i), L.Load(ref dys, o + i)) : L.Load(ref dys, o + i);
                     a = L.Add(a, dz);
                     b = L.FusedMultiplyAdd(dz, L.Subtract(L.Load(ref xs, o + i), meanVector), b);
                 }
                 for (; i < spatial; i++)
                 {
-                    float dz = MaskedGradient<float, ScalarLane>(Unsafe.Add(ref ys, o + i), Unsafe.Add(ref dys, o + i));
+                    float dz = TAfter.Relu ? MaskedGradient<float, ScalarLane>(Unsafe.Add(ref ys, o + i), Unsafe.Add(ref dys, o + i)) : Unsafe.Add(ref dys, o + i);
                     tailA += dz;
                     tailB = MultiplyAdd.Of(dz, Unsafe.Add(ref xs, o + i) - mean[c], tailB);
                 }
@@ -168,10 +172,10 @@ public static partial class BatchNormKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowSums<T, L>(ref float a, ref float b, ref float mean, ref float x, ref float y, ref float dy, int c)
-        where T : struct where L : struct, ILane<T>
+    private static void RowSums<T, L, TAfter>(ref float a, ref float b, ref float mean, ref float x, ref float y, ref float dy, int c)
+        where T : struct where L : struct, ILane<T> where TAfter : struct, IAfterSum
     {
-        T dz = MaskedGradient<T, L>(L.Load(ref y, c), L.Load(ref dy, c));
+        T dz = TAfter.Relu ? MaskedGradient<T, L>(L.Load(ref y, c), L.Load(ref dy, c)) : L.Load(ref dy, c);
         L.Store(ref a, c, L.Add(L.Load(ref a, c), dz));
         L.Store(ref b, c, L.FusedMultiplyAdd(dz, L.Subtract(L.Load(ref x, c), L.Load(ref mean, c)), L.Load(ref b, c)));
     }

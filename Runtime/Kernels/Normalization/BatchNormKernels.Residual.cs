@@ -41,7 +41,10 @@ public static partial class BatchNormKernels
         => a.Overlaps(b, out int offset) && !(offset == 0 && a.Length == b.Length);
 }
 
-/// <summary>What <see cref="ScaleShiftAddOperator{TAfter}"/> applies to the sum: nothing or ReLU (a type, so each is its own instantiation).</summary>
+/// <summary>
+/// A ReLU after the batch norm or nothing (a type, so each is its own instantiation): what <see cref="ScaleShiftAddOperator{TAfter}"/>
+/// applies to the sum, and whose mask the backward's gradient sums apply to dy (<see cref="BatchNormKernels"/>' GradientSums).
+/// </summary>
 internal interface IAfterSum
 {
     static abstract bool Relu { get; }

@@ -212,25 +212,13 @@ public static partial class BatchNormKernels
         KernelArguments.Exactly(sumDy.Length, channels, nameof(sumDy));
         KernelArguments.Exactly(sumDyXmu.Length, channels, nameof(sumDyXmu));
 
-        sumDy.Clear();
-        sumDyXmu.Clear();
-        if (spatial == 1)
+        // Both sums in one pass over x and dy (the batch norm + ReLU backward's, without the mask).
+        switch (width)
         {
-            ChannelDriver.Run(new SumDyOperator(), x, dy, sumDy, mean, mean, mean, mean, n, channels, 1, width, intoOneRow: true);
-            ChannelDriver.Run(new SumDyDeviationOperator(), x, dy, sumDyXmu, mean, mean, mean, mean, n, channels, 1, width, intoOneRow: true);
-            return;
-        }
-        for (int c = 0; c < channels; c++)
-        {
-            float a = 0f, b = 0f;
-            for (int s = 0; s < n; s++)
-            {
-                ReadOnlySpan<float> xPlane = Plane(x, s, c, channels, spatial), dyPlane = Plane(dy, s, c, channels, spatial);
-                a += ElementwiseDriver.Aggregate(new IdentityOperator(), new SumAggregation(), dyPlane, width);
-                b += ElementwiseDriver.Aggregate(new DeviationTimesOperator(mean[c]), new SumAggregation(), xPlane, dyPlane, width);
-            }
-            sumDy[c] = a;
-            sumDyXmu[c] = b;
+            case VectorWidth.V512: GradientSums<Vector512<float>, Lane512, NothingAfter>(x, default, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
+            case VectorWidth.V256: GradientSums<Vector256<float>, Lane256, NothingAfter>(x, default, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
+            case VectorWidth.V128: GradientSums<Vector128<float>, Lane128, NothingAfter>(x, default, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
+            default: GradientSums<float, ScalarLane, NothingAfter>(x, default, dy, mean, sumDy, sumDyXmu, n, channels, spatial); break;
         }
     }
 

@@ -23,24 +23,6 @@ internal readonly struct SumSquaredDeviationOperator : IChannelOperator
     public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy, Vector512<float> dst, Vector512<float> p0, Vector512<float> p1, Vector512<float> p2, Vector512<float> p3) { var t = x - p0; return MultiplyAdd.Of(t, t, dst); }
 }
 
-/// <summary>dst + dy: Σ dy per feature over rows.</summary>
-internal readonly struct SumDyOperator : IChannelOperator
-{
-    public float Invoke(float x, float dy, float dst, float p0, float p1, float p2, float p3) => dst + dy;
-    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> dy, Vector128<float> dst, Vector128<float> p0, Vector128<float> p1, Vector128<float> p2, Vector128<float> p3) => dst + dy;
-    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy, Vector256<float> dst, Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3) => dst + dy;
-    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy, Vector512<float> dst, Vector512<float> p0, Vector512<float> p1, Vector512<float> p2, Vector512<float> p3) => dst + dy;
-}
-
-/// <summary>dst + dy·(x − p0), p0 the mean: Σ dy·(x − mean) per feature over rows.</summary>
-internal readonly struct SumDyDeviationOperator : IChannelOperator
-{
-    public float Invoke(float x, float dy, float dst, float p0, float p1, float p2, float p3) => MultiplyAdd.Of(dy, x - p0, dst);
-    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> dy, Vector128<float> dst, Vector128<float> p0, Vector128<float> p1, Vector128<float> p2, Vector128<float> p3) => MultiplyAdd.Of(dy, x - p0, dst);
-    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy, Vector256<float> dst, Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3) => MultiplyAdd.Of(dy, x - p0, dst);
-    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy, Vector512<float> dst, Vector512<float> p0, Vector512<float> p1, Vector512<float> p2, Vector512<float> p3) => MultiplyAdd.Of(dy, x - p0, dst);
-}
-
 /// <summary>x·p0 + p1 (p0 the scale, p1 the shift): the normalization and affine map in one multiply-add.</summary>
 internal readonly struct ScaleShiftOperator : IChannelOperator
 {
@@ -88,13 +70,4 @@ internal readonly struct SquaredDeviationOperator(float mean) : IUnaryOperator
     public Vector128<float> Invoke(Vector128<float> x) { var t = x - Vector128.Create(mean); return t * t; }
     public Vector256<float> Invoke(Vector256<float> x) { var t = x - Vector256.Create(mean); return t * t; }
     public Vector512<float> Invoke(Vector512<float> x) { var t = x - Vector512.Create(mean); return t * t; }
-}
-
-/// <summary>(x − mean)·dy, summed over a plane by the aggregation driver.</summary>
-internal readonly struct DeviationTimesOperator(float mean) : IBinaryOperator
-{
-    public float Invoke(float x, float dy) => (x - mean) * dy;
-    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> dy) => (x - Vector128.Create(mean)) * dy;
-    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy) => (x - Vector256.Create(mean)) * dy;
-    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy) => (x - Vector512.Create(mean)) * dy;
 }

@@ -298,6 +298,67 @@ public class WinogradKernelTests
         }
     }
 
+    /// <summary>
+    /// The weight gradient zeroes only the borders and channel padding of its thread's channels-last buffers (the planes
+    /// are written whole): a run after every workspace buffer was filled with NaN gives the bits of a run before.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void Weight_gradient_reads_nothing_its_workspace_held_before(VectorWidth width)
+    {
+        var random = new TestValues(58);
+        foreach (int tile in EachTileSize())
+        foreach (Conv2DGeometry g in Geometries)
+        {
+            float[] x = random.Floats(Batch * g.InputLength), dy = random.Floats(Batch * g.OutputLength);
+            float[] before = new float[g.WeightLength], after = new float[g.WeightLength];
+            WinogradWeightGradient.Run(g, x, dy, before, Batch, width);
+            Assert.DoesNotContain(before, float.IsNaN);
+            WinogradWorkspace workspace = WinogradWorkspace.Current;
+            workspace.ChannelsLastInput(1 << 17).Fill(float.NaN);
+            workspace.ChannelsLastGradient(1 << 17).Fill(float.NaN);
+            workspace.Transformed(1 << 20).Fill(float.NaN);
+            workspace.Products(1 << 20).Fill(float.NaN);
+            workspace.Sums(1 << 17).Fill(float.NaN);
+            WinogradWeightGradient.Run(g, x, dy, after, Batch, width);
+            KernelAssert.Identical(before, after, $"dw {width} F({tile}) {g}");
+        }
+    }
+
+    /// <summary>
+    /// The filters a packing transforms together, tap-major: eight whole filters at a time in AVX registers where the CPU has
+    /// them, each element where not; both as the definition gives them, the transposed layer's turned 180°, zero past Cout.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Filters_are_gathered_tap_major(bool transposedAndFlipped)
+    {
+        var random = new TestValues(59);
+        foreach (int rows in new[] { 4, 8, 16 })
+        foreach ((int outs, int ins) in new[] { (8, 3), (21, 5), (16, 16), (5, 2), (40, 1) })
+        {
+            float[] w = random.Floats(outs * ins * 9), f = new float[9 * rows], expected = new float[9 * rows];
+            for (int block = 0; block * rows < outs; block++)
+            {
+                for (int c = 0; c < ins; c++)
+                {
+                    for (int tap = 0; tap < 9; tap++)
+                    {
+                        for (int r = 0; r < rows; r++)
+                        {
+                            int o = block * rows + r;
+                            expected[tap * rows + r] = o >= outs ? 0f : transposedAndFlipped ? w[(c * outs + o) * 9 + 8 - tap] : w[(o * ins + c) * 9 + tap];
+                        }
+                    }
+                    Array.Fill(f, float.NaN);
+                    WinogradConvolution.GatherFilters(ref w[0], block, c, rows, outs, ins, transposedAndFlipped, ref f[0]);
+                    KernelAssert.Identical(expected, f, $"rows {rows}, {outs} × {ins}, block {block}, channel {c}");
+                }
+            }
+        }
+    }
+
     [Fact]
     public void Every_width_gives_the_same_bits()
     {

@@ -78,6 +78,7 @@ internal static class WinogradF4
     }
 
     /// <summary>u[ξ] = (G f Gᵀ)[ξ] for a lane's worth of 3×3 filters (tap-major), u[ξ] <paramref name="xiStride"/> apart.</summary>
+    [SkipLocalsInit]
     private static void TransformFilters<T, L>(ref float f, ref float u, int xiStride) where T : struct where L : struct, ILane<T>
     {
         int lanes = L.Count;

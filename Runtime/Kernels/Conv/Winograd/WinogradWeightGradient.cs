@@ -77,10 +77,10 @@ internal static class WinogradWeightGradient
         Span<float> inputs = workspace.Transformed(positions * inputSlab);
         Span<float> gradients = workspace.Products(positions * gradientSlab);
         Span<float> sums = workspace.Sums(positions * sumSlab);
-        // Borders and channel padding are never written: zero once. So are Ŷ's columns past whole vectors of output channels
-        // (at the scalar width, up to R).
-        paddedInput.Clear();
-        paddedGradient.Clear();
+        // Borders and channel padding are never written: zero them once (the buffers are the thread's, other layers' before).
+        // So are Ŷ's columns past whole vectors of output channels (at the scalar width, up to R).
+        ClearOutside(paddedInput, paddedRows, paddedColumns, inStride, cin, 1, 1, height, width);
+        ClearOutside(paddedGradient, gradientRows, gradientColumns, outStride, cout, 0, 0, height, width);
         if (outStride > outVectors) gradients.Clear();
         sums.Clear();
 
@@ -176,6 +176,30 @@ internal static class WinogradWeightGradient
                     W.TransformGradient<T, L>(ref Unsafe.Add(ref block, vector * lanes), gradientColumns * outStride, outStride,
                         ref Unsafe.Add(ref u, tile * outStride + vector * lanes), gradientSlab);
             }
+        }
+    }
+
+    /// <summary>
+    /// Zeroes what <see cref="ChannelsLast"/> does not write of a slab of <paramref name="rows"/> × <paramref name="columns"/>
+    /// pixels <paramref name="stride"/> floats apart whose plane (<paramref name="height"/> × <paramref name="width"/> pixels of
+    /// <paramref name="channels"/>) starts at pixel (<paramref name="top"/>, <paramref name="left"/>): the rows and columns around
+    /// the plane, or all of it when every pixel has channels of padding.
+    /// </summary>
+    private static void ClearOutside(Span<float> slab, int rows, int columns, int stride, int channels, int top, int left, int height, int width)
+    {
+        if (channels != stride)
+        {
+            slab.Clear();
+            return;
+        }
+        int pitch = columns * stride;
+        slab[..(top * pitch)].Clear();
+        slab[((top + height) * pitch)..(rows * pitch)].Clear();
+        for (int h = top; h < top + height; h++)
+        {
+            Span<float> row = slab.Slice(h * pitch, pitch);
+            row[..(left * stride)].Clear();
+            row[((left + width) * stride)..].Clear();
         }
     }
 
