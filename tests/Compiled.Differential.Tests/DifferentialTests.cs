@@ -108,6 +108,11 @@ public sealed class DifferentialTests
         Assert.Contains(blocks, b => !b.IsResidual && b.Branches!.Any(branch => branch.Count == 0));
         Assert.Contains(blocks, b => !b.IsResidual && b.Branches!.Count == 3);
         Assert.Contains(blocks, b => b.Repeat > 1);
+        // Batch norm inside residual main paths, per channel and per feature, and a convolution into one that ends the path
+        // (a ResNet block's conv → bn before the sum).
+        Assert.Contains(blocks, b => b.IsResidual && b.Main.Any(l => l.Kind == SpecKind.BatchNorm) && b.Main.Any(l => l.Kind == SpecKind.Conv2D));
+        Assert.Contains(blocks, b => b.IsResidual && b.Main.Any(l => l.Kind == SpecKind.BatchNorm) && b.Main.Any(l => l.Kind == SpecKind.Dense));
+        Assert.Contains(blocks, b => b.IsResidual && b.Main.Count >= 2 && b.Main[^1].Kind == SpecKind.BatchNorm && b.Main[^2].Kind == SpecKind.Conv2D);
         Assert.Contains(blocks, b => b.Pad is not null);
         Assert.Contains(layers, l => l.Kind == SpecKind.ELU && l.Parameter is not null);
         Assert.Contains(specs, s => s.Margin is not null);

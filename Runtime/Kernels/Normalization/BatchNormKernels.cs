@@ -14,7 +14,7 @@ namespace Compiled.Kernels;
 /// <para>Training forward, with statistics over the whole batch however it is split among threads:</para>
 /// <list type="number">
 /// <item><c>SliceStatistics</c>, each thread on its samples: the slice's mean and M2 = Σ(x − mean)² per channel
-/// (two passes over the slice, so no cancellation).</item>
+/// (two passes over the slice, the first summing deviations from the channel's first value, so no cancellation).</item>
 /// <item><see cref="MergeStatistics"/>, one thread after a barrier: Chan's parallel algorithm merges the slices in slice
 /// order, in double, so the result depends on the split but never on timing; writes the batch mean and 1/√(var + eps)
 /// (biased variance, saved for backward) and updates the running statistics (PyTorch: unbiased variance, momentum).</item>
@@ -52,19 +52,23 @@ public static partial class BatchNormKernels
         m2.Clear();
         if (n == 0) return;
         float inverseCount = 1f / ((float)n * spatial);
+        // The mean is the channel's first value plus the mean deviation from it: a constant channel (a zero-initialized
+        // convolution's bias) gets its value exactly, so x − mean is exactly 0 where 1/√eps would magnify any rounding, and
+        // a channel far from 0 with a small spread loses no digits to the size of its sum.
         if (spatial == 1)
         {
-            ChannelDriver.Run(new SumXOperator(), x, x, mean, mean, mean, mean, mean, n, channels, 1, width, intoOneRow: true);
-            for (int c = 0; c < channels; c++) mean[c] *= inverseCount;
+            ReadOnlySpan<float> first = x[..channels];
+            ChannelDriver.Run(new SumDeviationOperator(), x, x, mean, first, first, first, first, n, channels, 1, width, intoOneRow: true);
+            for (int c = 0; c < channels; c++) mean[c] = first[c] + mean[c] * inverseCount;
             ChannelDriver.Run(new SumSquaredDeviationOperator(), x, x, m2, mean, mean, mean, mean, n, channels, 1, width, intoOneRow: true);
             return;
         }
         for (int c = 0; c < channels; c++)
         {
-            float sum = 0f;
+            float shift = x[c * spatial], sum = 0f;
             for (int s = 0; s < n; s++)
-                sum += ElementwiseDriver.Aggregate(new IdentityOperator(), new SumAggregation(), Plane(x, s, c, channels, spatial), width);
-            float m = sum * inverseCount;
+                sum += ElementwiseDriver.Aggregate(new DeviationOperator(shift), new SumAggregation(), Plane(x, s, c, channels, spatial), width);
+            float m = shift + sum * inverseCount;
             float squares = 0f;
             for (int s = 0; s < n; s++)
                 squares += ElementwiseDriver.Aggregate(new SquaredDeviationOperator(m), new SumAggregation(), Plane(x, s, c, channels, spatial), width);

@@ -5,13 +5,13 @@ namespace Compiled.Kernels;
 // The element-wise pieces of BatchNormKernels. Channel operators (ChannelDriver) read per-channel coefficients p0..p3;
 // the plane transforms (ElementwiseDriver.Aggregate) carry their channel's coefficient as a field.
 
-/// <summary>dst + x: a per-feature sum over rows.</summary>
-internal readonly struct SumXOperator : IChannelOperator
+/// <summary>dst + (x − p0), p0 a shift (the first row): a per-feature sum of deviations over rows.</summary>
+internal readonly struct SumDeviationOperator : IChannelOperator
 {
-    public float Invoke(float x, float dy, float dst, float p0, float p1, float p2, float p3) => dst + x;
-    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> dy, Vector128<float> dst, Vector128<float> p0, Vector128<float> p1, Vector128<float> p2, Vector128<float> p3) => dst + x;
-    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy, Vector256<float> dst, Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3) => dst + x;
-    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy, Vector512<float> dst, Vector512<float> p0, Vector512<float> p1, Vector512<float> p2, Vector512<float> p3) => dst + x;
+    public float Invoke(float x, float dy, float dst, float p0, float p1, float p2, float p3) => dst + (x - p0);
+    public Vector128<float> Invoke(Vector128<float> x, Vector128<float> dy, Vector128<float> dst, Vector128<float> p0, Vector128<float> p1, Vector128<float> p2, Vector128<float> p3) => dst + (x - p0);
+    public Vector256<float> Invoke(Vector256<float> x, Vector256<float> dy, Vector256<float> dst, Vector256<float> p0, Vector256<float> p1, Vector256<float> p2, Vector256<float> p3) => dst + (x - p0);
+    public Vector512<float> Invoke(Vector512<float> x, Vector512<float> dy, Vector512<float> dst, Vector512<float> p0, Vector512<float> p1, Vector512<float> p2, Vector512<float> p3) => dst + (x - p0);
 }
 
 /// <summary>dst + (x − p0)², p0 the mean: a per-feature M2 over rows.</summary>
@@ -61,6 +61,15 @@ internal readonly struct BatchNormInputGradientOperator(bool accumulate) : IChan
         var v = (dy - p3 - (x - p0) * p2) * p1;
         return accumulate ? dst + v : v;
     }
+}
+
+/// <summary>x − shift, summed over a plane by the aggregation driver.</summary>
+internal readonly struct DeviationOperator(float shift) : IUnaryOperator
+{
+    public float Invoke(float x) => x - shift;
+    public Vector128<float> Invoke(Vector128<float> x) => x - Vector128.Create(shift);
+    public Vector256<float> Invoke(Vector256<float> x) => x - Vector256.Create(shift);
+    public Vector512<float> Invoke(Vector512<float> x) => x - Vector512.Create(shift);
 }
 
 /// <summary>(x − mean)², summed over a plane by the aggregation driver.</summary>

@@ -113,8 +113,8 @@ internal sealed class SpecGenerator
             for (int i = 0; i < length; i++)
             {
                 LayerSpec layer = shape.Length == 3
-                    ? (_random.NextDouble() < 0.55 ? Conv(current) : _random.NextDouble() < 0.2 ? Pool(current) : Activation())
-                    : (_random.NextDouble() < 0.5 ? new LayerSpec(SpecKind.Dense, Pick(FlatSizes)) : Activation());
+                    ? (_random.NextDouble() < 0.55 ? Conv(current) : _random.NextDouble() < 0.2 ? Pool(current) : _random.NextDouble() < 0.35 ? new LayerSpec(SpecKind.BatchNorm) : Activation())
+                    : (_random.NextDouble() < 0.5 ? new LayerSpec(SpecKind.Dense, Pick(FlatSizes)) : _random.NextDouble() < 0.3 ? new LayerSpec(SpecKind.BatchNorm) : Activation());
                 int[]? next = SpecShapes.Next(current, layer, out _);
                 if (next is null) return null;
                 main.Add(layer);

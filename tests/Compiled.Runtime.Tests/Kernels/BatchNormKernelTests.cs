@@ -67,6 +67,41 @@ public class BatchNormKernelTests
 
     [Theory]
     [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
+    public void A_constant_channel_has_its_value_as_the_exact_mean_and_no_spread(VectorWidth width)
+    {
+        // A zero-initialized convolution gives a batch norm one value (its bias) over the whole batch: the variance is 0, so
+        // 1/√eps ≈ 316 magnifies whatever x − mean keeps; the mean must be that value to the bit, so x̂, dγ and Σdy·x̂ are 0.
+        float[] values = [0.0975f, 0.1f, 1f / 3, -0.7f, 1234.567f, 3e-5f, -2.5e6f];
+        var random = new TestValues(21);
+        foreach ((int n, int c, int s) in Shapes)
+        {
+            int length = n * c * s;
+            float[] x = new float[length], dy = random.Floats(length), gamma = random.Floats(c, 0.5, 1.5), beta = random.Floats(c);
+            for (int i = 0; i < n; i++)
+            for (int ch = 0; ch < c; ch++) x.AsSpan((i * c + ch) * s, s).Fill(values[(ch + n) % values.Length]);
+            float[] rm = new float[c], rv = new float[c];
+            foreach (int[] slices in Slicings(n))
+            {
+                string what = $"{width} n={n} C={c} S={s} slices=[{string.Join(",", slices)}]";
+                Pipeline p = Pipeline.Run(x, dy, gamma, beta, rm, rv, slices, n, c, s, width, 0, 1f);
+                for (int ch = 0; ch < c; ch++)
+                {
+                    float value = values[(ch + n) % values.Length];
+                    Assert.True(p.Mean[ch] == value, $"mean[{ch}] {p.Mean[ch]:R} of a channel of {value:R} {what}");
+                    Assert.True(p.InvStd[ch] == (float)(1 / Math.Sqrt((float)Eps)), $"invStd[{ch}] {p.InvStd[ch]:R} {what}");
+                    Assert.True(p.RunningVar[ch] == 0f, $"running_var[{ch}] {p.RunningVar[ch]:R} {what}");
+                    Assert.True(p.DGamma[ch] == 0f, $"dgamma[{ch}] {p.DGamma[ch]:R} {what}");
+                    float bound = 1e-6f * Math.Abs(value * p.Scale[ch]) + 1e-7f;
+                    for (int i = 0; i < n; i++)
+                    for (int e = 0; e < s; e++)
+                        Assert.True(Math.Abs(p.Y[(i * c + ch) * s + e] - beta[ch]) <= bound, $"y of channel {ch} {p.Y[(i * c + ch) * s + e]:R}, beta {beta[ch]:R} {what}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(TestValues.Widths), MemberType = typeof(TestValues))]
     public void The_same_slicing_gives_the_same_bits_every_time(VectorWidth width)
     {
         var random = new TestValues(18);
