@@ -112,9 +112,12 @@ internal sealed class SpecGenerator
             int length = 1 + _random.Next(3);
             for (int i = 0; i < length; i++)
             {
-                LayerSpec layer = shape.Length == 3
-                    ? (_random.NextDouble() < 0.55 ? Conv(current) : _random.NextDouble() < 0.2 ? Pool(current) : _random.NextDouble() < 0.35 ? new LayerSpec(SpecKind.BatchNorm) : Activation())
-                    : (_random.NextDouble() < 0.5 ? new LayerSpec(SpecKind.Dense, Pick(FlatSizes)) : _random.NextDouble() < 0.3 ? new LayerSpec(SpecKind.BatchNorm) : Activation());
+                // A convolution or dense layer is often followed by a batch norm (a ResNet block's conv → bn).
+                LayerSpec layer = main.Count > 0 && main[^1].Kind is SpecKind.Conv2D or SpecKind.Dense && _random.NextDouble() < 0.4
+                    ? new LayerSpec(SpecKind.BatchNorm)
+                    : shape.Length == 3
+                    ? (_random.NextDouble() < 0.55 ? Conv(current) : _random.NextDouble() < 0.2 ? Pool(current) : _random.NextDouble() < 0.2 ? new LayerSpec(SpecKind.BatchNorm) : Activation())
+                    : (_random.NextDouble() < 0.5 ? new LayerSpec(SpecKind.Dense, Pick(FlatSizes)) : _random.NextDouble() < 0.2 ? new LayerSpec(SpecKind.BatchNorm) : Activation());
                 int[]? next = SpecShapes.Next(current, layer, out _);
                 if (next is null) return null;
                 main.Add(layer);
@@ -146,8 +149,11 @@ internal sealed class SpecGenerator
                 int length = _random.Next(3);
                 for (int i = 0; i < length; i++)
                 {
-                    // Sizes kept: a stride-1 'same' convolution or a Dense (flat), or an activation.
-                    LayerSpec layer = _random.NextDouble() < 0.5
+                    // Sizes kept: a stride-1 'same' convolution or a Dense (flat), or an activation; after either of the
+                    // first two, often a batch norm (an Inception branch's conv → bn → relu).
+                    LayerSpec layer = branch.Count > 0 && branch[^1].Kind is SpecKind.Conv2D or SpecKind.Dense && _random.NextDouble() < 0.4
+                        ? new LayerSpec(SpecKind.BatchNorm)
+                        : _random.NextDouble() < 0.5
                         ? (shape.Length == 3 ? new LayerSpec(SpecKind.Conv2D, Pick(Filters)) { Kernel = Pick(new[] { 1, 3, 3 }), Padding = new PaddingSpec(1, null) } : new LayerSpec(SpecKind.Dense, Pick(FlatSizes)))
                         : Activation();
                     if (layer.Kind == SpecKind.Conv2D && layer.Kernel == 1) layer = layer with { Padding = _random.NextDouble() < 0.5 ? null : new PaddingSpec(0, "same") };
@@ -249,7 +255,7 @@ internal sealed class SpecGenerator
                 layer = layer with { PoolPadding = _random.Next(layer.Size / 2 + 1), PoolPaddingWidth = _random.Next(layer.PoolWindowWidth / 2 + 1) };
             }
         }
-        if (_random.NextDouble() < 0.2) layer = layer with { CeilMode = true };
+        if (_random.NextDouble() < (layer.WindowWidth is null ? 0.2 : 0.5)) layer = layer with { CeilMode = true };
         if (layer.Kind == SpecKind.AvgPool && _random.NextDouble() < 0.3) layer = layer with { CountIncludePad = _random.NextDouble() < 0.7 ? false : true };
         return layer;
     }
