@@ -114,6 +114,9 @@ public sealed class DifferentialTests
         Assert.Contains(blocks, b => b.IsResidual && b.Main.Any(l => l.Kind == SpecKind.BatchNorm) && b.Main.Any(l => l.Kind == SpecKind.Dense));
         Assert.Contains(blocks, b => b.IsResidual && b.Main.Count >= 2 && b.Main[^1].Kind == SpecKind.BatchNorm && b.Main[^2].Kind == SpecKind.Conv2D);
         Assert.Contains(blocks, b => !b.IsResidual && b.Branches!.Any(branch => branch.Zip(branch.Skip(1)).Any(p => p.First.Kind == SpecKind.Conv2D && p.Second.Kind == SpecKind.BatchNorm)));
+        // Dropout inside blocks (between a wide ResNet block's convolutions; in a branch).
+        Assert.Contains(blocks, b => b.IsResidual && b.Main.Any(l => l.Kind is SpecKind.Dropout or SpecKind.Dropout2d));
+        Assert.Contains(blocks, b => !b.IsResidual && b.Branches!.Any(branch => branch.Any(l => l.Kind is SpecKind.Dropout or SpecKind.Dropout2d)));
         Assert.Contains(blocks, b => b.Pad is not null);
         Assert.Contains(layers, l => l.Kind == SpecKind.ELU && l.Parameter is not null);
         Assert.Contains(specs, s => s.Margin is not null);

@@ -113,9 +113,11 @@ internal sealed class SpecGenerator
             for (int i = 0; i < length; i++)
             {
                 // A convolution or dense layer is often followed by a batch norm (a ResNet block's conv → bn).
+                // Now and then a regularizer (dropout between a wide block's convolutions, LRN, global pooling before a projection).
                 LayerSpec layer = main.Count > 0 && main[^1].Kind is SpecKind.Conv2D or SpecKind.Dense && _random.NextDouble() < 0.4
                     ? new LayerSpec(SpecKind.BatchNorm)
-                    : shape.Length == 3
+                    : _random.NextDouble() < 0.1 ? Regularization(current)
+                    : current.Length == 3
                     ? (_random.NextDouble() < 0.55 ? Conv(current) : _random.NextDouble() < 0.2 ? Pool(current) : _random.NextDouble() < 0.2 ? new LayerSpec(SpecKind.BatchNorm) : Activation())
                     : (_random.NextDouble() < 0.5 ? new LayerSpec(SpecKind.Dense, Pick(FlatSizes)) : _random.NextDouble() < 0.2 ? new LayerSpec(SpecKind.BatchNorm) : Activation());
                 int[]? next = SpecShapes.Next(current, layer, out _);
@@ -153,6 +155,7 @@ internal sealed class SpecGenerator
                     // first two, often a batch norm (an Inception branch's conv → bn → relu).
                     LayerSpec layer = branch.Count > 0 && branch[^1].Kind is SpecKind.Conv2D or SpecKind.Dense && _random.NextDouble() < 0.4
                         ? new LayerSpec(SpecKind.BatchNorm)
+                        : _random.NextDouble() < 0.1 ? (Regularization(shape) is { Kind: not SpecKind.GlobalAvgPool } kept ? kept : new LayerSpec(SpecKind.Dropout) { Rate = 0.5 })
                         : _random.NextDouble() < 0.5
                         ? (shape.Length == 3 ? new LayerSpec(SpecKind.Conv2D, Pick(Filters)) { Kernel = Pick(new[] { 1, 3, 3 }), Padding = new PaddingSpec(1, null) } : new LayerSpec(SpecKind.Dense, Pick(FlatSizes)))
                         : Activation();
