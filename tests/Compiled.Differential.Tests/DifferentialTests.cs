@@ -64,7 +64,10 @@ public sealed class DifferentialTests
         // The random declarations reach every layer kind, head, padding form and option this suite claims to test.
         var generator = new SpecGenerator(DefaultSeed);
         var specs = Enumerable.Range(0, DefaultCount).Select(_ => generator.Next()).ToList();
-        var layers = specs.SelectMany(s => s.Layers).ToList();
+        // Every layer drawn, those inside blocks too (a block's main path, shortcut, branches and what follows it).
+        static IEnumerable<LayerSpec> WithInner(LayerSpec l) => l.Block is not { } b ? new[] { l }
+            : new[] { l }.Concat(b.Main.Concat(b.Shortcut ?? Array.Empty<LayerSpec>()).Concat(b.Branches?.SelectMany(x => x) ?? Array.Empty<LayerSpec>()).Concat(b.After).SelectMany(WithInner));
+        var layers = specs.SelectMany(s => s.Layers).SelectMany(WithInner).ToList();
         foreach (SpecKind kind in Enum.GetValues<SpecKind>()) Assert.Contains(layers, l => l.Kind == kind);
         foreach (HeadSpec head in Enum.GetValues<HeadSpec>()) Assert.Contains(specs, s => s.Head == head);
         Assert.Contains(specs, s => !s.Training && s.Head == HeadSpec.None);
@@ -117,6 +120,7 @@ public sealed class DifferentialTests
         // Dropout inside blocks (between a wide ResNet block's convolutions; in a branch).
         Assert.Contains(blocks, b => b.IsResidual && b.Main.Any(l => l.Kind is SpecKind.Dropout or SpecKind.Dropout2d));
         Assert.Contains(blocks, b => !b.IsResidual && b.Branches!.Any(branch => branch.Any(l => l.Kind is SpecKind.Dropout or SpecKind.Dropout2d)));
+        Assert.Contains(blocks, b => !b.IsResidual && b.Branches!.Any(branch => branch.Any(l => l.Kind == SpecKind.MaxPool && l.Size == 3 && l.Stride == 1)));
         Assert.Contains(blocks, b => b.Pad is not null);
         Assert.Contains(layers, l => l.Kind == SpecKind.ELU && l.Parameter is not null);
         Assert.Contains(specs, s => s.Margin is not null);

@@ -156,6 +156,10 @@ internal sealed class SpecGenerator
                     LayerSpec layer = branch.Count > 0 && branch[^1].Kind is SpecKind.Conv2D or SpecKind.Dense && _random.NextDouble() < 0.4
                         ? new LayerSpec(SpecKind.BatchNorm)
                         : _random.NextDouble() < 0.1 ? (Regularization(shape) is { Kind: not SpecKind.GlobalAvgPool } kept ? kept : new LayerSpec(SpecKind.Dropout) { Rate = 0.5 })
+                        // Inception's pool branch: a 3×3 pool, stride 1, padding 1 (the size kept), then usually a 1×1 convolution.
+                        : shape.Length == 3 && _random.NextDouble() < 0.12
+                            ? (_random.NextDouble() < 0.7 ? new LayerSpec(SpecKind.MaxPool, 3) { Stride = 1, PoolPadding = 1 }
+                                : new LayerSpec(SpecKind.AvgPool, 3) { Stride = 1, PoolPadding = 1, CountIncludePad = _random.NextDouble() < 0.5 ? false : null })
                         : _random.NextDouble() < 0.5
                         ? (shape.Length == 3 ? new LayerSpec(SpecKind.Conv2D, Pick(Filters)) { Kernel = Pick(new[] { 1, 3, 3 }), Padding = new PaddingSpec(1, null) } : new LayerSpec(SpecKind.Dense, Pick(FlatSizes)))
                         : Activation();
@@ -259,7 +263,8 @@ internal sealed class SpecGenerator
             }
         }
         if (_random.NextDouble() < (layer.WindowWidth is null ? 0.2 : 0.5)) layer = layer with { CeilMode = true };
-        if (layer.Kind == SpecKind.AvgPool && _random.NextDouble() < 0.3) layer = layer with { CountIncludePad = _random.NextDouble() < 0.7 ? false : true };
+        if (layer.Kind == SpecKind.AvgPool && _random.NextDouble() < (layer.PoolPad + (layer.PoolPaddingWidth ?? 0) > 0 ? 0.6 : 0.3))
+            layer = layer with { CountIncludePad = _random.NextDouble() < 0.7 ? false : true };
         return layer;
     }
 
