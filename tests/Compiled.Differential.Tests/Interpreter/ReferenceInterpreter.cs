@@ -52,6 +52,14 @@ internal sealed class InterpreterResult
     /// batch norm behind it, a dense or convolution bias's entry is Σ|dy| over the batch and its channel's positions.
     /// </summary>
     public Dictionary<string, double[]> TermMagnitudes { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Per output entry, the sum of the magnitudes of the terms the last Dense or Conv2D layer adds up for it (|b| + Σ|w·x|),
+    /// carried through the activations after it (times their largest slope); null when another kind of layer comes last. A
+    /// float output is accurate relative to this, not to its result: a dense layer over constant activations (a
+    /// zero-initialized layer before it) can give 2.3e-4 as a difference of terms thousands of times larger.
+    /// </summary>
+    public double[]? OutputTermMagnitudes { get; set; }
 }
 
 /// <summary>
@@ -398,6 +406,7 @@ internal sealed class ReferenceInterpreter
         result.ExactKink = exact;
         result.BatchNormConditioning = conditioning;
         result.KinkValues = kinkValues + (_spec.Head == HeadSpec.MultiClassHinge ? output.Length : 0);
+        result.OutputTermMagnitudes = OutputTermMagnitudes(parameters, input, activations, n, train);
         if (!backward) return result;
 
         // The head: mean loss and its gradient with respect to the outputs.
@@ -610,6 +619,37 @@ internal sealed class ReferenceInterpreter
     }
 
     private static double[] Absolute(double[] values) => values.Select(Math.Abs).ToArray();
+
+    // InterpreterResult.OutputTermMagnitudes: back from the output through element-wise layers to the last Dense or Conv2D.
+    private double[]? OutputTermMagnitudes(IReadOnlyDictionary<string, double[]> parameters, double[] input, double[][] activations, int n, bool train)
+    {
+        double slope = 1;
+        int i = _ops.Count - 1;
+        while (i >= 0 && _ops[i].Layer is { } layer && layer.Kind is not (SpecKind.Dense or SpecKind.Conv2D))
+        {
+            switch (layer.Kind)
+            {
+                case SpecKind.ReLU or SpecKind.Sigmoid or SpecKind.Tanh or SpecKind.Flatten: break;
+                case SpecKind.LeakyReLU: slope *= Math.Max(1, Math.Abs(layer.Slope)); break;
+                case SpecKind.ELU: slope *= Math.Max(1, Math.Abs(layer.Alpha)); break;
+                case SpecKind.Dropout or SpecKind.Dropout2d when !train: break;
+                default: return null;
+            }
+            if (_ops[i].Inputs[0] < 0) return null;
+            i = _ops[i].Inputs[0];
+        }
+        if (i < 0 || _ops[i].Layer is not { } linear) return null;
+        Op op = _ops[i];
+        double[] x = (op.Inputs[0] < 0 ? input : activations[op.Inputs[0]]).Select(Math.Abs).ToArray();
+        double[] w = parameters[op.Name + ".weight"].Select(Math.Abs).ToArray();
+        double[] b = Bias(parameters, i).ToArray().Select(Math.Abs).ToArray();
+        var magnitudes = new double[activations[i].Length];
+        if (linear.Kind == SpecKind.Dense) DenseReference.Forward<double>(x, w, b, magnitudes, n, SpecShapes.Length(op.InShape), linear.Size);
+        else Conv2DReference.Forward<double>(ConvGeometry(i), x, w, b, magnitudes, n);
+        if (magnitudes.Length != activations[_ops.Count - 1].Length) return null;
+        for (int e = 0; e < magnitudes.Length; e++) magnitudes[e] *= slope;
+        return magnitudes;
+    }
 
     private ReadOnlySpan<double> Bias(IReadOnlyDictionary<string, double[]> parameters, int op)
         => _ops[op].Layer!.Bias ? parameters[_ops[op].Name + ".bias"] : ReadOnlySpan<double>.Empty;
